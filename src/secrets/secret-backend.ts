@@ -1,0 +1,56 @@
+/**
+ * Where secret values live. The store (config.json) keeps only secret names and key names; the values sit behind a
+ * SecretBackend: the OS keychain by default, or `<home>/secrets.json` when the user opts in explicitly with
+ * `DD_LOGSTORE_SECRETS_BACKEND=file`. A backend is created cheaply: nothing is loaded or opened until it is used.
+ */
+import { UsageError } from '../cli/errors.js';
+import { SECRETS_BACKEND_ENV } from './env-secrets.js';
+import { createFileBackend } from './file-backend.js';
+import { createKeyringBackend } from './keyring-backend.js';
+
+export { SECRETS_BACKEND_ENV };
+export const SECRET_BACKEND_KINDS = ['keyring', 'file'] as const;
+export type SecretBackendKind = (typeof SECRET_BACKEND_KINDS)[number];
+
+/** The key/value pairs of one secret. */
+export type SecretValues = Record<string, string>;
+
+export interface SecretBackend {
+  readonly kind: SecretBackendKind;
+  /** Where values live, for messages: `the OS keychain (service dd-logstore)` or the file's path. */
+  readonly location: string;
+  /** The secret's values, or undefined when there is no such secret. */
+  get(name: string): Promise<SecretValues | undefined>;
+  /** Creates or replaces the secret as a whole. */
+  set(name: string, values: SecretValues): Promise<void>;
+  /** True when something was deleted, false when there was nothing to delete. */
+  delete(name: string): Promise<boolean>;
+  /** Names of the secrets this backend holds, sorted. */
+  list?(): Promise<string[]>;
+}
+
+export interface SecretBackendOptions {
+  env: NodeJS.ProcessEnv;
+  /** The dd-logstore home (already resolved from DD_LOGSTORE_HOME / XDG_CONFIG_HOME). */
+  home: string;
+}
+
+/** `keyring` unless DD_LOGSTORE_SECRETS_BACKEND says `file`; anything else is a usage error. Never silent. */
+export function secretBackendKind(env: NodeJS.ProcessEnv): SecretBackendKind {
+  const raw = env[SECRETS_BACKEND_ENV];
+  if (raw === undefined || raw.trim() === '') return 'keyring';
+  const value = raw.trim().toLowerCase();
+  const kind = SECRET_BACKEND_KINDS.find((k) => k === value);
+  if (!kind) {
+    throw new UsageError(`${SECRETS_BACKEND_ENV}='${raw}' is not a secrets backend`, {
+      hint: `valid values: ${SECRET_BACKEND_KINDS.join(', ')} (keyring is the default)`,
+    });
+  }
+  return kind;
+}
+
+export function createSecretBackend(opts: SecretBackendOptions): SecretBackend {
+  return secretBackendKind(opts.env) === 'file'
+    ? createFileBackend({ home: opts.home })
+    : createKeyringBackend({ home: opts.home });
+}
