@@ -1,0 +1,216 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { StreamName } from '../export/log-record.js';
+import { buildChildEnv } from './child-env.js';
+import type { PipeMode } from './child-pipes.js';
+import { startChild, type StartChildOptions } from './child.js';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../cli/errors.js';
+
+const FIXTURES = join(process.cwd(), 'test', 'fixtures');
+const fixture = (name: string) => join(FIXTURES, name);
+
+/** A writable that keeps what it gets; `slow` acknowledges each write on a later turn with a small buffer. */
+function createSink(slow = false) {
+  const chunks: Buffer[] = [];
+  let maxBuffered = 0;
+  const stream = new Writable({
+    highWaterMark: slow ? 1024 : 16 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      if (slow) setTimeout(cb, 1);
+      else cb();
+    },
+  });
+  const origWrite = stream.write.bind(stream);
+  stream.write = ((chunk: Buffer) => {
+    const ok = origWrite(chunk);
+    maxBuffered = Math.max(maxBuffered, stream.writableLength);
+    return ok;
+  }) as typeof stream.write;
+  return { stream, bytes: () => Buffer.concat(chunks), maxBuffered: () => maxBuffered };
+}
+
+function run(mode: PipeMode, args: string[], extra: Partial<StartChildOptions> = {}) {
+  const out = createSink();
+  const err = createSink();
+  const signals = new EventEmitter();
+  const seen: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
+  const child = startChild({
+    command: process.execPath,
+    args,
+    env: { PATH: process.env.PATH, FROM_PARENT: 'yes' },
+    runId: 'run-123',
+    stdout: out.stream,
+    stderr: err.stream,
+    onChunk: (stream, chunk) => seen[stream].push(chunk),
+    signals,
+    pipeMode: mode,
+    ...extra,
+  });
+  const text = (stream: StreamName) => Buffer.concat(seen[stream]).toString();
+  return { child, out, err, signals, seen, text };
+}
+
+/** Resolves once `predicate` holds for the text seen so far on stdout; polls on each chunk, not on a timer. */
+function waitForOutput(r: ReturnType<typeof run>, predicate: (text: string) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (predicate(r.text('stdout')) ? resolve() : setImmediate(check));
+    check();
+  });
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'runner-test-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('buildChildEnv', () => {
+  it('adds the run id, the step and PYTHONUNBUFFERED, and leaves a given PYTHONUNBUFFERED alone', () => {
+    expect(buildChildEnv({ A: '1' }, { runId: 'r', step: 's' })).toEqual({
+      A: '1',
+      DD_LOGSTORE_RUN_ID: 'r',
+      DD_LOGSTORE_STEP: 's',
+      PYTHONUNBUFFERED: '1',
+    });
+    expect(buildChildEnv({ PYTHONUNBUFFERED: '0' }, { runId: 'r' })).toEqual({
+      DD_LOGSTORE_RUN_ID: 'r',
+      PYTHONUNBUFFERED: '0',
+    });
+  });
+});
+
+describe.each<PipeMode>(['fifo', 'socketpair'])('startChild (%s)', (mode) => {
+  it('passes stdout and stderr through byte for byte and hands the same bytes to onChunk', async () => {
+    const outBytes = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < outBytes.length; i++) outBytes[i] = (i * 31 + (i >> 9)) & 0xff;
+    const errBytes = Buffer.from(
+      'colour \x1b[31mred\x1b[0m\r 50%\r100%\nünïcödé\n\xff\xfe no newline at the end',
+      'latin1',
+    );
+    writeFileSync(join(tmp, 'out.bin'), outBytes);
+    writeFileSync(join(tmp, 'err.bin'), errBytes);
+    const r = run(mode, [fixture('cat-files.mjs'), join(tmp, 'out.bin'), join(tmp, 'err.bin')]);
+    expect(r.child.pid).toEqual(expect.any(Number));
+    const result = await r.child.done;
+    expect(result).toEqual({ exitCode: 0 });
+    expect(r.out.bytes().equals(outBytes)).toBe(true);
+    expect(r.err.bytes().equals(errBytes)).toBe(true);
+    expect(Buffer.concat(r.seen.stdout).equals(outBytes)).toBe(true);
+    expect(Buffer.concat(r.seen.stderr).equals(errBytes)).toBe(true);
+  });
+
+  it('pauses the child while our stdout is full: nothing lost, our buffer stays small', async () => {
+    const outBytes = Buffer.alloc(2 * 1024 * 1024, 'x');
+    writeFileSync(join(tmp, 'big.bin'), outBytes);
+    writeFileSync(join(tmp, 'empty.bin'), '');
+    const slow = createSink(true);
+    const r = run(mode, [fixture('cat-files.mjs'), join(tmp, 'big.bin'), join(tmp, 'empty.bin')], {
+      stdout: slow.stream,
+    });
+    await r.child.done;
+    await new Promise<void>((resolve) => slow.stream.end(resolve));
+    expect(slow.bytes().equals(outBytes)).toBe(true);
+    // One read at most beyond the high-water mark, never the whole 2 MB.
+    expect(slow.maxBuffered()).toBeLessThanOrEqual(1024 + 256 * 1024);
+  });
+
+  it('returns the exit code and keeps a last line without a newline', async () => {
+    const r = run(mode, [fixture('exit-code.mjs'), '3']);
+    expect(await r.child.done).toEqual({ exitCode: 3 });
+    expect(r.text('stdout')).toBe('about to exit\nno newline at the end');
+  });
+
+  it('sets the run variables in the child environment', async () => {
+    const r = run(mode, [fixture('print-env.mjs')], { step: 'train' });
+    await r.child.done;
+    expect(JSON.parse(r.text('stdout'))).toEqual({
+      DD_LOGSTORE_RUN_ID: 'run-123',
+      DD_LOGSTORE_STEP: 'train',
+      PYTHONUNBUFFERED: '1',
+      FROM_PARENT: 'yes',
+      stdout: mode === 'fifo' ? 'fifo' : 'socket',
+    });
+  });
+
+  it('reports 137 for a child killed by SIGKILL', async () => {
+    const r = run(mode, [fixture('wait-for-signal.mjs')]);
+    await waitForOutput(r, (t) => t.includes('ready'));
+    process.kill(r.child.pid as number, 'SIGKILL');
+    expect(await r.child.done).toEqual({ exitCode: 137, signal: 'SIGKILL' });
+  });
+
+  it('forwards SIGTERM: the child dies of it, 143', async () => {
+    const r = run(mode, [fixture('wait-for-signal.mjs')]);
+    await waitForOutput(r, (t) => t.includes('ready'));
+    r.signals.emit('SIGTERM');
+    expect(await r.child.done).toEqual({ exitCode: 143, signal: 'SIGTERM' });
+    // The listeners are gone once the child is done.
+    expect(r.signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('forwards SIGINT, SIGHUP and SIGQUIT', async () => {
+    const r = run(mode, [fixture('wait-for-signal.mjs'), 'trap']);
+    await waitForOutput(r, (t) => t.includes('ready'));
+    r.signals.emit('SIGINT');
+    await waitForOutput(r, (t) => t.includes('got SIGINT'));
+    r.signals.emit('SIGHUP');
+    await waitForOutput(r, (t) => t.includes('got SIGHUP'));
+    r.signals.emit('SIGQUIT');
+    expect(await r.child.done).toEqual({ exitCode: 0 });
+    expect(r.text('stdout')).toBe('ready\ngot SIGINT\ngot SIGHUP\ngot SIGQUIT\n');
+  });
+
+  it('does not hang on a grandchild that holds the pipe after the child exited', async () => {
+    const r = run(mode, [fixture('spawn-grandchild.mjs')], { drainTimeoutMs: 300 });
+    const started = Date.now();
+    const result = await r.child.done;
+    const grandchild = Number(/grandchild (\d+)/.exec(r.text('stdout'))?.[1]);
+    try {
+      expect(result).toEqual({ exitCode: 0, pipesAbandoned: true });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      if (grandchild > 0) process.kill(grandchild, 'SIGKILL');
+    }
+  });
+});
+
+describe('startChild failures', () => {
+  const failing = (command: string) =>
+    startChild({
+      command,
+      args: [],
+      env: { PATH: process.env.PATH },
+      runId: 'r',
+      stdout: createSink().stream,
+      stderr: createSink().stream,
+      onChunk: () => {},
+      signals: new EventEmitter(),
+    });
+
+  it('127 for a command that is not found, naming it', async () => {
+    const result = await failing('definitely-not-a-command-xyz').done;
+    expect(result.exitCode).toBe(EXIT_NOT_FOUND);
+    expect(result.error?.message).toBe('command not found: definitely-not-a-command-xyz');
+    expect(result.error?.exitCode).toBe(EXIT_NOT_FOUND);
+  });
+
+  it('126 for a file without the execute bit', async () => {
+    const script = join(tmp, 'not-executable.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n');
+    chmodSync(script, 0o644);
+    const result = await failing(script).done;
+    expect(result.exitCode).toBe(EXIT_NOT_EXECUTABLE);
+    expect(result.error?.message).toBe(`command not executable: ${script} (permission denied)`);
+  });
+
+  it('126 for a directory', async () => {
+    const result = await failing(tmp).done;
+    expect(result.exitCode).toBe(EXIT_NOT_EXECUTABLE);
+    expect(result.error?.message).toBe(`command not executable: ${tmp} (is a directory)`);
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * Runs the child: stdin inherited, stdout and stderr read by us, every chunk written unchanged and live to our raw
+ * streams and handed to `onChunk`. The result is the child's exit status as `run` reports it.
+ *
+ * `node:child_process` spawn rather than execa: we need none of execa's buffering, encoding or promise-of-output
+ * machinery (it would either copy every chunk or get in the way of backpressure), we need control over how the
+ * pipes are made (see child-pipes.ts), and spawn costs less at start-up.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../cli/errors.js';
+import type { StreamName } from '../export/log-record.js';
+import { buildChildEnv } from './child-env.js';
+import { closeSafely, openFifoPipes, readFifo, type PipeMode } from './child-pipes.js';
+
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+/** After the child exited, how long its pipes may stay silent and open (a grandchild holding them) before we go on. */
+export const PIPE_DRAIN_TIMEOUT_MS = 2000;
+
+/** Where signals come from: `process` in the CLI, an EventEmitter in tests. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: () => void): unknown;
+  off(signal: NodeJS.Signals, listener: () => void): unknown;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface StartChildOptions {
+  command: string;
+  args: readonly string[];
+  /** Our environment; DD_LOGSTORE_RUN_ID, DD_LOGSTORE_STEP and PYTHONUNBUFFERED are added. */
+  env: NodeJS.ProcessEnv;
+  runId: string;
+  step?: string | undefined;
+  cwd?: string | undefined;
+  /** Our raw stdout / stderr: the child's bytes go there unchanged. */
+  stdout: Writable;
+  stderr: Writable;
+  /** Every chunk read, after it was written through. Must not throw. */
+  onChunk: (stream: StreamName, chunk: Buffer) => void;
+  signals: SignalSource;
+  pipeMode?: PipeMode | undefined;
+  drainTimeoutMs?: number | undefined;
+  timers?: Timers | undefined;
+}
+
+export interface ChildResult {
+  /** The child's code; 128 + n when killed by signal n; 127 not found; 126 not executable. */
+  exitCode: number;
+  signal?: NodeJS.Signals;
+  /** Set when the child could not be started (exit 126 / 127): the message names the command. */
+  error?: CliError;
+  /** The pipes were still open PIPE_DRAIN_TIMEOUT_MS after the child exited (a grandchild held them); we went on. */
+  pipesAbandoned?: boolean;
+}
+
+export interface RunningChild {
+  /** Undefined when the command could not be started. */
+  readonly pid: number | undefined;
+  readonly done: Promise<ChildResult>;
+  /** Stop reading the child's pipes (the export queue is full): the child blocks on its writes, nothing is lost. */
+  pause(): void;
+  /** Read again after `pause`. */
+  resume(): void;
+}
+
+const DEFAULT_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export function startChild(opts: StartChildOptions): RunningChild {
+  const timers = opts.timers ?? DEFAULT_TIMERS;
+  const drainTimeoutMs = opts.drainTimeoutMs ?? PIPE_DRAIN_TIMEOUT_MS;
+  const fifos = opts.pipeMode === 'socketpair' ? undefined : openFifoPipes();
+
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.command, [...opts.args], {
+      cwd: opts.cwd,
+      env: buildChildEnv(opts.env, { runId: opts.runId, step: opts.step }),
+      stdio: ['inherit', fifos ? fifos[0].writeFd : 'pipe', fifos ? fifos[1].writeFd : 'pipe'],
+    });
+  } catch (err) {
+    // spawn throws synchronously only for bad arguments (a NUL byte in argv, a bad cwd type).
+    if (fifos) {
+      for (const pair of fifos) {
+        closeSafely(pair.readFd);
+        closeSafely(pair.writeFd);
+      }
+    }
+    return { pid: undefined, done: Promise.resolve(spawnFailure(opts.command, err)), pause: () => {}, resume: () => {} };
+  }
+  if (fifos) {
+    // The child has its copies; ours must go or we would never see end-of-file.
+    closeSafely(fifos[0].writeFd);
+    closeSafely(fifos[1].writeFd);
+  }
+  const readers: Array<[StreamName, Readable, Writable]> = [
+    ['stdout', fifos ? readFifo(fifos[0].readFd) : (child.stdout as Readable), opts.stdout],
+    ['stderr', fifos ? readFifo(fifos[1].readFd) : (child.stderr as Readable), opts.stderr],
+  ];
+
+  const pipes: PipeControl[] = [];
+  const done = new Promise<ChildResult>((resolve) => {
+    let exit: ChildResult | undefined;
+    let openReaders = readers.length;
+    let drainTimer: unknown;
+    let settled = false;
+
+    const forward = (signal: NodeJS.Signals) => () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    const forwarders = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
+    for (const [signal, listener] of forwarders) opts.signals.on(signal, listener);
+
+    const finish = (): void => {
+      if (settled || exit === undefined) return;
+      settled = true;
+      if (drainTimer !== undefined) timers.clearTimeout(drainTimer);
+      for (const [signal, listener] of forwarders) opts.signals.off(signal, listener);
+      resolve(exit);
+    };
+    const armDrainTimer = (): void => {
+      if (exit === undefined || openReaders === 0) return;
+      if (drainTimer !== undefined) timers.clearTimeout(drainTimer);
+      drainTimer = timers.setTimeout(() => {
+        if (settled || exit === undefined) return;
+        // Paused because our stdout is slow, not because the pipe is silent: that data is still owed.
+        if (readers.some(([, reader]) => reader.isPaused())) {
+          armDrainTimer();
+          return;
+        }
+        exit = { ...exit, pipesAbandoned: true };
+        for (const [, reader] of readers) reader.destroy();
+        finish();
+      }, drainTimeoutMs);
+    };
+
+    for (const [name, reader, dest] of readers) {
+      pipes.push(
+        pipeThrough(reader, dest, (chunk) => {
+          opts.onChunk(name, chunk);
+          // Data still flowing after the exit: the wait for the pipes only runs out after a silence.
+          if (exit !== undefined) armDrainTimer();
+        }),
+      );
+      reader.once('close', () => {
+        openReaders--;
+        if (openReaders === 0) finish();
+      });
+    }
+
+    child.on('error', (err) => {
+      // Only spawn failures end the run here; a failed kill() of an exited child is not news.
+      if (child.pid !== undefined || exit !== undefined) return;
+      exit = spawnFailure(opts.command, err);
+      // Nothing will come through the pipes; do not wait on them.
+      for (const [, reader] of readers) reader.destroy();
+      finish();
+    });
+    child.once('exit', (code, signal) => {
+      if (exit !== undefined) return;
+      exit = signal ? { exitCode: 128 + signalNumber(signal), signal } : { exitCode: code ?? 0 };
+      if (openReaders === 0) finish();
+      else armDrainTimer();
+    });
+  });
+
+  return {
+    pid: child.pid,
+    done,
+    pause: () => pipes.forEach((p) => p.hold()),
+    resume: () => pipes.forEach((p) => p.release()),
+  };
+}
+
+interface PipeControl {
+  hold(): void;
+  release(): void;
+}
+
+/**
+ * Reads `reader` into `dest` unchanged, pausing the reader while `dest` is full: the child then blocks on its
+ * write, nothing is lost and our memory stays bounded. If `dest` breaks (EPIPE: `run ... | head`), the child's
+ * output is still read and recorded, just no longer written there.
+ */
+function pipeThrough(reader: Readable, dest: Writable, onChunk: (chunk: Buffer) => void): PipeControl {
+  let broken = dest.destroyed || !dest.writable;
+  // Two independent reasons to stop reading: our stdout is full, or the caller holds us (export queue full).
+  let waitingForDest = false;
+  let held = false;
+  const resumeIfFree = (): void => {
+    if (!waitingForDest && !held) reader.resume();
+  };
+  const onDestError = (): void => {
+    broken = true;
+    waitingForDest = false;
+    resumeIfFree();
+  };
+  dest.on('error', onDestError);
+  const onDrain = (): void => {
+    waitingForDest = false;
+    resumeIfFree();
+  };
+  reader.on('data', (chunk: Buffer) => {
+    if (!broken && !dest.write(chunk) && !broken) {
+      waitingForDest = true;
+      reader.pause();
+      dest.once('drain', onDrain);
+    }
+    onChunk(chunk);
+  });
+  // A read error (the pipe torn down under us) ends the stream like an end-of-file would.
+  reader.on('error', () => {
+    reader.destroy();
+  });
+  reader.once('close', () => {
+    dest.off('error', onDestError);
+    dest.off('drain', onDrain);
+  });
+  return {
+    hold: () => {
+      held = true;
+      reader.pause();
+    },
+    release: () => {
+      held = false;
+      resumeIfFree();
+    },
+  };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return osConstants.signals[signal] ?? 0;
+}
+
+function spawnFailure(command: string, err: unknown): ChildResult {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return {
+      exitCode: EXIT_NOT_FOUND,
+      error: new CliError(`command not found: ${command}`, {
+        hint: 'check the spelling, or give its path; PATH is searched for names without a slash',
+        exitCode: EXIT_NOT_FOUND,
+        cause: err,
+      }),
+    };
+  }
+  const what = isDirectory(command) ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'error');
+  return {
+    exitCode: EXIT_NOT_EXECUTABLE,
+    error: new CliError(`command not executable: ${command} (${what})`, {
+      hint: 'check it is a program with the execute bit set (chmod +x), or run it through its interpreter',
+      exitCode: EXIT_NOT_EXECUTABLE,
+      cause: err,
+    }),
+  };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * From the child's bytes to log records: pure, synchronous and cheap per line.
+ *
+ * Per stream: UTF-8 decoding that survives a character split across chunks (invalid bytes become U+FFFD), lines
+ * split on `\n` (a trailing `\r` of `\r\n` dropped), `\r` redraws collapsed to their final state, ANSI sequences
+ * stripped, Python tracebacks grouped, JSON lines taken apart, the level detected. Records come out through
+ * `onRecord` in the order their lines completed, numbered by `seq` across both streams.
+ *
+ * A line that keeps redrawing without `\n` (a progress bar) is recorded at most once every PROGRESS_INTERVAL_MS
+ * (on `push` or `tick`), and its final state when it ends.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import type { Level, LogRecordData, StreamName } from '../export/log-record.js';
+import { stripAnsi } from './ansi.js';
+import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
+import { detectLevel } from './level-detect.js';
+import { splitMessage } from './message-parts.js';
+import { createTracebackGrouper, type TracebackGrouper } from './traceback.js';
+
+export const PROGRESS_INTERVAL_MS = 10_000;
+/** A line with no `\n` longer than this is recorded as it is and the rest starts a new line: memory stays bounded. */
+export const MAX_PENDING_LINE_CHARS = 8 * 1024 * 1024;
+export const PART_ATTRIBUTE = 'dd_logstore.part';
+
+const CR = 0x0d;
+
+export interface RecordBuilderOptions {
+  /** Level of a stderr line that does not say its own. */
+  stderrLevel: Level;
+  /** Epoch milliseconds; read once per chunk (the time the line was read). */
+  now: () => number;
+  onRecord: (record: LogRecordData) => void;
+  /** First sequence number: a step run again under the same run id continues its stream's numbering. */
+  firstSeq?: number;
+}
+
+export interface RecordBuilder {
+  push(stream: StreamName, chunk: Buffer): void;
+  /** Call from a timer (every second or so): progress lines and idle tracebacks are recorded on time. */
+  tick(): void;
+  /** The streams ended: records whatever is still held (partial lines, tracebacks). Idempotent. */
+  end(): void;
+  /** Records emitted so far (parts count one each). */
+  readonly count: number;
+}
+
+interface StreamState {
+  readonly name: StreamName;
+  readonly defaultLevel: Level;
+  readonly decoder: StringDecoder;
+  readonly traceback: TracebackGrouper;
+  /** The current line so far, without its `\n`; for a redrawing line only its last states. */
+  partial: string;
+  /** The current line has seen a `\r`. */
+  redrawing: boolean;
+  /** When the redrawing line started or was last recorded. */
+  progressMark: number | undefined;
+  lastProgressState: string | undefined;
+  other: StreamState | undefined;
+}
+
+export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
+  const { now, onRecord } = opts;
+  let seq = opts.firstSeq ?? 0;
+  let ended = false;
+
+  const emit = (
+    st: StreamState,
+    message: string,
+    level: Level,
+    timestamp: number,
+    attributes: Record<string, unknown> | undefined,
+  ): void => {
+    // A traceback on the other stream that already ended came first.
+    st.other?.traceback.flushIfComplete();
+    const parts = splitMessage(message);
+    if (parts.length === 1) {
+      onRecord({ timestamp, seq: seq++, stream: st.name, level, message, attributes });
+      return;
+    }
+    for (let i = 0; i < parts.length; i++) {
+      const attrs = { ...attributes, [PART_ATTRIBUTE]: `${i + 1}/${parts.length}` };
+      onRecord({ timestamp, seq: seq++, stream: st.name, level, message: parts[i] ?? '', attributes: attrs });
+    }
+  };
+
+  const createStream = (name: StreamName, defaultLevel: Level): StreamState => {
+    const st: StreamState = {
+      name,
+      defaultLevel,
+      decoder: new StringDecoder('utf8'),
+      traceback: createTracebackGrouper((message, timestamp) => emit(st, message, 'error', timestamp, undefined)),
+      partial: '',
+      redrawing: false,
+      progressMark: undefined,
+      lastProgressState: undefined,
+      other: undefined,
+    };
+    return st;
+  };
+
+  const stdout = createStream('stdout', 'info');
+  const stderr = createStream('stderr', opts.stderrLevel);
+  stdout.other = stderr;
+  stderr.other = stdout;
+
+  /** A log line (not part of a traceback): JSON or text, level detected, blank lines skipped. */
+  const emitLogLine = (st: StreamState, line: string, time: number, defaultLevel = st.defaultLevel): void => {
+    if (isBlank(line)) return;
+    if (looksLikeJsonObject(line)) {
+      const json = parseJsonLine(line);
+      if (json) {
+        emit(st, json.message, json.level ?? defaultLevel, json.timestamp ?? time, json.attributes);
+        return;
+      }
+    }
+    emit(st, line, detectLevel(line) ?? defaultLevel, time, undefined);
+  };
+
+  const completeLine = (st: StreamState, raw: string, time: number): void => {
+    const redrawn = st.redrawing || raw.indexOf('\r') !== -1;
+    let line = redrawn ? finalState(raw) : raw;
+    line = stripAnsi(line);
+    if (st.redrawing) {
+      st.redrawing = false;
+      st.progressMark = undefined;
+      st.lastProgressState = undefined;
+    }
+    if (st.traceback.offer(line, time)) return;
+    // A progress bar (tqdm writes it to stderr) is not an error: redrawn lines are info unless they say otherwise.
+    emitLogLine(st, line, time, redrawn ? 'info' : st.defaultLevel);
+  };
+
+  const checkProgress = (st: StreamState, time: number): void => {
+    if (!st.redrawing) return;
+    if (st.progressMark === undefined) {
+      st.progressMark = time;
+      return;
+    }
+    if (time - st.progressMark < PROGRESS_INTERVAL_MS) return;
+    st.progressMark = time;
+    const state = stripAnsi(currentRedrawState(st.partial));
+    if (state === st.lastProgressState) return;
+    st.lastProgressState = state;
+    st.traceback.flushIfComplete();
+    emitLogLine(st, state, time, 'info');
+  };
+
+  const appendPartial = (st: StreamState, piece: string, time: number): void => {
+    if (piece.indexOf('\r') === -1) {
+      st.partial = st.partial.length === 0 ? piece : st.partial + piece;
+      if (st.partial.length > MAX_PENDING_LINE_CHARS) {
+        const line = st.partial;
+        st.partial = '';
+        completeLine(st, line, time);
+      }
+      return;
+    }
+    st.redrawing = true;
+    st.partial = compactRedraws(st.partial + piece);
+  };
+
+  const pushText = (st: StreamState, text: string, time: number): void => {
+    if (text.length === 0) return;
+    let nl = text.indexOf('\n');
+    if (nl === -1) {
+      appendPartial(st, text, time);
+      checkProgress(st, time);
+      return;
+    }
+    let line = text.slice(0, nl);
+    if (st.partial.length > 0) {
+      line = st.partial + line;
+      st.partial = '';
+    }
+    completeLine(st, line, time);
+    let start = nl + 1;
+    while ((nl = text.indexOf('\n', start)) !== -1) {
+      completeLine(st, text.slice(start, nl), time);
+      start = nl + 1;
+    }
+    if (start < text.length) {
+      appendPartial(st, text.slice(start), time);
+      checkProgress(st, time);
+    }
+  };
+
+  return {
+    push(stream, chunk) {
+      if (ended) return;
+      const st = stream === 'stdout' ? stdout : stderr;
+      pushText(st, st.decoder.write(chunk), now());
+    },
+    tick() {
+      if (ended) return;
+      const time = now();
+      for (const st of [stdout, stderr]) {
+        checkProgress(st, time);
+        st.traceback.tick(time);
+      }
+    },
+    end() {
+      if (ended) return;
+      const time = now();
+      for (const st of [stdout, stderr]) {
+        pushText(st, st.decoder.end(), time);
+        if (st.partial.length > 0) {
+          const line = st.partial;
+          st.partial = '';
+          completeLine(st, line, time);
+        }
+      }
+      stdout.traceback.flush();
+      stderr.traceback.flush();
+      ended = true;
+    },
+    get count() {
+      return seq;
+    },
+  };
+}
+
+/** The final state of a redrawn line: the text after the last `\r`, ignoring `\r`s at its very end. */
+export function finalState(line: string): string {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === CR) end--;
+  if (end === 0) return '';
+  const i = line.lastIndexOf('\r', end - 1);
+  return i === -1 && end === line.length ? line : line.slice(i + 1, end);
+}
+
+/** What a still-redrawing line shows now: its last complete state (the text after the last `\r` may be half written). */
+function currentRedrawState(partial: string): string {
+  if (partial.charCodeAt(partial.length - 1) === CR) return finalState(partial);
+  const last = partial.lastIndexOf('\r');
+  return finalState(partial.slice(0, last));
+}
+
+/** Drops redraws that can no longer matter: keeps from the `\r` before the last complete state. */
+function compactRedraws(partial: string): string {
+  let end = partial.length;
+  while (end > 0 && partial.charCodeAt(end - 1) === CR) end--;
+  if (end === 0) return partial;
+  const last = partial.lastIndexOf('\r', end - 1);
+  if (last <= 0) return partial;
+  let prevEnd = last;
+  while (prevEnd > 0 && partial.charCodeAt(prevEnd - 1) === CR) prevEnd--;
+  const prev = prevEnd === 0 ? -1 : partial.lastIndexOf('\r', prevEnd - 1);
+  return prev > 0 ? partial.slice(prev) : partial;
+}
+
+function isBlank(line: string): boolean {
+  if (line.length === 0) return true;
+  const first = line.charCodeAt(0);
+  if (first > 0x20) return false;
+  return line.trim().length === 0;
+}
