@@ -1,0 +1,97 @@
+/** `dd-logstore completion bash|zsh|fish`: scripts generated from the command tree, so they never go stale. */
+import type { Command } from 'commander';
+import { Command as CommandClass } from 'commander';
+import { UsageError } from '../errors.js';
+import type { Factory } from '../factory.js';
+import { withExamples } from '../command-kit.js';
+
+interface Node {
+  path: string[];
+  subcommands: string[];
+  options: string[];
+}
+
+function collect(cmd: Command, path: string[] = [], out: Node[] = []): Node[] {
+  out.push({
+    path,
+    subcommands: cmd.commands.map((c) => c.name()),
+    options: cmd.options.flatMap((o) => [o.long, o.short].filter((x): x is string => Boolean(x))).concat('--help'),
+  });
+  for (const sub of cmd.commands) collect(sub, [...path, sub.name()], out);
+  return out;
+}
+
+export function bashCompletion(nodes: Node[]): string {
+  const cases = nodes
+    .map((n) => `    "${n.path.join(' ')}") words="${[...n.subcommands, ...n.options].join(' ')}" ;;`)
+    .join('\n');
+  return `# dd-logstore bash completion: eval "$(dd-logstore completion bash)"
+_dd_logstore() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" path="" w i words=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    [[ "$w" == -* ]] && continue
+    [[ "$w" == "--" ]] && return 0
+    case "\${path:+$path }$w" in
+${nodes
+  .map((n) => `      "${n.path.join(' ')}") path="${n.path.join(' ')}" ;;`)
+  .filter((l) => !l.includes('"")'))
+  .join('\n')}
+    esac
+  done
+  case "$path" in
+${cases}
+  esac
+  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+}
+complete -o default -F _dd_logstore dd-logstore
+`;
+}
+
+export function zshCompletion(nodes: Node[]): string {
+  return `#compdef dd-logstore
+# dd-logstore zsh completion: dd-logstore completion zsh > "\${fpath[1]}/_dd-logstore"
+autoload -U +X bashcompinit && bashcompinit
+${bashCompletion(nodes)}`;
+}
+
+export function fishCompletion(nodes: Node[]): string {
+  const lines = [
+    '# dd-logstore fish completion: dd-logstore completion fish > ~/.config/fish/completions/dd-logstore.fish',
+  ];
+  lines.push('complete -c dd-logstore -f');
+  for (const n of nodes) {
+    const cond =
+      n.path.length === 0
+        ? '__fish_use_subcommand'
+        : `__fish_seen_subcommand_from ${n.path[n.path.length - 1]}` +
+          (n.path.length > 1 ? `; and __fish_seen_subcommand_from ${n.path[n.path.length - 2]}` : '');
+    for (const sub of n.subcommands) lines.push(`complete -c dd-logstore -n '${cond}' -a ${sub}`);
+    for (const opt of n.options.filter((o) => o.startsWith('--')))
+      lines.push(`complete -c dd-logstore -n '${cond}' -l ${opt.slice(2)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function newCmdCompletion(f: Factory, root: () => Command): Command {
+  const cmd = new CommandClass('completion')
+    .description('print a shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action((shell: string) => {
+      const nodes = collect(root());
+      const script =
+        shell === 'bash'
+          ? bashCompletion(nodes)
+          : shell === 'zsh'
+            ? zshCompletion(nodes)
+            : shell === 'fish'
+              ? fishCompletion(nodes)
+              : undefined;
+      if (script === undefined) throw new UsageError(`unknown shell '${shell}'`, { hint: 'use bash, zsh or fish' });
+      f.io.out(script);
+    });
+  return withExamples(cmd, [
+    'eval "$(dd-logstore completion bash)"',
+    'dd-logstore completion fish > ~/.config/fish/completions/dd-logstore.fish',
+  ]);
+}

@@ -1,0 +1,72 @@
+/** `dd-logstore <type> describe NAME [--resolve-check]` */
+import { Command } from 'commander';
+import type { Factory } from '../../factory.js';
+import { addOutputOption, withExamples } from '../../command-kit.js';
+import { SilentExit } from '../../errors.js';
+import { parseOutputFormat, printObject } from '../../../io/output.js';
+import type { OutputFormat } from '../../../io/output.js';
+import type { ComponentType } from '../../../store/model.js';
+import { findFlavor } from '../../../store/flavors.js';
+import { checkSecretRefs } from '../../../secrets/references.js';
+import type { RefCheck } from '../../../secrets/references.js';
+import { componentJson, displayConfig, findComponent } from './shared.js';
+
+export interface DescribeOptions {
+  type: ComponentType;
+  name: string;
+  output: OutputFormat;
+  resolveCheck: boolean;
+}
+
+export function newCmdDescribe(f: Factory, type: ComponentType, runF = describeComponent): Command {
+  const cmd = new Command('describe')
+    .description(`show a ${type}'s flavor and configuration (secret values are never shown)`)
+    .argument('<name>', `name of the ${type}`)
+    .option('--resolve-check', 'check that every secret reference resolves (values are not shown)')
+    .action(async (name: string, opts: { output?: string; resolveCheck?: boolean }) => {
+      await runF(f, {
+        type,
+        name,
+        output: parseOutputFormat(opts.output, f.io),
+        resolveCheck: Boolean(opts.resolveCheck),
+      });
+    });
+  addOutputOption(cmd);
+  return withExamples(cmd, [
+    `dd-logstore ${type} describe default`,
+    `dd-logstore ${type} describe datadog_logs --resolve-check`,
+  ]);
+}
+
+export async function describeComponent(f: Factory, opts: DescribeOptions): Promise<void> {
+  const config = await f.configStore().read();
+  const component = findComponent(config, opts.type, opts.name);
+  const spec = findFlavor(component.type, component.flavor);
+  const shown = displayConfig(component);
+  const json = componentJson(config, component);
+  const pairs: [string, string][] = [
+    ['name', component.name],
+    ['type', component.type],
+    ['flavor', component.flavor],
+    ['id', component.id],
+  ];
+  for (const key of spec.keys) {
+    const value = shown[key.key];
+    if (value !== undefined) pairs.push([key.key, String(value)]);
+    else if (key.default !== undefined || key.defaultText)
+      pairs.push([key.key, `${key.defaultText ?? String(key.default)} (default)`]);
+  }
+  pairs.push(['stacks', (json.stacks as string[]).join(', ')]);
+  let checks: RefCheck[] | undefined;
+  if (opts.resolveCheck) {
+    const refs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(component.config)) if (typeof v === 'string') refs[k] = v;
+    const results = await checkSecretRefs(refs, { backend: () => f.secretBackend(), env: f.env });
+    checks = results;
+    json.references = results;
+    for (const c of results) pairs.push([`ref ${c.key}`, c.ok ? `ok (${c.reference})` : `FAILED: ${c.message}`]);
+    if (results.length === 0) pairs.push(['references', 'none']);
+  }
+  await printObject(f.io, opts.output, pairs, json);
+  if (checks?.some((c) => !c.ok)) throw new SilentExit(1);
+}

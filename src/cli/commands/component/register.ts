@@ -1,0 +1,90 @@
+/** `dd-logstore <type> register NAME --flavor=F [--KEY=VALUE ...]` (and the top-level `register` alias). */
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { Factory } from '../../factory.js';
+import { withExamples } from '../../command-kit.js';
+import { parseKeyValueArgs } from '../../key-value-args.js';
+import { findFlavor, validateConfig } from '../../../store/flavors.js';
+import type { ComponentType } from '../../../store/model.js';
+import { envSecretName } from '../../../secrets/env-secrets.js';
+import { checkName, referenceWarnings } from './shared.js';
+
+export interface RegisterOptions {
+  type: ComponentType;
+  name: string;
+  flavor: string;
+  values: Record<string, string>;
+}
+
+export function parseRegisterArgs(
+  type: ComponentType,
+  name: string,
+  words: readonly string[],
+  flavorOpt?: string,
+): RegisterOptions {
+  const parsed = parseKeyValueArgs(words, { options: ['flavor'] });
+  const flavor = flavorOpt ?? parsed.options.flavor;
+  if (flavor === undefined) {
+    throw new UsageError(`${type} register needs --flavor`, {
+      hint: `e.g. dd-logstore ${type} register ${name} --flavor=local`,
+    });
+  }
+  return { type, name, flavor, values: parsed.values };
+}
+
+export function newCmdRegister(
+  f: Factory,
+  type: ComponentType,
+  runF: (f: Factory, opts: RegisterOptions) => Promise<void> = registerComponent,
+  commandName = 'register',
+): Command {
+  const cmd = new Command(commandName)
+    .description(`register a ${type}`)
+    .argument('<name>', `name of the ${type}`)
+    .argument('[config...]', 'flavor keys as --key=value or --key value')
+    .option('-f, --flavor <flavor>', 'the flavor (see flavor list)')
+    .allowUnknownOption()
+    .action(async (name: string, words: string[], opts: { flavor?: string }) => {
+      await runF(f, parseRegisterArgs(type, name, words, opts.flavor));
+    });
+  const examples =
+    type === 'log-store'
+      ? [
+          "dd-logstore log-store register datadog_logs --flavor=datadog --api_key='{{datadog_keys.api_key}}' --application_key='{{datadog_keys.application_key}}' --site=datadoghq.eu",
+          'dd-logstore log-store register otel_logs --flavor=otel --endpoint=http://localhost:4318',
+        ]
+      : [`dd-logstore ${type} register my_${type.replace('-', '_')} --flavor=local`];
+  return withExamples(cmd, examples);
+}
+
+export async function registerComponent(f: Factory, opts: RegisterOptions): Promise<void> {
+  checkName(opts.type, opts.name);
+  const spec = findFlavor(opts.type, opts.flavor);
+  const validated = validateConfig(spec, opts.values);
+  const warnings = await f.configStore().update((config) => {
+    if (config.components[opts.type][opts.name]) {
+      throw new UsageError(`a ${opts.type} named '${opts.name}' already exists`, {
+        hint: `pick another name, or change it with dd-logstore ${opts.type} update ${opts.name} --KEY=VALUE`,
+      });
+    }
+    const ts = f.now().toISOString();
+    config.components[opts.type][opts.name] = {
+      id: randomUUID(),
+      name: opts.name,
+      type: opts.type,
+      flavor: spec.flavor,
+      config: validated.config,
+      createdAt: ts,
+      updatedAt: ts,
+    };
+    return referenceWarnings(config, f.env, validated.references, envSecretName);
+  });
+  for (const w of [...validated.warnings, ...warnings]) f.warn(w);
+  f.io.err(`Registered ${opts.type} '${opts.name}' (flavor ${spec.flavor}).\n`);
+}
+
+/** `dd-logstore register NAME --flavor=datadog ...`: the log store is what people register most. */
+export function newCmdRegisterAlias(f: Factory): Command {
+  return newCmdRegister(f, 'log-store').description('register a log store (alias of log-store register)');
+}

@@ -1,0 +1,97 @@
+/** Lookups and display rules shared by the component commands. */
+import { CliError, UsageError } from '../../errors.js';
+import { MASK } from '../../../io/redact.js';
+import { parseSecretRef } from '../../../secrets/references.js';
+import { NAME_PATTERN } from '../../../store/model.js';
+import type { Component, ComponentType, ConfigValue, StoreConfig } from '../../../store/model.js';
+import { findFlavor } from '../../../store/flavors.js';
+
+export function checkName(kind: string, name: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw new UsageError(`invalid ${kind} name '${name}'`, {
+      hint: 'use letters, digits, _ and -, starting with a letter or digit, at most 64 characters',
+    });
+  }
+}
+
+export function findComponent(config: StoreConfig, type: ComponentType, name: string): Component {
+  const found = config.components[type][name];
+  if (found) return found;
+  const names = Object.keys(config.components[type]);
+  throw new CliError(`no ${type} named '${name}'`, {
+    hint: names.length
+      ? `registered ${type}s: ${names.join(', ')}`
+      : `register one with dd-logstore ${type} register ${name} --flavor=...`,
+  });
+}
+
+export function stacksUsing(config: StoreConfig, type: ComponentType, name: string): string[] {
+  return Object.values(config.stacks)
+    .filter((s) => s.components[type] === name)
+    .map((s) => s.name);
+}
+
+/** Config as shown by list/describe: references as written, literal secrets as ****. */
+export function displayConfig(component: Component): Record<string, ConfigValue> {
+  const spec = findFlavor(component.type, component.flavor);
+  const out: Record<string, ConfigValue> = {};
+  for (const [key, value] of Object.entries(component.config)) {
+    const keySpec = spec.keys.find((k) => k.key === key);
+    out[key] = keySpec?.secret ? maskSecretValue(key, value) : value;
+  }
+  return out;
+}
+
+function maskSecretValue(key: string, value: ConfigValue): ConfigValue {
+  if (typeof value !== 'string' || value === '' || parseSecretRef(value)) return value;
+  if (key === 'headers') {
+    return value
+      .split(',')
+      .map((h) => {
+        const eq = h.indexOf('=');
+        const v = h.slice(eq + 1).trim();
+        return eq === -1 || parseSecretRef(v) ? h : `${h.slice(0, eq)}=${MASK}`;
+      })
+      .join(',');
+  }
+  return MASK;
+}
+
+export function componentJson(config: StoreConfig, component: Component): Record<string, unknown> {
+  return {
+    id: component.id,
+    name: component.name,
+    type: component.type,
+    flavor: component.flavor,
+    config: displayConfig(component),
+    stacks: stacksUsing(config, component.type, component.name),
+    createdAt: component.createdAt,
+    updatedAt: component.updatedAt,
+  };
+}
+
+/** Warnings for references whose secret or key is not known yet (registering before creating is allowed). */
+export function referenceWarnings(
+  config: StoreConfig,
+  env: NodeJS.ProcessEnv,
+  references: { key: string; secret: string; secretKey: string }[],
+  envName: (secret: string, key: string) => string,
+): string[] {
+  const warnings: string[] = [];
+  for (const ref of references) {
+    if (env[envName(ref.secret, ref.secretKey)] !== undefined) continue;
+    const entry = config.secrets[ref.secret];
+    if (!entry) {
+      warnings.push(
+        `--${ref.key} refers to secret '${ref.secret}', which does not exist yet ` +
+          `(create it: dd-logstore secret create ${ref.secret} --${ref.secretKey}=...)`,
+      );
+    } else if (!entry.keys.includes(ref.secretKey)) {
+      warnings.push(
+        `--${ref.key} refers to key '${ref.secretKey}' of secret '${ref.secret}', which has only: ${entry.keys.join(', ')} ` +
+          `(add it: dd-logstore secret update ${ref.secret} --${ref.secretKey}=...)`,
+      );
+    }
+  }
+  return warnings;
+}

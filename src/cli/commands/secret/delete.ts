@@ -1,0 +1,41 @@
+/** `dd-logstore secret delete NAME [--yes]` */
+import { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { Factory } from '../../factory.js';
+import { withExamples } from '../../command-kit.js';
+import { componentsReferring, secretNotFound } from './shared.js';
+
+export function newCmdSecretDelete(f: Factory): Command {
+  const cmd = new Command('delete')
+    .description('delete a secret from the keychain')
+    .argument('<name>', 'name of the secret')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (name: string, opts: { yes?: boolean }) => {
+      const config = await f.configStore().read();
+      if (!config.secrets[name]) throw secretNotFound(config, name);
+      const users = componentsReferring(config, name);
+      if (!opts.yes) {
+        if (!f.io.canPrompt)
+          throw new UsageError(`secret delete ${name} needs --yes when not on a terminal`, {
+            hint: `dd-logstore secret delete ${name} --yes`,
+          });
+        const { confirm } = await import('@inquirer/prompts');
+        const ok = await confirm({
+          message: `Delete secret '${name}'${users.length ? ` (used by ${users.join(', ')})` : ''}?`,
+          default: false,
+        });
+        if (!ok) {
+          f.io.err('Nothing deleted.\n');
+          return;
+        }
+      }
+      await f.secretBackend().delete(name);
+      await f.configStore().update((c) => {
+        delete c.secrets[name];
+      });
+      f.io.err(`Deleted secret '${name}'.\n`);
+      if (users.length)
+        f.warn(`still referred to by ${users.join(', ')}; those will fail to resolve until it is created again`);
+    });
+  return withExamples(cmd, ['dd-logstore secret delete datadog_keys --yes']);
+}

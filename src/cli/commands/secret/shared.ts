@@ -1,0 +1,111 @@
+/** Reading secret values from flags, a JSON file, stdin or prompts, and the index kept in config.json. */
+import { readFile } from 'node:fs/promises';
+import { CliError, UsageError } from '../../errors.js';
+import type { Factory } from '../../factory.js';
+import type { StoreConfig } from '../../../store/model.js';
+
+export const SECRET_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+export function checkSecretKeys(values: Record<string, string>): void {
+  for (const key of Object.keys(values)) {
+    if (!SECRET_KEY_PATTERN.test(key)) {
+      throw new UsageError(`invalid secret key '${key}'`, {
+        hint: 'use letters, digits, _ and -, starting with a letter or _',
+      });
+    }
+  }
+}
+
+/** `--values=@file.json` or `--values=-` (JSON object on stdin): keeps secrets out of argv and shell history. */
+export async function readValuesSource(f: Factory, source: string): Promise<Record<string, string>> {
+  let text: string;
+  let where: string;
+  if (source === '-') {
+    where = 'stdin';
+    if (f.io.stdinIsTTY) f.io.err('Reading a JSON object from stdin (end with Ctrl-D)...\n');
+    const chunks: Buffer[] = [];
+    for await (const chunk of f.io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    text = Buffer.concat(chunks).toString('utf8');
+  } else if (source.startsWith('@')) {
+    where = source.slice(1);
+    try {
+      text = await readFile(where, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--values: cannot read ${where}`, {
+        hint: 'give a readable JSON file as --values=@path',
+        cause: err,
+      });
+    }
+  } else {
+    throw new UsageError(`--values must be @FILE or -, got '${source.slice(0, 20)}'`, {
+      hint: 'use --values=@secrets.json, --values=- (JSON on stdin) or --key=value flags',
+    });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--values: ${where} is not valid JSON`, {
+      hint: 'give a JSON object such as {"api_key": "..."}',
+    });
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UsageError(`--values: ${where} must hold a JSON object of key/value pairs`, {
+      hint: '{"api_key": "..."}',
+    });
+  }
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new UsageError(`--values: the value of '${k}' in ${where} must be a string`, {
+        hint: '{"api_key": "..."}',
+      });
+    }
+    values[k] = String(v);
+  }
+  return values;
+}
+
+/** Asks for keys and masked values on a terminal; never when stdin is not a TTY or CI is set. */
+export async function promptValues(f: Factory, name: string): Promise<Record<string, string>> {
+  if (!f.io.canPrompt) {
+    throw new UsageError('-i needs an interactive terminal (stdin is not a TTY or CI is set)', {
+      hint: `pass the values as --key=value, --values=@file.json or --values=- on stdin`,
+    });
+  }
+  const { input, password } = await import('@inquirer/prompts');
+  const values: Record<string, string> = {};
+  f.io.err(`Enter the keys of secret '${name}'; an empty key name finishes.\n`);
+  for (;;) {
+    const key = (await input({ message: 'key name:' })).trim();
+    if (key === '') break;
+    if (!SECRET_KEY_PATTERN.test(key)) {
+      f.warn(`invalid key '${key}': use letters, digits, _ and -`);
+      continue;
+    }
+    values[key] = await password({ message: `value of ${key}:`, mask: '*' });
+  }
+  return values;
+}
+
+export function secretNotFound(config: StoreConfig, name: string): CliError {
+  const names = Object.keys(config.secrets);
+  return new CliError(`no secret named '${name}'`, {
+    hint: names.length ? `secrets: ${names.join(', ')}` : `create it: dd-logstore secret create ${name} --KEY=VALUE`,
+  });
+}
+
+/** Components whose config refers to the secret, as `type/name`. */
+export function componentsReferring(config: StoreConfig, secret: string): string[] {
+  const out: string[] = [];
+  for (const [type, byName] of Object.entries(config.components)) {
+    for (const c of Object.values(byName)) {
+      if (
+        Object.values(c.config).some((v) => typeof v === 'string' && new RegExp(`^(\\{\\{|<<)\\s*${secret}\\.`).test(v))
+      ) {
+        out.push(`${type}/${c.name}`);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+/** `dd-logstore stack delete NAME`: not the active one, not the default. */
+import { Command } from 'commander';
+import { CliError } from '../../errors.js';
+import type { Factory } from '../../factory.js';
+import { withExamples } from '../../command-kit.js';
+import { DEFAULT_NAME } from '../../../store/model.js';
+import { findStack } from './shared.js';
+
+export function newCmdStackDelete(f: Factory): Command {
+  const cmd = new Command('delete')
+    .description('delete a stack (its components stay registered)')
+    .argument('<name>', 'name of the stack')
+    .action(async (name: string) => {
+      await f.configStore().update((config) => {
+        findStack(config, name);
+        if (name === DEFAULT_NAME)
+          throw new CliError("the 'default' stack cannot be deleted", { hint: 'it is the fallback of every command' });
+        if (config.activeStack === name) {
+          throw new CliError(`stack '${name}' is the active stack`, {
+            hint: 'switch first: dd-logstore stack set default',
+          });
+        }
+        delete config.stacks[name];
+      });
+      f.io.err(`Deleted stack '${name}'.\n`);
+    });
+  return withExamples(cmd, ['dd-logstore stack delete old_stack']);
+}

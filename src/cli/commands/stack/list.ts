@@ -1,0 +1,31 @@
+/** `dd-logstore stack list`: the active stack is marked. */
+import { Command } from 'commander';
+import type { Factory } from '../../factory.js';
+import { addOutputOption, withExamples } from '../../command-kit.js';
+import { parseOutputFormat, printList } from '../../../io/output.js';
+import { stackJson } from './shared.js';
+
+export function newCmdStackList(f: Factory): Command {
+  const cmd = new Command('list')
+    .description('list stacks (the active one is marked *)')
+    .action(async (opts: { output?: string }) => {
+      const format = parseOutputFormat(opts.output, f.io);
+      const config = await f.configStore().read();
+      const rows = Object.values(config.stacks).sort((a, b) => a.name.localeCompare(b.name));
+      await printList(
+        f.io,
+        format,
+        rows,
+        [
+          { header: 'ACTIVE', value: (s) => (s.name === config.activeStack ? '*' : '') },
+          { header: 'NAME', value: (s) => s.name },
+          { header: 'ARTIFACT STORE', value: (s) => s.components['artifact-store'] },
+          { header: 'ORCHESTRATOR', value: (s) => s.components.orchestrator },
+          { header: 'LOG STORE', value: (s) => s.components['log-store'] },
+        ],
+        (s) => stackJson(config, s),
+      );
+    });
+  addOutputOption(cmd);
+  return withExamples(cmd, ['dd-logstore stack list', 'dd-logstore stack list --output json']);
+}

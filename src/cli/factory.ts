@@ -1,0 +1,46 @@
+/**
+ * Everything a command touches, created lazily: `--help` and usage errors never open the store, the keychain or
+ * the network (gh's cmdutil.Factory). Tests build their own Factory with other streams and env.
+ */
+import type { IOStreams } from '../io/iostreams.js';
+import { createSystemIOStreams } from '../io/iostreams.js';
+import type { ConfigStore } from '../store/config-store.js';
+import { createConfigStore } from '../store/config-store.js';
+import type { StorePaths } from '../store/paths.js';
+import { resolveHome, storePaths } from '../store/paths.js';
+import type { SecretBackend } from '../secrets/secret-backend.js';
+import { createSecretBackend } from '../secrets/secret-backend.js';
+
+export interface Factory {
+  readonly io: IOStreams;
+  readonly env: NodeJS.ProcessEnv;
+  /** Set by the root command from `--debug` before any command runs. */
+  debug: boolean;
+  paths(): StorePaths;
+  configStore(): ConfigStore;
+  secretBackend(): SecretBackend;
+  now(): Date;
+  /** A note on stderr (suppressed by nothing; commands decide). */
+  warn(message: string): void;
+}
+
+export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
+  let paths: StorePaths | undefined;
+  let store: ConfigStore | undefined;
+  let secrets: SecretBackend | undefined;
+  const f: Factory = {
+    io,
+    env,
+    debug: false,
+    paths: () => (paths ??= storePaths(resolveHome(env))),
+    configStore: () => (store ??= createConfigStore(f.paths())),
+    secretBackend: () => (secrets ??= createSecretBackend({ env, home: f.paths().home })),
+    now: () => new Date(),
+    warn: (message) => io.err(`warning: ${message}\n`),
+  };
+  return f;
+}
+
+export function createSystemFactory(): Factory {
+  return createFactory(createSystemIOStreams(), process.env);
+}

@@ -1,0 +1,72 @@
+/**
+ * The process's streams and the facts about them (TTY, colour). Commands write only through an IOStreams, never
+ * through `process.stdout` or `console`, so tests and the redactor see everything that is printed.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { Redactor } from './redact.js';
+
+export interface IOStreams {
+  readonly stdin: Readable;
+  readonly stdinIsTTY: boolean;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  /** Colour on stdout / stderr: TTY unless NO_COLOR, forced by FORCE_COLOR. */
+  readonly colorOut: boolean;
+  readonly colorErr: boolean;
+  /** True when prompting is allowed: stdin is a TTY and CI is not set. */
+  readonly canPrompt: boolean;
+  readonly redactor: Redactor;
+  /** Data, redacted. */
+  out(text: string): void;
+  /** Notes, warnings and errors, redacted. */
+  err(text: string): void;
+  /** Raw writable streams, for `run` passing the child's bytes through unchanged. */
+  readonly rawStdout: Writable;
+  readonly rawStderr: Writable;
+}
+
+export interface StreamFacts {
+  env: NodeJS.ProcessEnv;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+}
+
+export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return isTTY && env.TERM !== 'dumb';
+}
+
+export function isCI(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): IOStreams {
+  const stdinIsTTY = facts.stdin.isTTY === true;
+  const stdoutIsTTY = facts.stdout.isTTY === true;
+  const stderrIsTTY = facts.stderr.isTTY === true;
+  return {
+    stdin: facts.stdin,
+    stdinIsTTY,
+    stdoutIsTTY,
+    stderrIsTTY,
+    colorOut: colorEnabled(facts.env, stdoutIsTTY),
+    colorErr: colorEnabled(facts.env, stderrIsTTY),
+    canPrompt: stdinIsTTY && !isCI(facts.env),
+    redactor,
+    out: (text) => void facts.stdout.write(redactor.redact(text)),
+    err: (text) => void facts.stderr.write(redactor.redact(text)),
+    rawStdout: facts.stdout,
+    rawStderr: facts.stderr,
+  };
+}
+
+export function createSystemIOStreams(redactor?: Redactor): IOStreams {
+  return createIOStreams(
+    { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    redactor,
+  );
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from '@jest/globals';
+import { MASK, Redactor } from './redact.js';
+
+describe('Redactor', () => {
+  it('masks every registered value, longest first', () => {
+    const r = new Redactor();
+    r.add('abc123');
+    r.add('abc123456');
+    expect(r.redact('key=abc123456 other=abc123 x')).toBe(`key=${MASK} other=${MASK} x`);
+  });
+  it('leaves text alone with nothing registered and ignores tiny values', () => {
+    const r = new Redactor();
+    r.add('a');
+    r.add('');
+    expect(r.redact('a b c')).toBe('a b c');
+  });
+  it('masks regexp metacharacters literally and inside JSON', () => {
+    const r = new Redactor();
+    r.add('p.a$s+');
+    expect(r.redactDeep({ argv: ['--key', 'p.a$s+'] })).toEqual({ argv: ['--key', MASK] });
+    expect(r.redact('pXa$s+')).toBe('pXa$s+');
+  });
+});

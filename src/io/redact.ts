@@ -1,0 +1,52 @@
+/**
+ * The one redactor: every secret value that gets resolved is registered here, and every printer (stdout, stderr,
+ * run records, error lines) passes its text through `redact` before it leaves the process.
+ */
+export const MASK = '****';
+
+/** Values shorter than this are not masked inside other text: masking "a" everywhere would garble output. */
+const MIN_MASKED_LENGTH = 3;
+
+export class Redactor {
+  private readonly values = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  add(value: string | undefined | null): void {
+    if (!value || value.length < MIN_MASKED_LENGTH || this.values.has(value)) return;
+    this.values.add(value);
+    this.pattern = undefined;
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  redact(text: string): string {
+    if (this.values.size === 0 || text.length === 0) return text;
+    if (!this.pattern) {
+      // Longest first, so a value that contains another is masked whole.
+      const sorted = [...this.values].sort((a, b) => b.length - a.length).map(escapeRegExp);
+      this.pattern = new RegExp(sorted.join('|'), 'g');
+    }
+    return text.replace(this.pattern, MASK);
+  }
+
+  /** Redacts every string inside a JSON-like value (for run records and `--output json`). */
+  redactDeep<T>(value: T): T {
+    if (this.values.size === 0) return value;
+    return this.walk(value) as T;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.walk(v)]));
+    }
+    return value;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

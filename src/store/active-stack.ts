@@ -1,0 +1,43 @@
+/** Which stack (and so which log store) a command uses: --stack flag > DD_LOGSTORE_STACK > config > default. */
+import { CliError } from '../cli/errors.js';
+import type { Component, Stack, StoreConfig } from './model.js';
+
+export interface ActiveStack {
+  stack: Stack;
+  /** Where the choice came from, for messages. */
+  source: 'flag' | 'env' | 'config';
+}
+
+export function resolveActiveStack(config: StoreConfig, env: NodeJS.ProcessEnv, flag?: string): ActiveStack {
+  const [name, source] =
+    flag !== undefined
+      ? [flag, 'flag' as const]
+      : env.DD_LOGSTORE_STACK
+        ? [env.DD_LOGSTORE_STACK, 'env' as const]
+        : [config.activeStack, 'config' as const];
+  const stack = config.stacks[name];
+  if (!stack) {
+    const where =
+      source === 'flag' ? '--stack' : source === 'env' ? 'DD_LOGSTORE_STACK' : 'the active stack in config.json';
+    throw new CliError(`no stack named '${name}' (from ${where})`, {
+      hint: `stacks: ${Object.keys(config.stacks).join(', ')}`,
+    });
+  }
+  return { stack, source };
+}
+
+/** The log store a run or a read uses: --log-store wins over the stack's. */
+export function resolveLogStore(
+  config: StoreConfig,
+  env: NodeJS.ProcessEnv,
+  opts: { stack?: string; logStore?: string },
+): Component {
+  const name = opts.logStore ?? resolveActiveStack(config, env, opts.stack).stack.components['log-store'];
+  const component = config.components['log-store'][name];
+  if (!component) {
+    throw new CliError(`no log-store named '${name}'`, {
+      hint: `log stores: ${Object.keys(config.components['log-store']).join(', ')}`,
+    });
+  }
+  return component;
+}

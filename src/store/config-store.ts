@@ -1,0 +1,154 @@
+/**
+ * config.json: read, and changed only under the lock with an atomic write, so concurrent commands never lose an
+ * update and a crash never leaves half a file. A corrupt or newer-schema file is reported, never overwritten.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { StoreError } from '../cli/errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { withFileLock } from './file-lock.js';
+import { COMPONENT_TYPES, DEFAULT_NAME, SCHEMA_VERSION } from './model.js';
+import type { Component, ComponentType, StoreConfig } from './model.js';
+import type { StorePaths } from './paths.js';
+
+export interface ConfigStore {
+  readonly paths: StorePaths;
+  /** The current config; the first call on a fresh home creates the embedded default stack. */
+  read(): Promise<StoreConfig>;
+  /** Runs `change` on a fresh copy under the lock and writes the result atomically, unless it throws. */
+  update<T>(change: (config: StoreConfig) => T | Promise<T>): Promise<T>;
+}
+
+export function createConfigStore(paths: StorePaths, now: () => Date = () => new Date()): ConfigStore {
+  const load = async (): Promise<StoreConfig | undefined> => {
+    let text: string;
+    try {
+      text = await readFile(paths.config, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      throw new StoreError(`cannot read ${paths.config}`, { hint: 'check its permissions', cause: err });
+    }
+    return parseConfig(text, paths.config);
+  };
+
+  const ensureHome = async () => {
+    try {
+      await mkdir(paths.home, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new StoreError(`cannot create the dd-logstore home ${paths.home}`, {
+        hint: 'set DD_LOGSTORE_HOME to a writable directory',
+        cause: err,
+      });
+    }
+  };
+
+  const write = async (config: StoreConfig) => {
+    try {
+      await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + '\n', 0o600);
+    } catch (err) {
+      throw new StoreError(`cannot write ${paths.config}`, {
+        hint: 'check free disk space and permissions',
+        cause: err,
+      });
+    }
+  };
+
+  return {
+    paths,
+    async read() {
+      const existing = await load();
+      if (existing) return existing;
+      await ensureHome();
+      return withFileLock(paths.lock, async () => {
+        const again = await load();
+        if (again) return again;
+        const fresh = defaultConfig(now());
+        await write(fresh);
+        return fresh;
+      });
+    },
+    async update(change) {
+      await ensureHome();
+      return withFileLock(paths.lock, async () => {
+        const config = (await load()) ?? defaultConfig(now());
+        const result = await change(config);
+        await write(config);
+        return result;
+      });
+    },
+  };
+}
+
+export function parseConfig(text: string, file: string): StoreConfig {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new StoreError(`${file} is not valid JSON (${(err as Error).message})`, {
+      hint: 'fix the file by hand or move it aside to start over; it was left unchanged',
+      cause: err,
+    });
+  }
+  if (!isRecord(data) || typeof data.schemaVersion !== 'number') {
+    throw new StoreError(`${file} is not a dd-logstore config (no schemaVersion)`, {
+      hint: 'fix the file by hand or move it aside to start over; it was left unchanged',
+    });
+  }
+  if (data.schemaVersion > SCHEMA_VERSION) {
+    throw new StoreError(
+      `${file} has schema version ${data.schemaVersion}, newer than this dd-logstore understands (${SCHEMA_VERSION})`,
+      {
+        hint: 'upgrade dd-logstore (npm install -g dd-logstore@latest); the file was left unchanged',
+      },
+    );
+  }
+  const ok =
+    isRecord(data.components) &&
+    COMPONENT_TYPES.every((t) => isRecord((data as { components: Record<string, unknown> }).components[t])) &&
+    isRecord(data.stacks) &&
+    isRecord(data.secrets) &&
+    typeof data.activeStack === 'string';
+  if (!ok) {
+    throw new StoreError(`${file} is missing components, stacks, secrets or activeStack`, {
+      hint: 'fix the file by hand or move it aside to start over; it was left unchanged',
+    });
+  }
+  return data as unknown as StoreConfig;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function defaultConfig(at: Date): StoreConfig {
+  const ts = at.toISOString();
+  const component = (type: ComponentType): Component => ({
+    id: randomUUID(),
+    name: DEFAULT_NAME,
+    type,
+    flavor: 'local',
+    config: {},
+    createdAt: ts,
+    updatedAt: ts,
+  });
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    activeStack: DEFAULT_NAME,
+    components: {
+      'log-store': { [DEFAULT_NAME]: component('log-store') },
+      'artifact-store': { [DEFAULT_NAME]: component('artifact-store') },
+      orchestrator: { [DEFAULT_NAME]: component('orchestrator') },
+    },
+    stacks: {
+      [DEFAULT_NAME]: {
+        id: randomUUID(),
+        name: DEFAULT_NAME,
+        components: { 'artifact-store': DEFAULT_NAME, orchestrator: DEFAULT_NAME, 'log-store': DEFAULT_NAME },
+        createdAt: ts,
+        updatedAt: ts,
+      },
+    },
+    secrets: {},
+  };
+}

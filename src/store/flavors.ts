@@ -1,0 +1,367 @@
+/**
+ * Every flavor of every component type, with its keys, defaults and validation. Values arrive as strings from the
+ * command line (`--key=value`) and leave as typed config values, or as a UsageError naming the key and the fix.
+ */
+import { UsageError } from '../cli/errors.js';
+import { DATADOG_SITES, isDatadogSite } from '../datadog/sites.js';
+import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
+import { didYouMean } from './did-you-mean.js';
+import type { ComponentType, ConfigValue } from './model.js';
+
+export const MAX_EXPORT_BATCH_SIZE_CAP = 1000;
+
+type KeyKind = 'string' | 'int' | 'enum' | 'url' | 'site' | 'tags' | 'headers' | 'path';
+
+export interface KeySpec {
+  key: string;
+  kind: KeyKind;
+  description: string;
+  required?: boolean;
+  /** Shown in `flavor list` and applied on use. */
+  default?: ConfigValue;
+  /** Default described in words when it depends on the machine (home, package version). */
+  defaultText?: string;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Values above are capped to this with a warning (Datadog's 1000 items per request). */
+  cap?: number;
+  /** Holds a credential: a literal value gets a warning suggesting a secret reference. */
+  secret?: boolean;
+}
+
+export interface FlavorSpec {
+  type: ComponentType;
+  flavor: string;
+  description: string;
+  keys: readonly KeySpec[];
+}
+
+const BATCHING_KEYS: readonly KeySpec[] = [
+  {
+    key: 'max_export_batch_size',
+    kind: 'int',
+    default: 500,
+    min: 1,
+    cap: MAX_EXPORT_BATCH_SIZE_CAP,
+    description: 'records per request (Datadog limit: 1000)',
+  },
+  {
+    key: 'max_queue_size',
+    kind: 'int',
+    default: 100000,
+    min: 1,
+    description: 'records held in memory before the spool',
+  },
+  {
+    key: 'schedule_delay_millis',
+    kind: 'int',
+    default: 5000,
+    min: 0,
+    description: 'longest wait before a batch is sent',
+  },
+  {
+    key: 'export_timeout_millis',
+    kind: 'int',
+    default: 15000,
+    min: 1,
+    description: 'time one batch may take, retries included',
+  },
+];
+
+const SERVICE_KEYS: readonly KeySpec[] = [
+  { key: 'service_name', kind: 'string', default: 'zenml', description: 'service shown on every record' },
+  {
+    key: 'service_version',
+    kind: 'string',
+    defaultText: 'the dd-logstore version',
+    description: 'version shown on every record',
+  },
+];
+
+export const FLAVORS: readonly FlavorSpec[] = [
+  {
+    type: 'log-store',
+    flavor: 'local',
+    description: 'JSONL files on this machine (the default)',
+    keys: [{ key: 'path', kind: 'path', defaultText: '<home>/logs', description: 'directory for the JSONL files' }],
+  },
+  {
+    type: 'log-store',
+    flavor: 'datadog',
+    description: "Datadog's log management (HTTP intake v2 or OTLP; read back with Logs Search)",
+    keys: [
+      { key: 'api_key', kind: 'string', required: true, secret: true, description: 'API key, for sending logs' },
+      {
+        key: 'application_key',
+        kind: 'string',
+        required: true,
+        secret: true,
+        description: 'application key with logs_read_data, for reading logs back',
+      },
+      { key: 'site', kind: 'site', default: 'datadoghq.com', choices: DATADOG_SITES, description: 'Datadog site' },
+      ...SERVICE_KEYS,
+      ...BATCHING_KEYS,
+      { key: 'protocol', kind: 'enum', default: 'intake', choices: ['intake', 'otlp'], description: 'wire protocol' },
+      {
+        key: 'compression',
+        kind: 'enum',
+        default: 'gzip',
+        choices: ['gzip', 'none'],
+        description: 'request body compression',
+      },
+      { key: 'tags', kind: 'tags', default: '', description: 'comma-separated k:v tags (ddtags)' },
+      { key: 'source', kind: 'string', default: 'dd-logstore', description: 'ddsource of every record' },
+      { key: 'intake_url', kind: 'url', description: "override the site's intake host (proxies, the emulator)" },
+      { key: 'api_url', kind: 'url', description: "override the site's API host (proxies, the emulator)" },
+    ],
+  },
+  {
+    type: 'log-store',
+    flavor: 'otel',
+    description: 'any OTLP/HTTP logs endpoint (ships only; cannot read back)',
+    keys: [
+      {
+        key: 'endpoint',
+        kind: 'url',
+        required: true,
+        description: 'OTLP/HTTP endpoint; /v1/logs appended when missing',
+      },
+      { key: 'headers', kind: 'headers', default: '', secret: true, description: 'k=v,... request headers' },
+      {
+        key: 'protocol',
+        kind: 'enum',
+        default: 'http/protobuf',
+        choices: ['http/protobuf', 'http/json'],
+        description: 'OTLP encoding',
+      },
+      {
+        key: 'compression',
+        kind: 'enum',
+        default: 'gzip',
+        choices: ['gzip', 'none'],
+        description: 'request body compression',
+      },
+      ...SERVICE_KEYS,
+      ...BATCHING_KEYS,
+    ],
+  },
+  {
+    type: 'artifact-store',
+    flavor: 'local',
+    description: 'a directory on this machine',
+    keys: [{ key: 'path', kind: 'path', defaultText: '<home>/artifacts', description: 'directory for artifacts' }],
+  },
+  {
+    type: 'orchestrator',
+    flavor: 'local',
+    description: 'runs steps on this machine, one after the other',
+    keys: [],
+  },
+];
+
+export function flavorsOf(type: ComponentType): FlavorSpec[] {
+  return FLAVORS.filter((f) => f.type === type);
+}
+
+export function findFlavor(type: ComponentType, flavor: string): FlavorSpec {
+  const spec = FLAVORS.find((f) => f.type === type && f.flavor === flavor);
+  if (spec) return spec;
+  const names = flavorsOf(type).map((f) => f.flavor);
+  const guess = didYouMean(flavor, names);
+  throw new UsageError(`unknown ${type} flavor '${flavor}'`, {
+    hint: `${guess ? `did you mean --flavor=${guess}? ` : ''}valid flavors: ${names.join(', ')}`,
+  });
+}
+
+export interface ValidatedConfig {
+  config: Record<string, ConfigValue>;
+  warnings: string[];
+  /** Secret references found, as `name.key`, for checking that the secrets exist. */
+  references: { key: string; secret: string; secretKey: string }[];
+}
+
+/**
+ * Checks user-given values against a flavor. With `partial` (update), required keys may be absent because the
+ * stored config already has them; the caller validates the merged result again without `partial`.
+ */
+export function validateConfig(spec: FlavorSpec, given: Record<string, string>, partial = false): ValidatedConfig {
+  const known = spec.keys.map((k) => k.key);
+  const config: Record<string, ConfigValue> = {};
+  const warnings: string[] = [];
+  const references: ValidatedConfig['references'] = [];
+  for (const [key, raw] of Object.entries(given)) {
+    const keySpec = spec.keys.find((k) => k.key === key);
+    if (!keySpec) {
+      const guess = didYouMean(key, known);
+      const valid = known.length ? `valid keys: ${known.map((k) => `--${k}`).join(', ')}` : 'this flavor takes no keys';
+      throw new UsageError(`unknown key --${key} for the ${spec.flavor} ${spec.type} flavor`, {
+        hint: guess ? `did you mean --${guess}? see dd-logstore ${spec.type} flavor list` : valid,
+      });
+    }
+    const ref = parseSecretRef(raw);
+    if (ref) {
+      if (keySpec.kind === 'int' || keySpec.kind === 'enum' || keySpec.kind === 'site') {
+        throw new UsageError(`--${key} cannot be a secret reference`, { hint: 'give the value itself' });
+      }
+      references.push({ key, secret: ref.name, secretKey: ref.key });
+      config[key] = raw;
+      continue;
+    }
+    if (keySpec.kind === 'headers') {
+      // Header values may each be a reference: --headers=Authorization={{otel.token}},X-Team=ml
+      config[key] = parseValue(keySpec, raw, warnings);
+      for (const [name, value] of parseHeaders(raw)) {
+        const headerRef = parseSecretRef(value);
+        if (headerRef) references.push({ key: `${key} ${name}`, secret: headerRef.name, secretKey: headerRef.key });
+        else if (isMalformedSecretRef(value)) {
+          throw new UsageError(`--${key} has a malformed secret reference '${value}' for header ${name}`, {
+            hint: 'write it as name={{secret_name.key}}',
+          });
+        } else if (value !== '') {
+          warnings.push(
+            `--${key} value of ${name} is stored in plain text in config.json; a secret reference keeps it in the keychain (${name}={{NAME.KEY}})`,
+          );
+        }
+      }
+      continue;
+    }
+    if (isMalformedSecretRef(raw)) {
+      throw new UsageError(`--${key} has a malformed secret reference '${raw}'`, {
+        hint: 'write it as {{secret_name.key}}, e.g. {{datadog_keys.api_key}}',
+      });
+    }
+    const value = parseValue(keySpec, raw, warnings);
+    config[key] = value;
+    if (keySpec.secret && value !== '') {
+      warnings.push(
+        `--${key} is stored in plain text in config.json; a secret reference keeps it in the keychain ` +
+          `(dd-logstore secret create NAME --${key}=...; then --${key}='{{NAME.${key}}}')`,
+      );
+    }
+  }
+  if (!partial) {
+    const missing = spec.keys.filter((k) => k.required && (config[k.key] === undefined || config[k.key] === ''));
+    if (missing.length) {
+      const first = missing[0]!;
+      throw new UsageError(
+        `the ${spec.flavor} ${spec.type} flavor needs --${missing.map((k) => k.key).join(' and --')}`,
+        {
+          hint: first.secret
+            ? `e.g. --${first.key}='{{datadog_keys.${first.key}}}' after dd-logstore secret create datadog_keys --${first.key}=...`
+            : `e.g. --${first.key}=...`,
+        },
+      );
+    }
+  }
+  return { config, warnings, references };
+}
+
+function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue {
+  const flag = `--${spec.key}`;
+  switch (spec.kind) {
+    case 'int': {
+      const trimmed = raw.trim();
+      if (!/^-?\d+$/.test(trimmed)) {
+        throw new UsageError(`${flag} must be a whole number, got '${raw}'`, { hint: rangeHint(spec) });
+      }
+      let n = Number.parseInt(trimmed, 10);
+      if (
+        !Number.isSafeInteger(n) ||
+        (spec.min !== undefined && n < spec.min) ||
+        (spec.max !== undefined && n > spec.max)
+      ) {
+        throw new UsageError(`${flag} is out of range: ${raw}`, { hint: rangeHint(spec) });
+      }
+      if (spec.cap !== undefined && n > spec.cap) {
+        warnings.push(`${flag}=${n} is above Datadog's limit of ${spec.cap} logs per request; using ${spec.cap}`);
+        n = spec.cap;
+      }
+      return n;
+    }
+    case 'enum':
+      if (!spec.choices?.includes(raw)) {
+        const guess = didYouMean(raw, spec.choices ?? []);
+        throw new UsageError(`${flag} must be one of ${spec.choices?.join(', ')}, got '${raw}'`, {
+          hint: guess ? `did you mean ${flag}=${guess}?` : `e.g. ${flag}=${spec.choices?.[0] ?? ''}`,
+        });
+      }
+      return raw;
+    case 'site': {
+      const site = raw.trim().toLowerCase();
+      if (!isDatadogSite(site)) {
+        const guess = didYouMean(site, DATADOG_SITES);
+        throw new UsageError(`${flag} '${raw}' is not a Datadog site`, {
+          hint: `${guess ? `did you mean ${flag}=${guess}? ` : ''}sites: ${DATADOG_SITES.join(', ')}`,
+        });
+      }
+      return site;
+    }
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new UsageError(`${flag} must be a URL, got '${raw}'`, { hint: `e.g. ${flag}=https://host:4318` });
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new UsageError(`${flag} must be an http or https URL, got '${raw}'`, {
+          hint: `e.g. ${flag}=https://host:4318`,
+        });
+      }
+      return raw.replace(/\/+$/, '');
+    }
+    case 'tags':
+      for (const tag of splitList(raw)) {
+        if (!/^[^:,\s]+:[^,]*$/.test(tag)) {
+          throw new UsageError(`${flag} has a malformed tag '${tag}'`, {
+            hint: `write tags as ${flag}=team:ml,env:prod`,
+          });
+        }
+      }
+      return splitList(raw).join(',');
+    case 'headers':
+      for (const header of splitList(raw)) {
+        if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+=.*$/.test(header)) {
+          throw new UsageError(`${flag} has a malformed header '${header.split('=')[0] ?? ''}'`, {
+            hint: `write headers as ${flag}=name=value,other=value`,
+          });
+        }
+      }
+      return raw;
+    case 'path':
+      if (raw.trim() === '')
+        throw new UsageError(`${flag} cannot be empty`, { hint: `e.g. ${flag}=/var/log/dd-logstore` });
+      return raw;
+    case 'string':
+      return raw;
+  }
+}
+
+function rangeHint(spec: KeySpec): string {
+  const min = spec.min ?? 0;
+  const upper = spec.cap ?? spec.max;
+  return upper !== undefined ? `use a number from ${min} to ${upper}` : `use a number of at least ${min}`;
+}
+
+/** `name=value,name=value` as pairs (values may contain `=`). */
+export function parseHeaders(raw: string): [string, string][] {
+  return splitList(raw).map((pair) => {
+    const eq = pair.indexOf('=');
+    return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+  });
+}
+
+export function splitList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** The config with defaults filled in, for use (not for storing). */
+export function withDefaults(spec: FlavorSpec, config: Record<string, ConfigValue>): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = {};
+  for (const k of spec.keys) if (k.default !== undefined) out[k.key] = k.default;
+  return { ...out, ...config };
+}

@@ -1,0 +1,133 @@
+/**
+ * runs/<run-id>.json: what ran, where its logs went and how many records were read and delivered. Several `run`
+ * calls with one run id (the steps of a CI pipeline) add steps to the same record, under a per-run lock.
+ */
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CliError, StoreError } from '../cli/errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { withFileLock } from './file-lock.js';
+
+export interface RecordCounts {
+  read: number;
+  delivered: number;
+  spooled: number;
+  dropped: number;
+  failed: number;
+}
+
+export interface StepRecord {
+  /** The step name, or null for a run without --step. */
+  name: string | null;
+  logId: string;
+  argv: string[];
+  cwd: string;
+  pid?: number;
+  startedAt: string;
+  endedAt?: string;
+  exitCode?: number;
+  signal?: string;
+  counts: RecordCounts;
+  /** The sequence number the next run of this step continues from. */
+  nextSeq?: number;
+  /** Where the local flavor wrote this step's records. */
+  logUri?: string;
+  /** The first delivery error, redacted. */
+  error?: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  pipeline?: string;
+  logStore: { id: string; name: string; flavor: string };
+  createdAt: string;
+  updatedAt: string;
+  steps: StepRecord[];
+}
+
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function emptyCounts(): RecordCounts {
+  return { read: 0, delivered: 0, spooled: 0, dropped: 0, failed: 0 };
+}
+
+export interface RunRecordStore {
+  read(runId: string): Promise<RunRecord | undefined>;
+  /** Changes a run record under its lock; `change` gets undefined for a new run. */
+  update(runId: string, change: (current: RunRecord | undefined) => RunRecord): Promise<RunRecord>;
+  list(): Promise<RunRecord[]>;
+  last(): Promise<RunRecord | undefined>;
+}
+
+export function createRunRecordStore(dir: string): RunRecordStore {
+  const file = (runId: string) => join(dir, `${encodeURIComponent(runId)}.json`);
+  const read = async (runId: string): Promise<RunRecord | undefined> => {
+    let text: string;
+    try {
+      text = await readFile(file(runId), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StoreError(`cannot read the run record ${file(runId)}`, { cause: err });
+    }
+    try {
+      return JSON.parse(text) as RunRecord;
+    } catch (err) {
+      throw new StoreError(`the run record ${file(runId)} is not valid JSON`, { hint: 'move it aside', cause: err });
+    }
+  };
+  const list = async (): Promise<RunRecord[]> => {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const records: RunRecord[] = [];
+    for (const n of names) {
+      try {
+        records.push(JSON.parse(await readFile(join(dir, n), 'utf8')) as RunRecord);
+      } catch {
+        // A broken record must not hide the others; `runs describe` of that id reports it.
+      }
+    }
+    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  };
+  return {
+    read,
+    list,
+    async last() {
+      let names: string[];
+      try {
+        names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+      let best: { name: string; mtime: number } | undefined;
+      for (const n of names) {
+        const m = (await stat(join(dir, n))).mtimeMs;
+        if (!best || m > best.mtime) best = { name: n, mtime: m };
+      }
+      return best ? read(decodeURIComponent(best.name.slice(0, -'.json'.length))) : undefined;
+    },
+    async update(runId, change) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return withFileLock(`${file(runId)}.lock`, async () => {
+        const next = change(await read(runId));
+        await writeFileAtomic(file(runId), JSON.stringify(next, null, 2) + '\n', 0o600);
+        return next;
+      });
+    },
+  };
+}
+
+export function runNotFound(runId: string): CliError {
+  return new CliError(`no run with id '${runId}' in this store`, { hint: 'see dd-logstore runs list' });
+}
+
+export function totalCounts(run: RunRecord): RecordCounts {
+  const total = emptyCounts();
+  for (const s of run.steps) for (const k of Object.keys(total) as (keyof RecordCounts)[]) total[k] += s.counts[k];
+  return total;
+}

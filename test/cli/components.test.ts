@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readConfigText, runCli, tempHome } from './harness.js';
+
+describe('components and stacks (built CLI, real store)', () => {
+  const { home, cleanup } = tempHome();
+  const cli = (...args: string[]) => runCli(args, { home });
+  afterAll(cleanup);
+
+  beforeAll(async () => {
+    // First use creates the embedded default stack.
+    const r = await cli('stack', 'list', '--output', 'json');
+    expect(r.code).toBe(0);
+  });
+
+  it('starts with the embedded default stack of local components', async () => {
+    const r = await cli('stack', 'describe', '--output', 'json');
+    expect(r.code).toBe(0);
+    const stack = JSON.parse(r.stdout) as {
+      name: string;
+      active: boolean;
+      components: Record<string, { flavor: string }>;
+    };
+    expect(stack.name).toBe('default');
+    expect(stack.active).toBe(true);
+    expect(stack.components['log-store']?.flavor).toBe('local');
+    expect(stack.components['artifact-store']?.flavor).toBe('local');
+    expect(stack.components.orchestrator?.flavor).toBe('local');
+  });
+
+  it('registers a datadog log store with both flag spellings, caps the batch size and masks literal keys', async () => {
+    const r = await cli(
+      'log-store',
+      'register',
+      'dd',
+      '--flavor',
+      'datadog',
+      '--api_key=literal-api-key-123',
+      '--application_key',
+      '{{datadog_keys.application_key}}',
+      '--site=datadoghq.eu',
+      '--max_export_batch_size=5000',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/above Datadog's limit of 1000/);
+    expect(r.stderr).toMatch(/plain text/);
+    expect(r.stderr).toMatch(/secret 'datadog_keys', which does not exist yet/);
+    const d = await cli('log-store', 'describe', 'dd', '--output', 'json');
+    const json = JSON.parse(d.stdout) as { config: Record<string, unknown> };
+    expect(json.config).toEqual({
+      api_key: '****',
+      application_key: '{{datadog_keys.application_key}}',
+      site: 'datadoghq.eu',
+      max_export_batch_size: 1000,
+    });
+    expect(d.stdout).not.toContain('literal-api-key-123');
+    const text = await cli('log-store', 'describe', 'dd', '--output', 'text');
+    expect(text.stdout).toMatch(/^service_name: zenml \(default\)$/m);
+  });
+
+  it('the top-level register alias registers a log store; update, rename and delete work', async () => {
+    expect((await cli('register', 'loc2', '--flavor=local', '--path=/tmp/x')).code).toBe(0);
+    expect((await cli('log-store', 'update', 'loc2', '--path', '/tmp/y')).code).toBe(0);
+    expect((await cli('log-store', 'rename', 'loc2', 'loc3')).code).toBe(0);
+    const list = await cli('log-store', 'list', '--output', 'text');
+    expect(list.stdout).toMatch(/\tloc3\tlocal\t/);
+    expect(list.stdout).not.toMatch(/\tloc2\t/);
+    expect((await cli('log-store', 'delete', 'loc3')).code).toBe(0);
+  });
+
+  it('stacks: register with -ls and --set, list marks the active one, DD_LOGSTORE_STACK selects another', async () => {
+    const r = await cli('stack', 'register', 'my_stack', '-a', 'default', '-o', 'default', '-ls', 'dd', '--set');
+    expect(r.code).toBe(0);
+    const list = await cli('stack', 'list', '--output', 'text');
+    expect(list.stdout).toMatch(/^\*\tmy_stack\tdefault\tdefault\tdd$/m);
+    const viaEnv = await runCli(['stack', 'describe', '--output', 'json'], {
+      home,
+      env: { DD_LOGSTORE_STACK: 'default' },
+    });
+    expect((JSON.parse(viaEnv.stdout) as { name: string }).name).toBe('default');
+    const rename = await cli('log-store', 'rename', 'dd', 'dd_eu');
+    expect(rename.code).toBe(0);
+    const d = await cli('stack', 'describe', 'my_stack', '--output', 'json');
+    expect(
+      (JSON.parse(d.stdout) as { components: Record<string, { name: string }> }).components['log-store']?.name,
+    ).toBe('dd_eu');
+    expect((await cli('stack', 'set', 'default')).code).toBe(0);
+    expect((await cli('stack', 'update', 'my_stack', '-ls', 'default')).code).toBe(0);
+    expect((await cli('stack', 'delete', 'my_stack')).code).toBe(0);
+  });
+
+  it('lists flavors with keys and defaults', async () => {
+    const r = await cli('log-store', 'flavor', 'list', '--output', 'json');
+    const rows = JSON.parse(r.stdout) as { flavor: string; key: string | null; default: unknown; required: boolean }[];
+    const get = (flavor: string, key: string) => rows.find((x) => x.flavor === flavor && x.key === key);
+    expect(get('datadog', 'api_key')?.required).toBe(true);
+    expect(get('datadog', 'max_queue_size')?.default).toBe(100000);
+    expect(get('datadog', 'schedule_delay_millis')?.default).toBe(5000);
+    expect(get('otel', 'endpoint')?.required).toBe(true);
+  });
+
+  it('20 concurrent registers all land', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => cli('artifact-store', 'register', `a${i}`, '--flavor=local')),
+    );
+    for (const r of results) expect(r.code).toBe(0);
+    const config = JSON.parse(readConfigText(home)) as { components: Record<string, Record<string, unknown>> };
+    for (let i = 0; i < 20; i++) expect(config.components['artifact-store']?.[`a${i}`]).toBeDefined();
+  }, 120_000);
+});
