@@ -1,0 +1,18 @@
+/** Where the local flavor keeps a stream's records: `<dir>/<run-id>/<log-id>.jsonl`. Readers use the same helper. */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export function localLogPath(dir: string, runId: string, logId: string): string {
+  return join(dir, safeSegment(runId), `${safeSegment(logId)}.jsonl`);
+}
+
+/** `zenml.log.uri` for the local flavor. */
+export function localLogUri(dir: string, runId: string, logId: string): string {
+  return pathToFileURL(localLogPath(dir, runId, logId)).href;
+}
+
+/** A `--run-id` is user text: it must name one directory, never a path that climbs out of `dir`. */
+export function safeSegment(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return cleaned === '' || /^\.+$/.test(cleaned) ? `_${cleaned}` : cleaned;
+}

@@ -1,0 +1,121 @@
+/**
+ * The runner's one entry point into export: a batching processor wired to the exporter of a flavor. Hosts and
+ * routes are resolved before this (src/datadog); the sink takes full URLs and resolved secrets.
+ */
+import {
+  createBatchingProcessor,
+  DEFAULT_BATCHING,
+  type BatchingOptions,
+  type BatchingProcessor,
+  type BatchingProcessorOptions,
+} from './batching-processor.js';
+import type { Compression } from './compression.js';
+import { createDatadogIntakeExporter } from './datadog/exporter.js';
+import { MAX_ENTRIES_PER_REQUEST, MAX_PAYLOAD_BYTES } from './datadog/limits.js';
+import type { Exporter } from './exporter.js';
+import { createLocalExporter } from './local/exporter.js';
+import type { StreamContext } from './log-record.js';
+import { createOtlpExporter, type OtlpProtocol } from './otlp/exporter.js';
+import type { Timers } from './timers.js';
+import { createHttpTransport, type Transport } from './transport.js';
+
+export type ExportTarget =
+  | { flavor: 'local'; dir: string }
+  | { flavor: 'datadog'; protocol: 'intake' | 'otlp'; url: string; apiKey: string; compression?: Compression }
+  | {
+      flavor: 'otel';
+      url: string;
+      headers?: Record<string, string>;
+      protocol?: OtlpProtocol;
+      compression?: Compression;
+    }
+  /** Any exporter, e.g. the in-memory one in tests. */
+  | { flavor: 'custom'; exporter: Exporter };
+
+export interface LogSinkOptions {
+  context: StreamContext;
+  target: ExportTarget;
+  /** The flavor's batching keys; the flavor's limits cap them. */
+  batching?: Partial<BatchingOptions>;
+  /** `export_timeout_millis`: one request (its retries too, once the retrying transport exists). */
+  exportTimeoutMs?: number;
+  timers?: Timers;
+  /** Replaces the HTTP transport (the seam for the retrying transport). */
+  transport?: Transport;
+  onFailed?: BatchingProcessorOptions<unknown>['onFailed'];
+}
+
+export type LogSink = BatchingProcessor;
+
+/** The local store is read back while a run goes on (`logs tail`), so it is written sooner than HTTP batches. */
+const LOCAL_BATCHING: Partial<BatchingOptions> = {
+  maxExportBatchSize: 1000,
+  scheduleDelayMillis: 1000,
+  maxConcurrentExports: 1,
+};
+
+export function createLogSink(options: LogSinkOptions): LogSink {
+  const { context, target } = options;
+  const batching: BatchingOptions = {
+    ...DEFAULT_BATCHING,
+    ...(target.flavor === 'local' ? LOCAL_BATCHING : {}),
+    ...options.batching,
+  };
+  if (target.flavor !== 'local' && target.flavor !== 'custom') {
+    batching.maxExportBatchSize = Math.min(batching.maxExportBatchSize, MAX_ENTRIES_PER_REQUEST);
+    batching.maxBatchBytes = Math.min(batching.maxBatchBytes, MAX_PAYLOAD_BYTES);
+  }
+  const transport = (): Transport =>
+    options.transport ??
+    createHttpTransport({
+      connections: batching.maxConcurrentExports,
+      ...(options.exportTimeoutMs === undefined ? {} : { timeoutMs: options.exportTimeoutMs }),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+    });
+
+  let exporter: Exporter;
+  switch (target.flavor) {
+    case 'local':
+      exporter = createLocalExporter({ dir: target.dir, context });
+      break;
+    case 'datadog':
+      exporter =
+        target.protocol === 'intake'
+          ? createDatadogIntakeExporter({
+              url: target.url,
+              apiKey: target.apiKey,
+              context,
+              compression: target.compression ?? 'gzip',
+              transport: transport(),
+            })
+          : createOtlpExporter({
+              url: target.url,
+              headers: { 'dd-api-key': target.apiKey },
+              protocol: 'http/protobuf',
+              compression: target.compression ?? 'gzip',
+              context,
+              transport: transport(),
+            });
+      break;
+    case 'otel':
+      exporter = createOtlpExporter({
+        url: target.url,
+        headers: target.headers ?? {},
+        protocol: target.protocol ?? 'http/protobuf',
+        compression: target.compression ?? 'none',
+        context,
+        transport: transport(),
+      });
+      break;
+    case 'custom':
+      exporter = target.exporter;
+      break;
+  }
+
+  return createBatchingProcessor({
+    exporter,
+    batching,
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
+    ...(options.onFailed === undefined ? {} : { onFailed: options.onFailed }),
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * HTTP transport over undici: one keep-alive Agent, a timeout per request, and results as values. A network error
+ * or timeout is a `network-error` result, never a throw, so the retrying transport (a later wrapper with the same
+ * interface) and `toExportOutcome` decide what it means.
+ */
+import type { Agent, request as undiciRequest } from 'undici';
+import { SYSTEM_TIMERS, type Timers } from './timers.js';
+
+export interface TransportRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+export type TransportResult =
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: string }
+  | { kind: 'network-error'; message: string; code?: string; timedOut: boolean };
+
+export interface Transport {
+  send(request: TransportRequest): Promise<TransportResult>;
+  /** Aborts requests in flight (they resolve as network errors) and closes the connections. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+/** Enough of an error body to explain it; Datadog's are short. */
+const MAX_BODY_CHARS = 4096;
+
+export interface HttpTransportOptions {
+  /** One request, from sending to the end of the response body. */
+  timeoutMs?: number;
+  /** Connections per origin: match the processor's concurrent exports. */
+  connections?: number;
+  timers?: Timers;
+}
+
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timers = options.timers ?? SYSTEM_TIMERS;
+  const closing = new AbortController();
+  let undici: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined;
+
+  // undici is imported on the first request only: `--help` and local runs never load it.
+  function load(): Promise<{ agent: Agent; request: typeof undiciRequest }> {
+    undici ??= import('undici').then((m) => ({
+      agent: new m.Agent({ connections: options.connections ?? 4, keepAliveTimeout: 30_000, pipelining: 1 }),
+      request: m.request,
+    }));
+    return undici;
+  }
+
+  async function send(req: TransportRequest): Promise<TransportResult> {
+    if (closing.signal.aborted) return { kind: 'network-error', message: 'transport closed', timedOut: false };
+    const controller = new AbortController();
+    const onClose = (): void => controller.abort(closing.signal.reason);
+    closing.signal.addEventListener('abort', onClose, { once: true });
+    const timer = timers.setTimeout(
+      () => controller.abort(new TimeoutError(`request timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      const { agent, request } = await load();
+      const res = await request(req.url, {
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+        dispatcher: agent,
+        signal: controller.signal,
+      });
+      const text = await res.body.text();
+      return {
+        kind: 'response',
+        status: res.statusCode,
+        headers: flattenHeaders(res.headers),
+        body: text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text,
+      };
+    } catch (err) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
+      const timedOut = reason instanceof TimeoutError;
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      return {
+        kind: 'network-error',
+        message: reason instanceof Error ? reason.message : String(reason),
+        ...(typeof code === 'string' ? { code } : {}),
+        timedOut,
+      };
+    } finally {
+      timers.clearTimeout(timer);
+      closing.signal.removeEventListener('abort', onClose);
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (!closing.signal.aborted) closing.abort(new Error('transport closed'));
+    if (undici) await (await undici).agent.destroy();
+  }
+
+  return { send, close };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
