@@ -34,7 +34,8 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
     debug: false,
     paths: () => (paths ??= storePaths(resolveHome(env))),
     configStore: () => (store ??= createConfigStore(f.paths())),
-    secretBackend: () => (secrets ??= createSecretBackend({ env, home: f.paths().home })),
+    secretBackend: () =>
+      (secrets ??= createSecretBackend({ env, home: f.paths().home, defaultHome: resolveHome({ ...env, DD_LOGSTORE_HOME: undefined }) })),
     now: () => new Date(),
     warn: (message) => io.err(`warning: ${message}\n`),
   };

@@ -6,7 +6,8 @@
 import { UsageError } from '../cli/errors.js';
 import { SECRETS_BACKEND_ENV } from './env-secrets.js';
 import { createFileBackend } from './file-backend.js';
-import { createKeyringBackend } from './keyring-backend.js';
+import { resolve } from 'node:path';
+import { KEYRING_SERVICE, createKeyringBackend } from './keyring-backend.js';
 
 export { SECRETS_BACKEND_ENV };
 export const SECRET_BACKEND_KINDS = ['keyring', 'file'] as const;
@@ -33,6 +34,8 @@ export interface SecretBackendOptions {
   env: NodeJS.ProcessEnv;
   /** The dd-logstore home (already resolved from DD_LOGSTORE_HOME / XDG_CONFIG_HOME). */
   home: string;
+  /** The home used when no variable says otherwise; other homes get their own keychain service. */
+  defaultHome?: string;
 }
 
 /** `keyring` unless DD_LOGSTORE_SECRETS_BACKEND says `file`; anything else is a usage error. Never silent. */
@@ -52,5 +55,14 @@ export function secretBackendKind(env: NodeJS.ProcessEnv): SecretBackendKind {
 export function createSecretBackend(opts: SecretBackendOptions): SecretBackend {
   return secretBackendKind(opts.env) === 'file'
     ? createFileBackend({ home: opts.home })
-    : createKeyringBackend({ home: opts.home });
+    : createKeyringBackend({ home: opts.home, service: keyringServiceFor(opts.home, opts.defaultHome) });
+}
+
+/**
+ * The keychain service for a home: `dd-logstore` for the default home, `dd-logstore@<home>` for any other, so a
+ * second home (a project's own DD_LOGSTORE_HOME, a test's temp dir) never reads or overwrites the secrets of the
+ * first one under the same name.
+ */
+export function keyringServiceFor(home: string, defaultHome: string | undefined): string {
+  return defaultHome === undefined || resolve(home) === resolve(defaultHome) ? KEYRING_SERVICE : `${KEYRING_SERVICE}@${resolve(home)}`;
 }

@@ -1,0 +1,44 @@
+/** `dd-logstore runs describe RUN_ID`: steps, commands (secrets masked), times, exit codes, counts. */
+import { Command } from 'commander';
+import type { Factory } from '../../factory.js';
+import { addOutputOption, withExamples } from '../../command-kit.js';
+import { parseOutputFormat, printObject } from '../../../io/output.js';
+import { createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';
+
+export function newCmdRunsDescribe(f: Factory): Command {
+  const cmd = new Command('describe')
+    .description('show a run: its steps, commands, exit codes and record counts')
+    .argument('<run-id>', 'the run id')
+    .action(async (runId: string, opts: { output?: string }) => {
+      const format = parseOutputFormat(opts.output, f.io);
+      const run = await createRunRecordStore(f.paths().runs).read(runId);
+      if (!run) throw runNotFound(runId);
+      const total = totalCounts(run);
+      const pairs: [string, string][] = [
+        ['run id', run.runId],
+        ['log store', `${run.logStore.name} (${run.logStore.flavor})`],
+        ['created', run.createdAt],
+        [
+          'records',
+          `read ${total.read}, delivered ${total.delivered}, spooled ${total.spooled}, failed ${total.failed}, dropped ${total.dropped}`,
+        ],
+      ];
+      if (run.pipeline) pairs.push(['pipeline', run.pipeline]);
+      run.steps.forEach((s, i) => {
+        const end = s.signal ? `killed by ${s.signal}` : s.exitCode === undefined ? 'running' : `exit ${s.exitCode}`;
+        pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'}: ${s.argv.join(' ')} — ${end}`]);
+        pairs.push([`step ${i + 1} time`, `${s.startedAt} .. ${s.endedAt ?? ''}`]);
+        pairs.push([
+          `step ${i + 1} records`,
+          `read ${s.counts.read}, delivered ${s.counts.delivered}, spooled ${s.counts.spooled}, failed ${s.counts.failed}, dropped ${s.counts.dropped}` +
+            (s.error ? ` (${s.error})` : ''),
+        ]);
+      });
+      await printObject(f.io, format, pairs, { ...run, counts: total });
+    });
+  addOutputOption(cmd);
+  return withExamples(cmd, [
+    'dd-logstore runs describe 3f2c...',
+    'dd-logstore runs describe my-ci-run-42 --output json',
+  ]);
+}

@@ -1,0 +1,110 @@
+/**
+ * From a registered log store to what the exporters and readers need: its settings with defaults, secret references
+ * resolved (and registered with the redactor), and the URLs of its site. `run`, `logs` and `verify` all come here.
+ */
+import { join } from 'node:path';
+import { resolveDatadogRoutes } from '../datadog/sites.js';
+import type { DatadogRoutes } from '../datadog/sites.js';
+import { findFlavor, parseHeaders, splitList, withDefaults } from '../store/flavors.js';
+import type { Component } from '../store/model.js';
+import { resolveSecretRefs } from '../secrets/references.js';
+import { packageVersion } from '../version.js';
+import type { Factory } from './factory.js';
+
+export interface BatchingSettings {
+  maxExportBatchSize: number;
+  maxQueueSize: number;
+  scheduleDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+interface Common {
+  component: Component;
+  serviceName: string;
+  serviceVersion: string;
+  source: string;
+  tags: string[];
+  batching: BatchingSettings;
+}
+
+export type ResolvedLogStore =
+  | (Common & { flavor: 'local'; dir: string })
+  | (Common & {
+      flavor: 'datadog';
+      apiKey: string;
+      applicationKey: string;
+      site: string;
+      routes: DatadogRoutes;
+      protocol: 'intake' | 'otlp';
+      compression: 'gzip' | 'none';
+    })
+  | (Common & {
+      flavor: 'otel';
+      endpoint: string;
+      headers: Record<string, string>;
+      protocol: 'http/protobuf' | 'http/json';
+      compression: 'gzip' | 'none';
+    });
+
+export async function resolveLogStoreSettings(f: Factory, component: Component): Promise<ResolvedLogStore> {
+  const spec = findFlavor('log-store', component.flavor);
+  const raw = withDefaults(spec, component.config);
+  const strings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (k !== 'headers') strings[k] = String(v);
+  // Each header value is resolved on its own: `Authorization={{otel.token}}`.
+  const headerPairs = parseHeaders(String(raw.headers ?? ''));
+  headerPairs.forEach(([, value], i) => (strings[`headers.${i}`] = value));
+  const values = await resolveSecretRefs(strings, {
+    backend: () => f.secretBackend(),
+    env: f.env,
+    redactor: f.io.redactor,
+  });
+  const num = (key: string): number => Number(values[key]);
+  const common: Common = {
+    component,
+    serviceName: values.service_name ?? 'zenml',
+    serviceVersion: values.service_version ?? packageVersion(),
+    source: values.source ?? 'dd-logstore',
+    tags: splitList(values.tags ?? ''),
+    batching: {
+      maxExportBatchSize: num('max_export_batch_size') || 500,
+      maxQueueSize: num('max_queue_size') || 100000,
+      scheduleDelayMillis: Number.isFinite(num('schedule_delay_millis')) ? num('schedule_delay_millis') : 5000,
+      exportTimeoutMillis: num('export_timeout_millis') || 15000,
+    },
+  };
+  switch (component.flavor) {
+    case 'datadog': {
+      const site = values.site ?? 'datadoghq.com';
+      return {
+        ...common,
+        flavor: 'datadog',
+        apiKey: values.api_key ?? '',
+        applicationKey: values.application_key ?? '',
+        site,
+        routes: resolveDatadogRoutes({
+          site,
+          ...(values.intake_url ? { intakeUrl: values.intake_url } : {}),
+          ...(values.api_url ? { apiUrl: values.api_url } : {}),
+        }),
+        protocol: values.protocol === 'otlp' ? 'otlp' : 'intake',
+        compression: values.compression === 'none' ? 'none' : 'gzip',
+      };
+    }
+    case 'otel': {
+      const headers: Record<string, string> = {};
+      headerPairs.forEach(([name], i) => (headers[name] = values[`headers.${i}`] ?? ''));
+      const endpoint = (values.endpoint ?? '').replace(/\/+$/, '');
+      return {
+        ...common,
+        flavor: 'otel',
+        endpoint: /\/v1\/logs$/.test(endpoint) ? endpoint : `${endpoint}/v1/logs`,
+        headers,
+        protocol: values.protocol === 'http/json' ? 'http/json' : 'http/protobuf',
+        compression: values.compression === 'none' ? 'none' : 'gzip',
+      };
+    }
+    default:
+      return { ...common, flavor: 'local', dir: values.path ?? join(f.paths().logs) };
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * `dd-logstore run [flags] -- COMMAND [ARGS...]`: resolve the log store before the child starts (exit 125 when that
+ * fails), run the child with its output passed through live, turn that output into records, ship them, and exit
+ * with the child's status whatever happened to shipping. `run` never writes to stdout: the child owns it.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import { CliError, RunSetupError, SilentExit, UsageError, errorMessage } from './errors.js';
+import type { Factory } from './factory.js';
+import { withExamples } from './command-kit.js';
+import { resolveLogStoreSettings } from './resolve-log-store.js';
+import type { ResolvedLogStore } from './resolve-log-store.js';
+import { LEVELS } from '../export/log-record.js';
+import type { Level, StreamContext } from '../export/log-record.js';
+import { resolveLogStore } from '../store/active-stack.js';
+import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts } from '../store/run-records.js';
+import type { RecordCounts, RunRecord } from '../store/run-records.js';
+import { parseDuration } from './duration.js';
+
+export interface RunOptions {
+  command: string[];
+  stack?: string;
+  logStore?: string;
+  runId?: string;
+  step?: string;
+  pipeline?: string;
+  tags: string[];
+  stderrLevel: Level;
+  flushTimeoutMs: number;
+  quiet: boolean;
+}
+
+/** Flags of `run` that take a value: used to find where the child's command starts when `--` is left out. */
+export const RUN_VALUE_FLAGS = [
+  '--stack',
+  '--log-store',
+  '--run-id',
+  '--step',
+  '--pipeline',
+  '--tag',
+  '--stderr-level',
+  '--flush-timeout',
+];
+
+export function newCmdRun(f: Factory, runF = runCommand): Command {
+  const cmd = new Command('run')
+    .description('run a command, show its output live and ship every line to the log store')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .option('--stack <name>', 'use this stack instead of the active one')
+    .option('--log-store <name>', "use this log store instead of the stack's")
+    .option('--run-id <id>', 'join or name a run (default: $DD_LOGSTORE_RUN_ID, else a new UUID)')
+    .option('--step <name>', 'the step name (zenml.step.name)')
+    .option('--pipeline <name>', 'the pipeline name (dd_logstore.pipeline)')
+    .option(
+      '--tag <k:v>',
+      'a tag on every record (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .addOption(new Option('--stderr-level <level>', 'level of stderr lines that do not say their own').default('error'))
+    .option('--flush-timeout <duration>', 'how long to wait for delivery after the command ends', '30s')
+    .option('-q, --quiet', 'print only errors (no summary line)')
+    .action(async (command: string[], opts: Record<string, unknown>) => {
+      const stderrLevel = normalizeLevel(String(opts.stderrLevel));
+      const tags = opts.tag as string[];
+      for (const t of tags) {
+        if (!/^[^:,\s]+:[^,]*$/.test(t))
+          throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
+      }
+      const runId = (opts.runId as string | undefined) ?? (f.env.DD_LOGSTORE_RUN_ID || undefined);
+      if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
+        throw new UsageError(`invalid run id '${runId}'`, {
+          hint: 'use letters, digits and . _ : -, at most 128 characters',
+        });
+      }
+      const code = await runF(f, {
+        command,
+        tags,
+        stderrLevel,
+        flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout'),
+        quiet: Boolean(opts.quiet),
+        ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
+        ...(opts.logStore !== undefined ? { logStore: String(opts.logStore) } : {}),
+        ...(runId !== undefined ? { runId } : {}),
+        ...(opts.step !== undefined ? { step: String(opts.step) } : {}),
+        ...(opts.pipeline !== undefined ? { pipeline: String(opts.pipeline) } : {}),
+      });
+      throw new SilentExit(code);
+    });
+  return withExamples(cmd, [
+    'dd-logstore run -- python train.py',
+    'dd-logstore run --step train --run-id "$CI_PIPELINE_ID" --tag team:ml -- python train.py --epochs 3',
+    'dd-logstore run --log-store datadog_logs --quiet -- ./job.sh',
+  ]);
+}
+
+function normalizeLevel(raw: string): Level {
+  const v = raw.toLowerCase();
+  const level = v === 'warning' ? 'warn' : v === 'fatal' ? 'critical' : v;
+  if (!(LEVELS as readonly string[]).includes(level)) {
+    throw new UsageError(`--stderr-level must be one of ${LEVELS.join(', ')}, got '${raw}'`, {
+      hint: 'e.g. --stderr-level warn',
+    });
+  }
+  return level as Level;
+}
+
+interface Prepared {
+  settings: ResolvedLogStore;
+  context: StreamContext;
+  runId: string;
+  /** Where this stream's numbering continues when the same step runs again under one run id. */
+  firstSeq: number;
+}
+
+/** Everything that can fail before the child starts; any failure here is exit 125. */
+async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
+  try {
+    const config = await f.configStore().read();
+    const component = resolveLogStore(config, f.env, {
+      ...(opts.stack ? { stack: opts.stack } : {}),
+      ...(opts.logStore ? { logStore: opts.logStore } : {}),
+    });
+    const settings = await resolveLogStoreSettings(f, component);
+    const runId = opts.runId ?? randomUUID();
+    const existing = await createRunRecordStore(f.paths().runs).read(runId);
+    const sameStep = existing?.steps.filter((s) => s.name === (opts.step ?? null)) ?? [];
+    const logId = sameStep[0]?.logId ?? randomUUID();
+    const firstSeq = sameStep.reduce((n, s) => Math.max(n, s.nextSeq ?? s.counts.read), 0);
+    const context: StreamContext = {
+      runId,
+      logId,
+      logSource: opts.step ? 'step' : 'run',
+      logStoreId: component.id,
+      logStoreName: component.name,
+      tags: [...settings.tags, ...opts.tags],
+      service: settings.serviceName,
+      serviceVersion: settings.serviceVersion,
+      hostname: hostname(),
+      source: settings.source,
+      ...(opts.step ? { stepName: opts.step } : {}),
+      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+    };
+    if (settings.flavor === 'local') {
+      const { localLogUri } = await import('../export/local/paths.js');
+      context.logUri = localLogUri(settings.dir, runId, logId);
+    }
+    return { settings, context, runId, firstSeq };
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof RunSetupError) throw err;
+    if (err instanceof CliError)
+      throw new RunSetupError(err.message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+    throw new RunSetupError(`cannot prepare the run: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+export async function runCommand(f: Factory, opts: RunOptions): Promise<number> {
+  const [command, ...args] = opts.command;
+  if (command === undefined || command === '')
+    throw new UsageError('run needs a command', { hint: 'dd-logstore run -- COMMAND [ARGS...]' });
+  const prepared = await prepare(f, opts);
+  const { settings, context, runId } = prepared;
+  const { createLogSink } = await import('../export/log-sink.js');
+  const { createRecordBuilder } = await import('../runner/record-builder.js');
+  const { startChild } = await import('../runner/child.js');
+
+  const sink = createLogSink({
+    context,
+    target:
+      settings.flavor === 'local'
+        ? { flavor: 'local', dir: settings.dir }
+        : settings.flavor === 'datadog'
+          ? {
+              flavor: 'datadog',
+              protocol: settings.protocol,
+              url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
+              apiKey: settings.apiKey,
+              compression: settings.compression,
+            }
+          : {
+              flavor: 'otel',
+              url: settings.endpoint,
+              headers: settings.headers,
+              protocol: settings.protocol,
+              compression: settings.compression,
+            },
+    batching: {
+      maxExportBatchSize: settings.batching.maxExportBatchSize,
+      maxQueueSize: settings.batching.maxQueueSize,
+      scheduleDelayMillis: settings.batching.scheduleDelayMillis,
+    },
+    exportTimeoutMs: settings.batching.exportTimeoutMillis,
+  });
+
+  const runs = createRunRecordStore(f.paths().runs);
+  const startedAt = f.now().toISOString();
+  const maskedArgv = opts.command.map((a) => f.io.redactor.redact(a));
+  const stepName = opts.step ?? null;
+  await runs.update(runId, (current): RunRecord => {
+    const run: RunRecord = current ?? {
+      runId,
+      logStore: { id: settings.component.id, name: settings.component.name, flavor: settings.component.flavor },
+      createdAt: startedAt,
+      updatedAt: startedAt,
+      steps: [],
+      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+    };
+    run.updatedAt = startedAt;
+    run.steps.push({
+      name: stepName,
+      logId: context.logId,
+      argv: maskedArgv,
+      cwd: process.cwd(),
+      startedAt,
+      counts: emptyCounts(),
+      ...(context.logUri ? { logUri: context.logUri } : {}),
+    });
+    return run;
+  });
+
+  let paused = false;
+  const control = { pause: () => {}, resume: () => {} };
+  const builder = createRecordBuilder({
+    stderrLevel: opts.stderrLevel,
+    now: Date.now,
+    firstSeq: prepared.firstSeq,
+    onRecord: (record) => {
+      if (!sink.emit(record) && !paused) {
+        // The queue is full: stop reading the child until it drains (the child blocks on its write; nothing is lost).
+        paused = true;
+        control.pause();
+        void sink.drain().then(() => {
+          paused = false;
+          control.resume();
+        });
+      }
+    },
+  });
+  const ticker = setInterval(() => builder.tick(), 1000);
+  ticker.unref();
+
+  const running = startChild({
+    command,
+    args,
+    env: f.env,
+    runId,
+    step: opts.step,
+    stdout: f.io.rawStdout,
+    stderr: f.io.rawStderr,
+    onChunk: (stream, chunk) => builder.push(stream, chunk),
+    signals: forwardedSignals(f.io.stdinIsTTY),
+  });
+  control.pause = running.pause;
+  control.resume = running.resume;
+  const result = await running.done;
+  clearInterval(ticker);
+  builder.end();
+
+  // The child is gone; a Ctrl-C (or SIGTERM) while we flush stops the wait instead of killing us mid-write.
+  let interrupted = false;
+  const onSecondSignal = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSecondSignal);
+  process.on('SIGTERM', onSecondSignal);
+  const flushStarted = Date.now();
+  const counts = await shutdownWithInterrupt(sink, opts.flushTimeoutMs, () => interrupted);
+  process.off('SIGINT', onSecondSignal);
+  process.off('SIGTERM', onSecondSignal);
+  const flushMs = Date.now() - flushStarted;
+
+  const errors = sink.firstErrors();
+  const firstError = Object.values(errors)[0];
+  const errorText = firstError ? describeExportError(firstError, settings) : undefined;
+  const endedAt = f.now().toISOString();
+  const finalCounts: RecordCounts = {
+    ...emptyCounts(),
+    read: counts.read,
+    delivered: counts.delivered,
+    failed: counts.failed,
+    dropped: counts.dropped,
+  };
+  await runs.update(runId, (current) => {
+    const run = current!;
+    run.updatedAt = endedAt;
+    const step = [...run.steps]
+      .reverse()
+      .find((s) => s.logId === context.logId && s.startedAt === startedAt && s.endedAt === undefined);
+    if (step) {
+      step.endedAt = endedAt;
+      step.exitCode = result.exitCode;
+      if (result.signal) step.signal = result.signal;
+      step.counts = finalCounts;
+      step.nextSeq = prepared.firstSeq + builder.count;
+      if (errorText) step.error = f.io.redactor.redact(errorText);
+    }
+    return run;
+  });
+
+  if (result.error) f.io.err(`error: ${result.error.message}${result.error.hint ? ` (${result.error.hint})` : ''}\n`);
+  if (errorText) f.io.err(`error: ${errorText}\n`);
+  if (!opts.quiet) {
+    const parts = [`${finalCounts.read} records read`, `${finalCounts.delivered} delivered`];
+    if (finalCounts.failed) parts.push(`${finalCounts.failed} failed`);
+    parts.push(`${finalCounts.spooled} spooled`, `${finalCounts.dropped} dropped`);
+    const flushNote =
+      counts.read - counts.delivered - counts.failed > 0 ? ` (flush timed out after ${flushMs} ms)` : '';
+    f.io.err(
+      `dd-logstore: run ${runId}${opts.step ? ` step ${opts.step}` : ''}: ${parts.join(', ')} → ${settings.component.name} (${settings.flavor})${flushNote}\n`,
+    );
+  }
+  return result.exitCode;
+}
+
+async function shutdownWithInterrupt(
+  sink: { shutdown(timeoutMs?: number): Promise<{ read: number; delivered: number; failed: number; dropped: number }> },
+  timeoutMs: number,
+  interrupted: () => boolean,
+) {
+  let timer: NodeJS.Timeout | undefined;
+  const poll = new Promise<number>((resolve) => {
+    timer = setInterval(() => {
+      if (interrupted()) resolve(0);
+    }, 100);
+  });
+  // On a second Ctrl-C, shutdown is asked to finish at once: what is unsent is counted (spooled, with the spool).
+  const first = await Promise.race([sink.shutdown(timeoutMs).then((c) => ({ c })), poll.then(() => undefined)]);
+  clearInterval(timer);
+  return first ? first.c : sink.shutdown(0);
+}
+
+function describeExportError(
+  err: { status?: number; message: string; records: number },
+  settings: ResolvedLogStore,
+): string {
+  if (settings.flavor === 'datadog' && (err.status === 401 || err.status === 403)) {
+    return `Datadog rejected the API key (HTTP ${err.status}) on site ${settings.site}; ${err.records} records were not delivered (check api_key of log store '${settings.component.name}' and that ${settings.site} is your Datadog site: dd-logstore log-store verify ${settings.component.name})`;
+  }
+  return `${err.records} records were not delivered: ${err.message}${err.status ? ` (HTTP ${err.status})` : ''}`;
+}
+
+/**
+ * Signals to pass on to the child. A Ctrl-C typed at a terminal already reaches the child (same process group), so
+ * SIGINT is forwarded only when stdin is not a terminal (CI, `kill -INT`): Python would otherwise see two
+ * KeyboardInterrupts, the second one inside its clean-up. We still listen, so Ctrl-C never kills us mid-flush.
+ */
+function forwardedSignals(stdinIsTTY: boolean): {
+  on(s: NodeJS.Signals, l: () => void): unknown;
+  off(s: NodeJS.Signals, l: () => void): unknown;
+} {
+  const swallow = () => {};
+  return {
+    on: (signal, listener) => process.on(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
+    off: (signal, listener) => process.off(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
+  };
+}

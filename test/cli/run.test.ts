@@ -1,0 +1,290 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEmulator } from '../emulator/emulator.js';
+import type { Emulator } from '../emulator/emulator.js';
+import { BIN, ROOT, cliEnv, runCli, tempHome } from './harness.js';
+
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'mixed_output.py');
+
+/** What the child writes, per stream, when run on its own. */
+function childAlone(args: string[]): { stdout: Buffer; stderr: Buffer; status: number | null } {
+  const r = spawnSync('python3', [FIXTURE, ...args], {
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    maxBuffer: 64 << 20,
+  });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+/** Runs the built CLI, keeping stdout/stderr as raw bytes. */
+function runRaw(
+  args: string[],
+  home: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: cliEnv(home, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
+  });
+}
+
+describe('dd-logstore run (built CLI, Datadog emulator)', () => {
+  let emulator: Emulator;
+  const { home, cleanup } = tempHome();
+  const cli = (...args: string[]) => runCli(args, { home });
+
+  beforeAll(async () => {
+    emulator = await createEmulator();
+    const r = await runCli(
+      [
+        'log-store',
+        'register',
+        'dd',
+        '--flavor=datadog',
+        '--api_key={{dd.api_key}}',
+        '--application_key={{dd.app_key}}',
+        `--intake_url=${emulator.url}`,
+        `--api_url=${emulator.url}`,
+        '--schedule_delay_millis=200',
+      ],
+      { home },
+    );
+    expect(r.code).toBe(0);
+  });
+  beforeEach(() => emulator.reset());
+  afterAll(async () => {
+    await emulator.close();
+    cleanup();
+  });
+  const keys = (api = 'emulator-api-key') => ({
+    DD_LOGSTORE_SECRET_DD_API_KEY: api,
+    DD_LOGSTORE_SECRET_DD_APP_KEY: 'emulator-app-key',
+  });
+
+  it('passes output through byte for byte, returns the exit code, and ships every line once with its attributes', async () => {
+    const alone = childAlone(['3']);
+    expect(alone.status).toBe(3);
+    const r = await runRaw(
+      [
+        'run',
+        '--log-store',
+        'dd',
+        '--step',
+        'train',
+        '--run-id',
+        'run-e2e-1',
+        '--tag',
+        'team:ml',
+        '--',
+        'python3',
+        FIXTURE,
+        '3',
+      ],
+      home,
+      keys(),
+    );
+    expect(r.code).toBe(3);
+    expect(r.stdout.equals(alone.stdout)).toBe(true);
+    // Our summary line follows the child's stderr; everything before it is the child's, unchanged.
+    expect(r.stderr.subarray(0, alone.stderr.length).equals(alone.stderr)).toBe(true);
+    const tail = r.stderr.subarray(alone.stderr.length).toString();
+    expect(tail).toMatch(
+      /^dd-logstore: run run-e2e-1 step train: \d+ records read, \d+ delivered, 0 spooled, 0 dropped/,
+    );
+
+    // Batches may land out of order (several in flight): the order is (timestamp, seq).
+    const records = emulator
+      .records()
+      .sort(
+        (a, b) =>
+          a.timestamp - b.timestamp ||
+          (a.attributes['dd_logstore.seq'] as number) - (b.attributes['dd_logstore.seq'] as number),
+      );
+    const messages = records.map((x) => x.message);
+    // 10,000 lines + traceback + ANSI + latin1 + 2 MB (3 parts) + progress + last line.
+    const lineRecords = records.filter((x) =>
+      /^(INFO:trainer:step|WARNING:trainer:line|plain stderr line)/.test(x.message),
+    );
+    expect(lineRecords).toHaveLength(10_000);
+    expect(new Set(lineRecords.map((x) => x.message)).size).toBe(10_000);
+
+    const warn = records.find((x) => x.message === 'WARNING:trainer:line 3 on stderr');
+    expect(warn?.status).toBe('warn');
+    expect(records.find((x) => x.message === 'plain stderr line 7')?.status).toBe('error');
+    const info = records.find((x) => x.message === 'INFO:trainer:step 0 loss=0.0000');
+    expect(info?.status).toBe('info');
+    expect(info?.service).toBe('zenml');
+    expect(info?.attributes).toMatchObject({
+      'zenml.run.id': 'run-e2e-1',
+      'zenml.step.name': 'train',
+      'zenml.log.source': 'step',
+      'zenml.log_store.name': 'dd',
+      'dd_logstore.stream': 'stdout',
+      team: 'ml',
+    });
+    expect(typeof info?.attributes['zenml.log.id']).toBe('string');
+    expect(typeof info?.attributes['zenml.log_store.id']).toBe('string');
+    expect(info?.tags).toContain('team:ml');
+
+    const tb = records.filter((x) => x.message.startsWith('Traceback (most recent call last):'));
+    expect(tb).toHaveLength(1);
+    expect(tb[0]?.status).toBe('error');
+    expect(tb[0]?.message).toContain('ValueError: bad value');
+
+    expect(messages).toContain('green text and bold');
+    expect(messages).toContain('latin1 caf\uFFFD and broken \uFFFD\uFFFD bytes');
+    const parts = records.filter((x) => typeof x.attributes['dd_logstore.part'] === 'string');
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    expect(parts.map((x) => x.message).join('')).toBe('BIG:' + 'x'.repeat(2 * 1024 * 1024));
+    const progress = records.filter((x) => x.message.startsWith('progress'));
+    expect(progress.map((x) => x.message)).toEqual([`progress 1000/1000 [${'#'.repeat(20)}]`]);
+    expect(progress[0]?.status).toBe('info');
+    expect(messages[messages.length - 1]).toBe('last line without newline');
+
+    // Order by (timestamp, seq) is the order lines were read; seq is unique per stream.
+    const seqs = records.map((x) => x.attributes['dd_logstore.seq'] as number);
+    expect(new Set(seqs).size).toBe(records.length);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // Within each stream, lines come back in the order the child printed them.
+    const stepNumbers = records
+      .filter((x) => x.message.startsWith('INFO:trainer:step'))
+      .map((x) => Number(x.message.split(' ')[1]));
+    expect(stepNumbers).toEqual([...stepNumbers].sort((a, b) => a - b));
+    expect(stepNumbers).toHaveLength(8000);
+
+    // The wire: gzip JSON batches of at most 1000 items and 5 MB.
+    const intake = emulator.requests().filter((q) => q.route === 'intake');
+    expect(intake.length).toBeGreaterThan(0);
+    for (const q of intake) {
+      expect(q.headers['content-encoding']).toBe('gzip');
+      expect(q.items ?? 0).toBeLessThanOrEqual(1000);
+      expect(q.bodyBytes).toBeLessThanOrEqual(5_000_000);
+      expect(q.status).toBe(202);
+    }
+
+    const described = await cli('runs', 'describe', 'run-e2e-1', '--output', 'json');
+    const run = JSON.parse(described.stdout) as {
+      steps: { exitCode: number; counts: { read: number; delivered: number; failed: number } }[];
+    };
+    expect(run.steps[0]?.exitCode).toBe(3);
+    expect(run.steps[0]?.counts.read).toBe(records.length);
+    expect(run.steps[0]?.counts.delivered).toBe(records.length);
+  }, 120_000);
+
+  it('ships through the otel flavor into the OTLP route', async () => {
+    expect(
+      (
+        await runCli(
+          [
+            'log-store',
+            'register',
+            'ot',
+            '--flavor=otel',
+            `--endpoint=${emulator.url}`,
+            '--headers=dd-api-key={{dd.api_key}}',
+          ],
+          { home },
+        )
+      ).code,
+    ).toBe(0);
+    const r = await runRaw(
+      ['run', '--log-store', 'ot', '--run-id', 'run-otel', '--', 'python3', FIXTURE, '0', '500'],
+      home,
+      keys(),
+    );
+    expect(r.code).toBe(0);
+    const records = emulator.records();
+    expect(records.every((x) => x.route === 'otlp')).toBe(true);
+    expect(records.filter((x) => /^(INFO|WARNING|plain)/.test(x.message))).toHaveLength(500);
+    expect(records[0]?.attributes['zenml.run.id']).toBe('run-otel');
+  }, 60_000);
+
+  it('writes the local flavor as JSONL and logs reads it back', async () => {
+    const r = await runRaw(
+      ['run', '--run-id', 'run-local', '--step', 's1', '--', 'python3', FIXTURE, '0', '300'],
+      home,
+    );
+    expect(r.code).toBe(0);
+    const logs = await runCli(['logs', '--run-id', 'run-local', '--output', 'jsonl'], { home });
+    expect(logs.code).toBe(0);
+    const lines = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message: string; attributes: Record<string, unknown> });
+    expect(lines.filter((x) => /^(INFO|WARNING|plain)/.test(x.message))).toHaveLength(300);
+    expect(lines[0]?.attributes['zenml.log.uri']).toMatch(/^file:\/\//);
+    const file = new URL(String(lines[0]?.attributes['zenml.log.uri']));
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(lines.length);
+  }, 60_000);
+
+  it('exits 127 for a missing command and 125 for a missing secret, before the child starts', async () => {
+    const missing = await cli('run', '--', 'no-such-command-xyz');
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toMatch(/no-such-command-xyz/);
+    const noSecret = await runCli(['run', '--log-store', 'dd', '--', 'python3', '-c', 'print("should not run")'], {
+      home,
+      env: { DD_LOGSTORE_SECRETS_BACKEND: 'file' },
+    });
+    expect(noSecret.code).toBe(125);
+    expect(noSecret.stdout).toBe('');
+    expect(noSecret.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noSecret.stderr).toMatch(/dd\.api_key|secret 'dd'/);
+  });
+
+  it('a rejected API key: the child runs to the end, its exit code comes back, one error line, failures counted', async () => {
+    const r = await runRaw(
+      ['run', '--log-store', 'dd', '--run-id', 'run-badkey', '--', 'python3', FIXTURE, '4', '200'],
+      home,
+      keys('wrong-key'),
+    );
+    expect(r.code).toBe(4);
+    const ours = r.stderr
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith('error:') || l.startsWith('dd-logstore:'));
+    expect(ours.filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(ours.join('\n')).toMatch(/rejected the API key \(HTTP 403\)/);
+    expect(ours.join('\n')).not.toContain('wrong-key');
+    expect(ours.join('\n')).toMatch(/\d+ failed/);
+    const described = JSON.parse((await cli('runs', 'describe', 'run-badkey', '--output', 'json')).stdout) as {
+      counts: { failed: number; read: number };
+    };
+    expect(described.counts.failed).toBe(described.counts.read);
+  }, 60_000);
+
+  it('SIGTERM to run reaches the child; run exits 143 and what the child printed before is delivered', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        '--log-store',
+        'dd',
+        '--run-id',
+        'run-term',
+        '--',
+        'python3',
+        '-c',
+        'import time,sys\nfor i in range(50): print("before %d" % i)\nsys.stdout.flush()\nprint("READY", file=sys.stderr, flush=True)\ntime.sleep(60)',
+      ],
+      { env: cliEnv(home, keys()), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (c: Buffer) => c.toString().includes('READY') && resolve()),
+    );
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(143);
+    const msgs = emulator.records().map((x) => x.message);
+    for (let i = 0; i < 50; i++) expect(msgs).toContain(`before ${i}`);
+  }, 60_000);
+});

@@ -1,0 +1,107 @@
+import { afterAll, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keychainDescribe, probeKeyring } from '../keyring/keyring-probe.js';
+import { runCli, tempHome } from './harness.js';
+
+const API_KEY = 'api-key-value-0123456789';
+const APP_KEY = 'app-key-value-9876543210';
+
+// The seed's three set-up commands against the REAL OS keychain (GNOME Keyring over D-Bus in CI). Outside CI, with
+// no keychain reachable, this says why and skips; with CI=true it runs and fails.
+const probe = await probeKeyring();
+
+keychainDescribe(probe, process.env)('the seed set-up with the real keychain (built CLI)', () => {
+  const { home, cleanup } = tempHome();
+  const cli = (args: string[], input?: string) => runCli(args, { home, ...(input === undefined ? {} : { input }) });
+  afterAll(async () => {
+    await cli(['secret', 'delete', 'datadog_keys', '--yes']);
+    await cli(['secret', 'delete', 'from_stdin', '--yes']);
+    cleanup();
+  });
+
+  it('secret create, log-store register with references, stack register --set, describe masked', async () => {
+    const created = await cli(['secret', 'create', 'datadog_keys', `--api_key=${API_KEY}`, `--application_key=${APP_KEY}`]);
+    expect(created.stderr).toMatch(/Created secret 'datadog_keys' with keys api_key, application_key \(keyring\)/);
+    expect(created.code).toBe(0);
+    const registered = await cli([
+      'log-store', 'register', 'datadog_logs', '--flavor=datadog',
+      '--api_key={{datadog_keys.api_key}}', '--application_key={{datadog_keys.application_key}}', '--site=datadoghq.eu',
+    ]);
+    expect(registered.code).toBe(0);
+    expect(registered.stderr).not.toMatch(/warning/);
+    const stack = await cli(['stack', 'register', 'my_stack', '-a', 'default', '-o', 'default', '-ls', 'datadog_logs', '--set']);
+    expect(stack.code).toBe(0);
+
+    const described = await cli(['stack', 'describe', '--output', 'json']);
+    expect(described.code).toBe(0);
+    const json = JSON.parse(described.stdout) as { name: string; components: Record<string, { config: Record<string, unknown> }> };
+    expect(json.name).toBe('my_stack');
+    expect(json.components['log-store']?.config).toEqual({
+      api_key: '{{datadog_keys.api_key}}',
+      application_key: '{{datadog_keys.application_key}}',
+      site: 'datadoghq.eu',
+    });
+    expect(described.stdout).not.toContain(API_KEY);
+
+    // The values are in the keychain, not in any file of the home.
+    const check = await cli(['log-store', 'describe', 'datadog_logs', '--resolve-check', '--output', 'json']);
+    expect(check.code).toBe(0);
+    const refs = (JSON.parse(check.stdout) as { references: { ok: boolean; source: string }[] }).references;
+    expect(refs.map((r) => [r.ok, r.source])).toEqual([
+      [true, 'keyring'],
+      [true, 'keyring'],
+    ]);
+  });
+
+  it('secret get masks unless --reveal; list shows names and keys only; update and --values=- work', async () => {
+    const masked = await cli(['secret', 'get', 'datadog_keys', '--output', 'json']);
+    expect(JSON.parse(masked.stdout)).toMatchObject({ values: { api_key: '****', application_key: '****' } });
+    const revealed = await cli(['secret', 'get', 'datadog_keys', '--reveal', '--output', 'json']);
+    expect(JSON.parse(revealed.stdout)).toMatchObject({ values: { api_key: API_KEY, application_key: APP_KEY } });
+    const list = await cli(['secret', 'list', '--output', 'text']);
+    expect(list.stdout).toMatch(/^datadog_keys\tapi_key,application_key\tkeyring\t/m);
+    expect(list.stdout).not.toContain(API_KEY);
+
+    const fromStdin = await cli(['secret', 'create', 'from_stdin', '--values=-'], JSON.stringify({ token: 'tok-abcdef' }));
+    expect(fromStdin.code).toBe(0);
+    const updated = await cli(['secret', 'update', 'from_stdin', '--other=x-value-1', '--remove-key', 'token']);
+    expect(updated.code).toBe(0);
+    const after = await cli(['secret', 'get', 'from_stdin', '--reveal', '--output', 'json']);
+    expect((JSON.parse(after.stdout) as { values: unknown }).values).toEqual({ other: 'x-value-1' });
+  });
+});
+
+it('the file backend is an explicit opt-in: secrets.json mode 0600, values never in config.json', async () => {
+  const { home, cleanup } = tempHome();
+  try {
+    const env = { DD_LOGSTORE_SECRETS_BACKEND: 'file' };
+    const file = join(home, 'values.json');
+    writeFileSync(file, JSON.stringify({ api_key: API_KEY }));
+    const created = await runCli(['secret', 'create', 'k', `--values=@${file}`], { home, env });
+    expect(created.code).toBe(0);
+    const { statSync, readFileSync } = await import('node:fs');
+    expect(statSync(join(home, 'secrets.json')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(home, 'config.json'), 'utf8')).not.toContain(API_KEY);
+    const bad = await runCli(['secret', 'get', 'k'], { home, env: { DD_LOGSTORE_SECRETS_BACKEND: 'vault' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/DD_LOGSTORE_SECRETS_BACKEND='vault' is not a secrets backend/);
+  } finally {
+    cleanup();
+  }
+});
+
+it('an unreachable keychain is one line naming the way out', async () => {
+  const { home, cleanup } = tempHome();
+  try {
+    const r = await runCli(['secret', 'create', 'k', '--a=b'], {
+      home,
+      env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/keychain is not reachable.*DD_LOGSTORE_SECRETS_BACKEND=file/);
+  } finally {
+    cleanup();
+  }
+});
