@@ -1,0 +1,219 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createEmulator } from '../emulator/emulator.js';
+import type { Emulator } from '../emulator/emulator.js';
+import { runCli, tempHome } from './harness.js';
+import type { CliResult } from './harness.js';
+
+const API_KEY = 'verify-test-api-key-0123456789';
+const APP_KEY = 'verify-test-app-key-0123456789';
+
+interface Row {
+  check: string;
+  ok: boolean;
+  result: 'ok' | 'FAILED' | 'skipped';
+  detail: string;
+  hint: string | null;
+}
+
+function rowsOf(r: CliResult): Row[] {
+  return JSON.parse(r.stdout) as Row[];
+}
+
+function rowNamed(rows: Row[], check: string): Row {
+  const found = rows.find((r) => r.check === check);
+  if (!found) throw new Error(`no row '${check}' in ${JSON.stringify(rows)}`);
+  return found;
+}
+
+/** A port that refuses connections: opened by us, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return address.port;
+}
+
+describe('log-store verify (built CLI vs the Datadog emulator)', () => {
+  const { home, cleanup } = tempHome();
+  let emu: Emulator;
+  const keysEnv = (api = API_KEY, app = APP_KEY): NodeJS.ProcessEnv => ({
+    DD_LOGSTORE_SECRET_DD_KEYS_API_KEY: api,
+    DD_LOGSTORE_SECRET_DD_KEYS_APPLICATION_KEY: app,
+  });
+  const cli = (args: string[], env: NodeJS.ProcessEnv = keysEnv()): Promise<CliResult> =>
+    runCli(args, { home, env, timeoutMs: 45_000 });
+  const noSecretsIn = (r: CliResult, ...values: string[]): void => {
+    for (const v of values) {
+      expect(r.stdout).not.toContain(v);
+      expect(r.stderr).not.toContain(v);
+    }
+  };
+
+  beforeAll(async () => {
+    emu = await createEmulator({ apiKeys: [API_KEY], appKeys: [APP_KEY] });
+    const refs = ['--api_key={{dd_keys.api_key}}', '--application_key={{dd_keys.application_key}}'];
+    const at = (url: string) => [`--intake_url=${url}`, `--api_url=${url}`];
+    const reg = async (...args: string[]) => {
+      const r = await cli(['log-store', 'register', ...args]);
+      expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 }); // stderr shown when it fails
+    };
+    await reg('dd', '--flavor=datadog', ...refs, '--site=datadoghq.eu', ...at(emu.url));
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    await reg('dead', '--flavor=datadog', ...refs, ...at(dead));
+    await reg('nosecret', '--flavor=datadog', '--api_key={{missing.api_key}}', ...refs.slice(1), ...at(emu.url));
+    await reg('otel_ok', '--flavor=otel', `--endpoint=${emu.url}`, '--headers=dd-api-key={{dd_keys.api_key}}');
+    await reg('otel_noauth', '--flavor=otel', `--endpoint=${emu.url}`);
+  });
+  afterAll(async () => {
+    await emu.close();
+    cleanup();
+  });
+  beforeEach(() => emu.reset());
+
+  it('all green with good keys: every check ok, exit 0, keys never printed', async () => {
+    const r = await cli(['log-store', 'verify', 'dd', '--output', 'json']);
+    expect(r.code).toBe(0);
+    const rows = rowsOf(r);
+    expect(rows.map((x) => x.check)).toEqual([
+      'secret references',
+      'network: api',
+      'network: intake',
+      'api key',
+      'application key',
+    ]);
+    expect(rows.every((x) => x.ok && x.result === 'ok' && x.hint === null)).toBe(true);
+    expect(rowNamed(rows, 'api key').detail).toMatch(/accepted by datadoghq\.eu/);
+    expect(r.stderr).toMatch(/all 5 checks passed/);
+    // validate, then a one-record search over the last 15 minutes; nothing sent to the intake without --roundtrip.
+    expect(emu.requests().map((q) => q.route)).toEqual(['validate', 'search']);
+    expect(emu.records()).toHaveLength(0);
+    noSecretsIn(r, API_KEY, APP_KEY);
+  });
+
+  it('piped output without --output is one tab-separated line per check', async () => {
+    const r = await cli(['log-store', 'verify', 'dd']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^api key\tok\taccepted by datadoghq\.eu[^\n]*\t$/m);
+    expect(r.stdout.trim().split('\n')).toHaveLength(5);
+  });
+
+  it('a bad API key: one FAILED row naming the site in use and the API Keys page; exit 1', async () => {
+    const bad = 'wrong-api-key-not-known-777';
+    const r = await cli(['log-store', 'verify', 'dd', '--output', 'json'], keysEnv(bad));
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r);
+    expect(rows.filter((x) => x.result === 'FAILED').map((x) => x.check)).toEqual(['api key']);
+    const row = rowNamed(rows, 'api key');
+    expect(row.ok).toBe(false);
+    expect(row.detail).toMatch(/rejected by datadoghq\.eu .*is datadoghq\.eu your Datadog site\?/);
+    expect(row.hint).toMatch(/Organization Settings -> API Keys/);
+    expect(row.hint).toMatch(/--site=/);
+    expect(rowNamed(rows, 'application key').result).toBe('skipped');
+    expect(r.stderr).toMatch(/1 of 5 checks failed/);
+    noSecretsIn(r, bad, APP_KEY);
+  });
+
+  it('an application key the emulator does not know: FAILED naming logs_read_data; exit 1', async () => {
+    const bad = 'wrong-app-key-not-known-888';
+    const r = await cli(['log-store', 'verify', 'dd', '--roundtrip', '--output', 'json'], keysEnv(API_KEY, bad));
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r);
+    expect(rows.filter((x) => x.result === 'FAILED').map((x) => x.check)).toEqual(['application key']);
+    const row = rowNamed(rows, 'application key');
+    expect(row.detail).toMatch(/logs_read_data/);
+    expect(row.detail).toMatch(/HTTP 403/);
+    expect(row.hint).toMatch(/Application Keys/);
+    expect(rowNamed(rows, 'api key').result).toBe('ok');
+    expect(rowNamed(rows, 'roundtrip').result).toBe('skipped');
+    expect(emu.records()).toHaveLength(0);
+    noSecretsIn(r, API_KEY, bad);
+  });
+
+  it('an unreachable host: network rows FAILED naming the URL and intake_url/api_url; later checks skipped', async () => {
+    const r = await cli(['log-store', 'verify', 'dead', '--roundtrip', '--output', 'json']);
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r);
+    const api = rowNamed(rows, 'network: api');
+    expect(api.result).toBe('FAILED');
+    expect(api.detail).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/v1\/validate: ECONNREFUSED/);
+    expect(api.hint).toMatch(/api_url/);
+    expect(rowNamed(rows, 'network: intake').detail).toMatch(/\/api\/v2\/logs: ECONNREFUSED/);
+    expect(rowNamed(rows, 'network: intake').hint).toMatch(/intake_url/);
+    for (const check of ['api key', 'application key', 'roundtrip'])
+      expect(rowNamed(rows, check).result).toBe('skipped');
+  });
+
+  it('--roundtrip sends one record and reports the indexing delay set in the emulator', async () => {
+    emu.setIndexingDelay(1500);
+    const r = await cli(['log-store', 'verify', 'dd', '--roundtrip', '--output', 'json']);
+    expect(r.code).toBe(0);
+    const row = rowNamed(rowsOf(r), 'roundtrip');
+    expect(row.result).toBe('ok');
+    const ms = Number(/readable after (\d+) ms/.exec(row.detail)?.[1]);
+    expect(ms).toBeGreaterThanOrEqual(1500);
+    expect(ms).toBeLessThan(1500 + 3000); // polled every 500 ms
+    const records = emu.records();
+    expect(records).toHaveLength(1);
+    const id = /verify_id ([0-9a-f-]{36})/.exec(r.stderr)?.[1];
+    expect(id).toBeDefined();
+    expect(records[0]?.message).toContain(id);
+    expect(records[0]?.service).toBe('zenml');
+    expect(JSON.stringify(records[0])).toContain(id);
+    noSecretsIn(r, API_KEY, APP_KEY);
+  });
+
+  it('--roundtrip fails with exit 1 when the record is not readable within --timeout', async () => {
+    emu.setIndexingDelay(60_000);
+    const r = await cli(['log-store', 'verify', 'dd', '--roundtrip', '--timeout', '1500ms', '--output', 'json']);
+    expect(r.code).toBe(1);
+    const row = rowNamed(rowsOf(r), 'roundtrip');
+    expect(row.result).toBe('FAILED');
+    expect(row.detail).toMatch(/accepted \(HTTP 202\) but could not be read back within 1\.5 s/);
+    expect(row.hint).toMatch(/--timeout/);
+  });
+
+  it('a missing secret: FAILED naming the reference and how to create it; nothing is sent', async () => {
+    const r = await cli(['log-store', 'verify', 'nosecret', '--output', 'json'], {
+      ...keysEnv(),
+      DD_LOGSTORE_SECRETS_BACKEND: 'file',
+    });
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r);
+    const row = rowNamed(rows, 'secret references');
+    expect(row.result).toBe('FAILED');
+    expect(row.detail).toMatch(/\{\{missing\.api_key\}\}.*secret 'missing' does not exist/);
+    expect(row.hint).toMatch(/dd-logstore secret create missing --api_key=\.\.\..*DD_LOGSTORE_SECRET_MISSING_API_KEY/);
+    expect(rows.slice(1).every((x) => x.result === 'skipped')).toBe(true);
+    expect(emu.requests()).toHaveLength(0);
+  });
+
+  it('local: the directory is writable; otel: the endpoint accepts an empty OTLP export, or says why not', async () => {
+    const local = await cli(['log-store', 'verify', 'default', '--output', 'json']);
+    expect(local.code).toBe(0);
+    expect(rowNamed(rowsOf(local), 'directory').detail).toMatch(/is writable/);
+
+    const ok = await cli(['log-store', 'verify', 'otel_ok', '--output', 'json']);
+    expect(ok.code).toBe(0);
+    expect(rowNamed(rowsOf(ok), 'otlp endpoint').detail).toMatch(/HTTP 200/);
+    expect(emu.records()).toHaveLength(0);
+
+    const noauth = await cli(['log-store', 'verify', 'otel_noauth', '--output', 'json']);
+    expect(noauth.code).toBe(1);
+    const row = rowNamed(rowsOf(noauth), 'otlp endpoint');
+    expect(row.detail).toMatch(/refused the request \(HTTP 401/);
+    expect(row.hint).toMatch(/--headers=/);
+    noSecretsIn(ok, API_KEY);
+  });
+
+  it('usage errors exit 2; an unknown log store exits 1 naming the ones that exist', async () => {
+    const bad = await cli(['log-store', 'verify', 'dd', '--timeout', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--timeout must be a duration/);
+    const missing = await cli(['log-store', 'verify', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no log-store named 'nope'.*registered log-stores: .*dd/);
+  });
+});
