@@ -35,7 +35,11 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
     paths: () => (paths ??= storePaths(resolveHome(env))),
     configStore: () => (store ??= createConfigStore(f.paths())),
     secretBackend: () =>
-      (secrets ??= createSecretBackend({ env, home: f.paths().home, defaultHome: resolveHome({ ...env, DD_LOGSTORE_HOME: undefined }) })),
+      (secrets ??= createSecretBackend({
+        env,
+        home: f.paths().home,
+        defaultHome: resolveHome({ ...env, DD_LOGSTORE_HOME: undefined }),
+      })),
     now: () => new Date(),
     warn: (message) => io.err(`warning: ${message}\n`),
   };

@@ -94,7 +94,12 @@ export function startChild(opts: StartChildOptions): RunningChild {
         closeSafely(pair.writeFd);
       }
     }
-    return { pid: undefined, done: Promise.resolve(spawnFailure(opts.command, err)), pause: () => {}, resume: () => {} };
+    return {
+      pid: undefined,
+      done: Promise.resolve(spawnFailure(opts.command, err)),
+      pause: () => {},
+      resume: () => {},
+    };
   }
   if (fifos) {
     // The child has its copies; ours must go or we would never see end-of-file.

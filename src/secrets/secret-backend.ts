@@ -64,5 +64,7 @@ export function createSecretBackend(opts: SecretBackendOptions): SecretBackend {
  * first one under the same name.
  */
 export function keyringServiceFor(home: string, defaultHome: string | undefined): string {
-  return defaultHome === undefined || resolve(home) === resolve(defaultHome) ? KEYRING_SERVICE : `${KEYRING_SERVICE}@${resolve(home)}`;
+  return defaultHome === undefined || resolve(home) === resolve(defaultHome)
+    ? KEYRING_SERVICE
+    : `${KEYRING_SERVICE}@${resolve(home)}`;
 }

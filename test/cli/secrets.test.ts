@@ -21,21 +21,46 @@ keychainDescribe(probe, process.env)('the seed set-up with the real keychain (bu
   });
 
   it('secret create, log-store register with references, stack register --set, describe masked', async () => {
-    const created = await cli(['secret', 'create', 'datadog_keys', `--api_key=${API_KEY}`, `--application_key=${APP_KEY}`]);
+    const created = await cli([
+      'secret',
+      'create',
+      'datadog_keys',
+      `--api_key=${API_KEY}`,
+      `--application_key=${APP_KEY}`,
+    ]);
     expect(created.stderr).toMatch(/Created secret 'datadog_keys' with keys api_key, application_key \(keyring\)/);
     expect(created.code).toBe(0);
     const registered = await cli([
-      'log-store', 'register', 'datadog_logs', '--flavor=datadog',
-      '--api_key={{datadog_keys.api_key}}', '--application_key={{datadog_keys.application_key}}', '--site=datadoghq.eu',
+      'log-store',
+      'register',
+      'datadog_logs',
+      '--flavor=datadog',
+      '--api_key={{datadog_keys.api_key}}',
+      '--application_key={{datadog_keys.application_key}}',
+      '--site=datadoghq.eu',
     ]);
     expect(registered.code).toBe(0);
     expect(registered.stderr).not.toMatch(/warning/);
-    const stack = await cli(['stack', 'register', 'my_stack', '-a', 'default', '-o', 'default', '-ls', 'datadog_logs', '--set']);
+    const stack = await cli([
+      'stack',
+      'register',
+      'my_stack',
+      '-a',
+      'default',
+      '-o',
+      'default',
+      '-ls',
+      'datadog_logs',
+      '--set',
+    ]);
     expect(stack.code).toBe(0);
 
     const described = await cli(['stack', 'describe', '--output', 'json']);
     expect(described.code).toBe(0);
-    const json = JSON.parse(described.stdout) as { name: string; components: Record<string, { config: Record<string, unknown> }> };
+    const json = JSON.parse(described.stdout) as {
+      name: string;
+      components: Record<string, { config: Record<string, unknown> }>;
+    };
     expect(json.name).toBe('my_stack');
     expect(json.components['log-store']?.config).toEqual({
       api_key: '{{datadog_keys.api_key}}',
@@ -63,7 +88,10 @@ keychainDescribe(probe, process.env)('the seed set-up with the real keychain (bu
     expect(list.stdout).toMatch(/^datadog_keys\tapi_key,application_key\tkeyring\t/m);
     expect(list.stdout).not.toContain(API_KEY);
 
-    const fromStdin = await cli(['secret', 'create', 'from_stdin', '--values=-'], JSON.stringify({ token: 'tok-abcdef' }));
+    const fromStdin = await cli(
+      ['secret', 'create', 'from_stdin', '--values=-'],
+      JSON.stringify({ token: 'tok-abcdef' }),
+    );
     expect(fromStdin.code).toBe(0);
     const updated = await cli(['secret', 'update', 'from_stdin', '--other=x-value-1', '--remove-key', 'token']);
     expect(updated.code).toBe(0);
