@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempHome } from './harness.js';
 
@@ -36,5 +37,24 @@ describe('help, version, completion', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('log-store');
     expect(r.stdout).toContain('register');
+  });
+
+  it('the bash script completes subcommands and flags at each level', async () => {
+    const script = join(home, 'completion.sh');
+    writeFileSync(script, (await runCli(['completion', 'bash'], { home })).stdout);
+    const complete = (...words: string[]) =>
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _dd_logstore; echo "\${COMPREPLY[@]}"`,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout.trim();
+    expect(complete('dd-logstore', 'log-store', 're')).toBe('register rename');
+    expect(complete('dd-logstore', 'sec')).toBe('secret');
+    expect(complete('dd-logstore', 'stack', 'register', 'mine', '--s')).toBe('--set');
   });
 });
