@@ -43,5 +43,7 @@ export function newCmdFlavor(f: Factory, type: ComponentType): Command {
     });
   addOutputOption(list);
   withExamples(list, [`dd-logstore ${type} flavor list`]);
-  return new Command('flavor').description(`${type} flavors`).addCommand(list);
+  return withExamples(new Command('flavor').description(`${type} flavors`), [
+    `dd-logstore ${type} flavor list`,
+  ]).addCommand(list);
 }

@@ -1,5 +1,6 @@
 /** `dd-logstore log-store|artifact-store|orchestrator ...`: the same verbs for every component type. */
 import { Command } from 'commander';
+import { withExamples } from '../../command-kit.js';
 import type { Factory } from '../../factory.js';
 import type { ComponentType } from '../../../store/model.js';
 import { newCmdRegister } from './register.js';
@@ -19,7 +20,10 @@ const DESCRIPTIONS: Record<ComponentType, string> = {
 };
 
 export function newCmdComponentGroup(f: Factory, type: ComponentType, extra: Command[] = []): Command {
-  const group = new Command(type).description(DESCRIPTIONS[type]);
+  const group = withExamples(new Command(type).description(DESCRIPTIONS[type]), [
+    `dd-logstore ${type} list`,
+    `dd-logstore ${type} flavor list`,
+  ]);
   group.addCommand(newCmdRegister(f, type));
   group.addCommand(newCmdList(f, type));
   group.addCommand(newCmdDescribe(f, type));

@@ -1,11 +1,12 @@
 /** `dd-logstore runs ...` */
 import { Command } from 'commander';
+import { withExamples } from '../../command-kit.js';
 import type { Factory } from '../../factory.js';
 import { newCmdRunsList } from './list.js';
 import { newCmdRunsDescribe } from './describe.js';
 
 export function newCmdRuns(f: Factory): Command {
-  return new Command('runs')
+  return withExamples(new Command('runs'), ['dd-logstore runs list', 'dd-logstore runs describe RUN_ID'])
     .description('list and describe runs')
     .addCommand(newCmdRunsList(f))
     .addCommand(newCmdRunsDescribe(f));

@@ -1,5 +1,6 @@
 /** `dd-logstore stack ...` */
 import { Command } from 'commander';
+import { withExamples } from '../../command-kit.js';
 import type { Factory } from '../../factory.js';
 import { newCmdStackRegister } from './register.js';
 import { newCmdStackList } from './list.js';
@@ -9,7 +10,7 @@ import { newCmdStackUpdate } from './update.js';
 import { newCmdStackDelete } from './delete.js';
 
 export function newCmdStack(f: Factory): Command {
-  return new Command('stack')
+  return withExamples(new Command('stack'), ['dd-logstore stack list', 'dd-logstore stack describe'])
     .description('manage stacks: an artifact store, an orchestrator and a log store used together')
     .addCommand(newCmdStackRegister(f))
     .addCommand(newCmdStackList(f))
