@@ -1,0 +1,219 @@
+/**
+ * `dd-logstore logs [--run-id ID | --last] [filters] [--output ...] [--follow] [--wait[=TIMEOUT]]` and `logs tail`:
+ * read a run's logs back from the store it was shipped to, complete and in order. The builder only declares flags
+ * and parses them; `showLogs` does the work, with waiting and Ctrl-C injected (`LogsDeps`).
+ */
+import { Command } from 'commander';
+import { CliError, UsageError } from '../../errors.js';
+import type { Factory } from '../../factory.js';
+import { withExamples } from '../../command-kit.js';
+import { parseDuration } from '../../duration.js';
+import { resolveLogStoreSettings } from '../../resolve-log-store.js';
+import type { ResolvedLogStore } from '../../resolve-log-store.js';
+import { LEVELS } from '../../../export/log-record.js';
+import type { Level } from '../../../export/log-record.js';
+import { createRunRecordStore, runNotFound } from '../../../store/run-records.js';
+import type { RunRecord } from '../../../store/run-records.js';
+import { resolveLogStore } from '../../../store/active-stack.js';
+import type { Component } from '../../../store/model.js';
+import type { LogFilter } from '../../../query/log-entry.js';
+import { OUTPUT_FORMATS } from '../../../query/render.js';
+import type { LogsFormat } from '../../../query/render.js';
+import type { SearchFn } from '../../../query/datadog-reader.js';
+import type { Interrupt } from '../../../query/system.js';
+
+export const DEFAULT_INTERVAL_MS = 2000;
+export const DEFAULT_WAIT_MS = 5 * 60_000;
+
+export interface LogsOptions {
+  runId?: string;
+  last: boolean;
+  stack?: string;
+  logStore?: string;
+  filter: LogFilter;
+  limit?: number;
+  output: LogsFormat;
+  follow: boolean;
+  /** --wait: how long to wait for every delivered record to be indexed. */
+  waitMs?: number;
+  intervalMs: number;
+  /** false with --no-exit. */
+  exitWhenDone: boolean;
+}
+
+/** What showLogs needs besides the Factory: waiting, Ctrl-C, and (for tests) the search call. */
+export interface LogsDeps {
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  listenForInterrupt(): Interrupt;
+  search?: SearchFn;
+}
+
+type RawOpts = Record<string, string | boolean | undefined>;
+
+function addReadOptions(cmd: Command, withFollow: boolean): Command {
+  cmd
+    .option('--run-id <id>', 'the run to read')
+    .option('--last', 'the most recent run')
+    .option('--step <name>', 'only this step')
+    .option('--stack <name>', "read from this stack's log store (when the run record does not say)")
+    .option('--log-store <name>', 'read from this log store')
+    .option('--level <level>', 'only this level and above: debug, info, warn, error, critical')
+    .option('--grep <text>', 'only messages containing this text (case-insensitive)')
+    .option('--since <when>', 'only records after: a duration (1h, 15m) or an ISO time')
+    .option('--until <when>', 'only records before: a duration or an ISO time')
+    .option('--limit <n>', 'at most this many records (stderr says when more exist)')
+    .option('--output <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default text)`);
+  if (withFollow) cmd.option('-f, --follow', 'keep reading new records as they arrive (same as logs tail)');
+  return cmd
+    .option('--wait [timeout]', 'wait until every delivered record is indexed (default timeout 5m)')
+    .option('--interval <duration>', 'how often --follow and --wait poll (default 2s)')
+    .option('--no-exit', 'with --follow: keep going after the run has ended');
+}
+
+export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Promise<void> = showLogs): Command {
+  const cmd = addReadOptions(new Command('logs'), true)
+    .description("read a run's logs back from its log store, in order")
+    .action(async (opts: RawOpts) => {
+      await runF(f, parseLogsOptions(opts, f.now().getTime()));
+    });
+  const tail = addReadOptions(new Command('tail'), false)
+    .description("follow a run's logs as they arrive (logs --follow); exits when the run has ended")
+    .action(async (own: RawOpts, self: Command) => {
+      // Options are shared with `logs`, which parses them wherever they stand (`logs tail --run-id X` included):
+      // take its values, then anything tail itself parsed.
+      const opts: RawOpts = { ...cmd.opts<RawOpts>() };
+      for (const [k, v] of Object.entries(own)) if (self.getOptionValueSource(k) !== 'default') opts[k] = v;
+      await runF(f, parseLogsOptions({ ...opts, follow: true }, f.now().getTime()));
+    });
+  withExamples(tail, ['dd-logstore logs tail --run-id "$CI_PIPELINE_ID"', 'dd-logstore logs tail --last --level warn']);
+  cmd.addCommand(tail);
+  return withExamples(cmd, [
+    'dd-logstore logs --last',
+    'dd-logstore logs --run-id 3f2c... --step train --level warn',
+    'dd-logstore logs --run-id my-ci-run-42 --output jsonl > logs.jsonl',
+    'dd-logstore logs --last --wait=2m',
+  ]);
+}
+
+export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
+  const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
+  const output = str('output') ?? 'text';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) {
+    throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got '${output}'`, {
+      hint: 'e.g. --output jsonl',
+    });
+  }
+  const filter: LogFilter = {};
+  const step = str('step');
+  if (step !== undefined) filter.step = step;
+  const level = str('level');
+  if (level !== undefined) {
+    const v = level.toLowerCase() === 'warning' ? 'warn' : level.toLowerCase();
+    if (!(LEVELS as readonly string[]).includes(v))
+      throw new UsageError(`--level must be one of ${LEVELS.join(', ')}, got '${level}'`, {
+        hint: 'e.g. --level warn',
+      });
+    filter.level = v as Level;
+  }
+  const grep = str('grep');
+  if (grep !== undefined) filter.grep = grep;
+  const since = str('since');
+  if (since !== undefined) filter.since = parseWhen(since, '--since', nowMs);
+  const until = str('until');
+  if (until !== undefined) filter.until = parseWhen(until, '--until', nowMs);
+  let limit: number | undefined;
+  const rawLimit = str('limit');
+  if (rawLimit !== undefined) {
+    limit = Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new UsageError(`--limit must be a positive whole number, got '${rawLimit}'`, { hint: 'e.g. --limit 100' });
+  }
+  const runId = str('runId');
+  if (runId !== undefined && opts.last)
+    throw new UsageError('--run-id and --last cannot be used together', { hint: 'give one of them' });
+  let waitMs: number | undefined;
+  if (opts.wait === true) waitMs = DEFAULT_WAIT_MS;
+  else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait');
+  const intervalMs = parseDuration(str('interval') ?? '2s', '--interval');
+  if (intervalMs < 100) throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
+  const follow = Boolean(opts.follow);
+  if (follow && limit !== undefined)
+    throw new UsageError('--limit cannot be used with --follow', { hint: 'drop --limit, or read without --follow' });
+  return {
+    last: Boolean(opts.last),
+    filter,
+    output: output as LogsFormat,
+    follow,
+    intervalMs,
+    exitWhenDone: opts.exit !== false,
+    ...(waitMs !== undefined ? { waitMs } : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    ...(str('stack') !== undefined ? { stack: str('stack') } : {}),
+    ...(str('logStore') !== undefined ? { logStore: str('logStore') } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  };
+}
+
+/** `1h` (ago) or an ISO-8601 time. */
+export function parseWhen(raw: string, flag: string, nowMs: number): number {
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(raw)) return nowMs - parseDuration(raw, flag);
+  const t = Date.parse(raw);
+  if (Number.isNaN(t))
+    throw new UsageError(`${flag} must be a duration (1h, 15m) or an ISO time, got '${raw}'`, {
+      hint: `e.g. ${flag} 1h`,
+    });
+  return t;
+}
+
+async function defaultDeps(): Promise<LogsDeps> {
+  const { sleep, listenForInterrupt } = await import('../../../query/system.js');
+  return { sleep, listenForInterrupt };
+}
+
+export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): Promise<void> {
+  const d = deps ?? (await defaultDeps());
+  const runs = createRunRecordStore(f.paths().runs);
+  let run: RunRecord | undefined;
+  if (opts.last) {
+    run = await runs.last();
+    if (!run) throw new CliError('no runs yet', { hint: 'start one: dd-logstore run -- COMMAND' });
+  } else if (opts.runId !== undefined) {
+    run = await runs.read(opts.runId);
+  } else {
+    throw new UsageError('logs needs --run-id ID or --last', { hint: 'see dd-logstore runs list' });
+  }
+  const runId = run?.runId ?? opts.runId!;
+  const component = await pickLogStore(f, opts, run, runId);
+  if (!run && !opts.follow && component.flavor === 'local') throw runNotFound(runId);
+  const settings = await resolveLogStoreSettings(f, component);
+  if (settings.flavor === 'otel')
+    throw new CliError(
+      `log store '${component.name}' is an otel log store, which ships only and cannot read logs back`,
+      {
+        hint: 'read them in the backend the OTLP endpoint feeds, or use a datadog or local log store',
+      },
+    );
+  const { readLogs } = await import('./read-logs.js');
+  await readLogs(f, opts, d, { run, runId, runs, settings: settings as Exclude<ResolvedLogStore, { flavor: 'otel' }> });
+}
+
+async function pickLogStore(
+  f: Factory,
+  opts: LogsOptions,
+  run: RunRecord | undefined,
+  runId: string,
+): Promise<Component> {
+  const config = await f.configStore().read();
+  if (opts.logStore !== undefined || opts.stack !== undefined || !run) {
+    return resolveLogStore(config, f.env, {
+      ...(opts.stack ? { stack: opts.stack } : {}),
+      ...(opts.logStore ? { logStore: opts.logStore } : {}),
+    });
+  }
+  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  if (!component)
+    throw new CliError(`the log store of run ${runId} ('${run.logStore.name}') is no longer registered`, {
+      hint: 'pass --log-store NAME',
+    });
+  return component;
+}

@@ -1,0 +1,166 @@
+/** A record read back, from any store, in one shape: what `logs` filters, orders, de-duplicates and renders. */
+import type { Level } from '../export/log-record.js';
+
+export interface LogEntry {
+  id: string;
+  timestamp: number;
+  status: string;
+  message: string;
+  service: string | undefined;
+  host: string | undefined;
+  tags: string[] | undefined;
+  step: string | undefined;
+  /** `zenml.log.id`: one per (run, step); with `seq` it names a record across retried deliveries. */
+  logId: string | undefined;
+  seq: number;
+  /** The other attributes: flat dotted keys (local), or nested as Datadog returns them (`nested` true). */
+  attributes: Record<string, unknown>;
+  nested: boolean;
+}
+
+export interface LogFilter {
+  step?: string;
+  /** Minimum level. */
+  level?: Level;
+  grep?: string;
+  since?: number;
+  until?: number;
+}
+
+/** Datadog's statuses and ours, by severity; unknown ones count as info. */
+const LEVEL_RANK: Record<string, number> = {
+  debug: 0,
+  trace: 0,
+  ok: 1,
+  info: 1,
+  notice: 1,
+  warn: 2,
+  warning: 2,
+  error: 3,
+  critical: 4,
+  alert: 4,
+  emergency: 4,
+};
+
+export function levelRank(status: string): number {
+  return LEVEL_RANK[status] ?? 1;
+}
+
+/** The statuses a `--level` lets through, as Datadog names them (for the search query). */
+export function statusesAtOrAbove(level: Level): string[] {
+  const min = levelRank(level);
+  return ['debug', 'info', 'notice', 'warn', 'error', 'critical', 'alert', 'emergency'].filter(
+    (s) => levelRank(s) >= min,
+  );
+}
+
+/** Filters that are not a step or time window: the records they keep cannot be counted against the run record. */
+export function hasContentFilter(f: LogFilter): boolean {
+  return f.level !== undefined || f.grep !== undefined || f.since !== undefined || f.until !== undefined;
+}
+
+export function matchesFilter(e: LogEntry, f: LogFilter): boolean {
+  if (f.step !== undefined && e.step !== f.step) return false;
+  if (f.level !== undefined && levelRank(e.status) < levelRank(f.level)) return false;
+  if (f.since !== undefined && e.timestamp < f.since) return false;
+  if (f.until !== undefined && e.timestamp > f.until) return false;
+  if (f.grep !== undefined && !e.message.toLowerCase().includes(f.grep.toLowerCase())) return false;
+  return true;
+}
+
+/** Timestamp, then the per-stream sequence number: order survives equal milliseconds. */
+export function compareEntries(a: LogEntry, b: LogEntry): number {
+  return a.timestamp - b.timestamp || a.seq - b.seq;
+}
+
+/** Keys of a local JSONL line / intake item that are fields of the entry, not attributes. */
+const FLAT_FIELDS = new Set(['id', 'timestamp', 'status', 'message', 'service', 'hostname', 'ddsource', 'ddtags']);
+
+/** From a flat item (the local JSONL line: the intake item plus `id`) to a LogEntry. */
+export function entryFromFlat(item: Record<string, unknown>, fallbackId: string): LogEntry {
+  const attributes: Record<string, unknown> = {};
+  for (const k in item) if (!FLAT_FIELDS.has(k)) attributes[k] = item[k];
+  const step = item['zenml.step.name'];
+  const logId = item['zenml.log.id'];
+  const seq = item['dd_logstore.seq'];
+  const tags = typeof item.ddtags === 'string' && item.ddtags !== '' ? item.ddtags.split(',') : [];
+  if (typeof item.ddsource === 'string' && item.ddsource !== '') tags.unshift(`source:${item.ddsource}`);
+  return {
+    id: typeof item.id === 'string' ? item.id : fallbackId,
+    timestamp: typeof item.timestamp === 'number' ? item.timestamp : Date.parse(String(item.timestamp)),
+    status: typeof item.status === 'string' ? item.status : 'info',
+    message: typeof item.message === 'string' ? item.message : '',
+    service: typeof item.service === 'string' ? item.service : undefined,
+    host: typeof item.hostname === 'string' ? item.hostname : undefined,
+    tags,
+    step: typeof step === 'string' ? step : undefined,
+    logId: typeof logId === 'string' ? logId : undefined,
+    seq: typeof seq === 'number' ? seq : 0,
+    attributes,
+    nested: false,
+  };
+}
+
+/** Nested attributes to flat dotted keys (`{zenml: {run: {id}}}` -> `zenml.run.id`); arrays stay values. */
+export function flattenAttributes(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
+  for (const k in obj) {
+    const v = obj[k];
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      flattenAttributes(v as Record<string, unknown>, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+export function flatAttributes(e: LogEntry): Record<string, unknown> {
+  return e.nested ? flattenAttributes(e.attributes) : e.attributes;
+}
+
+/**
+ * Names a record across deliveries: an at-least-once retried batch is stored twice by the backend with two ids, but
+ * carries the same (`zenml.log.id`, `dd_logstore.seq`). Records without them fall back to their id.
+ */
+export function dedupeKey(e: LogEntry): string {
+  return e.logId !== undefined ? `${e.logId}#${e.seq}` : `id:${e.id}`;
+}
+
+/** Keeps the first of each record; remembers what it has seen across calls (follow, --wait). */
+export interface EntrySet {
+  /** The entries not seen before, in the order given. */
+  addNew(entries: readonly LogEntry[]): LogEntry[];
+  readonly size: number;
+  has(e: LogEntry): boolean;
+}
+
+export function createEntrySet(): EntrySet {
+  // Per log id a set of numbers: cheaper than a string key per record on 100k-record reads.
+  const bySeq = new Map<string, Set<number>>();
+  const byId = new Set<string>();
+  let size = 0;
+  const has = (e: LogEntry): boolean =>
+    e.logId !== undefined ? (bySeq.get(e.logId)?.has(e.seq) ?? false) : byId.has(e.id);
+  return {
+    get size() {
+      return size;
+    },
+    has,
+    addNew(entries) {
+      const out: LogEntry[] = [];
+      for (const e of entries) {
+        if (e.logId !== undefined) {
+          let s = bySeq.get(e.logId);
+          if (s === undefined) bySeq.set(e.logId, (s = new Set()));
+          if (s.has(e.seq)) continue;
+          s.add(e.seq);
+        } else {
+          if (byId.has(e.id)) continue;
+          byId.add(e.id);
+        }
+        size++;
+        out.push(e);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** What the run record tells a reader: the time window to search, and how many records to expect. */
+import type { RunRecord } from '../store/run-records.js';
+import type { RunProgress } from './follow.js';
+
+/** Slack around the run's start and end: clocks differ, and a record's timestamp can be its own (JSON lines). */
+export const WINDOW_MARGIN_MS = 5 * 60_000;
+/** Without a run record (a run shipped from another machine) and without --since: look this far back. */
+export const DEFAULT_LOOKBACK_MS = 15 * 24 * 3_600_000;
+
+export interface Window {
+  from: number;
+  /** Exclusive. */
+  to: number;
+}
+
+/** [first start - margin, last end + margin), or up to now + margin while a step runs; --since/--until narrow it. */
+export function runWindow(
+  run: RunRecord | undefined,
+  nowMs: number,
+  since: number | undefined,
+  until: number | undefined,
+): Window {
+  let from = nowMs - DEFAULT_LOOKBACK_MS;
+  let to = nowMs + WINDOW_MARGIN_MS;
+  if (run !== undefined && run.steps.length > 0) {
+    from = Math.min(...run.steps.map((s) => Date.parse(s.startedAt))) - WINDOW_MARGIN_MS;
+    if (run.steps.every((s) => s.endedAt !== undefined))
+      to = Math.max(...run.steps.map((s) => Date.parse(s.endedAt!))) + WINDOW_MARGIN_MS;
+  }
+  if (since !== undefined) from = run === undefined ? since : Math.max(from, since);
+  if (until !== undefined) to = Math.min(to, until + 1);
+  return { from, to };
+}
+
+/** Progress of the steps in view (`step` undefined: all of them). */
+export function runProgress(run: RunRecord | undefined, step: string | undefined): RunProgress | undefined {
+  if (run === undefined) return undefined;
+  const steps = run.steps.filter((s) => step === undefined || s.name === step);
+  const all = run.steps;
+  const ended = all.length > 0 && all.every((s) => s.endedAt !== undefined);
+  return {
+    ended,
+    endedAt: ended ? Math.max(...all.map((s) => Date.parse(s.endedAt!))) : undefined,
+    delivered: steps.reduce((n, s) => n + s.counts.delivered, 0),
+  };
+}

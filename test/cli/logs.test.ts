@@ -1,0 +1,385 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { createEmulator } from '../emulator/emulator.js';
+import type { Emulator } from '../emulator/emulator.js';
+import { BIN, cliEnv, runCli, tempHome } from './harness.js';
+import type { CliResult } from './harness.js';
+
+/** A child that prints `n` numbered lines: every 10th a WARNING, every 50th an ERROR on stderr, a few with a pause. */
+function printer(prefix: string, n: number, pauseEvery = 0, pauseMs = 0): string[] {
+  const script = `
+const [prefix, n, every, ms] = [process.argv[1], +process.argv[2], +process.argv[3], +process.argv[4]];
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
+(async () => {
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    const id = String(i).padStart(6, '0');
+    if (i % 50 === 7) { process.stdout.write(out); out = ''; process.stderr.write('ERROR: ' + prefix + ' failed ' + id + '\\n'); }
+    else if (i % 10 === 3) out += 'WARNING: ' + prefix + ' line ' + id + ' is slow\\n';
+    else out += prefix + ' line ' + id + ' ok\\n';
+    if (out.length > 65536) { process.stdout.write(out); out = ''; }
+    if (every > 0 && i % every === every - 1) { process.stdout.write(out); out = ''; await sleep(ms); }
+  }
+  process.stdout.write(out);
+})();`;
+  return ['node', '-e', script, prefix, String(n), String(pauseEvery), String(pauseMs)];
+}
+
+/** What printer() prints, per stream. */
+function printed(prefix: string, n: number): { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = String(i).padStart(6, '0');
+    if (i % 50 === 7) stderr.push(`ERROR: ${prefix} failed ${id}`);
+    else if (i % 10 === 3) stdout.push(`WARNING: ${prefix} line ${id} is slow`);
+    else stdout.push(`${prefix} line ${id} ok`);
+  }
+  return { stdout, stderr };
+}
+
+interface Line {
+  id: string;
+  timestamp: string;
+  status: string;
+  message: string;
+  service: string;
+  attributes: Record<string, unknown>;
+}
+
+const parse = (r: CliResult): Line[] =>
+  r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Line);
+const seqOf = (l: Line) => l.attributes['dd_logstore.seq'] as number;
+const key = (l: Line) => `${String(l.attributes['zenml.log.id'])}#${seqOf(l)}`;
+
+function expectOrdered(lines: Line[]): void {
+  for (let i = 1; i < lines.length; i++) {
+    const a = lines[i - 1]!;
+    const b = lines[i]!;
+    const order = Date.parse(a.timestamp) - Date.parse(b.timestamp) || seqOf(a) - seqOf(b);
+    expect(order).toBeLessThanOrEqual(0);
+  }
+}
+
+describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
+  let emulator: Emulator;
+  const { home, cleanup } = tempHome();
+  const keys = { DD_LOGSTORE_SECRET_DD_API_KEY: 'emulator-api-key', DD_LOGSTORE_SECRET_DD_APP_KEY: 'emulator-app-key' };
+  const cli = (args: string[], env: NodeJS.ProcessEnv = keys, timeoutMs = 60_000) =>
+    runCli(args, { home, env, timeoutMs });
+
+  beforeAll(async () => {
+    emulator = await createEmulator();
+    const r = await runCli(
+      [
+        'log-store',
+        'register',
+        'dd',
+        '--flavor=datadog',
+        '--api_key={{dd.api_key}}',
+        '--application_key={{dd.app_key}}',
+        `--intake_url=${emulator.url}`,
+        `--api_url=${emulator.url}`,
+        '--schedule_delay_millis=200',
+      ],
+      { home },
+    );
+    expect(r.code).toBe(0);
+  });
+  afterAll(async () => {
+    await emulator.close();
+    cleanup();
+  });
+
+  describe('a 25,000-record run of two steps', () => {
+    const train = printed('train', 20_000);
+    const evalLines = printed('eval', 5_000);
+    let all: Line[] = [];
+
+    beforeAll(async () => {
+      emulator.reset();
+      for (const [step, n] of [
+        ['train', 20_000],
+        ['eval', 5_000],
+      ] as const) {
+        const r = await cli([
+          'run',
+          '--log-store',
+          'dd',
+          '--run-id',
+          'big-1',
+          '--step',
+          step,
+          '--',
+          ...printer(step, n),
+        ]);
+        expect(r.code).toBe(0);
+        expect(r.stdout.split('\n').filter(Boolean)).toEqual(printed(step, n).stdout);
+      }
+      // An at-least-once retry: one batch delivered twice must still show once.
+      const dup = emulator.records().slice(100, 110);
+      const res = await fetch(`${emulator.url}/api/v2/logs`, {
+        method: 'POST',
+        headers: { 'dd-api-key': 'emulator-api-key', 'content-type': 'application/json' },
+        body: JSON.stringify(
+          dup.map((x) => ({
+            message: x.message,
+            status: x.status,
+            timestamp: x.timestamp,
+            service: x.service,
+            hostname: x.host,
+            ...x.attributes,
+          })),
+        ),
+      });
+      expect(res.status).toBe(202);
+      expect(emulator.records()).toHaveLength(25_010);
+    }, 60_000);
+
+    it('reads every record back once, in order, equal to what the child printed', async () => {
+      const r = await cli(['logs', '--run-id', 'big-1', '--output', 'jsonl']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      all = parse(r);
+      expect(all).toHaveLength(25_000);
+      expect(new Set(all.map(key)).size).toBe(25_000);
+      expectOrdered(all);
+      for (const [step, want] of [
+        ['train', train],
+        ['eval', evalLines],
+      ] as const) {
+        const mine = all.filter((l) => l.attributes['zenml.step.name'] === step);
+        expect(mine.filter((l) => l.attributes['dd_logstore.stream'] === 'stdout').map((l) => l.message)).toEqual(
+          want.stdout,
+        );
+        expect(mine.filter((l) => l.attributes['dd_logstore.stream'] === 'stderr').map((l) => l.message)).toEqual(
+          want.stderr,
+        );
+      }
+      expect(all[0]).toMatchObject({ service: 'zenml', attributes: { 'zenml.run.id': 'big-1' } });
+      // Every page was asked for with the page limit of 1000, through to the end.
+      const searches = emulator.requests().filter((q) => q.route === 'search');
+      expect(searches.length).toBeGreaterThanOrEqual(26);
+    }, 30_000);
+
+    it('--step, --level warn, --grep, --since/--until and --limit', async () => {
+      const step = parse(await cli(['logs', '--run-id', 'big-1', '--step', 'eval', '--output', 'jsonl']));
+      expect(step.map((l) => l.message)).toEqual(
+        all.filter((l) => l.attributes['zenml.step.name'] === 'eval').map((l) => l.message),
+      );
+
+      const warn = parse(await cli(['logs', '--run-id', 'big-1', '--level', 'warn', '--output', 'jsonl']));
+      expect(warn.map((l) => l.message)).toEqual(all.filter((l) => l.status !== 'info').map((l) => l.message));
+      expect(warn.length).toBe(2000 + 500 + 400 + 100);
+
+      const grep = await cli(['logs', '--run-id', 'big-1', '--grep', 'LINE 012345', '--output', 'jsonl']);
+      expect(parse(grep).map((l) => l.message)).toEqual(['train line 012345 ok']);
+
+      const from = all[1000]!.timestamp;
+      const to = all[3000]!.timestamp;
+      const window = parse(
+        await cli(['logs', '--run-id', 'big-1', '--since', from, '--until', to, '--output', 'jsonl']),
+      );
+      expect(window.map(key)).toEqual(all.filter((l) => l.timestamp >= from && l.timestamp <= to).map(key));
+
+      const limited = await cli(['logs', '--run-id', 'big-1', '--limit', '100', '--output', 'jsonl']);
+      expect(limited.code).toBe(0);
+      expect(parse(limited).map(key)).toEqual(all.slice(0, 100).map(key));
+      expect(limited.stderr).toMatch(/showing the first 100 .*records.*raise --limit/);
+
+      const text = await cli(['logs', '--run-id', 'big-1', '--step', 'eval', '--grep', 'failed 000007']);
+      expect(text.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR +eval ERROR: eval failed 000007\n$/);
+    }, 60_000);
+
+    it('a wrong application key: one line naming logs_read_data and the site, exit 1', async () => {
+      const r = await cli(['logs', '--run-id', 'big-1'], { ...keys, DD_LOGSTORE_SECRET_DD_APP_KEY: 'wrong-app-key' });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/logs_read_data/);
+      expect(lines[0]).toMatch(/site datadoghq\.com/);
+      expect(lines[0]).not.toContain('wrong-app-key');
+    });
+  });
+
+  it('with a 3 s indexing delay: M of N right after the run, --wait=1s exits 1, --wait returns all', async () => {
+    emulator.reset();
+    emulator.setIndexingDelay(3000);
+    try {
+      const run = await cli(['run', '--log-store', 'dd', '--run-id', 'delay-1', '--', ...printer('d', 500)]);
+      expect(run.code).toBe(0);
+      const now = await cli(['logs', '--run-id', 'delay-1', '--output', 'jsonl']);
+      expect(now.code).toBe(0);
+      const m = /(\d+) of 500 records indexed so far.*--wait/.exec(now.stderr);
+      expect(m).not.toBeNull();
+      expect(parse(now)).toHaveLength(Number(m![1]));
+      const short = await cli(['logs', '--run-id', 'delay-1', '--wait=1s', '--interval', '200ms', '--output', 'jsonl']);
+      expect(short.code).toBe(1);
+      expect(short.stderr).toMatch(/^error: only \d+ of 500 records indexed after waiting 1s/m);
+      const waited = await cli(['logs', '--run-id', 'delay-1', '--wait', '--interval', '300ms', '--output', 'jsonl']);
+      expect(waited.code).toBe(0);
+      expect(waited.stderr).toBe('');
+      const want = printed('d', 500);
+      expect(new Set(parse(waited).map((l) => l.message))).toEqual(new Set([...want.stdout, ...want.stderr]));
+      expect(parse(waited)).toHaveLength(500);
+    } finally {
+      emulator.setIndexingDelay(0);
+    }
+  }, 30_000);
+
+  it('logs tail started before two runs of one run id: every line once, in order, through 429 and 500; exits by itself', async () => {
+    emulator.reset();
+    const tail = spawn(
+      process.execPath,
+      [BIN, 'logs', 'tail', '--run-id', 'tail-1', '--log-store', 'dd', '--interval', '250ms', '--output', 'jsonl'],
+      { env: cliEnv(home, keys), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    tail.stdout.on('data', (c: Buffer) => out.push(c));
+    tail.stderr.on('data', (c: Buffer) => err.push(c));
+    const exited = new Promise<number | null>((resolve) => tail.on('close', resolve));
+
+    const first = cli([
+      'run',
+      '--log-store',
+      'dd',
+      '--run-id',
+      'tail-1',
+      '--step',
+      'a',
+      '--',
+      ...printer('a', 400, 20, 100),
+    ]);
+    await new Promise((r) => setTimeout(r, 800));
+    emulator.inject('search', { type: 'status', status: 429, rateLimitReset: 1 });
+    const second = cli([
+      'run',
+      '--log-store',
+      'dd',
+      '--run-id',
+      'tail-1',
+      '--step',
+      'b',
+      '--',
+      ...printer('b', 300, 20, 100),
+    ]);
+    await new Promise((r) => setTimeout(r, 1200));
+    emulator.inject('search', { type: 'status', status: 500 });
+    expect((await first).code).toBe(0);
+    expect((await second).code).toBe(0);
+
+    const timer = setTimeout(() => tail.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    const lines = Buffer.concat(out)
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Line);
+    const stderr = Buffer.concat(err).toString();
+    expect(stderr).toMatch(/rate limit.*waiting 1s/);
+    expect(stderr).toMatch(/poll failed \(HTTP 500/);
+    expect(lines).toHaveLength(700);
+    expect(new Set(lines.map(key)).size).toBe(700);
+    for (const [step, n] of [
+      ['a', 400],
+      ['b', 300],
+    ] as const) {
+      const mine = lines.filter((l) => l.attributes['zenml.step.name'] === step);
+      const want = printed(step, n);
+      expect(mine.filter((l) => l.attributes['dd_logstore.stream'] === 'stdout').map((l) => l.message)).toEqual(
+        want.stdout,
+      );
+      expect(mine.filter((l) => l.attributes['dd_logstore.stream'] === 'stderr').map((l) => l.message)).toEqual(
+        want.stderr,
+      );
+    }
+    expectOrdered(lines);
+  }, 40_000);
+
+  it('reads back 100,000 records and says how fast (side by side with the emulator answering the same pages)', async () => {
+    emulator.reset();
+    const t0 = Date.parse(new Date().toISOString());
+    const base = {
+      service: 'zenml',
+      hostname: 'bench',
+      'zenml.run.id': 'speed-1',
+      'zenml.log.id': 'log-speed',
+      'zenml.step.name': 'train',
+      'dd_logstore.stream': 'stdout',
+    };
+    for (let b = 0; b < 100; b++) {
+      const items = Array.from({ length: 1000 }, (_, i) => {
+        const n = b * 1000 + i;
+        return {
+          ...base,
+          message: `INFO step ${n} loss=${(1 / (n + 1)).toFixed(6)} some typical payload text`,
+          status: 'info',
+          timestamp: t0 - 100_000 + Math.floor(n / 2),
+          'dd_logstore.seq': n,
+        };
+      });
+      const res = await fetch(`${emulator.url}/api/v2/logs`, {
+        method: 'POST',
+        headers: { 'dd-api-key': 'emulator-api-key' },
+        body: JSON.stringify(items),
+      });
+      expect(res.status).toBe(202);
+    }
+    const window = { from: t0 - 200_000, to: t0 + 60_000 };
+    // The emulator alone: the same query, the same pages, fetched and read as text (no parsing beyond the cursor).
+    const serverStart = performance.now();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await fetch(`${emulator.url}/api/v2/logs/events/search`, {
+        method: 'POST',
+        headers: {
+          'dd-api-key': 'emulator-api-key',
+          'dd-application-key': 'emulator-app-key',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          filter: { query: 'service:"zenml" @zenml.run.id:"speed-1"', ...window },
+          page: { limit: 1000, ...(cursor ? { cursor } : {}) },
+          sort: 'timestamp',
+        }),
+      });
+      const text = await res.text();
+      cursor = /"after":"([^"]+)"/.exec(text.slice(-2000))?.[1];
+      pages++;
+    } while (cursor !== undefined);
+    const serverMs = performance.now() - serverStart;
+
+    const cliStart = performance.now();
+    const r = await cli([
+      'logs',
+      '--log-store',
+      'dd',
+      '--run-id',
+      'speed-1',
+      '--since',
+      new Date(window.from).toISOString(),
+      '--output',
+      'jsonl',
+    ]);
+    const cliMs = performance.now() - cliStart;
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(100_000);
+    const rate = Math.round(100_000 / (cliMs / 1000));
+    process.stderr.write(
+      `read-back: 100,000 records in ${cliMs.toFixed(0)} ms (${rate} records/s, CLI start included); ` +
+        `the emulator answering the same ${pages} pages: ${serverMs.toFixed(0)} ms\n`,
+    );
+    // The goal is 100,000 records/s; measured ~41,000/s standalone (JSON.parse of the pages and per-record
+    // JSON.stringify dominate, see docs/logs.md). This bound only catches a collapse.
+    expect(rate).toBeGreaterThanOrEqual(10_000);
+  }, 60_000);
+});
