@@ -6,16 +6,75 @@ import { packageVersion } from '../version.js';
 import { forEachCommand, withExamples } from './command-kit.js';
 import { CliError, EXIT_OK, EXIT_USAGE, SilentExit, exitCodeOf, formatCauseChain, formatErrorLine } from './errors.js';
 import type { Factory } from './factory.js';
-import { newCmdComponentGroup, newCmdRegisterAlias } from './commands/component/group.js';
-import { newCmdVerify } from './commands/component/verify.js';
-import { newCmdStack } from './commands/stack/group.js';
-import { newCmdSecret } from './commands/secret/group.js';
-import { newCmdCompletion } from './commands/completion.js';
-import { newCmdRuns } from './commands/runs/group.js';
-import { newCmdLogs } from './commands/logs/logs.js';
-import { RUN_VALUE_FLAGS, newCmdRun } from './run.js';
+import { RUN_VALUE_FLAGS } from './run-flags.js';
 
-export function buildProgram(f: Factory): Command {
+interface CommandEntry {
+  name: string;
+  description: string;
+  /** Imported only when this command is the one invoked: `dd-logstore run -- true` must start fast. */
+  load: (f: Factory) => Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'secret',
+    description: 'manage secrets kept in the OS keychain; refer to them as {{name.key}} in config',
+    load: async (f) => (await import('./commands/secret/group.js')).newCmdSecret(f),
+  },
+  ...(['log-store', 'artifact-store', 'orchestrator'] as const).map((type): CommandEntry => ({
+    name: type,
+    description:
+      type === 'log-store'
+        ? 'manage log stores: where run output is shipped (local, datadog, otel)'
+        : `manage ${type}s`,
+    load: async (f) => {
+      const { newCmdComponentGroup } = await import('./commands/component/group.js');
+      const extra = type === 'log-store' ? [(await import('./commands/component/verify.js')).newCmdVerify(f)] : [];
+      return newCmdComponentGroup(f, type, extra);
+    },
+  })),
+  {
+    name: 'register',
+    description: 'register a log store (alias of log-store register)',
+    load: async (f) => (await import('./commands/component/group.js')).newCmdRegisterAlias(f),
+  },
+  {
+    name: 'stack',
+    description: 'manage stacks: an artifact store, an orchestrator and a log store used together',
+    load: async (f) => (await import('./commands/stack/group.js')).newCmdStack(f),
+  },
+  {
+    name: 'run',
+    description: 'run a command, show its output live and ship every line to the log store',
+    load: async (f) => (await import('./run.js')).newCmdRun(f),
+  },
+  {
+    name: 'runs',
+    description: 'list and describe runs',
+    load: async (f) => (await import('./commands/runs/group.js')).newCmdRuns(f),
+  },
+  {
+    name: 'flush',
+    description: 'resend the records waiting in the spool',
+    load: async (f) => (await import('./flush.js')).newCmdFlush(f),
+  },
+  {
+    name: 'logs',
+    description: "read a run's logs back from its log store, in order",
+    load: async (f) => (await import('./commands/logs/logs.js')).newCmdLogs(f),
+  },
+  {
+    name: 'completion',
+    description: 'print a shell completion script',
+    load: async (f) => (await import('./commands/completion.js')).newCmdCompletion(f, () => buildProgram(f)),
+  },
+];
+
+/**
+ * The program with `only` loaded for real and every other command as a name and description (enough for the root
+ * help and did-you-mean); with no `only`, every command is loaded (completion needs the whole tree).
+ */
+export async function buildProgram(f: Factory, only?: string): Promise<Command> {
   const program = new Command('dd-logstore')
     .description(
       'Run any command, keep its output live, and ship every line with run and step metadata to Datadog, an OTLP ' +
@@ -33,15 +92,11 @@ export function buildProgram(f: Factory): Command {
     'dd-logstore run --step train -- python train.py',
     'dd-logstore logs --last',
   ]);
-  program.addCommand(newCmdSecret(f));
-  for (const type of ['log-store', 'artifact-store', 'orchestrator'] as const)
-    program.addCommand(newCmdComponentGroup(f, type, type === 'log-store' ? [newCmdVerify(f)] : []));
-  program.addCommand(newCmdRegisterAlias(f));
-  program.addCommand(newCmdStack(f));
-  program.addCommand(newCmdRun(f));
-  program.addCommand(newCmdRuns(f));
-  program.addCommand(newCmdLogs(f));
-  program.addCommand(newCmdCompletion(f, () => program));
+  const all = only === undefined;
+  for (const entry of COMMANDS) {
+    const cmd = all || entry.name === only ? await entry.load(f) : new Command(entry.name);
+    program.addCommand(cmd.description(entry.description));
+  }
 
   program.hook('preAction', (_root, action) => {
     f.debug = Boolean(action.optsWithGlobals().debug);
@@ -59,9 +114,10 @@ export function buildProgram(f: Factory): Command {
 }
 
 export async function runCli(argv: readonly string[], f: Factory): Promise<number> {
-  const program = buildProgram(f);
+  const words = normalizeArgv(argv);
   try {
-    await program.parseAsync(normalizeArgv(argv), { from: 'user' });
+    const program = await buildProgram(f, firstCommand(words));
+    await program.parseAsync(words, { from: 'user' });
     return EXIT_OK;
   } catch (err) {
     return reportError(err, f, argv);
@@ -87,6 +143,11 @@ function reportError(err: unknown, f: Factory, argv: readonly string[]): number 
   f.io.err(formatErrorLine(err) + '\n');
   if (f.debug || argv.includes('--debug')) for (const line of formatCauseChain(err)) f.io.err(line + '\n');
   return err instanceof CliError ? err.exitCode : exitCodeOf(err);
+}
+
+/** The command word: the first argument that is not a global flag. */
+function firstCommand(argv: readonly string[]): string {
+  return argv.find((a) => !a.startsWith('-')) ?? '';
 }
 
 function commandPath(argv: readonly string[]): string {

@@ -48,6 +48,12 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
   const stdinIsTTY = facts.stdin.isTTY === true;
   const stdoutIsTTY = facts.stdout.isTTY === true;
   const stderrIsTTY = facts.stderr.isTTY === true;
+  // A closed pipe (`dd-logstore ... | head`) is not an error worth a stack trace: stop writing, keep working
+  // (`run` must still ship what its child prints).
+  let stdoutBroken = false;
+  let stderrBroken = false;
+  facts.stdout.on('error', () => (stdoutBroken = true));
+  facts.stderr.on('error', () => (stderrBroken = true));
   return {
     stdin: facts.stdin,
     stdinIsTTY,
@@ -57,8 +63,8 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
     colorErr: colorEnabled(facts.env, stderrIsTTY),
     canPrompt: stdinIsTTY && !isCI(facts.env),
     redactor,
-    out: (text) => void facts.stdout.write(redactor.redact(text)),
-    err: (text) => void facts.stderr.write(redactor.redact(text)),
+    out: (text) => void (stdoutBroken || facts.stdout.write(redactor.redact(text))),
+    err: (text) => void (stderrBroken || facts.stderr.write(redactor.redact(text))),
     rawStdout: facts.stdout,
     rawStderr: facts.stderr,
   };

@@ -73,12 +73,12 @@ export function fishCompletion(nodes: Node[]): string {
   return lines.join('\n') + '\n';
 }
 
-export function newCmdCompletion(f: Factory, root: () => Command): Command {
+export function newCmdCompletion(f: Factory, root: () => Promise<Command>): Command {
   const cmd = new CommandClass('completion')
     .description('print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
-    .action((shell: string) => {
-      const nodes = collect(root());
+    .action(async (shell: string) => {
+      const nodes = collect(await root());
       const script =
         shell === 'bash'
           ? bashCompletion(nodes)
