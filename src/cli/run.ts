@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, RunSetupError, SilentExit, UsageError, errorMessage } from './errors.js';
 import type { Factory } from './factory.js';
@@ -17,6 +18,8 @@ import { resolveLogStore } from '../store/active-stack.js';
 import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts } from '../store/run-records.js';
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { parseDuration } from './duration.js';
+import type { ExportTarget } from '../export/log-sink.js';
+import type { ResendTarget } from '../export/resend.js';
 
 export interface RunOptions {
   command: string[];
@@ -29,19 +32,9 @@ export interface RunOptions {
   stderrLevel: Level;
   flushTimeoutMs: number;
   quiet: boolean;
+  /** A full queue spools (default) or drops, counted; it never slows the child. */
+  onOverflow?: 'spool' | 'drop';
 }
-
-/** Flags of `run` that take a value: used to find where the child's command starts when `--` is left out. */
-export const RUN_VALUE_FLAGS = [
-  '--stack',
-  '--log-store',
-  '--run-id',
-  '--step',
-  '--pipeline',
-  '--tag',
-  '--stderr-level',
-  '--flush-timeout',
-];
 
 export function newCmdRun(f: Factory, runF = runCommand): Command {
   const cmd = new Command('run')
@@ -60,6 +53,11 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
     )
     .addOption(new Option('--stderr-level <level>', 'level of stderr lines that do not say their own').default('error'))
     .option('--flush-timeout <duration>', 'how long to wait for delivery after the command ends', '30s')
+    .addOption(
+      new Option('--on-overflow <policy>', 'when the in-memory queue is full: spool to disk, or drop (counted)')
+        .choices(['spool', 'drop'])
+        .default('spool'),
+    )
     .option('-q, --quiet', 'print only errors (no summary line)')
     .action(async (command: string[], opts: Record<string, unknown>) => {
       const stderrLevel = normalizeLevel(String(opts.stderrLevel));
@@ -80,6 +78,7 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         stderrLevel,
         flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout'),
         quiet: Boolean(opts.quiet),
+        onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
         ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
         ...(opts.logStore !== undefined ? { logStore: String(opts.logStore) } : {}),
         ...(runId !== undefined ? { runId } : {}),
@@ -164,27 +163,16 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const { createLogSink } = await import('../export/log-sink.js');
   const { createRecordBuilder } = await import('../runner/record-builder.js');
   const { startChild } = await import('../runner/child.js');
+  const { createSpoolWriter } = await import('../export/spool.js');
 
+  const spoolDir = join(f.paths().spool, settings.component.id);
+  const spool = createSpoolWriter({ dir: spoolDir, runId, logId: context.logId });
+  const target = exportTargetOf(settings);
   const sink = createLogSink({
     context,
-    target:
-      settings.flavor === 'local'
-        ? { flavor: 'local', dir: settings.dir }
-        : settings.flavor === 'datadog'
-          ? {
-              flavor: 'datadog',
-              protocol: settings.protocol,
-              url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
-              apiKey: settings.apiKey,
-              compression: settings.compression,
-            }
-          : {
-              flavor: 'otel',
-              url: settings.endpoint,
-              headers: settings.headers,
-              protocol: settings.protocol,
-              compression: settings.compression,
-            },
+    target,
+    spool,
+    overflow: opts.onOverflow ?? 'spool',
     batching: {
       maxExportBatchSize: settings.batching.maxExportBatchSize,
       maxQueueSize: settings.batching.maxQueueSize,
@@ -192,6 +180,9 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     },
     exportTimeoutMs: settings.batching.exportTimeoutMillis,
   });
+  // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
+  const drainStop = new AbortController();
+  const draining = drainSpoolInBackground(spoolDir, f.paths().runs, settings, drainStop.signal, (m) => f.warn(m));
 
   const runs = createRunRecordStore(f.paths().runs);
   const startedAt = f.now().toISOString();
@@ -257,30 +248,40 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   clearInterval(ticker);
   builder.end();
 
-  // The child is gone; a Ctrl-C (or SIGTERM) while we flush stops the wait instead of killing us mid-write.
-  let interrupted = false;
-  const onSecondSignal = () => {
-    interrupted = true;
+  // The child is gone; a Ctrl-C (or SIGTERM) while we flush stops the wait and spools what is left.
+  const onSecondSignal = (): void => {
+    sink.interrupt();
+    drainStop.abort();
   };
   process.on('SIGINT', onSecondSignal);
   process.on('SIGTERM', onSecondSignal);
   const flushStarted = Date.now();
-  const counts = await shutdownWithInterrupt(sink, opts.flushTimeoutMs, () => interrupted);
+  const counts = await sink.shutdown(opts.flushTimeoutMs);
+  const flushMs = Date.now() - flushStarted;
+  drainStop.abort();
+  const drained = await draining;
   process.off('SIGINT', onSecondSignal);
   process.off('SIGTERM', onSecondSignal);
-  const flushMs = Date.now() - flushStarted;
+  let spoolError = spool.lastError();
+  try {
+    spool.close();
+  } catch (err) {
+    spoolError ??= errorMessage(err);
+  }
 
+  const auth = sink.authFailure();
   const errors = sink.firstErrors();
-  const firstError = Object.values(errors)[0];
-  const errorText = firstError ? describeExportError(firstError, settings) : undefined;
+  const authError = auth ? errors.failure : undefined;
+  const errorText = authError ? describeAuthError(authError, counts.spooled, settings) : undefined;
   const endedAt = f.now().toISOString();
   const finalCounts: RecordCounts = {
-    ...emptyCounts(),
     read: counts.read,
     delivered: counts.delivered,
-    failed: counts.failed,
+    spooled: counts.spooled,
     dropped: counts.dropped,
+    failed: counts.failed,
   };
+  const firstProblem = errors.retryable ?? errors.failure;
   await runs.update(runId, (current) => {
     const run = current!;
     run.updatedAt = endedAt;
@@ -293,51 +294,111 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       if (result.signal) step.signal = result.signal;
       step.counts = finalCounts;
       step.nextSeq = prepared.firstSeq + builder.count;
-      if (errorText) step.error = f.io.redactor.redact(errorText);
+      const stepError = errorText ?? firstProblem?.message;
+      if (stepError) step.error = f.io.redactor.redact(stepError);
     }
     return run;
   });
 
   if (result.error) f.io.err(`error: ${result.error.message}${result.error.hint ? ` (${result.error.hint})` : ''}\n`);
   if (errorText) f.io.err(`error: ${errorText}\n`);
-  if (!opts.quiet) {
-    const parts = [`${finalCounts.read} records read`, `${finalCounts.delivered} delivered`];
-    if (finalCounts.failed) parts.push(`${finalCounts.failed} failed`);
-    parts.push(`${finalCounts.spooled} spooled`, `${finalCounts.dropped} dropped`);
-    const flushNote =
-      counts.read - counts.delivered - counts.failed > 0 ? ` (flush timed out after ${flushMs} ms)` : '';
+  if (counts.failed > 0) {
     f.io.err(
-      `dd-logstore: run ${runId}${opts.step ? ` step ${opts.step}` : ''}: ${parts.join(', ')} → ${settings.component.name} (${settings.flavor})${flushNote}\n`,
+      `error: ${counts.failed} records could not be delivered nor written to the spool ${spoolDir}${spoolError ? `: ${spoolError}` : ''} (free disk space or check permissions)\n`,
+    );
+  }
+  if (!opts.quiet) {
+    if (drained.delivered > 0 || drained.kept > 0)
+      f.io.err(
+        `dd-logstore: resent ${drained.delivered} spooled records from earlier runs${drained.kept > 0 ? `, ${drained.kept} still spooled` : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
+      );
+    const parts = [`${finalCounts.read} records read`, `${finalCounts.delivered} delivered`];
+    parts.push(`${finalCounts.spooled} spooled`, `${finalCounts.dropped} dropped`);
+    if (finalCounts.failed) parts.push(`${finalCounts.failed} lost`);
+    const flushNote = Object.keys(sink.reasons()).some((r) => r === 'flush timeout')
+      ? ` (flush timed out after ${flushMs} ms)`
+      : '';
+    const why = Object.entries(sink.reasons())
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ');
+    const spooledNote =
+      finalCounts.spooled > 0
+        ? `; spooled because: ${why}${firstProblem && !authError ? ` (first error: ${f.io.redactor.redact(firstProblem.message)})` : ''}; resend with: dd-logstore flush --log-store ${settings.component.name}`
+        : '';
+    const droppedNote = finalCounts.dropped > 0 ? '; dropped because --on-overflow=drop and the queue was full' : '';
+    f.io.err(
+      `dd-logstore: run ${runId}${opts.step ? ` step ${opts.step}` : ''}: ${parts.join(', ')} → ${settings.component.name} (${settings.flavor})${flushNote}${spooledNote}${droppedNote}\n`,
     );
   }
   return result.exitCode;
 }
 
-async function shutdownWithInterrupt(
-  sink: { shutdown(timeoutMs?: number): Promise<{ read: number; delivered: number; failed: number; dropped: number }> },
-  timeoutMs: number,
-  interrupted: () => boolean,
-) {
-  let timer: NodeJS.Timeout | undefined;
-  const poll = new Promise<number>((resolve) => {
-    timer = setInterval(() => {
-      if (interrupted()) resolve(0);
-    }, 100);
-  });
-  // On a second Ctrl-C, shutdown is asked to finish at once: what is unsent is counted (spooled, with the spool).
-  const first = await Promise.race([sink.shutdown(timeoutMs).then((c) => ({ c })), poll.then(() => undefined)]);
-  clearInterval(timer);
-  return first ? first.c : sink.shutdown(0);
+type Target = ExportTarget & ResendTarget;
+
+function exportTargetOf(settings: ResolvedLogStore): Target {
+  if (settings.flavor === 'local') return { flavor: 'local', dir: settings.dir };
+  if (settings.flavor === 'datadog')
+    return {
+      flavor: 'datadog',
+      protocol: settings.protocol,
+      url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
+      apiKey: settings.apiKey,
+      compression: settings.compression,
+    };
+  return {
+    flavor: 'otel',
+    url: settings.endpoint,
+    headers: settings.headers,
+    protocol: settings.protocol,
+    compression: settings.compression,
+  };
 }
 
-function describeExportError(
+interface DrainSummary {
+  delivered: number;
+  kept: number;
+  restamped: number;
+}
+
+/**
+ * Resends earlier runs' spool while this run goes on. Silent but for corrupt files (moved aside with a warning) and
+ * a closing note; never throws, and stops as soon as `signal` aborts, leaving what is unsent in the spool.
+ */
+async function drainSpoolInBackground(
+  dir: string,
+  runsDir: string,
+  settings: ResolvedLogStore,
+  signal: AbortSignal,
+  warn: (message: string) => void,
+): Promise<DrainSummary> {
+  const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
+  try {
+    const { claimableFiles } = await import('../export/spool.js');
+    if (claimableFiles(dir).length === 0) return none;
+    const { createSpoolFlusher, recordResent } = await import('./flush.js');
+    const report = await createSpoolFlusher(settings, dir, { signal, warn })();
+    await recordResent(createRunRecordStore(runsDir), report);
+    return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
+  } catch (err) {
+    warn(`could not resend the spool in ${dir}: ${errorMessage(err)}`);
+    return none;
+  }
+}
+
+function describeAuthError(
   err: { status?: number; message: string; records: number },
+  spooled: number,
   settings: ResolvedLogStore,
 ): string {
-  if (settings.flavor === 'datadog' && (err.status === 401 || err.status === 403)) {
-    return `Datadog rejected the API key (HTTP ${err.status}) on site ${settings.site}; ${err.records} records were not delivered (check api_key of log store '${settings.component.name}' and that ${settings.site} is your Datadog site: dd-logstore log-store verify ${settings.component.name})`;
-  }
-  return `${err.records} records were not delivered: ${err.message}${err.status ? ` (HTTP ${err.status})` : ''}`;
+  const where =
+    settings.flavor === 'datadog'
+      ? `Datadog rejected the API key (HTTP ${err.status}) on site ${settings.site}; sending stopped for this run`
+      : `${settings.flavor === 'otel' ? settings.endpoint : 'the endpoint'} refused the credentials (HTTP ${err.status}); sending stopped for this run`;
+  const fix =
+    settings.flavor === 'datadog'
+      ? `check api_key of log store '${settings.component.name}' and that ${settings.site} is your Datadog site: dd-logstore log-store verify ${settings.component.name}; then dd-logstore flush --log-store ${settings.component.name}`
+      : `check the headers of log store '${settings.component.name}'; then dd-logstore flush --log-store ${settings.component.name}`;
+  return `${where}, ${spooled} records spooled (${fix})`;
 }
 
 /**

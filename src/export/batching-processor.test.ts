@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { createBatchingProcessor, type BatchingOptions } from './batching-processor.js';
+import { createBatchingProcessor, type BatchingOptions, type SpoolSink } from './batching-processor.js';
 import { createRecordArrayWriter, type ExportOutcome, type Exporter } from './exporter.js';
 import type { LogRecordData } from './log-record.js';
 import { createManualTimers } from './manual-timers.js';
@@ -27,7 +27,7 @@ describe('batching processor', () => {
     ]);
     expect(await p.forceFlush()).toBe('flushed');
     expect(exporter.batches.map((b) => b.length)).toEqual([3, 3, 1]);
-    expect(p.counts()).toEqual({ read: 7, delivered: 7, failed: 0, dropped: 0 });
+    expect(p.counts()).toEqual({ read: 7, delivered: 7, spooled: 0, dropped: 0, failed: 0 });
   });
 
   it('caps maxExportBatchSize at 1000', async () => {
@@ -126,7 +126,7 @@ describe('batching processor', () => {
     await drain;
     expect(p.isFull()).toBe(false);
     await p.forceFlush();
-    expect(p.counts()).toEqual({ read: 30, delivered: 30, failed: 0, dropped: 0 });
+    expect(p.counts()).toEqual({ read: 30, delivered: 30, spooled: 0, dropped: 0, failed: 0 });
     expect(exporter.records).toHaveLength(30);
   });
 
@@ -143,29 +143,125 @@ describe('batching processor', () => {
     expect(exporter.batches.map((b) => b.length)).toEqual([5]);
   });
 
-  it('counts failed batches, keeps the first error per kind, and hands failed records to onFailed', async () => {
+  it('spools what is not delivered, with why, isolates a 400 down to the bad record, and keeps the first errors', async () => {
     const answers: ExportOutcome[] = [
       { kind: 'success' },
-      { kind: 'failure', status: 403, message: 'HTTP 403: Forbidden' },
       { kind: 'retryable', status: 503, message: 'HTTP 503' },
-      { kind: 'failure', status: 400, message: 'HTTP 400' },
+      { kind: 'failure', status: 400, message: 'HTTP 400: bad item' },
+      { kind: 'success' },
+      { kind: 'failure', status: 400, message: 'HTTP 400: bad item' },
     ];
     const exporter = createMemoryExporter({ respond: (_batch, i) => answers[i] ?? { kind: 'success' } });
-    const spooled: number[] = [];
+    const spool = memorySpool();
+    const observed: number[] = [];
     const p = createBatchingProcessor({
       exporter,
+      spool,
       timers: createManualTimers(),
       batching: { ...NO_TIMER, maxExportBatchSize: 2, maxConcurrentExports: 1 },
-      onFailed: (batch) => spooled.push(...batch.map((r) => r.seq)),
+      onFailed: (batch) => observed.push(...batch.map((r) => r.seq)),
     });
     for (let i = 0; i < 9; i++) p.emit(testRecord(i));
     await p.forceFlush();
-    expect(p.counts()).toEqual({ read: 9, delivered: 3, failed: 6, dropped: 0 });
-    expect(spooled).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(p.counts()).toEqual({ read: 9, delivered: 6, spooled: 3, dropped: 0, failed: 0 });
+    expect(observed).toEqual([2, 3, 5]);
+    expect(exporter.batches.map((b) => b.map((r) => r.seq))).toEqual([[0, 1], [2, 3], [4, 5], [4], [5], [6, 7], [8]]);
+    expect(spool.lines.map((l) => [l.seq, l.reason])).toEqual([
+      [2, 'retries exhausted: HTTP 503'],
+      [3, 'retries exhausted: HTTP 503'],
+      [5, 'rejected by the intake: HTTP 400: bad item'],
+    ]);
+    expect(p.reasons()).toEqual({ 'retries exhausted': 2, 'rejected by the intake': 1 });
     expect(p.firstErrors()).toEqual({
-      failure: { status: 403, message: 'HTTP 403: Forbidden', records: 4 },
+      failure: { status: 400, message: 'HTTP 400: bad item', records: 1 },
       retryable: { status: 503, message: 'HTTP 503', records: 2 },
     });
+  });
+
+  it('splits on 413 down to single records until every half is accepted', async () => {
+    const exporter = createMemoryExporter({
+      respond: (batch) =>
+        batch.length > 2 ? { kind: 'failure', status: 413, message: 'HTTP 413' } : { kind: 'success' },
+    });
+    const p = createBatchingProcessor({
+      exporter,
+      spool: memorySpool(),
+      timers: createManualTimers(),
+      batching: NO_TIMER,
+    });
+    for (let i = 0; i < 9; i++) p.emit(testRecord(i));
+    await p.forceFlush();
+    expect(p.counts()).toMatchObject({ read: 9, delivered: 9, spooled: 0 });
+    expect(exporter.records.map((r) => r.seq)).toEqual([...Array(9).keys()]);
+  });
+
+  it('stops sending after a 401/403: that batch and every later one go to the spool without a request', async () => {
+    const exporter = createMemoryExporter({
+      respond: (_b, i) =>
+        i === 1 ? { kind: 'failure', status: 403, message: 'HTTP 403: Forbidden' } : { kind: 'success' },
+    });
+    const spool = memorySpool();
+    const p = createBatchingProcessor({
+      exporter,
+      spool,
+      timers: createManualTimers(),
+      batching: { ...NO_TIMER, maxExportBatchSize: 2, maxConcurrentExports: 1 },
+    });
+    for (let i = 0; i < 9; i++) p.emit(testRecord(i));
+    await p.forceFlush();
+    expect(exporter.batches).toHaveLength(2);
+    expect(p.counts()).toEqual({ read: 9, delivered: 2, spooled: 7, dropped: 0, failed: 0 });
+    expect(p.authFailure()?.status).toBe(403);
+    expect(p.reasons()).toEqual({ 'API key rejected': 7 });
+    expect(p.firstErrors().failure).toEqual({ status: 403, message: 'HTTP 403: Forbidden', records: 7 });
+  });
+
+  it('spools overflow past maxQueueSize instead of slowing the caller, and drops (counted) only when told to', async () => {
+    for (const overflow of ['spool', 'drop'] as const) {
+      const exporter = createMemoryExporter();
+      exporter.hold();
+      const spool = memorySpool();
+      const p = createBatchingProcessor({
+        exporter,
+        spool,
+        overflow,
+        timers: createManualTimers(),
+        batching: { ...NO_TIMER, maxExportBatchSize: 10, maxQueueSize: 20, maxConcurrentExports: 1 },
+      });
+      for (let i = 0; i < 1000; i++) expect(p.emit(testRecord(i))).toBe(true);
+      exporter.release();
+      const counts = await p.shutdown();
+      expect(counts.read).toBe(1000);
+      expect(counts.delivered).toBe(20);
+      if (overflow === 'spool') {
+        expect(counts).toMatchObject({ spooled: 980, dropped: 0, failed: 0 });
+        expect(spool.lines.map((l) => l.seq)).toEqual([...Array(980).keys()].map((i) => i + 20));
+        expect(spool.lines[0]?.reason).toMatch(/^queue full/);
+      } else {
+        expect(counts).toMatchObject({ spooled: 0, dropped: 980, failed: 0 });
+      }
+    }
+  });
+
+  it('a second interrupt stops waiting for the flush: what is queued or in flight is spooled as interrupted', async () => {
+    const exporter = createMemoryExporter();
+    exporter.hold();
+    const spool = memorySpool();
+    const p = createBatchingProcessor({
+      exporter: { ...exporter, shutdown: () => Promise.resolve() },
+      spool,
+      timers: createManualTimers(),
+      batching: { ...NO_TIMER, maxExportBatchSize: 10, maxConcurrentExports: 1 },
+    });
+    for (let i = 0; i < 25; i++) p.emit(testRecord(i));
+    const done = p.shutdown(60_000);
+    await settle();
+    p.interrupt();
+    await settle();
+    exporter.release();
+    const counts = await done;
+    expect(counts).toEqual({ read: 25, delivered: 10, spooled: 15, dropped: 0, failed: 0 });
+    expect(p.reasons()).toEqual({ interrupted: 15 });
   });
 
   it('counts a batch whose exporter throws as failed', async () => {
@@ -201,19 +297,19 @@ describe('batching processor', () => {
     timers.advance(500);
     // The exporter's shutdown answers the held export (success): only the never-started batches failed.
     const counts = await done;
-    expect(counts).toEqual({ read: 25, delivered: 10, failed: 15, dropped: 0 });
+    expect(counts).toEqual({ read: 25, delivered: 10, spooled: 0, dropped: 0, failed: 15 });
     expect(failedSeqs).toEqual([...Array(15).keys()].map((i) => i + 10));
     expect(exporter.isShutdown()).toBe(true);
     expect(p.firstErrors().retryable?.message).toBe('not sent before the flush timeout');
   });
 
-  it('counts records emitted after shutdown as dropped', async () => {
+  it('counts records emitted after shutdown as dropped when there is no spool', async () => {
     const exporter = createMemoryExporter();
     const p = createBatchingProcessor({ exporter, timers: createManualTimers() });
     p.emit(testRecord(0));
-    expect(await p.shutdown()).toEqual({ read: 1, delivered: 1, failed: 0, dropped: 0 });
+    expect(await p.shutdown()).toEqual({ read: 1, delivered: 1, spooled: 0, dropped: 0, failed: 0 });
     expect(p.emit(testRecord(1))).toBe(false);
-    expect(p.counts()).toEqual({ read: 1, delivered: 1, failed: 0, dropped: 1 });
+    expect(p.counts()).toEqual({ read: 2, delivered: 1, spooled: 0, dropped: 1, failed: 0 });
   });
 });
 
@@ -231,6 +327,24 @@ describe('batching processor under backpressure', () => {
     exporter.release();
     await p.forceFlush();
     expect(exporter.batches.every((b) => b.length === 100)).toBe(true);
-    expect(p.counts()).toEqual({ read: 3000, delivered: 3000, failed: 0, dropped: 0 });
+    expect(p.counts()).toEqual({ read: 3000, delivered: 3000, spooled: 0, dropped: 0, failed: 0 });
   });
 });
+
+interface SpooledLine {
+  seq: number;
+  reason: string;
+}
+
+/** A real SpoolSink that keeps the lines in memory. */
+function memorySpool(): SpoolSink & { lines: SpooledLine[] } {
+  const lines: SpooledLine[] = [];
+  return {
+    lines,
+    append(items, reason) {
+      for (const item of items)
+        lines.push({ seq: (JSON.parse(item) as { 'dd_logstore.seq': number })['dd_logstore.seq'], reason });
+      return true;
+    },
+  };
+}

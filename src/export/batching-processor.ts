@@ -1,11 +1,14 @@
 /**
  * Our own batching processor. The stock OTel `BatchLogRecordProcessor` drops records once its queue is full; this
- * one never does: `emit` always accepts and answers `false` (like `stream.write`) once `maxQueueSize` records are
- * held, and the caller pauses reading the child until `drain()` resolves. Every record read ends counted as
- * delivered or failed; `dropped` only counts records emitted after shutdown, which is a caller bug.
+ * one never does. Every record read ends counted as delivered, spooled (written to the disk spool, with why),
+ * dropped (only with `overflow: 'drop'`, the user's choice) or failed (the spool itself refused it: lost, and
+ * reported). Past `maxQueueSize` records in memory, new records go to the spool (`overflow: 'spool'`), are dropped
+ * and counted (`'drop'`), or `emit` answers false (`'block'`, like `stream.write`) and the caller waits on `drain()`.
+ * 413/400 answers split the batch (splitting.ts); a 401/403 stops sending for the rest of the processor's life.
  */
 import type { BatchWriter, ExportErrorKind, ExportOutcome, Exporter } from './exporter.js';
 import type { LogRecordData } from './log-record.js';
+import { exportWithSplitting } from './splitting.js';
 import { SYSTEM_TIMERS, type Timers } from './timers.js';
 
 /** Datadog's limit per request; larger configured values are capped. */
@@ -34,8 +37,29 @@ export const DEFAULT_BATCHING: BatchingOptions = {
 export interface ProcessorCounts {
   read: number;
   delivered: number;
-  failed: number;
+  /** Written to the disk spool, to be resent by `flush`. */
+  spooled: number;
+  /** Only with `overflow: 'drop'`, or emitted after shutdown without a spool. */
   dropped: number;
+  /** Not delivered and not spooled (the spool refused them or there is none): lost, and reported. */
+  failed: number;
+}
+
+/** Why records went to the spool: the summary line and `flush` say so. */
+export type SpoolReason =
+  | 'queue full'
+  | 'retries exhausted'
+  | 'rejected by the intake'
+  | 'API key rejected'
+  | 'flush timeout'
+  | 'interrupted'
+  | 'export failed';
+
+export type OverflowPolicy = 'block' | 'spool' | 'drop';
+
+/** The spool as the processor sees it: a synchronous append that answers whether the records are on disk. */
+export interface SpoolSink {
+  append(items: readonly string[], reason: string): boolean;
 }
 
 export interface ExportErrorInfo {
@@ -55,6 +79,8 @@ export interface BatchingProcessor {
   isFull(): boolean;
   /** Resolves once the queue has room again (at once when it has). */
   drain(): Promise<void>;
+  /** A shutdown in progress stops waiting for the flush: what is unsent is spooled now (a second Ctrl-C). */
+  interrupt(): void;
   /** Sends everything emitted so far; resolves when all of it settled or after `timeoutMs`. */
   forceFlush(timeoutMs?: number): Promise<FlushResult>;
   /**
@@ -64,6 +90,10 @@ export interface BatchingProcessor {
   shutdown(timeoutMs?: number): Promise<ProcessorCounts>;
   counts(): ProcessorCounts;
   firstErrors(): FirstErrors;
+  /** Records spooled (or, without a spool, failed) per reason. */
+  reasons(): Partial<Record<SpoolReason, number>>;
+  /** The 401/403 answer that stopped sending, if one did. */
+  authFailure(): Exclude<ExportOutcome, { kind: 'success' }> | undefined;
 }
 
 export interface BatchingProcessorOptions<B> {
@@ -71,11 +101,17 @@ export interface BatchingProcessorOptions<B> {
   batching?: Partial<BatchingOptions>;
   timers?: Timers;
   /**
-   * Every batch that ends failed, with why: the seam for the disk spool. Called before the records are counted,
-   * so a spool that persists them synchronously is consistent with the counts.
+   * Every batch (or split part) that was not delivered, with why, after it was spooled and before it is counted.
    */
   onFailed?: (batch: B, outcome: Exclude<ExportOutcome, { kind: 'success' }>) => void;
+  /** Where undelivered records go; the exporter must implement `items` (and `item`, for overflow). */
+  spool?: SpoolSink;
+  /** What a full queue does (default `spool` when there is a spool, else `block`). */
+  overflow?: OverflowPolicy;
 }
+
+/** Overflow records are written to the spool in groups of this many. */
+const OVERFLOW_CHUNK = 256;
 
 interface ClosedBatch<B> {
   batch: B;
@@ -86,26 +122,35 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   const { exporter, onFailed } = options;
   const timers = options.timers ?? SYSTEM_TIMERS;
   const cfg = resolveBatching(options.batching);
+  const spool = options.spool !== undefined && exporter.items !== undefined ? options.spool : undefined;
+  const wanted = options.overflow ?? (spool ? 'spool' : 'block');
+  // Spooling overflow needs a spool and a way to render one record; without them the caller is slowed instead.
+  const overflow: OverflowPolicy = wanted === 'spool' && (!spool || !exporter.item) ? 'block' : wanted;
 
-  const counts: ProcessorCounts = { read: 0, delivered: 0, failed: 0, dropped: 0 };
+  const counts: ProcessorCounts = { read: 0, delivered: 0, spooled: 0, dropped: 0, failed: 0 };
   const errors: FirstErrors = {};
+  const reasons: Partial<Record<SpoolReason, number>> = {};
   const ready: ClosedBatch<B>[] = [];
   const inFlight = new Set<Promise<void>>();
   let open: BatchWriter<B> = exporter.createBatch();
   let batchTimer: unknown;
   let closed = false;
+  let stoppedBy: Exclude<ExportOutcome, { kind: 'success' }> | undefined;
   let drainWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
+  let overflowItems: string[] = [];
+  let shuttingDown: Promise<ProcessorCounts> | undefined;
+  let interrupted = false;
+  let cutShort: () => void = () => undefined;
+  let shutdownReason: SpoolReason = 'flush timeout';
 
-  const held = (): number => counts.read - counts.delivered - counts.failed;
+  const held = (): number =>
+    counts.read - counts.delivered - counts.spooled - counts.failed - counts.dropped - overflowItems.length;
   const isFull = (): boolean => held() >= cfg.maxQueueSize;
   const isIdle = (): boolean => open.count === 0 && ready.length === 0 && inFlight.size === 0;
 
   function emit(record: LogRecordData): boolean {
-    if (closed) {
-      counts.dropped++;
-      return false;
-    }
+    if (closed || (overflow !== 'block' && isFull())) return divert(record);
     if (!open.add(record, cfg.maxBatchBytes)) {
       closeOpenBatch();
       open.add(record, cfg.maxBatchBytes);
@@ -116,7 +161,30 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
     // stall a caller waiting on drain(). With batches waiting, their completion makes room, so keep filling.
     if (open.count >= cfg.maxExportBatchSize || (full && ready.length === 0)) closeOpenBatch();
     else if (open.count === 1) batchTimer = timers.setTimeout(onBatchTimer, cfg.scheduleDelayMillis);
-    return !full;
+    return overflow !== 'block' || !full;
+  }
+
+  /** A record that does not enter the queue: full queue (spool or drop), or emitted after shutdown. */
+  function divert(record: LogRecordData): boolean {
+    counts.read++;
+    if (overflow === 'drop' || !spool || !exporter.item) {
+      counts.dropped++;
+      return !closed;
+    }
+    overflowItems.push(exporter.item(record));
+    if (overflowItems.length >= OVERFLOW_CHUNK) flushOverflow();
+    return true;
+  }
+
+  function flushOverflow(): void {
+    if (overflowItems.length === 0) return;
+    const items = overflowItems;
+    overflowItems = [];
+    const reason: SpoolReason = 'queue full';
+    const ok = spool?.append(items, `${reason}: more than max_queue_size=${cfg.maxQueueSize} records waiting`);
+    if (ok) counts.spooled += items.length;
+    else counts.failed += items.length;
+    reasons[reason] = (reasons[reason] ?? 0) + items.length;
   }
 
   function onBatchTimer(): void {
@@ -149,16 +217,33 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
     }
   }
 
-  async function runExport(closed: ClosedBatch<B>): Promise<void> {
-    let outcome: ExportOutcome;
-    try {
-      outcome = await exporter.export(closed.batch);
-    } catch (err) {
-      // Exporters return outcomes; a throw is a bug, but it must not lose the records.
-      outcome = { kind: 'failure', message: `exporter threw: ${err instanceof Error ? err.message : String(err)}` };
+  async function runExport(closedBatch: ClosedBatch<B>): Promise<void> {
+    const parts = await exportWithSplitting(exporter, closedBatch, {
+      stopped: () => stoppedBy,
+      observe: (outcome) => {
+        if (stoppedBy === undefined && outcome.kind === 'failure' && isAuthStatus(outcome.status)) {
+          stoppedBy = {
+            ...outcome,
+            message: `not sent: an earlier request was refused (HTTP ${outcome.status}): ${outcome.message}`,
+          };
+          errors.failure ??= { status: outcome.status as number, message: outcome.message, records: 0 };
+        }
+      },
+    });
+    for (const part of parts) settle(part, part.outcome);
+    exporter.release?.(closedBatch.batch);
+    flushOverflow();
+  }
+
+  function reasonOf(outcome: Exclude<ExportOutcome, { kind: 'success' }>): SpoolReason {
+    if (outcome.kind === 'retryable') {
+      return /shutting down|transport closed|not sent before/.test(outcome.message)
+        ? shutdownReason
+        : 'retries exhausted';
     }
-    settle(closed, outcome);
-    exporter.release?.(closed.batch);
+    if (isAuthStatus(outcome.status) || outcome === stoppedBy) return 'API key rejected';
+    if (outcome.status === 400 || outcome.status === 413) return 'rejected by the intake';
+    return 'export failed';
   }
 
   function settle({ batch, count }: ClosedBatch<B>, outcome: ExportOutcome): void {
@@ -166,12 +251,23 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
       counts.delivered += count;
       return;
     }
+    const reason = reasonOf(outcome);
+    let spooled = false;
+    if (spool && exporter.items) {
+      try {
+        spooled = spool.append(exporter.items(batch), `${reason}: ${outcome.message}`);
+      } catch {
+        spooled = false;
+      }
+    }
     try {
       onFailed?.(batch, outcome);
     } catch {
-      // The spool hook failing must not stop the counting.
+      // An observer failing must not stop the counting.
     }
-    counts.failed += count;
+    if (spooled) counts.spooled += count;
+    else counts.failed += count;
+    reasons[reason] = (reasons[reason] ?? 0) + count;
     const first = errors[outcome.kind];
     if (first) first.records += count;
     else
@@ -219,31 +315,50 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
     });
   }
 
-  async function shutdown(timeoutMs = Infinity): Promise<ProcessorCounts> {
-    if (!closed) {
+  function interrupt(): void {
+    interrupted = true;
+    shutdownReason = 'interrupted';
+    cutShort();
+  }
+
+  function shutdown(timeoutMs = Infinity): Promise<ProcessorCounts> {
+    shuttingDown ??= (async () => {
       closed = true;
-      await forceFlush(timeoutMs);
+      if (!interrupted) {
+        const stop = new Promise<FlushResult>((resolve) => (cutShort = () => resolve('timed-out')));
+        await Promise.race([forceFlush(timeoutMs), stop]);
+      } else closeOpenBatch();
+      cutShort = () => undefined;
       for (const closedBatch of ready.splice(0)) {
-        settle(closedBatch, { kind: 'retryable', message: 'not sent before the flush timeout' });
+        settle(closedBatch, { kind: 'retryable', message: `not sent before the ${shutdownReason}` });
         exporter.release?.(closedBatch.batch);
       }
       await exporter.shutdown();
-      // Aborted requests settle as retryable outcomes and are counted as they come back.
-      await Promise.all([...inFlight]);
+      // Aborted requests settle as retryable outcomes and are spooled as they come back.
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      flushOverflow();
       notify();
-    }
-    return { ...counts };
+      return { ...counts };
+    })();
+    return shuttingDown;
   }
 
   return {
     emit,
     isFull,
     drain,
+    interrupt,
     forceFlush,
     shutdown,
     counts: () => ({ ...counts }),
     firstErrors: () => structuredClone(errors),
+    reasons: () => ({ ...reasons }),
+    authFailure: () => stoppedBy,
   };
+}
+
+export function isAuthStatus(status: number | undefined): boolean {
+  return status === 401 || status === 403;
 }
 
 function resolveBatching(partial: Partial<BatchingOptions> | undefined): BatchingOptions {

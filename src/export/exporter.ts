@@ -26,9 +26,24 @@ export interface BatchWriter<B> {
   finish(): B;
 }
 
+/** A batch and how many records it holds: what splitting (413, 400 isolation) hands around. */
+export interface BatchPart<B> {
+  batch: B;
+  count: number;
+}
+
 export interface Exporter<B = unknown> {
   createBatch(): BatchWriter<B>;
   export(batch: B): Promise<ExportOutcome>;
+  /**
+   * Two halves of a batch of two or more records, for 413 and 400 isolation; undefined for a single record. The
+   * halves own their memory (they outlive `release` of the batch they came from).
+   */
+  split?(batch: B): [BatchPart<B>, BatchPart<B>] | undefined;
+  /** Each record of the batch as one intake-style JSON item (text), for the disk spool. */
+  items?(batch: B): string[];
+  /** One record as an intake-style JSON item, for records that go to the spool without being batched. */
+  item?(record: LogRecordData): string;
   /** Called once a batch is settled (after `onFailed`): its memory may be reused. */
   release?(batch: B): void;
   /** Flushes what the exporter holds (files) and aborts what it still has in flight. */
@@ -36,6 +51,18 @@ export interface Exporter<B = unknown> {
 }
 
 export const SUCCESS: ExportOutcome = Object.freeze({ kind: 'success' });
+
+/** Halves of a record array (the OTLP and in-memory exporters' batch form). */
+export function splitRecordArray(
+  batch: LogRecordData[],
+): [BatchPart<LogRecordData[]>, BatchPart<LogRecordData[]>] | undefined {
+  if (batch.length < 2) return undefined;
+  const mid = batch.length >> 1;
+  return [
+    { batch: batch.slice(0, mid), count: mid },
+    { batch: batch.slice(mid), count: batch.length - mid },
+  ];
+}
 
 /** A batch that keeps the records themselves, bounded by an estimate of their serialized size. */
 export function createRecordArrayWriter(sizeOf: (record: LogRecordData) => number): BatchWriter<LogRecordData[]> {

@@ -10,13 +10,14 @@ const RETRYABLE_STATUSES = new Set([408, 429]);
 const MAX_MESSAGE_BODY_CHARS = 300;
 
 export function toExportOutcome(result: TransportResult, now: () => number = Date.now): ExportOutcome {
+  const retried = result.gaveUp === undefined ? '' : ` (${result.gaveUp})`;
   if (result.kind === 'network-error') {
     const what = result.timedOut ? 'timeout' : `network error${result.code ? ` ${result.code}` : ''}`;
-    return { kind: 'retryable', message: `${what}: ${result.message}` };
+    return { kind: 'retryable', message: `${what}: ${result.message}${retried}` };
   }
   const { status } = result;
   if (status >= 200 && status < 300) return { kind: 'success' };
-  const message = describeStatus(status, result.body);
+  const message = describeStatus(status, result.body) + retried;
   if (RETRYABLE_STATUSES.has(status) || status >= 500) {
     const retryAfterMs = parseRetryAfterMs(result.headers, now());
     return retryAfterMs === undefined

@@ -78,3 +78,50 @@ export function createJsonBatchFactory(writeItem: WriteItem, framing: JsonFramin
 
   return { createBatch, release };
 }
+
+/** Where item `i` starts in the body. */
+function itemStart(batch: JsonBatch, framing: JsonFraming, i: number): number {
+  if (i === 0) return framing === 'array' ? 1 : 0;
+  // Array items follow a comma; lines follow the previous line's newline (inside ends).
+  return (batch.ends[i - 1] as number) + (framing === 'array' ? 1 : 0);
+}
+
+/** Where item `i` ends (a JSONL item without its newline). */
+function itemEnd(batch: JsonBatch, framing: JsonFraming, i: number): number {
+  return (batch.ends[i] as number) - (framing === 'lines' ? 1 : 0);
+}
+
+/** Items `from` to `to` (exclusive) as a new batch with its own memory: the original's buffer is recycled. */
+export function sliceJsonBatch(batch: JsonBatch, framing: JsonFraming, from: number, to: number): JsonBatch {
+  const start = itemStart(batch, framing, from);
+  const end = batch.ends[to - 1] as number;
+  const open = framing === 'array' ? 1 : 0;
+  const body = Buffer.allocUnsafe(end - start + 2 * open);
+  if (framing === 'array') body[0] = 0x5b;
+  batch.body.copy(body, open, start, end);
+  if (framing === 'array') body[body.length - 1] = 0x5d;
+  const shift = start - open;
+  const ends: number[] = [];
+  for (let i = from; i < to; i++) ends.push((batch.ends[i] as number) - shift);
+  return { body, count: to - from, ends };
+}
+
+export function splitJsonBatch(
+  batch: JsonBatch,
+  framing: JsonFraming,
+): [{ batch: JsonBatch; count: number }, { batch: JsonBatch; count: number }] | undefined {
+  if (batch.count < 2) return undefined;
+  const mid = batch.count >> 1;
+  return [
+    { batch: sliceJsonBatch(batch, framing, 0, mid), count: mid },
+    { batch: sliceJsonBatch(batch, framing, mid, batch.count), count: batch.count - mid },
+  ];
+}
+
+/** Each item's JSON text (copied out of the batch's buffer). */
+export function jsonBatchItems(batch: JsonBatch, framing: JsonFraming): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < batch.count; i++)
+    out.push(batch.body.toString('utf8', itemStart(batch, framing, i), itemEnd(batch, framing, i)));
+  return out;
+}

@@ -18,7 +18,7 @@ describe('log sink', () => {
     timers.advance(100);
     expect(await sink.forceFlush(1000)).toBe('flushed');
     expect(exporter.batches.map((b) => b.length)).toEqual([4, 4, 2]);
-    expect(await sink.shutdown()).toEqual({ read: 10, delivered: 10, failed: 0, dropped: 0 });
+    expect(await sink.shutdown()).toEqual({ read: 10, delivered: 10, spooled: 0, dropped: 0, failed: 0 });
     expect(exporter.isShutdown()).toBe(true);
   });
 
@@ -39,7 +39,7 @@ describe('log sink', () => {
     }
     const counts = await sink.shutdown();
     expect(pauses).toBeGreaterThan(0);
-    expect(counts).toEqual({ read: 10_000, delivered: 10_000, failed: 0, dropped: 0 });
+    expect(counts).toEqual({ read: 10_000, delivered: 10_000, spooled: 0, dropped: 0, failed: 0 });
     expect(exporter.records.map((r) => r.seq)).toEqual([...Array(10_000).keys()]);
   });
 });

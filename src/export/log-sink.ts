@@ -8,6 +8,8 @@ import {
   type BatchingOptions,
   type BatchingProcessor,
   type BatchingProcessorOptions,
+  type OverflowPolicy,
+  type SpoolSink,
 } from './batching-processor.js';
 import type { Compression } from './compression.js';
 import { createDatadogIntakeExporter } from './datadog/exporter.js';
@@ -17,7 +19,8 @@ import { createLocalExporter } from './local/exporter.js';
 import type { StreamContext } from './log-record.js';
 import { createOtlpExporter, type OtlpProtocol } from './otlp/exporter.js';
 import type { Timers } from './timers.js';
-import { createHttpTransport, type Transport } from './transport.js';
+import { createRetryingTransport, type RetryPolicy } from './retrying-transport.js';
+import { createHttpTransport, DEFAULT_REQUEST_TIMEOUT_MS, type Transport } from './transport.js';
 
 export type ExportTarget =
   | { flavor: 'local'; dir: string }
@@ -37,12 +40,19 @@ export interface LogSinkOptions {
   target: ExportTarget;
   /** The flavor's batching keys; the flavor's limits cap them. */
   batching?: Partial<BatchingOptions>;
-  /** `export_timeout_millis`: one request (its retries too, once the retrying transport exists). */
+  /** `export_timeout_millis`: one request with its retries. */
   exportTimeoutMs?: number;
   timers?: Timers;
-  /** Replaces the HTTP transport (the seam for the retrying transport). */
+  /** Replaces the HTTP transport (still wrapped by the retrying transport). */
   transport?: Transport;
+  retry?: Partial<RetryPolicy>;
+  /** Jitter source, injected in tests. */
+  random?: () => number;
+  now?: () => number;
   onFailed?: BatchingProcessorOptions<unknown>['onFailed'];
+  /** The disk spool for what is not delivered; without one, undelivered records are counted failed. */
+  spool?: SpoolSink;
+  overflow?: OverflowPolicy;
 }
 
 export type LogSink = BatchingProcessor;
@@ -65,13 +75,23 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     batching.maxExportBatchSize = Math.min(batching.maxExportBatchSize, MAX_ENTRIES_PER_REQUEST);
     batching.maxBatchBytes = Math.min(batching.maxBatchBytes, MAX_PAYLOAD_BYTES);
   }
+  const budgetMs = options.exportTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const transport = (): Transport =>
-    options.transport ??
-    createHttpTransport({
-      connections: batching.maxConcurrentExports,
-      ...(options.exportTimeoutMs === undefined ? {} : { timeoutMs: options.exportTimeoutMs }),
-      ...(options.timers === undefined ? {} : { timers: options.timers }),
-    });
+    createRetryingTransport(
+      options.transport ??
+        createHttpTransport({
+          connections: batching.maxConcurrentExports,
+          timeoutMs: budgetMs,
+          ...(options.timers === undefined ? {} : { timers: options.timers }),
+        }),
+      {
+        budgetMs,
+        ...(options.retry === undefined ? {} : { policy: options.retry }),
+        ...(options.timers === undefined ? {} : { timers: options.timers }),
+        ...(options.random === undefined ? {} : { random: options.random }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      },
+    );
 
   let exporter: Exporter;
   switch (target.flavor) {
@@ -117,5 +137,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     batching,
     ...(options.timers === undefined ? {} : { timers: options.timers }),
     ...(options.onFailed === undefined ? {} : { onFailed: options.onFailed }),
+    ...(options.spool === undefined ? {} : { spool: options.spool }),
+    ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
   });
 }

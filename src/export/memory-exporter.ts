@@ -2,7 +2,7 @@
  * A real exporter that keeps what it is sent, for tests of anything that emits records. Its answer per batch can
  * be scripted, and `hold()` keeps exports pending until released, to test in-flight and queue bounds.
  */
-import { createRecordArrayWriter, SUCCESS, type ExportOutcome, type Exporter } from './exporter.js';
+import { createRecordArrayWriter, splitRecordArray, SUCCESS, type ExportOutcome, type Exporter } from './exporter.js';
 import type { LogRecordData } from './log-record.js';
 
 export interface MemoryExporter extends Exporter<LogRecordData[]> {
@@ -56,6 +56,9 @@ export function createMemoryExporter(options: MemoryExporterOptions = {}): Memor
     // Sized like an intake item: the message plus about 100 bytes of fields.
     createBatch: () => createRecordArrayWriter((record) => Buffer.byteLength(record.message) + 100),
     export: exportBatch,
+    split: splitRecordArray,
+    items: (batch) => batch.map(memoryItem),
+    item: memoryItem,
     shutdown: async () => {
       shutdown = true;
       release();
@@ -67,4 +70,14 @@ export function createMemoryExporter(options: MemoryExporterOptions = {}): Memor
     release,
     isShutdown: () => shutdown,
   };
+}
+
+/** A small intake-style item for the spool. */
+export function memoryItem(record: LogRecordData): string {
+  return JSON.stringify({
+    message: record.message,
+    status: record.level,
+    timestamp: record.timestamp,
+    'dd_logstore.seq': record.seq,
+  });
 }

@@ -10,11 +10,19 @@ export interface TransportRequest {
   url: string;
   headers: Record<string, string>;
   body: string | Uint8Array;
+  /** This request's timeout, when shorter than the transport's (the retrying transport's remaining budget). */
+  timeoutMs?: number;
 }
 
-export type TransportResult =
+export type TransportResult = (
   | { kind: 'response'; status: number; headers: Record<string, string>; body: string }
-  | { kind: 'network-error'; message: string; code?: string; timedOut: boolean };
+  | { kind: 'network-error'; message: string; code?: string; timedOut: boolean }
+) & {
+  /** Requests made for this result, when the retrying transport made more than one. */
+  attempts?: number;
+  /** Set when the retrying transport stopped retrying, and why (out of time, closed). */
+  gaveUp?: string;
+};
 
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResult>;
@@ -58,9 +66,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     const controller = new AbortController();
     const onClose = (): void => controller.abort(closing.signal.reason);
     closing.signal.addEventListener('abort', onClose, { once: true });
+    const limit = req.timeoutMs === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, req.timeoutMs));
     const timer = timers.setTimeout(
-      () => controller.abort(new TimeoutError(`request timed out after ${timeoutMs} ms`)),
-      timeoutMs,
+      () => controller.abort(new TimeoutError(`request timed out after ${limit} ms`)),
+      limit,
     );
     try {
       const { agent, request } = await load();

@@ -131,3 +131,19 @@ export function totalCounts(run: RunRecord): RecordCounts {
   for (const s of run.steps) for (const k of Object.keys(total) as (keyof RecordCounts)[]) total[k] += s.counts[k];
   return total;
 }
+
+/**
+ * `flush` delivered `count` spooled records of a stream (log id): move them from spooled to delivered in the steps
+ * of that stream, oldest first, so `logs` can tell when what it reads back is complete.
+ */
+export function applyResent(run: RunRecord, logId: string | undefined, count: number): void {
+  let left = count;
+  for (const step of run.steps) {
+    if (left <= 0) break;
+    if (logId !== undefined && step.logId !== logId) continue;
+    const n = Math.min(left, step.counts.spooled);
+    step.counts.spooled -= n;
+    step.counts.delivered += n;
+    left -= n;
+  }
+}

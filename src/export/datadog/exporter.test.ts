@@ -28,7 +28,7 @@ describe('datadog intake exporter (through the log sink)', () => {
     });
     const records = Array.from({ length: 1000 }, (_, i) => testRecord(i, { message: `line ${i} \u2713` }));
     for (const r of records) sink.emit(r);
-    expect(await sink.shutdown(10_000)).toEqual({ read: 1000, delivered: 1000, failed: 0, dropped: 0 });
+    expect(await sink.shutdown(10_000)).toEqual({ read: 1000, delivered: 1000, spooled: 0, dropped: 0, failed: 0 });
 
     expect(s.requests.map((r) => r.path)).toEqual(Array(3).fill('/api/v2/logs'));
     for (const req of s.requests) {
@@ -85,12 +85,14 @@ describe('datadog intake exporter (through the log sink)', () => {
     const sink = createLogSink({
       context: testContext(),
       target: { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'bad' },
-      batching: { maxExportBatchSize: 100 },
+      batching: { maxExportBatchSize: 100, maxConcurrentExports: 1 },
       timers: createManualTimers(),
     });
     for (let i = 0; i < 250; i++) sink.emit(testRecord(i));
     const counts = await sink.shutdown();
-    expect(counts).toEqual({ read: 250, delivered: 0, failed: 250, dropped: 0 });
+    expect(counts).toEqual({ read: 250, delivered: 0, spooled: 0, dropped: 0, failed: 250 });
+    // 401/403 stop sending for the run: one request, not one per batch.
+    expect(s.requests).toHaveLength(1);
     expect(sink.firstErrors()).toEqual({
       failure: { status: 403, message: 'HTTP 403: {"errors":["Forbidden"]}', records: 250 },
     });
@@ -102,12 +104,14 @@ describe('datadog intake exporter (through the log sink)', () => {
       context: testContext(),
       target: { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k' },
       batching: { maxExportBatchSize: 10, maxConcurrentExports: 1 },
+      // No time to retry: each 503 is final (retries have their own tests).
+      exportTimeoutMs: 1,
       timers: createManualTimers(),
     });
     for (let i = 0; i < 95; i++) sink.emit(testRecord(i));
     const counts = await sink.shutdown();
     expect(counts.delivered + counts.failed).toBe(95);
-    expect(counts).toEqual({ read: 95, delivered: 50, failed: 45, dropped: 0 });
+    expect(counts).toEqual({ read: 95, delivered: 50, spooled: 0, dropped: 0, failed: 45 });
     expect(sink.firstErrors().retryable).toMatchObject({ status: 503, records: 45 });
   });
 });

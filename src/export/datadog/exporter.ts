@@ -6,7 +6,7 @@
 import { gzipAsync, type Compression } from '../compression.js';
 import type { ExportOutcome, Exporter } from '../exporter.js';
 import { toExportOutcome } from '../http-outcome.js';
-import { createJsonBatchFactory, type JsonBatch } from '../json-batch.js';
+import { createJsonBatchFactory, jsonBatchItems, splitJsonBatch, type JsonBatch } from '../json-batch.js';
 import type { StreamContext } from '../log-record.js';
 import type { Transport } from '../transport.js';
 import { createIntakeSerializer } from './serializer.js';
@@ -46,6 +46,9 @@ export function createDatadogIntakeExporter(options: DatadogIntakeExporterOption
     createBatch: batches.createBatch,
     release: batches.release,
     export: exportBatch,
+    split: (batch) => splitJsonBatch(batch, 'array'),
+    items: (batch) => jsonBatchItems(batch, 'array'),
+    item: (record) => serializer.serialize(record),
     shutdown: () => transport.close(),
   };
 }

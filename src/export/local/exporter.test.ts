@@ -30,7 +30,7 @@ describe('local exporter', () => {
       });
       const records = Array.from({ length: 50 }, (_, i) => testRecord(i, { message: `m${i} "q"` }));
       for (const r of records) sink.emit(r);
-      expect(await sink.shutdown()).toEqual({ read: 50, delivered: 50, failed: 0, dropped: 0 });
+      expect(await sink.shutdown()).toEqual({ read: 50, delivered: 50, spooled: 0, dropped: 0, failed: 0 });
 
       const file = join(dir, ctx.runId, `${ctx.logId}.jsonl`);
       const lines = (await readFile(file, 'utf8')).split('\n');
@@ -73,7 +73,7 @@ describe('local exporter', () => {
         timers: createManualTimers(),
       });
       sink.emit(testRecord(0));
-      expect(await sink.shutdown()).toEqual({ read: 1, delivered: 0, failed: 1, dropped: 0 });
+      expect(await sink.shutdown()).toEqual({ read: 1, delivered: 0, spooled: 0, dropped: 0, failed: 1 });
       expect(sink.firstErrors().failure?.message).toMatch(/^cannot write /);
     }));
 

@@ -7,7 +7,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createIntakeSerializer } from '../datadog/serializer.js';
 import { SUCCESS, type ExportOutcome, type Exporter } from '../exporter.js';
-import { createJsonBatchFactory, type JsonBatch } from '../json-batch.js';
+import { createJsonBatchFactory, jsonBatchItems, type JsonBatch } from '../json-batch.js';
 import type { StreamContext } from '../log-record.js';
 import { localLogPath } from './paths.js';
 
@@ -76,6 +76,8 @@ export function createLocalExporter(options: LocalExporterOptions): LocalExporte
     createBatch: batches.createBatch,
     release: batches.release,
     export: exportBatch,
+    items: (batch) => jsonBatchItems(batch, 'lines'),
+    item: (record) => serializer.serialize(record),
     shutdown,
   };
 }

@@ -104,7 +104,7 @@ describe('OTLP exporter (through the log sink)', () => {
       timers: createManualTimers(),
     });
     for (const r of records) sink.emit(r);
-    expect(await sink.shutdown()).toEqual({ read: 3, delivered: 3, failed: 0, dropped: 0 });
+    expect(await sink.shutdown()).toEqual({ read: 3, delivered: 3, spooled: 0, dropped: 0, failed: 0 });
 
     const [req] = s.requests;
     expect(req?.path).toBe('/v1/logs');

@@ -5,7 +5,8 @@
  */
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { gzipAsync, type Compression } from '../compression.js';
-import { createRecordArrayWriter, type ExportOutcome, type Exporter } from '../exporter.js';
+import { createIntakeSerializer } from '../datadog/serializer.js';
+import { createRecordArrayWriter, splitRecordArray, type ExportOutcome, type Exporter } from '../exporter.js';
 import { toExportOutcome } from '../http-outcome.js';
 import { contextAttributes, type LogRecordData, type StreamContext } from '../log-record.js';
 import type { Transport } from '../transport.js';
@@ -34,6 +35,7 @@ export function createOtlpExporter(options: OtlpExporterOptions): Exporter<LogRe
   const protocol = options.protocol ?? 'http/protobuf';
   const gzip = (options.compression ?? 'gzip') === 'gzip';
   const builder = createOtlpRecordBuilder(options.context);
+  const spoolSerializer = createIntakeSerializer(options.context);
   const serializer: Promise<Serialize> = import('@opentelemetry/otlp-transformer').then((m) => {
     const s = protocol === 'http/json' ? m.JsonLogsSerializer : m.ProtobufLogsSerializer;
     return (records) => s.serializeRequest(records);
@@ -69,6 +71,10 @@ export function createOtlpExporter(options: OtlpExporterOptions): Exporter<LogRe
         (record) => Buffer.byteLength(record.message) + constantBytes + PER_RECORD_OVERHEAD_BYTES,
       ),
     export: exportBatch,
+    split: splitRecordArray,
+    // The spool keeps intake-style items for every flavor; `flush` turns them back into OTLP records.
+    items: (batch) => batch.map((record) => spoolSerializer.serialize(record)),
+    item: (record) => spoolSerializer.serialize(record),
     shutdown: () => transport.close(),
   };
 }

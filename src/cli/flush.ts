@@ -1,0 +1,194 @@
+/**
+ * `dd-logstore flush [--log-store L]`: resend what the spool holds, with the same rules as `run` (retries, 413
+ * split, 400 isolation, 401/403 stop), remove what was delivered and report the counts. Without --log-store, every
+ * log store that has a spool. `run` uses the same flusher in the background.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { CliError, SilentExit } from './errors.js';
+import type { Factory } from './factory.js';
+import { addOutputOption, withExamples } from './command-kit.js';
+import { parseOutputFormat } from '../io/output.js';
+import { resolveLogStoreSettings } from './resolve-log-store.js';
+import type { ResolvedLogStore } from './resolve-log-store.js';
+import type { FlushReport } from '../export/resend.js';
+import { applyResent, createRunRecordStore } from '../store/run-records.js';
+import type { Component } from '../store/model.js';
+
+export interface FlushOptions {
+  logStore?: string;
+  output?: string;
+}
+
+export function newCmdFlush(f: Factory, runF = flushCommand): Command {
+  const cmd = new Command('flush')
+    .description('resend the records kept in the spool (not delivered by earlier runs) and remove what was delivered')
+    .option('--log-store <name>', 'only this log store (default: every log store with a spool)')
+    .action(async (opts: { logStore?: string; output?: string }) => {
+      const code = await runF(f, {
+        ...(opts.logStore !== undefined ? { logStore: opts.logStore } : {}),
+        ...(opts.output !== undefined ? { output: opts.output } : {}),
+      });
+      if (code !== 0) throw new SilentExit(code);
+    });
+  addOutputOption(cmd);
+  return withExamples(cmd, ['dd-logstore flush', 'dd-logstore flush --log-store datadog_logs --output json']);
+}
+
+interface FlushRow {
+  logStore: string;
+  files: number;
+  read: number;
+  delivered: number;
+  kept: number;
+  rejected: number;
+  restamped: number;
+  corrupt: { file: string; badLines: number }[];
+  error?: string;
+}
+
+export async function flushCommand(f: Factory, opts: FlushOptions): Promise<number> {
+  const format = parseOutputFormat(opts.output, f.io);
+  const config = await f.configStore().read();
+  const stores = config.components['log-store'];
+  const spoolRoot = f.paths().spool;
+  let targets: Component[];
+  if (opts.logStore !== undefined) {
+    const c = stores[opts.logStore];
+    if (!c)
+      throw new CliError(`no log-store named '${opts.logStore}'`, {
+        hint: `log stores: ${Object.keys(stores).join(', ')}`,
+      });
+    targets = [c];
+  } else {
+    const ids = listDirs(spoolRoot);
+    targets = Object.values(stores).filter((c) => ids.includes(c.id));
+    const known = new Set(Object.values(stores).map((c) => c.id));
+    for (const id of ids)
+      if (!known.has(id)) f.warn(`spool ${join(spoolRoot, id)} belongs to a log store that no longer exists; skipped`);
+  }
+
+  const rows: FlushRow[] = [];
+  const runs = createRunRecordStore(f.paths().runs);
+  for (const component of targets) {
+    const settings = await resolveLogStoreSettings(f, component);
+    const dir = join(spoolRoot, component.id);
+    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m) })();
+    await recordResent(runs, report);
+    rows.push({
+      logStore: component.name,
+      files: report.files,
+      read: report.read,
+      delivered: report.delivered,
+      kept: report.kept,
+      rejected: report.rejected,
+      restamped: report.restamped,
+      corrupt: report.corrupt,
+      ...(report.authError ? { error: describeFlushAuth(settings, report.authError.status) } : {}),
+    });
+  }
+
+  if (format === 'json' || format === 'jsonl') {
+    const text = format === 'json' ? JSON.stringify(rows, null, 2) : rows.map((r) => JSON.stringify(r)).join('\n');
+    if (text) f.io.out(text + '\n');
+  } else {
+    if (rows.length === 0) f.io.err('nothing to flush: the spool is empty\n');
+    for (const r of rows)
+      f.io.out(
+        `${r.logStore}: ${r.read} records read from ${r.files} spool files, ${r.delivered} delivered, ${r.kept} still spooled` +
+          (r.rejected ? ` (${r.rejected} rejected by the intake)` : '') +
+          (r.restamped
+            ? `; ${r.restamped} older than 18 h sent with the current time (original in dd_logstore.original_timestamp)`
+            : '') +
+          '\n',
+      );
+  }
+  let code = 0;
+  for (const r of rows) {
+    if (r.error) {
+      f.io.err(`error: ${r.error}\n`);
+      code = 1;
+    } else if (r.kept > 0) {
+      f.io.err(
+        `error: ${r.kept} records of log store '${r.logStore}' are still in the spool (see the reasons in ${join(spoolRoot)}; run dd-logstore flush again later)\n`,
+      );
+      code = 1;
+    }
+  }
+  return code;
+}
+
+/** A flusher for one log store's spool directory, with its settings (URL, key, batching, timeouts). */
+export function createSpoolFlusher(
+  settings: ResolvedLogStore,
+  dir: string,
+  options: { signal?: AbortSignal; warn?: (message: string) => void },
+): () => Promise<FlushReport> {
+  return async () => {
+    const { createResendExporter, flushSpool } = await import('../export/resend.js');
+    const { createHttpTransport } = await import('../export/transport.js');
+    const { createRetryingTransport } = await import('../export/retrying-transport.js');
+    const budgetMs = settings.batching.exportTimeoutMillis;
+    const target =
+      settings.flavor === 'local'
+        ? { flavor: 'local' as const, dir: settings.dir }
+        : settings.flavor === 'datadog'
+          ? {
+              flavor: 'datadog' as const,
+              protocol: settings.protocol,
+              url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
+              apiKey: settings.apiKey,
+              compression: settings.compression,
+            }
+          : {
+              flavor: 'otel' as const,
+              url: settings.endpoint,
+              headers: settings.headers,
+              protocol: settings.protocol,
+              compression: settings.compression,
+            };
+    const exporter = createResendExporter(target, () =>
+      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs }),
+    );
+    return flushSpool({
+      dir,
+      exporter,
+      restamp: settings.flavor === 'datadog',
+      maxBatchItems: settings.batching.maxExportBatchSize,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+  };
+}
+
+/** Moves what `flush` delivered from spooled to delivered in the run records it came from. */
+export async function recordResent(runs: ReturnType<typeof createRunRecordStore>, report: FlushReport): Promise<void> {
+  for (const { runId, logId, count } of report.deliveredByStream.values()) {
+    try {
+      if ((await runs.read(runId)) === undefined) continue;
+      await runs.update(runId, (run) => {
+        applyResent(run!, logId, count);
+        return run!;
+      });
+    } catch {
+      // A run record we cannot update must not undo the delivery; `runs describe` shows the older counts.
+    }
+  }
+}
+
+function describeFlushAuth(settings: ResolvedLogStore, status: number): string {
+  return settings.flavor === 'datadog'
+    ? `Datadog rejected the API key (HTTP ${status}) on site ${settings.site}; nothing more was sent and the spool is kept (check api_key of log store '${settings.component.name}': dd-logstore log-store verify ${settings.component.name})`
+    : `the endpoint refused the credentials (HTTP ${status}); the spool is kept (check the headers of log store '${settings.component.name}')`;
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * The disk spool: records that could not be delivered, one JSONL file per writer under `spool/<log-store-id>/`.
+ * Each line is `{"v":1,"run_id","log_id","reason","spooled_at","item":{...}}` where `item` is the record as an
+ * intake-style JSON item (flat dotted keys), so any flavor can send it again.
+ *
+ * File states, by name (`<ms>-<pid>-<rand>` is the base):
+ * - `<base>.open`: a `run` is appending; skipped while that pid lives, claimable once it is gone (a crash).
+ * - `<base>.jsonl`: finished; claimable.
+ * - `<base>.sending-<pid>`: claimed by a flusher (atomic rename); skipped while that pid lives.
+ * A flusher claims a file, resends it, writes what is left to a new `.jsonl` (temp file + rename) and removes the
+ * claimed one. Writes are synchronous so that a record counted as spooled is on disk (in the page cache) already.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+export const SPOOL_VERSION = 1;
+/** Where unreadable spool files are moved, inside the log store's spool directory. */
+export const CORRUPT_DIR = 'corrupt';
+
+export interface SpoolEntry {
+  runId: string;
+  logId?: string;
+  reason: string;
+  spooledAt: number;
+  item: Record<string, unknown>;
+}
+
+export interface SpoolWriter {
+  /** Appends items (intake JSON texts) with one reason; false (and `lastError`) when the disk refused them. */
+  append(items: readonly string[], reason: string): boolean;
+  /** Records appended so far. */
+  count(): number;
+  /** The file being written, once something was. */
+  file(): string | undefined;
+  lastError(): string | undefined;
+  /** Flushes to disk and publishes the file for `flush`. Idempotent. */
+  close(): void;
+}
+
+export interface SpoolWriterOptions {
+  /** `spool/<log-store-id>`. */
+  dir: string;
+  runId: string;
+  logId?: string;
+  now?: () => number;
+  pid?: number;
+}
+
+export function spoolBaseName(now: number, pid: number): string {
+  return `${now}-${pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function createSpoolWriter(options: SpoolWriterOptions): SpoolWriter {
+  const now = options.now ?? Date.now;
+  const pid = options.pid ?? process.pid;
+  const prefix =
+    `{"v":${SPOOL_VERSION},"run_id":${JSON.stringify(options.runId)}` +
+    (options.logId === undefined ? '' : `,"log_id":${JSON.stringify(options.logId)}`) +
+    ',"reason":';
+  let fd: number | undefined;
+  let base: string | undefined;
+  let written = 0;
+  let error: string | undefined;
+  let closed = false;
+
+  function open(): number {
+    if (fd !== undefined) return fd;
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    base = spoolBaseName(now(), pid);
+    fd = openSync(join(options.dir, `${base}.open`), 'a', 0o600);
+    return fd;
+  }
+
+  function append(items: readonly string[], reason: string): boolean {
+    if (items.length === 0) return true;
+    try {
+      if (closed) throw new Error('spool closed');
+      const head = prefix + JSON.stringify(reason) + `,"spooled_at":${now()},"item":`;
+      let text = '';
+      for (const item of items) text += head + item + '}\n';
+      const handle = open();
+      const bytes = Buffer.from(text, 'utf8');
+      let off = 0;
+      while (off < bytes.length) off += writeSync(handle, bytes, off);
+      written += items.length;
+      return true;
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      return false;
+    }
+  }
+
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    if (fd === undefined || base === undefined) return;
+    try {
+      fsyncSync(fd);
+    } catch {
+      // Best effort: the rename below still publishes what the page cache holds.
+    }
+    closeSync(fd);
+    fd = undefined;
+    renameSync(join(options.dir, `${base}.open`), join(options.dir, `${base}.jsonl`));
+  }
+
+  return {
+    append,
+    count: () => written,
+    file: () => (base === undefined ? undefined : join(options.dir, `${base}.${closed ? 'jsonl' : 'open'}`)),
+    lastError: () => error,
+    close,
+  };
+}
+
+/** The spool line for an item, for rewriting what a flush could not deliver. */
+export function spoolLine(entry: SpoolEntry): string {
+  return (
+    JSON.stringify({
+      v: SPOOL_VERSION,
+      run_id: entry.runId,
+      ...(entry.logId === undefined ? {} : { log_id: entry.logId }),
+      reason: entry.reason,
+      spooled_at: entry.spooledAt,
+      item: entry.item,
+    }) + '\n'
+  );
+}
+
+export function parseSpoolLine(line: string): SpoolEntry | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const item = o.item;
+  if (o.v !== SPOOL_VERSION || typeof o.run_id !== 'string' || typeof item !== 'object' || item === null)
+    return undefined;
+  if (Array.isArray(item) || typeof (item as Record<string, unknown>).message !== 'string') return undefined;
+  return {
+    runId: o.run_id,
+    ...(typeof o.log_id === 'string' ? { logId: o.log_id } : {}),
+    reason: typeof o.reason === 'string' ? o.reason : '',
+    spooledAt: typeof o.spooled_at === 'number' ? o.spooled_at : 0,
+    item: item as Record<string, unknown>,
+  };
+}
+
+export interface SpoolFileContents {
+  entries: SpoolEntry[];
+  /** Lines that could not be read (a truncated last line included). */
+  bad: number;
+}
+
+export function readSpoolFile(path: string): SpoolFileContents {
+  const text = readFileSync(path, 'utf8');
+  const entries: SpoolEntry[] = [];
+  let bad = 0;
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line.trim() === '') continue;
+    const entry = nl === -1 ? undefined : parseSpoolLine(line);
+    if (entry) entries.push(entry);
+    else bad++;
+  }
+  return { entries, bad };
+}
+
+/** Writes entries to a new finished spool file (temp + fsync + rename); nothing when there are none. */
+export function writeSpoolFile(
+  dir: string,
+  entries: readonly SpoolEntry[],
+  now: number,
+  pid: number,
+): string | undefined {
+  if (entries.length === 0) return undefined;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const base = spoolBaseName(now, pid);
+  const tmp = join(dir, `.${base}.tmp`);
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    let chunk = '';
+    for (const e of entries) {
+      chunk += spoolLine(e);
+      if (chunk.length > 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) writeSync(fd, chunk);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const file = join(dir, `${base}.jsonl`);
+  renameSync(tmp, file);
+  return file;
+}
+
+export type IsAlive = (pid: number) => boolean;
+
+export const processIsAlive: IsAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const NAME = /^(\d+)-(\d+)-[0-9a-f]+\.(open|jsonl|sending-(\d+))$/;
+
+/** Spool files a flusher may take now, oldest first. */
+export function claimableFiles(dir: string, isAlive: IsAlive = processIsAlive, self = process.pid): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: { name: string; at: number }[] = [];
+  for (const name of names) {
+    const m = NAME.exec(name);
+    if (!m) continue;
+    const owner = m[3] === 'open' ? Number(m[2]) : m[4] === undefined ? undefined : Number(m[4]);
+    if (owner !== undefined && (owner === self || isAlive(owner))) continue;
+    out.push({ name, at: Number(m[1]) });
+  }
+  return out.sort((a, b) => a.at - b.at || a.name.localeCompare(b.name)).map((x) => x.name);
+}
+
+/** Takes a file for this process by renaming it; undefined when another flusher was first. */
+export function claimFile(dir: string, name: string, pid = process.pid): string | undefined {
+  const base = name.slice(0, name.indexOf('.'));
+  const claimed = join(dir, `${base}.sending-${pid}`);
+  try {
+    renameSync(join(dir, name), claimed);
+    return claimed;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Moves an unreadable file to `corrupt/`, where it never blocks a run; answers its new path. */
+export function moveAside(dir: string, path: string, name: string): string {
+  const target = join(dir, CORRUPT_DIR);
+  mkdirSync(target, { recursive: true, mode: 0o700 });
+  const dest = join(target, `${name.slice(0, name.indexOf('.'))}.jsonl`);
+  renameSync(path, dest);
+  return dest;
+}
+
+export function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
