@@ -19,6 +19,9 @@ import type { RunRead, RunReader } from '../../../query/run-reader.js';
 import { runProgress } from '../../../query/run-scope.js';
 import type { LogsDeps, LogsOptions } from './logs.js';
 
+/** Time for a sent batch to be stored and indexed before the records around it are printed. */
+const FOLLOW_HOLD_MARGIN_MS = 1000;
+
 type ReadableStore = Exclude<ResolvedLogStore, { flavor: 'otel' }>;
 
 interface Target {
@@ -72,7 +75,9 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
         },
         {
           intervalMs: opts.intervalMs,
-          holdMs: opts.intervalMs,
+          // A record cannot be found before its batch is sent (up to schedule_delay_millis after it was read),
+          // so new records are held that long, plus a poll, before printing: late ones still print in order.
+          holdMs: opts.intervalMs + t.settings.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
           exitWhenDone: opts.exitWhenDone,
           filter: opts.filter,
           countable: !hasContentFilter(opts.filter),
