@@ -1,5 +1,10 @@
 import { describe, it, expect } from '@jest/globals';
-import { createBatchingProcessor, type BatchingOptions, type SpoolSink } from './batching-processor.js';
+import {
+  OVERFLOW_GRACE_MS,
+  createBatchingProcessor,
+  type BatchingOptions,
+  type SpoolSink,
+} from './batching-processor.js';
 import { createRecordArrayWriter, type ExportOutcome, type Exporter } from './exporter.js';
 import type { LogRecordData } from './log-record.js';
 import { createManualTimers } from './manual-timers.js';
@@ -216,19 +221,34 @@ describe('batching processor', () => {
     expect(p.firstErrors().failure).toEqual({ status: 403, message: 'HTTP 403: Forbidden', records: 7 });
   });
 
-  it('spools overflow past maxQueueSize instead of slowing the caller, and drops (counted) only when told to', async () => {
+  it('a full queue holds the caller for the grace period, then spools overflow; drop (counted) only when told to', async () => {
     for (const overflow of ['spool', 'drop'] as const) {
       const exporter = createMemoryExporter();
       exporter.hold();
       const spool = memorySpool();
+      const timers = createManualTimers();
       const p = createBatchingProcessor({
         exporter,
         spool,
         overflow,
-        timers: createManualTimers(),
+        timers,
         batching: { ...NO_TIMER, maxExportBatchSize: 10, maxQueueSize: 20, maxConcurrentExports: 1 },
       });
-      for (let i = 0; i < 1000; i++) expect(p.emit(testRecord(i))).toBe(true);
+      for (let i = 0; i < 19; i++) expect(p.emit(testRecord(i))).toBe(true);
+      // The 20th record fills the queue: with the spool policy the caller is asked to wait (pause the child).
+      expect(p.emit(testRecord(19))).toBe(overflow === 'drop');
+      if (overflow === 'spool') {
+        let drained = false;
+        void p.drain().then(() => (drained = true));
+        timers.advance(OVERFLOW_GRACE_MS - 1);
+        await settle();
+        expect(drained).toBe(false);
+        // Still full after the grace period: the intake is slow, so overflow goes to the spool from now on.
+        timers.advance(1);
+        await settle();
+        expect(drained).toBe(true);
+      }
+      for (let i = 20; i < 1000; i++) expect(p.emit(testRecord(i))).toBe(true);
       exporter.release();
       const counts = await p.shutdown();
       expect(counts.read).toBe(1000);
@@ -241,6 +261,30 @@ describe('batching processor', () => {
         expect(counts).toMatchObject({ spooled: 0, dropped: 980, failed: 0 });
       }
     }
+  });
+
+  it('a queue that makes room within the grace period spools nothing: the caller was only held briefly', async () => {
+    const exporter = createMemoryExporter();
+    exporter.hold();
+    const spool = memorySpool();
+    const timers = createManualTimers();
+    const p = createBatchingProcessor({
+      exporter,
+      spool,
+      overflow: 'spool',
+      timers,
+      batching: { ...NO_TIMER, maxExportBatchSize: 10, maxQueueSize: 20, maxConcurrentExports: 1 },
+    });
+    for (let i = 0; i < 19; i++) p.emit(testRecord(i));
+    expect(p.emit(testRecord(19))).toBe(false);
+    const drained = p.drain();
+    exporter.release();
+    await drained;
+    timers.advance(OVERFLOW_GRACE_MS * 5);
+    for (let i = 20; i < 40; i++) p.emit(testRecord(i));
+    const counts = await p.shutdown();
+    expect(counts).toMatchObject({ read: 40, delivered: 40, spooled: 0 });
+    expect(spool.lines).toHaveLength(0);
   });
 
   it('a second interrupt stops waiting for the flush: what is queued or in flight is spooled as interrupted', async () => {

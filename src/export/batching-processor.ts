@@ -2,7 +2,8 @@
  * Our own batching processor. The stock OTel `BatchLogRecordProcessor` drops records once its queue is full; this
  * one never does. Every record read ends counted as delivered, spooled (written to the disk spool, with why),
  * dropped (only with `overflow: 'drop'`, the user's choice) or failed (the spool itself refused it: lost, and
- * reported). Past `maxQueueSize` records in memory, new records go to the spool (`overflow: 'spool'`), are dropped
+ * reported). Past `maxQueueSize` records in memory, new records go to the spool (`overflow: 'spool'`, once holding
+ * the caller for OVERFLOW_GRACE_MS did not make room), are dropped
  * and counted (`'drop'`), or `emit` answers false (`'block'`, like `stream.write`) and the caller waits on `drain()`.
  * 413/400 answers split the batch (splitting.ts); a 401/403 stops sending for the rest of the processor's life.
  */
@@ -113,6 +114,15 @@ export interface BatchingProcessorOptions<B> {
 /** Overflow records are written to the spool in groups of this many. */
 const OVERFLOW_CHUNK = 256;
 
+/**
+ * With the spool policy, a full queue first holds the caller (who pauses reading the child) for up to this long.
+ * When we are only busy (a burst of output on a saturated CPU), one batch completing makes room within milliseconds,
+ * and pausing costs far less than serializing, writing and later resending a spool. When the queue is still full
+ * after this, the intake itself is slow: from then on, for the rest of the run, overflow goes to the spool and the
+ * child is never held again.
+ */
+export const OVERFLOW_GRACE_MS = 1000;
+
 interface ClosedBatch<B> {
   batch: B;
   count: number;
@@ -139,6 +149,8 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   let drainWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
   let overflowItems: string[] = [];
+  let spilling = false;
+  let graceTimer: unknown;
   let shuttingDown: Promise<ProcessorCounts> | undefined;
   let interrupted = false;
   let cutShort: () => void = () => undefined;
@@ -150,7 +162,7 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   const isIdle = (): boolean => open.count === 0 && ready.length === 0 && inFlight.size === 0;
 
   function emit(record: LogRecordData): boolean {
-    if (closed || (overflow !== 'block' && isFull())) return divert(record);
+    if (closed || ((overflow === 'drop' || spilling) && isFull())) return divert(record);
     if (!open.add(record, cfg.maxBatchBytes)) {
       closeOpenBatch();
       open.add(record, cfg.maxBatchBytes);
@@ -161,7 +173,23 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
     // stall a caller waiting on drain(). With batches waiting, their completion makes room, so keep filling.
     if (open.count >= cfg.maxExportBatchSize || (full && ready.length === 0)) closeOpenBatch();
     else if (open.count === 1) batchTimer = timers.setTimeout(onBatchTimer, cfg.scheduleDelayMillis);
-    return overflow !== 'block' || !full;
+    if (full && overflow === 'spool' && !spilling && graceTimer === undefined) {
+      graceTimer = timers.setTimeout(startSpilling, OVERFLOW_GRACE_MS);
+    }
+    return !full || overflow === 'drop' || spilling;
+  }
+
+  /** The queue stayed full through the grace period: the intake is slow, so overflow goes to the spool now. */
+  function startSpilling(): void {
+    graceTimer = undefined;
+    spilling = true;
+    releaseDrainWaiters();
+  }
+
+  function releaseDrainWaiters(): void {
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** A record that does not enter the queue: full queue (spool or drop), or emitted after shutdown. */
@@ -279,11 +307,11 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   }
 
   function notify(): void {
-    if (drainWaiters.length > 0 && (!isFull() || closed)) {
-      const waiters = drainWaiters;
-      drainWaiters = [];
-      for (const w of waiters) w();
+    if (graceTimer !== undefined && (!isFull() || closed)) {
+      timers.clearTimeout(graceTimer);
+      graceTimer = undefined;
     }
+    if (drainWaiters.length > 0 && (!isFull() || closed)) releaseDrainWaiters();
     if (idleWaiters.length > 0 && isIdle()) {
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -292,7 +320,7 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   }
 
   function drain(): Promise<void> {
-    if (!isFull() || closed) return Promise.resolve();
+    if (!isFull() || closed || spilling) return Promise.resolve();
     return new Promise((resolve) => drainWaiters.push(resolve));
   }
 
