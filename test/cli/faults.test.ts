@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
-import { BIN, cliEnv, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
-const KEYS = { DD_LOGSTORE_SECRET_DD_API_KEY: 'emulator-api-key', DD_LOGSTORE_SECRET_DD_APP_KEY: 'emulator-app-key' };
+const KEYS = EMULATOR_KEYS;
 const BAD_KEYS = { ...KEYS, DD_LOGSTORE_SECRET_DD_API_KEY: 'wrong-key' };
 
 interface Row {
@@ -141,21 +141,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
   });
 
   async function register(name: string, extra: string[] = [], url = emulator.url): Promise<void> {
-    const r = await runCli(
-      [
-        'log-store',
-        'register',
-        name,
-        '--flavor=datadog',
-        '--api_key={{dd.api_key}}',
-        '--application_key={{dd.app_key}}',
-        `--intake_url=${url}`,
-        `--api_url=${url}`,
-        '--schedule_delay_millis=100',
-        ...extra,
-      ],
-      { home },
-    );
+    const r = await registerEmulatorLogStore(home, url, { name, extra, scheduleDelayMs: 100 });
     expect(r.code).toBe(0);
   }
 

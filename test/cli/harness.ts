@@ -64,3 +64,32 @@ export function tempHome(prefix = 'ddls-test-'): { home: string; cleanup: () => 
 export function readConfigText(home: string): string {
   return readFileSync(join(home, 'config.json'), 'utf8');
 }
+
+/** Env that satisfies `{{dd.api_key}}` / `{{dd.app_key}}` with the emulator's default keys, without a keychain. */
+export const EMULATOR_KEYS: NodeJS.ProcessEnv = {
+  DD_LOGSTORE_SECRET_DD_API_KEY: 'emulator-api-key',
+  DD_LOGSTORE_SECRET_DD_APP_KEY: 'emulator-app-key',
+};
+
+/** Registers a datadog log store pointed at an emulator, its keys as references to the secret `dd`. */
+export async function registerEmulatorLogStore(
+  home: string,
+  url: string,
+  opts: { name?: string; extra?: readonly string[]; scheduleDelayMs?: number } = {},
+): Promise<CliResult> {
+  return runCli(
+    [
+      'log-store',
+      'register',
+      opts.name ?? 'dd',
+      '--flavor=datadog',
+      '--api_key={{dd.api_key}}',
+      '--application_key={{dd.app_key}}',
+      `--intake_url=${url}`,
+      `--api_url=${url}`,
+      `--schedule_delay_millis=${opts.scheduleDelayMs ?? 200}`,
+      ...(opts.extra ?? []),
+    ],
+    { home },
+  );
+}

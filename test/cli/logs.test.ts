@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
-import { BIN, cliEnv, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 import type { CliResult } from './harness.js';
 
 /** A child that prints `n` numbered lines: every 10th a WARNING, every 50th an ERROR on stderr, a few with a pause. */
@@ -74,26 +74,13 @@ function expectOrdered(lines: Line[]): void {
 describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
   let emulator: Emulator;
   const { home, cleanup } = tempHome();
-  const keys = { DD_LOGSTORE_SECRET_DD_API_KEY: 'emulator-api-key', DD_LOGSTORE_SECRET_DD_APP_KEY: 'emulator-app-key' };
+  const keys = EMULATOR_KEYS;
   const cli = (args: string[], env: NodeJS.ProcessEnv = keys, timeoutMs = 60_000) =>
     runCli(args, { home, env, timeoutMs });
 
   beforeAll(async () => {
     emulator = await createEmulator();
-    const r = await runCli(
-      [
-        'log-store',
-        'register',
-        'dd',
-        '--flavor=datadog',
-        '--api_key={{dd.api_key}}',
-        '--application_key={{dd.app_key}}',
-        `--intake_url=${emulator.url}`,
-        `--api_url=${emulator.url}`,
-        '--schedule_delay_millis=200',
-      ],
-      { home },
-    );
+    const r = await registerEmulatorLogStore(home, emulator.url);
     expect(r.code).toBe(0);
   });
   afterAll(async () => {

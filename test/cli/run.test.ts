@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
-import { BIN, ROOT, cliEnv, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, ROOT, runCli, tempHome } from './harness.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'mixed_output.py');
 
@@ -44,20 +44,7 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
 
   beforeAll(async () => {
     emulator = await createEmulator();
-    const r = await runCli(
-      [
-        'log-store',
-        'register',
-        'dd',
-        '--flavor=datadog',
-        '--api_key={{dd.api_key}}',
-        '--application_key={{dd.app_key}}',
-        `--intake_url=${emulator.url}`,
-        `--api_url=${emulator.url}`,
-        '--schedule_delay_millis=200',
-      ],
-      { home },
-    );
+    const r = await registerEmulatorLogStore(home, emulator.url);
     expect(r.code).toBe(0);
   });
   beforeEach(() => emulator.reset());
@@ -65,10 +52,7 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     await emulator.close();
     cleanup();
   });
-  const keys = (api = 'emulator-api-key') => ({
-    DD_LOGSTORE_SECRET_DD_API_KEY: api,
-    DD_LOGSTORE_SECRET_DD_APP_KEY: 'emulator-app-key',
-  });
+  const keys = (api?: string) => ({ ...EMULATOR_KEYS, ...(api ? { DD_LOGSTORE_SECRET_DD_API_KEY: api } : {}) });
 
   it('passes output through byte for byte, returns the exit code, and ships every line once with its attributes', async () => {
     const alone = childAlone(['3']);
