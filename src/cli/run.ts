@@ -211,12 +211,15 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   });
 
   let paused = false;
+  const redactor = f.io.redactor;
   const control = { pause: () => {}, resume: () => {} };
   const builder = createRecordBuilder({
     stderrLevel: opts.stderrLevel,
     now: Date.now,
     firstSeq: prepared.firstSeq,
     onRecord: (record) => {
+      // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
+      if (redactor.size > 0) record.message = redactor.redactIfPresent(record.message);
       if (!sink.emit(record) && !paused) {
         // The queue is full: stop reading the child until it drains (the child blocks on its write; nothing is lost).
         paused = true;

@@ -20,4 +20,12 @@ describe('Redactor', () => {
     expect(r.redactDeep({ argv: ['--key', 'p.a$s+'] })).toEqual({ argv: ['--key', MASK] });
     expect(r.redact('pXa$s+')).toBe('pXa$s+');
   });
+  it('redactIfPresent masks only when a value occurs, and returns the same string otherwise', () => {
+    const r = new Redactor();
+    const line = 'nothing secret here';
+    expect(r.redactIfPresent(line)).toBe(line);
+    r.add('s3cr3t-value');
+    expect(r.redactIfPresent(line)).toBe(line);
+    expect(r.redactIfPresent('key=s3cr3t-value;')).toBe(`key=${MASK};`);
+  });
 });

@@ -164,6 +164,32 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     expect(run.steps[0]?.counts.delivered).toBe(records.length);
   }, 120_000);
 
+  it('a resolved secret the child prints is masked in the records and in the run record, not on the terminal', async () => {
+    const secret = 'emulator-api-key';
+    const r = await runRaw(
+      [
+        'run',
+        '--log-store',
+        'dd',
+        '--run-id',
+        'run-secret',
+        '--',
+        'python3',
+        '-c',
+        'import os,sys; print("key is", sys.argv[1])',
+        secret,
+      ],
+      home,
+      keys(),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`key is ${secret}\n`);
+    expect(emulator.records().map((x) => x.message)).toEqual(['key is ****']);
+    const described = await cli('runs', 'describe', 'run-secret', '--output', 'json');
+    expect(described.stdout).not.toContain(secret);
+    expect(described.stdout).toContain('****');
+  });
+
   it('ships through the otel flavor into the OTLP route', async () => {
     expect(
       (
