@@ -6,7 +6,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { CliError, SilentExit } from './errors.js';
+import { CliError, SilentExit, errorMessage } from './errors.js';
+import type { DrainSummary } from './run-report.js';
 import type { Factory } from './factory.js';
 import { addOutputOption, withExamples } from './command-kit.js';
 import { parseOutputFormat } from '../io/output.js';
@@ -190,5 +191,29 @@ function listDirs(dir: string): string[] {
       .map((d) => d.name);
   } catch {
     return [];
+  }
+}
+
+/**
+ * Resends earlier runs' spool while this run goes on. Silent but for corrupt files (moved aside with a warning) and
+ * a closing note; never throws, and stops as soon as `signal` aborts, leaving what is unsent in the spool.
+ */
+export async function drainSpoolInBackground(
+  dir: string,
+  runsDir: string,
+  settings: ResolvedLogStore,
+  signal: AbortSignal,
+  warn: (message: string) => void,
+): Promise<DrainSummary> {
+  const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
+  try {
+    const { claimableFiles } = await import('../export/spool.js');
+    if (claimableFiles(dir).length === 0) return none;
+    const report = await createSpoolFlusher(settings, dir, { signal, warn })();
+    await recordResent(createRunRecordStore(runsDir), report);
+    return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
+  } catch (err) {
+    warn(`could not resend the spool in ${dir}: ${errorMessage(err)}`);
+    return none;
   }
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { CliError, RunSetupError, SilentExit, UsageError, errorMessage } from './errors.js';
+import { CliError, RunSetupError, SilentExit, UsageError, errorMessage, formatErrorLine } from './errors.js';
 import type { Factory } from './factory.js';
 import { withExamples } from './command-kit.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
@@ -18,6 +18,7 @@ import { resolveLogStore } from '../store/active-stack.js';
 import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts } from '../store/run-records.js';
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { parseDuration } from './duration.js';
+import { describeAuthError, printRunReport } from './run-report.js';
 import type { ExportTarget } from '../export/log-sink.js';
 import type { ResendTarget } from '../export/resend.js';
 
@@ -182,6 +183,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   });
   // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
   const drainStop = new AbortController();
+  const { drainSpoolInBackground } = await import('./flush.js');
   const draining = drainSpoolInBackground(spoolDir, f.paths().runs, settings, drainStop.signal, (m) => f.warn(m));
 
   const runs = createRunRecordStore(f.paths().runs);
@@ -303,36 +305,22 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     return run;
   });
 
-  if (result.error) f.io.err(`error: ${result.error.message}${result.error.hint ? ` (${result.error.hint})` : ''}\n`);
-  if (errorText) f.io.err(`error: ${errorText}\n`);
-  if (counts.failed > 0) {
-    f.io.err(
-      `error: ${counts.failed} records could not be delivered nor written to the spool ${spoolDir}${spoolError ? `: ${spoolError}` : ''} (free disk space or check permissions)\n`,
-    );
-  }
-  if (!opts.quiet) {
-    if (drained.delivered > 0 || drained.kept > 0)
-      f.io.err(
-        `dd-logstore: resent ${drained.delivered} spooled records from earlier runs${drained.kept > 0 ? `, ${drained.kept} still spooled` : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
-      );
-    const parts = [`${finalCounts.read} records read`, `${finalCounts.delivered} delivered`];
-    parts.push(`${finalCounts.spooled} spooled`, `${finalCounts.dropped} dropped`);
-    if (finalCounts.failed) parts.push(`${finalCounts.failed} lost`);
-    const flushNote = Object.keys(sink.reasons()).some((r) => r === 'flush timeout')
-      ? ` (flush timed out after ${flushMs} ms)`
-      : '';
-    const why = Object.entries(sink.reasons())
-      .map(([reason, n]) => `${n} ${reason}`)
-      .join(', ');
-    const spooledNote =
-      finalCounts.spooled > 0
-        ? `; spooled because: ${why}${firstProblem && !authError ? ` (first error: ${f.io.redactor.redact(firstProblem.message)})` : ''}; resend with: dd-logstore flush --log-store ${settings.component.name}`
-        : '';
-    const droppedNote = finalCounts.dropped > 0 ? '; dropped because --on-overflow=drop and the queue was full' : '';
-    f.io.err(
-      `dd-logstore: run ${runId}${opts.step ? ` step ${opts.step}` : ''}: ${parts.join(', ')} → ${settings.component.name} (${settings.flavor})${flushNote}${spooledNote}${droppedNote}\n`,
-    );
-  }
+  if (result.error) f.io.err(formatErrorLine(result.error) + '\n');
+  printRunReport(f.io, {
+    runId,
+    step: opts.step,
+    quiet: opts.quiet,
+    counts: finalCounts,
+    reasons: sink.reasons(),
+    flushMs,
+    errorText,
+    firstProblem: firstProblem && !authError ? firstProblem.message : undefined,
+    spoolDir,
+    spoolError,
+    drained,
+    logStore: settings.component.name,
+    flavor: settings.flavor,
+  });
   return result.exitCode;
 }
 
@@ -355,53 +343,6 @@ function exportTargetOf(settings: ResolvedLogStore): Target {
     protocol: settings.protocol,
     compression: settings.compression,
   };
-}
-
-interface DrainSummary {
-  delivered: number;
-  kept: number;
-  restamped: number;
-}
-
-/**
- * Resends earlier runs' spool while this run goes on. Silent but for corrupt files (moved aside with a warning) and
- * a closing note; never throws, and stops as soon as `signal` aborts, leaving what is unsent in the spool.
- */
-async function drainSpoolInBackground(
-  dir: string,
-  runsDir: string,
-  settings: ResolvedLogStore,
-  signal: AbortSignal,
-  warn: (message: string) => void,
-): Promise<DrainSummary> {
-  const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
-  try {
-    const { claimableFiles } = await import('../export/spool.js');
-    if (claimableFiles(dir).length === 0) return none;
-    const { createSpoolFlusher, recordResent } = await import('./flush.js');
-    const report = await createSpoolFlusher(settings, dir, { signal, warn })();
-    await recordResent(createRunRecordStore(runsDir), report);
-    return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
-  } catch (err) {
-    warn(`could not resend the spool in ${dir}: ${errorMessage(err)}`);
-    return none;
-  }
-}
-
-function describeAuthError(
-  err: { status?: number; message: string; records: number },
-  spooled: number,
-  settings: ResolvedLogStore,
-): string {
-  const where =
-    settings.flavor === 'datadog'
-      ? `Datadog rejected the API key (HTTP ${err.status}) on site ${settings.site}; sending stopped for this run`
-      : `${settings.flavor === 'otel' ? settings.endpoint : 'the endpoint'} refused the credentials (HTTP ${err.status}); sending stopped for this run`;
-  const fix =
-    settings.flavor === 'datadog'
-      ? `check api_key of log store '${settings.component.name}' and that ${settings.site} is your Datadog site: dd-logstore log-store verify ${settings.component.name}; then dd-logstore flush --log-store ${settings.component.name}`
-      : `check the headers of log store '${settings.component.name}'; then dd-logstore flush --log-store ${settings.component.name}`;
-  return `${where}, ${spooled} records spooled (${fix})`;
 }
 
 /**
