@@ -37,17 +37,10 @@ export function newCmdFlush(f: Factory, runF = flushCommand): Command {
   return withExamples(cmd, ['dd-logstore flush', 'dd-logstore flush --log-store datadog_logs --output json']);
 }
 
-interface FlushRow {
+type FlushRow = Pick<FlushReport, 'files' | 'read' | 'delivered' | 'kept' | 'rejected' | 'restamped' | 'corrupt'> & {
   logStore: string;
-  files: number;
-  read: number;
-  delivered: number;
-  kept: number;
-  rejected: number;
-  restamped: number;
-  corrupt: { file: string; badLines: number }[];
   error?: string;
-}
+};
 
 export async function flushCommand(f: Factory, opts: FlushOptions): Promise<number> {
   const format = parseOutputFormat(opts.output, f.io);

@@ -29,22 +29,16 @@ import {
   type SpoolEntry,
 } from './spool.js';
 import type { Transport } from './transport.js';
+import type { ExportTarget } from './log-sink.js';
+import { INTAKE_ITEM_FIELDS } from './datadog/serializer.js';
 import type { Level } from './log-record.js';
 
 /** Datadog drops logs older than 18 h; a margin keeps a record from crossing the line while in flight. */
 export const MAX_RECORD_AGE_MS = 18 * 3_600_000 - 10 * 60_000;
 export const ORIGINAL_TIMESTAMP = 'dd_logstore.original_timestamp';
 
-export type ResendTarget =
-  | { flavor: 'local'; dir: string }
-  | { flavor: 'datadog'; protocol: 'intake' | 'otlp'; url: string; apiKey: string; compression?: Compression }
-  | {
-      flavor: 'otel';
-      url: string;
-      headers?: Record<string, string>;
-      protocol?: OtlpProtocol;
-      compression?: Compression;
-    };
+/** Where a spool is resent: the log sink's targets, less the in-memory test one. */
+export type ResendTarget = Exclude<ExportTarget, { flavor: 'custom' }>;
 
 export type ResendExporter = Pick<Exporter<SpoolEntry[]>, 'export' | 'split' | 'shutdown'>;
 
@@ -271,19 +265,6 @@ function createIntakeResend(
   };
 }
 
-/** Item keys that are not attributes on the OTLP side. */
-const ITEM_FIELDS = new Set([
-  'message',
-  'status',
-  'timestamp',
-  'service',
-  'hostname',
-  'ddsource',
-  'ddtags',
-  'version',
-  'id',
-]);
-
 function createOtlpResend(
   url: string,
   extraHeaders: Record<string, string>,
@@ -321,7 +302,7 @@ function createOtlpResend(
     const level = (typeof item.status === 'string' && item.status in SEVERITY_NUMBER ? item.status : 'info') as Level;
     const attributes: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(item)) {
-      if (ITEM_FIELDS.has(k) || v === undefined || v === null) continue;
+      if (INTAKE_ITEM_FIELDS.has(k) || v === undefined || v === null) continue;
       attributes[k] = typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
     }
     const hrTime = toHrTime(typeof item.timestamp === 'number' ? item.timestamp : Date.now());

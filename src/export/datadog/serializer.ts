@@ -6,8 +6,8 @@
 import { createByteBuffer, type ByteBuffer } from '../byte-buffer.js';
 import { contextAttributes, type Level, type LogRecordData, type StreamContext } from '../log-record.js';
 
-/** Item fields a record attribute (or a tag) must not override: such an attribute is renamed, never duplicated. */
-const RESERVED_KEYS = new Set([
+/** The intake item's own fields: everything else on an item is an attribute. */
+export const INTAKE_ITEM_FIELDS: ReadonlySet<string> = new Set([
   'id',
   'message',
   'status',
@@ -17,10 +17,10 @@ const RESERVED_KEYS = new Set([
   'ddsource',
   'ddtags',
   'version',
-  'dd_logstore.seq',
-  'dd_logstore.stream',
 ]);
 
+/** Item fields a record attribute (or a tag) must not override: such an attribute is renamed, never duplicated. */
+const RESERVED_KEYS = new Set([...INTAKE_ITEM_FIELDS, 'dd_logstore.seq', 'dd_logstore.stream']);
 const MESSAGE_KEY = Buffer.from('{"message":');
 const MESSAGE_KEY_QUOTE = Buffer.from('{"message":"');
 const MESSAGE_KEY_AFTER_ID = MESSAGE_KEY.subarray(1);
