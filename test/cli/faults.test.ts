@@ -336,7 +336,8 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
       { signals: { after: 'READY', send: ['SIGINT', 'SIGINT'], gapMs: 1500 } },
     );
     expect(r.code).toBe(130);
-    expect(r.wallMs).toBeLessThan(10_000);
+    // The flush would wait 60 s; the second SIGINT ends the wait (a loose bound: machines here are noisy).
+    expect(r.wallMs).toBeLessThan(30_000);
     const row = await account('second SIGINT during a hung flush', 'f9b', r);
     expect(row.spooled).toBe(301);
     expect(r.stderr).toMatch(/301 interrupted/);

@@ -376,8 +376,6 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       `read-back: 100,000 records in ${cliMs.toFixed(0)} ms (${rate} records/s, CLI start included); ` +
         `the emulator answering the same ${pages} pages: ${serverMs.toFixed(0)} ms\n`,
     );
-    // The goal is 100,000 records/s; measured ~41,000/s standalone (JSON.parse of the pages and per-record
-    // JSON.stringify dominate, see docs/logs.md). This bound only catches a collapse.
-    expect(rate).toBeGreaterThanOrEqual(10_000);
+    // Speed is measured by `npm run bench` (docs/performance.md), never asserted here: this test only shows the figure.
   }, 60_000);
 });

@@ -154,7 +154,8 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(row.result).toBe('ok');
     const ms = Number(/readable after (\d+) ms/.exec(row.detail)?.[1]);
     expect(ms).toBeGreaterThanOrEqual(1500);
-    expect(ms).toBeLessThan(1500 + 3000); // polled every 500 ms
+    // The figure is the indexing delay, not the 60 s timeout (a loose bound: machines here are noisy).
+    expect(ms).toBeLessThan(15_000);
     const records = emu.records();
     expect(records).toHaveLength(1);
     const id = /verify_id ([0-9a-f-]{36})/.exec(r.stderr)?.[1];
