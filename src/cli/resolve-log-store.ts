@@ -7,9 +7,10 @@ import { resolveDatadogRoutes } from '../datadog/sites.js';
 import type { DatadogRoutes } from '../datadog/sites.js';
 import { findFlavor, parseHeaders, splitList, withDefaults } from '../store/flavors.js';
 import type { Component } from '../store/model.js';
-import { resolveSecretRefs } from '../secrets/references.js';
+import { parseSecretRef, resolveSecretRefs } from '../secrets/references.js';
 import { packageVersion } from '../version.js';
 import type { Factory } from './factory.js';
+import { CliError } from './errors.js';
 
 export interface BatchingSettings {
   maxExportBatchSize: number;
@@ -51,9 +52,13 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
   const raw = withDefaults(spec, component.config);
   const strings: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (k !== 'headers') strings[k] = String(v);
-  // Each header value is resolved on its own: `Authorization={{otel.token}}`.
-  const headerPairs = parseHeaders(String(raw.headers ?? ''));
-  headerPairs.forEach(([, value], i) => (strings[`headers.${i}`] = value));
+  // Headers: either each value is a reference (`Authorization={{otel.token}}`), or the whole list is one
+  // (`{{otel.headers}}` holding `k=v,k=v`), resolved first and split after.
+  const rawHeaders = String(raw.headers ?? '');
+  const wholeHeadersRef = parseSecretRef(rawHeaders) !== undefined;
+  const headerPairs = wholeHeadersRef ? [] : parseHeaders(rawHeaders);
+  if (wholeHeadersRef) strings.headers = rawHeaders;
+  headerPairs.forEach(([name, value]) => (strings[`headers[${name}]`] = value));
   const values = await resolveSecretRefs(strings, {
     backend: () => f.secretBackend(),
     env: f.env,
@@ -92,8 +97,13 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
       };
     }
     case 'otel': {
-      const headers: Record<string, string> = {};
-      headerPairs.forEach(([name], i) => (headers[name] = values[`headers.${i}`] ?? ''));
+      const headers = resolvedHeaders(
+        wholeHeadersRef
+          ? parseHeaders(values.headers ?? '')
+          : headerPairs.map(([n]) => [n, values[`headers[${n}]`] ?? '']),
+        component.name,
+      );
+      for (const value of Object.values(headers)) f.io.redactor.add(value);
       const endpoint = (values.endpoint ?? '').replace(/\/+$/, '');
       return {
         ...common,
@@ -107,4 +117,20 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
     default:
       return { ...common, flavor: 'local', dir: values.path ?? join(f.paths().logs) };
   }
+}
+
+/** HTTP header names are tokens: checked once the values are known, so a bad one stops `run` before it starts. */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function resolvedHeaders(pairs: [string, string][], logStore: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    if (!HEADER_NAME.test(name)) {
+      throw new CliError(`log store '${logStore}' has an invalid header name '${name}' in headers`, {
+        hint: `write headers as name=value pairs separated by commas: dd-logstore log-store update ${logStore} --headers=...`,
+      });
+    }
+    headers[name] = value;
+  }
+  return headers;
 }

@@ -5,7 +5,7 @@
  * comes back, marked `gaveUp`, and the caller spools the batch. Anything else (2xx, 4xx) comes back at once.
  */
 import { toExportOutcome } from './http-outcome.js';
-import type { Timers } from './timers.js';
+import { KEEP_ALIVE_TIMERS, type Timers } from './timers.js';
 import type { Transport, TransportRequest, TransportResult } from './transport.js';
 
 export interface RetryPolicy {
@@ -27,15 +27,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   jitter: 0.25,
   attemptShare: 0.5,
   minAttemptMs: 100,
-};
-
-/**
- * A wait between attempts must keep the process alive (the batch timers do not): with no socket open, an unref'd
- * timer would let Node exit in the middle of a backoff.
- */
-const KEEP_ALIVE_TIMERS: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 export interface RetryingTransportOptions {

@@ -13,3 +13,12 @@ export const SYSTEM_TIMERS: Timers = {
   },
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/**
+ * Timers that keep the process alive: a request in flight or a wait between attempts must never let Node exit (the
+ * batch timers above may). An undici request that fails without ever opening a socket leaves nothing else pending.
+ */
+export const KEEP_ALIVE_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};

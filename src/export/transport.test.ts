@@ -51,6 +51,16 @@ describe('http transport', () => {
     expect(toExportOutcome(result)).toMatchObject({ kind: 'retryable' });
   });
 
+  it('settles every attempt when undici refuses a request before it has a socket (an invalid header name)', async () => {
+    const s = await server((_req, res) => res.writeHead(202).end('{}'));
+    const t = createHttpTransport({ timeoutMs: 500, connections: 3 });
+    const results: TransportResult[] = [];
+    // undici can leave the pool slot taken after such a refusal, so later requests queue deaf to their signal.
+    for (let i = 0; i < 5; i++) results.push(await t.send({ url: s.url, headers: { 'bad header': 'x' }, body: '{}' }));
+    for (const r of results) expect(r.kind).toBe('network-error');
+    await t.close();
+  });
+
   it('times out a request that gets no answer (injected timers)', async () => {
     const hanging: Server = createServer(() => undefined);
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));

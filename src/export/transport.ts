@@ -4,7 +4,7 @@
  * interface) and `toExportOutcome` decide what it means.
  */
 import type { Agent, request as undiciRequest } from 'undici';
-import { SYSTEM_TIMERS, type Timers } from './timers.js';
+import { KEEP_ALIVE_TIMERS, type Timers } from './timers.js';
 
 export interface TransportRequest {
   url: string;
@@ -48,7 +48,7 @@ class TimeoutError extends Error {
 
 export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const timers = options.timers ?? SYSTEM_TIMERS;
+  const timers = options.timers ?? KEEP_ALIVE_TIMERS;
   const closing = new AbortController();
   let undici: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined;
 
@@ -73,13 +73,18 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     );
     try {
       const { agent, request } = await load();
-      const res = await request(req.url, {
-        method: 'POST',
-        headers: req.headers,
-        body: req.body,
-        dispatcher: agent,
-        signal: controller.signal,
-      });
+      // The abort settles the attempt even when undici does not: a request refused before it had a socket (an
+      // invalid header) can leave a pool slot taken and the next request queued, deaf to its signal.
+      const res = await Promise.race([
+        request(req.url, {
+          method: 'POST',
+          headers: req.headers,
+          body: req.body,
+          dispatcher: agent,
+          signal: controller.signal,
+        }),
+        abortedBy(controller.signal),
+      ]);
       const text = await res.body.text();
       return {
         kind: 'response',
@@ -117,4 +122,11 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+function abortedBy(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }

@@ -218,6 +218,23 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     expect(records[0]?.attributes['zenml.run.id']).toBe('run-otel');
   }, 60_000);
 
+  it('otel headers may be one reference holding the whole list, resolved then split', async () => {
+    const reg = await runCli(
+      ['log-store', 'register', 'ot2', '--flavor=otel', `--endpoint=${emulator.url}`, '--headers={{oh.headers}}'],
+      { home },
+    );
+    expect(reg.code).toBe(0);
+    const env = { DD_LOGSTORE_SECRET_OH_HEADERS: 'dd-api-key=emulator-api-key,x-team=ml' };
+    const r = await runRaw(['run', '--log-store', 'ot2', '--', 'python3', '-c', 'print("via otlp")'], home, env);
+    expect(r.code).toBe(0);
+    expect(emulator.records().map((x) => x.message)).toEqual(['via otlp']);
+    const bad = await runRaw(['run', '--log-store', 'ot2', '--', 'true'], home, {
+      DD_LOGSTORE_SECRET_OH_HEADERS: 'bad header=x',
+    });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr.toString()).toMatch(/invalid header name 'bad header'/);
+  });
+
   it('writes the local flavor as JSONL and logs reads it back', async () => {
     const r = await runRaw(
       ['run', '--run-id', 'run-local', '--step', 's1', '--', 'python3', FIXTURE, '0', '300'],
