@@ -149,11 +149,20 @@ export function startChild(opts: StartChildOptions): RunningChild {
 
     for (const [name, reader, dest] of readers) {
       pipes.push(
-        pipeThrough(reader, dest, (chunk) => {
-          opts.onChunk(name, chunk);
-          // Data still flowing after the exit: the wait for the pipes only runs out after a silence.
-          if (exit !== undefined) armDrainTimer();
-        }),
+        pipeThrough(
+          reader,
+          dest,
+          (chunk) => {
+            opts.onChunk(name, chunk);
+            // Data still flowing after the exit: the wait for the pipes only runs out after a silence.
+            if (exit !== undefined) armDrainTimer();
+          },
+          // Whoever reads our output went away (`run ... | head`): the child learns it the way it would have
+          // without us in the pipeline, by SIGPIPE, so `yes`-like commands stop instead of running for ever.
+          (err) => {
+            if (err.code === 'EPIPE' && child.exitCode === null && child.signalCode === null) child.kill('SIGPIPE');
+          },
+        ),
       );
       reader.once('close', () => {
         openReaders--;
@@ -195,7 +204,12 @@ interface PipeControl {
  * write, nothing is lost and our memory stays bounded. If `dest` breaks (EPIPE: `run ... | head`), the child's
  * output is still read and recorded, just no longer written there.
  */
-function pipeThrough(reader: Readable, dest: Writable, onChunk: (chunk: Buffer) => void): PipeControl {
+function pipeThrough(
+  reader: Readable,
+  dest: Writable,
+  onChunk: (chunk: Buffer) => void,
+  onDestBroken: (err: NodeJS.ErrnoException) => void,
+): PipeControl {
   let broken = dest.destroyed || !dest.writable;
   // Two independent reasons to stop reading: our stdout is full, or the caller holds us (export queue full).
   let waitingForDest = false;
@@ -203,10 +217,12 @@ function pipeThrough(reader: Readable, dest: Writable, onChunk: (chunk: Buffer) 
   const resumeIfFree = (): void => {
     if (!waitingForDest && !held) reader.resume();
   };
-  const onDestError = (): void => {
+  const onDestError = (err: NodeJS.ErrnoException): void => {
+    const first = !broken;
     broken = true;
     waitingForDest = false;
     resumeIfFree();
+    if (first) onDestBroken(err);
   };
   dest.on('error', onDestError);
   const onDrain = (): void => {

@@ -235,6 +235,19 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     expect(bad.stderr.toString()).toMatch(/invalid header name 'bad header'/);
   });
 
+  it('when whoever reads our stdout goes away, the child gets SIGPIPE as in a plain pipeline (exit 141)', () => {
+    const r = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${BIN}" run --quiet -- yes | head -1; echo "status=\${PIPESTATUS[0]}"`],
+      {
+        env: cliEnv(home),
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(r.stdout).toBe('y\nstatus=141\n');
+  });
+
   it('writes the local flavor as JSONL and logs reads it back', async () => {
     const r = await runRaw(
       ['run', '--run-id', 'run-local', '--step', 's1', '--', 'python3', FIXTURE, '0', '300'],
