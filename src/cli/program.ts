@@ -114,7 +114,7 @@ export async function buildProgram(f: Factory, only?: string): Promise<Command> 
 }
 
 export async function runCli(argv: readonly string[], f: Factory): Promise<number> {
-  const words = normalizeArgv(argv);
+  const words = normalizeArgv(helpAsFlag(argv));
   try {
     const program = await buildProgram(f, firstCommand(words));
     await program.parseAsync(words, { from: 'user' });
@@ -186,4 +186,9 @@ function insertRunSeparator(argv: readonly string[]): readonly string[] {
     if (RUN_VALUE_FLAGS.includes(a)) i++;
   }
   return argv;
+}
+
+/** `dd-logstore help logs tail` is `dd-logstore logs tail --help`, as in gh and kubectl. */
+function helpAsFlag(argv: readonly string[]): readonly string[] {
+  return argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv;
 }

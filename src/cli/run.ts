@@ -67,11 +67,13 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         if (!/^[^:,\s]+:[^,]*$/.test(t))
           throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
       }
-      const runId = (opts.runId as string | undefined) ?? (f.env.DD_LOGSTORE_RUN_ID || undefined);
+      const flagRunId = opts.runId as string | undefined;
+      const runId = flagRunId ?? (f.env.DD_LOGSTORE_RUN_ID || undefined);
       if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
-        throw new UsageError(`invalid run id '${runId}'`, {
-          hint: 'use letters, digits and . _ : -, at most 128 characters',
-        });
+        const hint = 'use letters, digits and . _ : -, at most 128 characters';
+        // A bad --run-id is a usage error; a bad DD_LOGSTORE_RUN_ID in the environment stops the run before it starts.
+        if (flagRunId !== undefined) throw new UsageError(`invalid run id '${runId}'`, { hint });
+        throw new RunSetupError(`DD_LOGSTORE_RUN_ID='${runId}' is not a valid run id`, { hint });
       }
       const code = await runF(f, {
         command,
@@ -148,7 +150,8 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
     }
     return { settings, context, runId, firstSeq };
   } catch (err) {
-    if (err instanceof UsageError || err instanceof RunSetupError) throw err;
+    // Flags were checked before; what fails here comes from config, env or secrets: the run could not start.
+    if (err instanceof RunSetupError) throw err;
     if (err instanceof CliError)
       throw new RunSetupError(err.message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
     throw new RunSetupError(`cannot prepare the run: ${errorMessage(err)}`, { cause: err });

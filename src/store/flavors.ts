@@ -44,7 +44,7 @@ const BATCHING_KEYS: readonly KeySpec[] = [
     default: 500,
     min: 1,
     cap: MAX_EXPORT_BATCH_SIZE_CAP,
-    description: 'records per request (Datadog limit: 1000)',
+    description: 'records per request (at most 1000, the Datadog intake limit)',
   },
   {
     key: 'max_queue_size',

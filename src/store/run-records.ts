@@ -55,7 +55,8 @@ export interface RunRecordStore {
   read(runId: string): Promise<RunRecord | undefined>;
   /** Changes a run record under its lock; `change` gets undefined for a new run. */
   update(runId: string, change: (current: RunRecord | undefined) => RunRecord): Promise<RunRecord>;
-  list(): Promise<RunRecord[]>;
+  /** Every readable record, newest first; `onUnreadable` hears of the files that are not. */
+  list(onUnreadable?: (file: string) => void): Promise<RunRecord[]>;
   last(): Promise<RunRecord | undefined>;
 }
 
@@ -75,7 +76,7 @@ export function createRunRecordStore(dir: string): RunRecordStore {
       throw new StoreError(`the run record ${file(runId)} is not valid JSON`, { hint: 'move it aside', cause: err });
     }
   };
-  const list = async (): Promise<RunRecord[]> => {
+  const list = async (onUnreadable?: (file: string) => void): Promise<RunRecord[]> => {
     let names: string[];
     try {
       names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
@@ -89,6 +90,7 @@ export function createRunRecordStore(dir: string): RunRecordStore {
         records.push(JSON.parse(await readFile(join(dir, n), 'utf8')) as RunRecord);
       } catch {
         // A broken record must not hide the others; `runs describe` of that id reports it.
+        onUnreadable?.(join(dir, n));
       }
     }
     return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));

@@ -4,161 +4,181 @@ import { join } from 'node:path';
 import { readConfigText, runCli, tempHome } from './harness.js';
 
 // Every bad input: the exit code of the spec, exactly one line on stderr naming the problem, config.json untouched.
-const CASES: { name: string; args: string[]; code: number; match: RegExp; input?: string }[] = [
-  {
-    name: 'unknown flavor',
-    args: ['log-store', 'register', 'x', '--flavor=datadogg'],
-    code: 2,
-    match: /unknown log-store flavor 'datadogg'.*did you mean --flavor=datadog/,
-  },
-  {
-    name: 'missing keys',
-    args: ['log-store', 'register', 'x', '--flavor=datadog'],
-    code: 2,
-    match: /needs --api_key and --application_key/,
-  },
-  {
-    name: 'missing application_key',
-    args: ['log-store', 'register', 'x', '--flavor=datadog', '--api_key={{k.a}}'],
-    code: 2,
-    match: /needs --application_key/,
-  },
-  {
-    name: 'bad site',
-    args: [
-      'log-store',
-      'register',
-      'x',
-      '--flavor=datadog',
-      '--api_key={{k.a}}',
-      '--application_key={{k.b}}',
-      '--site=datadoghq.xyz',
-    ],
-    code: 2,
-    match: /--site 'datadoghq.xyz' is not a Datadog site.*datadoghq.eu/,
-  },
-  {
-    name: 'batch size abc',
-    args: [
-      'log-store',
-      'register',
-      'x',
-      '--flavor=datadog',
-      '--api_key={{k.a}}',
-      '--application_key={{k.b}}',
-      '--max_export_batch_size=abc',
-    ],
-    code: 2,
-    match: /--max_export_batch_size must be a whole number, got 'abc'/,
-  },
-  {
-    name: 'batch size -5',
-    args: [
-      'log-store',
-      'register',
-      'x',
-      '--flavor=datadog',
-      '--api_key={{k.a}}',
-      '--application_key={{k.b}}',
-      '--max_export_batch_size=-5',
-    ],
-    code: 2,
-    match: /--max_export_batch_size is out of range: -5 \(use a number from 1 to 1000\)/,
-  },
-  {
-    name: 'batch size 0',
-    args: [
-      'log-store',
-      'register',
-      'x',
-      '--flavor=datadog',
-      '--api_key={{k.a}}',
-      '--application_key={{k.b}}',
-      '--max_export_batch_size=0',
-    ],
-    code: 2,
-    match: /out of range: 0/,
-  },
-  {
-    name: 'unknown key --api-key',
-    args: ['log-store', 'register', 'x', '--flavor=datadog', '--api-key={{k.a}}', '--application_key={{k.b}}'],
-    code: 2,
-    match: /unknown key --api-key .*did you mean --api_key\?/,
-  },
-  {
-    name: 'duplicate name',
-    args: ['log-store', 'register', 'default', '--flavor=local'],
-    code: 2,
-    match: /a log-store named 'default' already exists/,
-  },
-  {
-    name: 'stack with missing component',
-    args: ['stack', 'register', 's', '-a', 'default', '-o', 'default', '-ls', 'nope'],
-    code: 2,
-    match: /-ls nope: no log-store named 'nope' \(registered log-stores: default/,
-  },
-  {
-    name: 'delete component in use',
-    args: ['log-store', 'delete', 'default'],
-    code: 1,
-    match: /log-store 'default' is used by stack 'default'/,
-  },
-  {
-    name: 'malformed reference',
-    args: ['log-store', 'register', 'x', '--flavor=datadog', '--api_key={{foo}}', '--application_key={{k.b}}'],
-    code: 2,
-    match: /--api_key has a malformed secret reference '\{\{foo\}\}'/,
-  },
-  {
-    name: 'secret create without values',
-    args: ['secret', 'create', 's1'],
-    code: 2,
-    match: /secret create s1 got no values/,
-  },
-  { name: 'secret get of a missing name', args: ['secret', 'get', 'nope'], code: 1, match: /no secret named 'nope'/ },
-  {
-    name: '-i without a TTY',
-    args: ['secret', 'create', 's1', '-i'],
-    code: 2,
-    match: /-i needs an interactive terminal/,
-  },
-  {
-    name: 'unknown command',
-    args: ['log-stor', 'list'],
-    code: 2,
-    match: /unknown command 'log-stor'.*did you mean log-store/i,
-  },
-  {
-    name: 'unknown flag',
-    args: ['stack', 'list', '--outptu', 'json'],
-    code: 2,
-    match: /unknown option '--outptu'.*did you mean --output/i,
-  },
-  {
-    name: 'bad --output',
-    args: ['stack', 'list', '--output', 'yaml'],
-    code: 2,
-    match: /--output must be one of table, json, jsonl, text/,
-  },
-  {
-    name: 'stray value',
-    args: ['log-store', 'register', 'x', '--flavor=local', 'oops'],
-    code: 2,
-    match: /unexpected argument 'oops'/,
-  },
-  {
-    name: 'otel endpoint not a URL',
-    args: ['log-store', 'register', 'x', '--flavor=otel', '--endpoint=localhost'],
-    code: 2,
-    match: /--endpoint must be a(n http or https)? URL/,
-  },
-  {
-    name: 'bad name',
-    args: ['log-store', 'register', 'bad name', '--flavor=local'],
-    code: 2,
-    match: /invalid log-store name 'bad name'/,
-  },
-];
+const CASES: { name: string; args: string[]; code: number; match: RegExp; input?: string; env?: NodeJS.ProcessEnv }[] =
+  [
+    {
+      name: 'inverted logs window',
+      args: ['logs', '--last', '--since', '1m', '--until', '2h'],
+      code: 2,
+      match: /--since 1m is after --until 2h/,
+    },
+    {
+      name: 'a bad DD_LOGSTORE_RUN_ID stops run before the child (125)',
+      args: ['run', '--', 'true'],
+      env: { DD_LOGSTORE_RUN_ID: 'bad id' },
+      code: 125,
+      match: /DD_LOGSTORE_RUN_ID='bad id' is not a valid run id/,
+    },
+    {
+      name: 'a bad --run-id is a usage error (2)',
+      args: ['run', '--run-id', 'bad id', '--', 'true'],
+      code: 2,
+      match: /invalid run id 'bad id'/,
+    },
+    {
+      name: 'unknown flavor',
+      args: ['log-store', 'register', 'x', '--flavor=datadogg'],
+      code: 2,
+      match: /unknown log-store flavor 'datadogg'.*did you mean --flavor=datadog/,
+    },
+    {
+      name: 'missing keys',
+      args: ['log-store', 'register', 'x', '--flavor=datadog'],
+      code: 2,
+      match: /needs --api_key and --application_key/,
+    },
+    {
+      name: 'missing application_key',
+      args: ['log-store', 'register', 'x', '--flavor=datadog', '--api_key={{k.a}}'],
+      code: 2,
+      match: /needs --application_key/,
+    },
+    {
+      name: 'bad site',
+      args: [
+        'log-store',
+        'register',
+        'x',
+        '--flavor=datadog',
+        '--api_key={{k.a}}',
+        '--application_key={{k.b}}',
+        '--site=datadoghq.xyz',
+      ],
+      code: 2,
+      match: /--site 'datadoghq.xyz' is not a Datadog site.*datadoghq.eu/,
+    },
+    {
+      name: 'batch size abc',
+      args: [
+        'log-store',
+        'register',
+        'x',
+        '--flavor=datadog',
+        '--api_key={{k.a}}',
+        '--application_key={{k.b}}',
+        '--max_export_batch_size=abc',
+      ],
+      code: 2,
+      match: /--max_export_batch_size must be a whole number, got 'abc'/,
+    },
+    {
+      name: 'batch size -5',
+      args: [
+        'log-store',
+        'register',
+        'x',
+        '--flavor=datadog',
+        '--api_key={{k.a}}',
+        '--application_key={{k.b}}',
+        '--max_export_batch_size=-5',
+      ],
+      code: 2,
+      match: /--max_export_batch_size is out of range: -5 \(use a number from 1 to 1000\)/,
+    },
+    {
+      name: 'batch size 0',
+      args: [
+        'log-store',
+        'register',
+        'x',
+        '--flavor=datadog',
+        '--api_key={{k.a}}',
+        '--application_key={{k.b}}',
+        '--max_export_batch_size=0',
+      ],
+      code: 2,
+      match: /out of range: 0/,
+    },
+    {
+      name: 'unknown key --api-key',
+      args: ['log-store', 'register', 'x', '--flavor=datadog', '--api-key={{k.a}}', '--application_key={{k.b}}'],
+      code: 2,
+      match: /unknown key --api-key .*did you mean --api_key\?/,
+    },
+    {
+      name: 'duplicate name',
+      args: ['log-store', 'register', 'default', '--flavor=local'],
+      code: 2,
+      match: /a log-store named 'default' already exists/,
+    },
+    {
+      name: 'stack with missing component',
+      args: ['stack', 'register', 's', '-a', 'default', '-o', 'default', '-ls', 'nope'],
+      code: 2,
+      match: /-ls nope: no log-store named 'nope' \(registered log-stores: default/,
+    },
+    {
+      name: 'delete component in use',
+      args: ['log-store', 'delete', 'default'],
+      code: 1,
+      match: /log-store 'default' is used by stack 'default'/,
+    },
+    {
+      name: 'malformed reference',
+      args: ['log-store', 'register', 'x', '--flavor=datadog', '--api_key={{foo}}', '--application_key={{k.b}}'],
+      code: 2,
+      match: /--api_key has a malformed secret reference '\{\{foo\}\}'/,
+    },
+    {
+      name: 'secret create without values',
+      args: ['secret', 'create', 's1'],
+      code: 2,
+      match: /secret create s1 got no values/,
+    },
+    { name: 'secret get of a missing name', args: ['secret', 'get', 'nope'], code: 1, match: /no secret named 'nope'/ },
+    {
+      name: '-i without a TTY',
+      args: ['secret', 'create', 's1', '-i'],
+      code: 2,
+      match: /-i needs an interactive terminal/,
+    },
+    {
+      name: 'unknown command',
+      args: ['log-stor', 'list'],
+      code: 2,
+      match: /unknown command 'log-stor'.*did you mean log-store/i,
+    },
+    {
+      name: 'unknown flag',
+      args: ['stack', 'list', '--outptu', 'json'],
+      code: 2,
+      match: /unknown option '--outptu'.*did you mean --output/i,
+    },
+    {
+      name: 'bad --output',
+      args: ['stack', 'list', '--output', 'yaml'],
+      code: 2,
+      match: /--output must be one of table, json, jsonl, text/,
+    },
+    {
+      name: 'stray value',
+      args: ['log-store', 'register', 'x', '--flavor=local', 'oops'],
+      code: 2,
+      match: /unexpected argument 'oops'/,
+    },
+    {
+      name: 'otel endpoint not a URL',
+      args: ['log-store', 'register', 'x', '--flavor=otel', '--endpoint=localhost'],
+      code: 2,
+      match: /--endpoint must be a(n http or https)? URL/,
+    },
+    {
+      name: 'bad name',
+      args: ['log-store', 'register', 'bad name', '--flavor=local'],
+      code: 2,
+      match: /invalid log-store name 'bad name'/,
+    },
+  ];
 
 describe('bad input: one clear line, the spec exit code, nothing changed', () => {
   const { home, cleanup } = tempHome();
@@ -169,8 +189,8 @@ describe('bad input: one clear line, the spec exit code, nothing changed', () =>
   });
   afterAll(cleanup);
 
-  it.each(CASES)('$name', async ({ args, code, match }) => {
-    const r = await runCli(args, { home, env: { DD_LOGSTORE_SECRETS_BACKEND: 'file' } });
+  it.each(CASES)('$name', async ({ args, code, match, env }) => {
+    const r = await runCli(args, { home, env: { DD_LOGSTORE_SECRETS_BACKEND: 'file', ...env } });
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);

@@ -41,6 +41,16 @@ describe('help, version, completion', () => {
     expect(r.stdout).toMatch(/Examples:\n {2}\$ (eval "\$\(|)dd-logstore /);
   });
 
+  it('help X is X --help, and logs --last on a fresh home finds nothing and exits 0', async () => {
+    const help = await runCli(['help', 'logs', 'tail'], { home });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: dd-logstore logs tail/);
+    const last = await runCli(['logs', '--last'], { home });
+    expect(last.code).toBe(0);
+    expect(last.stdout).toBe('');
+    expect(last.stderr).toMatch(/no runs yet/);
+  });
+
   it.each(['bash', 'zsh', 'fish'])('completion %s prints a script naming the commands', async (shell) => {
     const r = await runCli(['completion', shell], { home });
     expect(r.code).toBe(0);

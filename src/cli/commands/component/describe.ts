@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { Factory } from '../../factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
-import { SilentExit } from '../../errors.js';
+import { CliError } from '../../errors.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import type { OutputFormat } from '../../../io/output.js';
 import type { ComponentType } from '../../../store/model.js';
@@ -68,5 +68,11 @@ export async function describeComponent(f: Factory, opts: DescribeOptions): Prom
     if (results.length === 0) pairs.push(['references', 'none']);
   }
   await printObject(f.io, opts.output, pairs, json);
-  if (checks?.some((c) => !c.ok)) throw new SilentExit(1);
+  const failing = checks?.filter((c) => !c.ok) ?? [];
+  if (failing.length > 0) {
+    throw new CliError(
+      `${failing.length} secret reference${failing.length > 1 ? 's' : ''} of ${opts.type} '${opts.name}' do not resolve: ${failing.map((c) => c.key).join(', ')}`,
+      { hint: failing[0]?.message ?? 'see dd-logstore secret list' },
+    );
+  }
 }

@@ -121,6 +121,11 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   if (since !== undefined) filter.since = parseWhen(since, '--since', nowMs);
   const until = str('until');
   if (until !== undefined) filter.until = parseWhen(until, '--until', nowMs);
+  if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
+    throw new UsageError(`--since ${since} is after --until ${until}`, {
+      hint: 'the window runs from --since to --until',
+    });
+  }
   let limit: number | undefined;
   const rawLimit = str('limit');
   if (rawLimit !== undefined) {
@@ -176,7 +181,11 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   let run: RunRecord | undefined;
   if (opts.last) {
     run = await runs.last();
-    if (!run) throw new CliError('no runs yet', { hint: 'start one: dd-logstore run -- COMMAND' });
+    if (!run) {
+      // Nothing found is success (exit 0), said on stderr.
+      f.io.err('no runs yet (start one: dd-logstore run -- COMMAND)\n');
+      return;
+    }
   } else if (opts.runId !== undefined) {
     run = await runs.read(opts.runId);
   } else {

@@ -18,7 +18,9 @@ export function newCmdRunsList(f: Factory): Command {
         throw new UsageError(`--limit must be a positive whole number, got '${opts.limit}'`, {
           hint: 'e.g. --limit 50',
         });
-      const runs = (await createRunRecordStore(f.paths().runs).list()).slice(0, limit);
+      const runs = (
+        await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
+      ).slice(0, limit);
       await printList(
         f.io,
         format,

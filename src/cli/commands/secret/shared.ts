@@ -101,7 +101,7 @@ export function componentsReferring(config: StoreConfig, secret: string): string
   for (const [type, byName] of Object.entries(config.components)) {
     for (const c of Object.values(byName)) {
       if (
-        Object.values(c.config).some((v) => typeof v === 'string' && new RegExp(`^(\\{\\{|<<)\\s*${secret}\\.`).test(v))
+        Object.values(c.config).some((v) => typeof v === 'string' && new RegExp(`(\\{\\{|<<)\\s*${secret}\\.`).test(v))
       ) {
         out.push(`${type}/${c.name}`);
       }

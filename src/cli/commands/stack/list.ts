@@ -4,6 +4,7 @@ import type { Factory } from '../../factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { stackJson } from './shared.js';
+import { resolveActiveStack } from '../../../store/active-stack.js';
 
 export function newCmdStackList(f: Factory): Command {
   const cmd = new Command('list')
@@ -12,12 +13,14 @@ export function newCmdStackList(f: Factory): Command {
       const format = parseOutputFormat(opts.output, f.io);
       const config = await f.configStore().read();
       const rows = Object.values(config.stacks).sort((a, b) => a.name.localeCompare(b.name));
+      // The stack in effect for this shell: DD_LOGSTORE_STACK wins over the one set in config.json.
+      const active = resolveActiveStack(config, f.env).stack.name;
       await printList(
         f.io,
         format,
         rows,
         [
-          { header: 'ACTIVE', value: (s) => (s.name === config.activeStack ? '*' : '') },
+          { header: 'ACTIVE', value: (s) => (s.name === active ? '*' : '') },
           { header: 'NAME', value: (s) => s.name },
           { header: 'ARTIFACT STORE', value: (s) => s.components['artifact-store'] },
           { header: 'ORCHESTRATOR', value: (s) => s.components.orchestrator },
