@@ -46,7 +46,7 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
       `dd-logstore: resent ${drained.delivered} spooled records from earlier runs${drained.kept > 0 ? `, ${drained.kept} still spooled` : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
     );
   }
-  const parts = [`${counts.read} records read`, `${counts.delivered} delivered`];
+  const parts = [`${counts.read} record${counts.read === 1 ? '' : 's'} read`, `${counts.delivered} delivered`];
   parts.push(`${counts.spooled} spooled`, `${counts.dropped} dropped`);
   if (counts.failed) parts.push(`${counts.failed} lost`);
   const flushNote = r.reasons['flush timeout'] ? ` (flush timed out after ${r.flushMs} ms)` : '';

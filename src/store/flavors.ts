@@ -2,6 +2,7 @@
  * Every flavor of every component type, with its keys, defaults and validation. Values arrive as strings from the
  * command line (`--key=value`) and leave as typed config values, or as a UsageError naming the key and the fix.
  */
+import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import { DATADOG_SITES, isDatadogSite } from '../datadog/sites.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
@@ -332,7 +333,8 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
     case 'path':
       if (raw.trim() === '')
         throw new UsageError(`${flag} cannot be empty`, { hint: `e.g. ${flag}=/var/log/dd-logstore` });
-      return raw;
+      // Stored absolute: a relative path would point somewhere else from every other directory.
+      return resolvePath(raw);
     case 'string':
       return raw;
   }

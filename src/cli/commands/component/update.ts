@@ -5,6 +5,7 @@ import type { Factory } from '../../factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
 import { findFlavor, validateConfig } from '../../../store/flavors.js';
+import { didYouMean } from '../../../store/did-you-mean.js';
 import type { ComponentType } from '../../../store/model.js';
 import { envSecretName } from '../../../secrets/env-secrets.js';
 import { findComponent, referenceWarnings } from './shared.js';
@@ -43,13 +44,20 @@ export async function updateComponent(f: Factory, opts: UpdateOptions): Promise<
   const { warnings, flavor } = await f.configStore().update((config) => {
     const component = findComponent(config, opts.type, opts.name);
     const spec = findFlavor(component.type, component.flavor);
+    if (opts.values.flavor !== undefined) {
+      throw new UsageError(`the flavor of ${opts.type} '${opts.name}' cannot be changed`, {
+        hint: `register a new ${opts.type} with --flavor=${opts.values.flavor}, then point the stack at it`,
+      });
+    }
     const changed = validateConfig(spec, opts.values, true);
     const merged: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...component.config, ...changed.config })) merged[k] = String(v);
     for (const key of opts.removeKeys) {
       if (!spec.keys.some((k) => k.key === key)) {
+        const keys = spec.keys.map((k) => k.key);
+        const guess = didYouMean(key, keys);
         throw new UsageError(`--remove-key ${key}: the ${spec.flavor} flavor has no such key`, {
-          hint: `keys: ${spec.keys.map((k) => k.key).join(', ')}`,
+          hint: guess ? `did you mean --remove-key ${guess}?` : `keys: ${keys.join(', ')}`,
         });
       }
       delete merged[key];

@@ -194,6 +194,14 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   const runId = run?.runId ?? opts.runId!;
   const component = await pickLogStore(f, opts, run, runId);
   if (!run && !opts.follow && component.flavor === 'local') throw runNotFound(runId);
+  if (!run) f.io.err(`no run record for '${runId}' here: searching log store '${component.name}' without one\n`);
+  if (run && component.id !== run.logStore.id) {
+    f.warn(`run ${runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);
+  }
+  const stepNames = run?.steps.map((s) => s.name).filter((n): n is string => n !== null) ?? [];
+  if (run && opts.filter.step !== undefined && !stepNames.includes(opts.filter.step)) {
+    f.warn(`run ${runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
+  }
   const settings = await resolveLogStoreSettings(f, component);
   if (settings.flavor === 'otel')
     throw new CliError(
