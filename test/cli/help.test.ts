@@ -75,5 +75,7 @@ describe('help, version, completion', () => {
     expect(complete('dd-logstore', 'log-store', 're')).toBe('register rename');
     expect(complete('dd-logstore', 'sec')).toBe('secret');
     expect(complete('dd-logstore', 'stack', 'register', 'mine', '--s')).toBe('--set');
+    expect(complete('dd-logstore', 'stack', 'list', '--output', 'js')).toBe('json jsonl');
+    expect(complete('dd-logstore', 'log-store', 'register', 'x', '--flavor', 'd')).toBe('datadog');
   });
 });

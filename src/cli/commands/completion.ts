@@ -39,6 +39,17 @@ ${nodes
   .join('\n')}
     esac
   done
+  # Values of the flags that take a known set: formats, flavors, and the names registered in the store.
+  case "\${COMP_WORDS[COMP_CWORD-1]}" in
+    --output) COMPREPLY=($(compgen -W "table json jsonl text" -- "$cur")); return 0 ;;
+    --flavor|-f) COMPREPLY=($(compgen -W "local datadog otel" -- "$cur")); return 0 ;;
+    --stderr-level|--level) COMPREPLY=($(compgen -W "debug info warn error critical" -- "$cur")); return 0 ;;
+    --log-store|-ls) COMPREPLY=($(compgen -W "$(dd-logstore log-store list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;
+    --artifact-store|-a) COMPREPLY=($(compgen -W "$(dd-logstore artifact-store list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;
+    --orchestrator|-o) COMPREPLY=($(compgen -W "$(dd-logstore orchestrator list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;
+    --stack) COMPREPLY=($(compgen -W "$(dd-logstore stack list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;
+    --run-id) COMPREPLY=($(compgen -W "$(dd-logstore runs list --output text 2>/dev/null | cut -f1)" -- "$cur")); return 0 ;;
+  esac
   case "$path" in
 ${cases}
   esac
