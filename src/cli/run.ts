@@ -67,6 +67,9 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         if (!/^[^:,\s]+:[^,]*$/.test(t))
           throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
       }
+      if (opts.stack !== undefined && opts.logStore !== undefined) {
+        throw new UsageError('--stack and --log-store cannot be used together', { hint: 'give one of them' });
+      }
       const flagRunId = opts.runId as string | undefined;
       const runId = flagRunId ?? (f.env.DD_LOGSTORE_RUN_ID || undefined);
       if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {

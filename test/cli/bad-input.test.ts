@@ -20,6 +20,18 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /DD_LOGSTORE_RUN_ID='bad id' is not a valid run id/,
     },
     {
+      name: 'logs of an invalid run id',
+      args: ['logs', '--run-id', 'bad id'],
+      code: 2,
+      match: /invalid run id 'bad id'/,
+    },
+    {
+      name: '--stack and --log-store together',
+      args: ['run', '--stack', 'default', '--log-store', 'default', '--', 'true'],
+      code: 2,
+      match: /--stack and --log-store cannot be used together/,
+    },
+    {
       name: 'a bad --run-id is a usage error (2)',
       args: ['run', '--run-id', 'bad id', '--', 'true'],
       code: 2,

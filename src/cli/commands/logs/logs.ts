@@ -12,7 +12,7 @@ import { resolveLogStoreSettings } from '../../resolve-log-store.js';
 import type { ResolvedLogStore } from '../../resolve-log-store.js';
 import { LEVELS } from '../../../export/log-record.js';
 import type { Level } from '../../../export/log-record.js';
-import { createRunRecordStore, runNotFound } from '../../../store/run-records.js';
+import { RUN_ID_PATTERN, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
 import { resolveLogStore } from '../../../store/active-stack.js';
 import type { Component } from '../../../store/model.js';
@@ -136,6 +136,12 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   const runId = str('runId');
   if (runId !== undefined && opts.last)
     throw new UsageError('--run-id and --last cannot be used together', { hint: 'give one of them' });
+  if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
+    throw new UsageError(`invalid run id '${runId}'`, { hint: 'run ids are letters, digits and . _ : -' });
+  }
+  if (str('stack') !== undefined && str('logStore') !== undefined) {
+    throw new UsageError('--stack and --log-store cannot be used together', { hint: 'give one of them' });
+  }
   let waitMs: number | undefined;
   if (opts.wait === true) waitMs = DEFAULT_WAIT_MS;
   else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait');

@@ -52,7 +52,7 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
     if (err instanceof SearchFailure && t.settings.flavor === 'datadog') {
       if (err.kind === 'auth') throw authError(err, t.settings);
       throw new CliError(`reading logs from Datadog failed: ${err.message}`, {
-        hint: 'try again; --debug shows the cause',
+        hint: f.debug ? 'try again' : 'try again; --debug shows the cause',
         cause: err,
       });
     }
