@@ -1,8 +1,9 @@
 import { afterAll, expect, it } from '@jest/globals';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keychainDescribe, probeKeyring } from '../keyring/keyring-probe.js';
-import { runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, runCli, tempHome } from './harness.js';
 
 const API_KEY = 'api-key-value-0123456789';
 const APP_KEY = 'app-key-value-9876543210';
@@ -129,6 +130,43 @@ it('an unreachable keychain is one line naming the way out', async () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/keychain is not reachable.*DD_LOGSTORE_SECRETS_BACKEND=file/);
+  } finally {
+    cleanup();
+  }
+});
+
+// `-i` on a real terminal: `script` gives the CLI a pseudo-terminal, and keys are typed as each prompt appears.
+const hasScript = spawnSync('script', ['--version']).status === 0;
+(hasScript ? it : it.skip)('secret create -i prompts on a terminal, with the value masked as it is typed', async () => {
+  const { home, cleanup } = tempHome();
+  try {
+    const env = cliEnv(home, { DD_LOGSTORE_SECRETS_BACKEND: 'file', CI: '' });
+    const child = spawn('script', ['-qfec', `"${process.execPath}" "${BIN}" secret create typed -i`, '/dev/null'], {
+      env,
+    });
+    let screen = '';
+    const steps: [RegExp, string][] = [
+      [/key name:/, 'api_key\r'],
+      [/value of api_key:/, 'typed-secret-123\r'],
+      [/key name:[\s\S]*key name:[\s\S]*key name:/, '\r'],
+    ];
+    child.stdout.on('data', (c: Buffer) => {
+      screen += c.toString();
+      const next = steps[0];
+      if (next && next[0].test(screen)) {
+        steps.shift();
+        child.stdin.write(next[1]);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(screen).toMatch(/Created secret 'typed' with keys api_key \(file\)/);
+    expect(screen).not.toContain('typed-secret-123');
+    const back = await runCli(['secret', 'get', 'typed', '--reveal', '--output', 'json'], {
+      home,
+      env: { DD_LOGSTORE_SECRETS_BACKEND: 'file' },
+    });
+    expect((JSON.parse(back.stdout) as { values: unknown }).values).toEqual({ api_key: 'typed-secret-123' });
   } finally {
     cleanup();
   }
