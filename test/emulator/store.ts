@@ -24,18 +24,8 @@ export interface EmulatedRecord {
   truncated: boolean;
 }
 
-/** What an intake route hands the store: attributes already flat. */
-export interface NewRecord {
-  timestamp: number;
-  message: string;
-  status: string;
-  service: string;
-  host: string;
-  source: string;
-  tags: readonly string[];
-  attributes: Record<string, unknown>;
-  truncated: boolean;
-}
+/** What an intake route hands the store: attributes already flat; the store adds id, arrival time and route. */
+export type NewRecord = Omit<EmulatedRecord, 'id' | 'receivedAt' | 'route' | 'tags'> & { tags: readonly string[] };
 
 const MAX_INTERNED = 200_000;
 const MAX_INTERNED_LENGTH = 256;
