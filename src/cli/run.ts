@@ -19,6 +19,7 @@ import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts } from '../store/run-
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { parseDuration } from './duration.js';
 import { describeAuthError, printRunReport } from './run-report.js';
+import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import type { ExportTarget } from '../export/log-sink.js';
 import type { ResendTarget } from '../export/resend.js';
 
@@ -161,16 +162,40 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
   }
 }
 
+async function loadRunModules() {
+  const [sink, builder, child, spool, flush] = await Promise.all([
+    import('../export/log-sink.js'),
+    import('../runner/record-builder.js'),
+    import('../runner/child.js'),
+    import('../export/spool.js'),
+    import('./flush.js'),
+  ]);
+  return {
+    createLogSink: sink.createLogSink,
+    createRecordBuilder: builder.createRecordBuilder,
+    startChild: child.startChild,
+    createSpoolWriter: spool.createSpoolWriter,
+    drainSpoolInBackground: flush.drainSpoolInBackground,
+  };
+}
+
 export async function runCommand(f: Factory, opts: RunOptions): Promise<number> {
   const [command, ...args] = opts.command;
   if (command === undefined || command === '')
     throw new UsageError('run needs a command', { hint: 'dd-logstore run -- COMMAND [ARGS...]' });
-  const prepared = await prepare(f, opts);
+  // The run's modules load while the config is read and the secrets resolved: start-up is one wait, not two.
+  const loading = loadRunModules();
+  loading.catch(() => undefined);
+  const fifos = openFifoPipesAsync();
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(f, opts);
+  } catch (err) {
+    void fifos.then(closeFifoPipes);
+    throw err;
+  }
   const { settings, context, runId } = prepared;
-  const { createLogSink } = await import('../export/log-sink.js');
-  const { createRecordBuilder } = await import('../runner/record-builder.js');
-  const { startChild } = await import('../runner/child.js');
-  const { createSpoolWriter } = await import('../export/spool.js');
+  const { createLogSink, createRecordBuilder, startChild, createSpoolWriter, drainSpoolInBackground } = await loading;
 
   const spoolDir = join(f.paths().spool, settings.component.id);
   const spool = createSpoolWriter({ dir: spoolDir, runId, logId: context.logId });
@@ -189,7 +214,6 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   });
   // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
   const drainStop = new AbortController();
-  const { drainSpoolInBackground } = await import('./flush.js');
   const draining = drainSpoolInBackground(spoolDir, f.paths().runs, settings, drainStop.signal, (m) => f.warn(m));
 
   const runs = createRunRecordStore(f.paths().runs);
@@ -242,7 +266,9 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const ticker = setInterval(() => builder.tick(), 1000);
   ticker.unref();
 
+  const pairs = await fifos;
   const running = startChild({
+    fifos: { pairs },
     command,
     args,
     env: f.env,

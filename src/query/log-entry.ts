@@ -101,11 +101,34 @@ export function entryFromFlat(item: Record<string, unknown>, fallbackId: string)
   };
 }
 
+/**
+ * Dotted keys already made, per prefix: every record of a page has the same nested shape, and building
+ * `zenml.log_store.id` afresh for each of them was a third of `logs --output jsonl`'s time.
+ */
+const dottedKeys = new Map<string, Map<string, string>>();
+const MAX_CACHED_PREFIXES = 1000;
+
+function dottedKey(prefix: string, k: string): string {
+  let keys = dottedKeys.get(prefix);
+  if (keys === undefined) {
+    // Attribute names come from the logs read: bounded, so a run with ever-new names cannot grow it without end.
+    if (dottedKeys.size >= MAX_CACHED_PREFIXES) dottedKeys.clear();
+    keys = new Map();
+    dottedKeys.set(prefix, keys);
+  }
+  let key = keys.get(k);
+  if (key === undefined) {
+    key = `${prefix}.${k}`;
+    if (keys.size < MAX_CACHED_PREFIXES) keys.set(k, key);
+  }
+  return key;
+}
+
 /** Nested attributes to flat dotted keys (`{zenml: {run: {id}}}` -> `zenml.run.id`); arrays stay values. */
 export function flattenAttributes(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
   for (const k in obj) {
     const v = obj[k];
-    const key = prefix === '' ? k : `${prefix}.${k}`;
+    const key = prefix === '' ? k : dottedKey(prefix, k);
     if (v !== null && typeof v === 'object' && !Array.isArray(v))
       flattenAttributes(v as Record<string, unknown>, key, out);
     else out[key] = v;

@@ -8,7 +8,7 @@
  * made in a private temporary directory (one `mkfifo` exec, ~2 ms), opened at both ends, then unlinked at once.
  * The child sees a plain pipe, as it would under `cmd | tee`. Where that fails (no mkfifo, Windows), socketpairs.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,16 +24,56 @@ export interface FifoPair {
   readFd: number;
 }
 
+export type FifoPairs = [FifoPair, FifoPair];
+
 /** Two FIFOs (stdout, stderr), or undefined when they cannot be made here. Never throws. */
-export function openFifoPipes(): [FifoPair, FifoPair] | undefined {
+export function openFifoPipes(): FifoPairs | undefined {
+  const made = makeFifoDir();
+  if (made === undefined) return undefined;
+  const ok = spawnSync('mkfifo', ['-m', '600', ...made.paths], { stdio: 'ignore' }).status === 0;
+  return openMade(made, ok);
+}
+
+/**
+ * `openFifoPipes` without blocking on the `mkfifo` exec: `run` starts it first, and it is done by the time the
+ * config is read and the run's modules are loaded.
+ */
+export function openFifoPipesAsync(): Promise<FifoPairs | undefined> {
+  const made = makeFifoDir();
+  if (made === undefined) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    execFile('mkfifo', ['-m', '600', ...made.paths], (err) => resolve(openMade(made, err === null)));
+  });
+}
+
+/** Closes both ends of pipes that will not be used (the run stopped before its child started). */
+export function closeFifoPipes(pairs: FifoPairs | undefined): void {
+  for (const pair of pairs ?? []) {
+    closeSafely(pair.readFd);
+    closeSafely(pair.writeFd);
+  }
+}
+
+interface FifoDir {
+  dir: string;
+  paths: [string, string];
+}
+
+function makeFifoDir(): FifoDir | undefined {
   if (process.platform === 'win32') return undefined;
-  let dir: string | undefined;
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'dd-logstore-'));
+    return { dir, paths: [join(dir, 'stdout'), join(dir, 'stderr')] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens the FIFOs `mkfifo` made (when it did), then removes their names. Never throws. */
+function openMade({ dir, paths }: FifoDir, made: boolean): FifoPairs | undefined {
   const opened: number[] = [];
   try {
-    dir = mkdtempSync(join(tmpdir(), 'dd-logstore-'));
-    const paths = [join(dir, 'stdout'), join(dir, 'stderr')];
-    const made = spawnSync('mkfifo', ['-m', '600', ...paths], { stdio: 'ignore' });
-    if (made.status !== 0) return undefined;
+    if (!made) return undefined;
     const pairs = paths.map((path) => {
       // The read end first, non-blocking, so opening the write end does not wait for a reader.
       const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -49,7 +89,7 @@ export function openFifoPipes(): [FifoPair, FifoPair] | undefined {
   } finally {
     for (const fd of opened) closeSafely(fd);
     // The open descriptors keep the pipes alive; the names are no longer needed.
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

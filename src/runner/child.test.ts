@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { EventEmitter } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { StreamName } from '../export/log-record.js';
 import { buildChildEnv } from './child-env.js';
-import type { PipeMode } from './child-pipes.js';
+import { closeFifoPipes, openFifoPipesAsync, type PipeMode } from './child-pipes.js';
 import { startChild, type StartChildOptions } from './child.js';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../cli/errors.js';
 
@@ -175,6 +175,30 @@ describe.each<PipeMode>(['fifo', 'socketpair'])('startChild (%s)', (mode) => {
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       if (grandchild > 0) process.kill(grandchild, 'SIGKILL');
+    }
+  });
+});
+
+describe('FIFOs made ahead of the child (openFifoPipesAsync)', () => {
+  it("are used by startChild: the bytes come through and the exit code is the child's", async () => {
+    const pairs = await openFifoPipesAsync();
+    expect(pairs).toBeDefined();
+    const r = run('fifo', ['-e', 'process.stdout.write("made ahead\\n"); process.exit(4)'], { fifos: { pairs } });
+    const result = await r.child.done;
+    expect(result.exitCode).toBe(4);
+    expect(r.text('stdout')).toBe('made ahead\n');
+    expect(r.out.bytes().toString()).toBe('made ahead\n');
+    // These very pipes were used: startChild closed our copy of the write end once the child had it.
+    for (const pair of pairs ?? []) expect(() => fstatSync(pair.writeFd)).toThrow();
+  });
+
+  it('closeFifoPipes closes both ends of pipes that were not used', async () => {
+    const pairs = await openFifoPipesAsync();
+    expect(pairs).toBeDefined();
+    closeFifoPipes(pairs);
+    for (const pair of pairs ?? []) {
+      expect(() => fstatSync(pair.readFd)).toThrow();
+      expect(() => fstatSync(pair.writeFd)).toThrow();
     }
   });
 });

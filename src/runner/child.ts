@@ -13,7 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../cli/errors.js';
 import type { StreamName } from '../export/log-record.js';
 import { buildChildEnv } from './child-env.js';
-import { closeSafely, openFifoPipes, readFifo, type PipeMode } from './child-pipes.js';
+import { closeFifoPipes, closeSafely, openFifoPipes, readFifo, type FifoPairs, type PipeMode } from './child-pipes.js';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /** After the child exited, how long its pipes may stay silent and open (a grandchild holding them) before we go on. */
@@ -45,6 +45,8 @@ export interface StartChildOptions {
   onChunk: (stream: StreamName, chunk: Buffer) => void;
   signals: SignalSource;
   pipeMode?: PipeMode | undefined;
+  /** FIFOs made beforehand (openFifoPipesAsync); undefined inside means they could not be made: socketpairs. */
+  fifos?: { pairs: FifoPairs | undefined } | undefined;
   drainTimeoutMs?: number | undefined;
   timers?: Timers | undefined;
 }
@@ -77,7 +79,7 @@ const DEFAULT_TIMERS: Timers = {
 export function startChild(opts: StartChildOptions): RunningChild {
   const timers = opts.timers ?? DEFAULT_TIMERS;
   const drainTimeoutMs = opts.drainTimeoutMs ?? PIPE_DRAIN_TIMEOUT_MS;
-  const fifos = opts.pipeMode === 'socketpair' ? undefined : openFifoPipes();
+  const fifos = opts.pipeMode === 'socketpair' ? undefined : opts.fifos ? opts.fifos.pairs : openFifoPipes();
 
   let child: ChildProcess;
   try {
@@ -88,12 +90,7 @@ export function startChild(opts: StartChildOptions): RunningChild {
     });
   } catch (err) {
     // spawn throws synchronously only for bad arguments (a NUL byte in argv, a bad cwd type).
-    if (fifos) {
-      for (const pair of fifos) {
-        closeSafely(pair.readFd);
-        closeSafely(pair.writeFd);
-      }
-    }
+    closeFifoPipes(fifos);
     return {
       pid: undefined,
       done: Promise.resolve(spawnFailure(opts.command, err)),

@@ -1,0 +1,38 @@
+import { describe, it, expect } from '@jest/globals';
+import { flattenAttributes } from './log-entry.js';
+
+describe('flattenAttributes', () => {
+  it('flattens nested objects to dotted keys, the same leaf name under different parents kept apart', () => {
+    const nested = {
+      zenml: { run: { id: 'r1' }, log: { id: 'l1', source: 'step' } },
+      dd_logstore: { seq: 3 },
+      tags: ['a'],
+    };
+    const flat = {
+      'zenml.run.id': 'r1',
+      'zenml.log.id': 'l1',
+      'zenml.log.source': 'step',
+      'dd_logstore.seq': 3,
+      tags: ['a'],
+    };
+    expect(flattenAttributes(nested)).toEqual(flat);
+    // A second record of the same shape (the dotted keys now come from the cache) gives the same keys.
+    expect(flattenAttributes({ ...nested, zenml: { ...nested.zenml, run: { id: 'r2' } } })).toEqual({
+      ...flat,
+      'zenml.run.id': 'r2',
+    });
+  });
+
+  it('keeps null and arrays as values and an empty object as no key', () => {
+    expect(flattenAttributes({ a: null, b: [1, { c: 2 }], d: {} })).toEqual({ a: null, b: [1, { c: 2 }] });
+  });
+
+  it('gives the right keys for many distinct attribute names (past the cache bound)', () => {
+    const obj: Record<string, unknown> = {};
+    for (let i = 0; i < 2500; i++) obj[`p${i}`] = { k: i };
+    const flat = flattenAttributes(obj);
+    expect(Object.keys(flat)).toHaveLength(2500);
+    expect(flat['p0.k']).toBe(0);
+    expect(flat['p2499.k']).toBe(2499);
+  });
+});
