@@ -63,20 +63,27 @@ function exitCode(cmd, args) {
 async function measure(argv, { extraEnv = {}, stdout = devnull } = {}) {
   const rssFile = join(work, 'rss');
   rmSync(rssFile, { force: true });
-  const full = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...argv] : argv;
+  // Peak RSS, and CPU seconds of the contender with its children (the workload's child included).
+  const full = TIME ? [TIME, '-f', '%M %U %S', '-o', rssFile, ...argv] : argv;
   const started = performance.now();
+  // This process hosts the emulator and otherwise only waits: its CPU during the run is the sink's.
+  const sinkCpu0 = process.cpuUsage();
   const code = await new Promise((resolve, reject) => {
     const c = spawn(full[0], full.slice(1), { stdio: ['ignore', stdout, devnull], env: { ...baseEnv, ...extraEnv } });
     c.once('error', reject);
     c.once('exit', (code, signal) => resolve(signal ? 128 : code));
   });
   const wallMs = performance.now() - started;
+  const sinkCpu = process.cpuUsage(sinkCpu0);
+  const sinkCpuS = (sinkCpu.user + sinkCpu.system) / 1e6;
   let rssMb = null;
+  let cpuS = null;
   if (TIME && existsSync(rssFile)) {
-    const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    const [kb, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
     if (Number.isFinite(kb)) rssMb = kb / 1024;
+    if (Number.isFinite(user) && Number.isFinite(sys)) cpuS = user + sys;
   }
-  return { code, wallMs, rssMb };
+  return { code, wallMs, rssMb, cpuS, sinkCpuS };
 }
 
 async function cli(args, extraEnv = {}) {
@@ -211,6 +218,8 @@ async function throughputWorkload(workload, n) {
       wallMs,
       ratio: wallMs / childMs,
       rssMb: median(rs.map((x) => x.rssMb)),
+      cpuS: median(rs.map((x) => x.cpuS)),
+      sinkCpuS: c.name === 'child alone' ? null : median(rs.map((x) => x.sinkCpuS)),
       read,
       stored,
       spooled,
@@ -260,6 +269,8 @@ async function readbackWorkload() {
     ]);
     const stored = emulator.stats().recordsStored;
     const walls = [];
+    const cpus = [];
+    const sinkCpus = [];
     let got = null;
     let failure;
     for (let r = 0; r < RUNS && failure === undefined; r++) {
@@ -275,6 +286,8 @@ async function readbackWorkload() {
       if (m.code !== 0) failure = `exit ${m.code}`;
       else if (got !== stored) failure = `read back ${got} of ${stored} records`;
       walls.push(m.wallMs);
+      cpus.push(m.cpuS);
+      sinkCpus.push(m.sinkCpuS);
     }
     const wallMs = median(walls);
     if (failure)
@@ -287,6 +300,8 @@ async function readbackWorkload() {
         read: got,
         stored,
         recordsPerSec: got / (wallMs / 1000),
+        cpuS: median(cpus),
+        sinkCpuS: median(sinkCpus),
         requests: emulator.requests().filter((q) => q.route !== 'intake').length / RUNS,
       },
     ];
@@ -365,6 +380,8 @@ const header = [
   'wall s',
   'x child',
   'RSS MB',
+  'CPU s',
+  'sink CPU s',
   'read',
   'stored',
   'spooled',
@@ -373,16 +390,18 @@ const header = [
 ];
 const table = rows.map((r) => {
   if (r.workload === 'startup')
-    return [r.workload, r.contender, fmt(r.wallMs / 1000, 3), `+${fmt(r.extraMs)} ms`, '', '', '', '', '', ''];
+    return [r.workload, r.contender, fmt(r.wallMs / 1000, 3), `+${fmt(r.extraMs)} ms`, '', '', '', '', '', '', '', ''];
   if (r.workload === 'readback')
     return r.pending
-      ? [r.workload, r.contender, 'pending', r.pending, '', '', fmt(r.stored), '', '', '']
+      ? [r.workload, r.contender, 'pending', r.pending, '', '', '', '', fmt(r.stored), '', '', '']
       : [
           r.workload,
           r.contender,
           fmt(r.wallMs / 1000, 2),
           `${fmt(r.recordsPerSec / 1000)}k rec/s`,
           '',
+          fmt(r.cpuS, 2),
+          fmt(r.sinkCpuS, 2),
           fmt(r.read),
           fmt(r.stored),
           '',
@@ -395,6 +414,8 @@ const table = rows.map((r) => {
     fmt(r.wallMs / 1000, 2),
     fmt(r.ratio, 2),
     fmt(r.rssMb),
+    fmt(r.cpuS, 2),
+    fmt(r.sinkCpuS, 2),
     fmt(r.read),
     fmt(r.stored),
     fmt(r.spooled),
@@ -419,6 +440,12 @@ if (ddl && otel && best) {
   out.push(
     '',
     `lines: fastest dd-logstore (${best.contender}) ${best.ratio.toFixed(2)}x child alone (target <= 1.5), lost ${best.lost} (target 0), RSS ${fmt(best.rssMb)} MB (target <= 200); stock OTel / dd-logstore = ${(otel.wallMs / best.wallMs).toFixed(2)}x (target >= 3)`,
+  );
+}
+const rb = rows.find((r) => r.workload === 'readback' && r.cpuS);
+if (rb) {
+  out.push(
+    `readback: ${fmt(rb.recordsPerSec / 1000)}k records/s wall (target >= 100k); the emulator spent ${fmt(rb.sinkCpuS, 2)} s of CPU serving the pages, dd-logstore ${fmt(rb.cpuS, 2)} s (${fmt(rb.read / rb.cpuS / 1000)}k records per CPU-second)`,
   );
 }
 console.log(out.join('\n'));

@@ -13,6 +13,8 @@ export interface IOStreams {
   /** Colour on stdout / stderr: TTY unless NO_COLOR, forced by FORCE_COLOR. */
   readonly colorOut: boolean;
   readonly colorErr: boolean;
+  /** Width tables are fitted to: the terminal's on a TTY, else COLUMNS when set; undefined means no limit. */
+  readonly terminalColumns: number | undefined;
   /** True when prompting is allowed: stdin is a TTY and CI is not set. */
   readonly canPrompt: boolean;
   readonly redactor: Redactor;
@@ -28,7 +30,7 @@ export interface IOStreams {
 export interface StreamFacts {
   env: NodeJS.ProcessEnv;
   stdin: Readable & { isTTY?: boolean };
-  stdout: Writable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean };
 }
 
@@ -42,6 +44,12 @@ export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
 export function isCI(env: NodeJS.ProcessEnv): boolean {
   const ci = env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+function terminalColumns(facts: StreamFacts, stdoutIsTTY: boolean): number | undefined {
+  if (stdoutIsTTY && typeof facts.stdout.columns === 'number' && facts.stdout.columns > 0) return facts.stdout.columns;
+  const env = Number(facts.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : undefined;
 }
 
 export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): IOStreams {
@@ -61,6 +69,7 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
     stderrIsTTY,
     colorOut: colorEnabled(facts.env, stdoutIsTTY),
     colorErr: colorEnabled(facts.env, stderrIsTTY),
+    terminalColumns: terminalColumns(facts, stdoutIsTTY),
     canPrompt: stdinIsTTY && !isCI(facts.env),
     redactor,
     out: (text) => void (stdoutBroken || facts.stdout.write(redactor.redact(text))),

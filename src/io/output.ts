@@ -42,11 +42,14 @@ export async function printList<T>(
     case 'table': {
       if (rows.length === 0) return;
       const { default: Table } = await import('cli-table3');
+      const cells = rows.map((row) => columns.map((c) => c.value(row)));
+      const head = columns.map((c) => c.header);
       const table = new Table({
-        head: columns.map((c) => c.header),
+        head,
         style: { head: io.colorOut ? ['cyan'] : [], border: [] },
+        ...fitToWidth([head, ...cells], io.terminalColumns),
       });
-      for (const row of rows) table.push(columns.map((c) => c.value(row)));
+      for (const row of cells) table.push(row);
       io.out(table.toString() + '\n');
     }
   }
@@ -71,9 +74,64 @@ export async function printObject(
       return;
     case 'table': {
       const { default: Table } = await import('cli-table3');
-      const table = new Table({ style: { head: [], border: [] } });
+      const table = new Table({
+        style: { head: [], border: [] },
+        ...fitToWidth(
+          pairs.map(([k, v]) => [k, v]),
+          io.terminalColumns,
+        ),
+      });
       for (const [k, v] of pairs) table.push({ [k]: v });
       io.out(table.toString() + '\n');
     }
   }
+}
+
+/** Narrowest a wrapped column gets (padding included). */
+const MIN_WRAPPED_WIDTH = 12;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Length as shown: colour codes take no columns. */
+export function visibleLength(s: string): number {
+  return s.replace(ANSI, '').length;
+}
+
+/**
+ * cli-table3 options that fit a table into `maxWidth` columns: the widest columns are capped at one width, chosen
+ * as large as fits, and their cells wrap on word boundaries (a long error hint in `log-store verify` wraps instead
+ * of spilling over the terminal). A column never gets narrower than its longest word: an id or a URL is never cut,
+ * even if the table then stays wider than the terminal. Nothing when the table already fits or there is no limit.
+ */
+export function fitToWidth(
+  rows: readonly (readonly string[])[],
+  maxWidth: number | undefined,
+): { colWidths?: number[]; wordWrap?: boolean; wrapOnWordBoundary?: boolean } {
+  if (maxWidth === undefined || rows.length === 0) return {};
+  const n = Math.max(...rows.map((r) => r.length));
+  const column = (i: number) => rows.map((r) => r[i] ?? '');
+  // Each cell has one space of padding on either side; the borders take n + 1 columns.
+  const natural = Array.from({ length: n }, (_, i) => 2 + Math.max(0, ...column(i).map(longestLine)));
+  const least = natural.map((w, i) =>
+    Math.min(w, Math.max(MIN_WRAPPED_WIDTH, 2 + Math.max(0, ...column(i).map(longestWord)))),
+  );
+  const widths = (cap: number) => natural.map((w, i) => Math.max(least[i] ?? 0, Math.min(w, cap)));
+  const total = (cap: number) => widths(cap).reduce((sum, w) => sum + w, 0);
+  const budget = maxWidth - (n + 1);
+  if (total(Infinity) <= budget) return {};
+  let cap = 0;
+  for (let hi = Math.max(...natural); cap < hi;) {
+    const mid = Math.ceil((cap + hi) / 2);
+    if (total(mid) <= budget) cap = mid;
+    else hi = mid - 1;
+  }
+  return { colWidths: widths(cap), wordWrap: true, wrapOnWordBoundary: true };
+}
+
+function longestLine(cell: string): number {
+  return Math.max(...cell.split('\n').map(visibleLength));
+}
+
+function longestWord(cell: string): number {
+  return Math.max(...cell.split(/\s+/).map(visibleLength));
 }

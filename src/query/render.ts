@@ -3,6 +3,7 @@
  * built into large chunks: one write per ~64 KB, not one per record.
  */
 import type { ChalkInstance } from 'chalk';
+import { visibleLength } from '../io/output.js';
 import { flatAttributes } from './log-entry.js';
 import type { LogEntry } from './log-entry.js';
 
@@ -142,11 +143,4 @@ export function createPrinter(format: LogsFormat, write: (chunk: string) => void
         end() {},
       };
   }
-}
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-function visibleLength(s: string): number {
-  return s.replace(ANSI, '').length;
 }

@@ -191,6 +191,18 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(emu.requests()).toHaveLength(0);
   });
 
+  it('--output table fits a COLUMNS-wide terminal: long hints wrap, URLs stay whole', async () => {
+    const r = await cli(['log-store', 'verify', 'dead', '--output', 'table'], { ...keysEnv(), COLUMNS: '100' });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    expect(r.stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/api\/v1\/validate:/);
+    // The hint that was one 120-character cell is now on several lines of its column.
+    expect(lines.filter((l) => /intake_url|proxy or|emulator it/.test(l)).length).toBeGreaterThan(1);
+    const wide = await cli(['log-store', 'verify', 'dead', '--output', 'table']);
+    expect(Math.max(...wide.stdout.split('\n').map((l) => l.length))).toBeGreaterThan(100);
+  });
+
   it('local: the directory is writable; otel: the endpoint accepts an empty OTLP export, or says why not', async () => {
     const local = await cli(['log-store', 'verify', 'default', '--output', 'json']);
     expect(local.code).toBe(0);
