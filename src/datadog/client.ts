@@ -1,9 +1,10 @@
 /**
  * A thin typed client for the two Datadog API calls dd-logstore reads with: API key validation and Logs Search v2.
  * Outcomes are values (`ok | auth | rate_limited | http | network`), never exceptions, so callers decide how to
- * retry, wait or report. undici is imported inside the calls: `--help` and most commands never pay for it.
+ * retry, wait or report. Requests go through the export layer's HTTP transport (undici, imported on the first
+ * request: `--help` and most commands never pay for it), one kept-alive connection for every page `logs` reads.
  */
-import type { Dispatcher } from 'undici';
+import { createHttpTransport, type Transport } from '../export/transport.js';
 import type { DatadogRoutes } from './sites.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -16,10 +17,6 @@ export interface DatadogRequestOptions {
   timeoutMs?: number;
   /** Cancels the request (Ctrl-C); the outcome is then `network` with `timedOut: false`. */
   signal?: AbortSignal;
-  /** For tests and proxies; default undici's global dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Sent as User-Agent. */
-  userAgent?: string;
 }
 
 /** Datadog's `X-RateLimit-*` headers; each field only when the header was present and numeric. */
@@ -140,36 +137,31 @@ interface RawResponse {
   body: string;
 }
 
+/** The longest any one call may take; each call sets its own, shorter, timeout. */
+const MAX_CALL_MS = 24 * 60 * 60 * 1000;
+let shared: Transport | undefined;
+
 async function send(
   url: string,
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
   opts: DatadogRequestOptions,
 ): Promise<RawResponse | { error: Error; timedOut: boolean }> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  try {
-    const { request } = await import('undici');
-    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
-    if (opts.userAgent !== undefined) headers['user-agent'] = opts.userAgent;
-    const res = await request(url, {
-      method: init.method,
-      headers,
-      body: init.body,
-      signal,
-      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-    });
-    const body = await res.body.text();
-    return { status: res.statusCode, headers: res.headers as HeaderBag, body };
-  } catch (err) {
-    const timedOut = timeout.aborted && !(opts.signal?.aborted ?? false);
-    const error = err instanceof Error ? err : new Error(String(err));
-    return {
-      error: timedOut
-        ? new Error(`request timed out after ${opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS} ms`, { cause: error })
-        : error,
-      timedOut,
-    };
+  shared ??= createHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
+  const res = await shared.send({
+    url,
+    method: init.method,
+    headers: { accept: 'application/json', ...init.headers },
+    ...(init.body === undefined ? {} : { body: init.body }),
+    timeoutMs: opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    maxBodyChars: Infinity,
+  });
+  if (res.kind === 'network-error') {
+    const error: Error & { code?: string } = new Error(res.message);
+    if (res.code !== undefined) error.code = res.code;
+    return { error, timedOut: res.timedOut };
   }
+  return { status: res.status, headers: res.headers, body: res.body };
 }
 
 function clip(body: string): string {

@@ -41,6 +41,42 @@ describe('http transport', () => {
     expect(s.connections()).toBe(1);
   });
 
+  it('sends a GET without a body, and keeps a whole answer when asked (maxBodyChars), else only its start', async () => {
+    const big = 'x'.repeat(10_000);
+    const s = await server((_req, res) => res.writeHead(200).end(big));
+    const transport = createHttpTransport();
+    const whole = await transport.send({
+      url: `${s.url}/api/v1/validate`,
+      method: 'GET',
+      headers: {},
+      maxBodyChars: Infinity,
+    });
+    const clipped = await transport.send({ url: s.url, headers: {}, body: '{}' });
+    await transport.close();
+    expect(s.requests.map((r) => [r.method, r.raw.length])).toEqual([
+      ['GET', 0],
+      ['POST', 2],
+    ]);
+    expect(whole).toMatchObject({ kind: 'response', status: 200, body: big });
+    expect(clipped.kind === 'response' && clipped.body.length).toBe(4096);
+  });
+
+  it('a request cancelled by its signal settles at once as a network error that did not time out', async () => {
+    const s = await server(() => undefined); // never answers
+    const transport = createHttpTransport({ timeoutMs: 60_000 });
+    const cancel = new AbortController();
+    const pending = transport.send({ url: s.url, headers: {}, body: 'x', signal: cancel.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cancel.abort();
+    expect(await pending).toMatchObject({ kind: 'network-error', message: 'request cancelled', timedOut: false });
+    // Already cancelled: not even sent.
+    expect(await transport.send({ url: s.url, headers: {}, body: 'x', signal: cancel.signal })).toMatchObject({
+      kind: 'network-error',
+      timedOut: false,
+    });
+    await transport.close();
+  });
+
   it('returns a refused connection as a network error', async () => {
     const s = await startTestHttpServer();
     await s.close();

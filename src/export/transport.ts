@@ -1,17 +1,28 @@
 /**
  * HTTP transport over undici: one keep-alive Agent, a timeout per request, and results as values. A network error
  * or timeout is a `network-error` result, never a throw, so the retrying transport (a later wrapper with the same
- * interface) and `toExportOutcome` decide what it means.
+ * interface) and `toExportOutcome` decide what it means. The Datadog API client (src/datadog/client.ts) sends its
+ * reads through it too: one place that knows how to talk to undici.
  */
 import type { Agent, request as undiciRequest } from 'undici';
 import { KEEP_ALIVE_TIMERS, type Timers } from './timers.js';
 
 export interface TransportRequest {
   url: string;
+  /** Default POST. */
+  method?: 'GET' | 'POST';
   headers: Record<string, string>;
-  body: string | Uint8Array;
+  /** None for a GET. */
+  body?: string | Uint8Array;
   /** This request's timeout, when shorter than the transport's (the retrying transport's remaining budget). */
   timeoutMs?: number;
+  /** Cancels this request (Ctrl-C): it settles as a network error that did not time out. */
+  signal?: AbortSignal;
+  /**
+   * Characters of the answer's body kept (default MAX_BODY_CHARS): export only needs an error's explanation; the
+   * API client parses whole answers and passes Infinity.
+   */
+  maxBodyChars?: number;
 }
 
 export type TransportResult = (
@@ -63,9 +74,12 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
 
   async function send(req: TransportRequest): Promise<TransportResult> {
     if (closing.signal.aborted) return { kind: 'network-error', message: 'transport closed', timedOut: false };
+    if (req.signal?.aborted) return { kind: 'network-error', message: 'request cancelled', timedOut: false };
     const controller = new AbortController();
     const onClose = (): void => controller.abort(closing.signal.reason);
+    const onCancel = (): void => controller.abort(new Error('request cancelled'));
     closing.signal.addEventListener('abort', onClose, { once: true });
+    req.signal?.addEventListener('abort', onCancel, { once: true });
     const limit = req.timeoutMs === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, req.timeoutMs));
     const timer = timers.setTimeout(
       () => controller.abort(new TimeoutError(`request timed out after ${limit} ms`)),
@@ -77,7 +91,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       // invalid header) can leave a pool slot taken and the next request queued, deaf to its signal.
       const res = await Promise.race([
         request(req.url, {
-          method: 'POST',
+          method: req.method ?? 'POST',
           headers: req.headers,
           body: req.body,
           dispatcher: agent,
@@ -86,11 +100,12 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         abortedBy(controller.signal),
       ]);
       const text = await res.body.text();
+      const max = req.maxBodyChars ?? MAX_BODY_CHARS;
       return {
         kind: 'response',
         status: res.statusCode,
         headers: flattenHeaders(res.headers),
-        body: text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text,
+        body: text.length > max ? text.slice(0, max) : text,
       };
     } catch (err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
@@ -105,6 +120,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     } finally {
       timers.clearTimeout(timer);
       closing.signal.removeEventListener('abort', onClose);
+      req.signal?.removeEventListener('abort', onCancel);
     }
   }
 
