@@ -158,11 +158,11 @@ export function createSpoolFlusher(
 
 /** Moves what `flush` delivered from spooled to delivered in the run records it came from. */
 export async function recordResent(runs: ReturnType<typeof createRunRecordStore>, report: FlushReport): Promise<void> {
-  for (const { runId, logId, count } of report.deliveredByStream.values()) {
+  for (const { runId, logId, count, latestMs } of report.deliveredByStream.values()) {
     try {
       if ((await runs.read(runId)) === undefined) continue;
       await runs.update(runId, (run) => {
-        applyResent(run!, logId, count);
+        applyResent(run!, logId, count, latestMs);
         return run!;
       });
     } catch {

@@ -12,10 +12,11 @@ import type { Factory } from './factory.js';
 import { withExamples } from './command-kit.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
+import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS, ORIGINAL_TIMESTAMP } from '../export/datadog/limits.js';
 import { LEVELS } from '../export/log-record.js';
 import type { Level, StreamContext } from '../export/log-record.js';
 import { resolveLogStore } from '../store/active-stack.js';
-import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts } from '../store/run-records.js';
+import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { parseDuration } from './duration.js';
 import { describeAuthError, printRunReport } from './run-report.js';
@@ -244,6 +245,12 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
 
   let paused = false;
   const redactor = f.io.redactor;
+  // Datadog silently drops a log older than 18 h or over 2 h ahead: a JSON line stamped like that goes out with the
+  // time it was read, its own kept in dd_logstore.original_timestamp. The bounds move with a clock read once a second.
+  const restamp = settings.flavor === 'datadog';
+  let clock = Date.now();
+  let earliest = Infinity;
+  let latest = -Infinity;
   const control = { pause: () => {}, resume: () => {} };
   const builder = createRecordBuilder({
     stderrLevel: opts.stderrLevel,
@@ -252,6 +259,13 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     onRecord: (record) => {
       // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
       if (redactor.size > 0) record.message = redactor.redactIfPresent(record.message);
+      if (restamp && (record.timestamp < clock - MAX_RECORD_AGE_MS || record.timestamp > clock + MAX_RECORD_LEAD_MS)) {
+        record.attributes = { ...record.attributes, [ORIGINAL_TIMESTAMP]: record.timestamp };
+        record.timestamp = Date.now();
+      }
+      // Readers search the run's time window: records timed outside it widen it (recordsFrom/recordsTo).
+      if (record.timestamp < earliest) earliest = record.timestamp;
+      if (record.timestamp > latest) latest = record.timestamp;
       if (!sink.emit(record) && !paused) {
         // The queue is full: stop reading the child until it drains (the child blocks on its write; nothing is lost).
         paused = true;
@@ -263,7 +277,10 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       }
     },
   });
-  const ticker = setInterval(() => builder.tick(), 1000);
+  const ticker = setInterval(() => {
+    clock = Date.now();
+    builder.tick();
+  }, 1000);
   ticker.unref();
 
   const pairs = await fifos;
@@ -333,6 +350,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       step.nextSeq = prepared.firstSeq + builder.count;
       const stepError = errorText ?? firstProblem?.message;
       if (stepError) step.error = f.io.redactor.redact(stepError);
+      if (latest >= earliest) widenRecordRange(step, earliest, latest);
     }
     return run;
   });

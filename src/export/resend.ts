@@ -33,9 +33,9 @@ import type { ExportTarget } from './log-sink.js';
 import { INTAKE_ITEM_FIELDS } from './datadog/serializer.js';
 import type { Level } from './log-record.js';
 
-/** Datadog drops logs older than 18 h; a margin keeps a record from crossing the line while in flight. */
-export const MAX_RECORD_AGE_MS = 18 * 3_600_000 - 10 * 60_000;
-export const ORIGINAL_TIMESTAMP = 'dd_logstore.original_timestamp';
+import { MAX_RECORD_AGE_MS, ORIGINAL_TIMESTAMP } from './datadog/limits.js';
+
+export { MAX_RECORD_AGE_MS, ORIGINAL_TIMESTAMP };
 
 /** Where a spool is resent: the log sink's targets, less the in-memory test one. */
 export type ResendTarget = Exclude<ExportTarget, { flavor: 'custom' }>;
@@ -57,7 +57,7 @@ export interface FlushReport {
   /** Set when a 401/403 stopped the flush. */
   authError?: { status: number; message: string };
   /** Delivered per (run id, log id), to update the run records. */
-  deliveredByStream: Map<string, { runId: string; logId?: string; count: number }>;
+  deliveredByStream: Map<string, { runId: string; logId?: string; count: number; latestMs?: number }>;
 }
 
 export interface FlushSpoolOptions {
@@ -165,9 +165,18 @@ function settle(
     report.delivered += batch.length;
     for (const e of batch) {
       const key = `${e.runId}\u0000${e.logId ?? ''}`;
+      const ts = typeof e.item.timestamp === 'number' ? e.item.timestamp : undefined;
       const s = report.deliveredByStream.get(key);
-      if (s) s.count++;
-      else report.deliveredByStream.set(key, { runId: e.runId, ...(e.logId ? { logId: e.logId } : {}), count: 1 });
+      if (s) {
+        s.count++;
+        if (ts !== undefined && (s.latestMs === undefined || ts > s.latestMs)) s.latestMs = ts;
+      } else
+        report.deliveredByStream.set(key, {
+          runId: e.runId,
+          ...(e.logId ? { logId: e.logId } : {}),
+          count: 1,
+          ...(ts === undefined ? {} : { latestMs: ts }),
+        });
     }
     return;
   }

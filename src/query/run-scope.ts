@@ -13,7 +13,10 @@ export interface Window {
   to: number;
 }
 
-/** [first start - margin, last end + margin), or up to now + margin while a step runs; --since/--until narrow it. */
+/**
+ * [first start - margin, last end + margin), stretched over records timed outside the steps (recordsFrom/To), or up
+ * to now + margin while a step runs; --since/--until narrow it.
+ */
 export function runWindow(
   run: RunRecord | undefined,
   nowMs: number,
@@ -23,9 +26,12 @@ export function runWindow(
   let from = nowMs - DEFAULT_LOOKBACK_MS;
   let to = nowMs + WINDOW_MARGIN_MS;
   if (run !== undefined && run.steps.length > 0) {
-    from = Math.min(...run.steps.map((s) => Date.parse(s.startedAt))) - WINDOW_MARGIN_MS;
+    // A step's records can lie outside its run time: JSON lines with their own time, records resent by flush.
+    from = Math.min(...run.steps.map((s) => Date.parse(s.recordsFrom ?? s.startedAt))) - WINDOW_MARGIN_MS;
     if (run.steps.every((s) => s.endedAt !== undefined))
-      to = Math.max(...run.steps.map((s) => Date.parse(s.endedAt!))) + WINDOW_MARGIN_MS;
+      to =
+        Math.max(...run.steps.map((s) => Math.max(Date.parse(s.endedAt!), Date.parse(s.recordsTo ?? s.endedAt!)))) +
+        WINDOW_MARGIN_MS;
   }
   if (since !== undefined) from = run === undefined ? since : Math.max(from, since);
   if (until !== undefined) to = Math.min(to, until + 1);

@@ -34,6 +34,13 @@ export interface StepRecord {
   logUri?: string;
   /** The first delivery error, redacted. */
   error?: string;
+  /**
+   * Earliest and latest timestamp among the step's records (ISO), when they fall outside [startedAt, endedAt]: a
+   * JSON line that carries its own time, or a record `flush` resent with the current time. Readers widen their
+   * search window to cover them.
+   */
+  recordsFrom?: string;
+  recordsTo?: string;
 }
 
 export interface RunRecord {
@@ -138,7 +145,7 @@ export function totalCounts(run: RunRecord): RecordCounts {
  * `flush` delivered `count` spooled records of a stream (log id): move them from spooled to delivered in the steps
  * of that stream, oldest first, so `logs` can tell when what it reads back is complete.
  */
-export function applyResent(run: RunRecord, logId: string | undefined, count: number): void {
+export function applyResent(run: RunRecord, logId: string | undefined, count: number, latestMs?: number): void {
   let left = count;
   for (const step of run.steps) {
     if (left <= 0) break;
@@ -147,5 +154,20 @@ export function applyResent(run: RunRecord, logId: string | undefined, count: nu
     step.counts.spooled -= n;
     step.counts.delivered += n;
     left -= n;
+    if (n > 0 && latestMs !== undefined) widenRecordRange(step, latestMs, latestMs);
+    // Everything the step spooled is delivered now: the error that spooled it is history, not the step's state.
+    if (n > 0 && step.counts.spooled === 0 && step.counts.failed === 0 && step.error !== undefined) {
+      step.error = `resolved: delivered later by flush (was: ${step.error})`;
+    }
   }
+}
+
+/** Records `[fromMs, toMs]` in the step's recordsFrom/recordsTo, when outside what the step already spans. */
+export function widenRecordRange(step: StepRecord, fromMs: number, toMs: number): void {
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return;
+  const from = Math.min(fromMs, Date.parse(step.recordsFrom ?? step.startedAt));
+  if (from < Date.parse(step.startedAt)) step.recordsFrom = new Date(from).toISOString();
+  const end = step.endedAt ?? step.startedAt;
+  const to = Math.max(toMs, Date.parse(step.recordsTo ?? end));
+  if (to > Date.parse(end)) step.recordsTo = new Date(to).toISOString();
 }

@@ -270,6 +270,9 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     expect(spooled(home, 'f7')).toHaveLength(0);
     expect(emulator.records().filter((x) => x.attributes['zenml.run.id'] === 'f7')).toHaveLength(1000);
     expect(await describeCounts(home, 'f7')).toMatchObject({ read: 1000, delivered: 1000, spooled: 0 });
+    // The 403 that spooled them is history now, and `runs describe` says so rather than showing it as the state.
+    const described = await runCli(['runs', 'describe', 'f7', '--output', 'text'], { home, env: KEYS });
+    expect(described.stdout).toMatch(/resolved: delivered later by flush \(was: .*HTTP 403/);
     row.fault += '; then `flush` delivered 1000';
   }, 30_000);
 
