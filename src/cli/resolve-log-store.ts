@@ -47,18 +47,26 @@ export type ResolvedLogStore =
       compression: 'gzip' | 'none';
     });
 
+/**
+ * A component's settings as the strings secret references are looked for in. Headers: either each value is a
+ * reference (`dd-api-key={{otel.key}}`, checked as `headers[dd-api-key]`), or the whole list is one (`{{otel.headers}}`
+ * holding `k=v,k=v`), resolved first and split after. `run`, `describe --resolve-check` and `verify` all use this.
+ */
+export function referenceStrings(config: Record<string, unknown>): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (k !== 'headers' && v !== undefined) strings[k] = String(v);
+  const rawHeaders = config.headers === undefined ? '' : String(config.headers);
+  if (parseSecretRef(rawHeaders) !== undefined) strings.headers = rawHeaders;
+  else for (const [name, value] of parseHeaders(rawHeaders)) strings[`headers[${name}]`] = value;
+  return strings;
+}
+
 export async function resolveLogStoreSettings(f: Factory, component: Component): Promise<ResolvedLogStore> {
   const spec = findFlavor('log-store', component.flavor);
   const raw = withDefaults(spec, component.config);
-  const strings: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (k !== 'headers') strings[k] = String(v);
-  // Headers: either each value is a reference (`Authorization={{otel.token}}`), or the whole list is one
-  // (`{{otel.headers}}` holding `k=v,k=v`), resolved first and split after.
-  const rawHeaders = String(raw.headers ?? '');
-  const wholeHeadersRef = parseSecretRef(rawHeaders) !== undefined;
-  const headerPairs = wholeHeadersRef ? [] : parseHeaders(rawHeaders);
-  if (wholeHeadersRef) strings.headers = rawHeaders;
-  headerPairs.forEach(([name, value]) => (strings[`headers[${name}]`] = value));
+  const strings = referenceStrings(raw);
+  const wholeHeadersRef = strings.headers !== undefined;
+  const headerPairs = wholeHeadersRef ? [] : parseHeaders(String(raw.headers ?? ''));
   const values = await resolveSecretRefs(strings, {
     backend: () => f.secretBackend(),
     env: f.env,

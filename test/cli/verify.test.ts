@@ -212,6 +212,14 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(ok.code).toBe(0);
     expect(rowNamed(rowsOf(ok), 'otlp endpoint').detail).toMatch(/HTTP 200/);
     expect(emu.records()).toHaveLength(0);
+    // A reference as one header's value is a reference like any other, for verify and for describe --resolve-check.
+    expect(rowNamed(rowsOf(ok), 'secret references').detail).toBe('headers[dd-api-key] ({{dd_keys.api_key}}) resolve');
+    const described = await cli(['log-store', 'describe', 'otel_ok', '--resolve-check', '--output', 'json']);
+    expect(described.code).toBe(0);
+    expect(JSON.parse(described.stdout)).toMatchObject({ references: [{ key: 'headers[dd-api-key]', ok: true }] });
+    const missing = await cli(['log-store', 'describe', 'otel_ok', '--resolve-check'], {});
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/headers\[dd-api-key\]/);
 
     const noauth = await cli(['log-store', 'verify', 'otel_noauth', '--output', 'json']);
     expect(noauth.code).toBe(1);

@@ -10,6 +10,7 @@ import { findFlavor } from '../../../store/flavors.js';
 import { checkSecretRefs } from '../../../secrets/references.js';
 import type { RefCheck } from '../../../secrets/references.js';
 import { componentJson, displayConfig, findComponent } from './shared.js';
+import { referenceStrings } from '../../resolve-log-store.js';
 
 export interface DescribeOptions {
   type: ComponentType;
@@ -59,8 +60,7 @@ export async function describeComponent(f: Factory, opts: DescribeOptions): Prom
   pairs.push(['stacks', (json.stacks as string[]).join(', ')]);
   let checks: RefCheck[] | undefined;
   if (opts.resolveCheck) {
-    const refs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(component.config)) if (typeof v === 'string') refs[k] = v;
+    const refs = referenceStrings(component.config);
     const results = await checkSecretRefs(refs, { backend: () => f.secretBackend(), env: f.env });
     checks = results;
     json.references = results;

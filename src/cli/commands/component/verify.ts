@@ -15,7 +15,7 @@ import type { Factory } from '../../factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseDuration } from '../../duration.js';
 import { SecretError, SilentExit, errorMessage } from '../../errors.js';
-import { resolveLogStoreSettings } from '../../resolve-log-store.js';
+import { referenceStrings, resolveLogStoreSettings } from '../../resolve-log-store.js';
 import type { ResolvedLogStore } from '../../resolve-log-store.js';
 import { createColor } from '../../../io/color.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
@@ -163,21 +163,18 @@ async function checkSecrets(
   f: Factory,
   component: Component,
 ): Promise<{ row: CheckRow; settings: ResolvedLogStore | undefined }> {
-  const refKeys = Object.entries(component.config)
-    .filter(([, v]) => typeof v === 'string' && parseSecretRef(v) !== undefined)
-    .map(([k]) => k);
+  const strings = referenceStrings(component.config);
+  const refKeys = Object.keys(strings).filter((k) => parseSecretRef(strings[k] ?? '') !== undefined);
   const check = 'secret references';
   try {
     const settings = await resolveLogStoreSettings(f, component);
     const detail = refKeys.length
-      ? `${refKeys.map((k) => `${k} (${String(component.config[k])})`).join(', ')} resolve`
+      ? `${refKeys.map((k) => `${k} (${strings[k]})`).join(', ')} resolve`
       : 'none: the configuration holds no {{secret.key}} references';
     return { row: row(check, 'ok', detail), settings };
   } catch (err) {
     if (!(err instanceof SecretError)) throw err;
     // Name every reference that fails, not only the first one resolve stopped at.
-    const strings: Record<string, string> = {};
-    for (const [k, v] of Object.entries(component.config)) if (typeof v === 'string') strings[k] = v;
     const others = (await checkSecretRefs(strings, { backend: () => f.secretBackend(), env: f.env }).catch(() => []))
       .filter((c) => !c.ok && !err.message.startsWith(`${c.key} `))
       .map((c) => `${c.key} (${c.reference})`);
