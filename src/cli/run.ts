@@ -119,6 +119,8 @@ interface Prepared {
   runId: string;
   /** Where this stream's numbering continues when the same step runs again under one run id. */
   firstSeq: number;
+  /** The options with the step, pipeline and tags masked: a value that spells a secret is `****` there too. */
+  opts: RunOptions;
 }
 
 /** Everything that can fail before the child starts; any failure here is exit 125. */
@@ -130,6 +132,14 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       ...(opts.logStore ? { logStore: opts.logStore } : {}),
     });
     const settings = await resolveLogStoreSettings(f, component);
+    // The secrets are known now: a step, pipeline or tag that spells one is masked like everything else we write.
+    const mask = (v: string): string => f.io.redactor.redact(v);
+    opts = {
+      ...opts,
+      ...(opts.step !== undefined ? { step: mask(opts.step) } : {}),
+      ...(opts.pipeline !== undefined ? { pipeline: mask(opts.pipeline) } : {}),
+      tags: opts.tags.map(mask),
+    };
     const runId = opts.runId ?? randomUUID();
     const existing = await createRunRecordStore(f.paths().runs).read(runId);
     const sameStep = existing?.steps.filter((s) => s.name === (opts.step ?? null)) ?? [];
@@ -153,7 +163,7 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       const { localLogUri } = await import('../export/local/paths.js');
       context.logUri = localLogUri(settings.dir, runId, logId);
     }
-    return { settings, context, runId, firstSeq };
+    return { settings, context, runId, firstSeq, opts };
   } catch (err) {
     // Flags were checked before; what fails here comes from config, env or secrets: the run could not start.
     if (err instanceof RunSetupError) throw err;
@@ -196,10 +206,16 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     throw err;
   }
   const { settings, context, runId } = prepared;
+  opts = prepared.opts;
   const { createLogSink, createRecordBuilder, startChild, createSpoolWriter, drainSpoolInBackground } = await loading;
 
   const spoolDir = join(f.paths().spool, settings.component.id);
-  const spool = createSpoolWriter({ dir: spoolDir, runId, logId: context.logId });
+  const spoolWriter = createSpoolWriter({ dir: spoolDir, runId, logId: context.logId });
+  // Why records were spooled can quote the intake's answer, which can quote what we sent: masked like any output.
+  const spool: typeof spoolWriter = {
+    ...spoolWriter,
+    append: (items, reason) => spoolWriter.append(items, f.io.redactor.redact(reason)),
+  };
   const target = exportTargetOf(settings);
   const sink = createLogSink({
     context,
@@ -256,9 +272,10 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     stderrLevel: opts.stderrLevel,
     now: Date.now,
     firstSeq: prepared.firstSeq,
+    // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
+    mask:
+      redactor.size > 0 ? { text: (t) => redactor.redactIfPresent(t), deep: (v) => redactor.redactDeep(v) } : undefined,
     onRecord: (record) => {
-      // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
-      if (redactor.size > 0) record.message = redactor.redactIfPresent(record.message);
       if (restamp && (record.timestamp < clock - MAX_RECORD_AGE_MS || record.timestamp > clock + MAX_RECORD_LEAD_MS)) {
         record.attributes = { ...record.attributes, [ORIGINAL_TIMESTAMP]: record.timestamp };
         record.timestamp = Date.now();

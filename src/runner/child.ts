@@ -155,9 +155,11 @@ export function startChild(opts: StartChildOptions): RunningChild {
             if (exit !== undefined) armDrainTimer();
           },
           // Whoever reads our output went away (`run ... | head`): the child learns it the way it would have
-          // without us in the pipeline, by SIGPIPE, so `yes`-like commands stop instead of running for ever.
+          // without us in the pipeline. We close our end of its pipe, so its next write fails: SIGPIPE (`yes`, `seq`:
+          // exit 141), or EPIPE where SIGPIPE is ignored (Python's BrokenPipeError, Node's EPIPE). What it wrote
+          // before is recorded; nothing after can be, as in the plain pipeline.
           (err) => {
-            if (err.code === 'EPIPE' && child.exitCode === null && child.signalCode === null) child.kill('SIGPIPE');
+            if (err.code === 'EPIPE') reader.destroy();
           },
         ),
       );
@@ -198,8 +200,8 @@ interface PipeControl {
 
 /**
  * Reads `reader` into `dest` unchanged, pausing the reader while `dest` is full: the child then blocks on its
- * write, nothing is lost and our memory stays bounded. If `dest` breaks (EPIPE: `run ... | head`), the child's
- * output is still read and recorded, just no longer written there.
+ * write, nothing is lost and our memory stays bounded. If `dest` breaks, nothing more is written there and
+ * `onDestBroken` decides (on EPIPE, `run ... | head`, startChild closes the child's pipe).
  */
 function pipeThrough(
   reader: Readable,

@@ -32,6 +32,16 @@ export interface RecordBuilderOptions {
   onRecord: (record: LogRecordData) => void;
   /** First sequence number: a step run again under the same run id continues its stream's numbering. */
   firstSeq?: number;
+  /**
+   * Masks secrets in a record before anything else sees it: the whole message before it is split into parts (a
+   * secret across a part boundary would otherwise go out in two halves), and every attribute of a JSON line.
+   */
+  mask?: RecordMask | undefined;
+}
+
+export interface RecordMask {
+  text(s: string): string;
+  deep<T>(value: T): T;
 }
 
 export interface RecordBuilder {
@@ -60,7 +70,7 @@ interface StreamState {
 }
 
 export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
-  const { now, onRecord } = opts;
+  const { now, onRecord, mask } = opts;
   let seq = opts.firstSeq ?? 0;
   let ended = false;
 
@@ -73,6 +83,10 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   ): void => {
     // A traceback on the other stream that already ended came first.
     st.other?.traceback.flushIfComplete();
+    if (mask) {
+      message = mask.text(message);
+      if (attributes !== undefined) attributes = mask.deep(attributes);
+    }
     const parts = splitMessage(message);
     if (parts.length === 1) {
       onRecord({ timestamp, seq: seq++, stream: st.name, level, message, attributes });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
@@ -190,6 +190,65 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     expect(described.stdout).toContain('****');
   });
 
+  it('a secret is masked everywhere a record goes: JSON attributes, across a 1 MB split, tags and step, spool reasons', async () => {
+    const secret = 'emulator-api-key';
+    const script = [
+      'import json, sys',
+      'k = sys.argv[1]',
+      'print(json.dumps({"msg": "hi", "token": k, "nested": {"k": "x-" + k}}))',
+      // The secret straddles the boundary where the 1 MB line is split into parts.
+      'print("x" * (900 * 1024 - 8) + k + "y" * 2000)',
+    ].join('\n');
+    const r = await runRaw(
+      [
+        'run',
+        '--log-store',
+        'dd',
+        '--run-id',
+        'run-secret-2',
+        '--step',
+        `s-${secret}`,
+        '--tag',
+        `k:${secret}`,
+        '--',
+        'python3',
+        '-c',
+        script,
+        secret,
+      ],
+      home,
+      keys(),
+    );
+    expect(r.code).toBe(0);
+    const shipped = JSON.stringify(emulator.records());
+    expect(shipped).not.toContain(secret);
+    expect(shipped).not.toContain('emulator-a'); // no half of it either
+    const json = emulator.records().find((x) => x.message === 'hi');
+    expect(json?.attributes).toMatchObject({ token: '****', 'zenml.step.name': 's-****' });
+    expect(JSON.stringify(json?.attributes)).toContain('"x-****"');
+    const parts = emulator.records().filter((x) => x.attributes['dd_logstore.part'] !== undefined);
+    expect(parts.map((x) => x.message).join('')).toBe('x'.repeat(900 * 1024 - 8) + '****' + 'y'.repeat(2000));
+    const described = await cli('runs', 'describe', 'run-secret-2', '--output', 'json');
+    expect(described.stdout).not.toContain(secret);
+
+    // The intake's error text can quote what it got: the spool file's reason is masked too.
+    emulator.inject('intake', { type: 'status', status: 400, count: 10, body: `{"errors":["bad key ${secret}"]}` });
+    const failed = await runRaw(
+      ['run', '--log-store', 'dd', '--run-id', 'run-secret-3', '--', 'echo', 'one'],
+      home,
+      keys(),
+    );
+    expect(failed.code).toBe(0);
+    const spoolDir = join(home, 'spool');
+    const spooled = readdirSync(spoolDir, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => readFileSync(join(d.parentPath, d.name), 'utf8'))
+      .join('');
+    expect(spooled).toContain('bad key ****');
+    expect(spooled).not.toContain(secret);
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
   it('ships through the otel flavor into the OTLP route', async () => {
     expect(
       (
@@ -246,6 +305,22 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
       },
     );
     expect(r.stdout).toBe('y\nstatus=141\n');
+  });
+
+  it('a child that ignores SIGPIPE (Python) gets EPIPE on its next write, as in a plain pipeline, and stops', () => {
+    const loop = 'import itertools\nfor i in itertools.count(): print(i)';
+    const pipeline = (cmd: string) =>
+      spawnSync('bash', ['-c', `${cmd} | head -1; echo "status=\${PIPESTATUS[0]}"`], {
+        env: cliEnv(home),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const plain = pipeline(`python3 -c '${loop}'`);
+    const ours = pipeline(`"${process.execPath}" "${BIN}" run --quiet -- python3 -c '${loop}'`);
+    // Python's own answer to a closed stdout: BrokenPipeError, exit 1 (and a traceback on stderr).
+    expect(plain.stdout).toBe('0\nstatus=1\n');
+    expect(ours.stdout).toBe(plain.stdout);
+    expect(ours.stderr).toMatch(/BrokenPipeError/);
   });
 
   it('writes the local flavor as JSONL and logs reads it back', async () => {
