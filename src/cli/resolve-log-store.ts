@@ -63,6 +63,14 @@ export function referenceStrings(config: Record<string, unknown>): Record<string
 
 export async function resolveLogStoreSettings(f: Factory, component: Component): Promise<ResolvedLogStore> {
   const spec = findFlavor('log-store', component.flavor);
+  // config.json edited by hand can lack a required key: say so now, not as an HTTP 401 after the child ran.
+  const missing = spec.keys.filter((k) => k.required && (component.config[k.key] ?? '') === '').map((k) => k.key);
+  if (missing.length > 0) {
+    throw new CliError(
+      `log store '${component.name}' has no ${missing.join(', ')} (required for flavor ${component.flavor})`,
+      { hint: `set it: dd-logstore log-store update ${component.name} ${missing.map((k) => `--${k}=...`).join(' ')}` },
+    );
+  }
   const raw = withDefaults(spec, component.config);
   const strings = referenceStrings(raw);
   const wholeHeadersRef = strings.headers !== undefined;

@@ -142,6 +142,13 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
     };
     const runId = opts.runId ?? randomUUID();
     const existing = await createRunRecordStore(f.paths().runs).read(runId);
+    // One run, one log store: `logs --run-id` reads a run from the store its record names.
+    if (existing !== undefined && existing.logStore.id !== component.id) {
+      throw new RunSetupError(
+        `run '${runId}' ships to log store '${existing.logStore.name}', not '${component.name}': its steps must share one log store`,
+        { hint: `add this step with --log-store ${existing.logStore.name}, or give it another --run-id` },
+      );
+    }
     const sameStep = existing?.steps.filter((s) => s.name === (opts.step ?? null)) ?? [];
     const logId = sameStep[0]?.logId ?? randomUUID();
     const firstSeq = sameStep.reduce((n, s) => Math.max(n, s.nextSeq ?? s.counts.read), 0);
@@ -185,6 +192,7 @@ async function loadRunModules() {
     createLogSink: sink.createLogSink,
     createRecordBuilder: builder.createRecordBuilder,
     startChild: child.startChild,
+    PIPE_DRAIN_TIMEOUT_MS: child.PIPE_DRAIN_TIMEOUT_MS,
     createSpoolWriter: spool.createSpoolWriter,
     drainSpoolInBackground: flush.drainSpoolInBackground,
   };
@@ -207,7 +215,14 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   }
   const { settings, context, runId } = prepared;
   opts = prepared.opts;
-  const { createLogSink, createRecordBuilder, startChild, createSpoolWriter, drainSpoolInBackground } = await loading;
+  const {
+    createLogSink,
+    createRecordBuilder,
+    startChild,
+    createSpoolWriter,
+    drainSpoolInBackground,
+    PIPE_DRAIN_TIMEOUT_MS,
+  } = await loading;
 
   const spoolDir = join(f.paths().spool, settings.component.id);
   const spoolWriter = createSpoolWriter({ dir: spoolDir, runId, logId: context.logId });
@@ -316,6 +331,13 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   control.pause = running.pause;
   control.resume = running.resume;
   const result = await running.done;
+  if (result.pipesAbandoned) {
+    f.warn(
+      'the command exited, but a process it started (in the background?) still holds its output open: dd-logstore ' +
+        `stopped reading ${PIPE_DRAIN_TIMEOUT_MS / 1000} s after the exit, so what that process prints from now on ` +
+        'is neither shown nor recorded (wait for it in the command, or redirect its output)',
+    );
+  }
   clearInterval(ticker);
   builder.end();
 

@@ -2,7 +2,7 @@
  * runs/<run-id>.json: what ran, where its logs went and how many records were read and delivered. Several `run`
  * calls with one run id (the steps of a CI pipeline) add steps to the same record, under a per-run lock.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, StoreError } from '../cli/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -77,11 +77,19 @@ export function createRunRecordStore(dir: string): RunRecordStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new StoreError(`cannot read the run record ${file(runId)}`, { cause: err });
     }
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as RunRecord;
+      parsed = JSON.parse(text);
     } catch (err) {
       throw new StoreError(`the run record ${file(runId)} is not valid JSON`, { hint: 'move it aside', cause: err });
     }
+    const problem = runRecordProblem(parsed);
+    if (problem !== undefined) {
+      throw new StoreError(`the run record ${file(runId)} is not a run record (${problem})`, {
+        hint: 'move it aside; dd-logstore writes a new one for the next run with this id',
+      });
+    }
+    return parsed as RunRecord;
   };
   const list = async (onUnreadable?: (file: string) => void): Promise<RunRecord[]> => {
     let names: string[];
@@ -94,7 +102,9 @@ export function createRunRecordStore(dir: string): RunRecordStore {
     const records: RunRecord[] = [];
     for (const n of names) {
       try {
-        records.push(JSON.parse(await readFile(join(dir, n), 'utf8')) as RunRecord);
+        const parsed: unknown = JSON.parse(await readFile(join(dir, n), 'utf8'));
+        if (runRecordProblem(parsed) !== undefined) throw new Error('not a run record');
+        records.push(parsed as RunRecord);
       } catch {
         // A broken record must not hide the others; `runs describe` of that id reports it.
         onUnreadable?.(join(dir, n));
@@ -105,20 +115,9 @@ export function createRunRecordStore(dir: string): RunRecordStore {
   return {
     read,
     list,
+    /** The run started last (as `runs list` orders them), not the file written last: a flush touches old runs. */
     async last() {
-      let names: string[];
-      try {
-        names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
-      }
-      let best: { name: string; mtime: number } | undefined;
-      for (const n of names) {
-        const m = (await stat(join(dir, n))).mtimeMs;
-        if (!best || m > best.mtime) best = { name: n, mtime: m };
-      }
-      return best ? read(decodeURIComponent(best.name.slice(0, -'.json'.length))) : undefined;
+      return (await list())[0];
     },
     async update(runId, change) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -129,6 +128,23 @@ export function createRunRecordStore(dir: string): RunRecordStore {
       });
     },
   };
+}
+
+/** What makes a parsed file not a run record, or undefined when it is one (the fields readers rely on). */
+function runRecordProblem(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const r = v as Partial<Record<keyof RunRecord, unknown>>;
+  if (typeof r.runId !== 'string') return 'no runId';
+  if (typeof r.createdAt !== 'string') return 'no createdAt';
+  if (!Array.isArray(r.steps)) return 'no steps list';
+  for (const step of r.steps as unknown[]) {
+    const st = step as Partial<Record<keyof StepRecord, unknown>> | null;
+    if (typeof st !== 'object' || st === null) return 'a step is not an object';
+    if (typeof st.startedAt !== 'string' || typeof st.counts !== 'object' || st.counts === null)
+      return 'a step without startedAt or counts';
+  }
+  if (typeof r.logStore !== 'object' || r.logStore === null) return 'no logStore';
+  return undefined;
 }
 
 export function runNotFound(runId: string): CliError {

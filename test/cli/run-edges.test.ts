@@ -1,0 +1,74 @@
+/** Awkward situations around `run` and the run records, found by trying to break the CLI (built CLI, local store). */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempHome } from './harness.js';
+
+describe('run: edges', () => {
+  const { home, cleanup } = tempHome();
+  const cli = (...args: string[]) => runCli(args, { home, timeoutMs: 30_000 });
+
+  beforeAll(async () => {
+    expect((await cli('log-store', 'register', 'other', '--flavor=local')).code).toBe(0);
+  });
+  afterAll(cleanup);
+
+  it('a run id recorded in another log store: exit 125 before the child starts, naming both stores', async () => {
+    expect((await cli('run', '--run-id', 'two-stores', '--step', 'a', '--', 'echo', 'first')).code).toBe(0);
+    const r = await cli('run', '--run-id', 'two-stores', '--step', 'b', '--log-store', 'other', '--', 'echo', 'second');
+    expect(r.code).toBe(125);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/run 'two-stores' ships to log store 'default', not 'other'.*--log-store default/);
+  });
+
+  it('a run record that is JSON but not a run record: one line naming the file; runs list skips it', async () => {
+    const file = join(home, 'runs', 'odd.json');
+    writeFileSync(file, '{"foo":1}\n');
+    const described = await cli('runs', 'describe', 'odd');
+    expect(described.code).toBe(1);
+    expect(described.stderr).toContain(`the run record ${file} is not a run record (no runId)`);
+    const listed = await cli('runs', 'list', '--output', 'text');
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toContain(file);
+    const joined = await cli('run', '--run-id', 'odd', '--', 'echo', 'x');
+    expect(joined.code).toBe(125);
+    expect(joined.stdout).toBe('');
+    expect(readFileSync(file, 'utf8')).toBe('{"foo":1}\n');
+  });
+
+  it('logs --last is the run started last, not the record written last', async () => {
+    expect((await cli('run', '--run-id', 'first-run', '--', 'echo', 'from the first run')).code).toBe(0);
+    expect((await cli('run', '--run-id', 'second-run', '--', 'echo', 'from the second run')).code).toBe(0);
+    // flush or a restore rewrites an older record: its file is now the newest.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(home, 'runs', 'first-run.json'), later, later);
+    const r = await cli('logs', '--last', '--output', 'text');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('from the second run');
+    expect(r.stdout).not.toContain('from the first run');
+  });
+
+  it('a required key missing from a hand-edited config: exit 125 before the child starts, naming key and store', async () => {
+    expect(
+      (await cli('log-store', 'register', 'dd', '--flavor=datadog', '--api_key=abc', '--application_key=defg')).code,
+    ).toBe(0);
+    const configFile = join(home, 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as {
+      components: { 'log-store': Record<string, { config: Record<string, unknown> }> };
+    };
+    delete config.components['log-store'].dd?.config.api_key;
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    const r = await cli('run', '--log-store', 'dd', '--', 'echo', 'never printed');
+    expect(r.code).toBe(125);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/log store 'dd' has no api_key.*log-store update dd --api_key=/);
+  });
+
+  it('a background process holding the output after the command exited: the exit code, and a warning saying so', async () => {
+    const r = await cli('run', '-q', '--', 'bash', '-c', 'echo parent; (sleep 4; echo late) & exit 4');
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('parent\n');
+    expect(r.stderr).toMatch(/still holds its output open.*neither shown nor recorded/);
+  });
+});
