@@ -67,6 +67,29 @@ describe('components and stacks (built CLI, real store)', () => {
     expect((await cli('log-store', 'delete', 'loc3')).code).toBe(0);
   });
 
+  it('register --verify registers, then runs the checks: exit 0 when they pass, 1 (still registered) when not', async () => {
+    const ok = await cli('log-store', 'register', 'checked', '--flavor=local', '--verify');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^directory\tok\t/m);
+    expect(ok.stderr).toMatch(/Registered log-store 'checked'.*\n.*all 2 checks passed/);
+    const bad = await cli(
+      'log-store',
+      'register',
+      'unreachable',
+      '--flavor=datadog',
+      '--api_key=abcd',
+      '--application_key=efgh',
+      '--intake_url=http://127.0.0.1:9',
+      '--api_url=http://127.0.0.1:9',
+      '--verify',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/network: api\tFAILED/);
+    expect((await cli('log-store', 'list', '--output', 'text')).stdout).toMatch(/\tunreachable\tdatadog\t/);
+    expect((await cli('log-store', 'delete', 'unreachable')).code).toBe(0);
+    expect((await cli('log-store', 'delete', 'checked')).code).toBe(0);
+  });
+
   it('stacks: register with -ls and --set, list marks the active one, DD_LOGSTORE_STACK selects another', async () => {
     const r = await cli('stack', 'register', 'my_stack', '-a', 'default', '-o', 'default', '-ls', 'dd', '--set');
     expect(r.code).toBe(0);

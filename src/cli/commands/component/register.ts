@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { parseOutputFormat } from '../../../io/output.js';
 import type { Factory } from '../../factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
@@ -15,6 +16,8 @@ export interface RegisterOptions {
   name: string;
   flavor: string;
   values: Record<string, string>;
+  /** Run `log-store verify` right after registering. */
+  verify?: boolean;
 }
 
 export function parseRegisterArgs(
@@ -22,15 +25,21 @@ export function parseRegisterArgs(
   name: string,
   words: readonly string[],
   flavorOpt?: string,
+  verifyOpt = false,
 ): RegisterOptions {
-  const parsed = parseKeyValueArgs(words, { options: ['flavor'] });
+  // `--verify` takes no value: it is ours, not a flavor key (no flavor has a `verify` key).
+  const verify = verifyOpt || words.includes('--verify');
+  const parsed = parseKeyValueArgs(
+    words.filter((w) => w !== '--verify'),
+    { options: ['flavor'] },
+  );
   const flavor = flavorOpt ?? parsed.options.flavor;
   if (flavor === undefined) {
     throw new UsageError(`${type} register needs --flavor`, {
       hint: `e.g. dd-logstore ${type} register ${name} --flavor=local`,
     });
   }
-  return { type, name, flavor, values: parsed.values };
+  return { type, name, flavor, values: parsed.values, ...(verify ? { verify } : {}) };
 }
 
 export function newCmdRegister(
@@ -44,15 +53,19 @@ export function newCmdRegister(
     .argument('<name>', `name of the ${type}`)
     .argument('[config...]', 'flavor keys as --key=value or --key value')
     .option('-f, --flavor <flavor>', 'the flavor (see flavor list)')
+    .option(
+      '--verify',
+      type === 'log-store' ? 'then check it works (as log-store verify)' : 'accepted; nothing to check',
+    )
     .allowUnknownOption()
-    .action(async (name: string, words: string[], opts: { flavor?: string }) => {
-      await runF(f, parseRegisterArgs(type, name, words, opts.flavor));
+    .action(async (name: string, words: string[], opts: { flavor?: string; verify?: boolean }) => {
+      await runF(f, parseRegisterArgs(type, name, words, opts.flavor, Boolean(opts.verify)));
     });
   const examples =
     type === 'log-store'
       ? [
           "dd-logstore log-store register datadog_logs --flavor=datadog --api_key='{{datadog_keys.api_key}}' --application_key='{{datadog_keys.application_key}}' --site=datadoghq.eu",
-          'dd-logstore log-store register otel_logs --flavor=otel --endpoint=http://localhost:4318',
+          'dd-logstore log-store register otel_logs --flavor=otel --endpoint=http://localhost:4318 --verify',
         ]
       : [`dd-logstore ${type} register my_${type.replace('-', '_')} --flavor=local`];
   return withExamples(cmd, examples);
@@ -82,6 +95,17 @@ export async function registerComponent(f: Factory, opts: RegisterOptions): Prom
   });
   for (const w of [...validated.warnings, ...warnings]) f.warn(w);
   f.io.err(`Registered ${opts.type} '${opts.name}' (flavor ${spec.flavor}).\n`);
+  if (opts.verify && opts.type === 'log-store') {
+    // Registered either way: a failing check exits 1 and says what to fix (log-store update), as verify does.
+    const { verifyLogStore, DEFAULT_VERIFY_TIMEOUT } = await import('./verify.js');
+    const { parseDuration } = await import('../../duration.js');
+    await verifyLogStore(f, {
+      name: opts.name,
+      roundtrip: false,
+      timeoutMs: parseDuration(DEFAULT_VERIFY_TIMEOUT, '--timeout'),
+      output: parseOutputFormat(undefined, f.io),
+    });
+  } else if (opts.verify) f.io.err(`Nothing to verify for ${opts.type} flavor ${spec.flavor}.\n`);
 }
 
 /** `dd-logstore register NAME --flavor=datadog ...`: the log store is what people register most. */
