@@ -136,7 +136,9 @@ function reportError(err: unknown, f: Factory, argv: readonly string[]): number 
       .replace(/^error:\s*/, '')
       .replace(/\n\(?(Did you mean[^)]*)\)?/i, ' ($1)')
       .replace(/\s*\n\s*/g, ' ');
-    const hint = /\(did you mean/i.test(text) ? '' : ` (see 'dd-logstore ${commandPath(argv)}--help')`;
+    // For an unknown command, the help to see is its parent's (`secret bogus` -> `secret --help`).
+    const path = err.code === 'commander.unknownCommand' ? commandPath(argv, 1) : commandPath(argv);
+    const hint = /\(did you mean/i.test(text) ? '' : ` (see 'dd-logstore ${path}--help')`;
     f.io.err(`error: ${text.replace(/\(Did you mean/, '(did you mean')}${hint}\n`);
     return EXIT_USAGE;
   }
@@ -150,12 +152,13 @@ function firstCommand(argv: readonly string[]): string {
   return argv.find((a) => !a.startsWith('-')) ?? '';
 }
 
-function commandPath(argv: readonly string[]): string {
+function commandPath(argv: readonly string[], dropLast = 0): string {
   const words: string[] = [];
   for (const a of argv) {
     if (a.startsWith('-') || words.length >= 2) break;
     words.push(a);
   }
+  words.splice(words.length - Math.min(dropLast, words.length));
   return words.length ? `${words.join(' ')} ` : '';
 }
 

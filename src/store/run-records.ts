@@ -148,7 +148,9 @@ function runRecordProblem(v: unknown): string | undefined {
 }
 
 export function runNotFound(runId: string): CliError {
-  return new CliError(`no run with id '${runId}' in this store`, { hint: 'see dd-logstore runs list' });
+  return new CliError(`no run with id '${runId}' in this store`, {
+    hint: 'see dd-logstore runs list; a run shipped from elsewhere is read with --log-store NAME or --stack NAME',
+  });
 }
 
 export function totalCounts(run: RunRecord): RecordCounts {

@@ -65,6 +65,30 @@ describe('run: edges', () => {
     expect(r.stderr).toMatch(/log store 'dd' has no api_key.*log-store update dd --api_key=/);
   });
 
+  it('log-store delete is refused while records wait in its spool; --force drops them', async () => {
+    const dead = ['--intake_url=http://127.0.0.1:9', '--api_url=http://127.0.0.1:9', '--export_timeout_millis=500'];
+    expect(
+      (
+        await cli(
+          'log-store',
+          'register',
+          'down',
+          '--flavor=datadog',
+          '--api_key=abcd',
+          '--application_key=efgh',
+          ...dead,
+        )
+      ).code,
+    ).toBe(0);
+    const r = await cli('run', '--log-store', 'down', '--', 'echo', 'kept');
+    expect(r.stderr).toMatch(/1 spooled/);
+    const refused = await cli('log-store', 'delete', 'down');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/log store 'down' still has 1 spool file.*flush --log-store down.*--force/);
+    expect((await cli('log-store', 'list', '--output', 'text')).stdout).toMatch(/\tdown\t/);
+    expect((await cli('log-store', 'delete', 'down', '--force')).code).toBe(0);
+  });
+
   it('a background process holding the output after the command exited: the exit code, and a warning saying so', async () => {
     const r = await cli('run', '-q', '--', 'bash', '-c', 'echo parent; (sleep 4; echo late) & exit 4');
     expect(r.code).toBe(4);

@@ -1,4 +1,6 @@
 /** `dd-logstore <type> delete NAME`: refused while a stack uses it. */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import type { Factory } from '../../factory.js';
@@ -9,14 +11,25 @@ import { findComponent, stacksUsing } from './shared.js';
 export function newCmdDelete(f: Factory, type: ComponentType, runF = deleteComponent): Command {
   const cmd = new Command('delete')
     .description(`delete a ${type} that no stack uses`)
-    .argument('<name>', `name of the ${type}`)
-    .action(async (name: string) => runF(f, type, name));
+    .argument('<name>', `name of the ${type}`);
+  if (type === 'log-store') cmd.option('--force', 'delete it even though records wait in its spool (they are dropped)');
+  cmd.action(async (name: string, opts: { force?: boolean }) => runF(f, type, name, Boolean(opts.force)));
   return withExamples(cmd, [`dd-logstore ${type} delete old_store`]);
 }
 
-export async function deleteComponent(f: Factory, type: ComponentType, name: string): Promise<void> {
+export async function deleteComponent(f: Factory, type: ComponentType, name: string, force = false): Promise<void> {
   await f.configStore().update((config) => {
-    findComponent(config, type, name);
+    const component = findComponent(config, type, name);
+    // Records spooled for it can only be resent to it: deleting it would lose them without a word.
+    const waiting = type === 'log-store' ? spooledFiles(join(f.paths().spool, component.id)) : 0;
+    if (waiting > 0 && !force) {
+      throw new CliError(
+        `log store '${name}' still has ${waiting} spool file${waiting > 1 ? 's' : ''} of undelivered records`,
+        {
+          hint: `send them first: dd-logstore flush --log-store ${name}; or drop them: dd-logstore log-store delete ${name} --force`,
+        },
+      );
+    }
     const users = stacksUsing(config, type, name);
     if (users.length) {
       throw new CliError(
@@ -29,6 +42,14 @@ export async function deleteComponent(f: Factory, type: ComponentType, name: str
     delete config.components[type][name];
   });
   f.io.err(`Deleted ${type} '${name}'.\n`);
+}
+
+function spooledFiles(dir: string): number {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.jsonl') || n.endsWith('.open')).length;
+  } catch {
+    return 0;
+  }
 }
 
 function flagFor(type: ComponentType): string {

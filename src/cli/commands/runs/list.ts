@@ -18,9 +18,13 @@ export function newCmdRunsList(f: Factory): Command {
         throw new UsageError(`--limit must be a positive whole number, got '${opts.limit}'`, {
           hint: 'e.g. --limit 50',
         });
-      const runs = (
-        await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
-      ).slice(0, limit);
+      const all = await createRunRecordStore(f.paths().runs).list((file) =>
+        f.warn(`skipped ${file}: not a readable run record`),
+      );
+      const runs = all.slice(0, limit);
+      // Never cut silently: say how many more there are (on stderr, so piped output stays data).
+      if (all.length > limit)
+        f.io.err(`showing the ${limit} newest of ${all.length} runs (--limit ${all.length} for all)\n`);
       await printList(
         f.io,
         format,
