@@ -2,7 +2,8 @@
  * A cross-process lock on a file: the lock file is created with O_EXCL and holds the owner's pid. A lock left by a
  * process that died (pid gone) or that is older than STALE_LOCK_MS is taken over, so a crash never wedges the store.
  */
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { StoreError } from '../cli/errors.js';
 
 const STALE_LOCK_MS = 30_000;
@@ -21,19 +22,7 @@ async function acquire(lockPath: string): Promise<void> {
   const started = Date.now();
   let delay = 5;
   for (;;) {
-    try {
-      const fh = await open(lockPath, 'wx', 0o600);
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new StoreError(`cannot create the lock file ${lockPath}`, {
-          hint: 'check that the directory exists and is writable, or set DD_LOGSTORE_HOME',
-          cause: err,
-        });
-      }
-    }
+    if (await tryCreate(lockPath)) return;
     if (await isStale(lockPath)) {
       await unlink(lockPath).catch(() => undefined);
       continue;
@@ -48,12 +37,52 @@ async function acquire(lockPath: string): Promise<void> {
   }
 }
 
+/**
+ * Creates the lock with our pid already in it: written to a private file, then hard-linked to the lock path, which
+ * fails if the lock exists. Creating the lock empty and writing the pid after would leave a moment where a waiter
+ * on a loaded machine sees an empty lock, takes it for garbage and removes it while we hold it.
+ */
+async function tryCreate(lockPath: string): Promise<boolean> {
+  const mine = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(mine, String(process.pid), { mode: 0o600 });
+    await link(mine, lockPath);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: create it exclusively, then write the pid.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') return createExclusive(lockPath);
+    throw new StoreError(`cannot create the lock file ${lockPath}`, {
+      hint: 'check that the directory exists and is writable, or set DD_LOGSTORE_HOME',
+      cause: err,
+    });
+  } finally {
+    await unlink(mine).catch(() => undefined);
+  }
+}
+
+async function createExclusive(lockPath: string): Promise<boolean> {
+  try {
+    const fh = await open(lockPath, 'wx', 0o600);
+    await fh.writeFile(String(process.pid));
+    await fh.close();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new StoreError(`cannot create the lock file ${lockPath}`, {
+      hint: 'check that the directory exists and is writable, or set DD_LOGSTORE_HOME',
+      cause: err,
+    });
+  }
+}
+
 async function isStale(lockPath: string): Promise<boolean> {
   try {
     const [content, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
     if (Date.now() - info.mtimeMs > STALE_LOCK_MS) return true;
     const pid = Number.parseInt(content, 10);
-    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 1000; // being written, or garbage
+    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 1000; // garbage (we never write one)
     try {
       process.kill(pid, 0);
       return false;
