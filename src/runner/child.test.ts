@@ -232,6 +232,26 @@ describe('startChild failures', () => {
     expect(result.error?.message).toBe(`command not executable: ${script} (permission denied)`);
   });
 
+  it('126 for a script whose #! interpreter does not exist, saying so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddls-shebang-'));
+    const script = join(dir, 'bad.sh');
+    writeFileSync(script, '#!/nonexistent/interpreter\necho hi\n');
+    chmodSync(script, 0o755);
+    const result = await startChild({
+      command: script,
+      args: [],
+      env: { PATH: process.env.PATH },
+      runId: 'r',
+      stdout: createSink().stream,
+      stderr: createSink().stream,
+      onChunk: () => undefined,
+      signals: new EventEmitter(),
+    }).done;
+    rmSync(dir, { recursive: true, force: true });
+    expect(result.exitCode).toBe(EXIT_NOT_EXECUTABLE);
+    expect(result.error?.message).toMatch(/bad interpreter/);
+  });
+
   it('126 for a directory', async () => {
     const result = await failing(tmp).done;
     expect(result.exitCode).toBe(EXIT_NOT_EXECUTABLE);

@@ -262,6 +262,17 @@ function signalNumber(signal: NodeJS.Signals): number {
 
 function spawnFailure(command: string, err: unknown): ChildResult {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  // The file is there but exec says ENOENT: its `#!` interpreter is missing (bash: "bad interpreter", 126).
+  if (code === 'ENOENT' && command.includes('/') && isFile(command)) {
+    return {
+      exitCode: EXIT_NOT_EXECUTABLE,
+      error: new CliError(`command not executable: ${command} (bad interpreter: its #! line names a missing program)`, {
+        hint: `check the first line of ${command}, or run it through an interpreter that exists`,
+        exitCode: EXIT_NOT_EXECUTABLE,
+        cause: err,
+      }),
+    };
+  }
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return {
       exitCode: EXIT_NOT_FOUND,
@@ -281,6 +292,14 @@ function spawnFailure(command: string, err: unknown): ChildResult {
       cause: err,
     }),
   };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {
