@@ -20,6 +20,7 @@ import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts, widenRecordRange } f
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { parseDuration } from './duration.js';
 import { describeAuthError, printRunReport } from './run-report.js';
+import { capturingRun } from '../runner/child-env.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import type { ExportTarget } from '../export/log-sink.js';
 import type { ResendTarget } from '../export/resend.js';
@@ -215,6 +216,15 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   }
   const { settings, context, runId } = prepared;
   opts = prepared.opts;
+  const outer = capturingRun(f.env);
+  if (outer !== undefined) {
+    // Our output goes to an outer `run`'s pipe: it records these lines too, as its own.
+    f.warn(
+      `this run is inside another dd-logstore run (${outer}), which records its output too: every line is stored ` +
+        'twice (here, and in the outer run); run the steps one after another under one DD_LOGSTORE_RUN_ID instead ' +
+        'of nesting them (docs/ci.md)',
+    );
+  }
   const {
     createLogSink,
     createRecordBuilder,

@@ -12,7 +12,7 @@ import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../cli/errors.js';
 import type { StreamName } from '../export/log-record.js';
-import { buildChildEnv } from './child-env.js';
+import { buildChildEnv, fileIdentity } from './child-env.js';
 import { closeFifoPipes, closeSafely, openFifoPipes, readFifo, type FifoPairs, type PipeMode } from './child-pipes.js';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
@@ -85,7 +85,11 @@ export function startChild(opts: StartChildOptions): RunningChild {
   try {
     child = spawn(opts.command, [...opts.args], {
       cwd: opts.cwd,
-      env: buildChildEnv(opts.env, { runId: opts.runId, step: opts.step }),
+      env: buildChildEnv(opts.env, {
+        runId: opts.runId,
+        step: opts.step,
+        capture: fifos ? fileIdentity(fifos[0].writeFd) : undefined,
+      }),
       stdio: ['inherit', fifos ? fifos[0].writeFd : 'pipe', fifos ? fifos[1].writeFd : 'pipe'],
     });
   } catch (err) {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempHome } from './harness.js';
+import { BIN, runCli, tempHome } from './harness.js';
 
 describe('run: edges', () => {
   const { home, cleanup } = tempHome();
@@ -87,6 +87,17 @@ describe('run: edges', () => {
     expect(refused.stderr).toMatch(/log store 'down' still has 1 spool file.*flush --log-store down.*--force/);
     expect((await cli('log-store', 'list', '--output', 'text')).stdout).toMatch(/\tdown\t/);
     expect((await cli('log-store', 'delete', 'down', '--force')).code).toBe(0);
+  });
+
+  it('a run nested in another whose output the outer records: a warning that lines are stored twice; none when redirected', async () => {
+    const inner = `"${process.execPath}" "${BIN}" run --step inner --`;
+    const nested = await cli('run', '--run-id', 'nested-1', '--', 'sh', '-c', `${inner} echo nested-line`);
+    expect(nested.code).toBe(0);
+    expect(nested.stdout).toBe('nested-line\n');
+    expect(nested.stderr).toMatch(/inside another dd-logstore run \(nested-1\).*stored twice/);
+    const elsewhere = await cli('run', '--run-id', 'nested-2', '--', 'sh', '-c', `${inner} echo x > /dev/null`);
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stderr).not.toMatch(/inside another/);
   });
 
   it('a background process holding the output after the command exited: the exit code, and a warning saying so', async () => {
