@@ -13,6 +13,8 @@ export interface LocalPoll {
   entries: LogEntry[];
   /** Lines that did not parse (a damaged file). */
   skipped: number;
+  /** The files those lines are in. */
+  damaged?: string[];
 }
 
 export interface LocalTail {
@@ -59,7 +61,9 @@ export function createLocalTail(dir: string, runId: string): LocalTail {
         const end = final ? data.length : data.lastIndexOf(NL) + 1;
         state.carry = Buffer.from(data.subarray(end));
         if (end === 0) continue;
+        const before = out.skipped;
         parseLines(data.toString('utf8', 0, end), name, out);
+        if (out.skipped > before) (out.damaged ??= []).push(join(runDir, name));
       }
       return out;
     },

@@ -11,6 +11,7 @@ import type { FollowSource } from './follow.js';
 import { compareEntries, createEntrySet, matchesFilter } from './log-entry.js';
 import type { LogEntry, LogFilter } from './log-entry.js';
 import { createLocalTail } from './local-reader.js';
+import type { LocalPoll } from './local-reader.js';
 import { WINDOW_MARGIN_MS, runWindow } from './run-scope.js';
 
 /** Follow re-reads this far behind the newest record seen: records are indexed late and out of order. */
@@ -108,12 +109,17 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
   };
 }
 
+function skippedLines(r: LocalPoll): string {
+  const lines = `${r.skipped} unreadable line${r.skipped === 1 ? '' : 's'}`;
+  return `${lines} skipped in ${(r.damaged ?? []).join(', ')}: a damaged file; those records cannot be read back`;
+}
+
 export function createLocalRunReader(dir: string, runId: string, warn: (line: string) => void): RunReader {
   return {
     arrivalWord: 'found',
     async read(filter) {
       const r = await createLocalTail(dir, runId).poll(true);
-      if (r.skipped > 0) warn(`${r.skipped} unreadable lines were skipped (a damaged file?)`);
+      if (r.skipped > 0) warn(skippedLines(r));
       return { entries: finish(r.entries, filter), partial: false, stoppedEarly: false, serverElapsedMs: 0, pages: 0 };
     },
     followSource() {
@@ -121,7 +127,7 @@ export function createLocalRunReader(dir: string, runId: string, warn: (line: st
       return {
         async poll() {
           const r = await tail.poll(false);
-          if (r.skipped > 0) warn(`${r.skipped} unreadable lines were skipped`);
+          if (r.skipped > 0) warn(skippedLines(r));
           return r.entries;
         },
       };

@@ -1,6 +1,6 @@
 /** Awkward situations around `run` and the run records, found by trying to break the CLI (built CLI, local store). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, runCli, tempHome } from './harness.js';
 
@@ -98,6 +98,21 @@ describe('run: edges', () => {
     const elsewhere = await cli('run', '--run-id', 'nested-2', '--', 'sh', '-c', `${inner} echo x > /dev/null`);
     expect(elsewhere.code).toBe(0);
     expect(elsewhere.stderr).not.toMatch(/inside another/);
+  });
+
+  it('logs on a local store with a damaged line: a warning naming the file, the other records read back', async () => {
+    expect((await cli('run', '--run-id', 'damaged', '--', 'printf', 'one\\ntwo\\nthree\\n')).code).toBe(0);
+    const dir = join(home, 'logs', 'damaged');
+    const name = readdirSync(dir).find((n) => n.endsWith('.jsonl'))!;
+    const file = join(dir, name);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[1] = '{"this line": is garbled';
+    writeFileSync(file, lines.join('\n'));
+    const r = await cli('logs', '--run-id', 'damaged', '--output', 'text');
+    expect(r.stdout).toMatch(/one/);
+    expect(r.stdout).toMatch(/three/);
+    expect(r.stdout).not.toMatch(/two/);
+    expect(r.stderr).toContain(`1 unreadable line skipped in ${file}: a damaged file`);
   });
 
   it('a background process holding the output after the command exited: the exit code, and a warning saying so', async () => {
