@@ -22,7 +22,8 @@ import { parseOutputFormat, printList } from '../../../io/output.js';
 import type { OutputFormat } from '../../../io/output.js';
 import { searchLogs, validateApiKey } from '../../../datadog/client.js';
 import type { DatadogOutcome } from '../../../datadog/client.js';
-import { DATADOG_SITES } from '../../../datadog/sites.js';
+import { DATADOG_SITES, DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from '../../../datadog/sites.js';
+import type { DatadogRoutes } from '../../../datadog/sites.js';
 import { checkSecretRefs, parseSecretRef } from '../../../secrets/references.js';
 import { createHttpTransport } from '../../../export/transport.js';
 import type { TransportResult } from '../../../export/transport.js';
@@ -128,13 +129,24 @@ export async function runChecks(
 ): Promise<CheckRow[]> {
   const secrets = await checkSecrets(f, component);
   if (!secrets.settings) {
+    // The hosts can still be checked: that needs no secret.
+    const network = component.flavor === 'datadog' ? await networkWithoutSecrets(component) : undefined;
     const later =
       component.flavor === 'datadog'
-        ? ['network: api', 'network: intake', 'api key', 'application key', ...(opts.roundtrip ? ['roundtrip'] : [])]
+        ? [
+            ...(network ? [] : ['network: api', 'network: intake']),
+            'api key',
+            'application key',
+            ...(opts.roundtrip ? ['roundtrip'] : []),
+          ]
         : component.flavor === 'otel'
           ? ['network: endpoint', 'otlp endpoint']
           : ['directory'];
-    return [secrets.row, ...later.map((check) => skipped(check, 'the secret references must resolve first'))];
+    return [
+      secrets.row,
+      ...(network ?? []),
+      ...later.map((check) => skipped(check, 'the secret references must resolve first')),
+    ];
   }
   const s = secrets.settings;
   switch (s.flavor) {
@@ -282,6 +294,55 @@ async function checkOtel(s: Extract<ResolvedLogStore, { flavor: 'otel' }>): Prom
 
 type DatadogSettings = Extract<ResolvedLogStore, { flavor: 'datadog' }>;
 
+/** A TCP connection to the API host and to the intake host; they need no secret. */
+async function datadogNetworkRows(
+  routes: DatadogRoutes,
+  protocol: 'intake' | 'otlp',
+  site: string,
+  component: Component,
+): Promise<{ rows: CheckRow[]; api: Probe; intake: Probe; shipUrl: string }> {
+  const shipUrl = protocol === 'otlp' ? routes.otlpLogsUrl : routes.intakeLogsUrl;
+  const overridden = (key: 'api_url' | 'intake_url'): boolean => typeof component.config[key] === 'string';
+  const [api, intake] = await Promise.all([probeHost(routes.validateUrl), probeHost(shipUrl)]);
+  const rows = [
+    api.ok
+      ? row('network: api', 'ok', `${hostPort(routes.validateUrl)} accepts connections (${api.ms} ms)`)
+      : row(
+          'network: api',
+          'FAILED',
+          unreachableDetail(routes.validateUrl, api.problem),
+          networkHint('api_url', component.name, site, overridden('api_url')),
+        ),
+    intake.ok
+      ? row('network: intake', 'ok', `${hostPort(shipUrl)} accepts connections (${intake.ms} ms)`)
+      : row(
+          'network: intake',
+          'FAILED',
+          unreachableDetail(shipUrl, intake.problem),
+          networkHint('intake_url', component.name, site, overridden('intake_url')),
+        ),
+  ];
+  return { rows, api, intake, shipUrl };
+}
+
+/**
+ * The network checks of a datadog log store whose secret references do not resolve: the hosts come from the site
+ * and the URL overrides, which need no secret (unless they are references themselves).
+ */
+async function networkWithoutSecrets(component: Component): Promise<CheckRow[] | undefined> {
+  const c = component.config;
+  const plain = (key: string): string | undefined => {
+    const v = c[key];
+    return typeof v === 'string' && parseSecretRef(v) === undefined ? v : undefined;
+  };
+  if (['site', 'intake_url', 'api_url'].some((k) => c[k] !== undefined && plain(k) === undefined)) return undefined;
+  const site = plain('site') ?? DEFAULT_DATADOG_SITE;
+  const intakeUrl = plain('intake_url');
+  const apiUrl = plain('api_url');
+  const routes = resolveDatadogRoutes({ site, ...(intakeUrl ? { intakeUrl } : {}), ...(apiUrl ? { apiUrl } : {}) });
+  return (await datadogNetworkRows(routes, plain('protocol') === 'otlp' ? 'otlp' : 'intake', site, component)).rows;
+}
+
 async function checkDatadog(
   f: Factory,
   s: DatadogSettings,
@@ -290,31 +351,11 @@ async function checkDatadog(
   deps: VerifyDeps,
 ): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
-  const shipUrl = s.protocol === 'otlp' ? s.routes.otlpLogsUrl : s.routes.intakeLogsUrl;
-  const overridden = (key: 'api_url' | 'intake_url'): boolean => typeof component.config[key] === 'string';
-
   // 4 (first, because every later check needs it). Network: a TCP connection to each host.
-  const [api, intake] = await Promise.all([probeHost(s.routes.validateUrl), probeHost(shipUrl)]);
-  rows.push(
-    api.ok
-      ? row('network: api', 'ok', `${hostPort(s.routes.validateUrl)} accepts connections (${api.ms} ms)`)
-      : row(
-          'network: api',
-          'FAILED',
-          unreachableDetail(s.routes.validateUrl, api.problem),
-          networkHint('api_url', s.component.name, s.site, overridden('api_url')),
-        ),
-  );
-  rows.push(
-    intake.ok
-      ? row('network: intake', 'ok', `${hostPort(shipUrl)} accepts connections (${intake.ms} ms)`)
-      : row(
-          'network: intake',
-          'FAILED',
-          unreachableDetail(shipUrl, intake.problem),
-          networkHint('intake_url', s.component.name, s.site, overridden('intake_url')),
-        ),
-  );
+  const net = await datadogNetworkRows(s.routes, s.protocol, s.site, component);
+  rows.push(...net.rows);
+  const { api, intake, shipUrl } = net;
+  const overridden = (key: 'api_url' | 'intake_url'): boolean => typeof component.config[key] === 'string';
 
   // 2. API key.
   let apiKeyOk = false;
