@@ -77,5 +77,8 @@ describe('help, version, completion', () => {
     expect(complete('dd-logstore', 'stack', 'register', 'mine', '--s')).toBe('--set');
     expect(complete('dd-logstore', 'stack', 'list', '--output', 'js')).toBe('json jsonl');
     expect(complete('dd-logstore', 'log-store', 'register', 'x', '--flavor', 'd')).toBe('datadog');
+    // After `--` the words are the command's: none of ours are offered.
+    expect(complete('dd-logstore', 'run', '--q')).toBe('--quiet');
+    expect(complete('dd-logstore', 'run', '--', 'ls', '--q')).toBe('');
   });
 });

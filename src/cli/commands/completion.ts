@@ -30,8 +30,9 @@ _dd_logstore() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" path="" w i words=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
-    [[ "$w" == -* ]] && continue
+    # After -- come the command and its own arguments: leave them to the default (file) completion.
     [[ "$w" == "--" ]] && return 0
+    [[ "$w" == -* ]] && continue
     case "\${path:+$path }$w" in
 ${nodes
   .map((n) => `      "${n.path.join(' ')}") path="${n.path.join(' ')}" ;;`)
