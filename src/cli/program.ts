@@ -155,7 +155,7 @@ function firstCommand(argv: readonly string[]): string {
 function commandPath(argv: readonly string[], dropLast = 0): string {
   const words: string[] = [];
   for (const a of argv) {
-    if (a.startsWith('-') || words.length >= 2) break;
+    if (a.startsWith('-') || words.length >= 2 + dropLast) break;
     words.push(a);
   }
   words.splice(words.length - Math.min(dropLast, words.length));

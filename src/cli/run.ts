@@ -263,6 +263,13 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const maskedArgv = opts.command.map((a) => f.io.redactor.redact(a));
   const stepName = opts.step ?? null;
   await runs.update(runId, (current): RunRecord => {
+    // Checked again under the run's lock: a first step of the same run id may have started meanwhile elsewhere.
+    if (current !== undefined && current.logStore.id !== settings.component.id) {
+      throw new RunSetupError(
+        `run '${runId}' ships to log store '${current.logStore.name}', not '${settings.component.name}': its steps must share one log store`,
+        { hint: `add this step with --log-store ${current.logStore.name}, or give it another --run-id` },
+      );
+    }
     const run: RunRecord = current ?? {
       runId,
       logStore: { id: settings.component.id, name: settings.component.name, flavor: settings.component.flavor },
@@ -299,7 +306,9 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     firstSeq: prepared.firstSeq,
     // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
     mask:
-      redactor.size > 0 ? { text: (t) => redactor.redactIfPresent(t), deep: (v) => redactor.redactDeep(v) } : undefined,
+      redactor.size > 0
+        ? { text: (t) => redactor.redactIfPresent(t), deep: (v) => redactor.redactDeepIfPresent(v) }
+        : undefined,
     onRecord: (record) => {
       if (restamp && (record.timestamp < clock - MAX_RECORD_AGE_MS || record.timestamp > clock + MAX_RECORD_LEAD_MS)) {
         record.attributes = { ...record.attributes, [ORIGINAL_TIMESTAMP]: record.timestamp };

@@ -28,4 +28,19 @@ describe('Redactor', () => {
     expect(r.redactIfPresent(line)).toBe(line);
     expect(r.redactIfPresent('key=s3cr3t-value;')).toBe(`key=${MASK};`);
   });
+
+  it('redactDeepIfPresent: the same object when no secret is in it; keys and numbers that spell one are masked', () => {
+    const r = new Redactor();
+    r.add('987654321');
+    r.add('emulator-api-key');
+    const clean = { a: 'x', n: 5, nested: [{ b: 'y' }] };
+    expect(r.redactDeepIfPresent(clean)).toBe(clean);
+    expect(
+      r.redactDeepIfPresent({ pin: 987654321, 'emulator-api-key': 1, deep: [{ s: 'k=emulator-api-key' }] }),
+    ).toEqual({
+      pin: '****',
+      '****': 1,
+      deep: [{ s: 'k=****' }],
+    });
+  });
 });

@@ -41,17 +41,44 @@ export class Redactor {
     return text.replace(this.pattern, MASK);
   }
 
-  /** Redacts every string inside a JSON-like value (for run records and `--output json`). */
+  /**
+   * Redacts every string inside a JSON-like value (for run records and `--output json`): values, keys, and numbers
+   * that spell a secret (which become the string `****`).
+   */
   redactDeep<T>(value: T): T {
     if (this.values.size === 0) return value;
     return this.walk(value) as T;
   }
 
+  /** `redactDeep` for hot paths (a JSON line's attributes): the value itself, untouched, when no secret is in it. */
+  redactDeepIfPresent<T>(value: T): T {
+    return this.values.size > 0 && this.holdsSecret(value) ? this.redactDeep(value) : value;
+  }
+
+  private holdsSecret(value: unknown): boolean {
+    if (typeof value === 'string') return this.hasValue(value);
+    if (typeof value === 'number' || typeof value === 'bigint') return this.hasValue(String(value));
+    if (Array.isArray(value)) return value.some((v) => this.holdsSecret(v));
+    if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) if (this.hasValue(k) || this.holdsSecret(v)) return true;
+    }
+    return false;
+  }
+
+  private hasValue(text: string): boolean {
+    for (const v of this.values) if (text.includes(v)) return true;
+    return false;
+  }
+
   private walk(value: unknown): unknown {
     if (typeof value === 'string') return this.redact(value);
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      const text = String(value);
+      return this.hasValue(text) ? this.redact(text) : value;
+    }
     if (Array.isArray(value)) return value.map((v) => this.walk(v));
     if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.walk(v)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redact(k), this.walk(v)]));
     }
     return value;
   }

@@ -98,7 +98,8 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
           const base = runWindow(o.run(), now, filter.since, filter.until);
           const from =
             full || newest === Number.NEGATIVE_INFINITY ? base.from : Math.max(base.from, newest - FOLLOW_LAG_MS);
-          const to = filter.until !== undefined ? base.to : now + WINDOW_MARGIN_MS;
+          // Records stamped ahead of now (a JSON line's own time, within Datadog's 2 h) are in the run's window too.
+          const to = filter.until !== undefined ? base.to : Math.max(now + WINDOW_MARGIN_MS, base.to);
           // One try per poll: the next poll is the retry, and a notice says what happened.
           const r = await readAllPages({ query: q, from, to }, o.deps, { transientRetries: 0 });
           for (const e of r.entries) if (e.timestamp > newest) newest = e.timestamp;

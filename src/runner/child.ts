@@ -163,7 +163,11 @@ export function startChild(opts: StartChildOptions): RunningChild {
           // exit 141), or EPIPE where SIGPIPE is ignored (Python's BrokenPipeError, Node's EPIPE). What it wrote
           // before is recorded; nothing after can be, as in the plain pipeline.
           (err) => {
-            if (err.code === 'EPIPE') reader.destroy();
+            if (err.code !== 'EPIPE') return;
+            // A socketpair (no FIFOs here) closed with unread data gives the child ECONNRESET, not EPIPE: send the
+            // SIGPIPE the plain pipeline would have.
+            if (fifos) reader.destroy();
+            else if (child.exitCode === null && child.signalCode === null) child.kill('SIGPIPE');
           },
         ),
       );

@@ -79,13 +79,21 @@ export function parseJsonLine(line: string): JsonLine | undefined {
   return { message, level, timestamp, attributes };
 }
 
+/** The largest time a JavaScript Date holds; past it a timestamp is not a time. */
+const MAX_DATE_MS = 8.64e15;
+
 export function toEpochMillis(value: unknown): number | undefined {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value <= 0) return undefined;
-    if (value < SECONDS_BELOW) return Math.round(value * 1000);
-    if (value < MILLIS_BELOW) return Math.round(value);
-    if (value < MICROS_BELOW) return Math.round(value / 1e3);
-    return Math.round(value / 1e6);
+    const ms =
+      value < SECONDS_BELOW
+        ? Math.round(value * 1000)
+        : value < MILLIS_BELOW
+          ? Math.round(value)
+          : value < MICROS_BELOW
+            ? Math.round(value / 1e3)
+            : Math.round(value / 1e6);
+    return ms <= MAX_DATE_MS ? ms : undefined;
   }
   if (typeof value === 'string' && value.length >= 8) {
     const ms = Date.parse(value);

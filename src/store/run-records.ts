@@ -115,9 +115,16 @@ export function createRunRecordStore(dir: string): RunRecordStore {
   return {
     read,
     list,
-    /** The run started last (as `runs list` orders them), not the file written last: a flush touches old runs. */
+    /**
+     * The run whose latest step started last: a step joining an earlier run id makes that run the last one, and a
+     * flush rewriting an old record does not.
+     */
     async last() {
-      return (await list())[0];
+      const latest = (r: RunRecord): number =>
+        Math.max(Date.parse(r.createdAt), ...r.steps.map((s) => Date.parse(s.startedAt)));
+      let best: RunRecord | undefined;
+      for (const r of await list()) if (best === undefined || latest(r) > latest(best)) best = r;
+      return best;
     },
     async update(runId, change) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -182,7 +189,9 @@ export function applyResent(run: RunRecord, logId: string | undefined, count: nu
 
 /** Records `[fromMs, toMs]` in the step's recordsFrom/recordsTo, when outside what the step already spans. */
 export function widenRecordRange(step: StepRecord, fromMs: number, toMs: number): void {
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return;
+  // A time no Date can hold (a bogus timestamp) must not break the run record: the step just keeps its own span.
+  const valid = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+  if (!valid(fromMs) || !valid(toMs)) return;
   const from = Math.min(fromMs, Date.parse(step.recordsFrom ?? step.startedAt));
   if (from < Date.parse(step.startedAt)) step.recordsFrom = new Date(from).toISOString();
   const end = step.endedAt ?? step.startedAt;

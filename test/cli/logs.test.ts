@@ -204,10 +204,12 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     emulator.reset();
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
     const dayAgo = new Date(Date.now() - 20 * 3_600_000).toISOString();
+    const hourAhead = new Date(Date.now() + 3_600_000).toISOString();
     const script = [
       'console.log("plain line")',
       `console.log(JSON.stringify({ msg: "an hour ago", timestamp: ${JSON.stringify(hourAgo)} }))`,
       `console.log(JSON.stringify({ msg: "twenty hours ago", timestamp: ${JSON.stringify(dayAgo)} }))`,
+      `console.log(JSON.stringify({ msg: "an hour ahead", timestamp: ${JSON.stringify(hourAhead)} }))`,
     ].join(';');
     const r = await cli(['run', '--log-store', 'dd', '--run-id', 'own-time-1', '--', 'node', '-e', script]);
     expect(r.code).toBe(0);
@@ -216,7 +218,12 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     const read = await cli(['logs', '--run-id', 'own-time-1', '--output', 'jsonl', '--wait=10s']);
     expect({ code: read.code, stderr: read.stderr }).toMatchObject({ code: 0 });
     const lines = parse(read);
-    expect(lines.map((l) => l.message).sort()).toEqual(['an hour ago', 'plain line', 'twenty hours ago']);
+    expect(lines.map((l) => l.message).sort()).toEqual([
+      'an hour ago',
+      'an hour ahead',
+      'plain line',
+      'twenty hours ago',
+    ]);
     const hour = lines.find((l) => l.message === 'an hour ago')!;
     expect(hour.timestamp).toBe(hourAgo);
     const day = lines.find((l) => l.message === 'twenty hours ago')!;
@@ -225,6 +232,14 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     const run = await cli(['runs', 'describe', 'own-time-1', '--output', 'json']);
     const step = (JSON.parse(run.stdout) as { steps: { recordsFrom?: string }[] }).steps[0];
     expect(step?.recordsFrom).toBe(hourAgo);
+    // Following the finished run finds them all too (the record ahead of now included), and stops by itself.
+    const followed = await cli(['logs', '--run-id', 'own-time-1', '--follow', '--output', 'jsonl', '--interval', '1s']);
+    expect(followed.code).toBe(0);
+    expect(
+      parse(followed)
+        .map((l) => l.message)
+        .sort(),
+    ).toEqual(lines.map((l) => l.message).sort());
   });
 
   it('with a 3 s indexing delay: M of N right after the run, --wait=1s exits 1, --wait returns all', async () => {

@@ -47,6 +47,11 @@ describe('run: edges', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('from the second run');
     expect(r.stdout).not.toContain('from the first run');
+    // A step that joins the first run id later makes that run the last one.
+    expect((await cli('run', '--run-id', 'first-run', '--step', 'b', '--', 'echo', 'a later step')).code).toBe(0);
+    const again = await cli('logs', '--last', '--output', 'text');
+    expect(again.stdout).toContain('a later step');
+    expect(again.stdout).not.toContain('from the second run');
   });
 
   it('a required key missing from a hand-edited config: exit 125 before the child starts, naming key and store', async () => {
@@ -86,7 +91,28 @@ describe('run: edges', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/log store 'down' still has 1 spool file.*flush --log-store down.*--force/);
     expect((await cli('log-store', 'list', '--output', 'text')).stdout).toMatch(/\tdown\t/);
-    expect((await cli('log-store', 'delete', 'down', '--force')).code).toBe(0);
+    const forced = await cli('log-store', 'delete', 'down', '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/its spool \(1 file of undelivered records dropped\)/);
+    // Nothing is left for a later flush to trip over.
+    const flushed = await cli('flush');
+    expect(flushed.stderr).not.toMatch(/no longer exists/);
+  });
+
+  it('a JSON line whose timestamp is no time at all (1e30): recorded with the read time, exit 0, the step ended', async () => {
+    const r = await cli('run', '--run-id', 'bogus-time', '--', 'echo', '{"message":"x","timestamp":1e30}');
+    expect(r.code).toBe(0);
+    const described = JSON.parse((await cli('runs', 'describe', 'bogus-time', '--output', 'json')).stdout) as {
+      steps: { endedAt?: string; counts: { read: number } }[];
+    };
+    expect(described.steps[0]?.endedAt).toBeDefined();
+    expect(described.steps[0]?.counts.read).toBe(1);
+  });
+
+  it("an unknown subcommand two levels down points to its parent's help", async () => {
+    const r = await cli('log-store', 'flavor', 'bogus');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("see 'dd-logstore log-store flavor --help'");
   });
 
   it('a run nested in another whose output the outer records: a warning that lines are stored twice; none when redirected', async () => {

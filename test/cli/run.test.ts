@@ -305,6 +305,13 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
       },
     );
     expect(r.stdout).toBe('y\nstatus=141\n');
+    // Where FIFOs cannot be made (no usable temp dir), socketpairs: the child still gets its SIGPIPE.
+    const fallback = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${BIN}" run --quiet -- yes | head -1; echo "status=\${PIPESTATUS[0]}"`],
+      { env: cliEnv(home, { TMPDIR: '/nonexistent-tmp-dir' }), encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(fallback.stdout).toBe('y\nstatus=141\n');
   });
 
   it('a child that ignores SIGPIPE (Python) gets EPIPE on its next write, as in a plain pipeline, and stops', () => {

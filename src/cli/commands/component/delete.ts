@@ -1,5 +1,5 @@
 /** `dd-logstore <type> delete NAME`: refused while a stack uses it. */
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from '../../errors.js';
@@ -18,8 +18,10 @@ export function newCmdDelete(f: Factory, type: ComponentType, runF = deleteCompo
 }
 
 export async function deleteComponent(f: Factory, type: ComponentType, name: string, force = false): Promise<void> {
-  await f.configStore().update((config) => {
+  let droppedId: string | undefined;
+  const dropped = await f.configStore().update((config) => {
     const component = findComponent(config, type, name);
+    droppedId = component.id;
     // Records spooled for it can only be resent to it: deleting it would lose them without a word.
     const waiting = type === 'log-store' ? spooledFiles(join(f.paths().spool, component.id)) : 0;
     if (waiting > 0 && !force) {
@@ -40,7 +42,16 @@ export async function deleteComponent(f: Factory, type: ComponentType, name: str
       );
     }
     delete config.components[type][name];
+    return waiting;
   });
+  if (dropped > 0) {
+    // --force: what waited for it can never be sent now.
+    rmSync(join(f.paths().spool, droppedId ?? ''), { recursive: true, force: true });
+    f.io.err(
+      `Deleted ${type} '${name}' and its spool (${dropped} file${dropped > 1 ? 's' : ''} of undelivered records dropped).\n`,
+    );
+    return;
+  }
   f.io.err(`Deleted ${type} '${name}'.\n`);
 }
 
