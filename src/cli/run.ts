@@ -262,34 +262,41 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const startedAt = f.now().toISOString();
   const maskedArgv = opts.command.map((a) => f.io.redactor.redact(a));
   const stepName = opts.step ?? null;
-  await runs.update(runId, (current): RunRecord => {
-    // Checked again under the run's lock: a first step of the same run id may have started meanwhile elsewhere.
-    if (current !== undefined && current.logStore.id !== settings.component.id) {
-      throw new RunSetupError(
-        `run '${runId}' ships to log store '${current.logStore.name}', not '${settings.component.name}': its steps must share one log store`,
-        { hint: `add this step with --log-store ${current.logStore.name}, or give it another --run-id` },
-      );
-    }
-    const run: RunRecord = current ?? {
-      runId,
-      logStore: { id: settings.component.id, name: settings.component.name, flavor: settings.component.flavor },
-      createdAt: startedAt,
-      updatedAt: startedAt,
-      steps: [],
-      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
-    };
-    run.updatedAt = startedAt;
-    run.steps.push({
-      name: stepName,
-      logId: context.logId,
-      argv: maskedArgv,
-      cwd: process.cwd(),
-      startedAt,
-      counts: emptyCounts(),
-      ...(context.logUri ? { logUri: context.logUri } : {}),
+  try {
+    await runs.update(runId, (current): RunRecord => {
+      // Checked again under the run's lock: a first step of the same run id may have started meanwhile elsewhere.
+      if (current !== undefined && current.logStore.id !== settings.component.id) {
+        throw new RunSetupError(
+          `run '${runId}' ships to log store '${current.logStore.name}', not '${settings.component.name}': its steps must share one log store`,
+          { hint: `add this step with --log-store ${current.logStore.name}, or give it another --run-id` },
+        );
+      }
+      const run: RunRecord = current ?? {
+        runId,
+        logStore: { id: settings.component.id, name: settings.component.name, flavor: settings.component.flavor },
+        createdAt: startedAt,
+        updatedAt: startedAt,
+        steps: [],
+        ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+      };
+      run.updatedAt = startedAt;
+      run.steps.push({
+        name: stepName,
+        logId: context.logId,
+        argv: maskedArgv,
+        cwd: process.cwd(),
+        startedAt,
+        counts: emptyCounts(),
+        ...(context.logUri ? { logUri: context.logUri } : {}),
+      });
+      return run;
     });
-    return run;
-  });
+  } catch (err) {
+    // The step could not be recorded (another log store holds the run id): nothing started, nothing left running.
+    drainStop.abort();
+    void fifos.then(closeFifoPipes);
+    throw err;
+  }
 
   let paused = false;
   const redactor = f.io.redactor;
