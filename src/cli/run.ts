@@ -143,13 +143,8 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
     };
     const runId = opts.runId ?? randomUUID();
     const existing = await createRunRecordStore(f.paths().runs).read(runId);
-    // One run, one log store: `logs --run-id` reads a run from the store its record names.
-    if (existing !== undefined && existing.logStore.id !== component.id) {
-      throw new RunSetupError(
-        `run '${runId}' ships to log store '${existing.logStore.name}', not '${component.name}': its steps must share one log store`,
-        { hint: `add this step with --log-store ${existing.logStore.name}, or give it another --run-id` },
-      );
-    }
+    // Refused here, before anything starts; checked again under the run's lock when the step is added.
+    checkSameLogStore(existing, runId, component);
     const sameStep = existing?.steps.filter((s) => s.name === (opts.step ?? null)) ?? [];
     const logId = sameStep[0]?.logId ?? randomUUID();
     const firstSeq = sameStep.reduce((n, s) => Math.max(n, s.nextSeq ?? s.counts.read), 0);
@@ -179,6 +174,15 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       throw new RunSetupError(err.message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
     throw new RunSetupError(`cannot prepare the run: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+/** One run, one log store: `logs --run-id` reads a run from the store its record names. */
+function checkSameLogStore(run: RunRecord | undefined, runId: string, logStore: { id: string; name: string }): void {
+  if (run === undefined || run.logStore.id === logStore.id) return;
+  throw new RunSetupError(
+    `run '${runId}' ships to log store '${run.logStore.name}', not '${logStore.name}': its steps must share one log store`,
+    { hint: `add this step with --log-store ${run.logStore.name}, or give it another --run-id` },
+  );
 }
 
 async function loadRunModules() {
@@ -264,13 +268,8 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const stepName = opts.step ?? null;
   try {
     await runs.update(runId, (current): RunRecord => {
-      // Checked again under the run's lock: a first step of the same run id may have started meanwhile elsewhere.
-      if (current !== undefined && current.logStore.id !== settings.component.id) {
-        throw new RunSetupError(
-          `run '${runId}' ships to log store '${current.logStore.name}', not '${settings.component.name}': its steps must share one log store`,
-          { hint: `add this step with --log-store ${current.logStore.name}, or give it another --run-id` },
-        );
-      }
+      // Again under the run's lock: a first step of the same run id may have started meanwhile elsewhere.
+      checkSameLogStore(current, runId, settings.component);
       const run: RunRecord = current ?? {
         runId,
         logStore: { id: settings.component.id, name: settings.component.name, flavor: settings.component.flavor },

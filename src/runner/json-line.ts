@@ -79,9 +79,6 @@ export function parseJsonLine(line: string): JsonLine | undefined {
   return { message, level, timestamp, attributes };
 }
 
-/** The largest time a JavaScript Date holds; past it a timestamp is not a time. */
-const MAX_DATE_MS = 8.64e15;
-
 export function toEpochMillis(value: unknown): number | undefined {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value <= 0) return undefined;
@@ -93,7 +90,8 @@ export function toEpochMillis(value: unknown): number | undefined {
           : value < MICROS_BELOW
             ? Math.round(value / 1e3)
             : Math.round(value / 1e6);
-    return ms <= MAX_DATE_MS ? ms : undefined;
+    // Past what a Date can hold, a number is not a time.
+    return Number.isNaN(new Date(ms).getTime()) ? undefined : ms;
   }
   if (typeof value === 'string' && value.length >= 8) {
     const ms = Date.parse(value);

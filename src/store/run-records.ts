@@ -120,11 +120,12 @@ export function createRunRecordStore(dir: string): RunRecordStore {
      * flush rewriting an old record does not.
      */
     async last() {
-      const latest = (r: RunRecord): number =>
-        Math.max(Date.parse(r.createdAt), ...r.steps.map((s) => Date.parse(s.startedAt)));
-      let best: RunRecord | undefined;
-      for (const r of await list()) if (best === undefined || latest(r) > latest(best)) best = r;
-      return best;
+      let best: { run: RunRecord; at: number } | undefined;
+      for (const run of await list()) {
+        const at = Math.max(Date.parse(run.createdAt), ...run.steps.map((s) => Date.parse(s.startedAt)));
+        if (best === undefined || at > best.at) best = { run, at };
+      }
+      return best?.run;
     },
     async update(runId, change) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -190,7 +191,7 @@ export function applyResent(run: RunRecord, logId: string | undefined, count: nu
 /** Records `[fromMs, toMs]` in the step's recordsFrom/recordsTo, when outside what the step already spans. */
 export function widenRecordRange(step: StepRecord, fromMs: number, toMs: number): void {
   // A time no Date can hold (a bogus timestamp) must not break the run record: the step just keeps its own span.
-  const valid = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+  const valid = (ms: number): boolean => !Number.isNaN(new Date(ms).getTime());
   if (!valid(fromMs) || !valid(toMs)) return;
   const from = Math.min(fromMs, Date.parse(step.recordsFrom ?? step.startedAt));
   if (from < Date.parse(step.startedAt)) step.recordsFrom = new Date(from).toISOString();

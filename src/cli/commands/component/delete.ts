@@ -18,10 +18,8 @@ export function newCmdDelete(f: Factory, type: ComponentType, runF = deleteCompo
 }
 
 export async function deleteComponent(f: Factory, type: ComponentType, name: string, force = false): Promise<void> {
-  let droppedId: string | undefined;
-  const dropped = await f.configStore().update((config) => {
+  const { id, dropped } = await f.configStore().update((config) => {
     const component = findComponent(config, type, name);
-    droppedId = component.id;
     // Records spooled for it can only be resent to it: deleting it would lose them without a word.
     const waiting = type === 'log-store' ? spooledFiles(join(f.paths().spool, component.id)) : 0;
     if (waiting > 0 && !force) {
@@ -42,11 +40,11 @@ export async function deleteComponent(f: Factory, type: ComponentType, name: str
       );
     }
     delete config.components[type][name];
-    return waiting;
+    return { id: component.id, dropped: waiting };
   });
   if (dropped > 0) {
     // --force: what waited for it can never be sent now.
-    rmSync(join(f.paths().spool, droppedId ?? ''), { recursive: true, force: true });
+    rmSync(join(f.paths().spool, id), { recursive: true, force: true });
     f.io.err(
       `Deleted ${type} '${name}' and its spool (${dropped} file${dropped > 1 ? 's' : ''} of undelivered records dropped).\n`,
     );

@@ -294,6 +294,11 @@ async function checkOtel(s: Extract<ResolvedLogStore, { flavor: 'otel' }>): Prom
 
 type DatadogSettings = Extract<ResolvedLogStore, { flavor: 'datadog' }>;
 
+/** The user set this host (a proxy, the emulator) instead of the site's. */
+function isOverridden(component: Component, key: 'api_url' | 'intake_url'): boolean {
+  return typeof component.config[key] === 'string';
+}
+
 /** A TCP connection to the API host and to the intake host; they need no secret. */
 async function datadogNetworkRows(
   routes: DatadogRoutes,
@@ -302,7 +307,6 @@ async function datadogNetworkRows(
   component: Component,
 ): Promise<{ rows: CheckRow[]; api: Probe; intake: Probe; shipUrl: string }> {
   const shipUrl = protocol === 'otlp' ? routes.otlpLogsUrl : routes.intakeLogsUrl;
-  const overridden = (key: 'api_url' | 'intake_url'): boolean => typeof component.config[key] === 'string';
   const [api, intake] = await Promise.all([probeHost(routes.validateUrl), probeHost(shipUrl)]);
   const rows = [
     api.ok
@@ -311,7 +315,7 @@ async function datadogNetworkRows(
           'network: api',
           'FAILED',
           unreachableDetail(routes.validateUrl, api.problem),
-          networkHint('api_url', component.name, site, overridden('api_url')),
+          networkHint('api_url', component.name, site, isOverridden(component, 'api_url')),
         ),
     intake.ok
       ? row('network: intake', 'ok', `${hostPort(shipUrl)} accepts connections (${intake.ms} ms)`)
@@ -319,7 +323,7 @@ async function datadogNetworkRows(
           'network: intake',
           'FAILED',
           unreachableDetail(shipUrl, intake.problem),
-          networkHint('intake_url', component.name, site, overridden('intake_url')),
+          networkHint('intake_url', component.name, site, isOverridden(component, 'intake_url')),
         ),
   ];
   return { rows, api, intake, shipUrl };
@@ -355,7 +359,6 @@ async function checkDatadog(
   const net = await datadogNetworkRows(s.routes, s.protocol, s.site, component);
   rows.push(...net.rows);
   const { api, intake, shipUrl } = net;
-  const overridden = (key: 'api_url' | 'intake_url'): boolean => typeof component.config[key] === 'string';
 
   // 2. API key.
   let apiKeyOk = false;
@@ -364,21 +367,21 @@ async function checkDatadog(
     const outcome = await validateApiKey(s.routes, s.apiKey, { timeoutMs: REQUEST_TIMEOUT_MS });
     if (outcome.kind === 'ok' && outcome.value.valid) {
       apiKeyOk = true;
-      rows.push(row('api key', 'ok', `accepted by ${s.site}${viaOverride(s, overridden('api_url'))}`));
+      rows.push(row('api key', 'ok', `accepted by ${s.site}${viaOverride(s, isOverridden(component, 'api_url'))}`));
     } else if (outcome.kind === 'ok' || outcome.kind === 'auth') {
       rows.push(
         row(
           'api key',
           'FAILED',
           `the API key was rejected by ${s.site} (${outcome.kind === 'auth' ? `HTTP ${outcome.status}` : 'valid: false'}` +
-            `${overridden('api_url') ? `, through api_url ${origin(s.routes.validateUrl)}` : ''}): ` +
+            `${isOverridden(component, 'api_url') ? `, through api_url ${origin(s.routes.validateUrl)}` : ''}): ` +
             `is ${s.site} your Datadog site? ` +
             'A key only works on the site of its organization',
           `check the key in Organization Settings -> API Keys; if your account is on another site: ` +
             `dd-logstore log-store update ${component.name} --site=SITE (${DATADOG_SITES.join(', ')})`,
         ),
       );
-    } else rows.push(outcomeFailure('api key', outcome, s, s.routes.validateUrl, overridden('api_url')));
+    } else rows.push(outcomeFailure('api key', outcome, s, s.routes.validateUrl, isOverridden(component, 'api_url')));
   }
 
   // 3. Application key and logs_read_data: a one-record search over the last 15 minutes.
@@ -410,7 +413,8 @@ async function checkDatadog(
             `logs_read_data; then dd-logstore secret update ... --application_key=... (or log-store update ${component.name})`,
         ),
       );
-    } else rows.push(outcomeFailure('application key', outcome, s, s.routes.searchUrl, overridden('api_url')));
+    } else
+      rows.push(outcomeFailure('application key', outcome, s, s.routes.searchUrl, isOverridden(component, 'api_url')));
   }
 
   // 5. Roundtrip.
