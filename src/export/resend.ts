@@ -35,8 +35,6 @@ import type { Level } from './log-record.js';
 
 import { MAX_RECORD_AGE_MS, ORIGINAL_TIMESTAMP } from './datadog/limits.js';
 
-export { MAX_RECORD_AGE_MS, ORIGINAL_TIMESTAMP };
-
 /** Where a spool is resent: the log sink's targets, less the in-memory test one. */
 export type ResendTarget = Exclude<ExportTarget, { flavor: 'custom' }>;
 

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportOutcome } from './exporter.js';
-import { flushSpool, ORIGINAL_TIMESTAMP, type ResendExporter } from './resend.js';
+import { ORIGINAL_TIMESTAMP } from './datadog/limits.js';
+import { flushSpool, type ResendExporter } from './resend.js';
 import { claimableFiles, createSpoolWriter, readSpoolFile, type SpoolEntry } from './spool.js';
 
 const dirs: string[] = [];
