@@ -29,12 +29,30 @@ import { fileURLToPath } from 'node:url';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'bin/dd-logstore.js');
 const env = process.env;
-const LINES = Number(env.BENCH_LINES ?? 1_000_000);
-const RUNS = Math.max(1, Number(env.BENCH_RUNS ?? 3));
-const TQDM = Number(env.BENCH_TQDM ?? 100_000);
-const STARTUP_RUNS = Number(env.BENCH_STARTUP ?? 20);
-const READBACK = Math.min(Number(env.BENCH_READBACK ?? 100_000), Math.max(LINES, 1000));
-const ONLY = new Set((env.BENCH_ONLY ?? 'lines,tqdm,startup,readback').split(','));
+/** A positive whole number from the environment, or one line saying what is wrong and exit 2. */
+function countFromEnv(name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`bench: ${name} must be a positive whole number, got '${raw}' (e.g. ${name}=${fallback})\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const LINES = countFromEnv('BENCH_LINES', 1_000_000);
+const RUNS = countFromEnv('BENCH_RUNS', 3);
+const TQDM = countFromEnv('BENCH_TQDM', 100_000);
+const STARTUP_RUNS = countFromEnv('BENCH_STARTUP', 20);
+const READBACK = Math.min(countFromEnv('BENCH_READBACK', 100_000), Math.max(LINES, 1000));
+const WORKLOADS = ['lines', 'tqdm', 'startup', 'readback'];
+const ONLY = new Set((env.BENCH_ONLY ?? WORKLOADS.join(',')).split(','));
+for (const w of ONLY) {
+  if (!WORKLOADS.includes(w)) {
+    process.stderr.write(`bench: BENCH_ONLY names an unknown workload '${w}' (choose from ${WORKLOADS.join(', ')})\n`);
+    process.exit(2);
+  }
+}
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const PYTHON = (await exitCode('python3', ['-c', 'pass'])) === 0 ? 'python3' : undefined;
 
