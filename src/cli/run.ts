@@ -3,7 +3,7 @@
  * fails), run the child with its output passed through live, turn that output into records, ship them, and exit
  * with the child's status whatever happened to shipping. `run` never writes to stdout: the child owns it.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -159,12 +159,13 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       serviceVersion: settings.serviceVersion,
       hostname: hostname(),
       source: settings.source,
+      writer: randomBytes(6).toString('hex'),
       ...(opts.step ? { stepName: opts.step } : {}),
       ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
     };
     if (settings.flavor === 'local') {
       const { localLogUri } = await import('../export/local/paths.js');
-      context.logUri = localLogUri(settings.dir, runId, logId);
+      context.logUri = localLogUri(settings.dir, runId, logId, context.writer);
     }
     return { settings, context, runId, firstSeq, opts };
   } catch (err) {

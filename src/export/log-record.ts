@@ -41,7 +41,14 @@ export interface StreamContext {
   serviceVersion: string;
   hostname: string;
   source: string;
+  /**
+   * `dd_logstore.writer`: unique per writing process. Parallel runs of one step under one run id share the log id
+   * and number their records from the same seq; with the writer, (log id, writer, seq) still names one record.
+   */
+  writer?: string;
 }
+
+export const WRITER_ATTRIBUTE = 'dd_logstore.writer';
 
 /** The record's attributes as flat dotted keys, the way the intake item and the local JSONL carry them. */
 export function contextAttributes(ctx: StreamContext): Record<string, string> {
@@ -55,6 +62,7 @@ export function contextAttributes(ctx: StreamContext): Record<string, string> {
   if (ctx.logUri !== undefined) attrs['zenml.log.uri'] = ctx.logUri;
   if (ctx.stepName !== undefined) attrs['zenml.step.name'] = ctx.stepName;
   if (ctx.pipeline !== undefined) attrs['dd_logstore.pipeline'] = ctx.pipeline;
+  if (ctx.writer !== undefined) attrs[WRITER_ATTRIBUTE] = ctx.writer;
   for (const tag of ctx.tags) {
     const i = tag.indexOf(':');
     if (i > 0) attrs[tag.slice(0, i)] = tag.slice(i + 1);

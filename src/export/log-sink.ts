@@ -16,6 +16,7 @@ import { createDatadogIntakeExporter } from './datadog/exporter.js';
 import { MAX_ENTRIES_PER_REQUEST, MAX_PAYLOAD_BYTES } from './datadog/limits.js';
 import type { Exporter } from './exporter.js';
 import { createLocalExporter } from './local/exporter.js';
+import { createSegmentExporter } from '../destinations/local/segment-exporter.js';
 import type { StreamContext } from './log-record.js';
 import { createOtlpExporter, type OtlpProtocol } from './otlp/exporter.js';
 import type { Timers } from './timers.js';
@@ -96,7 +97,11 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   let exporter: Exporter;
   switch (target.flavor) {
     case 'local':
-      exporter = createLocalExporter({ dir: target.dir, context });
+      // Segments need the writer that names their files; a context without one (older callers) writes JSONL.
+      exporter =
+        context.writer !== undefined
+          ? createSegmentExporter({ dir: target.dir, context: { ...context, writer: context.writer } })
+          : createLocalExporter({ dir: target.dir, context });
       break;
     case 'datadog':
       exporter =

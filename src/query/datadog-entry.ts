@@ -30,6 +30,7 @@ export function attributeAt(attrs: Obj, path: readonly string[], flatKey: string
 const SEQ = ['dd_logstore', 'seq'];
 const LOG_ID = ['zenml', 'log', 'id'];
 const STEP = ['zenml', 'step', 'name'];
+const WRITER = ['dd_logstore', 'writer'];
 
 let lastIso = '';
 let lastMs = Number.NaN;
@@ -50,6 +51,7 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
   const seq = attributeAt(attrs, SEQ, 'dd_logstore.seq');
   const logId = attributeAt(attrs, LOG_ID, 'zenml.log.id');
   const step = attributeAt(attrs, STEP, 'zenml.step.name');
+  const writer = attributeAt(attrs, WRITER, 'dd_logstore.writer');
   return {
     id: ev.id,
     timestamp: parseTime(a.timestamp),
@@ -61,6 +63,7 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
     step: typeof step === 'string' ? step : undefined,
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : typeof seq === 'string' && seq !== '' ? Number(seq) : 0,
+    ...(typeof writer === 'string' ? { writer } : {}),
     attributes: attrs,
     nested: true,
   };

@@ -24,8 +24,9 @@ export interface LocalTail {
 
 const NL = 0x0a;
 
-export function createLocalTail(dir: string, runId: string): LocalTail {
-  const runDir = join(dir, safeSegment(runId));
+/** A tail of the older JSONL layout: of `<dir>/<run-id>`, or of the directory `dir` itself without a run id. */
+export function createLocalTail(dir: string, runId: string | undefined): LocalTail {
+  const runDir = runId === undefined ? dir : join(dir, safeSegment(runId));
   const files = new Map<string, { offset: number; carry: Buffer }>();
   return {
     async poll(final = false) {

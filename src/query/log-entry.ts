@@ -13,6 +13,8 @@ export interface LogEntry {
   /** `zenml.log.id`: one per (run, step); with `seq` it names a record across retried deliveries. */
   logId: string | undefined;
   seq: number;
+  /** `dd_logstore.writer`: which process wrote it (parallel runs of one step share the log id and the seqs). */
+  writer?: string | undefined;
   /** The other attributes: flat dotted keys (local), or nested as Datadog returns them (`nested` true). */
   attributes: Record<string, unknown>;
   nested: boolean;
@@ -83,6 +85,7 @@ export function entryFromFlat(item: Record<string, unknown>, fallbackId: string)
   const step = item['zenml.step.name'];
   const logId = item['zenml.log.id'];
   const seq = item['dd_logstore.seq'];
+  const writer = item['dd_logstore.writer'];
   const tags = typeof item.ddtags === 'string' && item.ddtags !== '' ? item.ddtags.split(',') : [];
   if (typeof item.ddsource === 'string' && item.ddsource !== '') tags.unshift(`source:${item.ddsource}`);
   return {
@@ -96,6 +99,7 @@ export function entryFromFlat(item: Record<string, unknown>, fallbackId: string)
     step: typeof step === 'string' ? step : undefined,
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : 0,
+    ...(typeof writer === 'string' ? { writer } : {}),
     attributes,
     nested: false,
   };
@@ -145,7 +149,12 @@ export function flatAttributes(e: LogEntry): Record<string, unknown> {
  * carries the same (`zenml.log.id`, `dd_logstore.seq`). Records without them fall back to their id.
  */
 export function dedupeKey(e: LogEntry): string {
-  return e.logId !== undefined ? `${e.logId}#${e.seq}` : `id:${e.id}`;
+  return e.logId !== undefined ? `${streamKey(e)}#${e.seq}` : `id:${e.id}`;
+}
+
+/** The log id, and the writer when the record names one: the space its seq numbers are unique in. */
+function streamKey(e: LogEntry): string {
+  return e.writer === undefined ? (e.logId as string) : `${e.logId as string}/${e.writer}`;
 }
 
 /** Keeps the first of each record; remembers what it has seen across calls (follow, --wait). */
@@ -162,7 +171,7 @@ export function createEntrySet(): EntrySet {
   const byId = new Set<string>();
   let size = 0;
   const has = (e: LogEntry): boolean =>
-    e.logId !== undefined ? (bySeq.get(e.logId)?.has(e.seq) ?? false) : byId.has(e.id);
+    e.logId !== undefined ? (bySeq.get(streamKey(e))?.has(e.seq) ?? false) : byId.has(e.id);
   return {
     get size() {
       return size;
@@ -172,8 +181,9 @@ export function createEntrySet(): EntrySet {
       const out: LogEntry[] = [];
       for (const e of entries) {
         if (e.logId !== undefined) {
-          let s = bySeq.get(e.logId);
-          if (s === undefined) bySeq.set(e.logId, (s = new Set()));
+          const key = streamKey(e);
+          let s = bySeq.get(key);
+          if (s === undefined) bySeq.set(key, (s = new Set()));
           if (s.has(e.seq)) continue;
           s.add(e.seq);
         } else {

@@ -30,13 +30,44 @@ export function levelPaint(status: string, color: ChalkInstance): (s: string) =>
   }
 }
 
+/**
+ * Per colour instance: the painted time of the last timestamp, and the painted level and step columns. Consecutive
+ * records mostly share their millisecond, level and step, and building those strings was most of `logs`' time.
+ */
+interface TextCache {
+  time: number;
+  timeText: string;
+  levels: Map<string, string>;
+  steps: Map<string, string>;
+}
+const textCaches = new WeakMap<ChalkInstance, TextCache>();
+const MAX_CACHED = 256;
+
+function textCache(color: ChalkInstance): TextCache {
+  let c = textCaches.get(color);
+  if (c === undefined) textCaches.set(color, (c = { time: NaN, timeText: '', levels: new Map(), steps: new Map() }));
+  return c;
+}
+
 /** `2024-05-01T12:00:00.000Z INFO     train  message`; multi-line records keep their lines, indented. */
 export function renderText(e: LogEntry, color: ChalkInstance): string {
-  const time = Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-';
-  const level = levelPaint(e.status, color)(e.status.toUpperCase().padEnd(8));
-  const step = e.step !== undefined && e.step !== '' ? color.cyan(e.step) + ' ' : '';
+  const c = textCache(color);
+  if (e.timestamp !== c.time) {
+    c.time = e.timestamp;
+    c.timeText = color.dim(Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-');
+  }
+  let level = c.levels.get(e.status);
+  if (level === undefined) {
+    level = levelPaint(e.status, color)(e.status.toUpperCase().padEnd(8));
+    if (c.levels.size < MAX_CACHED) c.levels.set(e.status, level);
+  }
+  let step = '';
+  if (e.step !== undefined && e.step !== '') {
+    step = c.steps.get(e.step) ?? color.cyan(e.step) + ' ';
+    if (c.steps.size < MAX_CACHED) c.steps.set(e.step, step);
+  }
   const message = e.message.includes('\n') ? e.message.split('\n').join('\n    ') : e.message;
-  return `${color.dim(time)} ${level} ${step}${message}\n`;
+  return `${c.timeText} ${level} ${step}${message}\n`;
 }
 
 /** The stable object of `--output json/jsonl`: the same keys, in the same order, for every store. */

@@ -10,8 +10,7 @@ import { buildRunQuery } from './datadog-query.js';
 import type { FollowSource } from './follow.js';
 import { compareEntries, createEntrySet, matchesFilter } from './log-entry.js';
 import type { LogEntry, LogFilter } from './log-entry.js';
-import { createLocalTail } from './local-reader.js';
-import type { LocalPoll } from './local-reader.js';
+import { createLocalStoreReader } from '../destinations/local/store-reader.js';
 import { WINDOW_MARGIN_MS, runWindow } from './run-scope.js';
 
 /** Follow re-reads this far behind the newest record seen: records are indexed late and out of order. */
@@ -34,6 +33,15 @@ export interface RunReader {
   readonly arrivalWord: string;
   /** With `limit`, reading may stop once the first `limit` records (in order) are settled and more exist. */
   read(filter: LogFilter, limit?: number): Promise<RunRead>;
+  /**
+   * Hands the records to `each` a chunk at a time, in order, instead of gathering them (bounded memory): the local
+   * store. Stops after `limit` + 1 records.
+   */
+  stream?(
+    filter: LogFilter,
+    each: (entries: LogEntry[]) => void,
+    limit?: number,
+  ): Promise<{ count: number; stoppedEarly: boolean }>;
   followSource(filter: LogFilter): FollowSource;
 }
 
@@ -110,28 +118,19 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
   };
 }
 
-function skippedLines(r: LocalPoll): string {
-  const lines = `${r.skipped} unreadable line${r.skipped === 1 ? '' : 's'}`;
-  return `${lines} skipped in ${(r.damaged ?? []).join(', ')}: a damaged file; those records cannot be read back`;
-}
-
 export function createLocalRunReader(dir: string, runId: string, warn: (line: string) => void): RunReader {
+  const store = createLocalStoreReader(dir, runId, warn);
   return {
     arrivalWord: 'found',
-    async read(filter) {
-      const r = await createLocalTail(dir, runId).poll(true);
-      if (r.skipped > 0) warn(skippedLines(r));
-      return { entries: finish(r.entries, filter), partial: false, stoppedEarly: false, serverElapsedMs: 0, pages: 0 };
+    async read(filter, limit) {
+      const entries: LogEntry[] = [];
+      const r = await store.stream(filter, (chunk) => entries.push(...chunk), limit);
+      return { entries, partial: false, stoppedEarly: r.stoppedEarly, serverElapsedMs: 0, pages: 0 };
     },
+    stream: (filter, each, limit) => store.stream(filter, each, limit),
     followSource() {
-      const tail = createLocalTail(dir, runId);
-      return {
-        async poll() {
-          const r = await tail.poll(false);
-          if (r.skipped > 0) warn(skippedLines(r));
-          return r.entries;
-        },
-      };
+      const tail = store.tail();
+      return { poll: () => tail.poll() };
     },
   };
 }

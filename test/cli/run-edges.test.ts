@@ -1,6 +1,6 @@
 /** Awkward situations around `run` and the run records, found by trying to break the CLI (built CLI, local store). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, runCli, tempHome } from './harness.js';
 
@@ -126,18 +126,50 @@ describe('run: edges', () => {
     expect(elsewhere.stderr).not.toMatch(/inside another/);
   });
 
-  it('logs on a local store with a damaged line: a warning naming the file, the other records read back', async () => {
+  it('logs on a local store with a damaged record: a warning naming the file, the records before it read back', async () => {
     expect((await cli('run', '--run-id', 'damaged', '--', 'printf', 'one\\ntwo\\nthree\\n')).code).toBe(0);
     const dir = join(home, 'logs', 'damaged');
-    const name = readdirSync(dir).find((n) => n.endsWith('.jsonl'))!;
+    const name = readdirSync(dir).find((n) => n.endsWith('.seg'))!;
     const file = join(dir, name);
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines[1] = '{"this line": is garbled';
-    writeFileSync(file, lines.join('\n'));
+    const bytes = readFileSync(file);
+    // The frame of `two`: length, flags, time delta, seq delta, message length, message. Its flags become garbage.
+    const at = bytes.indexOf('two');
+    bytes[at - 4] = 0xff;
+    writeFileSync(file, bytes);
     const r = await cli('logs', '--run-id', 'damaged', '--output', 'text');
     expect(r.stdout).toMatch(/one/);
-    expect(r.stdout).toMatch(/three/);
     expect(r.stdout).not.toMatch(/two/);
+    expect(r.stderr).toContain(`${file} is damaged at byte`);
+    expect(r.stderr).toContain('the records after it cannot be read back');
+  });
+
+  it('logs on an older JSONL run with a damaged line: a warning naming the file, the other records read back', async () => {
+    expect((await cli('run', '--run-id', 'seed-old', '--', 'true')).code).toBe(0);
+    const seed = JSON.parse(readFileSync(join(home, 'runs', 'seed-old.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      join(home, 'runs', 'damaged-old.json'),
+      JSON.stringify({ ...seed, runId: 'damaged-old', steps: [] }),
+      {
+        mode: 0o600,
+      },
+    );
+    const dir = join(home, 'logs', 'damaged-old');
+    mkdirSync(dir, { recursive: true });
+    const item = (seq: number, message: string) =>
+      JSON.stringify({
+        id: `i${seq}`,
+        message,
+        status: 'info',
+        timestamp: 1_700_000_000_000 + seq,
+        'dd_logstore.seq': seq,
+        'zenml.log.id': 'l',
+        'zenml.run.id': 'damaged-old',
+      });
+    const file = join(dir, 'l.jsonl');
+    writeFileSync(file, [item(0, 'one'), '{"this line": is garbled', item(2, 'three')].join('\n') + '\n');
+    const r = await cli('logs', '--run-id', 'damaged-old', '--output', 'text');
+    expect(r.stdout).toMatch(/one/);
+    expect(r.stdout).toMatch(/three/);
     expect(r.stderr).toContain(`1 unreadable line skipped in ${file}: a damaged file`);
   });
 

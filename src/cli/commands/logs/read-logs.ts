@@ -122,6 +122,7 @@ async function readOnce(
   getRun: () => RunRecord | undefined,
   setRun: (r: RunRecord | undefined) => void,
 ): Promise<void> {
+  if (reader.stream !== undefined && opts.waitMs === undefined) return streamOnce(f, opts, reader, printer, getRun());
   const started = f.now().getTime();
   const countFilter: LogFilter = opts.filter.step !== undefined ? { step: opts.filter.step } : {};
   const countable = !hasContentFilter(opts.filter);
@@ -178,6 +179,40 @@ async function readOnce(
           : ' (add --wait to wait for the rest)\n'),
     );
   if (result.partial) f.io.err('results may be partial (Datadog search timed out)\n');
+}
+
+/** A read of a store that streams (local): records are printed as they are read, never gathered. */
+async function streamOnce(
+  f: Factory,
+  opts: LogsOptions,
+  reader: RunReader,
+  printer: ReturnType<typeof createPrinter>,
+  run: RunRecord | undefined,
+): Promise<void> {
+  const stream = reader.stream as NonNullable<RunReader['stream']>;
+  const limit = opts.limit;
+  let printed = 0;
+  const r = await stream(
+    opts.filter,
+    (entries) => {
+      const room = limit === undefined ? entries.length : limit - printed;
+      if (room <= 0) return;
+      const part = entries.length > room ? entries.slice(0, room) : entries;
+      printed += part.length;
+      printer.print(part);
+    },
+    limit,
+  );
+  printer.end();
+  if (r.stoppedEarly) f.io.err(`showing the first ${limit} records; more exist (raise --limit to see more)\n`);
+  if (run === undefined) return;
+  const progress = runProgress(run, opts.filter.step);
+  if (progress === undefined) return;
+  if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
+  else if (!hasContentFilter(opts.filter) && !r.stoppedEarly && r.count < progress.delivered)
+    f.io.err(
+      `${r.count} of ${progress.delivered} records ${reader.arrivalWord} so far (add --wait to wait for the rest)\n`,
+    );
 }
 
 function makeReader(

@@ -1,0 +1,338 @@
+/**
+ * Reads a run back from the local store as a stream: each writer's segment files are read a chunk at a time and
+ * merged by (time, seq), so memory stays bounded whatever the run's size. Filters are applied while decoding: a
+ * record below `--level` or outside `--since/--until` is skipped before its message is decoded, a stream of another
+ * `--step` is never opened past its header. Runs in the older JSONL layout are read too (whole, as before), and
+ * their records merged in.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RENAMED_ATTRIBUTE_PREFIX } from '../../export/datadog/serializer.js';
+import { contextAttributes, type LogRecordData, type StreamContext } from '../../export/log-record.js';
+import { legacyRunDir, localRunDir } from '../../export/local/paths.js';
+import { createLocalTail } from '../../query/local-reader.js';
+import { compareEntries, createEntrySet, levelRank, matchesFilter } from '../../query/log-entry.js';
+import type { LogEntry, LogFilter } from '../../query/log-entry.js';
+import { SEGMENT_EXTENSION, type FrameFilter, type SegmentHeader } from '../../pipeline/segment-format.js';
+import { openSegmentCursor, type SegmentCursor } from '../../pipeline/segment-reader.js';
+
+/** Entries handed to the caller at a time. */
+const CHUNK_ENTRIES = 4096;
+
+/** A record read back from a segment; its attributes are built only when asked for (`--output json`). */
+class SegmentEntry implements LogEntry {
+  readonly nested = false;
+  readonly id: string;
+  readonly status: string;
+  readonly service: string;
+  readonly host: string;
+  readonly step: string | undefined;
+  readonly logId: string;
+  readonly writer: string;
+  readonly tags: string[];
+  private builtAttributes: Record<string, unknown> | undefined;
+
+  constructor(
+    private readonly stream: StreamInfo,
+    private readonly record: LogRecordData,
+  ) {
+    this.id = `${stream.writer}-${record.seq.toString(36)}`;
+    this.status = record.level;
+    this.service = stream.context.service;
+    this.host = stream.context.hostname;
+    this.step = stream.context.stepName;
+    this.logId = stream.context.logId;
+    this.writer = stream.writer;
+    this.tags = stream.tags;
+  }
+
+  get timestamp(): number {
+    return this.record.timestamp;
+  }
+  get seq(): number {
+    return this.record.seq;
+  }
+  get message(): string {
+    return this.record.message;
+  }
+
+  get attributes(): Record<string, unknown> {
+    if (this.builtAttributes === undefined) {
+      const a: Record<string, unknown> = {};
+      const own = this.record.attributes;
+      if (own !== undefined)
+        for (const k in own) a[this.stream.constant.has(k) ? RENAMED_ATTRIBUTE_PREFIX + k : k] = own[k];
+      a['dd_logstore.seq'] = this.record.seq;
+      a['dd_logstore.stream'] = this.record.stream;
+      a.version = this.stream.context.serviceVersion;
+      Object.assign(a, this.stream.attributes);
+      this.builtAttributes = a;
+    }
+    return this.builtAttributes;
+  }
+}
+
+interface StreamInfo {
+  writer: string;
+  context: StreamContext;
+  attributes: Record<string, string>;
+  /** Keys a record's own attribute may not take. */
+  constant: Set<string>;
+  tags: string[];
+}
+
+function streamInfo(header: SegmentHeader): StreamInfo {
+  const context = header.context;
+  const attributes = contextAttributes(context);
+  const tags = [...context.tags];
+  if (context.source) tags.unshift(`source:${context.source}`);
+  return {
+    writer: header.writer,
+    context,
+    attributes,
+    constant: new Set([
+      ...Object.keys(attributes),
+      'dd_logstore.seq',
+      'dd_logstore.stream',
+      'version',
+      'id',
+      'message',
+    ]),
+    tags,
+  };
+}
+
+/** A source of entries in (time, seq) order, a chunk at a time. */
+interface EntrySource {
+  next(): Promise<LogEntry[] | undefined>;
+  close(): Promise<void>;
+}
+
+export interface LocalReadResult {
+  count: number;
+  stoppedEarly: boolean;
+}
+
+export interface LocalStoreReader {
+  /** Streams the run's records, filtered and in order, to `each` (a chunk at a time); stops after `limit` + 1. */
+  stream(filter: LogFilter, each: (entries: LogEntry[]) => void, limit?: number): Promise<LocalReadResult>;
+  /** A tail for `--follow`: what was appended since the last poll. */
+  tail(): { poll(): Promise<LogEntry[]> };
+}
+
+export interface RunFiles {
+  /** Segment files grouped per writer, parts in order. */
+  writers: string[][];
+  /** Older-layout JSONL files (read filtered on the run id: `x:y` and `x_y` shared their directory). */
+  legacy: boolean;
+}
+
+export async function listRunFiles(dir: string, runId: string): Promise<RunFiles> {
+  const runDir = localRunDir(dir, runId);
+  const byWriter = new Map<string, string[]>();
+  let legacy = false;
+  for (const name of (await listDir(runDir)).sort()) {
+    if (name.endsWith(SEGMENT_EXTENSION)) {
+      const base = name.slice(0, name.lastIndexOf('-'));
+      const list = byWriter.get(base) ?? [];
+      list.push(join(runDir, name));
+      byWriter.set(base, list);
+    } else if (name.endsWith('.jsonl')) legacy = true;
+  }
+  if (!legacy && legacyRunDir(dir, runId) !== runDir)
+    legacy = (await listDir(legacyRunDir(dir, runId))).some((n) => n.endsWith('.jsonl'));
+  return { writers: [...byWriter.values()], legacy };
+}
+
+async function listDir(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export function createLocalStoreReader(dir: string, runId: string, warn: (line: string) => void): LocalStoreReader {
+  const reportStatus = (cursor: SegmentCursor): void => {
+    const s = cursor.status;
+    if (s.kind === 'torn')
+      warn(`${cursor.path}: the last ${s.bytes} bytes are not a whole record (a crash mid-write); read up to there`);
+    else if (s.kind === 'damaged')
+      warn(`${cursor.path} is damaged at byte ${s.offset} (${s.reason}): the records after it cannot be read back`);
+  };
+
+  function frameFilter(filter: LogFilter): FrameFilter | undefined {
+    if (filter.level === undefined && filter.since === undefined && filter.until === undefined) return undefined;
+    const min = filter.level === undefined ? -1 : levelRank(filter.level);
+    const since = filter.since ?? -Infinity;
+    const until = filter.until ?? Infinity;
+    return (level, ts) => ts >= since && ts <= until && levelRank(level) >= min;
+  }
+
+  /** One writer's parts, one after the other. */
+  function writerSource(files: string[], filter: LogFilter): EntrySource {
+    let i = 0;
+    let cursor: SegmentCursor | undefined;
+    let info: StreamInfo | undefined;
+    const keep = frameFilter(filter);
+    const grep = filter.grep?.toLowerCase();
+    return {
+      async next() {
+        for (;;) {
+          if (cursor === undefined) {
+            const file = files[i++];
+            if (file === undefined) return undefined;
+            cursor = openSegmentCursor(file);
+          }
+          let records: LogRecordData[] | undefined;
+          try {
+            records = await cursor.next({ final: true, ...(keep ? { keep } : {}) });
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          }
+          const header = cursor.header;
+          if (header !== undefined && filter.step !== undefined && header.context.stepName !== filter.step)
+            records = undefined;
+          if (records === undefined) {
+            reportStatus(cursor);
+            await cursor.close();
+            cursor = undefined;
+            continue;
+          }
+          if (header === undefined) continue;
+          info ??= streamInfo(header);
+          const out: LogEntry[] = [];
+          for (const r of records) {
+            if (grep !== undefined && !r.message.toLowerCase().includes(grep)) continue;
+            out.push(new SegmentEntry(info, r));
+          }
+          if (out.length > 0) return out;
+        }
+      },
+      close: async () => cursor?.close(),
+    };
+  }
+
+  async function legacySource(filter: LogFilter): Promise<EntrySource> {
+    const runDir = localRunDir(dir, runId);
+    const dirs = [...new Set([runDir, legacyRunDir(dir, runId)])];
+    const all: LogEntry[] = [];
+    for (const d of dirs) {
+      const r = await createLocalTail(d, undefined).poll(true);
+      if (r.skipped > 0)
+        warn(
+          `${r.skipped} unreadable line${r.skipped === 1 ? '' : 's'} skipped in ${(r.damaged ?? []).join(', ')}: a damaged file; those records cannot be read back`,
+        );
+      for (const e of r.entries)
+        if (e.attributes['zenml.run.id'] === runId || e.attributes['zenml.run.id'] === undefined) all.push(e);
+    }
+    let entries: LogEntry[] | undefined = createEntrySet()
+      .addNew(all.filter((e) => matchesFilter(e, filter)))
+      .sort(compareEntries);
+    return {
+      next: async () => {
+        const out = entries;
+        entries = undefined;
+        return out && out.length > 0 ? out : undefined;
+      },
+      close: async () => undefined,
+    };
+  }
+
+  return {
+    async stream(filter, each, limit) {
+      const files = await listRunFiles(dir, runId);
+      const sources: EntrySource[] = files.writers.map((f) => writerSource(f, filter));
+      if (files.legacy) sources.push(await legacySource(filter));
+      const max = limit === undefined ? Infinity : limit + 1;
+      let count = 0;
+      try {
+        await merge(sources, (chunk) => {
+          const room = max - count;
+          const part = chunk.length > room ? chunk.slice(0, room) : chunk;
+          count += part.length;
+          each(part);
+          return count < max;
+        });
+      } finally {
+        await Promise.all(sources.map((s) => s.close()));
+      }
+      return { count, stoppedEarly: count >= max };
+    },
+    tail() {
+      const legacy = createLocalTail(localRunDir(dir, runId), undefined);
+      const legacyOld =
+        legacyRunDir(dir, runId) === localRunDir(dir, runId)
+          ? undefined
+          : createLocalTail(legacyRunDir(dir, runId), undefined);
+      const cursors = new Map<string, { cursor: SegmentCursor; info?: StreamInfo }>();
+      return {
+        async poll() {
+          const out: LogEntry[] = [];
+          const files = await listRunFiles(dir, runId);
+          for (const list of files.writers)
+            for (const file of list) {
+              let c = cursors.get(file);
+              if (c === undefined) cursors.set(file, (c = { cursor: openSegmentCursor(file) }));
+              for (;;) {
+                const records = await c.cursor.next();
+                if (records === undefined) break;
+                const header = c.cursor.header;
+                if (header === undefined) break;
+                c.info ??= streamInfo(header);
+                for (const r of records) out.push(new SegmentEntry(c.info, r));
+              }
+            }
+          for (const t of [legacy, legacyOld]) {
+            if (t === undefined) continue;
+            const r = await t.poll(false);
+            for (const e of r.entries) if (e.attributes['zenml.run.id'] === runId) out.push(e);
+          }
+          return out;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Merges sources, each in (time, seq) order, handing out chunks in order. `each` answers false to stop. With one
+ * source (the common case: one step, one writer) its chunks pass straight through.
+ */
+async function merge(sources: EntrySource[], each: (chunk: LogEntry[]) => boolean): Promise<void> {
+  if (sources.length === 1) {
+    const s = sources[0] as EntrySource;
+    for (let chunk = await s.next(); chunk !== undefined; chunk = await s.next()) if (!each(chunk)) return;
+    return;
+  }
+  const heads: { source: EntrySource; chunk: LogEntry[]; at: number }[] = [];
+  for (const source of sources) {
+    const chunk = await source.next();
+    if (chunk !== undefined) heads.push({ source, chunk, at: 0 });
+  }
+  let out: LogEntry[] = [];
+  while (heads.length > 0) {
+    let best = 0;
+    for (let i = 1; i < heads.length; i++) {
+      const h = heads[i] as (typeof heads)[number];
+      const b = heads[best] as (typeof heads)[number];
+      if (compareEntries(h.chunk[h.at] as LogEntry, b.chunk[b.at] as LogEntry) < 0) best = i;
+    }
+    const h = heads[best] as (typeof heads)[number];
+    out.push(h.chunk[h.at++] as LogEntry);
+    if (h.at >= h.chunk.length) {
+      const chunk = await h.source.next();
+      if (chunk === undefined) heads.splice(best, 1);
+      else {
+        h.chunk = chunk;
+        h.at = 0;
+      }
+    }
+    if (out.length >= CHUNK_ENTRIES) {
+      if (!each(out)) return;
+      out = [];
+    }
+  }
+  if (out.length > 0) each(out);
+}

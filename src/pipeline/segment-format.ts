@@ -1,0 +1,299 @@
+/**
+ * The one on-disk record format, shared by the local store, the journal and the spool (docs/design.md has the
+ * measurements behind it). A segment file holds the records of one writer of one log stream (run, step):
+ *
+ *   "DDLSEG1\n"  u32le header length  header JSON   (what is constant for the stream, written once)
+ *   frame*       varint body length   body
+ *
+ * A body is `flags` (bits 0-2 level, bit 3 stderr, bit 4 own attributes, bit 5 absolute), the time and seq
+ * (absolute in the first frame of every write, else zigzag deltas from the previous frame), the message's UTF-8
+ * length and bytes, and the record's own attributes as JSON up to the end of the body. Frames of one write are a
+ * unit: a write that is cut short (a crash, a full disk) leaves a torn last frame, which readers cut off.
+ */
+import type { Level, LogRecordData, StreamContext, StreamName } from '../export/log-record.js';
+
+export const SEGMENT_MAGIC = Buffer.from('DDLSEG1\n', 'latin1');
+export const SEGMENT_VERSION = 1;
+export const SEGMENT_EXTENSION = '.seg';
+/** A header larger than this is not ours (a damaged file). */
+const MAX_HEADER_BYTES = 1 << 20;
+
+const LEVEL_CODES: readonly Level[] = ['debug', 'info', 'warn', 'error', 'critical'];
+const LEVEL_CODE: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3, critical: 4 };
+const STDERR = 0x08;
+const HAS_ATTRIBUTES = 0x10;
+const ABSOLUTE = 0x20;
+
+/** Who wrote a segment: a `run` (or `flush`) process, told apart from its look-alikes (docs/reliability.md). */
+export interface SegmentOwner {
+  pid: number;
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), when known. */
+  startTicks?: number;
+  /** /proc/sys/kernel/random/boot_id: a pid from another boot is nobody. */
+  bootId?: string;
+  /** The pid namespace (/proc/self/ns/pid): a pid from another namespace cannot be checked here. */
+  pidNs?: string;
+  host: string;
+}
+
+export interface SegmentHeader {
+  v: number;
+  /** `local` (the local store), `journal` (a remote flavor's write-ahead journal). */
+  kind: 'local' | 'journal';
+  /** Unique per writing process: with the log id and seq it names a record (`dd_logstore.writer`). */
+  writer: string;
+  context: StreamContext;
+  createdAt: number;
+  owner?: SegmentOwner;
+  /** The journal's part number (files rotate at a bounded size). */
+  part?: number;
+}
+
+export function encodeHeader(header: SegmentHeader): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const out = Buffer.allocUnsafe(SEGMENT_MAGIC.length + 4 + json.length);
+  SEGMENT_MAGIC.copy(out, 0);
+  out.writeUInt32LE(json.length, SEGMENT_MAGIC.length);
+  json.copy(out, SEGMENT_MAGIC.length + 4);
+  return out;
+}
+
+export type HeaderResult =
+  { kind: 'ok'; header: SegmentHeader; bodyStart: number } | { kind: 'short' } | { kind: 'bad'; reason: string };
+
+/** The header of a segment, from the first bytes of the file; `short` when they do not hold all of it yet. */
+export function decodeHeader(buf: Buffer): HeaderResult {
+  const m = SEGMENT_MAGIC.length;
+  if (buf.length < m + 4)
+    return buf.subarray(0, m).equals(SEGMENT_MAGIC.subarray(0, buf.length))
+      ? { kind: 'short' }
+      : { kind: 'bad', reason: 'not a segment file' };
+  if (!buf.subarray(0, m).equals(SEGMENT_MAGIC)) return { kind: 'bad', reason: 'not a segment file' };
+  const len = buf.readUInt32LE(m);
+  if (len > MAX_HEADER_BYTES) return { kind: 'bad', reason: 'header too large' };
+  if (buf.length < m + 4 + len) return { kind: 'short' };
+  let header: unknown;
+  try {
+    header = JSON.parse(buf.toString('utf8', m + 4, m + 4 + len));
+  } catch {
+    return { kind: 'bad', reason: 'header is not JSON' };
+  }
+  const h = header as Partial<SegmentHeader> | null;
+  if (typeof h !== 'object' || h === null || h.v !== SEGMENT_VERSION || typeof h.writer !== 'string')
+    return { kind: 'bad', reason: 'unknown header' };
+  const c = h.context as Partial<StreamContext> | undefined;
+  if (typeof c !== 'object' || c === null || typeof c.runId !== 'string' || typeof c.logId !== 'string')
+    return { kind: 'bad', reason: 'header without a stream' };
+  return { kind: 'ok', header: h as SegmentHeader, bodyStart: m + 4 + len };
+}
+
+/**
+ * Encodes records as frames into its own growing buffer; the first frame after `begin()` is absolute, so every write
+ * stands alone. Each frame is written in place: its length prefix is reserved at the width its upper bound needs.
+ */
+export interface FrameEncoder {
+  /** Starts a new write unit: drops what was encoded and makes the next frame carry its time and seq in full. */
+  begin(): void;
+  encode(record: LogRecordData): void;
+  /** The frames encoded since `begin()` (a view, valid until the next `begin()`). */
+  bytes(): Buffer;
+}
+
+type Utf8Writer = { utf8Write(s: string, offset: number, length?: number): number };
+const HAS_UTF8_WRITE = typeof (Buffer.prototype as Partial<Utf8Writer>).utf8Write === 'function';
+
+export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
+  let prevTs = 0;
+  let prevSeq = -1;
+  let absolute = true;
+  let buf = Buffer.allocUnsafe(initialBytes);
+  let len = 0;
+  return {
+    begin() {
+      absolute = true;
+      len = 0;
+    },
+    bytes: () => buf.subarray(0, len),
+    encode(r) {
+      const message = r.message;
+      const attrs =
+        r.attributes !== undefined && hasKeys(r.attributes)
+          ? Buffer.from(JSON.stringify(r.attributes), 'utf8')
+          : undefined;
+      const maxMsg = message.length * 3;
+      const maxBody = 1 + 20 + 8 + maxMsg + (attrs?.length ?? 0);
+      const lenWidth = varintLength(maxBody);
+      if (len + lenWidth + maxBody > buf.length) {
+        const next = Buffer.allocUnsafe(Math.max(buf.length * 2, len + lenWidth + maxBody));
+        buf.copy(next, 0, 0, len);
+        buf = next;
+      }
+      const b = buf;
+      const bodyAt = len + lenWidth;
+      let flags = LEVEL_CODE[r.level] ?? 1;
+      if (r.stream === 'stderr') flags |= STDERR;
+      if (attrs) flags |= HAS_ATTRIBUTES;
+      let p = bodyAt + 1;
+      if (absolute) {
+        flags |= ABSOLUTE;
+        p = writeVarint(b, p, zigzag(r.timestamp));
+        p = writeVarint(b, p, zigzag(r.seq));
+        absolute = false;
+      } else {
+        p = writeVarint(b, p, zigzag(r.timestamp - prevTs));
+        p = writeVarint(b, p, zigzag(r.seq - prevSeq - 1));
+      }
+      b[bodyAt] = flags;
+      prevTs = r.timestamp;
+      prevSeq = r.seq;
+      const msgWidth = varintLength(maxMsg);
+      const msgAt = p + msgWidth;
+      const msgLen = HAS_UTF8_WRITE
+        ? (b as Buffer & Utf8Writer).utf8Write(message, msgAt)
+        : b.write(message, msgAt, 'utf8');
+      // Both lengths went in front of what they measure: written now, in the width reserved for them.
+      writePaddedVarint(b, p, msgLen, msgWidth);
+      p = msgAt + msgLen;
+      if (attrs) p += attrs.copy(b, p);
+      writePaddedVarint(b, len, p - bodyAt, lenWidth);
+      len = p;
+    },
+  };
+}
+
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+export type FrameResult =
+  | { kind: 'record'; record: LogRecordData; next: number }
+  /** Dropped by the filter before its record was built. */
+  | { kind: 'skip'; next: number }
+  | { kind: 'short' }
+  | { kind: 'bad'; reason: string };
+
+/** Frame decoding state: the previous frame's time and seq (deltas are relative to them). */
+export interface FrameDecoder {
+  decode(buf: Buffer, at: number, keep?: FrameFilter): FrameResult;
+}
+
+/** Decides on a frame from its level and time alone, before its message is decoded. */
+export type FrameFilter = (level: Level, timestamp: number) => boolean;
+
+export function createFrameDecoder(): FrameDecoder {
+  let prevTs = 0;
+  let prevSeq = -1;
+  let started = false;
+  const pos = { p: 0 };
+  return {
+    decode(buf, at, keep) {
+      pos.p = at;
+      const len = readVarint(buf, pos);
+      if (len < 0) return { kind: 'short' };
+      const start = pos.p;
+      const end = start + len;
+      if (end > buf.length) return { kind: 'short' };
+      if (len < 3) return { kind: 'bad', reason: 'frame too short' };
+      const flags = buf[start] as number;
+      const level = LEVEL_CODES[flags & 0x07];
+      if (level === undefined || flags & 0xc0) return { kind: 'bad', reason: 'unknown frame flags' };
+      pos.p = start + 1;
+      const rawTs = readVarint(buf, pos);
+      const rawSeq = readVarint(buf, pos);
+      if (rawTs < 0 || rawSeq < 0 || pos.p > end) return { kind: 'bad', reason: 'damaged frame' };
+      const ts = unzigzag(rawTs);
+      const seq = unzigzag(rawSeq);
+      let timestamp: number;
+      let seqNo: number;
+      if (flags & ABSOLUTE) {
+        timestamp = ts;
+        seqNo = seq;
+        started = true;
+      } else {
+        if (!started) return { kind: 'bad', reason: 'a delta frame without its base' };
+        timestamp = prevTs + ts;
+        seqNo = prevSeq + 1 + seq;
+      }
+      const msgLen = readVarint(buf, pos);
+      if (msgLen < 0 || pos.p + msgLen > end) return { kind: 'bad', reason: 'message past the frame' };
+      if (keep !== undefined && !keep(level, timestamp)) {
+        prevTs = timestamp;
+        prevSeq = seqNo;
+        return { kind: 'skip', next: end };
+      }
+      const message = buf.toString('utf8', pos.p, pos.p + msgLen);
+      const attrStart = pos.p + msgLen;
+      let attributes: Record<string, unknown> | undefined;
+      if (flags & HAS_ATTRIBUTES) {
+        try {
+          attributes = JSON.parse(buf.toString('utf8', attrStart, end)) as Record<string, unknown>;
+        } catch {
+          return { kind: 'bad', reason: 'attributes are not JSON' };
+        }
+      }
+      prevTs = timestamp;
+      prevSeq = seqNo;
+      const record: LogRecordData = {
+        timestamp,
+        seq: seqNo,
+        stream: (flags & STDERR ? 'stderr' : 'stdout') as StreamName,
+        level,
+        message,
+        ...(attributes === undefined ? {} : { attributes }),
+      };
+      return { kind: 'record', record, next: end };
+    },
+  };
+}
+
+function zigzag(n: number): number {
+  // Times and seqs are safe integers: arithmetic, not 32-bit bit operations.
+  return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+function unzigzag(n: number): number {
+  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function writeVarint(b: Buffer, p: number, n: number): number {
+  while (n >= 0x80) {
+    b[p++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  b[p++] = n;
+  return p;
+}
+
+/** A varint stretched to `width` bytes (continuation bits on zero digits): a length reserved before its value. */
+function writePaddedVarint(b: Buffer, p: number, n: number, width: number): number {
+  for (let i = 0; i < width - 1; i++) {
+    b[p++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  b[p++] = n;
+  return p;
+}
+
+/** -1 when the buffer ends inside the varint. */
+function readVarint(b: Buffer, pos: { p: number }): number {
+  let n = 0;
+  let mul = 1;
+  for (let i = 0; i < 8; i++) {
+    if (pos.p >= b.length) return -1;
+    const byte = b[pos.p++] as number;
+    n += (byte & 0x7f) * mul;
+    if (byte < 0x80) return n;
+    mul *= 128;
+  }
+  return -1;
+}

@@ -1,0 +1,143 @@
+/**
+ * Reads a segment file as a stream: a chunk of the file at a time (bounded memory whatever its size), whole frames
+ * only. A cursor remembers how far it got, so `logs --follow` and the journal's resend read only what is new. A frame
+ * cut off at the end is a write in progress (wait for it) or, once the writer is gone (`final`), a torn tail: cut
+ * there, with a warning. A damaged frame ends the file's readable part (what came before is kept).
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import type { LogRecordData } from '../export/log-record.js';
+import { createFrameDecoder, decodeHeader, type FrameFilter, type SegmentHeader } from './segment-format.js';
+
+const CHUNK_BYTES = 1 << 20;
+
+export type SegmentStatus =
+  | { kind: 'ok' }
+  /** The last `bytes` bytes are not a whole frame: cut off (a crash mid-write). */
+  | { kind: 'torn'; offset: number; bytes: number }
+  | { kind: 'damaged'; offset: number; reason: string };
+
+export interface SegmentCursor {
+  readonly path: string;
+  /** Known once the first read got past it. */
+  readonly header: SegmentHeader | undefined;
+  /** File offset just after the last whole frame read. */
+  readonly offset: number;
+  readonly status: SegmentStatus;
+  /**
+   * The next records the file holds beyond the cursor (about a megabyte of them), or undefined when there are none
+   * now. With `final`, a frame cut off at the end of the file is reported as a torn tail.
+   */
+  next(options?: { final?: boolean; keep?: FrameFilter }): Promise<LogRecordData[] | undefined>;
+  close(): Promise<void>;
+}
+
+export function openSegmentCursor(path: string): SegmentCursor {
+  const decoder = createFrameDecoder();
+  let handle: FileHandle | undefined;
+  let header: SegmentHeader | undefined;
+  let offset = 0;
+  let status: SegmentStatus = { kind: 'ok' };
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+
+  async function fill(at: number, min: number): Promise<number> {
+    handle ??= await open(path, 'r');
+    if (buf.length < min) buf = Buffer.allocUnsafe(min);
+    let got = 0;
+    while (got < buf.length) {
+      const r = await handle.read(buf, got, buf.length - got, at + got);
+      if (r.bytesRead === 0) break;
+      got += r.bytesRead;
+    }
+    return got;
+  }
+
+  async function next(options: { final?: boolean; keep?: FrameFilter } = {}): Promise<LogRecordData[] | undefined> {
+    if (status.kind === 'damaged') return undefined;
+    if (header === undefined) {
+      const got = await fill(0, CHUNK_BYTES);
+      const h = decodeHeader(buf.subarray(0, got));
+      if (h.kind === 'short') {
+        if (options.final && got > 0) status = { kind: 'torn', offset: 0, bytes: got };
+        return undefined;
+      }
+      if (h.kind === 'bad') {
+        status = { kind: 'damaged', offset: 0, reason: h.reason };
+        return undefined;
+      }
+      header = h.header;
+      offset = h.bodyStart;
+    }
+    let want = CHUNK_BYTES;
+    for (;;) {
+      const got = await fill(offset, want);
+      if (got === 0) return undefined;
+      const view = buf.subarray(0, got);
+      const records: LogRecordData[] = [];
+      let at = 0;
+      let short = false;
+      while (at < got) {
+        const r = decoder.decode(view, at, options.keep);
+        if (r.kind === 'short') {
+          short = true;
+          break;
+        }
+        if (r.kind === 'bad') {
+          status = { kind: 'damaged', offset: offset + at, reason: r.reason };
+          break;
+        }
+        if (r.kind === 'record') records.push(r.record);
+        at = r.next;
+      }
+      offset += at;
+      if (at === 0 && short && status.kind !== 'damaged') {
+        // Not one whole frame in the buffer: a frame larger than it (read again, bigger), or a torn tail.
+        if (got === buf.length) {
+          want = buf.length * 2;
+          continue;
+        }
+        if (options.final) status = { kind: 'torn', offset, bytes: got };
+        return undefined;
+      }
+      if (at < got && short && got < buf.length && options.final) status = { kind: 'torn', offset, bytes: got - at };
+      return records.length > 0 || at > 0 ? records : undefined;
+    }
+  }
+
+  return {
+    path,
+    get header() {
+      return header;
+    },
+    get offset() {
+      return offset;
+    },
+    get status() {
+      return status;
+    },
+    next,
+    async close() {
+      const h = handle;
+      handle = undefined;
+      await h?.close();
+    },
+  };
+}
+
+/** Reads a whole segment file, chunk by chunk, handing each chunk's records to `each`. */
+export async function readSegmentFile(
+  path: string,
+  each: (records: LogRecordData[], header: SegmentHeader) => void | Promise<void>,
+  keep?: FrameFilter,
+): Promise<{ header: SegmentHeader | undefined; status: SegmentStatus; offset: number }> {
+  const cursor = openSegmentCursor(path);
+  try {
+    for (;;) {
+      const records = await cursor.next({ final: true, ...(keep ? { keep } : {}) });
+      if (records === undefined) break;
+      if (records.length > 0 && cursor.header) await each(records, cursor.header);
+    }
+    return { header: cursor.header, status: cursor.status, offset: cursor.offset };
+  } finally {
+    await cursor.close();
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Appends frames to a stream's segment files, synchronously: a write that returned is in the page cache, so a
+ * record counted as written survives our death (SIGKILL, OOM); fsync about once a second and at close bounds what a
+ * machine crash can take. Files rotate at `maxFileBytes`. A write the disk refuses (ENOSPC, EIO, a short write) is
+ * undone with ftruncate, so no half frame is left for the next write to glue onto, and answers false.
+ */
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { SEGMENT_EXTENSION, encodeHeader, type SegmentHeader } from './segment-format.js';
+
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+export const FSYNC_INTERVAL_MS = 1000;
+
+export interface SegmentWriterOptions {
+  dir: string;
+  /** Files are `<baseName>-<part>.seg`. */
+  baseName: string;
+  header: Omit<SegmentHeader, 'part'>;
+  maxFileBytes?: number;
+  fsyncIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface SegmentWriter {
+  /** Appends whole frames; false (and `error`) when they are not on disk: none of them is kept then. */
+  append(frames: Uint8Array): boolean;
+  readonly error: string | undefined;
+  /** Bytes of frames written. */
+  readonly bytes: number;
+  /** Every file written so far, oldest first. */
+  files(): string[];
+  /** fsync now. */
+  sync(): void;
+  close(): void;
+  /** Closes and removes every file written (a journal whose records were all delivered). */
+  remove(): void;
+}
+
+export function segmentFileName(baseName: string, part: number): string {
+  return `${baseName}-${String(part).padStart(4, '0')}${SEGMENT_EXTENSION}`;
+}
+
+export function createSegmentWriter(options: SegmentWriterOptions): SegmentWriter {
+  const now = options.now ?? Date.now;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_SEGMENT_BYTES;
+  const syncEvery = options.fsyncIntervalMs ?? FSYNC_INTERVAL_MS;
+  const written: string[] = [];
+  let fd: number | undefined;
+  let size = 0;
+  let part = 0;
+  let bytes = 0;
+  let lastSync = now();
+  let error: string | undefined;
+  let closed = false;
+  let headerBytes = 0;
+
+  function writeAll(handle: number, data: Uint8Array): void {
+    let off = 0;
+    while (off < data.length) {
+      const n = writeSync(handle, data, off, data.length - off);
+      // A write of 0 bytes makes no progress: the disk is full in all but name.
+      if (n <= 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+      off += n;
+    }
+  }
+
+  function openPart(): number {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    const file = join(options.dir, segmentFileName(options.baseName, part));
+    const handle = openSync(file, 'wx', 0o600);
+    try {
+      const head = encodeHeader({ ...options.header, part });
+      writeAll(handle, head);
+      headerBytes = head.length;
+    } catch (err) {
+      closeSync(handle);
+      try {
+        unlinkSync(file);
+      } catch {
+        // Already gone.
+      }
+      throw err;
+    }
+    written.push(file);
+    fd = handle;
+    size = 0;
+    return handle;
+  }
+
+  function append(frames: Uint8Array): boolean {
+    if (frames.length === 0) return true;
+    if (closed) {
+      error = 'segment writer closed';
+      return false;
+    }
+    let before = size;
+    try {
+      if (fd !== undefined && size > 0 && size + frames.length > maxFileBytes) {
+        finishPart();
+        part++;
+      }
+      const handle = fd ?? openPart();
+      before = size;
+      writeAll(handle, frames);
+      size += frames.length;
+      bytes += frames.length;
+      if (syncEvery >= 0 && now() - lastSync >= syncEvery) sync();
+      return true;
+    } catch (err) {
+      error = describe(err);
+      if (fd !== undefined) {
+        try {
+          // Undo what part of the write landed: the next write must start on a frame boundary.
+          ftruncateSync(fd, headerBytes + before);
+        } catch {
+          // Nothing more to do: readers cut a torn frame off.
+        }
+      }
+      return false;
+    }
+  }
+
+  function finishPart(): void {
+    if (fd === undefined) return;
+    try {
+      fdatasyncSync(fd);
+    } catch {
+      // The bytes are in the page cache; a machine crash is the bound (docs/reliability.md).
+    }
+    closeSync(fd);
+    fd = undefined;
+  }
+
+  function sync(): void {
+    lastSync = now();
+    if (fd === undefined) return;
+    try {
+      fdatasyncSync(fd);
+    } catch (err) {
+      error ??= describe(err);
+    }
+  }
+
+  return {
+    append,
+    get error() {
+      return error;
+    },
+    get bytes() {
+      return bytes;
+    },
+    files: () => [...written],
+    sync,
+    close() {
+      if (closed) return;
+      closed = true;
+      finishPart();
+    },
+    remove() {
+      closed = true;
+      finishPart();
+      for (const f of written) {
+        try {
+          unlinkSync(f);
+        } catch {
+          // Already gone.
+        }
+      }
+    },
+  };
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOSPC') return 'no space left on the device';
+  return e instanceof Error ? e.message : String(err);
+}
