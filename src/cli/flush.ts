@@ -14,7 +14,8 @@ import { parseOutputFormat } from '../io/output.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import type { FlushReport } from '../export/resend.js';
-import { applyResent, createRunRecordStore } from '../store/run-records.js';
+import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
+import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
 
 export interface FlushOptions {
@@ -37,7 +38,10 @@ export function newCmdFlush(f: Factory, runF = flushCommand): Command {
   return withExamples(cmd, ['dd-logstore flush', 'dd-logstore flush --log-store datadog_logs --output json']);
 }
 
-type FlushRow = Pick<FlushReport, 'files' | 'read' | 'delivered' | 'kept' | 'rejected' | 'restamped' | 'corrupt'> & {
+type FlushRow = Pick<
+  FlushReport,
+  'files' | 'read' | 'delivered' | 'kept' | 'rejected' | 'restamped' | 'corrupt' | 'stopped'
+> & {
   logStore: string;
   error?: string;
 };
@@ -68,7 +72,7 @@ export async function flushCommand(f: Factory, opts: FlushOptions): Promise<numb
   for (const component of targets) {
     const settings = await resolveLogStoreSettings(f, component);
     const dir = join(spoolRoot, component.id);
-    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m) })();
+    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m), runs })();
     await recordResent(runs, report);
     rows.push({
       logStore: component.name,
@@ -79,6 +83,7 @@ export async function flushCommand(f: Factory, opts: FlushOptions): Promise<numb
       rejected: report.rejected,
       restamped: report.restamped,
       corrupt: report.corrupt,
+      ...(report.stopped !== undefined ? { stopped: report.stopped } : {}),
       ...(report.authError ? { error: describeFlushAuth(settings, report.authError.status) } : {}),
     });
   }
@@ -103,6 +108,11 @@ export async function flushCommand(f: Factory, opts: FlushOptions): Promise<numb
     if (r.error) {
       f.io.err(`error: ${r.error}\n`);
       code = 1;
+    } else if (r.stopped !== undefined) {
+      f.io.err(
+        `error: flush of log store '${r.logStore}' stopped: ${r.stopped}; ${r.kept} records are left in the spool (run dd-logstore flush again once the intake answers)\n`,
+      );
+      code = 1;
     } else if (r.kept > 0) {
       f.io.err(
         `error: ${r.kept} records of log store '${r.logStore}' are still in the spool (see the reasons in ${join(spoolRoot)}; run dd-logstore flush again later)\n`,
@@ -117,7 +127,7 @@ export async function flushCommand(f: Factory, opts: FlushOptions): Promise<numb
 export function createSpoolFlusher(
   settings: ResolvedLogStore,
   dir: string,
-  options: { signal?: AbortSignal; warn?: (message: string) => void },
+  options: { signal?: AbortSignal; warn?: (message: string) => void; runs?: RunRecordStore },
 ): () => Promise<FlushReport> {
   return async () => {
     const { createResendExporter, flushSpool } = await import('../export/resend.js');
@@ -142,17 +152,53 @@ export function createSpoolFlusher(
               protocol: settings.protocol,
               compression: settings.compression,
             };
-    const exporter = createResendExporter(target, () =>
-      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs }),
-    );
-    return flushSpool({
+    const transport = () =>
+      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs });
+    // The older spool files (JSONL items), then the journals (segments) with the flavor's own exporter.
+    const report = await flushSpool({
       dir,
-      exporter,
+      exporter: createResendExporter(target, transport),
       restamp: settings.flavor === 'datadog',
       maxBatchItems: settings.batching.maxExportBatchSize,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
     });
+    if (report.authError !== undefined || options.signal?.aborted) return report;
+    const { flushJournals } = await import('../pipeline/journal-resend.js');
+    const { createFlavorExporter } = await import('../export/log-sink.js');
+    const { MAX_ENTRIES_PER_REQUEST, MAX_PAYLOAD_BYTES } = await import('../export/datadog/limits.js');
+    const runs = options.runs;
+    const update = async (runId: string, change: (run: RunRecord) => void): Promise<void> => {
+      try {
+        if (runs === undefined || (await runs.read(runId)) === undefined) return;
+        await runs.update(runId, (run) => {
+          change(run!);
+          return run!;
+        });
+      } catch {
+        // A run record we cannot update must not undo the delivery; `runs describe` shows the older counts.
+      }
+    };
+    const j = await flushJournals({
+      spoolDir: dir,
+      exporterFor: (context) => createFlavorExporter(target, context, transport),
+      restamp: settings.flavor === 'datadog',
+      maxBatchItems: Math.min(settings.batching.maxExportBatchSize, MAX_ENTRIES_PER_REQUEST),
+      maxBatchBytes: MAX_PAYLOAD_BYTES,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+      onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
+      onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
+    });
+    report.files += j.journals;
+    report.read += j.read;
+    report.delivered += j.delivered;
+    report.kept += j.kept;
+    report.rejected += j.rejected;
+    report.restamped += j.restamped;
+    if (j.authError) report.authError = j.authError;
+    if (j.stopped !== undefined && j.authError === undefined) report.stopped = j.stopped;
+    return report;
   };
 }
 
@@ -201,9 +247,11 @@ export async function drainSpoolInBackground(
   const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
   try {
     const { claimableFiles } = await import('../export/spool.js');
-    if (claimableFiles(dir).length === 0) return none;
-    const report = await createSpoolFlusher(settings, dir, { signal, warn })();
-    await recordResent(createRunRecordStore(runsDir), report);
+    const { listJournals } = await import('../pipeline/journal.js');
+    if (claimableFiles(dir).length === 0 && listJournals(dir).length === 0) return none;
+    const runs = createRunRecordStore(runsDir);
+    const report = await createSpoolFlusher(settings, dir, { signal, warn, runs })();
+    await recordResent(runs, report);
     return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
   } catch (err) {
     warn(`could not resend the spool in ${dir}: ${errorMessage(err)}`);

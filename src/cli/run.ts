@@ -14,7 +14,8 @@ import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS, ORIGINAL_TIMESTAMP } from '../export/datadog/limits.js';
 import { LEVELS } from '../export/log-record.js';
-import type { Level, StreamContext } from '../export/log-record.js';
+import type { Level, LogRecordData, StreamContext } from '../export/log-record.js';
+import { currentOwner } from '../store/process-owner.js';
 import { resolveLogStore } from '../store/active-stack.js';
 import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
@@ -187,12 +188,13 @@ function checkSameLogStore(run: RunRecord | undefined, runId: string, logStore: 
 }
 
 async function loadRunModules() {
-  const [sink, builder, child, spool, flush] = await Promise.all([
+  const [sink, builder, child, spool, flush, journal] = await Promise.all([
     import('../export/log-sink.js'),
     import('../runner/record-builder.js'),
     import('../runner/child.js'),
     import('../export/spool.js'),
     import('./flush.js'),
+    import('../pipeline/journal.js'),
   ]);
   return {
     createLogSink: sink.createLogSink,
@@ -201,6 +203,7 @@ async function loadRunModules() {
     PIPE_DRAIN_TIMEOUT_MS: child.PIPE_DRAIN_TIMEOUT_MS,
     createSpoolWriter: spool.createSpoolWriter,
     drainSpoolInBackground: flush.drainSpoolInBackground,
+    createJournalWriter: journal.createJournalWriter,
   };
 }
 
@@ -236,6 +239,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     startChild,
     createSpoolWriter,
     drainSpoolInBackground,
+    createJournalWriter,
     PIPE_DRAIN_TIMEOUT_MS,
   } = await loading;
 
@@ -246,11 +250,32 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     ...spoolWriter,
     append: (items, reason) => spoolWriter.append(items, f.io.redactor.redact(reason)),
   };
+  // The remote flavors write every record to the run's journal before shipping it: what is not acknowledged by the
+  // end (or when we are killed) stays there, and that is the spool. Without a journal (a disk that refuses it), the
+  // older spool file keeps what is not delivered.
+  const journal =
+    settings.flavor === 'local'
+      ? undefined
+      : createJournalWriter({ spoolDir, context: { ...context, writer: context.writer as string } });
+  if (journal !== undefined && !journal.healthy)
+    f.warn(
+      `cannot write the journal in ${journal.dir} (${journal.error ?? 'unknown error'}): if dd-logstore is killed, the lines not yet delivered are lost`,
+    );
+  const journaling = journal !== undefined && journal.healthy ? journal : undefined;
+  const journalSpool = journaling && {
+    // The records are in the journal already: spooling them is remembering why. A journal that failed since keeps
+    // nothing more, and those records count as failed.
+    append: (_items: readonly string[], reason: string) => {
+      journaling.noteReason(f.io.redactor.redact(reason));
+      return journaling.healthy;
+    },
+  };
   const target = exportTargetOf(settings);
   const sink = createLogSink({
     context,
     target,
-    spool,
+    spool: journalSpool ?? spool,
+    ...(journaling ? { journal: journaling } : {}),
     overflow: opts.onOverflow ?? 'spool',
     batching: {
       maxExportBatchSize: settings.batching.maxExportBatchSize,
@@ -267,6 +292,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const startedAt = f.now().toISOString();
   const maskedArgv = opts.command.map((a) => f.io.redactor.redact(a));
   const stepName = opts.step ?? null;
+  let recordError: string | undefined;
   try {
     await runs.update(runId, (current): RunRecord => {
       // Again under the run's lock: a first step of the same run id may have started meanwhile elsewhere.
@@ -287,15 +313,26 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
         cwd: process.cwd(),
         startedAt,
         counts: emptyCounts(),
+        writer: context.writer as string,
+        owner: currentOwner(),
         ...(context.logUri ? { logUri: context.logUri } : {}),
       });
       return run;
     });
   } catch (err) {
-    // The step could not be recorded (another log store holds the run id): nothing started, nothing left running.
-    drainStop.abort();
-    void fifos.then(closeFifoPipes);
-    throw err;
+    if (err instanceof RunSetupError) {
+      // The step could not be recorded (another log store holds the run id): nothing started, nothing left running.
+      drainStop.abort();
+      void fifos.then(closeFifoPipes);
+      throw err;
+    }
+    // A full disk, a read-only home, an unwritable runs/: the user's job comes first. It runs; the record is a
+    // warning, and what is counted is reported below all the same.
+    recordError = errorMessage(err);
+    f.warn(
+      `cannot write the run record in ${f.paths().runs} (${recordError}): the command runs anyway; runs list and logs ` +
+        'will not know this step',
+    );
   }
 
   let paused = false;
@@ -324,20 +361,34 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       // Readers search the run's time window: records timed outside it widen it (recordsFrom/recordsTo).
       if (record.timestamp < earliest) earliest = record.timestamp;
       if (record.timestamp > latest) latest = record.timestamp;
-      if (!sink.emit(record) && !paused) {
-        // The queue is full: stop reading the child until it drains (the child blocks on its write; nothing is lost).
-        paused = true;
-        control.pause();
-        void sink.drain().then(() => {
-          paused = false;
-          control.resume();
-        });
-      }
+      if (journaling) pending.push(record);
+      else ship(record);
     },
   });
+  /** The records of one chunk go to the journal in one write, then to the sink: journaled before counted as read. */
+  const pending: LogRecordData[] = [];
+  const flushPending = (): void => {
+    if (pending.length === 0 || journaling === undefined) return;
+    journaling.append(pending);
+    for (const r of pending) ship(r);
+    pending.length = 0;
+  };
+  function ship(record: LogRecordData): void {
+    if (!sink.emit(record) && !paused) {
+      // The queue is full: stop reading the child until it drains (the child blocks on its write; nothing is lost).
+      paused = true;
+      control.pause();
+      void sink.drain().then(() => {
+        paused = false;
+        control.resume();
+      });
+    }
+  }
   const ticker = setInterval(() => {
     clock = Date.now();
     builder.tick();
+    flushPending();
+    journaling?.heartbeat();
   }, 1000);
   ticker.unref();
 
@@ -351,7 +402,10 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     step: opts.step,
     stdout: f.io.rawStdout,
     stderr: f.io.rawStderr,
-    onChunk: (stream, chunk) => builder.push(stream, chunk),
+    onChunk: (stream, chunk) => {
+      builder.push(stream, chunk);
+      flushPending();
+    },
     signals: forwardedSignals(f.io.stdinIsTTY),
   });
   control.pause = running.pause;
@@ -366,6 +420,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   }
   clearInterval(ticker);
   builder.end();
+  flushPending();
 
   // The child is gone; a Ctrl-C (or SIGTERM) while we flush stops the wait and spools what is left.
   const onSecondSignal = (): void => {
@@ -387,6 +442,14 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   } catch (err) {
     spoolError ??= errorMessage(err);
   }
+  if (journal !== undefined) {
+    try {
+      journal.finish();
+    } catch (err) {
+      spoolError ??= errorMessage(err);
+    }
+    if (journaling !== undefined && !journaling.healthy) spoolError ??= journaling.error;
+  }
 
   const auth = sink.authFailure();
   const errors = sink.firstErrors();
@@ -401,24 +464,34 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     failed: counts.failed,
   };
   const firstProblem = errors.retryable ?? errors.failure;
-  await runs.update(runId, (current) => {
-    const run = current!;
-    run.updatedAt = endedAt;
-    const step = [...run.steps]
-      .reverse()
-      .find((s) => s.logId === context.logId && s.startedAt === startedAt && s.endedAt === undefined);
-    if (step) {
-      step.endedAt = endedAt;
-      step.exitCode = result.exitCode;
-      if (result.signal) step.signal = result.signal;
-      step.counts = finalCounts;
-      step.nextSeq = prepared.firstSeq + builder.count;
-      const stepError = errorText ?? firstProblem?.message;
-      if (stepError) step.error = f.io.redactor.redact(stepError);
-      if (latest >= earliest) widenRecordRange(step, earliest, latest);
-    }
-    return run;
-  });
+  try {
+    if (recordError !== undefined) throw new Error(recordError);
+    await runs.update(runId, (current) => {
+      if (current === undefined) throw new Error('the run record is gone');
+      const run = current;
+      run.updatedAt = endedAt;
+      const step = [...run.steps]
+        .reverse()
+        .find((s) => s.logId === context.logId && s.startedAt === startedAt && s.endedAt === undefined);
+      if (step) {
+        step.endedAt = endedAt;
+        step.exitCode = result.exitCode;
+        if (result.signal) step.signal = result.signal;
+        step.counts = finalCounts;
+        step.nextSeq = prepared.firstSeq + builder.count;
+        const stepError = errorText ?? firstProblem?.message;
+        if (stepError) step.error = f.io.redactor.redact(stepError);
+        if (latest >= earliest) widenRecordRange(step, earliest, latest);
+      }
+      return run;
+    });
+  } catch (err) {
+    // Never the exit code: the counts below still say what was kept and what was lost.
+    if (recordError === undefined)
+      f.warn(
+        `cannot update the run record in ${f.paths().runs} (${errorMessage(err)}); the counts below are the run's`,
+      );
+  }
 
   if (result.error) f.io.err(formatErrorLine(result.error) + '\n');
   printRunReport(f.io, {

@@ -20,6 +20,7 @@ import { createSegmentExporter } from '../destinations/local/segment-exporter.js
 import type { StreamContext } from './log-record.js';
 import { createOtlpExporter, type OtlpProtocol } from './otlp/exporter.js';
 import type { Timers } from './timers.js';
+import { withAcks, type JournalWriter } from '../pipeline/journal.js';
 import { createRetryingTransport, type RetryPolicy } from './retrying-transport.js';
 import { createHttpTransport, DEFAULT_REQUEST_TIMEOUT_MS, type Transport } from './transport.js';
 
@@ -54,6 +55,8 @@ export interface LogSinkOptions {
   /** The disk spool for what is not delivered; without one, undelivered records are counted failed. */
   spool?: SpoolSink;
   overflow?: OverflowPolicy;
+  /** The run's write-ahead journal: acknowledged batches are checkpointed in it. */
+  journal?: Pick<JournalWriter, 'ack'>;
 }
 
 export type LogSink = BatchingProcessor;
@@ -64,6 +67,52 @@ const LOCAL_BATCHING: Partial<BatchingOptions> = {
   scheduleDelayMillis: 1000,
   maxConcurrentExports: 1,
 };
+
+/**
+ * The exporter of a flavor for one stream: what `run` ships with, and what `flush` resends a journal with (the same
+ * serializer, splitting and answers, never a copy).
+ */
+export function createFlavorExporter(
+  target: ExportTarget,
+  context: StreamContext,
+  transport: () => Transport,
+): Exporter {
+  switch (target.flavor) {
+    case 'local':
+      // Segments need the writer that names their files; a context without one (older callers) writes JSONL.
+      return context.writer !== undefined
+        ? createSegmentExporter({ dir: target.dir, context: { ...context, writer: context.writer } })
+        : createLocalExporter({ dir: target.dir, context });
+    case 'datadog':
+      return target.protocol === 'intake'
+        ? createDatadogIntakeExporter({
+            url: target.url,
+            apiKey: target.apiKey,
+            context,
+            compression: target.compression ?? 'gzip',
+            transport: transport(),
+          })
+        : createOtlpExporter({
+            url: target.url,
+            headers: { 'dd-api-key': target.apiKey },
+            protocol: 'http/protobuf',
+            compression: target.compression ?? 'gzip',
+            context,
+            transport: transport(),
+          });
+    case 'otel':
+      return createOtlpExporter({
+        url: target.url,
+        headers: target.headers ?? {},
+        protocol: target.protocol ?? 'http/protobuf',
+        compression: target.compression ?? 'none',
+        context,
+        transport: transport(),
+      });
+    case 'custom':
+      return target.exporter;
+  }
+}
 
 export function createLogSink(options: LogSinkOptions): LogSink {
   const { context, target } = options;
@@ -94,48 +143,9 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       },
     );
 
-  let exporter: Exporter;
-  switch (target.flavor) {
-    case 'local':
-      // Segments need the writer that names their files; a context without one (older callers) writes JSONL.
-      exporter =
-        context.writer !== undefined
-          ? createSegmentExporter({ dir: target.dir, context: { ...context, writer: context.writer } })
-          : createLocalExporter({ dir: target.dir, context });
-      break;
-    case 'datadog':
-      exporter =
-        target.protocol === 'intake'
-          ? createDatadogIntakeExporter({
-              url: target.url,
-              apiKey: target.apiKey,
-              context,
-              compression: target.compression ?? 'gzip',
-              transport: transport(),
-            })
-          : createOtlpExporter({
-              url: target.url,
-              headers: { 'dd-api-key': target.apiKey },
-              protocol: 'http/protobuf',
-              compression: target.compression ?? 'gzip',
-              context,
-              transport: transport(),
-            });
-      break;
-    case 'otel':
-      exporter = createOtlpExporter({
-        url: target.url,
-        headers: target.headers ?? {},
-        protocol: target.protocol ?? 'http/protobuf',
-        compression: target.compression ?? 'none',
-        context,
-        transport: transport(),
-      });
-      break;
-    case 'custom':
-      exporter = target.exporter;
-      break;
-  }
+  let exporter = createFlavorExporter(target, context, transport);
+  // A journal checkpoints what the intake acknowledged: what it holds beyond that is the spool.
+  if (options.journal !== undefined) exporter = withAcks(exporter, options.journal.ack);
 
   return createBatchingProcessor({
     exporter,

@@ -52,6 +52,8 @@ export interface FlushReport {
   restamped: number;
   /** Files moved aside to corrupt/, and their unreadable lines. */
   corrupt: { file: string; badLines: number }[];
+  /** Why the flush stopped before the end (repeated timeouts), when it did. */
+  stopped?: string;
   /** Set when a 401/403 stopped the flush. */
   authError?: { status: number; message: string };
   /** Delivered per (run id, log id), to update the run records. */

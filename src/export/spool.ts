@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -71,6 +72,8 @@ export function createSpoolWriter(options: SpoolWriterOptions): SpoolWriter {
   let fd: number | undefined;
   let base: string | undefined;
   let written = 0;
+  /** Bytes of whole lines in the file. */
+  let size = 0;
   let error: string | undefined;
   let closed = false;
 
@@ -90,9 +93,18 @@ export function createSpoolWriter(options: SpoolWriterOptions): SpoolWriter {
       let text = '';
       for (const item of items) text += head + item + '}\n';
       const handle = open();
-      const bytes = Buffer.from(text, 'utf8');
-      let off = 0;
-      while (off < bytes.length) off += writeSync(handle, bytes, off);
+      try {
+        writeAllSync(handle, text);
+      } catch (err) {
+        // No half line for the next append to glue onto: cut back to the last whole one.
+        try {
+          ftruncateSync(handle, size);
+        } catch {
+          // Readers count a torn last line as unreadable; nothing more to do here.
+        }
+        throw err;
+      }
+      size += Buffer.byteLength(text);
       written += items.length;
       return true;
     } catch (err) {
@@ -201,15 +213,19 @@ export function writeSpoolFile(
     for (const e of entries) {
       chunk += spoolLine(e);
       if (chunk.length > 1 << 20) {
-        writeSync(fd, chunk);
+        writeAllSync(fd, chunk);
         chunk = '';
       }
     }
-    if (chunk) writeSync(fd, chunk);
+    if (chunk) writeAllSync(fd, chunk);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A full disk: the temporary file must not stay and keep it full (the claimed file still holds the records).
     closeSync(fd);
+    removeFile(tmp);
+    throw err;
   }
+  closeSync(fd);
   const file = join(dir, `${base}.jsonl`);
   renameSync(tmp, file);
   return file;
@@ -273,5 +289,16 @@ export function removeFile(path: string): void {
     unlinkSync(path);
   } catch {
     // Already gone.
+  }
+}
+
+/** A short write is not success: write until all of it is on disk, or throw. */
+function writeAllSync(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < bytes.length) {
+    const n = writeSync(fd, bytes, off);
+    if (n <= 0) throw Object.assign(new Error('short write: no space left on the device'), { code: 'ENOSPC' });
+    off += n;
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CliError, StoreError } from '../cli/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { withFileLock } from './file-lock.js';
+import { ownerLiveness, type ProcessOwner } from './process-owner.js';
 
 export interface RecordCounts {
   read: number;
@@ -28,6 +29,12 @@ export interface StepRecord {
   exitCode?: number;
   signal?: string;
   counts: RecordCounts;
+  /** `dd_logstore.writer` of the process that ran it: with the log id, its records' key. */
+  writer?: string;
+  /** That process (pid, start time, boot, pid namespace): a step without an end whose owner is gone was interrupted. */
+  owner?: ProcessOwner;
+  /** Set by `flush` on a step that never ended: what its journal held, and how much of it was delivered in all. */
+  recovered?: { read: number; delivered: number };
   /** The sequence number the next run of this step continues from. */
   nextSeq?: number;
   /** Where the local flavor wrote this step's records. */
@@ -198,4 +205,50 @@ export function widenRecordRange(step: StepRecord, fromMs: number, toMs: number)
   const end = step.endedAt ?? step.startedAt;
   const to = Math.max(toMs, Date.parse(step.recordsTo ?? end));
   if (to > Date.parse(end)) step.recordsTo = new Date(to).toISOString();
+}
+
+/**
+ * How a step ended, in a word: `exit N`, the signal, `running`, or `interrupted` when it never ended and the process
+ * that ran it is gone (killed with SIGKILL, out of memory, a crash or a reboot).
+ */
+export function stepState(step: StepRecord): { kind: 'exit' | 'signal' | 'running' | 'interrupted'; text: string } {
+  if (step.signal) return { kind: 'signal', text: step.signal };
+  if (step.exitCode !== undefined) return { kind: 'exit', text: String(step.exitCode) };
+  if (step.recovered !== undefined || (step.owner !== undefined && ownerLiveness(step.owner) === 'gone'))
+    return { kind: 'interrupted', text: 'interrupted' };
+  return { kind: 'running', text: 'running' };
+}
+
+/**
+ * `flush` resent a journal of this step: its totals as the journal tells them (records it held, delivered in all,
+ * still undelivered). For a step that never ended, that is all we know of it: it becomes `interrupted`, recovered.
+ */
+export function applyJournal(
+  run: RunRecord,
+  j: { logId: string; writer: string; total: number; delivered: number; kept: number },
+): void {
+  const step = run.steps.find((s) => s.writer === j.writer && s.logId === j.logId);
+  if (step === undefined) return;
+  if (step.endedAt === undefined) {
+    step.recovered = { read: j.total, delivered: j.delivered };
+    step.counts.read = Math.max(step.counts.read, j.total);
+  }
+  step.counts.delivered = Math.max(0, Math.min(j.delivered, step.counts.read - step.counts.dropped));
+  step.counts.spooled = j.kept;
+  step.counts.failed = Math.max(
+    0,
+    step.counts.read - step.counts.delivered - step.counts.spooled - step.counts.dropped,
+  );
+  if (j.kept === 0 && step.error !== undefined && !step.error.startsWith('resolved:'))
+    step.error = `resolved: delivered later by flush (was: ${step.error})`;
+}
+
+/** One more acknowledged batch of a journal's step (so a `flush` killed midway has counted what it delivered). */
+export function applyJournalBatch(run: RunRecord, logId: string, writer: string, delivered: number): void {
+  const step = run.steps.find((s) => s.writer === writer && s.logId === logId);
+  if (step === undefined) return;
+  const moved = Math.min(delivered, step.counts.spooled);
+  step.counts.spooled -= moved;
+  step.counts.delivered += delivered;
+  if (step.endedAt === undefined) step.counts.read = Math.max(step.counts.read, step.counts.delivered);
 }

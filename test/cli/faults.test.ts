@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
+import { readJournal } from '../../src/pipeline/journal.js';
+import { readSegmentFile } from '../../src/pipeline/segment-reader.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
@@ -87,12 +89,26 @@ function run(
 }
 
 /** Spool lines of a run, whatever log store. */
-function spooled(home: string, runId: string): { seq: number; reason: string; item: Record<string, unknown> }[] {
+/** What the spool holds for a run: the older JSONL spool files, and the records its journals have not delivered. */
+async function spooled(
+  home: string,
+  runId: string,
+): Promise<{ seq: number; reason: string; item: Record<string, unknown> }[]> {
   const root = join(home, 'spool');
   const out: { seq: number; reason: string; item: Record<string, unknown> }[] = [];
   if (!existsSync(root)) return out;
   for (const store of readdirSync(root)) {
     for (const name of readdirSync(join(root, store))) {
+      if (name.endsWith('.journal')) {
+        const j = readJournal(join(root, store, name));
+        for (const file of j.segments)
+          await readSegmentFile(file, (records, header) => {
+            if (header.context.runId !== runId) return;
+            for (const r of records)
+              if (!j.acked.has(r.seq)) out.push({ seq: r.seq, reason: j.reason ?? '', item: { message: r.message } });
+          });
+        continue;
+      }
       if (!/\.(jsonl|open)$/.test(name)) continue;
       for (const line of readFileSync(join(root, store, name), 'utf8').split('\n')) {
         if (!line) continue;
@@ -154,7 +170,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
         .filter((x) => x.attributes['zenml.run.id'] === runId)
         .map((x) => x.attributes['dd_logstore.seq'] as number),
     );
-    const inSpool = new Set(spooled(home, runId).map((s) => s.seq));
+    const inSpool = new Set((await spooled(home, runId)).map((s) => s.seq));
     let lost = 0;
     for (let i = 0; i < counts.read; i++) if (!inEmulator.has(i) && !inSpool.has(i)) lost++;
     const row: Row = {
@@ -244,7 +260,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     expect(r.code).toBe(0);
     const row = await account('400 on one bad record', 'f6', r);
     expect(row).toMatchObject({ read: 500, delivered: 499, spooled: 1 });
-    const bad = spooled(home, 'f6');
+    const bad = await spooled(home, 'f6');
     expect(bad.map((b) => b.item.message)).toEqual(['POISON 137']);
     expect(bad[0]?.reason).toMatch(/rejected by the intake: HTTP 400: .*poisoned item/);
     expect(r.stderr).toMatch(/1 spooled/);
@@ -267,7 +283,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     const f = await runCli(['flush', '--log-store', 'f7'], { home, env: KEYS });
     expect(f.code).toBe(0);
     expect(f.stdout).toMatch(/f7: 1000 records read from \d+ spool files, 1000 delivered, 0 still spooled/);
-    expect(spooled(home, 'f7')).toHaveLength(0);
+    expect(await spooled(home, 'f7')).toHaveLength(0);
     expect(emulator.records().filter((x) => x.attributes['zenml.run.id'] === 'f7')).toHaveLength(1000);
     expect(await describeCounts(home, 'f7')).toMatchObject({ read: 1000, delivered: 1000, spooled: 0 });
     // The 403 that spooled them is history now, and `runs describe` says so rather than showing it as the state.
@@ -292,7 +308,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     const stored = emulator.records().map((x) => x.attributes['dd_logstore.seq'] as number);
     expect(stored).toHaveLength(1000);
     expect(new Set(stored).size).toBe(1000);
-    expect(spooled(home, 'f8')).toHaveLength(0);
+    expect(await spooled(home, 'f8')).toHaveLength(0);
     row.fault += '; then `flush` delivered 1000';
   }, 30_000);
 
@@ -433,7 +449,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     expect(r.peakRssKb ?? 0).toBeLessThan(250_000);
     const f = await runCli(['flush', '--log-store', 'f12'], { home, env: KEYS, timeoutMs: 60_000 });
     expect(f.code).toBe(0);
-    expect(spooled(home, 'f12')).toHaveLength(0);
+    expect(await spooled(home, 'f12')).toHaveLength(0);
     const seqs = new Set(
       emulator
         .records()

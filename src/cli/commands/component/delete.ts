@@ -55,7 +55,8 @@ export async function deleteComponent(f: Factory, type: ComponentType, name: str
 
 function spooledFiles(dir: string): number {
   try {
-    return readdirSync(dir).filter((n) => n.endsWith('.jsonl') || n.endsWith('.open')).length;
+    // The older spool files, and the journals that kept undelivered records.
+    return readdirSync(dir).filter((n) => n.endsWith('.jsonl') || n.endsWith('.open') || n.endsWith('.journal')).length;
   } catch {
     return 0;
   }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { Factory } from '../../factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
-import { createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';
+import { createRunRecordStore, runNotFound, stepState, totalCounts } from '../../../store/run-records.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
   const cmd = new Command('describe')
@@ -25,7 +25,15 @@ export function newCmdRunsDescribe(f: Factory): Command {
       ];
       if (run.pipeline) pairs.push(['pipeline', run.pipeline]);
       run.steps.forEach((s, i) => {
-        const end = s.signal ? `killed by ${s.signal}` : s.exitCode === undefined ? 'running' : `exit ${s.exitCode}`;
+        const state = stepState(s);
+        const end =
+          state.kind === 'signal'
+            ? `killed by ${state.text}`
+            : state.kind === 'exit'
+              ? `exit ${state.text}`
+              : state.kind === 'interrupted'
+                ? `interrupted (dd-logstore was killed before the step ended${s.recovered ? `; ${s.recovered.read} records recovered from its journal, ${s.recovered.delivered} delivered` : '; run dd-logstore flush to deliver what its journal holds'})`
+                : 'running';
         pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'}: ${s.argv.join(' ')} — ${end}`]);
         pairs.push([`step ${i + 1} time`, `${s.startedAt} .. ${s.endedAt ?? ''}`]);
         pairs.push([

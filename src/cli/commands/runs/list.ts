@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { Factory } from '../../factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
-import { createRunRecordStore, totalCounts } from '../../../store/run-records.js';
+import { createRunRecordStore, stepState, totalCounts } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
 
 export function newCmdRunsList(f: Factory): Command {
@@ -46,7 +46,5 @@ export function newCmdRunsList(f: Factory): Command {
 }
 
 export function exitSummary(run: RunRecord): string {
-  return run.steps
-    .map((s) => (s.signal ? s.signal : s.exitCode === undefined ? 'running' : String(s.exitCode)))
-    .join(',');
+  return run.steps.map((s) => stepState(s).text).join(',');
 }

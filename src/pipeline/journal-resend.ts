@@ -1,0 +1,232 @@
+/**
+ * Resending journals (`dd-logstore flush`, and `run` in the background): every journal whose writer is gone (a run
+ * that ended with records undelivered, or one killed mid-run) is claimed, streamed a megabyte at a time, and what its
+ * `acks` do not cover is sent again with the stream's own exporter (the same serializer, 413 split, 400 isolation,
+ * retries as `run`), with the original seq so readers de-duplicate. Each acknowledged batch is checkpointed at once,
+ * so a `flush` killed midway loses nothing and resends little. Stops at a 401/403, at the caller's signal, and after
+ * repeated timeouts (what is left stays in the journal).
+ */
+import { truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAuthStatus } from '../export/batching-processor.js';
+import { MAX_RECORD_AGE_MS, ORIGINAL_TIMESTAMP } from '../export/datadog/limits.js';
+import type { BatchWriter, ExportOutcome, Exporter } from '../export/exporter.js';
+import type { LogRecordData, StreamContext } from '../export/log-record.js';
+import { exportWithSplitting } from '../export/splitting.js';
+import { claimJournal, listJournals, readJournal, withAcks } from './journal.js';
+import { openSegmentCursor } from './segment-reader.js';
+
+/** Batches in a row that ran out of retries before a flush gives up on an intake that does not answer. */
+export const MAX_FAILED_BATCHES_IN_A_ROW = 3;
+
+export interface JournalStream {
+  runId: string;
+  logId: string;
+  writer: string;
+  /** Records the journal holds. */
+  total: number;
+  /** Of those, delivered (before this flush, and by it). */
+  delivered: number;
+  /** Still undelivered after this flush. */
+  kept: number;
+  /** The writer died before the end of its run (no clean finish): an interrupted step. */
+  interrupted: boolean;
+}
+
+export interface JournalFlushReport {
+  journals: number;
+  /** Undelivered records found. */
+  read: number;
+  delivered: number;
+  kept: number;
+  rejected: number;
+  restamped: number;
+  authError?: { status: number; message: string };
+  /** Why the flush stopped before the end, when it did. */
+  stopped?: string;
+  streams: JournalStream[];
+}
+
+export interface JournalFlushOptions {
+  /** `spool/<log-store-id>`. */
+  spoolDir: string;
+  /** The stream's exporter (the flavor's own). */
+  exporterFor(context: StreamContext): Exporter;
+  restamp: boolean;
+  maxBatchItems: number;
+  maxBatchBytes: number;
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+  /** After each acknowledged batch: `delivered` more records of the stream reached the intake. */
+  onBatch?: (stream: Omit<JournalStream, 'total' | 'kept' | 'delivered'>, delivered: number) => Promise<void>;
+  /** After each journal, with its totals. */
+  onJournal?: (stream: JournalStream) => Promise<void>;
+  now?: () => number;
+}
+
+export async function flushJournals(options: JournalFlushOptions): Promise<JournalFlushReport> {
+  const now = options.now ?? Date.now;
+  const report: JournalFlushReport = {
+    journals: 0,
+    read: 0,
+    delivered: 0,
+    kept: 0,
+    rejected: 0,
+    restamped: 0,
+    streams: [],
+  };
+  for (const name of listJournals(options.spoolDir)) {
+    if (options.signal?.aborted || report.stopped !== undefined) break;
+    const dir = join(options.spoolDir, name);
+    const claim = claimJournal(dir);
+    if (claim === undefined) continue;
+    report.journals++;
+    const journal = readJournal(dir);
+    const heartbeat = setInterval(() => claim.heartbeat(), 1000);
+    heartbeat.unref();
+    let context: StreamContext | undefined;
+    let writer = '';
+    let total = 0;
+    let ackedBefore = 0;
+    let deliveredNow = 0;
+    let kept = 0;
+    let exporter: Exporter | undefined;
+    let open: BatchWriter<unknown> | undefined;
+    let failedInARow = 0;
+    const stopped = (): ExportOutcome | undefined =>
+      options.signal?.aborted || report.stopped !== undefined
+        ? { kind: 'retryable', message: 'not resent: stopped' }
+        : undefined;
+
+    const send = async (): Promise<void> => {
+      if (open === undefined || exporter === undefined || open.count === 0 || context === undefined) return;
+      const count = open.count;
+      const batch = open.finish();
+      open = undefined;
+      if (stopped()) {
+        kept += count;
+        exporter.release?.(batch);
+        return;
+      }
+      const parts = await exportWithSplitting(
+        exporter,
+        { batch, count },
+        {
+          stopped,
+          observe: (o) => {
+            if (o.kind === 'failure' && isAuthStatus(o.status) && report.authError === undefined) {
+              report.authError = { status: o.status as number, message: o.message };
+              report.stopped = `the intake refused the credentials (HTTP ${o.status})`;
+            }
+          },
+        },
+      );
+      exporter.release?.(batch);
+      let delivered = 0;
+      let timedOut = false;
+      for (const p of parts) {
+        if (p.outcome.kind === 'success') delivered += p.count;
+        else {
+          kept += p.count;
+          if (p.outcome.kind === 'failure' && (p.outcome.status === 400 || p.outcome.status === 413) && p.count === 1)
+            report.rejected++;
+          if (p.outcome.kind === 'retryable' && !/^not resent/.test(p.outcome.message)) timedOut = true;
+        }
+      }
+      report.delivered += delivered;
+      failedInARow = timedOut && delivered === 0 ? failedInARow + 1 : 0;
+      if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW && report.stopped === undefined)
+        report.stopped = `${MAX_FAILED_BATCHES_IN_A_ROW} batches in a row got no answer in time (last: ${firstFailure(parts)})`;
+      if (delivered > 0)
+        await options.onBatch?.({ runId: context.runId, logId: context.logId, writer, interrupted: false }, delivered);
+    };
+
+    try {
+      for (const file of journal.segments) {
+        const cursor = openSegmentCursor(file);
+        try {
+          for (;;) {
+            const records = await cursor.next({ final: true });
+            if (records === undefined) break;
+            const header = cursor.header;
+            if (header === undefined) break;
+            if (context === undefined) {
+              context = header.context;
+              writer = header.writer;
+              exporter = withAcks(options.exporterFor(context), (seqs) => {
+                claim.ack(seqs);
+                deliveredNow += seqs.length;
+              });
+            }
+            for (const r of records) {
+              total++;
+              if (journal.acked.has(r.seq)) {
+                ackedBefore++;
+                continue;
+              }
+              report.read++;
+              if (stopped()) {
+                kept++;
+                continue;
+              }
+              const record = options.restamp ? restamp(r, now(), report) : r;
+              open ??= (exporter as Exporter).createBatch();
+              if (!open.add(record, options.maxBatchBytes)) {
+                await send();
+                open = (exporter as Exporter).createBatch();
+                open.add(record, options.maxBatchBytes);
+              }
+              if (open.count >= options.maxBatchItems) await send();
+            }
+          }
+          await send();
+          const s = cursor.status;
+          if (s.kind === 'torn') {
+            options.warn?.(
+              `journal ${file}: the last ${s.bytes} bytes are not a whole record (dd-logstore died mid-write): cut there; the records before it are kept`,
+            );
+            truncateSync(file, s.offset);
+          } else if (s.kind === 'damaged')
+            options.warn?.(
+              `journal ${file} is damaged at byte ${s.offset} (${s.reason}): the records after it cannot be resent`,
+            );
+        } finally {
+          await cursor.close();
+        }
+      }
+      await send();
+    } finally {
+      clearInterval(heartbeat);
+      await exporter?.shutdown().catch(() => undefined);
+    }
+    report.kept += kept;
+    if (context !== undefined) {
+      const stream: JournalStream = {
+        runId: context.runId,
+        logId: context.logId,
+        writer,
+        total,
+        delivered: ackedBefore + deliveredNow,
+        kept,
+        interrupted: !journal.ended,
+      };
+      report.streams.push(stream);
+      await options.onJournal?.(stream);
+    }
+    if (kept === 0) claim.remove();
+    else claim.release();
+  }
+  return report;
+}
+
+function firstFailure(parts: { outcome: ExportOutcome }[]): string {
+  for (const p of parts) if (p.outcome.kind !== 'success') return p.outcome.message;
+  return 'unknown';
+}
+
+/** A record past Datadog's 18 h window goes out with the current time, its own kept in the original timestamp. */
+function restamp(r: LogRecordData, now: number, report: JournalFlushReport): LogRecordData {
+  if (r.timestamp >= now - MAX_RECORD_AGE_MS) return r;
+  report.restamped++;
+  return { ...r, timestamp: now, attributes: { ...r.attributes, [ORIGINAL_TIMESTAMP]: r.timestamp } };
+}

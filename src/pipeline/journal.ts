@@ -1,0 +1,404 @@
+/**
+ * The write-ahead journal of a remote flavor's run: every record is appended here (segment format, a `write(2)` per
+ * chunk read from the child, fsync about once a second) before it is handed to the batching processor, and every
+ * batch the intake acknowledged is checkpointed (its seqs appended to `acks`). At a normal end, a journal whose
+ * records were all delivered is removed; otherwise it stays, and what it holds that `acks` does not is the spool.
+ * After a SIGKILL, an OOM kill or a power cut, the undelivered tail is still on disk for `flush` (journal-resend.ts).
+ *
+ * Layout: `spool/<log-store-id>/<writer>.journal/` holding `journal-<part>.seg`, `acks` (lines `<from> <to>`,
+ * inclusive seq ranges), `owner` (the writer's identity as JSON; its mtime is the writer's heartbeat), and while a
+ * flusher works on it, `claim` (the flusher's identity; its mtime is the flusher's heartbeat).
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Exporter } from '../export/exporter.js';
+import type { LogRecordData, StreamContext } from '../export/log-record.js';
+import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
+import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION } from './segment-format.js';
+import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
+
+export const JOURNAL_SUFFIX = '.journal';
+const ACKS = 'acks';
+const OWNER = 'owner';
+const CLAIM = 'claim';
+/** Written when the run ended (with why records were not delivered): without it, the run was interrupted. */
+const ENDED = 'ended';
+
+export interface JournalWriter {
+  readonly dir: string;
+  /** Appends records (one write); false when the disk refused them (`error` says why). */
+  append(records: readonly LogRecordData[]): boolean;
+  /** Checkpoints records the intake acknowledged. */
+  ack(seqs: readonly number[]): void;
+  /** Why records were not delivered (the latest), kept with the journal for `flush` to show. */
+  noteReason(reason: string): void;
+  /** Touches the owner file: proof of life for flushers that cannot check our pid (another pid namespace). */
+  heartbeat(): void;
+  /** Records appended, and acknowledged. */
+  readonly written: number;
+  readonly acked: number;
+  /** False once a write failed: records after that may not be in the journal. */
+  readonly healthy: boolean;
+  readonly error: string | undefined;
+  /** The run ended: removes the journal when everything in it was delivered, else keeps it as the spool. */
+  finish(): 'removed' | 'kept';
+}
+
+export interface JournalOptions {
+  /** `spool/<log-store-id>`. */
+  spoolDir: string;
+  context: StreamContext & { writer: string };
+  now?: () => number;
+}
+
+export function journalDir(spoolDir: string, writer: string): string {
+  return join(spoolDir, `${writer}${JOURNAL_SUFFIX}`);
+}
+
+export function createJournalWriter(options: JournalOptions): JournalWriter {
+  const now = options.now ?? Date.now;
+  const dir = journalDir(options.spoolDir, options.context.writer);
+  const owner = currentOwner();
+  let error: string | undefined;
+  let healthy = true;
+  let written = 0;
+  let acked = 0;
+  let ackFd: number | undefined;
+  let segments: SegmentWriter | undefined;
+  let reason: string | undefined;
+  const encoder = createFrameEncoder();
+  const fail = (err: unknown): void => {
+    healthy = false;
+    error ??= err instanceof Error ? err.message : String(err);
+  };
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = openSync(join(dir, OWNER), 'wx', 0o600);
+    writeSync(fd, JSON.stringify(owner));
+    closeSync(fd);
+    segments = createSegmentWriter({
+      dir,
+      baseName: 'journal',
+      header: {
+        v: SEGMENT_VERSION,
+        kind: 'journal',
+        writer: options.context.writer,
+        context: options.context,
+        createdAt: now(),
+        owner,
+      },
+      now,
+    });
+  } catch (err) {
+    fail(err);
+  }
+
+  function ack(seqs: readonly number[]): void {
+    if (seqs.length === 0 || segments === undefined) return;
+    const text = rangesText(seqs);
+    try {
+      ackFd ??= openSync(join(dir, ACKS), 'a', 0o600);
+      writeSync(ackFd, text);
+      acked += seqs.length;
+    } catch (err) {
+      // Not checkpointed: at worst these records are sent again (at least once), never lost.
+      error ??= err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  return {
+    dir,
+    append(records) {
+      if (records.length === 0) return true;
+      if (segments === undefined) return false;
+      encoder.begin();
+      for (const r of records) encoder.encode(r);
+      if (segments.append(encoder.bytes())) {
+        written += records.length;
+        return true;
+      }
+      fail(new Error(segments.error ?? 'write failed'));
+      return false;
+    },
+    ack,
+    noteReason(r) {
+      reason = r;
+    },
+    heartbeat() {
+      try {
+        const t = new Date(now());
+        utimesSync(join(dir, OWNER), t, t);
+      } catch {
+        // A journal removed under us: nothing to prove alive.
+      }
+    },
+    get written() {
+      return written;
+    },
+    get acked() {
+      return acked;
+    },
+    get healthy() {
+      return healthy;
+    },
+    get error() {
+      return error;
+    },
+    finish() {
+      segments?.close();
+      if (ackFd !== undefined) closeSync(ackFd);
+      ackFd = undefined;
+      if (healthy && written > 0 && acked >= written) {
+        rmSync(dir, { recursive: true, force: true });
+        return 'removed';
+      }
+      if (written === 0 && segments !== undefined && segments.files().length === 0) {
+        rmSync(dir, { recursive: true, force: true });
+        return 'removed';
+      }
+      try {
+        const fd = openSync(join(dir, ENDED), 'w', 0o600);
+        writeSync(fd, reason ?? '');
+        closeSync(fd);
+      } catch {
+        // The reason is a courtesy; the records are what matters.
+      }
+      return 'kept';
+    },
+  };
+}
+
+/** Inclusive seq ranges, sorted and merged: what a journal's `acks` says was delivered. */
+export class SeqRanges {
+  private starts: number[] = [];
+  private ends: number[] = [];
+
+  static parse(text: string): SeqRanges {
+    const pairs: [number, number][] = [];
+    for (const line of text.split('\n')) {
+      const m = /^(\d+) (\d+)$/.exec(line);
+      if (m) pairs.push([Number(m[1]), Number(m[2])]);
+    }
+    pairs.sort((a, b) => a[0] - b[0]);
+    const r = new SeqRanges();
+    for (const [from, to] of pairs) {
+      const last = r.ends.length - 1;
+      if (last >= 0 && from <= (r.ends[last] as number) + 1) r.ends[last] = Math.max(r.ends[last] as number, to);
+      else {
+        r.starts.push(from);
+        r.ends.push(to);
+      }
+    }
+    return r;
+  }
+
+  has(seq: number): boolean {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (seq < (this.starts[mid] as number)) hi = mid - 1;
+      else if (seq > (this.ends[mid] as number)) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+}
+
+export interface JournalOnDisk {
+  dir: string;
+  owner: ProcessOwner | undefined;
+  segments: string[];
+  acked: SeqRanges;
+  /** Why its records were not delivered, as the run saw it. */
+  reason: string | undefined;
+  /** The run ended normally (else it was interrupted: killed, crashed). */
+  ended: boolean;
+}
+
+/** The journals in a spool directory, by directory name. */
+export function listJournals(spoolDir: string): string[] {
+  try {
+    return readdirSync(spoolDir)
+      .filter((n) => n.endsWith(JOURNAL_SUFFIX))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function readJson(path: string): ProcessOwner | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ProcessOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function readJournal(dir: string): JournalOnDisk {
+  const names = (() => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  })();
+  return {
+    dir,
+    owner: readJson(join(dir, OWNER)),
+    segments: names
+      .filter((n) => n.endsWith(SEGMENT_EXTENSION))
+      .sort()
+      .map((n) => join(dir, n)),
+    acked: SeqRanges.parse(readText(join(dir, ACKS)) ?? ''),
+    reason: readText(join(dir, ENDED)) || undefined,
+    ended: readText(join(dir, ENDED)) !== undefined,
+  };
+}
+
+/** A journal's writer still runs (a live run: not ours to resend). */
+export function journalWriterAlive(dir: string): boolean {
+  return ownerAlive(readJson(join(dir, OWNER)), join(dir, OWNER));
+}
+
+export interface JournalClaim {
+  /** Touch the claim: a flusher elsewhere sees we still work on it. */
+  heartbeat(): void;
+  /** Appends acknowledged seqs (the same checkpoint the writer keeps). */
+  ack(seqs: readonly number[]): void;
+  release(): void;
+  /** Everything in it was delivered: remove the journal. */
+  remove(): void;
+}
+
+/**
+ * Takes a journal for this process: its writer must be gone, and no live flusher may hold it. The claim is a file
+ * created exclusively with our identity; one left by a dead flusher is taken over.
+ */
+export function claimJournal(dir: string): JournalClaim | undefined {
+  if (journalWriterAlive(dir)) return undefined;
+  const claimPath = join(dir, CLAIM);
+  const me = currentOwner();
+  let fd: number | undefined;
+  for (let attempt = 0; attempt < 2 && fd === undefined; attempt++) {
+    try {
+      fd = openSync(claimPath, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+      if (ownerAlive(readJson(claimPath), claimPath)) return undefined;
+      rmSync(claimPath, { force: true });
+    }
+  }
+  if (fd === undefined) return undefined;
+  writeSync(fd, JSON.stringify(me));
+  closeSync(fd);
+  let ackFd: number | undefined;
+  const close = (): void => {
+    if (ackFd !== undefined) closeSync(ackFd);
+    ackFd = undefined;
+  };
+  return {
+    heartbeat() {
+      try {
+        const t = new Date();
+        utimesSync(claimPath, t, t);
+      } catch {
+        // Removed under us.
+      }
+    },
+    ack(seqs) {
+      if (seqs.length === 0) return;
+      const text = rangesText(seqs);
+      ackFd ??= openSync(join(dir, ACKS), 'a', 0o600);
+      writeSync(ackFd, text);
+    },
+    release() {
+      close();
+      rmSync(claimPath, { force: true });
+    },
+    remove() {
+      close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Seqs as `acks` lines: one `<from> <to>` per run of consecutive numbers. */
+function rangesText(seqs: readonly number[]): string {
+  let text = '';
+  let from = seqs[0] as number;
+  let to = from;
+  for (let i = 1; i < seqs.length; i++) {
+    const s = seqs[i] as number;
+    if (s === to + 1) to = s;
+    else {
+      text += `${from} ${to}\n`;
+      from = to = s;
+    }
+  }
+  return text + `${from} ${to}\n`;
+}
+
+/**
+ * An exporter whose acknowledged batches are checkpointed: each batch remembers the seqs of its records (halves of
+ * a split batch, theirs), and a batch the intake accepted hands them to `ack`. The exporter itself is untouched.
+ */
+export function withAcks<B>(inner: Exporter<B>, ack: (seqs: readonly number[]) => void): Exporter<B> {
+  // Halves of a split batch are never released: a weak map lets them go with their batch.
+  const seqsOf = new WeakMap<object, number[]>();
+  const key = (batch: B): object => batch as object;
+  return {
+    createBatch() {
+      const writer = inner.createBatch();
+      const seqs: number[] = [];
+      return {
+        get count() {
+          return writer.count;
+        },
+        add(record, maxBytes) {
+          if (!writer.add(record, maxBytes)) return false;
+          seqs.push(record.seq);
+          return true;
+        },
+        finish() {
+          const batch = writer.finish();
+          seqsOf.set(key(batch), seqs);
+          return batch;
+        },
+      };
+    },
+    async export(batch) {
+      const outcome = await inner.export(batch);
+      if (outcome.kind === 'success') ack(seqsOf.get(key(batch)) ?? []);
+      return outcome;
+    },
+    ...(inner.split
+      ? {
+          split(batch: B) {
+            const halves = inner.split?.(batch);
+            const seqs = seqsOf.get(key(batch));
+            if (halves && seqs) {
+              seqsOf.set(key(halves[0].batch), seqs.slice(0, halves[0].count));
+              seqsOf.set(key(halves[1].batch), seqs.slice(halves[0].count));
+            }
+            return halves;
+          },
+        }
+      : {}),
+    ...(inner.items ? { items: (batch: B) => inner.items?.(batch) ?? [] } : {}),
+    ...(inner.item ? { item: (record: LogRecordData) => inner.item?.(record) ?? '' } : {}),
+    release(batch) {
+      seqsOf.delete(key(batch));
+      inner.release?.(batch);
+    },
+    shutdown: () => inner.shutdown(),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The user's job comes first (issue 18): once the config resolves, the child always starts and its exit code always
+ * comes back. A full disk (a 2 MB tmpfs under the home) and a read-only home make what cannot be written a warning,
+ * every record not kept is counted and reported as lost, never as delivered, and no half record is left behind.
+ * Needs `mount` (root); skipped with the reason otherwise.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './harness.js';
+
+function tryMount(args: string[]): boolean {
+  try {
+    execFileSync('mount', args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const root = mkdtempSync(join(tmpdir(), 'ddls-disk-'));
+const tmpfs = join(root, 'tmpfs');
+mkdirSync(tmpfs);
+const canMount = tryMount(['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', tmpfs]);
+const maybe = canMount ? describe : describe.skip;
+if (!canMount) process.stderr.write('full-disk tests skipped: `mount -t tmpfs` is not allowed here (needs root)\n');
+
+/** `N records read, D delivered, S spooled, X dropped[, L lost]` from the summary line. */
+function counts(stderr: string): { read: number; delivered: number; spooled: number; lost: number } {
+  const m = /(\d+) records? read, (\d+) delivered, (\d+) spooled, \d+ dropped(?:, (\d+) lost)?/.exec(stderr);
+  if (!m) throw new Error(`no summary line in: ${stderr}`);
+  return { read: Number(m[1]), delivered: Number(m[2]), spooled: Number(m[3]), lost: Number(m[4] ?? 0) };
+}
+
+const CHILD = (n: number, code: number) => [
+  process.execPath,
+  '-e',
+  `let s='';for(let i=0;i<${n};i++)s+='line '+i+' '+'x'.repeat(60)+'\\n';process.stdout.write(s,()=>process.exit(${code}))`,
+];
+
+maybe('a full disk under the home', () => {
+  const home = join(tmpfs, 'home');
+  beforeAll(async () => {
+    // The config resolves (a first tiny run makes the default log store).
+    expect((await runCli(['run', '--run-id', 'seed', '--', 'true'], { home })).code).toBe(0);
+  });
+  afterAll(() => {
+    execFileSync('umount', [tmpfs]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the disk fills during the run: the exit code is the child own, the lost records are counted, no half record', async () => {
+    const r = await runCli(['run', '--run-id', 'fills', '--', ...CHILD(100_000, 3)], { home, timeoutMs: 120_000 });
+    expect(r.code).toBe(3);
+    expect(r.stdout.split('\n')).toHaveLength(100_001);
+    const c = counts(r.stderr);
+    expect(c.read).toBe(100_000);
+    expect(c.lost).toBeGreaterThan(0);
+    expect(c.delivered + c.spooled + c.lost).toBe(100_000);
+    expect(r.stderr).toMatch(new RegExp(`error: ${c.lost} records could not be delivered nor written`));
+    // What is in the store reads back whole: exactly the records counted delivered, no torn record.
+    const logs = await runCli(['logs', '--run-id', 'fills', '--output', 'jsonl'], { home, timeoutMs: 60_000 });
+    expect(logs.stderr).not.toMatch(/not a whole record|damaged/);
+    expect(logs.stdout.trim().split('\n').filter(Boolean)).toHaveLength(c.delivered);
+    // No temporary file left to keep the disk full.
+    expect(readdirSync(home, { recursive: true }).filter((n) => String(n).endsWith('.tmp'))).toEqual([]);
+  }, 180_000);
+
+  it('the disk is full before the run: the child still starts and its exit code comes back', async () => {
+    try {
+      writeFileSync(join(tmpfs, 'filler'), Buffer.alloc(4 * 1024 * 1024));
+    } catch {
+      // ENOSPC: the disk is full now, which is the point.
+    }
+    const r = await runCli(['run', '--run-id', 'full', '--', ...CHILD(1000, 5)], { home });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toContain('line 999 ');
+    expect(r.stderr).toMatch(/warning: cannot write the run record .*the command runs anyway/);
+    const c = counts(r.stderr);
+    expect(c.read).toBe(1000);
+    expect(c.delivered).toBe(0);
+    expect(c.lost).toBe(1000);
+  }, 60_000);
+});
+
+const roRoot = mkdtempSync(join(tmpdir(), 'ddls-ro-'));
+const roHome = join(roRoot, 'home');
+mkdirSync(roHome);
+let roMounted = false;
+
+maybe('a read-only home', () => {
+  beforeAll(async () => {
+    expect((await runCli(['run', '--run-id', 'seed', '--', 'true'], { home: roHome })).code).toBe(0);
+    roMounted = tryMount(['--bind', roHome, roHome]) && tryMount(['-o', 'remount,bind,ro', roHome]);
+  });
+  afterAll(() => {
+    if (roMounted) execFileSync('umount', [roHome]);
+    rmSync(roRoot, { recursive: true, force: true });
+  });
+
+  it('does not stop the child: its output and exit code come back, the lost records are reported', async () => {
+    expect(roMounted).toBe(true);
+    const r = await runCli(['run', '--run-id', 'ro', '--', ...CHILD(500, 4)], { home: roHome });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain('line 499 ');
+    expect(r.stderr).toMatch(/warning: cannot write the run record .*the command runs anyway/);
+    const c = counts(r.stderr);
+    expect(c.read).toBe(500);
+    expect(c.lost).toBe(500);
+    expect(r.stderr).not.toMatch(/^error: cannot create/m);
+  }, 60_000);
+});

@@ -1,0 +1,138 @@
+/**
+ * The write-ahead journal of the remote flavors, end to end: `dd-logstore run` killed with SIGKILL mid-run (a CI
+ * timeout, the OOM killer), then `flush`: every line that reached the terminal is in the intake exactly once after
+ * de-duplication, and the step reads `interrupted`. A journal cut in the middle of a record is recovered up to its
+ * last whole record.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEmulator } from '../emulator/emulator.js';
+import type { Emulator } from '../emulator/emulator.js';
+import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+
+const KEYS = EMULATOR_KEYS;
+
+/** A child printing a numbered line every `ms` milliseconds, for ever (until its pipe breaks). */
+const SLOW_CHILD = [process.execPath, '-e', `let i=0;setInterval(()=>process.stdout.write('tick '+(i++)+'\\n'),5)`];
+
+function journalFiles(home: string): string[] {
+  const out: string[] = [];
+  const root = join(home, 'spool');
+  for (const store of readdirSync(root))
+    for (const name of readdirSync(join(root, store)))
+      if (name.endsWith('.journal'))
+        for (const f of readdirSync(join(root, store, name))) out.push(join(root, store, name, f));
+  return out;
+}
+
+describe('journal: nothing lost to kill -9', () => {
+  const { home, cleanup } = tempHome();
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await createEmulator();
+    expect((await registerEmulatorLogStore(home, emulator.url, { scheduleDelayMs: 1000 })).code).toBe(0);
+  });
+  afterAll(async () => {
+    await emulator.close();
+    cleanup();
+  });
+
+  /** Keys of the run's records in the emulator: one per record after de-duplication, and how many copies in all. */
+  function delivered(runId: string): { unique: Map<string, string>; copies: number } {
+    const unique = new Map<string, string>();
+    let copies = 0;
+    for (const r of emulator.records()) {
+      if (r.attributes['zenml.run.id'] !== runId) continue;
+      copies++;
+      const key = `${String(r.attributes['zenml.log.id'])}/${String(r.attributes['dd_logstore.writer'])}/${String(r.attributes['dd_logstore.seq'])}`;
+      unique.set(key, r.message);
+    }
+    return { unique, copies };
+  }
+
+  it('run killed with SIGKILL mid-run: flush delivers every line the terminal saw, once; the step reads interrupted', async () => {
+    const seen = await new Promise<string[]>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'run', '--log-store', 'dd', '--run-id', 'killed', '--', ...SLOW_CHILD],
+        {
+          env: cliEnv(home, KEYS),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('error', reject);
+      // Long enough for batches to be delivered (and acknowledged) and for more lines to wait in the queue.
+      setTimeout(() => child.kill('SIGKILL'), 2500);
+      child.on('close', () => {
+        const lines = out.split('\n');
+        lines.pop(); // a line cut mid-write never reached the terminal whole
+        resolve(lines);
+      });
+    });
+    expect(seen.length).toBeGreaterThan(100);
+    const before = delivered('killed');
+    // The queue held the last lines: they were not delivered when we died.
+    expect(before.unique.size).toBeLessThan(seen.length);
+
+    const describeBefore = await runCli(['runs', 'describe', 'killed'], { home });
+    expect(describeBefore.stdout).toMatch(/interrupted/);
+    const list = await runCli(['runs', 'list'], { home });
+    expect(list.stdout).toMatch(/killed.*interrupted/);
+
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toBe('');
+    expect(flush.code).toBe(0);
+    const after = delivered('killed');
+    const messages = new Set(after.unique.values());
+    const missing = seen.filter((l) => !messages.has(l));
+    expect(missing).toEqual([]);
+    // Exactly once after de-duplication: one key per line (the seq is the original one).
+    expect(after.unique.size).toBeGreaterThanOrEqual(seen.length);
+    expect(new Set(after.unique.values()).size).toBe(after.unique.size);
+    // The journal is gone once everything in it was delivered.
+    expect(journalFiles(home)).toEqual([]);
+
+    const describe = await runCli(['runs', 'describe', 'killed', '--output', 'json'], { home });
+    const run = JSON.parse(describe.stdout) as {
+      steps: { recovered?: { read: number; delivered: number }; counts: { read: number; delivered: number } }[];
+    };
+    const step = run.steps[0]!;
+    expect(step.recovered?.read).toBe(after.unique.size);
+    expect(step.recovered?.delivered).toBe(after.unique.size);
+    expect(step.counts.delivered).toBe(after.unique.size);
+    expect((await runCli(['runs', 'describe', 'killed'], { home })).stdout).toMatch(
+      new RegExp(
+        `interrupted .*${after.unique.size} records recovered from its journal, ${after.unique.size} delivered`,
+      ),
+    );
+    // logs reads it back whole, once.
+    const logs = await runCli(['logs', '--run-id', 'killed', '--output', 'jsonl'], { home, env: KEYS });
+    expect(logs.stdout.trim().split('\n')).toHaveLength(after.unique.size);
+  }, 60_000);
+
+  it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {
+    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    const child = [process.execPath, '-e', `for (let i = 0; i < 200; i++) console.log('cut ' + i)`];
+    const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'cut', '--flush-timeout', '3s', '--', ...child], {
+      home,
+      env: KEYS,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/200 records read, 0 delivered, 200 spooled/);
+    emulator.reset();
+    const segment = journalFiles(home).find((f) => f.endsWith('.seg'))!;
+    // The last record is `cut 199`: cut off its last bytes, as a crash mid-write would.
+    truncateSync(segment, statSync(segment).size - 3);
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toMatch(
+      /the last \d+ bytes are not a whole record .*cut there; the records before it are kept/,
+    );
+    const got = delivered('cut');
+    expect([...got.unique.values()].sort()).toEqual(Array.from({ length: 199 }, (_, i) => `cut ${i}`).sort());
+    expect(journalFiles(home)).toEqual([]);
+  }, 60_000);
+});
