@@ -1,5 +1,5 @@
 /**
- * What an HTTP answer means for a batch (run-and-export.md, "Responses and retries"). Retrying, 413 splitting and
+ * What an HTTP answer means for a batch (docs/reliability.md, "Responses and retries"). Retrying, 413 splitting and
  * 400 isolation belong to the retrying transport; here a result only becomes success, failure or retryable.
  */
 import type { TransportResult } from './transport.js';
