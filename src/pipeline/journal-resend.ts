@@ -8,11 +8,11 @@
  */
 import { truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAuthStatus } from '../export/batching-processor.js';
-import { MAX_RECORD_AGE_MS, ORIGINAL_TIMESTAMP } from '../export/datadog/limits.js';
-import type { BatchWriter, ExportOutcome, Exporter } from '../export/exporter.js';
-import type { LogRecordData, StreamContext } from '../export/log-record.js';
-import { exportWithSplitting } from '../export/splitting.js';
+import { isAuthStatus } from './batching-processor.js';
+import type { BatchWriter, Exporter } from './exporter.js';
+import type { ExportOutcome } from '../core/http/http-outcome.js';
+import { ORIGINAL_TIMESTAMP, type LogRecordData, type StreamContext } from '../core/log-record.js';
+import { exportWithSplitting } from './splitting.js';
 import { claimJournal, listJournals, readJournal, withAcks } from './journal.js';
 import { openSegmentCursor } from './segment-reader.js';
 
@@ -52,7 +52,8 @@ export interface JournalFlushOptions {
   spoolDir: string;
   /** The stream's exporter (the flavor's own). */
   exporterFor(context: StreamContext): Exporter;
-  restamp: boolean;
+  /** Records older than this go out with the current time, theirs kept in `dd_logstore.original_timestamp`. */
+  restampOlderThanMs?: number;
   maxBatchItems: number;
   maxBatchBytes: number;
   signal?: AbortSignal;
@@ -169,7 +170,8 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
                 kept++;
                 continue;
               }
-              const record = options.restamp ? restamp(r, now(), report) : r;
+              const record =
+                options.restampOlderThanMs !== undefined ? restamp(r, now(), options.restampOlderThanMs, report) : r;
               open ??= (exporter as Exporter).createBatch();
               if (!open.add(record, options.maxBatchBytes)) {
                 await send();
@@ -225,8 +227,8 @@ function firstFailure(parts: { outcome: ExportOutcome }[]): string {
 }
 
 /** A record past Datadog's 18 h window goes out with the current time, its own kept in the original timestamp. */
-function restamp(r: LogRecordData, now: number, report: JournalFlushReport): LogRecordData {
-  if (r.timestamp >= now - MAX_RECORD_AGE_MS) return r;
+function restamp(r: LogRecordData, now: number, maxAgeMs: number, report: JournalFlushReport): LogRecordData {
+  if (r.timestamp >= now - maxAgeMs) return r;
   report.restamped++;
   return { ...r, timestamp: now, attributes: { ...r.attributes, [ORIGINAL_TIMESTAMP]: r.timestamp } };
 }

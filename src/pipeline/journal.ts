@@ -11,8 +11,8 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Exporter } from '../export/exporter.js';
-import type { LogRecordData, StreamContext } from '../export/log-record.js';
+import type { Exporter } from './exporter.js';
+import type { LogRecordData, StreamContext } from '../core/log-record.js';
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION } from './segment-format.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogRecordData, StreamContext } from '../export/log-record.js';
+import type { LogRecordData, StreamContext } from '../core/log-record.js';
 import {
   createFrameDecoder,
   createFrameEncoder,

@@ -10,7 +10,7 @@
  * length and bytes, and the record's own attributes as JSON up to the end of the body. Frames of one write are a
  * unit: a write that is cut short (a crash, a full disk) leaves a torn last frame, which readers cut off.
  */
-import type { Level, LogRecordData, StreamContext, StreamName } from '../export/log-record.js';
+import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 
 export const SEGMENT_MAGIC = Buffer.from('DDLSEG1\n', 'latin1');
 export const SEGMENT_VERSION = 1;

@@ -5,7 +5,7 @@
  * there, with a warning. A damaged frame ends the file's readable part (what came before is kept).
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import type { LogRecordData } from '../export/log-record.js';
+import type { LogRecordData } from '../core/log-record.js';
 import { createFrameDecoder, decodeHeader, type FrameFilter, type SegmentHeader } from './segment-format.js';
 
 const CHUNK_BYTES = 1 << 20;

@@ -1,20 +1,10 @@
 /**
  * One interface over the stores `logs` reads: a whole-run read (de-duplicated, filtered, in order) and a follow
- * source. The Datadog reader searches `service + run id (+ step, level, text)` over the run's time window; the local
- * reader reads (and tails) the run's JSONL files.
+ * source. Each destination that can read back implements it (destinations/datadog/run-reader.ts, local/run-reader.ts).
  */
-import type { RunRecord } from '../store/run-records.js';
-import { readAllPages } from './datadog-reader.js';
-import type { ReaderDeps } from './datadog-reader.js';
-import { buildRunQuery } from './datadog-query.js';
 import type { FollowSource } from './follow.js';
 import { compareEntries, createEntrySet, matchesFilter } from './log-entry.js';
 import type { LogEntry, LogFilter } from './log-entry.js';
-import { createLocalStoreReader } from '../destinations/local/store-reader.js';
-import { WINDOW_MARGIN_MS, runWindow } from './run-scope.js';
-
-/** Follow re-reads this far behind the newest record seen: records are indexed late and out of order. */
-export const FOLLOW_LAG_MS = 30_000;
 
 export interface RunRead {
   /** De-duplicated, filtered, ordered by (timestamp, seq). */
@@ -43,9 +33,14 @@ export interface RunReader {
     limit?: number,
   ): Promise<{ count: number; stoppedEarly: boolean }>;
   followSource(filter: LogFilter): FollowSource;
+  /** A read failure in the store's own words (which key, which site), or undefined to pass it on as is. */
+  explainFailure?(err: unknown): Error | undefined;
+  /** A failure that polling again cannot cure (refused credentials): follow stops on it. */
+  isFatal?(err: unknown): boolean;
 }
 
-function finish(raw: LogEntry[], filter: LogFilter): LogEntry[] {
+/** De-duplicated, filtered and in order: what every reader hands back. */
+export function finishEntries(raw: LogEntry[], filter: LogFilter): LogEntry[] {
   const kept = createEntrySet().addNew(raw.filter((e) => matchesFilter(e, filter)));
   return kept.sort(compareEntries);
 }
@@ -54,83 +49,10 @@ function finish(raw: LogEntry[], filter: LogFilter): LogEntry[] {
  * Pages come in timestamp order, so once more than `limit` records are kept and the limit-th is older than the
  * newest record read, no later page can change the first `limit`.
  */
-function settled(raw: readonly LogEntry[], filter: LogFilter, limit: number): boolean {
+export function settled(raw: readonly LogEntry[], filter: LogFilter, limit: number): boolean {
   if (raw.length <= limit) return false;
-  const kept = finish([...raw], filter);
+  const kept = finishEntries([...raw], filter);
   const last = raw[raw.length - 1];
   const nth = kept[limit - 1];
   return kept.length > limit && last !== undefined && nth !== undefined && nth.timestamp < last.timestamp;
-}
-
-export interface DatadogRunReaderOptions {
-  service: string;
-  runId: string;
-  deps: ReaderDeps;
-  now(): number;
-  /** The run record as it is now (re-read by follow), or undefined. */
-  run(): RunRecord | undefined;
-}
-
-export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
-  const query = (filter: LogFilter) =>
-    buildRunQuery({
-      service: o.service,
-      runId: o.runId,
-      ...(filter.step !== undefined ? { step: filter.step } : {}),
-      ...(filter.level !== undefined ? { level: filter.level } : {}),
-      ...(filter.grep !== undefined ? { grep: filter.grep } : {}),
-    });
-  return {
-    arrivalWord: 'indexed',
-    async read(filter, limit) {
-      const window = runWindow(o.run(), o.now(), filter.since, filter.until);
-      const r = await readAllPages(
-        { query: query(filter), ...window },
-        o.deps,
-        limit !== undefined ? { enough: (raw) => settled(raw, filter, limit) } : {},
-      );
-      return {
-        entries: finish(r.entries, filter),
-        partial: r.partial,
-        stoppedEarly: r.stoppedEarly,
-        serverElapsedMs: r.serverElapsedMs,
-        pages: r.pages,
-      };
-    },
-    followSource(filter) {
-      let newest = Number.NEGATIVE_INFINITY;
-      const q = query(filter);
-      return {
-        async poll(full) {
-          const now = o.now();
-          const base = runWindow(o.run(), now, filter.since, filter.until);
-          const from =
-            full || newest === Number.NEGATIVE_INFINITY ? base.from : Math.max(base.from, newest - FOLLOW_LAG_MS);
-          // Records stamped ahead of now (a JSON line's own time, within Datadog's 2 h) are in the run's window too.
-          const to = filter.until !== undefined ? base.to : Math.max(now + WINDOW_MARGIN_MS, base.to);
-          // One try per poll: the next poll is the retry, and a notice says what happened.
-          const r = await readAllPages({ query: q, from, to }, o.deps, { transientRetries: 0 });
-          for (const e of r.entries) if (e.timestamp > newest) newest = e.timestamp;
-          return r.entries;
-        },
-      };
-    },
-  };
-}
-
-export function createLocalRunReader(dir: string, runId: string, warn: (line: string) => void): RunReader {
-  const store = createLocalStoreReader(dir, runId, warn);
-  return {
-    arrivalWord: 'found',
-    async read(filter, limit) {
-      const entries: LogEntry[] = [];
-      const r = await store.stream(filter, (chunk) => entries.push(...chunk), limit);
-      return { entries, partial: false, stoppedEarly: r.stoppedEarly, serverElapsedMs: 0, pages: 0 };
-    },
-    stream: (filter, each, limit) => store.stream(filter, each, limit),
-    followSource() {
-      const tail = store.tail();
-      return { poll: () => tail.poll() };
-    },
-  };
 }

@@ -4,9 +4,9 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CliError, StoreError } from '../cli/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { withFileLock } from './file-lock.js';
+import { CliError, StoreError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs/atomic-write.js';
+import { withFileLock } from '../core/fs/file-lock.js';
 import { ownerLiveness, type ProcessOwner } from './process-owner.js';
 
 export interface RecordCounts {

@@ -3,16 +3,11 @@
  * per writing process, so parallel runs of one step never interleave), in order; fsync about once a second and at
  * shutdown. A batch the disk refuses is a failure (spooled or counted by the processor), never half written.
  */
-import { createIntakeSerializer } from '../../export/datadog/serializer.js';
-import {
-  SUCCESS,
-  createRecordArrayWriter,
-  splitRecordArray,
-  type ExportOutcome,
-  type Exporter,
-} from '../../export/exporter.js';
-import type { LogRecordData, StreamContext } from '../../export/log-record.js';
-import { localRunDir, localSegmentBase } from '../../export/local/paths.js';
+import { createIntakeSerializer } from '../datadog/serializer.js';
+import { SUCCESS, createRecordArrayWriter, splitArrayBatch, type Exporter } from '../../pipeline/exporter.js';
+import type { ExportOutcome } from '../../core/http/http-outcome.js';
+import type { LogRecordData, StreamContext } from '../../core/log-record.js';
+import { localRunDir, localSegmentBase } from './paths.js';
 import { createFrameEncoder, SEGMENT_VERSION } from '../../pipeline/segment-format.js';
 import { createSegmentWriter, type SegmentWriter } from '../../pipeline/segment-writer.js';
 
@@ -63,7 +58,7 @@ export function createSegmentExporter(options: SegmentExporterOptions): SegmentE
     writer,
     createBatch: () => createRecordArrayWriter(sizeOf),
     export: exportBatch,
-    split: splitRecordArray,
+    split: splitArrayBatch,
     items: (batch) => batch.map(item),
     item,
     shutdown: async () => writer.close(),

@@ -7,10 +7,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RENAMED_ATTRIBUTE_PREFIX } from '../../export/datadog/serializer.js';
-import { contextAttributes, type LogRecordData, type StreamContext } from '../../export/log-record.js';
-import { legacyRunDir, localRunDir } from '../../export/local/paths.js';
-import { createLocalTail } from '../../query/local-reader.js';
+import { RENAMED_ATTRIBUTE_PREFIX } from '../datadog/serializer.js';
+import { contextAttributes, type LogRecordData, type StreamContext } from '../../core/log-record.js';
+import { legacyRunDir, localRunDir } from './paths.js';
+import { createLocalTail } from './reader.js';
 import { compareEntries, createEntrySet, levelRank, matchesFilter } from '../../query/log-entry.js';
 import type { LogEntry, LogFilter } from '../../query/log-entry.js';
 import { SEGMENT_EXTENSION, type FrameFilter, type SegmentHeader } from '../../pipeline/segment-format.js';

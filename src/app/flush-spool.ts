@@ -1,0 +1,195 @@
+/**
+ * The `flush` use case: resend what the spool holds, with the same rules as `run` (retries, 413
+ * split, 400 isolation, 401/403 stop), remove what was delivered and report the counts. Without --log-store, every
+ * log store that has a spool. `run` uses the same flusher in the background.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, errorMessage } from '../core/errors.js';
+import type { DrainSummary } from './run-report.js';
+import type { Factory } from './factory.js';
+import { destinationOf } from '../destinations/index.js';
+import { resolveLogStoreSettings } from './resolve-log-store.js';
+import type { ResolvedLogStore } from './resolve-log-store.js';
+import type { FlushReport } from '../pipeline/resend.js';
+import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
+import type { RunRecord, RunRecordStore } from '../store/run-records.js';
+import type { Component } from '../store/model.js';
+
+export interface FlushOptions {
+  logStore?: string;
+}
+
+export type FlushRow = Pick<
+  FlushReport,
+  'files' | 'read' | 'delivered' | 'kept' | 'rejected' | 'restamped' | 'corrupt' | 'stopped'
+> & {
+  logStore: string;
+  error?: string;
+};
+
+/** Resends the spool of one log store (or of every log store that has one); one row per log store. */
+export async function flushSpools(f: Factory, opts: FlushOptions): Promise<FlushRow[]> {
+  const config = await f.configStore().read();
+  const stores = config.components['log-store'];
+  const spoolRoot = f.paths().spool;
+  let targets: Component[];
+  if (opts.logStore !== undefined) {
+    const c = stores[opts.logStore];
+    if (!c)
+      throw new CliError(`no log-store named '${opts.logStore}'`, {
+        hint: `log stores: ${Object.keys(stores).join(', ')}`,
+      });
+    targets = [c];
+  } else {
+    const ids = listDirs(spoolRoot);
+    targets = Object.values(stores).filter((c) => ids.includes(c.id));
+    const known = new Set(Object.values(stores).map((c) => c.id));
+    for (const id of ids)
+      if (!known.has(id)) f.warn(`spool ${join(spoolRoot, id)} belongs to a log store that no longer exists; skipped`);
+  }
+
+  const rows: FlushRow[] = [];
+  const runs = createRunRecordStore(f.paths().runs);
+  for (const component of targets) {
+    const settings = await resolveLogStoreSettings(f, component);
+    const dir = join(spoolRoot, component.id);
+    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m), runs })();
+    await recordResent(runs, report);
+    rows.push({
+      logStore: component.name,
+      files: report.files,
+      read: report.read,
+      delivered: report.delivered,
+      kept: report.kept,
+      rejected: report.rejected,
+      restamped: report.restamped,
+      corrupt: report.corrupt,
+      ...(report.stopped !== undefined ? { stopped: report.stopped } : {}),
+      ...(report.authError ? { error: describeFlushAuth(settings, report.authError.status) } : {}),
+    });
+  }
+  return rows;
+}
+
+/** A flusher for one log store's spool directory, with its settings (URL, key, batching, timeouts). */
+export function createSpoolFlusher(
+  settings: ResolvedLogStore,
+  dir: string,
+  options: { signal?: AbortSignal; warn?: (message: string) => void; runs?: RunRecordStore },
+): () => Promise<FlushReport> {
+  return async () => {
+    const { createResendExporter, flushSpool } = await import('../pipeline/resend.js');
+    const { createHttpTransport } = await import('../core/http/transport.js');
+    const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
+    const budgetMs = settings.batching.exportTimeoutMillis;
+    const destination = destinationOf(settings);
+    const transport = () =>
+      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs });
+    // The older spool files (JSONL items), then the journals (segments) with the destination's own exporter.
+    const report = await flushSpool({
+      dir,
+      exporter: createResendExporter(destination.resendTarget(settings), transport),
+      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
+      maxBatchItems: settings.batching.maxExportBatchSize,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+    if (report.authError !== undefined || options.signal?.aborted) return report;
+    const { flushJournals } = await import('../pipeline/journal-resend.js');
+    const { DEFAULT_BATCHING } = await import('../pipeline/batching-processor.js');
+    // The batch limits a run of this destination uses: its defaults and its intake's caps.
+    const limits = destination.batching({
+      ...DEFAULT_BATCHING,
+      maxExportBatchSize: settings.batching.maxExportBatchSize,
+    });
+    const runs = options.runs;
+    const update = async (runId: string, change: (run: RunRecord) => void): Promise<void> => {
+      try {
+        if (runs === undefined || (await runs.read(runId)) === undefined) return;
+        await runs.update(runId, (run) => {
+          change(run!);
+          return run!;
+        });
+      } catch {
+        // A run record we cannot update must not undo the delivery; `runs describe` shows the older counts.
+      }
+    };
+    const j = await flushJournals({
+      spoolDir: dir,
+      exporterFor: (context) => destination.createExporter(settings, context, transport),
+      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
+      maxBatchItems: limits.maxExportBatchSize,
+      maxBatchBytes: limits.maxBatchBytes,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+      onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
+      onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
+    });
+    report.files += j.journals;
+    report.read += j.read;
+    report.delivered += j.delivered;
+    report.kept += j.kept;
+    report.rejected += j.rejected;
+    report.restamped += j.restamped;
+    if (j.authError) report.authError = j.authError;
+    if (j.stopped !== undefined && j.authError === undefined) report.stopped = j.stopped;
+    return report;
+  };
+}
+
+/** Moves what `flush` delivered from spooled to delivered in the run records it came from. */
+export async function recordResent(runs: ReturnType<typeof createRunRecordStore>, report: FlushReport): Promise<void> {
+  for (const { runId, logId, count, latestMs } of report.deliveredByStream.values()) {
+    try {
+      if ((await runs.read(runId)) === undefined) continue;
+      await runs.update(runId, (run) => {
+        applyResent(run!, logId, count, latestMs);
+        return run!;
+      });
+    } catch {
+      // A run record we cannot update must not undo the delivery; `runs describe` shows the older counts.
+    }
+  }
+}
+
+function describeFlushAuth(settings: ResolvedLogStore, status: number): string {
+  const { where, fix } = destinationOf(settings).describeAuthFailure(settings, status);
+  return `${where}; nothing more was sent and the spool is kept (${fix})`;
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Resends earlier runs' spool while this run goes on. Silent but for corrupt files (moved aside with a warning) and
+ * a closing note; never throws, and stops as soon as `signal` aborts, leaving what is unsent in the spool.
+ */
+export async function drainSpoolInBackground(
+  dir: string,
+  runsDir: string,
+  settings: ResolvedLogStore,
+  signal: AbortSignal,
+  warn: (message: string) => void,
+): Promise<DrainSummary> {
+  const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
+  try {
+    const { claimableFiles } = await import('../pipeline/spool.js');
+    const { listJournals } = await import('../pipeline/journal.js');
+    if (claimableFiles(dir).length === 0 && listJournals(dir).length === 0) return none;
+    const runs = createRunRecordStore(runsDir);
+    const report = await createSpoolFlusher(settings, dir, { signal, warn, runs })();
+    await recordResent(runs, report);
+    return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
+  } catch (err) {
+    warn(`could not resend the spool in ${dir}: ${errorMessage(err)}`);
+    return none;
+  }
+}

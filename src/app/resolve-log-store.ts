@@ -1,0 +1,67 @@
+/**
+ * From a registered log store to what the exporters and readers need: its settings with defaults, secret references
+ * resolved (and registered with the redactor), and what its destination makes of them (hosts, paths). `run`, `logs`,
+ * `flush` and `verify` all come here.
+ */
+import { CliError } from '../core/errors.js';
+import { destinationNamed } from '../destinations/index.js';
+import type { ResolvedLogStore } from '../destinations/index.js';
+import type { CommonSettings } from '../destinations/destination.js';
+import { BATCHING_DEFAULTS } from '../destinations/shared-keys.js';
+import { parseHeaders, splitList, withDefaults } from '../store/flavors.js';
+import type { Component } from '../store/model.js';
+import { parseSecretRef, resolveSecretRefs } from '../secrets/references.js';
+import { packageVersion } from '../version.js';
+import type { Factory } from './factory.js';
+
+export type { ResolvedLogStore } from '../destinations/index.js';
+
+/**
+ * A component's settings as the strings secret references are looked for in. Headers: either each value is a
+ * reference (`dd-api-key={{otel.key}}`, checked as `headers[dd-api-key]`), or the whole list is one (`{{otel.headers}}`
+ * holding `k=v,k=v`), resolved first and split after. `run`, `describe --resolve-check` and `verify` all use this.
+ */
+export function referenceStrings(config: Record<string, unknown>): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (k !== 'headers' && v !== undefined) strings[k] = String(v);
+  const rawHeaders = config.headers === undefined ? '' : String(config.headers);
+  if (parseSecretRef(rawHeaders) !== undefined) strings.headers = rawHeaders;
+  else for (const [name, value] of parseHeaders(rawHeaders)) strings[`headers[${name}]`] = value;
+  return strings;
+}
+
+export async function resolveLogStoreSettings(f: Factory, component: Component): Promise<ResolvedLogStore> {
+  const destination = destinationNamed(component.flavor);
+  const spec = destination.spec;
+  // config.json edited by hand can lack a required key: say so now, not as an HTTP 401 after the child ran.
+  const missing = spec.keys.filter((k) => k.required && (component.config[k.key] ?? '') === '').map((k) => k.key);
+  if (missing.length > 0) {
+    throw new CliError(
+      `log store '${component.name}' has no ${missing.join(', ')} (required for flavor ${component.flavor})`,
+      { hint: `set it: dd-logstore log-store update ${component.name} ${missing.map((k) => `--${k}=...`).join(' ')}` },
+    );
+  }
+  const raw = withDefaults(spec, component.config);
+  const values = await resolveSecretRefs(referenceStrings(raw), {
+    backend: () => f.secretBackend(),
+    env: f.env,
+    redactor: f.io.redactor,
+  });
+  const num = (key: string): number => Number(values[key]);
+  const common: CommonSettings = {
+    component,
+    serviceName: values.service_name ?? 'zenml',
+    serviceVersion: values.service_version ?? packageVersion(),
+    source: values.source ?? 'dd-logstore',
+    tags: splitList(values.tags ?? ''),
+    batching: {
+      maxExportBatchSize: num('max_export_batch_size') || BATCHING_DEFAULTS.maxExportBatchSize,
+      maxQueueSize: num('max_queue_size') || BATCHING_DEFAULTS.maxQueueSize,
+      scheduleDelayMillis: Number.isFinite(num('schedule_delay_millis'))
+        ? num('schedule_delay_millis')
+        : BATCHING_DEFAULTS.scheduleDelayMillis,
+      exportTimeoutMillis: num('export_timeout_millis') || BATCHING_DEFAULTS.exportTimeoutMillis,
+    },
+  };
+  return destination.resolve({ common, raw, values, logsDir: f.paths().logs, redactor: f.io.redactor });
+}

@@ -1,0 +1,75 @@
+/**
+ * What `run` says on stderr when the child is done: its start error, the one summary line (unless --quiet), why
+ * records were spooled and how to resend them, and errors that must never be silent (records lost).
+ */
+import type { IOStreams } from '../io/iostreams.js';
+import type { ResolvedLogStore } from './resolve-log-store.js';
+import { destinationOf } from '../destinations/index.js';
+import type { RecordCounts } from '../store/run-records.js';
+
+export interface DrainSummary {
+  delivered: number;
+  kept: number;
+  restamped: number;
+}
+
+export interface RunReport {
+  runId: string;
+  step: string | undefined;
+  quiet: boolean;
+  counts: RecordCounts;
+  /** Records spooled, by reason. */
+  reasons: Partial<Record<string, number>>;
+  flushMs: number;
+  /** The one auth error line, when the intake refused the credentials. */
+  errorText: string | undefined;
+  /** The first delivery problem, for the spooled note. */
+  firstProblem: string | undefined;
+  spoolDir: string;
+  spoolError: string | undefined;
+  drained: DrainSummary;
+  logStore: string;
+  flavor: string;
+}
+
+export function printRunReport(io: IOStreams, r: RunReport): void {
+  const { counts } = r;
+  if (r.errorText) io.err(`error: ${r.errorText}\n`);
+  if (counts.failed > 0) {
+    io.err(
+      `error: ${counts.failed} records could not be delivered nor written to the spool ${r.spoolDir}${r.spoolError ? `: ${r.spoolError}` : ''} (free disk space or check permissions)\n`,
+    );
+  }
+  if (r.quiet) return;
+  const { drained } = r;
+  if (drained.delivered > 0 || drained.kept > 0) {
+    io.err(
+      `dd-logstore: resent ${drained.delivered} spooled records from earlier runs${drained.kept > 0 ? `, ${drained.kept} still spooled` : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
+    );
+  }
+  const parts = [`${counts.read} record${counts.read === 1 ? '' : 's'} read`, `${counts.delivered} delivered`];
+  parts.push(`${counts.spooled} spooled`, `${counts.dropped} dropped`);
+  if (counts.failed) parts.push(`${counts.failed} lost`);
+  const flushNote = r.reasons['flush timeout'] ? ` (flush timed out after ${r.flushMs} ms)` : '';
+  const why = Object.entries(r.reasons)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+  const spooledNote =
+    counts.spooled > 0
+      ? `; spooled because: ${why}${r.firstProblem ? ` (first error: ${r.firstProblem})` : ''}; resend with: dd-logstore flush --log-store ${r.logStore}`
+      : '';
+  const droppedNote = counts.dropped > 0 ? '; dropped because --on-overflow=drop and the queue was full' : '';
+  io.err(
+    `dd-logstore: run ${r.runId}${r.step ? ` step ${r.step}` : ''}: ${parts.join(', ')} → ${r.logStore} (${r.flavor})${flushNote}${spooledNote}${droppedNote}\n`,
+  );
+}
+
+/** The one line for credentials the intake refused: which key, which site, what to run next. */
+export function describeAuthError(
+  err: { status?: number; message: string; records: number },
+  spooled: number,
+  settings: ResolvedLogStore,
+): string {
+  const { where, fix } = destinationOf(settings).describeAuthFailure(settings, err.status);
+  return `${where}; sending stopped for this run, ${spooled} records spooled (${fix}; then dd-logstore flush --log-store ${settings.component.name})`;
+}

@@ -1,0 +1,74 @@
+/**
+ * The record that flows from the runner to the exporters. It is deliberately small: what is the same for every
+ * record of a stream (run id, step, log store, tags...) lives once in a StreamContext, so building a record per
+ * line stays cheap and each serializer can pre-render the constant part.
+ */
+export type Level = 'debug' | 'info' | 'warn' | 'error' | 'critical';
+
+/** Where a record sent with the current time (its own was outside what the store keeps) keeps its own timestamp. */
+export const ORIGINAL_TIMESTAMP = 'dd_logstore.original_timestamp';
+
+export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error', 'critical'];
+
+export type StreamName = 'stdout' | 'stderr';
+
+export interface LogRecordData {
+  /** Epoch milliseconds: when the line was read (or the JSON line's own timestamp). */
+  timestamp: number;
+  /** Per log stream (run, step) sequence number, so order survives equal timestamps. */
+  seq: number;
+  stream: StreamName;
+  level: Level;
+  /** The message: UTF-8, ANSI stripped, final state of `\r` redraws. */
+  message: string;
+  /** Extra attributes: fields of a JSON line, `dd_logstore.part`, `dd_logstore.original_timestamp`. */
+  attributes?: Record<string, unknown>;
+}
+
+/** What is constant for every record of one log stream: one (run, step). */
+export interface StreamContext {
+  runId: string;
+  /** `zenml.log.id`: one UUID per (run, step). */
+  logId: string;
+  /** `step` with a step name, else `run`. */
+  logSource: 'step' | 'run';
+  /** `zenml.log.uri`: the local flavor's file URI only. */
+  logUri?: string;
+  logStoreId: string;
+  logStoreName: string;
+  stepName?: string;
+  pipeline?: string;
+  /** `--tag k:v` and the log store's `tags`, as `k:v` strings. */
+  tags: string[];
+  service: string;
+  serviceVersion: string;
+  hostname: string;
+  source: string;
+  /**
+   * `dd_logstore.writer`: unique per writing process. Parallel runs of one step under one run id share the log id
+   * and number their records from the same seq; with the writer, (log id, writer, seq) still names one record.
+   */
+  writer?: string;
+}
+
+export const WRITER_ATTRIBUTE = 'dd_logstore.writer';
+
+/** The record's attributes as flat dotted keys, the way the intake item and the local JSONL carry them. */
+export function contextAttributes(ctx: StreamContext): Record<string, string> {
+  const attrs: Record<string, string> = {
+    'zenml.log.id': ctx.logId,
+    'zenml.log.source': ctx.logSource,
+    'zenml.log_store.id': ctx.logStoreId,
+    'zenml.log_store.name': ctx.logStoreName,
+    'zenml.run.id': ctx.runId,
+  };
+  if (ctx.logUri !== undefined) attrs['zenml.log.uri'] = ctx.logUri;
+  if (ctx.stepName !== undefined) attrs['zenml.step.name'] = ctx.stepName;
+  if (ctx.pipeline !== undefined) attrs['dd_logstore.pipeline'] = ctx.pipeline;
+  if (ctx.writer !== undefined) attrs[WRITER_ATTRIBUTE] = ctx.writer;
+  for (const tag of ctx.tags) {
+    const i = tag.indexOf(':');
+    if (i > 0) attrs[tag.slice(0, i)] = tag.slice(i + 1);
+  }
+  return attrs;
+}

@@ -1,0 +1,78 @@
+/**
+ * The runner's one entry point into export: a batching processor wired to a destination's exporter, with the
+ * retrying HTTP transport that exporter sends through. Which exporter, and with which limits, the destination says.
+ */
+import {
+  createBatchingProcessor,
+  DEFAULT_BATCHING,
+  type BatchingOptions,
+  type BatchingProcessor,
+  type BatchingProcessorOptions,
+  type OverflowPolicy,
+  type SpoolSink,
+} from './batching-processor.js';
+import type { Exporter } from './exporter.js';
+import { withAcks, type JournalWriter } from './journal.js';
+import type { Timers } from '../core/timers.js';
+import { createRetryingTransport, type RetryPolicy } from '../core/http/retrying-transport.js';
+import { createHttpTransport, DEFAULT_REQUEST_TIMEOUT_MS, type Transport } from '../core/http/transport.js';
+
+export interface LogSinkOptions {
+  /**
+   * The destination's exporter for this stream. `transport()` makes the retrying HTTP transport (bounded by
+   * `exportTimeoutMs`) for destinations that send over HTTP.
+   */
+  createExporter(transport: () => Transport): Exporter;
+  /** Batching as the destination settled it (its defaults and caps applied: destinations/<flavor>/destination.ts). */
+  batching?: Partial<BatchingOptions>;
+  /** `export_timeout_millis`: one request with its retries. */
+  exportTimeoutMs?: number;
+  timers?: Timers;
+  /** Replaces the HTTP transport (still wrapped by the retrying transport). */
+  transport?: Transport;
+  retry?: Partial<RetryPolicy>;
+  /** Jitter source, injected in tests. */
+  random?: () => number;
+  now?: () => number;
+  onFailed?: BatchingProcessorOptions<unknown>['onFailed'];
+  /** The disk spool for what is not delivered; without one, undelivered records are counted failed. */
+  spool?: SpoolSink;
+  overflow?: OverflowPolicy;
+  /** The run's write-ahead journal: acknowledged batches are checkpointed in it. */
+  journal?: Pick<JournalWriter, 'ack'>;
+}
+
+export type LogSink = BatchingProcessor;
+
+export function createLogSink(options: LogSinkOptions): LogSink {
+  const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...options.batching };
+  const budgetMs = options.exportTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const transport = (): Transport =>
+    createRetryingTransport(
+      options.transport ??
+        createHttpTransport({
+          connections: batching.maxConcurrentExports,
+          timeoutMs: budgetMs,
+          ...(options.timers === undefined ? {} : { timers: options.timers }),
+        }),
+      {
+        budgetMs,
+        ...(options.retry === undefined ? {} : { policy: options.retry }),
+        ...(options.timers === undefined ? {} : { timers: options.timers }),
+        ...(options.random === undefined ? {} : { random: options.random }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      },
+    );
+
+  let exporter = options.createExporter(transport);
+  // A journal checkpoints what the intake acknowledged: what it holds beyond that is the spool.
+  if (options.journal !== undefined) exporter = withAcks(exporter, options.journal.ack);
+  return createBatchingProcessor({
+    exporter,
+    batching,
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
+    ...(options.onFailed === undefined ? {} : { onFailed: options.onFailed }),
+    ...(options.spool === undefined ? {} : { spool: options.spool }),
+    ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+  });
+}
