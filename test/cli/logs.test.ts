@@ -372,7 +372,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       });
       expect(res.status).toBe(202);
     }
-    const window = { from: t0 - 200_000, to: t0 + 60_000 };
+    const window = { from: String(t0 - 200_000), to: String(t0 + 60_000) };
     // The emulator alone: the same query, the same pages, fetched and read as text (no parsing beyond the cursor).
     const serverStart = performance.now();
     let cursor: string | undefined;

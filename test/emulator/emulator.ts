@@ -258,7 +258,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
       return { status: 202, body: '{}' };
     }
     try {
-      const result = readIntakeBody(body, now);
+      const result = readIntakeBody(body, now, { ddtags: url.searchParams.get('ddtags') });
       entry.items = result.items;
       ingest(result, 'intake', now);
       return { status: 202, body: '{}' };
@@ -344,6 +344,21 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
           body: JSON.stringify({ errors: [`invalid JSON body: ${(err as Error).message}`] }),
           headers: limit.headers,
         };
+      }
+      // The API types the time bounds as strings (ISO-8601, date math, or milliseconds in a string); a JSON number
+      // is refused with a 400, as Datadog does.
+      for (const bound of ['from', 'to'] as const) {
+        const v = body.filter?.[bound];
+        if (v !== undefined && typeof v !== 'string')
+          return {
+            status: 400,
+            body: JSON.stringify({
+              errors: [
+                `Bad Request: filter.${bound} must be a string (ISO-8601, date math such as now-15m, or milliseconds), got ${typeof v}`,
+              ],
+            }),
+            headers: limit.headers,
+          };
       }
       const q = body.filter?.query;
       params = {

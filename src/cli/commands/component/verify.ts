@@ -20,7 +20,7 @@ import type { ResolvedLogStore } from '../../resolve-log-store.js';
 import { createColor } from '../../../io/color.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import type { OutputFormat } from '../../../io/output.js';
-import { searchLogs, validateApiKey } from '../../../datadog/client.js';
+import { searchLogs, searchTime, validateApiKey } from '../../../datadog/client.js';
 import type { DatadogOutcome } from '../../../datadog/client.js';
 import { DATADOG_SITES, DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from '../../../datadog/sites.js';
 import type { DatadogRoutes } from '../../../datadog/sites.js';
@@ -523,7 +523,7 @@ async function roundtrip(
     const outcome = await searchLogs(
       s.routes,
       { apiKey: s.apiKey, appKey: s.applicationKey },
-      { filter: { query, from: sentAt - window, to: sentAt + window }, page: { limit: 1 } },
+      { filter: { query, from: searchTime(sentAt - window), to: searchTime(sentAt + window) }, page: { limit: 1 } },
       { timeoutMs: REQUEST_TIMEOUT_MS },
     );
     searches++;
