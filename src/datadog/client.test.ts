@@ -97,6 +97,7 @@ describe('searchLogs', () => {
     expect(out.kind).toBe('ok');
     if (out.kind === 'ok') {
       expect(out.value.data[0]?.attributes.attributes).toEqual({
+        timestamp: expect.any(Number),
         zenml: { run: { id: RUN_ID } },
         dd_logstore: { seq: 0 },
       });

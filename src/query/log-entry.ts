@@ -20,6 +20,8 @@ export interface LogEntry {
 
 export interface LogFilter {
   step?: string;
+  /** `zenml.log.id`: one stream. */
+  logId?: string;
   /** Minimum level. */
   level?: Level;
   grep?: string;
@@ -36,10 +38,14 @@ const LEVEL_RANK: Record<string, number> = {
   notice: 1,
   warn: 2,
   warning: 2,
+  err: 3,
   error: 3,
+  crit: 4,
   critical: 4,
   alert: 4,
+  emerg: 4,
   emergency: 4,
+  fatal: 4,
 };
 
 export function levelRank(status: string): number {
@@ -49,9 +55,7 @@ export function levelRank(status: string): number {
 /** The statuses a `--level` lets through, as Datadog names them (for the search query). */
 export function statusesAtOrAbove(level: Level): string[] {
   const min = levelRank(level);
-  return ['debug', 'info', 'notice', 'warn', 'error', 'critical', 'alert', 'emergency'].filter(
-    (s) => levelRank(s) >= min,
-  );
+  return Object.keys(LEVEL_RANK).filter((s) => (LEVEL_RANK[s] ?? 1) >= min && s !== 'trace' && s !== 'ok');
 }
 
 /** Filters that are not a step or time window: the records they keep cannot be counted against the run record. */
@@ -61,6 +65,7 @@ export function hasContentFilter(f: LogFilter): boolean {
 
 export function matchesFilter(e: LogEntry, f: LogFilter): boolean {
   if (f.step !== undefined && e.step !== f.step) return false;
+  if (f.logId !== undefined && e.logId !== f.logId) return false;
   if (f.level !== undefined && levelRank(e.status) < levelRank(f.level)) return false;
   if (f.since !== undefined && e.timestamp < f.since) return false;
   if (f.until !== undefined && e.timestamp > f.until) return false;
@@ -80,7 +85,8 @@ const FLAT_FIELDS = new Set(['id', 'timestamp', 'status', 'message', 'service', 
 export function entryFromFlat(item: Record<string, unknown>, fallbackId: string): LogEntry {
   const attributes: Record<string, unknown> = {};
   for (const k in item) if (!FLAT_FIELDS.has(k)) attributes[k] = item[k];
-  const step = item['zenml.step.name'];
+  // ZenML itself ships the step as zenml.step.run.name.
+  const step = item['zenml.step.name'] ?? item['zenml.step.run.name'];
   const logId = item['zenml.log.id'];
   const seq = item['dd_logstore.seq'];
   const tags = typeof item.ddtags === 'string' && item.ddtags !== '' ? item.ddtags.split(',') : [];

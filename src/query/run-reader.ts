@@ -56,7 +56,8 @@ function settled(raw: readonly LogEntry[], filter: LogFilter, limit: number): bo
 
 export interface DatadogRunReaderOptions {
   service: string;
-  runId: string;
+  /** The run to read; without it, `filter.logId` names the stream (a ZenML stream with no run record here). */
+  runId: string | undefined;
   deps: ReaderDeps;
   now(): number;
   /** The run record as it is now (re-read by follow), or undefined. */
@@ -67,7 +68,8 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
   const query = (filter: LogFilter) =>
     buildRunQuery({
       service: o.service,
-      runId: o.runId,
+      ...(o.runId !== undefined ? { runId: o.runId } : {}),
+      ...(filter.logId !== undefined ? { logId: filter.logId } : {}),
       ...(filter.step !== undefined ? { step: filter.step } : {}),
       ...(filter.level !== undefined ? { level: filter.level } : {}),
       ...(filter.grep !== undefined ? { grep: filter.grep } : {}),

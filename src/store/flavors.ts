@@ -4,7 +4,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../cli/errors.js';
-import { DATADOG_SITES, isDatadogSite } from '../datadog/sites.js';
+import { DATADOG_SITES, checkDatadogSite } from '../datadog/sites.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
 import { didYouMean } from './did-you-mean.js';
 import type { ComponentType, ConfigValue } from './model.js';
@@ -289,14 +289,18 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
       }
       return raw;
     case 'site': {
-      const site = raw.trim().toLowerCase();
-      if (!isDatadogSite(site)) {
-        const guess = didYouMean(site, DATADOG_SITES);
+      const check = checkDatadogSite(raw, (s) => didYouMean(s, DATADOG_SITES));
+      const meant = (guess: string | undefined) => (guess ? `did you mean ${flag}=${guess}? ` : '');
+      if (check.kind === 'invalid')
         throw new UsageError(`${flag} '${raw}' is not a Datadog site`, {
-          hint: `${guess ? `did you mean ${flag}=${guess}? ` : ''}sites: ${DATADOG_SITES.join(', ')}`,
+          hint: `${meant(check.guess)}a site is a domain such as datadoghq.eu (sites: ${DATADOG_SITES.join(', ')})`,
         });
-      }
-      return site;
+      if (check.kind === 'unknown')
+        warnings.push(
+          `${flag}=${check.site} is not a Datadog site dd-logstore knows (${DATADOG_SITES.join(', ')}); ` +
+            `${meant(check.guess)}using it as given (a region newer than this release)`,
+        );
+      return check.site;
     }
     case 'url': {
       let url: URL;

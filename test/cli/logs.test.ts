@@ -372,7 +372,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       });
       expect(res.status).toBe(202);
     }
-    const window = { from: String(t0 - 200_000), to: String(t0 + 60_000) };
+    const window = { from: t0 - 200_000, to: t0 + 60_000 };
     // The emulator alone: the same query, the same pages, fetched and read as text (no parsing beyond the cursor).
     const serverStart = performance.now();
     let cursor: string | undefined;
@@ -386,7 +386,11 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
           'content-type': 'application/json',
         },
         body: JSON.stringify({
-          filter: { query: 'service:"zenml" @zenml.run.id:"speed-1"', ...window },
+          filter: {
+            query: 'service:"zenml" @zenml.run.id:"speed-1"',
+            from: String(window.from),
+            to: String(window.to),
+          },
           page: { limit: 1000, ...(cursor ? { cursor } : {}) },
           sort: 'timestamp',
         }),

@@ -84,6 +84,8 @@ export interface RequestLogEntry {
   status: number;
   fault: Fault['type'] | undefined;
   receivedAt: number;
+  /** A search's filter as received (query, from, to with their JSON types), for assertions on what was asked. */
+  search?: { query: unknown; from: unknown; to: unknown };
 }
 
 export interface EmulatorStats {
@@ -306,7 +308,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
       : { status: 200, body: Buffer.alloc(0), contentType: 'application/x-protobuf' };
   }
 
-  function handleSearch(req: IncomingMessage, raw: Buffer, searchTimeout: boolean): Answer {
+  function handleSearch(req: IncomingMessage, raw: Buffer, searchTimeout: boolean, entry: RequestLogEntry): Answer {
     const apiKey = header(req, 'dd-api-key');
     const appKey = header(req, 'dd-application-key');
     if (
@@ -333,6 +335,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
         limit: get('page[limit]'),
         cursor: get('page[cursor]'),
       };
+      entry.search = { query: params.query, from: params.from, to: params.to };
     } else {
       let body: { filter?: Record<string, unknown>; page?: Record<string, unknown>; sort?: unknown };
       try {
@@ -345,6 +348,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
           headers: limit.headers,
         };
       }
+      entry.search = { query: body.filter?.query, from: body.filter?.from, to: body.filter?.to };
       // The API types the time bounds as strings (ISO-8601, date math, or milliseconds in a string); a JSON number
       // is refused with a 400, as Datadog does.
       for (const bound of ['from', 'to'] as const) {
@@ -530,7 +534,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
         answer = await handleOtlp(req, raw, entry);
         break;
       case 'search':
-        answer = handleSearch(req, raw, searchTimeout);
+        answer = handleSearch(req, raw, searchTimeout, entry);
         break;
       case 'validate':
         answer = handleValidate(req);

@@ -26,7 +26,8 @@ type ReadableStore = Exclude<ResolvedLogStore, { flavor: 'otel' }>;
 
 interface Target {
   run: RunRecord | undefined;
-  runId: string;
+  /** Undefined for `--log-id` of a stream no run record here knows (one ZenML shipped). */
+  runId: string | undefined;
   runs: RunRecordStore;
   settings: ReadableStore;
 }
@@ -69,8 +70,8 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
           notice,
           print: (entries) => printer.print(entries),
           progress: async () => {
-            run = (await t.runs.read(t.runId)) ?? run;
-            return runProgress(run, opts.filter.step);
+            run = (await rereadRun(t)) ?? run;
+            return runProgress(run, opts.filter.step, opts.filter.logId);
           },
         },
         {
@@ -89,7 +90,7 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
       if (end.kind === 'incomplete')
         throw new CliError(
           `the run has ended but only ${end.seen} of its ${end.expected} delivered records were ${reader.arrivalWord}`,
-          { hint: `see dd-logstore runs describe ${t.runId}` },
+          { hint: `see dd-logstore runs describe ${t.runId ?? ''}` },
         );
       return;
     }
@@ -111,6 +112,10 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
 
 const DEFAULT_GIVE_UP_MS = 5 * 60_000;
 
+function rereadRun(t: Target): Promise<RunRecord | undefined> {
+  return t.runId === undefined ? Promise.resolve(undefined) : t.runs.read(t.runId);
+}
+
 async function readOnce(
   f: Factory,
   opts: LogsOptions,
@@ -123,12 +128,15 @@ async function readOnce(
   setRun: (r: RunRecord | undefined) => void,
 ): Promise<void> {
   const started = f.now().getTime();
-  const countFilter: LogFilter = opts.filter.step !== undefined ? { step: opts.filter.step } : {};
+  const countFilter: LogFilter = {
+    ...(opts.filter.step !== undefined ? { step: opts.filter.step } : {}),
+    ...(opts.filter.logId !== undefined ? { logId: opts.filter.logId } : {}),
+  };
   const countable = !hasContentFilter(opts.filter);
   let result: RunRead | undefined;
   let complete = { ok: true, seen: 0, expected: 0, ended: true };
   for (;;) {
-    const progress = runProgress(getRun(), opts.filter.step);
+    const progress = runProgress(getRun(), opts.filter.step, opts.filter.logId);
     // With --wait, completeness is judged on the run's records (step kept), then the filters are applied.
     const checkOnly = opts.waitMs !== undefined && !countable;
     const read = checkOnly ? await reader.read(countFilter) : await reader.read(opts.filter, opts.limit);
@@ -146,7 +154,7 @@ async function readOnce(
     const left = started + opts.waitMs - f.now().getTime();
     if (left <= 0) break;
     await d.sleep(Math.min(opts.intervalMs, left), signal);
-    setRun((await t.runs.read(t.runId)) ?? getRun());
+    setRun((await rereadRun(t)) ?? getRun());
   }
   if (result === undefined) result = await reader.read(opts.filter, opts.limit);
   let entries = result.entries;
@@ -167,7 +175,9 @@ async function readOnce(
     const why = !complete.ended
       ? `the run is still running after --wait=${opts.waitMs / 1000}s (${complete.seen} records ${reader.arrivalWord} so far)`
       : `only ${complete.seen} of ${complete.expected} records ${reader.arrivalWord} after waiting ${opts.waitMs / 1000}s`;
-    throw new CliError(why, { hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + t.runId });
+    throw new CliError(why, {
+      hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (t.runId ?? ''),
+    });
   }
   if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (tooFew)
@@ -189,7 +199,10 @@ function makeReader(
   run: () => RunRecord | undefined,
 ): RunReader {
   const s = t.settings;
-  if (s.flavor === 'local') return createLocalRunReader(s.dir, t.runId, (line) => f.warn(line));
+  if (s.flavor === 'local') {
+    // logs.ts refuses a local read without a run record, so the run id is known here.
+    return createLocalRunReader(s.dir, t.runId ?? '', (line) => f.warn(line));
+  }
   const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
   const search = d.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
   const deps: ReaderDeps = { search, sleep: d.sleep, notice, signal };
