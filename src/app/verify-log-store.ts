@@ -24,6 +24,8 @@ import type { TransportResult } from '../core/http/transport.js';
 import type { Component } from '../store/model.js';
 import { findComponent } from '../store/find-component.js';
 
+/** The tag of `--roundtrip`'s test record, so queries and dashboards can find or exclude it. */
+export const VERIFY_TAG = 'dd_logstore.verify:true';
 /** How often `--roundtrip` searches for its record. */
 export const ROUNDTRIP_POLL_MS = 500;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -434,7 +436,7 @@ async function roundtrip(
     status: 'info',
     service: s.serviceName,
     ddsource: s.source,
-    ddtags: [...s.tags, 'dd_logstore_verify:true'].join(','),
+    ddtags: [...s.tags, VERIFY_TAG].join(','),
     hostname: hostname(),
     timestamp: sentAt,
     dd_logstore: { verify_id: verifyId },
@@ -464,8 +466,11 @@ async function roundtrip(
     );
   }
   const acceptedMs = Math.round(deps.nowMs() - started);
+  // The record lands in the user's own service: say how to find it and how to keep it out of dashboards.
   f.io.err(
-    `sent one record (dd_logstore.verify_id ${verifyId}); waiting up to ${timeoutMs / 1000} s to read it back\n`,
+    `sent one record (dd_logstore.verify_id ${verifyId}) to service:${s.serviceName}, tagged ${VERIFY_TAG}; ` +
+      `waiting up to ${timeoutMs / 1000} s to read it back\n` +
+      `  find verify records: service:${s.serviceName} ${VERIFY_TAG}   exclude them: -${VERIFY_TAG}\n`,
   );
 
   const query = `@dd_logstore.verify_id:"${verifyId}"`;

@@ -12,7 +12,13 @@ export interface LogEntry {
   step: string | undefined;
   /** `zenml.log.id`: one per (run, step); with `seq` it names a record across retried deliveries. */
   logId: string | undefined;
+  /** `dd_logstore.seq`, 0 when the record has none (records ZenML itself shipped). */
   seq: number;
+  /**
+   * The record carries `dd_logstore.seq`. Without it (ZenML's own records carry `zenml.log.id` only) (logId, seq)
+   * names nothing, and records are told apart by their id.
+   */
+  hasSeq?: boolean;
   /** The other attributes: flat dotted keys (local), or nested as Datadog returns them (`nested` true). */
   attributes: Record<string, unknown>;
   nested: boolean;
@@ -102,6 +108,7 @@ export function entryFromFlat(item: Record<string, unknown>, fallbackId: string)
     step: typeof step === 'string' ? step : undefined,
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : 0,
+    hasSeq: typeof seq === 'number',
     attributes,
     nested: false,
   };
@@ -151,7 +158,11 @@ export function flatAttributes(e: LogEntry): Record<string, unknown> {
  * carries the same (`zenml.log.id`, `dd_logstore.seq`). Records without them fall back to their id.
  */
 export function dedupeKey(e: LogEntry): string {
-  return e.logId !== undefined ? `${e.logId}#${e.seq}` : `id:${e.id}`;
+  return bySeq(e) ? `${e.logId}#${e.seq}` : `id:${e.id}`;
+}
+
+function bySeq(e: LogEntry): e is LogEntry & { logId: string } {
+  return e.logId !== undefined && e.hasSeq !== false;
 }
 
 /** Keeps the first of each record; remembers what it has seen across calls (follow, --wait). */
@@ -164,11 +175,10 @@ export interface EntrySet {
 
 export function createEntrySet(): EntrySet {
   // Per log id a set of numbers: cheaper than a string key per record on 100k-record reads.
-  const bySeq = new Map<string, Set<number>>();
+  const seqsOf = new Map<string, Set<number>>();
   const byId = new Set<string>();
   let size = 0;
-  const has = (e: LogEntry): boolean =>
-    e.logId !== undefined ? (bySeq.get(e.logId)?.has(e.seq) ?? false) : byId.has(e.id);
+  const has = (e: LogEntry): boolean => (bySeq(e) ? (seqsOf.get(e.logId)?.has(e.seq) ?? false) : byId.has(e.id));
   return {
     get size() {
       return size;
@@ -177,9 +187,9 @@ export function createEntrySet(): EntrySet {
     addNew(entries) {
       const out: LogEntry[] = [];
       for (const e of entries) {
-        if (e.logId !== undefined) {
-          let s = bySeq.get(e.logId);
-          if (s === undefined) bySeq.set(e.logId, (s = new Set()));
+        if (bySeq(e)) {
+          let s = seqsOf.get(e.logId);
+          if (s === undefined) seqsOf.set(e.logId, (s = new Set()));
           if (s.has(e.seq)) continue;
           s.add(e.seq);
         } else {

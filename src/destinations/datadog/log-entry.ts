@@ -63,6 +63,7 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
     step: typeof step === 'string' ? step : undefined,
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : typeof seq === 'string' && seq !== '' ? Number(seq) : 0,
+    hasSeq: typeof seq === 'number' || (typeof seq === 'string' && seq !== ''),
     attributes: attrs,
     nested: true,
   };
