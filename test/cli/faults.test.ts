@@ -287,6 +287,9 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     );
     const row = await account('intake down (503 throughout)', 'f8', r);
     emulator.reset();
+    // The 800 ms that kept the run short is too tight for a flush on a loaded machine (a 400 ms attempt timed out
+    // and kept a batch in the spool): flush with the default timeout, as a user would.
+    expect((await runCli(['log-store', 'update', 'f8', '--export_timeout_millis=15000'], { home })).code).toBe(0);
     const f = await runCli(['flush', '--log-store', 'f8'], { home, env: KEYS });
     expect(f.code).toBe(0);
     const stored = emulator.records().map((x) => x.attributes['dd_logstore.seq'] as number);
@@ -451,8 +454,11 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     emulator.inject('intake', { type: 'delay', ms: 1500 });
     const r = await run(home, ['run', '--log-store', 'f13', '--run-id', 'f13', '--', ...printer(100)], KEYS);
     expect(r.code).toBe(0);
-    await new Promise((res) => setTimeout(res, 1000));
-    const records = emulator.records().filter((x) => x.attributes['zenml.run.id'] === 'f13');
+    // The late first copy is stored 1.5 s after it arrived: wait for it (up to 10 s on a loaded machine).
+    const f13 = () => emulator.records().filter((x) => x.attributes['zenml.run.id'] === 'f13');
+    for (let waited = 0; f13().length < 200 && waited < 10_000; waited += 100)
+      await new Promise((res) => setTimeout(res, 100));
+    const records = f13();
     expect(records).toHaveLength(200);
     const keys = new Set(
       records.map((x) => `${String(x.attributes['zenml.log.id'])}/${String(x.attributes['dd_logstore.seq'])}`),

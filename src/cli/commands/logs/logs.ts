@@ -120,11 +120,11 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
       hint: 'a log id names one stream of one run: give one of them',
     });
   if (logId !== undefined) {
-    filter.logId = logId;
-    if (logId.trim() === '' || !RUN_ID_PATTERN.test(logId))
+    if (!RUN_ID_PATTERN.test(logId))
       throw new UsageError(`invalid log id '${logId}'`, {
         hint: 'log ids are UUIDs: see dd-logstore runs describe RUN_ID',
       });
+    filter.logId = logId;
   }
   if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
     throw new UsageError(`invalid run id '${runId}'`, { hint: 'run ids are letters, digits and . _ : -' });
