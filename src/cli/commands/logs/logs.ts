@@ -9,7 +9,7 @@ import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseDuration } from '../../../core/duration.js';
 import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
-import type { ResolvedLogStore } from '../../../app/resolve-log-store.js';
+import { destinationNamed, destinationOf } from '../../../destinations/index.js';
 import { LEVELS } from '../../../core/log-record.js';
 import type { Level } from '../../../core/log-record.js';
 import { RUN_ID_PATTERN, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
@@ -195,7 +195,7 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   const runId = run?.runId ?? opts.runId;
   const what = runId ?? `log id ${opts.logId ?? ''}`;
   const component = await pickLogStore(f, opts, run, what);
-  if (!run && component.flavor === 'local') {
+  if (!run && !destinationNamed(component.flavor).findsUnrecordedRuns) {
     if (runId !== undefined && !opts.follow) throw runNotFound(runId);
     if (runId === undefined)
       throw new CliError(`no run here has a step with log id '${opts.logId ?? ''}'`, {
@@ -214,15 +214,15 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
     f.warn(`run ${run.runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
   }
   const settings = await resolveLogStoreSettings(f, component);
-  if (settings.flavor === 'otel')
+  if (destinationOf(settings).createRunReader === undefined)
     throw new CliError(
-      `log store '${component.name}' is an otel log store, which ships only and cannot read logs back`,
+      `log store '${component.name}' is an ${settings.flavor} log store, which ships only and cannot read logs back`,
       {
         hint: 'read them in the backend the OTLP endpoint feeds, or use a datadog or local log store',
       },
     );
   const { readLogs } = await import('../../../app/read-logs.js');
-  await readLogs(f, opts, d, { run, runId, runs, settings: settings as Exclude<ResolvedLogStore, { flavor: 'otel' }> });
+  await readLogs(f, opts, d, { run, runId, runs, settings });
 }
 
 async function pickLogStore(
