@@ -18,7 +18,7 @@ import type { Level, StreamContext } from '../export/log-record.js';
 import { resolveLogStore } from '../store/active-stack.js';
 import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
-import { parseDuration } from './duration.js';
+import { MAX_WAIT_MS, parseDuration } from './duration.js';
 import { describeAuthError, printRunReport } from './run-report.js';
 import { capturingRun } from '../runner/child-env.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
@@ -35,6 +35,8 @@ export interface RunOptions {
   tags: string[];
   stderrLevel: Level;
   flushTimeoutMs: number;
+  /** After a signal, how long the command may take to exit before SIGKILL (`--kill-after`, default 10 s). */
+  killAfterMs?: number;
   quiet: boolean;
   /** A full queue spools (default) or drops, counted; it never slows the child. */
   onOverflow?: 'spool' | 'drop';
@@ -57,6 +59,7 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
     )
     .addOption(new Option('--stderr-level <level>', 'level of stderr lines that do not say their own').default('error'))
     .option('--flush-timeout <duration>', 'how long to wait for delivery after the command ends', '30s')
+    .option('--kill-after <duration>', 'after a signal, how long the command may take to exit before SIGKILL', '10s')
     .addOption(
       new Option('--on-overflow <policy>', 'when the in-memory queue is full: spool to disk, or drop (counted)')
         .choices(['spool', 'drop'])
@@ -85,7 +88,8 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         command,
         tags,
         stderrLevel,
-        flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout'),
+        flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout', MAX_WAIT_MS),
+        killAfterMs: parseDuration(String(opts.killAfter), '--kill-after', MAX_WAIT_MS),
         quiet: Boolean(opts.quiet),
         onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
         ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
@@ -198,6 +202,7 @@ async function loadRunModules() {
     createRecordBuilder: builder.createRecordBuilder,
     startChild: child.startChild,
     PIPE_DRAIN_TIMEOUT_MS: child.PIPE_DRAIN_TIMEOUT_MS,
+    PIPE_READ_LIMIT_MS: child.PIPE_READ_LIMIT_MS,
     createSpoolWriter: spool.createSpoolWriter,
     drainSpoolInBackground: flush.drainSpoolInBackground,
   };
@@ -236,6 +241,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     createSpoolWriter,
     drainSpoolInBackground,
     PIPE_DRAIN_TIMEOUT_MS,
+    PIPE_READ_LIMIT_MS,
   } = await loading;
 
   const spoolDir = join(f.paths().spool, settings.component.id);
@@ -260,7 +266,14 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   });
   // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
   const drainStop = new AbortController();
-  const draining = drainSpoolInBackground(spoolDir, f.paths().runs, settings, drainStop.signal, (m) => f.warn(m));
+  const draining = drainSpoolInBackground(
+    spoolDir,
+    f.paths().runs,
+    settings,
+    drainStop.signal,
+    (m) => f.warn(m),
+    (t) => f.io.redactor.redact(t),
+  );
 
   const runs = createRunRecordStore(f.paths().runs);
   const startedAt = f.now().toISOString();
@@ -351,16 +364,25 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     stdout: f.io.rawStdout,
     stderr: f.io.rawStderr,
     onChunk: (stream, chunk) => builder.push(stream, chunk),
-    signals: forwardedSignals(f.io.stdinIsTTY),
+    signals: process,
+    forwardSigint: !f.io.stdinIsTTY,
+    ...(opts.killAfterMs === undefined ? {} : { killAfterMs: opts.killAfterMs }),
+    // Our own stdout and stderr: a background process still writing when we stop reading keeps them.
+    passThroughFds: [1, 2],
+    onNote: (m) => f.warn(m),
   });
   control.pause = running.pause;
   control.resume = running.resume;
   const result = await running.done;
   if (result.pipesAbandoned) {
+    const after =
+      result.pipesAbandoned === 'handed-off'
+        ? 'still reaches this terminal (or file) but is not recorded'
+        : 'is neither shown nor recorded';
     f.warn(
       'the command exited, but a process it started (in the background?) still holds its output open: dd-logstore ' +
-        `stopped reading ${PIPE_DRAIN_TIMEOUT_MS / 1000} s after the exit, so what that process prints from now on ` +
-        'is neither shown nor recorded (wait for it in the command, or redirect its output)',
+        `stopped reading after ${PIPE_DRAIN_TIMEOUT_MS / 1000} s of silence or ${PIPE_READ_LIMIT_MS / 1000} s in ` +
+        `all, so what that process prints from now on ${after} (wait for it in the command, or redirect its output)`,
     );
   }
   clearInterval(ticker);
@@ -456,21 +478,5 @@ function exportTargetOf(settings: ResolvedLogStore): Target {
     headers: settings.headers,
     protocol: settings.protocol,
     compression: settings.compression,
-  };
-}
-
-/**
- * Signals to pass on to the child. A Ctrl-C typed at a terminal already reaches the child (same process group), so
- * SIGINT is forwarded only when stdin is not a terminal (CI, `kill -INT`): Python would otherwise see two
- * KeyboardInterrupts, the second one inside its clean-up. We still listen, so Ctrl-C never kills us mid-flush.
- */
-function forwardedSignals(stdinIsTTY: boolean): {
-  on(s: NodeJS.Signals, l: () => void): unknown;
-  off(s: NodeJS.Signals, l: () => void): unknown;
-} {
-  const swallow = () => {};
-  return {
-    on: (signal, listener) => process.on(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
-    off: (signal, listener) => process.off(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
   };
 }
