@@ -10,6 +10,7 @@ import type { StorePaths } from '../store/paths.js';
 import { resolveHome, storePaths } from '../store/paths.js';
 import type { SecretBackend } from '../secrets/secret-backend.js';
 import { createSecretBackend } from '../secrets/secret-backend.js';
+import { SECRET_ENV_PREFIX } from '../secrets/env-secrets.js';
 
 export interface Factory {
   readonly io: IOStreams;
@@ -28,6 +29,9 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
   let paths: StorePaths | undefined;
   let store: ConfigStore | undefined;
   let secrets: SecretBackend | undefined;
+  // Every DD_LOGSTORE_SECRET_* value is a secret, whether the log store references it or not: a command that prints
+  // one (the child of `run`, an error quoting it) shows `****`.
+  for (const [name, value] of Object.entries(env)) if (name.startsWith(SECRET_ENV_PREFIX)) io.redactor.add(value);
   const f: Factory = {
     io,
     env,

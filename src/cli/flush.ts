@@ -13,7 +13,8 @@ import { addOutputOption, withExamples } from './command-kit.js';
 import { parseOutputFormat } from '../io/output.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
-import type { FlushReport } from '../export/resend.js';
+import type { FlushReport, ResendExporter } from '../export/resend.js';
+import type { Transport } from '../export/transport.js';
 import { applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
 
@@ -68,7 +69,10 @@ export async function flushCommand(f: Factory, opts: FlushOptions): Promise<numb
   for (const component of targets) {
     const settings = await resolveLogStoreSettings(f, component);
     const dir = join(spoolRoot, component.id);
-    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m) })();
+    const report = await createSpoolFlusher(settings, dir, {
+      warn: (m) => f.warn(m),
+      mask: (t) => f.io.redactor.redact(t),
+    })();
     await recordResent(runs, report);
     rows.push({
       logStore: component.name,
@@ -117,12 +121,13 @@ export async function flushCommand(f: Factory, opts: FlushOptions): Promise<numb
 export function createSpoolFlusher(
   settings: ResolvedLogStore,
   dir: string,
-  options: { signal?: AbortSignal; warn?: (message: string) => void },
+  options: { signal?: AbortSignal; warn?: (message: string) => void; mask: (text: string) => string },
 ): () => Promise<FlushReport> {
   return async () => {
     const { createResendExporter, flushSpool } = await import('../export/resend.js');
     const { createHttpTransport } = await import('../export/transport.js');
     const { createRetryingTransport } = await import('../export/retrying-transport.js');
+    const { checkIntakeAnswers } = await import('../destinations/datadog/intake-answer.js');
     const budgetMs = settings.batching.exportTimeoutMillis;
     const target =
       settings.flavor === 'local'
@@ -142,9 +147,22 @@ export function createSpoolFlusher(
               protocol: settings.protocol,
               compression: settings.compression,
             };
-    const exporter = createResendExporter(target, () =>
-      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs }),
+    const http = (): Transport => createHttpTransport({ timeoutMs: budgetMs, connections: 2 });
+    const unmasked = createResendExporter(target, () =>
+      createRetryingTransport(
+        // With Datadog, only the intake's own answer is success (a proxy's HTML page is not).
+        target.flavor === 'datadog' ? checkIntakeAnswers(http(), target.protocol) : http(),
+        { budgetMs },
+      ),
     );
+    // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.
+    const exporter: ResendExporter = {
+      ...unmasked,
+      export: async (batch) => {
+        const outcome = await unmasked.export(batch);
+        return outcome.kind === 'success' ? outcome : { ...outcome, message: options.mask(outcome.message) };
+      },
+    };
     return flushSpool({
       dir,
       exporter,
@@ -197,12 +215,13 @@ export async function drainSpoolInBackground(
   settings: ResolvedLogStore,
   signal: AbortSignal,
   warn: (message: string) => void,
+  mask: (text: string) => string,
 ): Promise<DrainSummary> {
   const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
   try {
     const { claimableFiles } = await import('../export/spool.js');
     if (claimableFiles(dir).length === 0) return none;
-    const report = await createSpoolFlusher(settings, dir, { signal, warn })();
+    const report = await createSpoolFlusher(settings, dir, { signal, warn, mask })();
     await recordResent(createRunRecordStore(runsDir), report);
     return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
   } catch (err) {

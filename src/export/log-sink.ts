@@ -21,6 +21,7 @@ import { createOtlpExporter, type OtlpProtocol } from './otlp/exporter.js';
 import type { Timers } from './timers.js';
 import { createRetryingTransport, type RetryPolicy } from './retrying-transport.js';
 import { createHttpTransport, DEFAULT_REQUEST_TIMEOUT_MS, type Transport } from './transport.js';
+import { checkIntakeAnswers, type IntakeRoute } from '../destinations/datadog/intake-answer.js';
 
 export type ExportTarget =
   | { flavor: 'local'; dir: string }
@@ -76,22 +77,23 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     batching.maxBatchBytes = Math.min(batching.maxBatchBytes, MAX_PAYLOAD_BYTES);
   }
   const budgetMs = options.exportTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const transport = (): Transport =>
-    createRetryingTransport(
+  /** With `datadog`, only the intake's own answer is success (a proxy's HTML page is not). */
+  const transport = (datadog?: IntakeRoute): Transport => {
+    const http =
       options.transport ??
-        createHttpTransport({
-          connections: batching.maxConcurrentExports,
-          timeoutMs: budgetMs,
-          ...(options.timers === undefined ? {} : { timers: options.timers }),
-        }),
-      {
-        budgetMs,
-        ...(options.retry === undefined ? {} : { policy: options.retry }),
+      createHttpTransport({
+        connections: batching.maxConcurrentExports,
+        timeoutMs: budgetMs,
         ...(options.timers === undefined ? {} : { timers: options.timers }),
-        ...(options.random === undefined ? {} : { random: options.random }),
-        ...(options.now === undefined ? {} : { now: options.now }),
-      },
-    );
+      });
+    return createRetryingTransport(datadog === undefined ? http : checkIntakeAnswers(http, datadog), {
+      budgetMs,
+      ...(options.retry === undefined ? {} : { policy: options.retry }),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+  };
 
   let exporter: Exporter;
   switch (target.flavor) {
@@ -106,7 +108,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
               apiKey: target.apiKey,
               context,
               compression: target.compression ?? 'gzip',
-              transport: transport(),
+              transport: transport('intake'),
             })
           : createOtlpExporter({
               url: target.url,
@@ -114,7 +116,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
               protocol: 'http/protobuf',
               compression: target.compression ?? 'gzip',
               context,
-              transport: transport(),
+              transport: transport('otlp'),
             });
       break;
     case 'otel':
