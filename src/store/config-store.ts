@@ -114,7 +114,33 @@ export function parseConfig(text: string, file: string): StoreConfig {
       hint: 'fix the file by hand or move it aside to start over; it was left unchanged',
     });
   }
+  const components = data.components as Record<string, Record<string, unknown>>;
+  for (const type of COMPONENT_TYPES) {
+    for (const [name, c] of Object.entries(components[type] ?? {})) {
+      const problem = componentProblem(c);
+      if (problem !== undefined) {
+        throw new StoreError(`${file}: ${type} '${name}' ${problem}`, {
+          hint: 'fix the file by hand (see dd-logstore log-store flavor list); it was left unchanged',
+        });
+      }
+    }
+  }
   return data as unknown as StoreConfig;
+}
+
+/** The shape every reader of a component relies on; the values themselves are checked where they are used. */
+function componentProblem(c: unknown): string | undefined {
+  if (!isRecord(c)) return 'is not an object';
+  for (const key of ['id', 'name', 'flavor'] as const) {
+    if (typeof c[key] !== 'string' || c[key] === '')
+      return `has ${key}=${JSON.stringify(c[key]) ?? 'nothing'}: it must be a non-empty string`;
+  }
+  if (!isRecord(c.config)) return 'has no config object';
+  for (const [key, value] of Object.entries(c.config)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      return `has ${key}=${JSON.stringify(value)}: a config value must be a string or a number`;
+  }
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -145,13 +145,43 @@ function runRecordProblem(v: unknown): string | undefined {
   if (typeof r.runId !== 'string') return 'no runId';
   if (typeof r.createdAt !== 'string') return 'no createdAt';
   if (!Array.isArray(r.steps)) return 'no steps list';
-  for (const step of r.steps as unknown[]) {
-    const st = step as Partial<Record<keyof StepRecord, unknown>> | null;
-    if (typeof st !== 'object' || st === null) return 'a step is not an object';
-    if (typeof st.startedAt !== 'string' || typeof st.counts !== 'object' || st.counts === null)
-      return 'a step without startedAt or counts';
+  if (typeof r.updatedAt !== 'string') return 'no updatedAt';
+  if (r.pipeline !== undefined && typeof r.pipeline !== 'string') return 'pipeline is not a string';
+  for (const [i, step] of (r.steps as unknown[]).entries()) {
+    const problem = stepProblem(step);
+    if (problem !== undefined) return `step ${i + 1}: ${problem}`;
   }
-  if (typeof r.logStore !== 'object' || r.logStore === null) return 'no logStore';
+  const ls = r.logStore as Record<string, unknown> | null | undefined;
+  if (typeof ls !== 'object' || ls === null) return 'no logStore';
+  if (typeof ls.id !== 'string' || typeof ls.name !== 'string' || typeof ls.flavor !== 'string')
+    return 'logStore without id, name or flavor';
+  return undefined;
+}
+
+/** What readers rely on in a step (`runs describe` joins argv, sums counts), checked so odd JSON is one clear line. */
+function stepProblem(step: unknown): string | undefined {
+  const st = step as Partial<Record<keyof StepRecord, unknown>> | null;
+  if (typeof st !== 'object' || st === null || Array.isArray(st)) return 'not an object';
+  if (st.name !== null && typeof st.name !== 'string') return 'name is neither a string nor null';
+  if (typeof st.logId !== 'string') return 'no logId';
+  if (!Array.isArray(st.argv) || !st.argv.every((a) => typeof a === 'string')) return 'argv is not a list of strings';
+  if (typeof st.startedAt !== 'string' || Number.isNaN(Date.parse(st.startedAt))) return 'startedAt is not a time';
+  for (const key of ['endedAt', 'recordsFrom', 'recordsTo'] as const) {
+    const v = st[key];
+    if (v !== undefined && (typeof v !== 'string' || Number.isNaN(Date.parse(v)))) return `${key} is not a time`;
+  }
+  for (const key of ['cwd', 'error', 'logUri', 'signal'] as const) {
+    if (st[key] !== undefined && typeof st[key] !== 'string') return `${key} is not a string`;
+  }
+  for (const key of ['exitCode', 'nextSeq', 'pid'] as const) {
+    if (st[key] !== undefined && !Number.isSafeInteger(st[key])) return `${key} is not a whole number`;
+  }
+  const counts = st.counts as Record<string, unknown> | null | undefined;
+  if (typeof counts !== 'object' || counts === null) return 'no counts';
+  for (const key of Object.keys(emptyCounts())) {
+    const n = counts[key];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return `counts.${key} is not a count`;
+  }
   return undefined;
 }
 

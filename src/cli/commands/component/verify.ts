@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Factory } from '../../factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
-import { parseDuration } from '../../duration.js';
+import { MAX_WAIT_MS, parseDuration } from '../../duration.js';
 import { SecretError, SilentExit, errorMessage } from '../../errors.js';
 import { referenceStrings, resolveLogStoreSettings } from '../../resolve-log-store.js';
 import type { ResolvedLogStore } from '../../resolve-log-store.js';
@@ -78,7 +78,7 @@ export function newCmdVerify(f: Factory, runF = verifyLogStore): Command {
     )
     .action(async (name: string, opts: { roundtrip?: boolean; timeout: string; output?: string }) => {
       const output = parseOutputFormat(opts.output, f.io);
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
+      const timeoutMs = parseDuration(opts.timeout, '--timeout', MAX_WAIT_MS);
       await runF(f, { name, roundtrip: Boolean(opts.roundtrip), timeoutMs, output });
     });
   addOutputOption(cmd);

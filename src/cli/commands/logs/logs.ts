@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { CliError, UsageError } from '../../errors.js';
 import type { Factory } from '../../factory.js';
 import { withExamples } from '../../command-kit.js';
-import { parseDuration } from '../../duration.js';
+import { MAX_WAIT_MS, parseDuration } from '../../duration.js';
 import { resolveLogStoreSettings } from '../../resolve-log-store.js';
 import type { ResolvedLogStore } from '../../resolve-log-store.js';
 import { LEVELS } from '../../../export/log-record.js';
@@ -144,8 +144,8 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   }
   let waitMs: number | undefined;
   if (opts.wait === true) waitMs = DEFAULT_WAIT_MS;
-  else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait');
-  const intervalMs = parseDuration(str('interval') ?? '2s', '--interval');
+  else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait', MAX_WAIT_MS);
+  const intervalMs = parseDuration(str('interval') ?? '2s', '--interval', MAX_WAIT_MS);
   if (intervalMs < 100) throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
   if (follow && limit !== undefined)
