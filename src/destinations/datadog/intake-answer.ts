@@ -5,7 +5,7 @@
  * never reached Datadog: counting them as delivered would lose them. Such an answer becomes a retryable result that
  * says what was received, so the batch is retried, then spooled, never counted as delivered.
  */
-import type { Transport, TransportRequest, TransportResult } from '../../export/transport.js';
+import type { Transport, TransportRequest, TransportResult } from '../../core/http/transport.js';
 
 /** The `code` of a 2xx that is not the intake's answer; http-outcome quotes its message as it is. */
 export const NOT_THE_INTAKE = 'NOT_THE_INTAKE';
