@@ -2,6 +2,7 @@
  * Everything a command touches, created lazily: `--help` and usage errors never open the store, the keychain or
  * the network (gh's cmdutil.Factory). Tests build their own Factory with other streams and env.
  */
+import { escapeControlChars } from '../core/control-chars.js';
 import type { IOStreams } from '../io/iostreams.js';
 import { createSystemIOStreams } from '../io/iostreams.js';
 import type { ConfigStore } from '../store/config-store.js';
@@ -45,7 +46,7 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
         defaultHome: resolveHome({ ...env, DD_LOGSTORE_HOME: undefined }),
       })),
     now: () => new Date(),
-    warn: (message) => io.err(`warning: ${message}\n`),
+    warn: (message) => io.err(`warning: ${escapeControlChars(message, true)}\n`),
   };
   return f;
 }

@@ -38,7 +38,8 @@ function addReadOptions(cmd: Command, withFollow: boolean): Command {
     .option('--since <when>', 'only records after: a duration (1h, 15m) or an ISO time')
     .option('--until <when>', 'only records before: a duration or an ISO time')
     .option('--limit <n>', 'at most this many records (stderr says when more exist)')
-    .option('--output <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default text)`);
+    .option('--output <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default text)`)
+    .option('--raw', "text and table: print a record's control characters as they are (escaped by default)");
   if (withFollow) cmd.option('-f, --follow', 'keep reading new records as they arrive (same as logs tail)');
   return cmd
     .option('--wait [timeout]', 'wait until every delivered record is indexed (default timeout 5m)')
@@ -133,6 +134,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     follow,
     intervalMs,
     exitWhenDone: opts.exit !== false,
+    ...(opts.raw === true ? { raw: true } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
     ...(runId !== undefined ? { runId } : {}),
     ...(str('stack') !== undefined ? { stack: str('stack') } : {}),
