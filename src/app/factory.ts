@@ -38,7 +38,7 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
     env,
     debug: false,
     paths: () => (paths ??= storePaths(resolveHome(env))),
-    configStore: () => (store ??= createConfigStore(f.paths())),
+    configStore: () => (store ??= createConfigStore(f.paths(), { warn: (m) => f.warn(m) })),
     secretBackend: () =>
       (secrets ??= createSecretBackend({
         env,

@@ -2,11 +2,12 @@
  * runs/<run-id>.json: what ran, where its logs went and how many records were read and delivered. Several `run`
  * calls with one run id (the steps of a CI pipeline) add steps to the same record, under a per-run lock.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, StoreError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { withFileLock } from './file-lock.js';
+import { unsafeMode } from './file-modes.js';
 
 export interface RecordCounts {
   read: number;
@@ -72,8 +73,12 @@ export function createRunRecordStore(dir: string): RunRecordStore {
   const read = async (runId: string): Promise<RunRecord | undefined> => {
     let text: string;
     try {
+      // A record others can write could point `logs` at another store: refused, as ssh refuses such a config.
+      const unsafe = unsafeMode(file(runId), await stat(file(runId)), 0o022, 'run record');
+      if (unsafe) throw new StoreError(unsafe.message, { hint: unsafe.hint });
       text = await readFile(file(runId), 'utf8');
     } catch (err) {
+      if (err instanceof StoreError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new StoreError(`cannot read the run record ${file(runId)}`, { cause: err });
     }
@@ -102,6 +107,7 @@ export function createRunRecordStore(dir: string): RunRecordStore {
     const records: RunRecord[] = [];
     for (const n of names) {
       try {
+        if (unsafeMode(join(dir, n), await stat(join(dir, n))) !== undefined) throw new Error('writable by others');
         const parsed: unknown = JSON.parse(await readFile(join(dir, n), 'utf8'));
         if (runRecordProblem(parsed) !== undefined) throw new Error('not a run record');
         records.push(parsed as RunRecord);
