@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { CliError, errorMessage } from '../core/errors.js';
 import type { DrainSummary } from './run-report.js';
 import type { Factory } from './factory.js';
+import { destinationOf } from '../destinations/index.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import type { FlushReport, ResendExporter } from '../pipeline/resend.js';
-import type { Transport } from '../core/http/transport.js';
 import { applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
 
@@ -83,34 +83,14 @@ export function createSpoolFlusher(
     const { createResendExporter, flushSpool } = await import('../pipeline/resend.js');
     const { createHttpTransport } = await import('../core/http/transport.js');
     const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
-    const { checkIntakeAnswers } = await import('../destinations/datadog/intake-answer.js');
     const budgetMs = settings.batching.exportTimeoutMillis;
-    const target =
-      settings.flavor === 'local'
-        ? { flavor: 'local' as const, dir: settings.dir }
-        : settings.flavor === 'datadog'
-          ? {
-              flavor: 'datadog' as const,
-              protocol: settings.protocol,
-              url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
-              apiKey: settings.apiKey,
-              compression: settings.compression,
-            }
-          : {
-              flavor: 'otel' as const,
-              url: settings.endpoint,
-              headers: settings.headers,
-              protocol: settings.protocol,
-              compression: settings.compression,
-            };
-    const http = (): Transport => createHttpTransport({ timeoutMs: budgetMs, connections: 2 });
-    const unmasked = createResendExporter(target, () =>
-      createRetryingTransport(
-        // With Datadog, only the intake's own answer is success (a proxy's HTML page is not).
-        target.flavor === 'datadog' ? checkIntakeAnswers(http(), target.protocol) : http(),
-        { budgetMs },
-      ),
-    );
+    const destination = destinationOf(settings);
+    const check = destination.checkAnswers;
+    const unmasked = createResendExporter(destination.resendTarget(settings), () => {
+      const http = createHttpTransport({ timeoutMs: budgetMs, connections: 2 });
+      // Which answers count as delivery (Datadog: only the intake's own), under the retries.
+      return createRetryingTransport(check ? check(settings, http) : http, { budgetMs });
+    });
     // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.
     const exporter: ResendExporter = {
       ...unmasked,
@@ -122,7 +102,7 @@ export function createSpoolFlusher(
     return flushSpool({
       dir,
       exporter,
-      restamp: settings.flavor === 'datadog',
+      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
       maxBatchItems: settings.batching.maxExportBatchSize,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
@@ -146,9 +126,8 @@ export async function recordResent(runs: ReturnType<typeof createRunRecordStore>
 }
 
 function describeFlushAuth(settings: ResolvedLogStore, status: number): string {
-  return settings.flavor === 'datadog'
-    ? `Datadog rejected the API key (HTTP ${status}) on site ${settings.site}; nothing more was sent and the spool is kept (check api_key of log store '${settings.component.name}': dd-logstore log-store verify ${settings.component.name})`
-    : `the endpoint refused the credentials (HTTP ${status}); the spool is kept (check the headers of log store '${settings.component.name}')`;
+  const { where, fix } = destinationOf(settings).describeAuthFailure(settings, status);
+  return `${where}; nothing more was sent and the spool is kept (${fix})`;
 }
 
 function listDirs(dir: string): string[] {
