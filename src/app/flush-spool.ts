@@ -11,7 +11,7 @@ import type { Factory } from './factory.js';
 import { destinationOf } from '../destinations/index.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
-import type { FlushReport } from '../pipeline/resend.js';
+import type { FlushReport, ResendExporter } from '../pipeline/resend.js';
 import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
@@ -54,7 +54,11 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
   for (const component of targets) {
     const settings = await resolveLogStoreSettings(f, component);
     const dir = join(spoolRoot, component.id);
-    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m), runs })();
+    const report = await createSpoolFlusher(settings, dir, {
+      warn: (m) => f.warn(m),
+      mask: (t) => f.io.redactor.redact(t),
+      runs,
+    })();
     await recordResent(runs, report);
     rows.push({
       logStore: component.name,
@@ -76,7 +80,12 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
 export function createSpoolFlusher(
   settings: ResolvedLogStore,
   dir: string,
-  options: { signal?: AbortSignal; warn?: (message: string) => void; runs?: RunRecordStore },
+  options: {
+    signal?: AbortSignal;
+    warn?: (message: string) => void;
+    mask: (text: string) => string;
+    runs?: RunRecordStore;
+  },
 ): () => Promise<FlushReport> {
   return async () => {
     const { createResendExporter, flushSpool } = await import('../pipeline/resend.js');
@@ -84,12 +93,25 @@ export function createSpoolFlusher(
     const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
     const budgetMs = settings.batching.exportTimeoutMillis;
     const destination = destinationOf(settings);
-    const transport = () =>
-      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs });
+    const check = destination.checkAnswers;
+    const transport = () => {
+      const http = createHttpTransport({ timeoutMs: budgetMs, connections: 2 });
+      // Which answers count as delivery (Datadog: only the intake's own), under the retries.
+      return createRetryingTransport(check ? check(settings, http) : http, { budgetMs });
+    };
+    const unmasked = createResendExporter(destination.resendTarget(settings), transport);
+    // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.
+    const exporter: ResendExporter = {
+      ...unmasked,
+      export: async (batch) => {
+        const outcome = await unmasked.export(batch);
+        return outcome.kind === 'success' ? outcome : { ...outcome, message: options.mask(outcome.message) };
+      },
+    };
     // The older spool files (JSONL items), then the journals (segments) with the destination's own exporter.
     const report = await flushSpool({
       dir,
-      exporter: createResendExporter(destination.resendTarget(settings), transport),
+      exporter,
       ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
       maxBatchItems: settings.batching.maxExportBatchSize,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -178,6 +200,7 @@ export async function drainSpoolInBackground(
   settings: ResolvedLogStore,
   signal: AbortSignal,
   warn: (message: string) => void,
+  mask: (text: string) => string,
 ): Promise<DrainSummary> {
   const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
   try {
@@ -185,7 +208,7 @@ export async function drainSpoolInBackground(
     const { listJournals } = await import('../pipeline/journal.js');
     if (claimableFiles(dir).length === 0 && listJournals(dir).length === 0) return none;
     const runs = createRunRecordStore(runsDir);
-    const report = await createSpoolFlusher(settings, dir, { signal, warn, runs })();
+    const report = await createSpoolFlusher(settings, dir, { signal, warn, mask, runs })();
     await recordResent(runs, report);
     return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
   } catch (err) {

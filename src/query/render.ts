@@ -4,6 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { visibleLength } from '../io/output.js';
+import { escapeControlChars } from '../core/control-chars.js';
 import { flatAttributes } from './log-entry.js';
 import type { LogEntry } from './log-entry.js';
 
@@ -31,6 +32,14 @@ export function levelPaint(status: string, color: ChalkInstance): (s: string) =>
 }
 
 /**
+ * How text and table output show a record's own text: control characters escaped (as journalctl does, on a terminal
+ * and in a pipe alike), or with `raw` (`--raw`) as they were.
+ */
+export interface RenderOptions {
+  raw?: boolean;
+}
+
+/**
  * Per colour instance: the painted time of the last timestamp, and the painted level and step columns. Consecutive
  * records mostly share their millisecond, level and step, and building those strings was most of `logs`' time.
  */
@@ -50,7 +59,7 @@ function textCache(color: ChalkInstance): TextCache {
 }
 
 /** `2024-05-01T12:00:00.000Z INFO     train  message`; multi-line records keep their lines, indented. */
-export function renderText(e: LogEntry, color: ChalkInstance): string {
+export function renderText(e: LogEntry, color: ChalkInstance, options: RenderOptions = {}): string {
   const c = textCache(color);
   if (e.timestamp !== c.time) {
     c.time = e.timestamp;
@@ -61,12 +70,15 @@ export function renderText(e: LogEntry, color: ChalkInstance): string {
     level = levelPaint(e.status, color)(e.status.toUpperCase().padEnd(8));
     if (c.levels.size < MAX_CACHED) c.levels.set(e.status, level);
   }
+  const shown = (s: string): string => (options.raw ? s : escapeControlChars(s, true));
   let step = '';
   if (e.step !== undefined && e.step !== '') {
-    step = c.steps.get(e.step) ?? color.cyan(e.step) + ' ';
-    if (c.steps.size < MAX_CACHED) c.steps.set(e.step, step);
+    const key = options.raw ? `r:${e.step}` : `e:${e.step}`;
+    step = c.steps.get(key) ?? color.cyan(shown(e.step)) + ' ';
+    if (c.steps.size < MAX_CACHED) c.steps.set(key, step);
   }
-  const message = e.message.includes('\n') ? e.message.split('\n').join('\n    ') : e.message;
+  const text = shown(e.message);
+  const message = text.includes('\n') ? text.split('\n').join('\n    ') : text;
   return `${c.timeText} ${level} ${step}${message}\n`;
 }
 
@@ -90,7 +102,13 @@ export interface Printer {
   end(): void;
 }
 
-export function createPrinter(format: LogsFormat, write: (chunk: string) => void, color: ChalkInstance): Printer {
+export function createPrinter(
+  format: LogsFormat,
+  write: (chunk: string) => void,
+  color: ChalkInstance,
+  options: RenderOptions = {},
+): Printer {
+  const shown = (s: string): string => (options.raw ? s : escapeControlChars(s, true));
   let buf = '';
   let count = 0;
   const flushIfBig = () => {
@@ -135,8 +153,8 @@ export function createPrinter(format: LogsFormat, write: (chunk: string) => void
             rows.push([
               Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-',
               levelPaint(e.status, color)(e.status.toUpperCase()),
-              e.step ?? '',
-              e.message,
+              shown(e.step ?? ''),
+              shown(e.message),
             ]);
         },
         end() {
@@ -165,7 +183,7 @@ export function createPrinter(format: LogsFormat, write: (chunk: string) => void
       return {
         print(entries) {
           for (const e of entries) {
-            buf += renderText(e, color);
+            buf += renderText(e, color, options);
             flushIfBig();
           }
           if (buf) write(buf);

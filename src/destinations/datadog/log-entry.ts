@@ -31,6 +31,8 @@ const SEQ = ['dd_logstore', 'seq'];
 const LOG_ID = ['zenml', 'log', 'id'];
 const STEP = ['zenml', 'step', 'name'];
 const WRITER = ['dd_logstore', 'writer'];
+/** ZenML itself ships the step under its code-level name. */
+const STEP_RUN = ['zenml', 'step', 'run', 'name'];
 
 let lastIso = '';
 let lastMs = Number.NaN;
@@ -50,7 +52,7 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
   const attrs = obj(a.attributes) ?? {};
   const seq = attributeAt(attrs, SEQ, 'dd_logstore.seq');
   const logId = attributeAt(attrs, LOG_ID, 'zenml.log.id');
-  const step = attributeAt(attrs, STEP, 'zenml.step.name');
+  const step = attributeAt(attrs, STEP, 'zenml.step.name') ?? attributeAt(attrs, STEP_RUN, 'zenml.step.run.name');
   const writer = attributeAt(attrs, WRITER, 'dd_logstore.writer');
   return {
     id: ev.id,
@@ -64,6 +66,7 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : typeof seq === 'string' && seq !== '' ? Number(seq) : 0,
     ...(typeof writer === 'string' ? { writer } : {}),
+    hasSeq: typeof seq === 'number' || (typeof seq === 'string' && seq !== ''),
     attributes: attrs,
     nested: true,
   };
