@@ -145,6 +145,7 @@ export function createSpoolFlusher(
       maxBatchBytes: limits.maxBatchBytes,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
+      mask: options.mask,
       onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
       onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
     });

@@ -58,6 +58,8 @@ export interface JournalFlushOptions {
   maxBatchBytes: number;
   signal?: AbortSignal;
   warn?: (message: string) => void;
+  /** Masks what the intake's answer quotes (it can quote what we sent) before it is kept as the reason. */
+  mask?: (text: string) => string;
   /** After each acknowledged batch: `delivered` more records of the stream reached the intake. */
   onBatch?: (stream: Omit<JournalStream, 'total' | 'kept' | 'delivered'>, delivered: number) => Promise<void>;
   /** After each journal, with its totals. */
@@ -135,6 +137,9 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
         }
       }
       report.delivered += delivered;
+      const failed = parts.find((p) => p.outcome.kind !== 'success' && !/^not resent/.test(p.outcome.message));
+      if (failed !== undefined && failed.outcome.kind !== 'success')
+        claim.noteReason((options.mask ?? ((t: string) => t))(failed.outcome.message));
       failedInARow = timedOut && delivered === 0 ? failedInARow + 1 : 0;
       if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW && report.stopped === undefined)
         report.stopped = `${MAX_FAILED_BATCHES_IN_A_ROW} batches in a row got no answer in time (last: ${firstFailure(parts)})`;

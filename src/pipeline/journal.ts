@@ -23,6 +23,8 @@ const OWNER = 'owner';
 const CLAIM = 'claim';
 /** Written when the run ended (with why records were not delivered): without it, the run was interrupted. */
 const ENDED = 'ended';
+/** The latest reason a flusher could not deliver what is left (masked), newer than the run's. */
+const REASON = 'reason';
 
 export interface JournalWriter {
   readonly dir: string;
@@ -259,7 +261,7 @@ export function readJournal(dir: string): JournalOnDisk {
       .sort()
       .map((n) => join(dir, n)),
     acked: SeqRanges.parse(readText(join(dir, ACKS)) ?? ''),
-    reason: readText(join(dir, ENDED)) || undefined,
+    reason: readText(join(dir, REASON)) || readText(join(dir, ENDED)) || undefined,
     ended: readText(join(dir, ENDED)) !== undefined,
   };
 }
@@ -270,6 +272,8 @@ export function journalWriterAlive(dir: string): boolean {
 }
 
 export interface JournalClaim {
+  /** Why what is left was not delivered, this time (masked by the caller). */
+  noteReason(reason: string): void;
   /** Touch the claim: a flusher elsewhere sees we still work on it. */
   heartbeat(): void;
   /** Appends acknowledged seqs (the same checkpoint the writer keeps). */
@@ -306,6 +310,15 @@ export function claimJournal(dir: string): JournalClaim | undefined {
     ackFd = undefined;
   };
   return {
+    noteReason(reason) {
+      try {
+        const fd = openSync(join(dir, REASON), 'w', 0o600);
+        writeSync(fd, reason);
+        closeSync(fd);
+      } catch {
+        // The reason is a courtesy; the records are what matters.
+      }
+    },
     heartbeat() {
       try {
         const t = new Date();

@@ -19,6 +19,8 @@ import {
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
+import { readJournal } from '../../src/pipeline/journal.js';
+import { createFrameDecoder, decodeHeader } from '../../src/pipeline/segment-format.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
@@ -85,10 +87,43 @@ function spoolLines(home: string): { reason: string; item: Record<string, unknow
   for (const store of readdirSync(root)) {
     const dir = join(root, store);
     for (const name of readdirSync(dir)) {
+      if (name.endsWith('.journal')) {
+        out.push(...journalLines(join(dir, name)));
+        continue;
+      }
       if (!/\.(jsonl|open)$/.test(name)) continue;
       for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
         if (line) out.push(JSON.parse(line) as { reason: string; item: Record<string, unknown> });
       }
+    }
+  }
+  return out;
+}
+
+/** A journal's undelivered records, as spool lines: what its acks do not cover, with the journal's reason. */
+function journalLines(dir: string): { reason: string; item: Record<string, unknown> }[] {
+  const j = readJournal(dir);
+  const out: { reason: string; item: Record<string, unknown> }[] = [];
+  for (const file of j.segments) {
+    const bytes = readFileSync(file);
+    const h = decodeHeader(bytes);
+    if (h.kind !== 'ok') continue;
+    const decoder = createFrameDecoder();
+    for (let at = h.bodyStart; at < bytes.length;) {
+      const r = decoder.decode(bytes, at);
+      if (r.kind !== 'record') break;
+      at = r.next;
+      if (j.acked.has(r.record.seq)) continue;
+      out.push({
+        reason: j.reason ?? '',
+        item: {
+          ...r.record.attributes,
+          message: r.record.message,
+          'zenml.run.id': h.header.context.runId,
+          'zenml.log.id': h.header.context.logId,
+          'dd_logstore.seq': r.record.seq,
+        },
+      });
     }
   }
   return out;

@@ -192,7 +192,12 @@ export function createLocalStoreReader(dir: string, runId: string, warn: (line: 
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
           }
           const header = cursor.header;
-          if (header !== undefined && filter.step !== undefined && header.context.stepName !== filter.step)
+          // Another step's (or log id's) stream: never read past its header.
+          if (
+            header !== undefined &&
+            ((filter.step !== undefined && header.context.stepName !== filter.step) ||
+              (filter.logId !== undefined && header.context.logId !== filter.logId))
+          )
             records = undefined;
           if (records === undefined) {
             reportStatus(cursor);
