@@ -21,6 +21,8 @@ import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { parseDuration } from './duration.js';
 import { describeAuthError, printRunReport } from './run-report.js';
 import { capturingRun } from '../runner/child-env.js';
+import { readCiMetadata } from '../runner/ci-metadata.js';
+import { isSameOutput } from '../runner/merged-output.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import type { ExportTarget } from '../export/log-sink.js';
 import type { ResendTarget } from '../export/resend.js';
@@ -38,6 +40,8 @@ export interface RunOptions {
   quiet: boolean;
   /** A full queue spools (default) or drops, counted; it never slows the child. */
   onOverflow?: 'spool' | 'drop';
+  /** Put the CI job's git.* / ci.* attributes on every record (default; --no-ci-tags turns it off). */
+  ciTags?: boolean;
 }
 
 export function newCmdRun(f: Factory, runF = runCommand): Command {
@@ -62,6 +66,7 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         .choices(['spool', 'drop'])
         .default('spool'),
     )
+    .option('--no-ci-tags', "do not put the CI job's git.* and ci.* attributes on the records")
     .option('-q, --quiet', 'print only errors (no summary line)')
     .action(async (command: string[], opts: Record<string, unknown>) => {
       const stderrLevel = normalizeLevel(String(opts.stderrLevel));
@@ -88,6 +93,7 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout'),
         quiet: Boolean(opts.quiet),
         onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
+        ciTags: opts.ciTags !== false,
         ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
         ...(opts.logStore !== undefined ? { logStore: String(opts.logStore) } : {}),
         ...(runId !== undefined ? { runId } : {}),
@@ -161,6 +167,7 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       source: settings.source,
       ...(opts.step ? { stepName: opts.step } : {}),
       ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+      ...ciAttributes(f, opts),
     };
     if (settings.flavor === 'local') {
       const { localLogUri } = await import('../export/local/paths.js');
@@ -174,6 +181,14 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       throw new RunSetupError(err.message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
     throw new RunSetupError(`cannot prepare the run: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+/** The CI job's attributes, read once for the run (none outside CI or with --no-ci-tags), masked like the tags. */
+function ciAttributes(f: Factory, opts: RunOptions): Pick<StreamContext, 'attributes'> {
+  if (opts.ciTags === false) return {};
+  const attributes = readCiMetadata(f.env);
+  for (const key of Object.keys(attributes)) attributes[key] = f.io.redactor.redact(attributes[key]!);
+  return Object.keys(attributes).length > 0 ? { attributes } : {};
 }
 
 /** One run, one log store: `logs --run-id` reads a run from the store its record names. */
@@ -350,6 +365,8 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     step: opts.step,
     stdout: f.io.rawStdout,
     stderr: f.io.rawStderr,
+    // `run ... > out 2>&1`: one pipe for both, so the child's lines keep their order (docs/run.md).
+    merged: isSameOutput(f.io.rawStdout, f.io.rawStderr),
     onChunk: (stream, chunk) => builder.push(stream, chunk),
     signals: forwardedSignals(f.io.stdinIsTTY),
   });

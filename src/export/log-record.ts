@@ -7,7 +7,8 @@ export type Level = 'debug' | 'info' | 'warn' | 'error' | 'critical';
 
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error', 'critical'];
 
-export type StreamName = 'stdout' | 'stderr';
+/** `combined`: the child's stdout and stderr were one pipe (ours were one file or pipe: `run ... > out 2>&1`). */
+export type StreamName = 'stdout' | 'stderr' | 'combined';
 
 export interface LogRecordData {
   /** Epoch milliseconds: when the line was read (or the JSON line's own timestamp). */
@@ -41,6 +42,8 @@ export interface StreamContext {
   serviceVersion: string;
   hostname: string;
   source: string;
+  /** Further attributes constant for the stream: the CI job's `git.*` / `ci.*` (runner/ci-metadata.ts). */
+  attributes?: Record<string, string>;
 }
 
 /** The record's attributes as flat dotted keys, the way the intake item and the local JSONL carry them. */
@@ -55,6 +58,7 @@ export function contextAttributes(ctx: StreamContext): Record<string, string> {
   if (ctx.logUri !== undefined) attrs['zenml.log.uri'] = ctx.logUri;
   if (ctx.stepName !== undefined) attrs['zenml.step.name'] = ctx.stepName;
   if (ctx.pipeline !== undefined) attrs['dd_logstore.pipeline'] = ctx.pipeline;
+  if (ctx.attributes !== undefined) Object.assign(attrs, ctx.attributes);
   for (const tag of ctx.tags) {
     const i = tag.indexOf(':');
     if (i > 0) attrs[tag.slice(0, i)] = tag.slice(i + 1);
