@@ -20,9 +20,11 @@ import { RUN_ID_PATTERN, createRunRecordStore, emptyCounts, widenRecordRange } f
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { parseDuration } from './duration.js';
 import { describeAuthError, printRunReport } from './run-report.js';
+import { startFlushWaitNotice } from './flush-wait-notice.js';
 import { capturingRun } from '../runner/child-env.js';
 import { readCiMetadata } from '../runner/ci-metadata.js';
 import { isSameOutput } from '../runner/merged-output.js';
+import { runLogsUrl } from '../query/run-logs-url.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import type { ExportTarget } from '../export/log-sink.js';
 import type { ResendTarget } from '../export/resend.js';
@@ -391,7 +393,21 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   process.on('SIGINT', onSecondSignal);
   process.on('SIGTERM', onSecondSignal);
   const flushStarted = Date.now();
+  const notice = startFlushWaitNotice({
+    io: f.io,
+    timeoutMs: opts.flushTimeoutMs,
+    quiet: opts.quiet,
+    waiting: () => {
+      const c = sink.counts();
+      return c.read - c.delivered - c.spooled - c.dropped - c.failed;
+    },
+    problem: () => {
+      const e = sink.firstErrors();
+      return (e.retryable ?? e.failure)?.message;
+    },
+  });
   const counts = await sink.shutdown(opts.flushTimeoutMs);
+  notice.stop();
   const flushMs = Date.now() - flushStarted;
   drainStop.abort();
   const drained = await draining;
@@ -417,7 +433,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     failed: counts.failed,
   };
   const firstProblem = errors.retryable ?? errors.failure;
-  await runs.update(runId, (current) => {
+  const finalRun = await runs.update(runId, (current) => {
     const run = current!;
     run.updatedAt = endedAt;
     const step = [...run.steps]
@@ -451,6 +467,16 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     drained,
     logStore: settings.component.name,
     flavor: settings.flavor,
+    logsUrl:
+      settings.flavor === 'datadog'
+        ? runLogsUrl({
+            site: settings.site,
+            service: settings.serviceName,
+            runId,
+            run: finalRun,
+            nowMs: Date.now(),
+          })
+        : undefined,
   });
   return result.exitCode;
 }

@@ -39,6 +39,8 @@ export interface LogsOptions {
   intervalMs: number;
   /** false with --no-exit. */
   exitWhenDone: boolean;
+  /** --web: open the run in Datadog's Logs Explorer instead of reading it here. */
+  web?: boolean;
 }
 
 /** What showLogs needs besides the Factory: waiting, Ctrl-C, and (for tests) the search call. */
@@ -72,6 +74,7 @@ function addReadOptions(cmd: Command, withFollow: boolean): Command {
 
 export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Promise<void> = showLogs): Command {
   const cmd = addReadOptions(new Command('logs'), true)
+    .option('--web', "open the run in Datadog's Logs Explorer (prints the URL when no browser can be opened)")
     .description("read a run's logs back from its log store, in order")
     .action(async (opts: RawOpts) => {
       await runF(f, parseLogsOptions(opts, f.now().getTime()));
@@ -92,6 +95,7 @@ export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Pro
     'dd-logstore logs --run-id 3f2c... --step train --level warn',
     'dd-logstore logs --run-id my-ci-run-42 --output jsonl > logs.jsonl',
     'dd-logstore logs --last --wait=2m',
+    'dd-logstore logs --last --web',
   ]);
 }
 
@@ -148,6 +152,11 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   const intervalMs = parseDuration(str('interval') ?? '2s', '--interval');
   if (intervalMs < 100) throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
+  const web = opts.web === true;
+  if (web && (follow || waitMs !== undefined))
+    throw new UsageError(`--web cannot be used with ${follow ? '--follow' : '--wait'}`, {
+      hint: "the Logs Explorer shows the run's records itself; drop the other flag",
+    });
   if (follow && limit !== undefined)
     throw new UsageError('--limit cannot be used with --follow', { hint: 'drop --limit, or read without --follow' });
   return {
@@ -157,6 +166,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     follow,
     intervalMs,
     exitWhenDone: opts.exit !== false,
+    ...(web ? { web } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
     ...(runId !== undefined ? { runId } : {}),
     ...(str('stack') !== undefined ? { stack: str('stack') } : {}),
@@ -204,6 +214,7 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   if (run && component.id !== run.logStore.id) {
     f.warn(`run ${runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);
   }
+  if (opts.web) return openRunInDatadog(f, opts, component, run, runId);
   const stepNames = run?.steps.map((s) => s.name).filter((n): n is string => n !== null) ?? [];
   if (run && opts.filter.step !== undefined && !stepNames.includes(opts.filter.step)) {
     f.warn(`run ${runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
@@ -239,4 +250,40 @@ async function pickLogStore(
       hint: 'pass --log-store NAME',
     });
   return component;
+}
+
+/** `logs --web`: the run's Logs Explorer page, opened or printed; no secrets needed. */
+async function openRunInDatadog(
+  f: Factory,
+  opts: LogsOptions,
+  component: Component,
+  run: RunRecord | undefined,
+  runId: string,
+): Promise<void> {
+  const [{ datadogSiteOf, runLogsUrl }, { openInBrowser }] = await Promise.all([
+    import('../../../query/run-logs-url.js'),
+    import('../../../io/browser.js'),
+  ]);
+  if (component.flavor !== 'datadog')
+    throw new UsageError(
+      `--web opens Datadog's Logs Explorer, and log store '${component.name}' is a ${component.flavor} log store`,
+      { hint: `read the run here: dd-logstore logs --run-id ${runId}` },
+    );
+  const where = datadogSiteOf(component);
+  if (!where)
+    throw new CliError(`log store '${component.name}' gives its site or service_name as a secret reference`, {
+      hint: 'the Logs Explorer URL needs them as plain values: dd-logstore log-store update ' + component.name,
+    });
+  const url = runLogsUrl({
+    ...where,
+    runId,
+    run,
+    nowMs: f.now().getTime(),
+    step: opts.filter.step,
+    level: opts.filter.level,
+    grep: opts.filter.grep,
+    since: opts.filter.since,
+    until: opts.filter.until,
+  });
+  await openInBrowser(url, { io: f.io, env: f.env });
 }

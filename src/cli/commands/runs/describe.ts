@@ -4,6 +4,8 @@ import type { Factory } from '../../factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';
+import type { RunRecord } from '../../../store/run-records.js';
+import { datadogSiteOf, runLogsUrl } from '../../../query/run-logs-url.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
   const cmd = new Command('describe')
@@ -14,6 +16,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
       const run = await createRunRecordStore(f.paths().runs).read(runId);
       if (!run) throw runNotFound(runId);
       const total = totalCounts(run);
+      const logsUrl = await runLogsUrlOf(f, run);
       const pairs: [string, string][] = [
         ['run id', run.runId],
         ['log store', `${run.logStore.name} (${run.logStore.flavor})`],
@@ -24,6 +27,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
         ],
       ];
       if (run.pipeline) pairs.push(['pipeline', run.pipeline]);
+      if (logsUrl) pairs.push(['datadog logs', logsUrl]);
       run.steps.forEach((s, i) => {
         const end = s.signal ? `killed by ${s.signal}` : s.exitCode === undefined ? 'running' : `exit ${s.exitCode}`;
         pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'}: ${s.argv.join(' ')} — ${end}`]);
@@ -34,11 +38,20 @@ export function newCmdRunsDescribe(f: Factory): Command {
             (s.error ? ` (${s.error})` : ''),
         ]);
       });
-      await printObject(f.io, format, pairs, { ...run, counts: total });
+      await printObject(f.io, format, pairs, { ...run, counts: total, ...(logsUrl ? { logsUrl } : {}) });
     });
   addOutputOption(cmd);
   return withExamples(cmd, [
     'dd-logstore runs describe 3f2c...',
     'dd-logstore runs describe my-ci-run-42 --output json',
   ]);
+}
+
+/** The run in Datadog's Logs Explorer, when its log store is a datadog one still registered here. */
+async function runLogsUrlOf(f: Factory, run: RunRecord): Promise<string | undefined> {
+  const config = await f.configStore().read();
+  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  const where = component ? datadogSiteOf(component) : undefined;
+  if (!where) return undefined;
+  return runLogsUrl({ ...where, runId: run.runId, run, nowMs: f.now().getTime() });
 }

@@ -1,0 +1,80 @@
+/**
+ * What `run` says while it waits for delivery after the child exited (the intake is down or slow): without it the
+ * wait is up to --flush-timeout of silence. Once, on stderr: how many records wait, for how long at most, and that
+ * Ctrl-C stops waiting without losing them (they are spooled). On a terminal the same line is a live count, erased
+ * when the wait ends (the summary line then says what happened).
+ */
+import type { IOStreams } from '../io/iostreams.js';
+
+/** A flush that ends sooner than this says nothing: the usual case, a working intake. */
+export const FLUSH_NOTICE_DELAY_MS = 1000;
+const LIVE_INTERVAL_MS = 250;
+
+export interface FlushWaitNoticeOptions {
+  io: IOStreams;
+  /** --flush-timeout. */
+  timeoutMs: number;
+  /** Records read and not yet delivered, spooled, dropped or lost. */
+  waiting: () => number;
+  /** The first delivery problem so far, if any: why they wait. */
+  problem: () => string | undefined;
+  quiet: boolean;
+  now?: () => number;
+  delayMs?: number;
+}
+
+export interface FlushWaitNotice {
+  /** The wait is over: stop counting, erase the live line. Idempotent. */
+  stop(): void;
+}
+
+export function startFlushWaitNotice(opts: FlushWaitNoticeOptions): FlushWaitNotice {
+  if (opts.quiet) return { stop: () => {} };
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const live = opts.io.stderrIsTTY;
+  let interval: NodeJS.Timeout | undefined;
+  let drawn = false;
+
+  const secondsLeft = (): number => Math.max(0, Math.ceil((opts.timeoutMs - (now() - started)) / 1000));
+  const draw = (): void => {
+    const n = opts.waiting();
+    if (n <= 0) return;
+    // `\r` + erase line: the count redraws in place.
+    opts.io.err(`\r\x1b[Kdd-logstore: ${records(n)} waiting for delivery, ${secondsLeft()} s left; ${CTRL_C}`);
+    drawn = true;
+  };
+
+  const timer = setTimeout(() => {
+    const n = opts.waiting();
+    if (n <= 0) return;
+    if (live) {
+      draw();
+      interval = setInterval(draw, LIVE_INTERVAL_MS);
+      interval.unref();
+      return;
+    }
+    const problem = opts.problem();
+    opts.io.err(
+      `dd-logstore: waiting up to ${secondsLeft()} s (--flush-timeout) to deliver ${records(n)}` +
+        `${problem ? ` (${problem})` : ''}; ${CTRL_C}\n`,
+    );
+  }, opts.delayMs ?? FLUSH_NOTICE_DELAY_MS);
+  timer.unref();
+
+  return {
+    stop() {
+      clearTimeout(timer);
+      if (interval !== undefined) clearInterval(interval);
+      interval = undefined;
+      if (drawn) opts.io.err('\r\x1b[K');
+      drawn = false;
+    },
+  };
+}
+
+const CTRL_C = 'Ctrl-C stops waiting and spools them, nothing is lost (dd-logstore flush resends them)';
+
+function records(n: number): string {
+  return `${n} record${n === 1 ? '' : 's'}`;
+}
