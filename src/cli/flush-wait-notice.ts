@@ -2,13 +2,18 @@
  * What `run` says while it waits for delivery after the child exited (the intake is down or slow): without it the
  * wait is up to --flush-timeout of silence. Once, on stderr: how many records wait, for how long at most, and that
  * Ctrl-C stops waiting without losing them (they are spooled). On a terminal the same line is a live count, erased
- * when the wait ends (the summary line then says what happened).
+ * when the wait ends (the summary line then says what happened). Said only when the wait is one: see FLUSH_STALL_MS.
  */
 import type { IOStreams } from '../io/iostreams.js';
 
 /** A flush that ends sooner than this says nothing: the usual case, a working intake. */
 export const FLUSH_NOTICE_DELAY_MS = 1000;
-const LIVE_INTERVAL_MS = 250;
+/**
+ * A working intake that is busy with a big backlog is not waited on: the notice comes once delivery has had a
+ * problem (a retry, a timeout), or has delivered nothing for this long (a hung intake answers nothing at all).
+ */
+export const FLUSH_STALL_MS = 3000;
+const CHECK_INTERVAL_MS = 250;
 
 export interface FlushWaitNoticeOptions {
   io: IOStreams;
@@ -16,6 +21,8 @@ export interface FlushWaitNoticeOptions {
   timeoutMs: number;
   /** Records read and not yet delivered, spooled, dropped or lost. */
   waiting: () => number;
+  /** Records delivered so far: progress. */
+  delivered: () => number;
   /** The first delivery problem so far, if any: why they wait. */
   problem: () => string | undefined;
   quiet: boolean;
@@ -35,6 +42,9 @@ export function startFlushWaitNotice(opts: FlushWaitNoticeOptions): FlushWaitNot
   const live = opts.io.stderrIsTTY;
   let interval: NodeJS.Timeout | undefined;
   let drawn = false;
+  let said = false;
+  let lastDelivered = opts.delivered();
+  let lastProgress = started;
 
   const secondsLeft = (): number => Math.max(0, Math.ceil((opts.timeoutMs - (now() - started)) / 1000));
   const draw = (): void => {
@@ -45,26 +55,38 @@ export function startFlushWaitNotice(opts: FlushWaitNoticeOptions): FlushWaitNot
     drawn = true;
   };
 
-  const timer = setTimeout(() => {
-    const n = opts.waiting();
-    if (n <= 0) return;
-    if (live) {
+  const check = (): void => {
+    const t = now();
+    const delivered = opts.delivered();
+    if (delivered !== lastDelivered) {
+      lastDelivered = delivered;
+      lastProgress = t;
+    }
+    if (live && said) {
       draw();
-      interval = setInterval(draw, LIVE_INTERVAL_MS);
-      interval.unref();
       return;
     }
+    if (said || t - started < (opts.delayMs ?? FLUSH_NOTICE_DELAY_MS)) return;
+    const n = opts.waiting();
     const problem = opts.problem();
+    if (n <= 0 || (problem === undefined && t - lastProgress < FLUSH_STALL_MS)) return;
+    said = true;
+    if (live) {
+      draw();
+      return;
+    }
     opts.io.err(
       `dd-logstore: waiting up to ${secondsLeft()} s (--flush-timeout) to deliver ${records(n)}` +
         `${problem ? ` (${problem})` : ''}; ${CTRL_C}\n`,
     );
-  }, opts.delayMs ?? FLUSH_NOTICE_DELAY_MS);
-  timer.unref();
+    if (interval !== undefined) clearInterval(interval);
+    interval = undefined;
+  };
+  interval = setInterval(check, CHECK_INTERVAL_MS);
+  interval.unref();
 
   return {
     stop() {
-      clearTimeout(timer);
       if (interval !== undefined) clearInterval(interval);
       interval = undefined;
       if (drawn) opts.io.err('\r\x1b[K');

@@ -401,6 +401,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       const c = sink.counts();
       return c.read - c.delivered - c.spooled - c.dropped - c.failed;
     },
+    delivered: () => sink.counts().delivered,
     problem: () => {
       const e = sink.firstErrors();
       return (e.retryable ?? e.failure)?.message;

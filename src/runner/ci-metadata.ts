@@ -3,7 +3,7 @@
  * (`src/helpers/ci.ts`), as Datadog's standard `git.*` and `ci.*` attributes: read once per run, put on every record
  * as stream-constant attributes. Outside CI (no provider's marker variable) it is empty.
  *
- * Repository URLs lose any credentials they carry (`https://token@host/...`, as GitLab's CI_REPOSITORY_URL does).
+ * URLs lose any credentials they carry (`https://token@host/...`, as GitLab's CI_REPOSITORY_URL does).
  */
 export const GIT_COMMIT_SHA = 'git.commit.sha';
 export const GIT_BRANCH = 'git.branch';
@@ -176,7 +176,8 @@ export function readCiMetadata(env: Env): CiAttributes {
   const out: CiAttributes = { [CI_PROVIDER_NAME]: provider.name };
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined || value.trim() === '') continue;
-    out[key] = key === GIT_REPOSITORY_URL ? stripCredentials(value.trim()) : value.trim();
+    // Every URL, not only the repository's: a server URL with a token in it would carry it into the others.
+    out[key] = key.endsWith('url') ? stripCredentials(value.trim()) : value.trim();
   }
   return out;
 }
