@@ -13,7 +13,7 @@
  * The level word must be one of logging's level names in upper case (DEBUG, INFO, WARNING, WARN, ERROR, CRITICAL,
  * FATAL): prose never matches. The line's time is not taken (logging prints local time without a zone).
  */
-import type { Level } from '../export/log-record.js';
+import type { Level } from '../core/log-record.js';
 
 export const LOGGER_NAME = 'logger.name';
 

@@ -1,11 +1,10 @@
 /** `dd-logstore runs describe RUN_ID`: steps, commands (secrets masked), times, exit codes, counts. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';
-import type { RunRecord } from '../../../store/run-records.js';
-import { datadogSiteOf, runLogsUrl } from '../../../query/run-logs-url.js';
+import { runLogsUrlOf } from '../../../app/run-logs-link.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
   const cmd = new Command('describe')
@@ -45,13 +44,4 @@ export function newCmdRunsDescribe(f: Factory): Command {
     'dd-logstore runs describe 3f2c...',
     'dd-logstore runs describe my-ci-run-42 --output json',
   ]);
-}
-
-/** The run in Datadog's Logs Explorer, when its log store is a datadog one still registered here. */
-async function runLogsUrlOf(f: Factory, run: RunRecord): Promise<string | undefined> {
-  const config = await f.configStore().read();
-  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
-  const where = component ? datadogSiteOf(component) : undefined;
-  if (!where) return undefined;
-  return runLogsUrl({ ...where, runId: run.runId, run, nowMs: f.now().getTime() });
 }
