@@ -34,6 +34,7 @@ const LEVELS: Readonly<Record<string, Level>> = {
   FATAL: 'critical',
 };
 
+const LEVEL_INITIALS = new Set([...'DIWECF'].map((ch) => ch.charCodeAt(0)));
 const LEVEL = '(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)';
 /** A logger name: dotted identifiers (`__main__`, `urllib3.connectionpool`, `uvicorn.error`). */
 const NAME = '([A-Za-z_<][\\w.<>-]*)';
@@ -65,8 +66,8 @@ const PATTERNS: ReadonlyArray<{ re: RegExp; level: number; name: number | undefi
 /** The line taken apart, or undefined when it is not in one of the formats above. Cheap for other lines. */
 export function parsePythonLogLine(line: string): PythonLogLine | undefined {
   const c = line.charCodeAt(0);
-  // Only a level word (upper case), a digit (the time) or `[` can start one of these formats.
-  if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5b)) return undefined;
+  // Only a level word (D, I, W, E, C, F), a digit (the time) or `[` can start one of these formats.
+  if (!((c >= 0x30 && c <= 0x39) || c === 0x5b || LEVEL_INITIALS.has(c))) return undefined;
   for (const p of PATTERNS) {
     const m = p.re.exec(line);
     if (m === null) continue;
