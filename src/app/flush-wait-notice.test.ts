@@ -72,7 +72,7 @@ describe('startFlushWaitNotice', () => {
     const busy = io(false);
     let delivered = 0;
     let checks = 0;
-    // Each check is a second later: without progress, the stall would be said after three.
+    // Each check is a second later: without progress, the stall would be said at the first one.
     let t = 0;
     const notice = startFlushWaitNotice({
       io: busy.streams,

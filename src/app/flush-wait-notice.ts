@@ -9,10 +9,11 @@ import type { IOStreams } from '../io/iostreams.js';
 /** A flush that ends sooner than this says nothing: the usual case, a working intake. */
 export const FLUSH_NOTICE_DELAY_MS = 1000;
 /**
- * A working intake that is busy with a big backlog is not waited on: the notice comes once delivery has had a
- * problem (a retry, a timeout), or has delivered nothing for this long (a hung intake answers nothing at all).
+ * A working intake that is busy with a big backlog is not talked over: the notice comes once delivery has had a
+ * problem, or has delivered nothing for this long. (A failing request is retried inside the exporter and only known
+ * as a problem when it gives up, so the stall is what tells of an intake that is down.)
  */
-export const FLUSH_STALL_MS = 3000;
+export const FLUSH_STALL_MS = 1000;
 const CHECK_INTERVAL_MS = 250;
 
 export interface FlushWaitNoticeOptions {
@@ -50,8 +51,10 @@ export function startFlushWaitNotice(opts: FlushWaitNoticeOptions): FlushWaitNot
   const draw = (): void => {
     const n = opts.waiting();
     if (n <= 0) return;
-    // `\r` + erase line: the count redraws in place.
-    opts.io.err(`\r\x1b[Kdd-logstore: ${records(n)} waiting for delivery, ${secondsLeft()} s left; ${CTRL_C}`);
+    // `\r` + erase line: the count redraws in place, so it must not wrap.
+    const line = `dd-logstore: ${records(n)} waiting for delivery, ${secondsLeft()} s left; ${CTRL_C}`;
+    const width = opts.io.terminalColumns;
+    opts.io.err(`\r\x1b[K${width !== undefined && line.length >= width ? line.slice(0, width - 1) : line}`);
     drawn = true;
   };
 

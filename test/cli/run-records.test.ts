@@ -82,7 +82,10 @@ describe('what the records say (built CLI, Datadog emulator)', () => {
       // Byte for byte the child's own `2>&1` output, then our summary line.
       expect(output.subarray(0, expected.length).equals(expected)).toBe(true);
       expect(output.subarray(expected.length).toString()).toMatch(
-        new RegExp(`^dd-logstore: run ${runId}: 200 records read, 200 delivered, 0 spooled`),
+        // A busy machine can stall delivery for a second: then the wait is said first (on stderr, the same file).
+        new RegExp(
+          `^(dd-logstore: waiting up to .*\\n)?dd-logstore: run ${runId}: 200 records read, 200 delivered, 0 spooled`,
+        ),
       );
       const records = bySeq(emulator.records().filter((r) => r.attributes['zenml.run.id'] === runId));
       expect(records.map((r) => r.message)).toEqual(expected.toString().trimEnd().split('\n'));
@@ -296,5 +299,27 @@ describe('what the records say (built CLI, Datadog emulator)', () => {
       /^dd-logstore: waiting up to [1-4] s \(--flush-timeout\) to deliver 4 records( \(.*\))?; Ctrl-C stops waiting and spools them, nothing is lost/,
     );
     expect(r.stderr).toMatch(/4 records read, 0 delivered, 4 spooled/);
+  });
+
+  it('on a terminal, the wait is a live count, erased when it ends', async () => {
+    emulator.inject('intake', { type: 'status', status: 503, count: 10_000 });
+    // `script` gives the CLI a pseudo-terminal for stdin, stdout and stderr, and copies what it shows to our pipe.
+    const command = `"${process.execPath}" "${BIN}" run --log-store dd --run-id wait-tty --flush-timeout 3s -- echo hi`;
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    expect(await new Promise<number | null>((resolve) => child.on('close', resolve))).toBe(0);
+    const screen = Buffer.concat(chunks).toString();
+    expect(screen).toContain('\r\x1b[Kdd-logstore: 1 record waiting for delivery, ');
+    expect(screen).toMatch(/1 record waiting for delivery, \d s left; Ctrl-C stops waiting and spools them/);
+    // Erased before the summary line, which says what happened.
+    const summary = screen.indexOf('dd-logstore: run wait-tty: 1 record read, 0 delivered, 1 spooled');
+    expect(summary).toBeGreaterThan(0);
+    const erased = screen.lastIndexOf('\r\x1b[K', summary);
+    expect(erased).toBeGreaterThan(screen.lastIndexOf('waiting for delivery', summary));
+    expect(screen).not.toContain('waiting up to');
   });
 });
