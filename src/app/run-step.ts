@@ -21,7 +21,6 @@ import { startFlushWaitNotice } from './flush-wait-notice.js';
 import { capturingRun } from '../runner/child-env.js';
 import { readCiMetadata } from '../runner/ci-metadata.js';
 import { isSameOutput } from '../runner/merged-output.js';
-import { runLogsUrl } from '../destinations/datadog/logs-url.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
 
@@ -386,16 +385,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     drained,
     logStore: settings.component.name,
     flavor: settings.flavor,
-    logsUrl:
-      settings.flavor === 'datadog'
-        ? runLogsUrl({
-            site: settings.site,
-            service: settings.serviceName,
-            runId,
-            run: finalRun,
-            nowMs: Date.now(),
-          })
-        : undefined,
+    logsUrl: destinationOf(settings).webUrl?.(settings.component, { runId, run: finalRun, nowMs: Date.now() }),
   });
   return result.exitCode;
 }

@@ -11,6 +11,7 @@ import { createDatadogIntakeExporter } from './exporter.js';
 import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
 import { SearchFailure } from './reader.js';
 import { createDatadogRunReader } from './run-reader.js';
+import { datadogSiteOf, runLogsUrl } from './logs-url.js';
 import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
 import { checkDatadog, networkWithoutSecrets } from './verify.js';
 
@@ -77,6 +78,10 @@ export const datadogDestination: Destination<DatadogSettings> = {
     compression: s.compression,
   }),
   findsUnrecordedRuns: true,
+  webUrl: (component, query) => {
+    const where = datadogSiteOf(component);
+    return where ? runLogsUrl({ ...where, ...query }) : undefined;
+  },
   timeWindow: { maxAgeMs: MAX_RECORD_AGE_MS, maxLeadMs: MAX_RECORD_LEAD_MS },
   verify: (s, request, env) => checkDatadog(s, request, env),
   verifyWithoutSecrets: async (component, request) => {

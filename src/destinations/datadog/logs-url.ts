@@ -3,23 +3,14 @@
  * log store's site. Printed in `run`'s summary line and by `runs describe`, opened by `logs --web`.
  */
 import { DEFAULT_DATADOG_SITE, logsExplorerUrl } from './sites.js';
-import type { Level } from '../../core/log-record.js';
+import type { RunWebQuery } from '../destination.js';
 import type { Component } from '../../store/model.js';
-import type { RunRecord } from '../../store/run-records.js';
 import { buildRunQuery } from './query.js';
 import { runWindow } from '../../query/run-scope.js';
 
-export interface RunLogsUrlOptions {
+export interface RunLogsUrlOptions extends RunWebQuery {
   site: string;
   service: string;
-  runId: string;
-  run: RunRecord | undefined;
-  nowMs: number;
-  step?: string | undefined;
-  level?: Level | undefined;
-  grep?: string | undefined;
-  since?: number | undefined;
-  until?: number | undefined;
 }
 
 export function runLogsUrl(o: RunLogsUrlOptions): string {
