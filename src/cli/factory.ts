@@ -10,6 +10,8 @@ import type { StorePaths } from '../store/paths.js';
 import { resolveHome, storePaths } from '../store/paths.js';
 import type { SecretBackend } from '../secrets/secret-backend.js';
 import { createSecretBackend } from '../secrets/secret-backend.js';
+import { SECRETS_BACKEND_SETTING, defaultSecretBackendKind, parseSecretBackendKind } from '../secrets/backend-kind.js';
+import type { SecretBackendKind } from '../secrets/backend-kind.js';
 
 export interface Factory {
   readonly io: IOStreams;
@@ -18,7 +20,12 @@ export interface Factory {
   debug: boolean;
   paths(): StorePaths;
   configStore(): ConfigStore;
-  secretBackend(): SecretBackend;
+  /** The backend of that kind (one instance per kind). */
+  secretBackend(kind: SecretBackendKind): SecretBackend;
+  /** Where a new secret goes: DD_LOGSTORE_SECRETS_BACKEND, else the home's `secrets.backend`, else the keychain. */
+  defaultSecretBackend(): Promise<SecretBackend>;
+  /** Where secret `name` lives: the backend the index says it was made in, else the default one. */
+  secretBackendOf(name: string): Promise<SecretBackend>;
   now(): Date;
   /** A note on stderr (suppressed by nothing; commands decide). */
   warn(message: string): void;
@@ -27,19 +34,35 @@ export interface Factory {
 export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
   let paths: StorePaths | undefined;
   let store: ConfigStore | undefined;
-  let secrets: SecretBackend | undefined;
+  const secrets = new Map<SecretBackendKind, SecretBackend>();
+  const backend = (kind: SecretBackendKind): SecretBackend => {
+    let b = secrets.get(kind);
+    if (b === undefined) {
+      b = createSecretBackend({
+        env,
+        kind,
+        home: f.paths().home,
+        defaultHome: resolveHome({ ...env, DD_LOGSTORE_HOME: undefined }),
+      });
+      secrets.set(kind, b);
+    }
+    return b;
+  };
+  const defaultKind = async (): Promise<SecretBackendKind> =>
+    defaultSecretBackendKind(env, (await f.configStore().read()).settings?.[SECRETS_BACKEND_SETTING]).kind;
   const f: Factory = {
     io,
     env,
     debug: false,
     paths: () => (paths ??= storePaths(resolveHome(env))),
     configStore: () => (store ??= createConfigStore(f.paths())),
-    secretBackend: () =>
-      (secrets ??= createSecretBackend({
-        env,
-        home: f.paths().home,
-        defaultHome: resolveHome({ ...env, DD_LOGSTORE_HOME: undefined }),
-      })),
+    secretBackend: backend,
+    defaultSecretBackend: async () => backend(await defaultKind()),
+    secretBackendOf: async (name) => {
+      const entry = (await f.configStore().read()).secrets[name];
+      if (entry === undefined) return backend(await defaultKind());
+      return backend(parseSecretBackendKind(entry.backend, `config.json secrets.${name}.backend`));
+    },
     now: () => new Date(),
     warn: (message) => io.err(`warning: ${message}\n`),
   };

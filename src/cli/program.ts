@@ -7,6 +7,7 @@ import { forEachCommand, withExamples } from './command-kit.js';
 import { CliError, EXIT_OK, EXIT_USAGE, SilentExit, exitCodeOf, formatCauseChain, formatErrorLine } from './errors.js';
 import type { Factory } from './factory.js';
 import { RUN_VALUE_FLAGS } from './run-flags.js';
+import { envSecretBackendKind } from '../secrets/backend-kind.js';
 
 interface CommandEntry {
   name: string;
@@ -64,6 +65,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async (f) => (await import('./commands/logs/logs.js')).newCmdLogs(f),
   },
   {
+    name: 'config',
+    description: 'get and set home-wide defaults, e.g. secrets.backend',
+    load: async (f) => (await import('./commands/config/group.js')).newCmdConfig(f),
+  },
+  {
     name: 'completion',
     description: 'print a shell completion script',
     load: async (f) => (await import('./commands/completion.js')).newCmdCompletion(f, () => buildProgram(f)),
@@ -100,6 +106,9 @@ export async function buildProgram(f: Factory, only?: string): Promise<Command> 
 
   program.hook('preAction', (_root, action) => {
     f.debug = Boolean(action.optsWithGlobals().debug);
+    // A bad DD_LOGSTORE_SECRETS_BACKEND is refused by every command alike (exit 2), not only by those that read a
+    // secret: `secret list` under a typo must not look fine.
+    envSecretBackendKind(f.env);
   });
   forEachCommand(program, (cmd) => {
     cmd.exitOverride();

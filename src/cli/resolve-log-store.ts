@@ -76,7 +76,7 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
   const wholeHeadersRef = strings.headers !== undefined;
   const headerPairs = wholeHeadersRef ? [] : parseHeaders(String(raw.headers ?? ''));
   const values = await resolveSecretRefs(strings, {
-    backend: () => f.secretBackend(),
+    backend: (name) => f.secretBackendOf(name),
     env: f.env,
     redactor: f.io.redactor,
   });

@@ -38,6 +38,8 @@ export interface StoreConfig {
   components: Record<ComponentType, Record<string, Component>>;
   stacks: Record<string, Stack>;
   secrets: Record<string, SecretIndexEntry>;
+  /** Home-wide defaults set with `dd-logstore config set KEY VALUE` (e.g. `secrets.backend`); absent until set. */
+  settings?: Record<string, string>;
 }
 
 export const DEFAULT_NAME = 'default';

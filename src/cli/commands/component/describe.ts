@@ -61,7 +61,7 @@ export async function describeComponent(f: Factory, opts: DescribeOptions): Prom
   let checks: RefCheck[] | undefined;
   if (opts.resolveCheck) {
     const refs = referenceStrings(component.config);
-    const results = await checkSecretRefs(refs, { backend: () => f.secretBackend(), env: f.env });
+    const results = await checkSecretRefs(refs, { backend: (name) => f.secretBackendOf(name), env: f.env });
     checks = results;
     json.references = results;
     for (const c of results) pairs.push([`ref ${c.key}`, c.ok ? `ok (${c.reference})` : `FAILED: ${c.message}`]);

@@ -29,7 +29,7 @@ export function newCmdSecretDelete(f: Factory): Command {
           return;
         }
       }
-      await f.secretBackend().delete(name);
+      await (await f.secretBackendOf(name)).delete(name);
       await f.configStore().update((c) => {
         delete c.secrets[name];
       });
