@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { resolveDatadogRoutes } from '../datadog/sites.js';
+import { LOCAL_SCHEDULE_DELAY_MS } from '../export/local/batching.js';
 import type { DatadogRoutes } from '../datadog/sites.js';
 import { findFlavor, parseHeaders, splitList, withDefaults } from '../store/flavors.js';
 import type { Component } from '../store/model.js';
@@ -90,7 +91,13 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
     batching: {
       maxExportBatchSize: num('max_export_batch_size') || 500,
       maxQueueSize: num('max_queue_size') || 100000,
-      scheduleDelayMillis: Number.isFinite(num('schedule_delay_millis')) ? num('schedule_delay_millis') : 5000,
+      // The local flavor has no batching keys: it writes within LOCAL_SCHEDULE_DELAY_MS, so `logs tail` is close to live.
+      scheduleDelayMillis:
+        component.flavor === 'local'
+          ? LOCAL_SCHEDULE_DELAY_MS
+          : Number.isFinite(num('schedule_delay_millis'))
+            ? num('schedule_delay_millis')
+            : 5000,
       exportTimeoutMillis: num('export_timeout_millis') || 15000,
     },
   };

@@ -15,6 +15,7 @@ import type { Compression } from './compression.js';
 import { createDatadogIntakeExporter } from './datadog/exporter.js';
 import { MAX_ENTRIES_PER_REQUEST, MAX_PAYLOAD_BYTES } from './datadog/limits.js';
 import type { Exporter } from './exporter.js';
+import { LOCAL_SCHEDULE_DELAY_MS } from './local/batching.js';
 import { createLocalExporter } from './local/exporter.js';
 import type { StreamContext } from './log-record.js';
 import { createOtlpExporter, type OtlpProtocol } from './otlp/exporter.js';
@@ -60,7 +61,7 @@ export type LogSink = BatchingProcessor;
 /** The local store is read back while a run goes on (`logs tail`), so it is written sooner than HTTP batches. */
 const LOCAL_BATCHING: Partial<BatchingOptions> = {
   maxExportBatchSize: 1000,
-  scheduleDelayMillis: 1000,
+  scheduleDelayMillis: LOCAL_SCHEDULE_DELAY_MS,
   maxConcurrentExports: 1,
 };
 

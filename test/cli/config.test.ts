@@ -13,7 +13,9 @@ const NO_KEYCHAIN = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
 describe('secrets backends and config (built CLI)', () => {
   let home: string;
   let cleanup: () => void;
-  beforeEach(() => ({ home, cleanup } = tempHome()));
+  beforeEach(() => {
+    ({ home, cleanup } = tempHome());
+  });
   afterEach(() => cleanup());
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { home, env: { ...NO_KEYCHAIN, ...env } });
 

@@ -22,7 +22,10 @@ import type { LogsFormat } from '../../../query/render.js';
 import type { SearchFn } from '../../../query/datadog-reader.js';
 import type { Interrupt } from '../../../query/system.js';
 
+/** How often --follow and --wait poll Datadog: a search costs a request against the rate limit. */
 export const DEFAULT_INTERVAL_MS = 2000;
+/** ...and the local store: reading what was appended to a few files is cheap, and tail should be close to live. */
+export const LOCAL_INTERVAL_MS = 200;
 export const DEFAULT_WAIT_MS = 5 * 60_000;
 
 export interface LogsOptions {
@@ -36,7 +39,8 @@ export interface LogsOptions {
   follow: boolean;
   /** --wait: how long to wait for every delivered record to be indexed. */
   waitMs?: number;
-  intervalMs: number;
+  /** --interval; undefined: the store's default (DEFAULT_INTERVAL_MS, or LOCAL_INTERVAL_MS on the local store). */
+  intervalMs?: number;
   /** false with --no-exit. */
   exitWhenDone: boolean;
 }
@@ -66,7 +70,7 @@ function addReadOptions(cmd: Command, withFollow: boolean): Command {
   if (withFollow) cmd.option('-f, --follow', 'keep reading new records as they arrive (same as logs tail)');
   return cmd
     .option('--wait [timeout]', 'wait until every delivered record is indexed (default timeout 5m)')
-    .option('--interval <duration>', 'how often --follow and --wait poll (default 2s)')
+    .option('--interval <duration>', 'how often --follow and --wait poll (default 2s; 200ms on the local store)')
     .option('--no-exit', 'with --follow: keep going after the run has ended');
 }
 
@@ -145,8 +149,10 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   let waitMs: number | undefined;
   if (opts.wait === true) waitMs = DEFAULT_WAIT_MS;
   else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait');
-  const intervalMs = parseDuration(str('interval') ?? '2s', '--interval');
-  if (intervalMs < 100) throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
+  const rawInterval = str('interval');
+  const intervalMs = rawInterval === undefined ? undefined : parseDuration(rawInterval, '--interval');
+  if (intervalMs !== undefined && intervalMs < 100)
+    throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
   if (follow && limit !== undefined)
     throw new UsageError('--limit cannot be used with --follow', { hint: 'drop --limit, or read without --follow' });
@@ -155,9 +161,9 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     filter,
     output: output as LogsFormat,
     follow,
-    intervalMs,
     exitWhenDone: opts.exit !== false,
     ...(waitMs !== undefined ? { waitMs } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(runId !== undefined ? { runId } : {}),
     ...(str('stack') !== undefined ? { stack: str('stack') } : {}),
     ...(str('logStore') !== undefined ? { logStore: str('logStore') } : {}),

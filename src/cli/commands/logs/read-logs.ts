@@ -17,10 +17,16 @@ import { createPrinter } from '../../../query/render.js';
 import { createDatadogRunReader, createLocalRunReader } from '../../../query/run-reader.js';
 import type { RunRead, RunReader } from '../../../query/run-reader.js';
 import { runProgress } from '../../../query/run-scope.js';
+import { DEFAULT_INTERVAL_MS, LOCAL_INTERVAL_MS } from './logs.js';
 import type { LogsDeps, LogsOptions } from './logs.js';
 
 /** Time for a sent batch to be stored and indexed before the records around it are printed. */
 const FOLLOW_HOLD_MARGIN_MS = 1000;
+/**
+ * On the local store a record is readable as soon as its batch is appended: held only for the batch delay plus this
+ * (a busy machine writing late), so lines of parallel steps still print in order.
+ */
+const LOCAL_HOLD_MARGIN_MS = 250;
 
 type ReadableStore = Exclude<ResolvedLogStore, { flavor: 'otel' }>;
 
@@ -41,7 +47,10 @@ function authError(err: SearchFailure, settings: Extract<ReadableStore, { flavor
   );
 }
 
-export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Target): Promise<void> {
+export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: Target): Promise<void> {
+  const local = t.settings.flavor === 'local';
+  const intervalMs = given.intervalMs ?? (local ? LOCAL_INTERVAL_MS : DEFAULT_INTERVAL_MS);
+  const opts: LogsOptions & { intervalMs: number } = { ...given, intervalMs };
   const interrupt = opts.follow || opts.waitMs !== undefined ? d.listenForInterrupt() : undefined;
   const signal = interrupt?.signal ?? new AbortController().signal;
   const notice = (line: string) => f.io.err(`${line}\n`);
@@ -76,8 +85,11 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
         {
           intervalMs: opts.intervalMs,
           // A record cannot be found before its batch is sent (up to schedule_delay_millis after it was read),
-          // so new records are held that long, plus a poll, before printing: late ones still print in order.
-          holdMs: opts.intervalMs + t.settings.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
+          // so new records are held that long (on Datadog plus a poll and indexing) before printing: late ones
+          // still print in order. A local record is in its file once its batch is written.
+          holdMs: local
+            ? t.settings.batching.scheduleDelayMillis + LOCAL_HOLD_MARGIN_MS
+            : opts.intervalMs + t.settings.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
           exitWhenDone: opts.exitWhenDone,
           filter: opts.filter,
           countable: !hasContentFilter(opts.filter),
@@ -113,7 +125,7 @@ const DEFAULT_GIVE_UP_MS = 5 * 60_000;
 
 async function readOnce(
   f: Factory,
-  opts: LogsOptions,
+  opts: LogsOptions & { intervalMs: number },
   d: LogsDeps,
   t: Target,
   reader: RunReader,
