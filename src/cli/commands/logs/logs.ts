@@ -35,6 +35,8 @@ export interface LogsOptions {
   logStore?: string;
   filter: LogFilter;
   limit?: number;
+  /** --tail N: the last N records (with --follow: the last N so far, then the new ones). */
+  tail?: number;
   output: LogsFormat;
   follow: boolean;
   /** --wait: how long to wait for every delivered record to be indexed. */
@@ -65,7 +67,8 @@ function addReadOptions(cmd: Command, withFollow: boolean): Command {
     .option('--grep <text>', 'only messages containing this text (case-insensitive)')
     .option('--since <when>', 'only records after: a duration (1h, 15m) or an ISO time')
     .option('--until <when>', 'only records before: a duration or an ISO time')
-    .option('--limit <n>', 'at most this many records (stderr says when more exist)')
+    .option('--limit <n>', 'the first N records (stderr says when more exist)')
+    .option('--tail <n>', 'the last N records (with --follow: the last N, then new ones as they come)')
     .option('--output <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default text)`);
   if (withFollow) cmd.option('-f, --follow', 'keep reading new records as they arrive (same as logs tail)');
   return cmd
@@ -96,6 +99,7 @@ export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Pro
     'dd-logstore logs --run-id 3f2c... --step train --level warn',
     'dd-logstore logs --run-id my-ci-run-42 --output jsonl > logs.jsonl',
     'dd-logstore logs --last --wait=2m',
+    'dd-logstore logs --last --tail 20',
   ]);
 }
 
@@ -137,6 +141,17 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit must be a positive whole number, got '${rawLimit}'`, { hint: 'e.g. --limit 100' });
   }
+  let tail: number | undefined;
+  const rawTail = str('tail');
+  if (rawTail !== undefined) {
+    tail = Number(rawTail);
+    if (!/^\d+$/.test(rawTail.trim()) || !Number.isSafeInteger(tail))
+      throw new UsageError(`--tail must be a whole number, got '${rawTail}'`, { hint: 'e.g. --tail 100' });
+    if (limit !== undefined)
+      throw new UsageError('--limit and --tail cannot be used together', {
+        hint: '--limit N keeps the first N records, --tail N the last N: give one of them',
+      });
+  }
   const runId = str('runId');
   if (runId !== undefined && opts.last)
     throw new UsageError('--run-id and --last cannot be used together', { hint: 'give one of them' });
@@ -155,7 +170,9 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
   if (follow && limit !== undefined)
-    throw new UsageError('--limit cannot be used with --follow', { hint: 'drop --limit, or read without --follow' });
+    throw new UsageError('--limit cannot be used with --follow', {
+      hint: 'use --tail N to start from the last N records, or read without --follow',
+    });
   return {
     last: Boolean(opts.last),
     filter,
@@ -168,6 +185,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     ...(str('stack') !== undefined ? { stack: str('stack') } : {}),
     ...(str('logStore') !== undefined ? { logStore: str('logStore') } : {}),
     ...(limit !== undefined ? { limit } : {}),
+    ...(tail !== undefined ? { tail } : {}),
   };
 }
 

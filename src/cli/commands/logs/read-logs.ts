@@ -2,10 +2,11 @@
  * The work half of `logs`: read the run once (with --limit, completeness against the run record, --wait) or follow
  * it. Loaded lazily by logs.ts so `--help` never pays for the readers.
  */
-import { CliError } from '../../errors.js';
+import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../../errors.js';
 import type { Factory } from '../../factory.js';
 import type { ResolvedLogStore } from '../../resolve-log-store.js';
 import { createColor } from '../../../io/color.js';
+import { totalCounts } from '../../../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../../../store/run-records.js';
 import { searchLogs } from '../../../datadog/client.js';
 import type { ReaderDeps } from '../../../query/datadog-reader.js';
@@ -94,6 +95,7 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
           filter: opts.filter,
           countable: !hasContentFilter(opts.filter),
           giveUpMs: opts.waitMs ?? DEFAULT_GIVE_UP_MS,
+          ...(opts.tail !== undefined ? { initialTail: opts.tail } : {}),
           isFatal: (err) => err instanceof SearchFailure && err.kind === 'auth',
         },
       ).catch(fail);
@@ -165,15 +167,24 @@ async function readOnce(
   const capped = opts.limit !== undefined && (entries.length > opts.limit || result.stoppedEarly);
   const total = entries.length;
   if (opts.limit !== undefined && entries.length > opts.limit) entries = entries.slice(0, opts.limit);
+  const tailed = opts.tail !== undefined && entries.length > opts.tail;
+  if (opts.tail !== undefined && tailed) entries = entries.slice(entries.length - opts.tail);
   printer.print(entries);
   printer.end();
+  if (tailed) f.io.err(`showing the last ${opts.tail} of ${total} records (drop --tail to see all)\n`);
   if (capped)
     f.io.err(
       result.stoppedEarly
         ? `showing the first ${opts.limit} records; more exist (raise --limit to see more)\n`
         : `showing the first ${opts.limit} of ${total} records (raise --limit to see more)\n`,
     );
-  if (getRun() === undefined) return;
+  const run = getRun();
+  if (run === undefined) return;
+  if (result.entries.length === 0 && totalCounts(run).read === 0 && !run.steps.some((s) => s.endedAt === undefined)) {
+    // Nothing to print is success, but never silence: say why (a command that was not found printed nothing).
+    f.io.err(`${noRecordsWhy(run)}\n`);
+    return;
+  }
   const tooFew = countable && !capped && complete.seen < complete.expected;
   if (opts.waitMs !== undefined && !complete.ok && !signal.aborted) {
     const why = !complete.ended
@@ -190,6 +201,19 @@ async function readOnce(
           : ' (add --wait to wait for the rest)\n'),
     );
   if (result.partial) f.io.err('results may be partial (Datadog search timed out)\n');
+}
+
+/** Why an ended run has no records, from how its steps ended: `run X has no records: ... (exit 127)`. */
+export function noRecordsWhy(run: RunRecord): string {
+  const how = run.steps.map((s) => {
+    const name = s.name === null ? '' : `step ${s.name}: `;
+    const cmd = s.argv[0] ?? '';
+    if (s.signal) return `${name}${cmd} was killed by ${s.signal} before printing anything`;
+    if (s.exitCode === EXIT_NOT_FOUND) return `${name}command not found: ${cmd} (exit 127)`;
+    if (s.exitCode === EXIT_NOT_EXECUTABLE) return `${name}${cmd} is not executable (exit 126)`;
+    return `${name}${cmd} printed nothing (exit ${s.exitCode ?? '?'})`;
+  });
+  return `run ${run.runId} has no records: ${how.join('; ') || 'it has no steps'}`;
 }
 
 function makeReader(
