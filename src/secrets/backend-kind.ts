@@ -6,7 +6,7 @@
  * (`dd-logstore config set secrets.backend file`), `keyring`. An existing secret is always read from the backend
  * it was made in, which the store's index remembers.
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { SECRETS_BACKEND_ENV } from './env-secrets.js';
 
 export const SECRET_BACKEND_KINDS = ['keyring', 'file'] as const;
