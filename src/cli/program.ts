@@ -59,7 +59,7 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'runs',
-    description: 'list and describe runs',
+    description: 'list, describe and delete runs',
     load: async (f) => (await import('./commands/runs/group.js')).newCmdRuns(f),
   },
   {

@@ -1,6 +1,6 @@
 /** `dd-logstore config get KEY`: the value in effect (the variable, else config.json, else the default). */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { effectiveSetting, findSetting } from './settings.js';
 

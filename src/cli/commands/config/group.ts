@@ -1,7 +1,7 @@
 /** `dd-logstore config ...`: home-wide defaults (git config / gh config style). */
 import { Command } from 'commander';
 import { withExamples } from '../../command-kit.js';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { newCmdConfigGet } from './get.js';
 import { newCmdConfigSet } from './set.js';
 import { newCmdConfigUnset } from './unset.js';

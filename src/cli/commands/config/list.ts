@@ -1,6 +1,6 @@
 /** `dd-logstore config list`: every setting, its value in effect and where that comes from. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { SETTINGS, effectiveSetting } from './settings.js';

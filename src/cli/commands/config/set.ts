@@ -1,6 +1,6 @@
 /** `dd-logstore config set KEY VALUE`: a home-wide default, kept in config.json. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { findSetting } from './settings.js';
 

@@ -2,7 +2,7 @@
  * The home-wide settings `dd-logstore config` reads and writes (config.json `settings`), each with its allowed values,
  * the environment variable that overrides it and its default. Only keys listed here can be set.
  */
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../../core/errors.js';
 import { didYouMean } from '../../../store/did-you-mean.js';
 import type { StoreConfig } from '../../../store/model.js';
 import { SECRETS_BACKEND_ENV } from '../../../secrets/env-secrets.js';

@@ -1,6 +1,6 @@
 /** `dd-logstore config unset KEY`: back to the default. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { findSetting } from './settings.js';
 
