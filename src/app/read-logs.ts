@@ -21,6 +21,7 @@ import { runProgress } from '../query/run-scope.js';
 import type { LogsFormat } from '../query/render.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
 import type { Interrupt } from '../query/system.js';
+import { plural } from '../io/plural.js';
 
 export interface LogsOptions {
   runId?: string;
@@ -206,7 +207,7 @@ async function readOnce(
   if (capped)
     f.io.err(
       result.stoppedEarly
-        ? `showing the first ${opts.limit} records; more exist (raise --limit to see more)\n`
+        ? `showing the first ${plural(opts.limit ?? 0, 'record')}; more exist (raise --limit to see more)\n`
         : `showing the first ${opts.limit} of ${total} records (raise --limit to see more)\n`,
     );
   const run = getRun();
@@ -219,7 +220,7 @@ async function readOnce(
   const tooFew = countable && !capped && complete.seen < complete.expected;
   if (opts.waitMs !== undefined && !complete.ok && !signal.aborted) {
     const why = !complete.ended
-      ? `the run is still running after --wait=${opts.waitMs / 1000}s (${complete.seen} records ${reader.arrivalWord} so far)`
+      ? `the run is still running after --wait=${opts.waitMs / 1000}s (${plural(complete.seen, 'record')} ${reader.arrivalWord} so far)`
       : `only ${complete.seen} of ${complete.expected} records ${reader.arrivalWord} after waiting ${opts.waitMs / 1000}s`;
     throw new CliError(why, { hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + t.runId });
   }

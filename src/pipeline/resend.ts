@@ -54,6 +54,8 @@ export interface FlushReport {
   corrupt: { file: string; badLines: number }[];
   /** Set when a 401/403 stopped the flush. */
   authError?: { status: number; message: string };
+  /** Why the first batch that failed in this flush failed (the intake's answer), for the summary. */
+  firstError?: string;
   /** Delivered per (run id, log id), to update the run records. */
   deliveredByStream: Map<string, { runId: string; logId?: string; count: number; latestMs?: number }>;
 }
@@ -181,6 +183,7 @@ function settle(
   if (outcome.kind === 'failure' && (outcome.status === 400 || outcome.status === 413) && batch.length === 1)
     report.rejected++;
   const stopped = /^not resent/.test(outcome.message);
+  if (!stopped) report.firstError ??= outcome.message;
   for (const e of batch) keep.push(stopped ? e : { ...e, reason: outcome.message });
 }
 

@@ -8,6 +8,7 @@ import { DATADOG_SITES, isDatadogSite } from '../destinations/datadog/sites.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
 import { didYouMean } from './did-you-mean.js';
 import type { ComponentType, ConfigValue } from './model.js';
+import { componentNoun } from './model.js';
 
 export const MAX_EXPORT_BATCH_SIZE_CAP = 1000;
 
@@ -170,7 +171,7 @@ export function findFlavor(type: ComponentType, flavor: string): FlavorSpec {
   if (spec) return spec;
   const names = flavorsOf(type).map((f) => f.flavor);
   const guess = didYouMean(flavor, names);
-  throw new UsageError(`unknown ${type} flavor '${flavor}'`, {
+  throw new UsageError(`unknown ${componentNoun(type)} flavor '${flavor}'`, {
     hint: `${guess ? `did you mean --flavor=${guess}? ` : ''}valid flavors: ${names.join(', ')}`,
   });
 }
@@ -196,7 +197,7 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
     if (!keySpec) {
       const guess = didYouMean(key, known);
       const valid = known.length ? `valid keys: ${known.map((k) => `--${k}`).join(', ')}` : 'this flavor takes no keys';
-      throw new UsageError(`unknown key --${key} for the ${spec.flavor} ${spec.type} flavor`, {
+      throw new UsageError(`unknown key --${key} for the ${spec.flavor} ${componentNoun(spec.type)} flavor`, {
         hint: guess ? `did you mean --${guess}? see dd-logstore ${spec.type} flavor list` : valid,
       });
     }
@@ -246,7 +247,7 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
     if (missing.length) {
       const first = missing[0]!;
       throw new UsageError(
-        `the ${spec.flavor} ${spec.type} flavor needs --${missing.map((k) => k.key).join(' and --')}`,
+        `the ${spec.flavor} ${componentNoun(spec.type)} flavor needs --${missing.map((k) => k.key).join(' and --')}`,
         {
           hint: first.secret
             ? `e.g. --${first.key}='{{datadog_keys.${first.key}}}' after dd-logstore secret create datadog_keys --${first.key}=...`
