@@ -41,7 +41,9 @@ export function newCmdUpdate(f: Factory, type: ComponentType, runF = updateCompo
 
 export async function updateComponent(f: Factory, opts: UpdateOptions): Promise<void> {
   if (Object.keys(opts.values).length === 0 && opts.removeKeys.length === 0) {
-    throw new UsageError(`nothing to update for ${componentNoun(opts.type)} '${opts.name}'`, { hint: 'give keys as --key=value' });
+    throw new UsageError(`nothing to update for ${componentNoun(opts.type)} '${opts.name}'`, {
+      hint: 'give keys as --key=value',
+    });
   }
   const { warnings, flavor } = await f.configStore().update((config) => {
     const component = findComponent(config, opts.type, opts.name);
