@@ -189,7 +189,7 @@ function wordsBefore(argv: readonly string[], unknown: string): string {
   const words: string[] = [];
   for (const a of argv) {
     if (a === unknown) break;
-    if (!a.startsWith('-') && a !== 'help') words.push(a);
+    if (!a.startsWith('-')) words.push(a);
   }
   return words.length ? `${words.join(' ')} ` : '';
 }
