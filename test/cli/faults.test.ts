@@ -266,7 +266,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
 
     const f = await runCli(['flush', '--log-store', 'f7'], { home, env: KEYS });
     expect(f.code).toBe(0);
-    expect(f.stdout).toMatch(/f7: 1000 records read from \d+ spool files, 1000 delivered, 0 still spooled/);
+    expect(f.stdout).toMatch(/f7: 1000 records read from \d+ spool files?, 1000 delivered, 0 still spooled/);
     expect(spooled(home, 'f7')).toHaveLength(0);
     expect(emulator.records().filter((x) => x.attributes['zenml.run.id'] === 'f7')).toHaveLength(1000);
     expect(await describeCounts(home, 'f7')).toMatchObject({ read: 1000, delivered: 1000, spooled: 0 });
