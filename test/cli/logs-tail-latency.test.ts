@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
 import { BIN, cliEnv, tempHome } from './harness.js';
 
 const LINES = 12;
-const CHILD = `let i = 0; const t = setInterval(() => { console.log('tick ' + i + ' ' + Date.now()); if (++i === ${LINES}) clearInterval(t); }, 250);`;
+// The child stays alive 5 s after its last line: a tail that only shows records once the run has ended (or after a
+// long hold) fails the assertion, instead of passing because the end released everything at once.
+const CHILD = `let i = 0; const t = setInterval(() => { console.log('tick ' + i + ' ' + Date.now()); if (++i === ${LINES}) { clearInterval(t); setTimeout(() => {}, 5000); } }, 250);`;
 
 it('logs tail shows a line of a running local run within about a second of its print', async () => {
   const { home, cleanup } = tempHome();
