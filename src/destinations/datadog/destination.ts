@@ -1,4 +1,5 @@
 /** The datadog flavor: logs intake v2 (or OTLP) to ship, Logs Search to read back. */
+import { checkIntakeAnswers } from './intake-answer.js';
 import { CliError } from '../../core/errors.js';
 import type { Destination } from '../destination.js';
 import type { DatadogSettings } from './settings.js';
@@ -69,6 +70,7 @@ export const datadogDestination: Destination<DatadogSettings> = {
           context,
           transport: transport(),
         }),
+  checkAnswers: (s, inner) => checkIntakeAnswers(inner, s.protocol),
   resendTarget: (s) => ({
     flavor: 'datadog',
     protocol: s.protocol,
