@@ -3,7 +3,7 @@
  * a keychain. The file is mode 0600 in a 0700 directory, replaced atomically under a lock, and never read when group
  * or others can access it. A corrupt or newer file is reported, never overwritten.
  */
-import { unsafeMode } from '../store/file-modes.js';
+import { unsafeMode } from '../core/fs/file-modes.js';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SecretError } from '../core/errors.js';

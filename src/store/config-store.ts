@@ -7,7 +7,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { StoreError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
-import { modeText, unsafeMode } from './file-modes.js';
+import { modeText, unsafeMode } from '../core/fs/file-modes.js';
 import { COMPONENT_TYPES, DEFAULT_NAME, SCHEMA_VERSION } from './model.js';
 import type { Component, ComponentType, StoreConfig } from './model.js';
 import type { StorePaths } from './paths.js';

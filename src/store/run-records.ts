@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CliError, StoreError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
-import { unsafeMode } from './file-modes.js';
+import { unsafeMode } from '../core/fs/file-modes.js';
 
 export interface RecordCounts {
   read: number;
