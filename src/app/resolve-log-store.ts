@@ -11,6 +11,7 @@ import { parseSecretRef, resolveSecretRefs } from '../secrets/references.js';
 import { packageVersion } from '../version.js';
 import type { Factory } from './factory.js';
 import { CliError } from '../core/errors.js';
+import { hasZstd, type Compression } from '../pipeline/compression.js';
 
 export interface BatchingSettings {
   maxExportBatchSize: number;
@@ -37,7 +38,7 @@ export type ResolvedLogStore =
       site: string;
       routes: DatadogRoutes;
       protocol: 'intake' | 'otlp';
-      compression: 'gzip' | 'none';
+      compression: Compression;
     })
   | (Common & {
       flavor: 'otel';
@@ -109,7 +110,7 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
           ...(values.api_url ? { apiUrl: values.api_url } : {}),
         }),
         protocol: values.protocol === 'otlp' ? 'otlp' : 'intake',
-        compression: values.compression === 'none' ? 'none' : 'gzip',
+        compression: datadogCompression(f, component, values.compression, values.protocol === 'otlp'),
       };
     }
     case 'otel': {
@@ -133,6 +134,23 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
     default:
       return { ...common, flavor: 'local', dir: values.path ?? join(f.paths().logs) };
   }
+}
+
+/**
+ * zstd (the default, as the Datadog Agent and Vector send logs) where it can go: logs intake v2 on a runtime whose
+ * node:zlib has it (Node >= 22.15). Elsewhere gzip; when the user asked for zstd by name, a warning says so.
+ */
+function datadogCompression(f: Factory, component: Component, value: string | undefined, otlp: boolean): Compression {
+  if (value === 'none' || value === 'gzip') return value;
+  if (!otlp && hasZstd()) return 'zstd';
+  if (component.config.compression === 'zstd') {
+    f.warn(
+      otlp
+        ? `log store '${component.name}': compression=zstd is for protocol=intake; sending gzip over OTLP`
+        : `log store '${component.name}': compression=zstd needs Node >= 22.15 (this is ${process.version}); sending gzip`,
+    );
+  }
+  return 'gzip';
 }
 
 /** HTTP header names are tokens: checked once the values are known, so a bad one stops `run` before it starts. */

@@ -21,6 +21,7 @@ import type { DatadogRoutes } from '../destinations/datadog/sites.js';
 import { checkSecretRefs, parseSecretRef } from '../secrets/references.js';
 import { createHttpTransport } from '../core/http/transport.js';
 import type { TransportResult } from '../core/http/transport.js';
+import { compressBody, encodingHeader } from '../pipeline/compression.js';
 import type { Component } from '../store/model.js';
 import { findComponent } from '../store/find-component.js';
 
@@ -440,10 +441,11 @@ async function roundtrip(
     dd_logstore: { verify_id: verifyId },
   };
   const started = deps.nowMs();
+  // With the store's own Content-Encoding, so a proxy or intake that refuses it shows here, not in the first run.
   const sent = await postOnce(
     s.routes.intakeLogsUrl,
-    { 'content-type': 'application/json', 'dd-api-key': s.apiKey },
-    JSON.stringify([item]),
+    { 'content-type': 'application/json', 'dd-api-key': s.apiKey, ...encodingHeader(s.compression) },
+    await compressBody(JSON.stringify([item]), s.compression),
   );
   if (sent.kind === 'network-error') {
     return row(
