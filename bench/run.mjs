@@ -7,6 +7,7 @@
  *   BENCH_TQDM=100000     redraws of `tqdm`                     BENCH_STARTUP=20      runs of each `startup` contender
  *   BENCH_READBACK=100000 records read back from the emulator   BENCH_LOCAL_READBACK=BENCH_LINES from the local store
  *   BENCH_ONLY=print,ceiling,tqdm,startup,readback               BENCH_PROFILE=1       --cpu-prof into bench/profiles/
+ *                                                                (ceiling, startup, readback from the emulator)
  *   BENCH_TIMEOUT=300     seconds before one timed command is killed and reported as such
  *
  * The sink is the Datadog emulator in deferred mode: it answers 202 as soon as a body is read and keeps it raw; after
@@ -432,6 +433,20 @@ async function readbackWorkload(catFile) {
     const row = await readLogs('logs --output jsonl (emulator)', runId, 'jsonl', stored);
     row.requests = (store.requests().length - requests0) / RUNS;
     rows.push(row);
+    if (env.BENCH_PROFILE) {
+      const dir = join(ROOT, 'bench/profiles/readback');
+      await measure([
+        process.execPath,
+        '--cpu-prof',
+        `--cpu-prof-dir=${dir}`,
+        CLI,
+        'logs',
+        '--run-id',
+        runId,
+        '--output',
+        'jsonl',
+      ]);
+    }
   }
   store.reset();
 
@@ -563,6 +578,7 @@ const header = [
   'our µs/line',
   'RSS MB',
   'CPU s',
+  'child CPU s',
   'read',
   'stored',
   'lost',
@@ -570,9 +586,23 @@ const header = [
 ];
 const table = rows.map((r) => {
   if (r.workload === 'startup')
-    return [r.workload, r.contender, fmt(r.wallMs / 1000, 3), `+${fmt(r.extraMs)} ms`, '', '', '', '', '', '', '', ''];
+    return [
+      r.workload,
+      r.contender,
+      fmt(r.wallMs / 1000, 3),
+      `+${fmt(r.extraMs)} ms`,
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ];
   if (r.failure)
-    return [r.workload, r.contender, 'failed', r.failure, '', '', '', '', fmt(r.read), fmt(r.stored), '', ''];
+    return [r.workload, r.contender, 'failed', r.failure, '', '', '', '', '', fmt(r.read), fmt(r.stored), '', ''];
   if (r.workload === 'readback')
     return [
       r.workload,
@@ -583,6 +613,7 @@ const table = rows.map((r) => {
       '',
       fmt(r.rssMb),
       fmt(r.cpuS, 2),
+      '',
       fmt(r.read),
       fmt(r.stored),
       '',
@@ -597,6 +628,7 @@ const table = rows.map((r) => {
     fmt(r.ourCpuUsPerLine, 2),
     fmt(r.rssMb),
     fmt(r.cpuS, 2),
+    fmt(r.childCpuS, 2),
     fmt(r.read),
     fmt(r.stored),
     fmt(r.lost) + (r.spooled ? ` (+${fmt(r.spooled)} spooled)` : ''),
@@ -678,7 +710,7 @@ if (rbEmu) {
   );
 }
 const rbLocal = rows.find((r) => r.contender === 'logs --output text (local)');
-if (rbLocal) {
+if (rbLocal && (printAlone || rbLocal.failure)) {
   const ok = !rbLocal.failure && printAlone && rbLocal.wallMs * (LINES / LOCAL_READBACK) <= printAlone.wallMs;
   target(
     'readback: local, wall',
