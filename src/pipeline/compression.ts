@@ -2,7 +2,7 @@
  * Request body compression through zlib's async API: the work runs on libuv's thread pool, off the main thread
  * that reads the child. Fastest levels (gzip 1, zstd 1): log lines compress well even there, and CPU is the scarce
  * resource on small machines. zstd is in node:zlib from Node 22.15 (and 23.8); on older runtimes it is not offered
- * (resolve-log-store falls back to gzip, saying so when zstd was asked for).
+ * (the datadog destination's resolve falls back to gzip, saying so when zstd was asked for).
  */
 import zlib from 'node:zlib';
 
