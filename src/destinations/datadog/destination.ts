@@ -1,4 +1,5 @@
 /** The datadog flavor: logs intake v2 (or OTLP) to ship, Logs Search to read back. */
+import { checkIntakeAnswers } from './intake-answer.js';
 import { CliError } from '../../core/errors.js';
 import { hasZstd, type Compression } from '../../pipeline/compression.js';
 import type { Destination } from '../destination.js';
@@ -100,6 +101,7 @@ export const datadogDestination: Destination<DatadogSettings> = {
           context,
           transport: transport(),
         }),
+  checkAnswers: (s, inner) => checkIntakeAnswers(inner, s.protocol),
   resendTarget: (s) => ({
     flavor: 'datadog',
     protocol: s.protocol,
