@@ -4,8 +4,8 @@
  * These machines export PYTHONUNBUFFERED=1 in every shell; a user's plain shell does not, so it is unset here.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, cliEnv, ROOT, runCli, tempHome } from './harness.js';
 
@@ -78,6 +78,29 @@ describe('a Python child under run (built CLI, local store)', () => {
       records.filter((x) => x.attributes['dd_logstore.stream'] === name).map((x) => x.message);
     expect(stream('stdout')).toEqual(expected.out);
     expect(stream('stderr')).toEqual(expected.err);
+  }, 60_000);
+
+  it('the flusher is stopped before Python exits: no fatal error on a lock held at shutdown', () => {
+    // Our hook with a 10 µs period, so a flush is almost always running when the script ends: a daemon thread
+    // still inside flush() at shutdown makes CPython abort (exit 134). The hook must join it first (atexit).
+    const hook = readFileSync(join(ROOT, 'src', 'runner', 'python', 'sitecustomize.py'), 'utf8');
+    const fast = hook.replace(/^_FLUSH_SECONDS = .*$/m, '_FLUSH_SECONDS = 0.00001');
+    expect(fast).not.toBe(hook);
+    const dir = join(home, 'fast-hook');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'sitecustomize.py'), fast);
+    const script =
+      'import sys\nfor i in range(3000): print("line %d" % i, file=sys.stderr if i % 10 == 9 else sys.stdout)';
+    for (let i = 0; i < 20; i++) {
+      const r = spawnSync('python3', ['-c', script], {
+        env: { ...cliEnv(home, PLAIN_SHELL), PYTHONPATH: dir },
+        encoding: 'utf8',
+        maxBuffer: 16 << 20,
+      });
+      expect(r.stderr).not.toContain('Fatal Python error');
+      expect(r.status).toBe(0);
+      expect(r.stdout.split('\n')).toHaveLength(2701);
+    }
   }, 60_000);
 
   it("runs the user's own sitecustomize, keeps their PYTHONPATH, and hides ours from sys.path", async () => {

@@ -15,11 +15,11 @@ import sys
 _FLUSH_SECONDS = 0.05
 
 
-def _flush_forever():
-    import time
+_flusher = {}
 
-    while True:
-        time.sleep(_FLUSH_SECONDS)
+
+def _flush_forever(stop):
+    while not stop.wait(_FLUSH_SECONDS):
         for stream in (sys.stdout, sys.stderr):
             try:
                 if stream is not None:
@@ -32,9 +32,20 @@ def _flush_forever():
 def _start_flusher():
     import threading
 
-    thread = threading.Thread(target=_flush_forever, name="dd-logstore-flush")
+    stop = threading.Event()
+    thread = threading.Thread(target=_flush_forever, args=(stop,), name="dd-logstore-flush")
     thread.daemon = True
+    _flusher.update(stop=stop, thread=thread)
     thread.start()
+
+
+def _stop_flusher():
+    # Before the interpreter's final flush: a daemon thread still inside flush() at shutdown holds the stream's
+    # lock, and CPython then aborts ("could not acquire lock ... at interpreter shutdown").
+    stop, thread = _flusher.get("stop"), _flusher.get("thread")
+    if stop is not None and thread is not None:
+        stop.set()
+        thread.join(1.0)
 
 
 def _chain_next_sitecustomize():
@@ -55,7 +66,10 @@ def _chain_next_sitecustomize():
 
 
 if not os.environ.get("PYTHONUNBUFFERED"):
+    import atexit
+
     _start_flusher()
+    atexit.register(_stop_flusher)
     if hasattr(os, "register_at_fork"):
         # Threads do not survive fork(): a forked worker (multiprocessing) starts its own flusher.
         os.register_at_fork(after_in_child=_start_flusher)
