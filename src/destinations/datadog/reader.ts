@@ -4,6 +4,7 @@
  * one-line notice; `meta.status: timeout` and `meta.warnings` are reported. Failures are typed values.
  */
 import type { DatadogOutcome, LogsSearchRequest, LogsSearchResponse, LogsSearchWarning } from './api-client.js';
+import { searchTime } from './api-client.js';
 import { entryFromEvent } from './log-entry.js';
 import type { LogEntry } from '../../query/log-entry.js';
 
@@ -80,7 +81,7 @@ async function fetchPage(
   retries: number,
 ): Promise<PageResult> {
   const body: LogsSearchRequest = {
-    filter: { query: window.query, from: window.from, to: window.to },
+    filter: { query: window.query, from: searchTime(window.from), to: searchTime(window.to) },
     page: cursor === undefined ? { limit: PAGE_LIMIT } : { limit: PAGE_LIMIT, cursor },
     sort: 'timestamp',
   };
