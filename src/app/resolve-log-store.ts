@@ -72,5 +72,12 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
       exportTimeoutMillis: num('export_timeout_millis') || BATCHING_DEFAULTS.exportTimeoutMillis,
     },
   };
-  return destination.resolve({ common, raw, values, logsDir: f.paths().logs, redactor: f.io.redactor });
+  return destination.resolve({
+    common,
+    raw,
+    values,
+    logsDir: f.paths().logs,
+    redactor: f.io.redactor,
+    warn: (line) => f.warn(line),
+  });
 }

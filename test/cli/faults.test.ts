@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { decodeBodySync } from '../helpers/content-encoding.js';
 
 const KEYS = EMULATOR_KEYS;
 const BAD_KEYS = { ...KEYS, DD_LOGSTORE_SECRET_DD_API_KEY: 'wrong-key' };
@@ -507,7 +507,7 @@ async function startProxy(target: string) {
           await new Promise((r) => setTimeout(r, slot - now));
         }
         if (state.poison !== undefined) {
-          const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+          const body = decodeBodySync(raw, req.headers['content-encoding']);
           if (body.includes(state.poison)) {
             res.writeHead(400, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ errors: [{ status: '400', title: 'Bad Request', detail: 'poisoned item' }] }));
