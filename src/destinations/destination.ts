@@ -15,6 +15,7 @@ import type { Component, ConfigValue } from '../store/model.js';
 import type { RunRecord } from '../store/run-records.js';
 import type { CheckRow, VerifyRequest } from './check-row.js';
 import type { SearchFn } from './datadog/reader.js';
+import type { Level } from '../core/log-record.js';
 
 export interface BatchingSettings {
   maxExportBatchSize: number;
@@ -43,6 +44,8 @@ export interface ResolveInput {
   /** The home's logs directory (the local flavor's default path). */
   logsDir: string;
   redactor: Redactor;
+  /** One `warning:` line on stderr (a setting that cannot be honoured here, and what is done instead). */
+  warn(line: string): void;
 }
 
 /** What a destination's reader needs from `logs`: waiting, notices and the clock. */
@@ -73,6 +76,19 @@ export interface TimeWindow {
   maxLeadMs: number;
 }
 
+/** Which records of which run a web UI link shows. */
+export interface RunWebQuery {
+  runId: string;
+  /** For the run's time window; undefined: the default look-back. */
+  run: RunRecord | undefined;
+  nowMs: number;
+  step?: string | undefined;
+  level?: Level | undefined;
+  grep?: string | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+}
+
 export interface Destination<S extends CommonSettings = CommonSettings> {
   readonly spec: FlavorSpec;
   resolve(input: ResolveInput): S;
@@ -98,6 +114,11 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
   readonly findsUnrecordedRuns?: boolean;
   /** Reads a run back; undefined for write-only flavors (otel). */
   createRunReader?(settings: S, env: ReaderEnv): RunReader;
+  /**
+   * The run in the destination's own web UI (Datadog's Logs Explorer), from the component's config alone: no
+   * secret needed. Undefined for flavors without one; the function returns undefined when the config cannot say.
+   */
+  webUrl?(component: Component, query: RunWebQuery): string | undefined;
   /** One line for credentials the far end refused, and what to run next. */
   describeAuthFailure(settings: S, status: number | undefined): { where: string; fix: string };
 }

@@ -1,6 +1,7 @@
 /** The datadog flavor: logs intake v2 (or OTLP) to ship, Logs Search to read back. */
 import { checkIntakeAnswers } from './intake-answer.js';
 import { CliError } from '../../core/errors.js';
+import { hasZstd, type Compression } from '../../pipeline/compression.js';
 import type { Destination } from '../destination.js';
 import type { DatadogSettings } from './settings.js';
 import { skipped } from '../check-row.js';
@@ -12,6 +13,7 @@ import { createDatadogIntakeExporter } from './exporter.js';
 import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
 import { SearchFailure } from './reader.js';
 import { createDatadogRunReader } from './run-reader.js';
+import { datadogSiteOf, runLogsUrl } from './logs-url.js';
 import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
 import { checkDatadog, networkWithoutSecrets } from './verify.js';
 
@@ -33,10 +35,34 @@ function searchFailure(err: unknown, s: DatadogSettings): Error | undefined {
   );
 }
 
+/**
+ * zstd (the default, as the Datadog Agent and Vector send logs) where it can go: logs intake v2 on a runtime whose
+ * node:zlib has it (Node >= 22.15). Elsewhere gzip; when the user asked for zstd by name, a warning says so.
+ */
+function datadogCompression(
+  name: string,
+  value: string | undefined,
+  given: unknown,
+  protocol: 'intake' | 'otlp',
+  warn: (line: string) => void,
+): Compression {
+  if (value === 'none' || value === 'gzip') return value;
+  if (protocol === 'intake' && hasZstd()) return 'zstd';
+  if (given === 'zstd') {
+    warn(
+      protocol === 'otlp'
+        ? `log store '${name}': compression=zstd is for protocol=intake; sending gzip over OTLP`
+        : `log store '${name}': compression=zstd needs Node >= 22.15 (this is ${process.version}); sending gzip`,
+    );
+  }
+  return 'gzip';
+}
+
 export const datadogDestination: Destination<DatadogSettings> = {
   spec: DATADOG_SPEC,
-  resolve: ({ common, values }) => {
+  resolve: ({ common, values, warn }) => {
     const site = values.site ?? DEFAULT_DATADOG_SITE;
+    const protocol = values.protocol === 'otlp' ? 'otlp' : 'intake';
     return {
       ...common,
       flavor: 'datadog',
@@ -48,8 +74,14 @@ export const datadogDestination: Destination<DatadogSettings> = {
         ...(values.intake_url ? { intakeUrl: values.intake_url } : {}),
         ...(values.api_url ? { apiUrl: values.api_url } : {}),
       }),
-      protocol: values.protocol === 'otlp' ? 'otlp' : 'intake',
-      compression: values.compression === 'none' ? 'none' : 'gzip',
+      protocol,
+      compression: datadogCompression(
+        common.component.name,
+        values.compression,
+        common.component.config.compression,
+        protocol,
+        warn,
+      ),
     };
   },
   batching: capForHttpIntake,
@@ -79,6 +111,10 @@ export const datadogDestination: Destination<DatadogSettings> = {
     compression: s.compression,
   }),
   findsUnrecordedRuns: true,
+  webUrl: (component, query) => {
+    const where = datadogSiteOf(component);
+    return where ? runLogsUrl({ ...where, ...query }) : undefined;
+  },
   timeWindow: { maxAgeMs: MAX_RECORD_AGE_MS, maxLeadMs: MAX_RECORD_LEAD_MS },
   verify: (s, request, env) => checkDatadog(s, request, env),
   verifyWithoutSecrets: async (component, request) => {

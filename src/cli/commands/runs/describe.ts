@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
+import { shellJoin } from '../../../io/shell-quote.js';
 import { createRunRecordStore, runNotFound, stepState, totalCounts } from '../../../store/run-records.js';
+import { runLogsUrlOf } from '../../../app/run-logs-link.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
   const cmd = new Command('describe')
@@ -14,6 +16,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
       const run = await createRunRecordStore(f.paths().runs).read(runId);
       if (!run) throw runNotFound(runId);
       const total = totalCounts(run);
+      const logsUrl = await runLogsUrlOf(f, run);
       const pairs: [string, string][] = [
         ['run id', run.runId],
         ['log store', `${run.logStore.name} (${run.logStore.flavor})`],
@@ -24,6 +27,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
         ],
       ];
       if (run.pipeline) pairs.push(['pipeline', run.pipeline]);
+      if (logsUrl) pairs.push(['datadog logs', logsUrl]);
       run.steps.forEach((s, i) => {
         const state = stepState(s);
         const end =
@@ -34,7 +38,9 @@ export function newCmdRunsDescribe(f: Factory): Command {
               : state.kind === 'interrupted'
                 ? `interrupted (dd-logstore was killed before the step ended${s.recovered ? `; ${s.recovered.read} records recovered from its journal, ${s.recovered.delivered} delivered` : '; run dd-logstore flush to deliver what its journal holds'})`
                 : 'running';
-        pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'}: ${s.argv.join(' ')} — ${end}`]);
+        pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'} — ${end}`]);
+        // Shell-quoted, so it can be copied and run again (secrets in it were masked when the run was recorded).
+        pairs.push([`step ${i + 1} command`, shellJoin(s.argv)]);
         pairs.push([`step ${i + 1} time`, `${s.startedAt} .. ${s.endedAt ?? ''}`]);
         pairs.push([
           `step ${i + 1} records`,
@@ -42,7 +48,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
             (s.error ? ` (${s.error})` : ''),
         ]);
       });
-      await printObject(f.io, format, pairs, { ...run, counts: total });
+      await printObject(f.io, format, pairs, { ...run, counts: total, ...(logsUrl ? { logsUrl } : {}) });
     });
   addOutputOption(cmd);
   return withExamples(cmd, [
