@@ -160,6 +160,7 @@ export function createSpoolFlusher(
     report.restamped += j.restamped;
     if (j.authError) report.authError = j.authError;
     if (j.stopped !== undefined && j.authError === undefined) report.stopped = j.stopped;
+    if (j.firstError !== undefined) report.firstError ??= j.firstError;
     return report;
   };
 }

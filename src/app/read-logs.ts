@@ -159,7 +159,9 @@ async function readOnce(
   getRun: () => RunRecord | undefined,
   setRun: (r: RunRecord | undefined) => void,
 ): Promise<void> {
-  if (reader.stream !== undefined && opts.waitMs === undefined) return streamOnce(f, opts, reader, printer, getRun());
+  // --tail needs the last records, so the whole read: it keeps the gathering path below.
+  if (reader.stream !== undefined && opts.waitMs === undefined && opts.tail === undefined)
+    return streamOnce(f, opts, reader, printer, getRun());
   const started = f.now().getTime();
   const countFilter: LogFilter = {
     ...(opts.filter.step !== undefined ? { step: opts.filter.step } : {}),
@@ -257,7 +259,12 @@ async function streamOnce(
   printer.end();
   if (r.stoppedEarly) f.io.err(`showing the first ${limit} records; more exist (raise --limit to see more)\n`);
   if (run === undefined) return;
-  const progress = runProgress(run, opts.filter.step);
+  if (r.count === 0 && totalCounts(run).read === 0 && !run.steps.some((s) => s.endedAt === undefined)) {
+    // Nothing to print is success, but never silence: say why (a command that was not found printed nothing).
+    f.io.err(`${noRecordsWhy(run)}\n`);
+    return;
+  }
+  const progress = runProgress(run, opts.filter.step, opts.filter.logId);
   if (progress === undefined) return;
   if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (!hasContentFilter(opts.filter) && !r.stoppedEarly && r.count < progress.delivered)

@@ -44,6 +44,8 @@ export interface JournalFlushReport {
   authError?: { status: number; message: string };
   /** Why the flush stopped before the end, when it did. */
   stopped?: string;
+  /** The first answer that kept records undelivered. */
+  firstError?: string;
   streams: JournalStream[];
 }
 
@@ -138,8 +140,11 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
       }
       report.delivered += delivered;
       const failed = parts.find((p) => p.outcome.kind !== 'success' && !/^not resent/.test(p.outcome.message));
-      if (failed !== undefined && failed.outcome.kind !== 'success')
-        claim.noteReason((options.mask ?? ((t: string) => t))(failed.outcome.message));
+      if (failed !== undefined && failed.outcome.kind !== 'success') {
+        const reason = (options.mask ?? ((t: string) => t))(failed.outcome.message);
+        claim.noteReason(reason);
+        report.firstError ??= reason;
+      }
       failedInARow = timedOut && delivered === 0 ? failedInARow + 1 : 0;
       if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW && report.stopped === undefined)
         report.stopped = `${MAX_FAILED_BATCHES_IN_A_ROW} batches in a row got no answer in time (last: ${firstFailure(parts)})`;
