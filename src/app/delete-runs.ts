@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Factory } from './factory.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
-import { removeLocalRun } from '../destinations/local/paths.js';
+import { destinationNamed, destinationOf } from '../destinations/index.js';
 import { removeRunFromSpool } from '../pipeline/spool-remove.js';
 import { createRunRecordStore, totalCounts } from '../store/run-records.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -39,10 +39,13 @@ export async function deleteRun(f: Factory, run: RunRecord, force: boolean): Pro
   const config = await f.configStore().read();
   const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
   if (component === undefined) out.remote = `log store '${run.logStore.name}' (no longer registered)`;
-  else if (component.flavor === 'local') {
-    const settings = await resolveLogStoreSettings(f, component);
-    if (settings.flavor === 'local') out.localFiles = await removeLocalRun(settings.dir, run.runId);
-  } else out.remote = component.flavor === 'datadog' ? 'Datadog' : `the OTLP endpoint of '${component.name}'`;
+  else {
+    const destination = destinationNamed(component.flavor);
+    if (destination.deleteRecords) {
+      const settings = await resolveLogStoreSettings(f, component);
+      out.localFiles = (await destinationOf(settings).deleteRecords?.(settings, run.runId)) ?? 0;
+    } else out.remote = destination.recordsKeptBy?.(component) ?? `log store '${component.name}'`;
+  }
   if (force) {
     const spool = removeRunFromSpool(join(f.paths().spool, run.logStore.id), run.runId);
     out.spoolRemoved = spool.removed;

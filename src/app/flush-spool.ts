@@ -11,7 +11,7 @@ import type { Factory } from './factory.js';
 import { destinationOf } from '../destinations/index.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
-import type { FlushReport, ResendExporter } from '../pipeline/resend.js';
+import type { FlushReport, SpoolExporter } from '../pipeline/resend.js';
 import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
@@ -91,7 +91,7 @@ export function createSpoolFlusher(
   },
 ): () => Promise<FlushReport> {
   return async () => {
-    const { createResendExporter, flushSpool } = await import('../pipeline/resend.js');
+    const { flushSpool } = await import('../pipeline/resend.js');
     const { createHttpTransport } = await import('../core/http/transport.js');
     const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
     const budgetMs = settings.batching.exportTimeoutMillis;
@@ -102,32 +102,33 @@ export function createSpoolFlusher(
       // Which answers count as delivery (Datadog: only the intake's own), under the retries.
       return createRetryingTransport(check ? check(settings, http) : http, { budgetMs });
     };
-    const unmasked = createResendExporter(destination.resendTarget(settings), transport);
+    const unmasked = destination.createSpoolExporter(settings, transport);
     // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.
-    const exporter: ResendExporter = {
+    const exporter: SpoolExporter = {
       ...unmasked,
       export: async (batch) => {
         const outcome = await unmasked.export(batch);
         return outcome.kind === 'success' ? outcome : { ...outcome, message: options.mask(outcome.message) };
       },
     };
-    // The older spool files (JSONL items), then the journals (segments) with the destination's own exporter.
-    const report = await flushSpool({
-      dir,
-      exporter,
-      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
-      maxBatchItems: settings.batching.maxExportBatchSize,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.warn ? { warn: options.warn } : {}),
-    });
-    if (report.authError !== undefined || options.signal?.aborted) return report;
-    const { flushJournals } = await import('../pipeline/journal-resend.js');
     const { DEFAULT_BATCHING } = await import('../pipeline/batching-processor.js');
     // The batch limits a run of this destination uses: its defaults and its intake's caps.
     const limits = destination.batching({
       ...DEFAULT_BATCHING,
       maxExportBatchSize: settings.batching.maxExportBatchSize,
     });
+    // The older spool files (JSONL items), then the journals (segments) with the destination's own exporter.
+    const report = await flushSpool({
+      dir,
+      exporter,
+      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
+      maxBatchItems: limits.maxExportBatchSize,
+      maxBatchBytes: limits.maxBatchBytes,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+    if (report.authError !== undefined || options.signal?.aborted) return report;
+    const { flushJournals } = await import('../pipeline/journal-resend.js');
     const runs = options.runs;
     const update = async (runId: string, change: (run: RunRecord) => void): Promise<void> => {
       try {

@@ -37,7 +37,7 @@ export interface LogsOptions {
   follow: boolean;
   /** --wait: how long to wait for every delivered record to be indexed. */
   waitMs?: number;
-  /** --interval; undefined: the store's default (DEFAULT_INTERVAL_MS, or LOCAL_INTERVAL_MS on the local store). */
+  /** --interval; undefined: the store's default (its destination's `follow.intervalMs`). */
   intervalMs?: number;
   /** false with --no-exit. */
   exitWhenDone: boolean;
@@ -52,18 +52,6 @@ export interface LogsDeps {
   search?: SearchFn;
 }
 
-/** How often --follow and --wait poll Datadog: a search costs a request against the rate limit. */
-export const DEFAULT_INTERVAL_MS = 2000;
-/** ...and the local store: reading what was appended to a few files is cheap, and tail should be close to live. */
-export const LOCAL_INTERVAL_MS = 200;
-/** Time for a sent batch to be stored and indexed before the records around it are printed. */
-const FOLLOW_HOLD_MARGIN_MS = 1000;
-/**
- * On the local store a record is readable as soon as its batch is appended: held only for the batch delay plus this
- * (a busy machine writing late), so lines of parallel steps still print in order.
- */
-const LOCAL_HOLD_MARGIN_MS = 250;
-
 interface Target {
   run: RunRecord | undefined;
   /** Undefined for `--log-id` of a stream no run record here knows (one ZenML shipped). */
@@ -73,8 +61,8 @@ interface Target {
 }
 
 export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: Target): Promise<void> {
-  const local = t.settings.flavor === 'local';
-  const intervalMs = given.intervalMs ?? (local ? LOCAL_INTERVAL_MS : DEFAULT_INTERVAL_MS);
+  const followRules = destinationOf(t.settings).follow;
+  const intervalMs = given.intervalMs ?? followRules.intervalMs;
   const opts: LogsOptions & { intervalMs: number } = { ...given, intervalMs };
   const interrupt = opts.follow || opts.waitMs !== undefined ? d.listenForInterrupt() : undefined;
   const signal = interrupt?.signal ?? new AbortController().signal;
@@ -105,11 +93,9 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
         {
           intervalMs: opts.intervalMs,
           // A record cannot be found before its batch is sent (up to schedule_delay_millis after it was read),
-          // so new records are held that long (on Datadog plus a poll and indexing) before printing: late ones
-          // still print in order. A local record is in its file once its batch is written.
-          holdMs: local
-            ? t.settings.batching.scheduleDelayMillis + LOCAL_HOLD_MARGIN_MS
-            : opts.intervalMs + t.settings.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
+          // so new records are held that long (and what else the store needs) before printing: late ones still
+          // print in order.
+          holdMs: followRules.holdMs(t.settings, opts.intervalMs),
           exitWhenDone: opts.exitWhenDone,
           filter: opts.filter,
           countable: !hasContentFilter(opts.filter),

@@ -5,7 +5,7 @@
  */
 import type { Exporter } from '../pipeline/exporter.js';
 import type { BatchingOptions } from '../pipeline/batching-processor.js';
-import type { ResendTarget } from '../pipeline/resend.js';
+import type { SpoolExporter } from '../pipeline/resend.js';
 import type { StreamContext } from '../core/log-record.js';
 import type { Transport } from '../core/http/transport.js';
 import type { Redactor } from '../io/redact.js';
@@ -101,8 +101,19 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
    * only the intake's own answer (a proxy's HTML page is not). Used by `run` and by the spool's resend loop.
    */
   checkAnswers?(settings: S, inner: Transport): Transport;
-  /** What the spool's resend loop sends to. */
-  resendTarget(settings: S): ResendTarget;
+  /** Sends spooled intake items (older spool files) again; `transport` as for createExporter. */
+  createSpoolExporter(settings: S, transport: () => Transport): SpoolExporter;
+  /**
+   * Records go over the network: each is written to the run's journal before it counts as read, so a killed run
+   * loses nothing (docs/reliability.md). The local flavor writes its own files and needs none.
+   */
+  readonly journaled: boolean;
+  /** How `logs --follow` polls this store, and how long it holds a new record so late ones still print in order. */
+  readonly follow: { intervalMs: number; holdMs(settings: S, intervalMs: number): number };
+  /** Removes a run's records (`runs delete`); undefined where they live elsewhere (see recordsKeptBy). */
+  deleteRecords?(settings: S, runId: string): Promise<number>;
+  /** Where a deleted run's records stay, for the message: `Datadog`. */
+  recordsKeptBy?(component: Component): string;
   /** Records outside this window are re-stamped (Datadog); undefined: timestamps are kept as they are. */
   readonly timeWindow?: TimeWindow;
   /** The `zenml.log.uri` of a stream (of one writer: its files), for flavors that store files. */

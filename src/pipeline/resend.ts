@@ -4,20 +4,10 @@
  * is not is written back to a new spool file with its latest reason. Records older than Datadog's 18 h window are sent
  * with the current time and their own in `dd_logstore.original_timestamp`.
  */
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { isAuthStatus } from './batching-processor.js';
-import { compressBody, encodingHeader, type Compression } from './compression.js';
-import { MAX_ENTRIES_PER_REQUEST, MAX_PAYLOAD_BYTES } from '../destinations/datadog/limits.js';
-import { splitArrayBatch } from './exporter.js';
+import { DEFAULT_BATCHING, isAuthStatus } from './batching-processor.js';
+
 import type { BatchPart, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
-import { toExportOutcome } from '../core/http/http-outcome.js';
-import { localLogPath } from '../destinations/local/paths.js';
-import type { OtlpProtocol } from '../destinations/otel/exporter.js';
-import { INSTRUMENTATION_SCOPE, SEVERITY_NUMBER, toHrTime } from '../destinations/otel/records.js';
 import { exportWithSplitting } from './splitting.js';
 import {
   claimableFiles,
@@ -30,26 +20,11 @@ import {
   type IsAlive,
   type SpoolEntry,
 } from './spool.js';
-import type { Transport } from '../core/http/transport.js';
-import { INTAKE_ITEM_FIELDS } from '../destinations/datadog/serializer.js';
-import type { Level } from '../core/log-record.js';
 
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
 
-/** Where a spool is resent: the log sink's targets, less the in-memory test one. */
-/** Where the spool's records go: the destination says (destinations/<flavor>/destination.ts `resendTarget`). */
-export type ResendTarget =
-  | { flavor: 'local'; dir: string }
-  | { flavor: 'datadog'; protocol: 'intake' | 'otlp'; url: string; apiKey: string; compression?: Compression }
-  | {
-      flavor: 'otel';
-      url: string;
-      headers?: Record<string, string>;
-      protocol?: OtlpProtocol;
-      compression?: Compression;
-    };
-
-export type ResendExporter = Pick<Exporter<SpoolEntry[]>, 'export' | 'split' | 'shutdown'>;
+/** Sends spooled intake items to a log store: each destination has one (destinations/<flavor>/spool-exporter.ts). */
+export type SpoolExporter = Pick<Exporter<SpoolEntry[]>, 'export' | 'split' | 'shutdown'>;
 
 export interface FlushReport {
   files: number;
@@ -76,7 +51,7 @@ export interface FlushReport {
 export interface FlushSpoolOptions {
   /** `spool/<log-store-id>`. */
   dir: string;
-  exporter: ResendExporter;
+  exporter: SpoolExporter;
   /** Re-stamp records older than 18 h (the Datadog flavor). */
   /** Records older than this are sent with the current time (the destination's time window); undefined: never. */
   restampOlderThanMs?: number;
@@ -93,8 +68,9 @@ export interface FlushSpoolOptions {
 export async function flushSpool(options: FlushSpoolOptions): Promise<FlushReport> {
   const now = options.now ?? Date.now;
   const pid = options.pid ?? process.pid;
-  const maxItems = Math.min(options.maxBatchItems ?? MAX_ENTRIES_PER_REQUEST, MAX_ENTRIES_PER_REQUEST);
-  const maxBytes = Math.min(options.maxBatchBytes ?? MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES);
+  // The destination's limits (Datadog's 1000 items and 5 MB a request) are applied by the caller.
+  const maxItems = options.maxBatchItems ?? DEFAULT_BATCHING.maxExportBatchSize;
+  const maxBytes = options.maxBatchBytes ?? DEFAULT_BATCHING.maxBatchBytes;
   const { exporter, signal } = options;
   const report: FlushReport = {
     files: 0,
@@ -232,155 +208,4 @@ function* chunk(entries: SpoolEntry[], maxItems: number, maxBytes: number): Gene
     bytes += size;
   }
   if (batch.length > 0) yield batch;
-}
-
-/** The exporter that sends spooled items to a log store. */
-export function createResendExporter(target: ResendTarget, transport: () => Transport): ResendExporter {
-  switch (target.flavor) {
-    case 'local':
-      return createLocalResend(target.dir);
-    case 'datadog':
-      return target.protocol === 'intake'
-        ? createIntakeResend(target.url, target.apiKey, target.compression ?? 'gzip', transport())
-        : createOtlpResend(
-            target.url,
-            { 'dd-api-key': target.apiKey },
-            'http/protobuf',
-            target.compression ?? 'gzip',
-            transport(),
-          );
-    case 'otel':
-      return createOtlpResend(
-        target.url,
-        target.headers ?? {},
-        target.protocol ?? 'http/protobuf',
-        target.compression ?? 'none',
-        transport(),
-      );
-  }
-}
-
-function createIntakeResend(
-  url: string,
-  apiKey: string,
-  compression: Compression,
-  transport: Transport,
-): ResendExporter {
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'DD-API-KEY': apiKey,
-    ...encodingHeader(compression),
-  };
-  return {
-    async export(batch) {
-      const json = '[' + batch.map((e) => JSON.stringify(e.item)).join(',') + ']';
-      const body = await compressBody(json, compression);
-      return toExportOutcome(await transport.send({ url, headers, body }));
-    },
-    split: splitArrayBatch,
-    shutdown: () => transport.close(),
-  };
-}
-
-function createOtlpResend(
-  url: string,
-  extraHeaders: Record<string, string>,
-  protocol: OtlpProtocol,
-  compression: Compression,
-  transport: Transport,
-): ResendExporter {
-  const headers: Record<string, string> = {
-    ...extraHeaders,
-    'Content-Type': protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-    ...encodingHeader(compression),
-  };
-  const resources = new Map<string, ReadableLogRecord['resource']>();
-  const resourceOf = (item: Record<string, unknown>): ReadableLogRecord['resource'] => {
-    const attrs = {
-      'service.name': String(item.service ?? 'zenml'),
-      'service.version': String(item.version ?? ''),
-      'host.name': String(item.hostname ?? ''),
-    };
-    const key = JSON.stringify(attrs);
-    let r = resources.get(key);
-    if (!r) {
-      const make = (a: Record<string, string>): ReadableLogRecord['resource'] => ({
-        attributes: a,
-        merge: (other) => make({ ...a, ...((other?.attributes ?? {}) as Record<string, string>) }),
-        getRawAttributes: () => Object.entries(a),
-      });
-      r = make(attrs);
-      resources.set(key, r);
-    }
-    return r;
-  };
-  const toReadable = (e: SpoolEntry): ReadableLogRecord => {
-    const item = e.item;
-    const level = (typeof item.status === 'string' && item.status in SEVERITY_NUMBER ? item.status : 'info') as Level;
-    const attributes: Record<string, string | number | boolean> = {};
-    for (const [k, v] of Object.entries(item)) {
-      if (INTAKE_ITEM_FIELDS.has(k) || v === undefined || v === null) continue;
-      attributes[k] = typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
-    }
-    const hrTime = toHrTime(typeof item.timestamp === 'number' ? item.timestamp : Date.now());
-    return {
-      hrTime,
-      hrTimeObserved: hrTime,
-      severityText: level,
-      severityNumber: SEVERITY_NUMBER[level],
-      body: String(item.message),
-      resource: resourceOf(item),
-      instrumentationScope: INSTRUMENTATION_SCOPE,
-      attributes,
-      droppedAttributesCount: 0,
-    };
-  };
-  return {
-    async export(batch) {
-      try {
-        const m = await import('@opentelemetry/otlp-transformer');
-        const s = protocol === 'http/json' ? m.JsonLogsSerializer : m.ProtobufLogsSerializer;
-        const bytes = s.serializeRequest(batch.map(toReadable));
-        if (bytes === undefined) return { kind: 'failure', message: 'OTLP serialization failed' };
-        const body = await compressBody(bytes, compression);
-        return toExportOutcome(await transport.send({ url, headers, body }));
-      } catch (err) {
-        return {
-          kind: 'failure',
-          message: `OTLP encoding failed: ${err instanceof Error ? err.message : String(err)}`,
-        };
-      }
-    },
-    split: splitArrayBatch,
-    shutdown: () => transport.close(),
-  };
-}
-
-function createLocalResend(dir: string): ResendExporter {
-  const prefix = randomBytes(6).toString('hex');
-  let counter = 0;
-  return {
-    async export(batch) {
-      try {
-        const byFile = new Map<string, string>();
-        for (const e of batch) {
-          const file = localLogPath(dir, e.runId, e.logId ?? String(e.item['zenml.log.id'] ?? 'spool'));
-          const item = { id: e.item.id ?? `${prefix}-${(counter++).toString(36)}`, ...e.item };
-          byFile.set(file, (byFile.get(file) ?? '') + JSON.stringify(item) + '\n');
-        }
-        for (const [file, text] of byFile) {
-          mkdirSync(dirname(file), { recursive: true });
-          appendFileSync(file, text);
-        }
-        return { kind: 'success' };
-      } catch (err) {
-        return {
-          kind: 'failure',
-          message: `cannot write ${join(dir)}: ${err instanceof Error ? err.message : String(err)}`,
-        };
-      }
-    },
-    split: splitArrayBatch,
-    shutdown: async () => undefined,
-  };
 }

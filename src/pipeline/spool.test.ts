@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
 import { MAX_RECORD_AGE_MS } from '../destinations/datadog/limits.js';
-import { flushSpool, type ResendExporter } from './resend.js';
+import { flushSpool, type SpoolExporter } from './resend.js';
 import { claimableFiles, createSpoolWriter, readSpoolFile, type SpoolEntry } from './spool.js';
 
 const dirs: string[] = [];
@@ -18,10 +18,10 @@ function tempDir(): string {
 const item = (seq: number, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ message: `line ${seq}`, timestamp: 1_000 + seq, 'dd_logstore.seq': seq, ...extra });
 
-/** A real ResendExporter that keeps what it accepted; `respond` scripts its answers. */
+/** A real SpoolExporter that keeps what it accepted; `respond` scripts its answers. */
 function memoryResend(respond: (batch: SpoolEntry[]) => ExportOutcome = () => ({ kind: 'success' })) {
   const accepted: SpoolEntry[] = [];
-  const exporter: ResendExporter = {
+  const exporter: SpoolExporter = {
     export(batch) {
       const outcome = respond(batch);
       if (outcome.kind === 'success') accepted.push(...batch);

@@ -9,10 +9,23 @@ import { resolveDatadogRoutes } from '../../src/destinations/datadog/sites.js';
 import { DEFAULT_BATCHING } from '../../src/pipeline/batching-processor.js';
 import { createLogSink } from '../../src/pipeline/log-sink.js';
 import type { LogSink, LogSinkOptions } from '../../src/pipeline/log-sink.js';
-import type { ResendTarget } from '../../src/pipeline/resend.js';
+import type { Compression } from '../../src/pipeline/compression.js';
+import type { OtlpProtocol } from '../../src/destinations/otel/exporter.js';
 import type { StreamContext } from '../../src/core/log-record.js';
 
-function settingsOf(target: ResendTarget): ResolvedLogStore {
+/** A destination the short way: a directory, or a full URL and a key. */
+export type TestTarget =
+  | { flavor: 'local'; dir: string }
+  | { flavor: 'datadog'; protocol: 'intake' | 'otlp'; url: string; apiKey: string; compression?: Compression }
+  | {
+      flavor: 'otel';
+      url: string;
+      headers?: Record<string, string>;
+      protocol?: OtlpProtocol;
+      compression?: Compression;
+    };
+
+function settingsOf(target: TestTarget): ResolvedLogStore {
   const common: CommonSettings = {
     component: {
       id: 'test-store',
@@ -65,7 +78,7 @@ function settingsOf(target: ResendTarget): ResolvedLogStore {
 }
 
 export function sinkTo(
-  target: ResendTarget,
+  target: TestTarget,
   context: StreamContext,
   options: Omit<LogSinkOptions, 'createExporter'> = {},
 ): LogSink {

@@ -10,6 +10,8 @@ import { createOtlpExporter } from '../otel/exporter.js';
 import { searchLogs } from './api-client.js';
 import { DATADOG_SPEC } from './config.js';
 import { createDatadogIntakeExporter } from './exporter.js';
+import { createIntakeSpoolExporter } from './spool-exporter.js';
+import { createOtlpSpoolExporter } from '../otel/spool-exporter.js';
 import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
 import { SearchFailure } from './reader.js';
 import { createDatadogRunReader } from './run-reader.js';
@@ -58,6 +60,11 @@ function datadogCompression(
   return 'gzip';
 }
 
+/** How often `logs --follow` searches: a search costs a request against the rate limit. */
+const FOLLOW_INTERVAL_MS = 2000;
+/** Time for a sent batch to be stored and indexed before the records around it are printed. */
+const FOLLOW_HOLD_MARGIN_MS = 1000;
+
 export const datadogDestination: Destination<DatadogSettings> = {
   spec: DATADOG_SPEC,
   resolve: ({ common, values, warn }) => {
@@ -85,6 +92,12 @@ export const datadogDestination: Destination<DatadogSettings> = {
     };
   },
   batching: capForHttpIntake,
+  journaled: true,
+  follow: {
+    intervalMs: FOLLOW_INTERVAL_MS,
+    holdMs: (s, intervalMs) => intervalMs + s.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
+  },
+  recordsKeptBy: () => 'Datadog',
   createExporter: (s, context, transport) =>
     s.protocol === 'intake'
       ? createDatadogIntakeExporter({
@@ -103,13 +116,16 @@ export const datadogDestination: Destination<DatadogSettings> = {
           transport: transport(),
         }),
   checkAnswers: (s, inner) => checkIntakeAnswers(inner, s.protocol),
-  resendTarget: (s) => ({
-    flavor: 'datadog',
-    protocol: s.protocol,
-    url: s.protocol === 'otlp' ? s.routes.otlpLogsUrl : s.routes.intakeLogsUrl,
-    apiKey: s.apiKey,
-    compression: s.compression,
-  }),
+  createSpoolExporter: (s, transport) =>
+    s.protocol === 'intake'
+      ? createIntakeSpoolExporter(s.routes.intakeLogsUrl, s.apiKey, s.compression, transport())
+      : createOtlpSpoolExporter(
+          s.routes.otlpLogsUrl,
+          { 'dd-api-key': s.apiKey },
+          'http/protobuf',
+          s.compression,
+          transport(),
+        ),
   findsUnrecordedRuns: true,
   webUrl: (component, query) => {
     const where = datadogSiteOf(component);

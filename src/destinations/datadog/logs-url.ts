@@ -27,10 +27,9 @@ export function runLogsUrl(o: RunLogsUrlOptions): string {
 
 /**
  * The site and service of a datadog log store as configured, without resolving secrets (`runs describe` and
- * `logs --web` need no keychain). Undefined for other flavors, or when either is a secret reference.
+ * `logs --web` need no keychain). Undefined when either is a secret reference.
  */
 export function datadogSiteOf(component: Component): { site: string; service: string } | undefined {
-  if (component.flavor !== 'datadog') return undefined;
   const site = String(component.config.site ?? '').trim() || DEFAULT_DATADOG_SITE;
   const service = String(component.config.service_name ?? '').trim() || 'zenml';
   if (site.includes('{{') || service.includes('{{')) return undefined;

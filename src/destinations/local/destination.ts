@@ -6,9 +6,18 @@ import { LOCAL_SCHEDULE_DELAY_MS } from './batching.js';
 import { LOCAL_SPEC } from './config.js';
 import { createLocalExporter } from './exporter.js';
 import { createSegmentExporter } from './segment-exporter.js';
-import { localLogUri } from './paths.js';
+import { createLocalSpoolExporter } from './spool-exporter.js';
+import { localLogUri, removeLocalRun } from './paths.js';
 import { createLocalRunReader } from './run-reader.js';
 import { LOCAL_CHECKS, checkDirectory } from './verify.js';
+
+/** Reading what was appended to a few files is cheap: tail polls often and is close to live. */
+const FOLLOW_INTERVAL_MS = 200;
+/**
+ * A local record is readable as soon as its batch is appended: held only for the batch delay plus this (a busy
+ * machine writing late), so lines of parallel steps still print in order.
+ */
+const FOLLOW_HOLD_MARGIN_MS = 250;
 
 export const localDestination: Destination<LocalSettings> = {
   spec: LOCAL_SPEC,
@@ -27,11 +36,17 @@ export const localDestination: Destination<LocalSettings> = {
     maxConcurrentExports: 1,
   }),
   // Segments, one set of files per writing process; a context without a writer (older callers) writes JSONL.
+  journaled: false,
+  follow: {
+    intervalMs: FOLLOW_INTERVAL_MS,
+    holdMs: (s) => s.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
+  },
+  deleteRecords: (s, runId) => removeLocalRun(s.dir, runId),
   createExporter: (s, context) =>
     context.writer !== undefined
       ? createSegmentExporter({ dir: s.dir, context: { ...context, writer: context.writer } })
       : createLocalExporter({ dir: s.dir, context }),
-  resendTarget: (s) => ({ flavor: 'local', dir: s.dir }),
+  createSpoolExporter: (s) => createLocalSpoolExporter(s.dir),
   logUri: (s, runId, logId, writer) => localLogUri(s.dir, runId, logId, writer),
   verify: async (s) => [await checkDirectory(s.dir, s.component.name)],
   verifyWithoutSecrets: async () => LOCAL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),

@@ -7,6 +7,7 @@ import type { OtelSettings } from './settings.js';
 import { skipped } from '../check-row.js';
 import { OTEL_SPEC } from './config.js';
 import { createOtlpExporter } from './exporter.js';
+import { createOtlpSpoolExporter } from './spool-exporter.js';
 import { OTEL_CHECKS, checkOtel } from './verify.js';
 
 /** HTTP header names are tokens: checked once the values are known, so a bad one stops `run` before it starts. */
@@ -46,6 +47,10 @@ export const otelDestination: Destination<OtelSettings> = {
     };
   },
   batching: capForHttpIntake,
+  journaled: true,
+  // Nothing to follow (it cannot read back); the numbers only keep the shape.
+  follow: { intervalMs: 2000, holdMs: (s, intervalMs) => intervalMs + s.batching.scheduleDelayMillis },
+  recordsKeptBy: (component) => `the OTLP endpoint of '${component.name}'`,
   createExporter: (s, context, transport) =>
     createOtlpExporter({
       url: s.endpoint,
@@ -55,13 +60,8 @@ export const otelDestination: Destination<OtelSettings> = {
       context,
       transport: transport(),
     }),
-  resendTarget: (s) => ({
-    flavor: 'otel',
-    url: s.endpoint,
-    headers: s.headers,
-    protocol: s.protocol,
-    compression: s.compression,
-  }),
+  createSpoolExporter: (s, transport) =>
+    createOtlpSpoolExporter(s.endpoint, s.headers, s.protocol, s.compression, transport()),
   verify: (s) => checkOtel(s),
   verifyWithoutSecrets: async () => OTEL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),
   describeAuthFailure: (s, status) => ({
