@@ -64,6 +64,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async (f) => (await import('./commands/logs/logs.js')).newCmdLogs(f),
   },
   {
+    name: 'ui',
+    description: 'show the runs and their logs in a browser',
+    load: async (f) => (await import('./commands/ui.js')).newCmdUi(f),
+  },
+  {
     name: 'completion',
     description: 'print a shell completion script',
     load: async (f) => (await import('./commands/completion.js')).newCmdCompletion(f, () => buildProgram(f)),

@@ -59,3 +59,18 @@ export function resolveDatadogRoutes(opts: { site: string; intakeUrl?: string; a
     eventsUrl: `${api}/api/v2/logs/events`,
   };
 }
+
+/**
+ * The Logs Explorer on a site's web app, showing `query` over [fromMs, toMs]: `app.<site>` for the two-label sites
+ * (datadoghq.com, datadoghq.eu, ddog-gov.com), the site itself for the regional ones (us3.datadoghq.com, ...).
+ */
+export function logsExplorerUrl(site: string, query: string, fromMs: number, toMs: number): string {
+  const host = site.split('.').length === 2 ? `app.${site}` : site;
+  const params = new URLSearchParams({
+    query,
+    from_ts: String(Math.floor(fromMs)),
+    to_ts: String(Math.ceil(toMs)),
+    live: 'false',
+  });
+  return `https://${host}/logs?${params.toString()}`;
+}
