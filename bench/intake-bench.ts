@@ -2,7 +2,7 @@
  * Micro-benchmark of the export layer alone (not a test): N records of ~100 bytes through createLogSink to a null
  * HTTP sink in a separate process (so its CPU is not ours), honouring backpressure the way the runner does.
  *
- *   npm run build && node dist/export/intake-bench.js [--records 1000000]
+ *   npm run build && npm run build:test && node dist-test/bench/intake-bench.js [--records 1000000]
  *     [--target intake|intake-none|intake-no-http|otlp|local]
  *     [--concurrency 3] [--batch 1000] [--verify]
  *
@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import type { LogRecordData, StreamContext } from '../src/export/log-record.js';
-import { createLogSink, type ExportTarget } from '../src/export/log-sink.js';
-import type { Transport } from '../src/export/transport.js';
+import type { LogRecordData, StreamContext } from '../src/core/log-record.js';
+import { createLogSink, type ExportTarget } from '../src/pipeline/log-sink.js';
+import type { Transport } from '../src/core/http/transport.js';
 
 /** Records handed over per turn of the event loop: about one 64 KiB pipe read of 100-byte lines. */
 const RECORDS_PER_TICK = 600;

@@ -1,20 +1,20 @@
 /**
  * Reads a run's records a page at a time, for the ui: the one place the ui reads records, so the local side can move
  * to the compact segments' streaming reader without the server noticing. Local runs page by offset over a compact
- * index of the run's files (query/local-run-index.ts); Datadog runs page by Logs Search cursor (query/datadog-reader,
+ * index of the run's files (destinations/local/run-index.ts); Datadog runs page by Logs Search cursor (destinations/datadog/reader,
  * rate-limit aware, its notices passed on). Never the whole run: a page is at most MAX_PAGE records.
  */
-import { LEVELS } from '../export/log-record.js';
-import type { Level } from '../export/log-record.js';
+import { LEVELS } from '../core/log-record.js';
+import type { Level } from '../core/log-record.js';
 import type { RunRecord } from '../store/run-records.js';
-import { fetchPage, readAllPages } from '../query/datadog-reader.js';
-import type { ReaderDeps, SearchWindow } from '../query/datadog-reader.js';
-import { quoteValue } from '../query/datadog-query.js';
-import { entryFromEvent } from '../query/datadog-entry.js';
+import { fetchPage, readAllPages } from '../destinations/datadog/reader.js';
+import type { ReaderDeps, SearchWindow } from '../destinations/datadog/reader.js';
+import { quoteValue } from '../destinations/datadog/query.js';
+import { entryFromEvent } from '../destinations/datadog/log-entry.js';
 import { createEntrySet, flatAttributes, levelRank } from '../query/log-entry.js';
 import type { LogEntry } from '../query/log-entry.js';
-import { createRunIndex } from '../query/local-run-index.js';
-import type { RunIndex } from '../query/local-run-index.js';
+import { createRunIndex } from '../destinations/local/run-index.js';
+import type { RunIndex } from '../destinations/local/run-index.js';
 import { FOLLOW_LAG_MS } from '../query/run-reader.js';
 import { WINDOW_MARGIN_MS, runWindow } from '../query/run-scope.js';
 

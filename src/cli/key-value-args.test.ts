@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseKeyValueArgs } from './key-value-args.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 describe('parseKeyValueArgs', () => {
   it('pairs --key=value and --key value, and pulls out known options and switches', () => {

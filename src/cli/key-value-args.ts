@@ -2,7 +2,7 @@
  * ZenML-style config flags: `--key=value` and `--key value` both work, for keys that only the flavor knows, so
  * commander hands us the raw words and we pair them here.
  */
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** Flags that are not config keys: consumed here so they may stand anywhere among the keys. */
 export interface ParsedKeyValues {

@@ -1,4 +1,4 @@
 import { runCli } from './program.js';
-import { createSystemFactory } from './factory.js';
+import { createSystemFactory } from '../app/factory.js';
 
 process.exitCode = await runCli(process.argv.slice(2), createSystemFactory());

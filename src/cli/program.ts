@@ -4,8 +4,16 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { forEachCommand, withExamples } from './command-kit.js';
-import { CliError, EXIT_OK, EXIT_USAGE, SilentExit, exitCodeOf, formatCauseChain, formatErrorLine } from './errors.js';
-import type { Factory } from './factory.js';
+import {
+  CliError,
+  EXIT_OK,
+  EXIT_USAGE,
+  SilentExit,
+  exitCodeOf,
+  formatCauseChain,
+  formatErrorLine,
+} from '../core/errors.js';
+import type { Factory } from '../app/factory.js';
 import { RUN_VALUE_FLAGS } from './run-flags.js';
 
 interface CommandEntry {
@@ -46,7 +54,7 @@ const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'run',
     description: 'run a command, show its output live and ship every line to the log store',
-    load: async (f) => (await import('./run.js')).newCmdRun(f),
+    load: async (f) => (await import('./commands/run.js')).newCmdRun(f),
   },
   {
     name: 'runs',
@@ -56,7 +64,7 @@ const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'flush',
     description: 'resend the records waiting in the spool',
-    load: async (f) => (await import('./flush.js')).newCmdFlush(f),
+    load: async (f) => (await import('./commands/flush.js')).newCmdFlush(f),
   },
   {
     name: 'logs',

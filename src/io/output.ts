@@ -2,7 +2,7 @@
  * Printing data in the format the user asked for: a table on a TTY, tab-separated text when piped, or JSON / JSONL
  * for scripts. Every printer goes through IOStreams.out, so secrets are masked on the way out.
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { IOStreams } from './iostreams.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'text'] as const;

@@ -1,5 +1,5 @@
 /** A record read back, from any store, in one shape: what `logs` filters, orders, de-duplicates and renders. */
-import type { Level } from '../export/log-record.js';
+import type { Level } from '../core/log-record.js';
 
 export interface LogEntry {
   id: string;

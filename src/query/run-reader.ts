@@ -4,14 +4,14 @@
  * reader reads (and tails) the run's JSONL files.
  */
 import type { RunRecord } from '../store/run-records.js';
-import { readAllPages } from './datadog-reader.js';
-import type { ReaderDeps } from './datadog-reader.js';
-import { buildRunQuery } from './datadog-query.js';
+import { readAllPages } from '../destinations/datadog/reader.js';
+import type { ReaderDeps } from '../destinations/datadog/reader.js';
+import { buildRunQuery } from '../destinations/datadog/query.js';
 import type { FollowSource } from './follow.js';
 import { compareEntries, createEntrySet, matchesFilter } from './log-entry.js';
 import type { LogEntry, LogFilter } from './log-entry.js';
-import { createLocalTail } from './local-reader.js';
-import type { LocalPoll } from './local-reader.js';
+import { createLocalTail } from '../destinations/local/reader.js';
+import type { LocalPoll } from '../destinations/local/reader.js';
 import { WINDOW_MARGIN_MS, runWindow } from './run-scope.js';
 
 /** Follow re-reads this far behind the newest record seen: records are indexed late and out of order. */

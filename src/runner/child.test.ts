@@ -4,11 +4,11 @@ import { chmodSync, fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { StreamName } from '../export/log-record.js';
+import type { StreamName } from '../core/log-record.js';
 import { buildChildEnv } from './child-env.js';
 import { closeFifoPipes, openFifoPipesAsync, type PipeMode } from './child-pipes.js';
 import { startChild, type StartChildOptions } from './child.js';
-import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../cli/errors.js';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures');
 const fixture = (name: string) => join(FIXTURES, name);

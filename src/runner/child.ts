@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../cli/errors.js';
-import type { StreamName } from '../export/log-record.js';
+import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js';
+import type { StreamName } from '../core/log-record.js';
 import { buildChildEnv, fileIdentity } from './child-env.js';
 import { closeFifoPipes, closeSafely, openFifoPipes, readFifo, type FifoPairs, type PipeMode } from './child-pipes.js';
 

@@ -3,7 +3,7 @@
  * timestamp fields are used, everything else becomes attributes. Only tried when the line starts with `{` and ends
  * with `}`, so plain text never pays for JSON.parse.
  */
-import type { Level } from '../export/log-record.js';
+import type { Level } from '../core/log-record.js';
 import { levelFromValue } from './level-detect.js';
 
 export interface JsonLine {

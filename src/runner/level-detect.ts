@@ -10,7 +10,7 @@
  * - ` - LEVEL - ` (Python `%(asctime)s - %(name)s - %(levelname)s - %(message)s`)
  * - logfmt `level=warn`, `time=... level=INFO` (Go slog, logrus)
  */
-import type { Level } from '../export/log-record.js';
+import type { Level } from '../core/log-record.js';
 
 /** Level words, matched in any case (where the context allows) without allocating: grouped by length. */
 const LEVEL_WORDS: ReadonlyArray<readonly [string, Level]> = [

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import type { Level, LogRecordData, StreamName } from '../export/log-record.js';
+import type { Level, LogRecordData, StreamName } from '../core/log-record.js';
 import { createRecordBuilder, finalState, PART_ATTRIBUTE, PROGRESS_INTERVAL_MS } from './record-builder.js';
 import { MAX_MESSAGE_BYTES } from './message-parts.js';
 import { MAX_TRACEBACK_LINES, TRACEBACK_IDLE_FLUSH_MS } from './traceback.js';

@@ -10,7 +10,7 @@
  * (on `push` or `tick`), and its final state when it ends.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { Level, LogRecordData, StreamName } from '../export/log-record.js';
+import type { Level, LogRecordData, StreamName } from '../core/log-record.js';
 import { stripAnsi } from './ansi.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';

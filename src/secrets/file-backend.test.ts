@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { SecretError } from '../cli/errors.js';
+import { SecretError } from '../core/errors.js';
 import { createFileBackend, secretsFilePath } from './file-backend.js';
 
 const posix = process.platform !== 'win32';

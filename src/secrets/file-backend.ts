@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SecretError } from '../cli/errors.js';
+import { SecretError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { withFileLock } from '../store/file-lock.js';
 import type { SecretBackend, SecretValues } from './secret-backend.js';

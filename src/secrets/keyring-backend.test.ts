@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { SecretError, formatErrorLine } from '../cli/errors.js';
+import { SecretError, formatErrorLine } from '../core/errors.js';
 import { Redactor } from '../io/redact.js';
 import { TEST_KEYRING_SERVICE, keychainDescribe, probeKeyring } from '../../test/keyring/keyring-probe.js';
 import { KeychainUnavailableError, classifyKeyringError, createKeyringBackend } from './keyring-backend.js';

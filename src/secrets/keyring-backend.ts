@@ -6,7 +6,7 @@
  */
 import type { AsyncEntry } from '@napi-rs/keyring';
 import type * as Keyring from '@napi-rs/keyring';
-import { SecretError } from '../cli/errors.js';
+import { SecretError } from '../core/errors.js';
 import { SECRET_ENV_PREFIX, SECRETS_BACKEND_ENV } from './env-secrets.js';
 import { secretsFilePath } from './file-backend.js';
 import type { SecretBackend, SecretValues } from './secret-backend.js';

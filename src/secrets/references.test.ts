@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { SecretError, UsageError } from '../cli/errors.js';
+import { SecretError, UsageError } from '../core/errors.js';
 import { Redactor } from '../io/redact.js';
 import { createFileBackend } from './file-backend.js';
 import { KeychainUnavailableError } from './keyring-backend.js';

@@ -5,7 +5,7 @@
  * which is created only when the environment does not satisfy every reference. Every resolved value, and every
  * literal value of a secret-looking key, is registered with the redactor.
  */
-import { SecretError } from '../cli/errors.js';
+import { SecretError } from '../core/errors.js';
 import type { Redactor } from '../io/redact.js';
 import { envSecretName, envSecretValue } from './env-secrets.js';
 import { KeychainUnavailableError } from './keyring-backend.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { createSecretBackend, secretBackendKind } from './secret-backend.js';
 
 describe('createSecretBackend', () => {

@@ -3,7 +3,7 @@
  * SecretBackend: the OS keychain by default, or `<home>/secrets.json` when the user opts in explicitly with
  * `DD_LOGSTORE_SECRETS_BACKEND=file`. A backend is created cheaply: nothing is loaded or opened until it is used.
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { SECRETS_BACKEND_ENV } from './env-secrets.js';
 import { createFileBackend } from './file-backend.js';
 import { resolve } from 'node:path';

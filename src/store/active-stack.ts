@@ -1,5 +1,5 @@
 /** Which stack (and so which log store) a command uses: --stack flag > DD_LOGSTORE_STACK > config > default. */
-import { CliError } from '../cli/errors.js';
+import { CliError } from '../core/errors.js';
 import type { Component, Stack, StoreConfig } from './model.js';
 
 export interface ActiveStack {

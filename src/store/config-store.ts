@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { StoreError } from '../cli/errors.js';
+import { StoreError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { withFileLock } from './file-lock.js';
 import { COMPONENT_TYPES, DEFAULT_NAME, SCHEMA_VERSION } from './model.js';

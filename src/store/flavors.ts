@@ -3,8 +3,8 @@
  * command line (`--key=value`) and leave as typed config values, or as a UsageError naming the key and the fix.
  */
 import { resolve as resolvePath } from 'node:path';
-import { UsageError } from '../cli/errors.js';
-import { DATADOG_SITES, isDatadogSite } from '../datadog/sites.js';
+import { UsageError } from '../core/errors.js';
+import { DATADOG_SITES, isDatadogSite } from '../destinations/datadog/sites.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
 import { didYouMean } from './did-you-mean.js';
 import type { ComponentType, ConfigValue } from './model.js';

@@ -3,16 +3,16 @@
  * counts move), and each run's records through `openRunPages`, from the log store the run was shipped to (or the
  * one `--log-store` names). Log stores are resolved once (secrets resolved and registered with the redactor).
  */
-import type { Factory } from '../cli/factory.js';
-import { formatErrorLine } from '../cli/errors.js';
-import { resolveLogStoreSettings } from '../cli/resolve-log-store.js';
-import type { ResolvedLogStore } from '../cli/resolve-log-store.js';
-import { searchLogs } from '../datadog/client.js';
-import { logsExplorerUrl } from '../datadog/sites.js';
+import type { Factory } from '../app/factory.js';
+import { formatErrorLine } from '../core/errors.js';
+import { resolveLogStoreSettings } from '../app/resolve-log-store.js';
+import type { ResolvedLogStore } from '../app/resolve-log-store.js';
+import { searchLogs } from '../destinations/datadog/api-client.js';
+import { logsExplorerUrl } from '../destinations/datadog/sites.js';
 import { openRunPages, pageQuery } from '../app/read-run-page.js';
 import type { PageSource, RunPages } from '../app/read-run-page.js';
-import { SearchFailure } from '../query/datadog-reader.js';
-import type { SearchFn } from '../query/datadog-reader.js';
+import { SearchFailure } from '../destinations/datadog/reader.js';
+import type { SearchFn } from '../destinations/datadog/reader.js';
 import { runWindow } from '../query/run-scope.js';
 import { sleep } from '../query/system.js';
 import { createRunRecordStore } from '../store/run-records.js';

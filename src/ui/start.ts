@@ -4,13 +4,13 @@
  * Ctrl-C or SIGTERM, then close every connection and return (exit 0). Loaded only for `ui`.
  */
 import { randomBytes } from 'node:crypto';
-import { CliError } from '../cli/errors.js';
-import type { Factory } from '../cli/factory.js';
+import { CliError } from '../core/errors.js';
+import type { Factory } from '../app/factory.js';
 import { resolveLogStore } from '../store/active-stack.js';
 import type { Component } from '../store/model.js';
 import { listenForInterrupt } from '../query/system.js';
 import type { Interrupt } from '../query/system.js';
-import type { SearchFn } from '../query/datadog-reader.js';
+import type { SearchFn } from '../destinations/datadog/reader.js';
 import { loadAssets } from './assets.js';
 import { createUiData } from './data.js';
 import { openBrowser, shouldOpenBrowser } from './open-browser.js';

@@ -1,8 +1,8 @@
 /** `dd-logstore completion bash|zsh|fish`: scripts generated from the command tree, so they never go stale. */
 import type { Command } from 'commander';
 import { Command as CommandClass } from 'commander';
-import { UsageError } from '../errors.js';
-import type { Factory } from '../factory.js';
+import { UsageError } from '../../core/errors.js';
+import type { Factory } from '../../app/factory.js';
 import { withExamples } from '../command-kit.js';
 
 interface Node {

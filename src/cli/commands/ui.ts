@@ -4,8 +4,8 @@
  * command runs, so no other command pays for it.
  */
 import { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import type { Factory } from '../factory.js';
+import { UsageError } from '../../core/errors.js';
+import type { Factory } from '../../app/factory.js';
 import { withExamples } from '../command-kit.js';
 import type { UiOptions } from '../../ui/start.js';
 

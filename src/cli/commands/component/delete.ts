@@ -2,11 +2,12 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { CliError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { CliError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import type { ComponentType } from '../../../store/model.js';
-import { findComponent, stacksUsing } from './shared.js';
+import { findComponent } from '../../../store/find-component.js';
+import { stacksUsing } from './shared.js';
 
 export function newCmdDelete(f: Factory, type: ComponentType, runF = deleteComponent): Command {
   const cmd = new Command('delete')

@@ -1,16 +1,17 @@
 /** `dd-logstore <type> describe NAME [--resolve-check]` */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
-import { CliError } from '../../errors.js';
+import { CliError } from '../../../core/errors.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import type { OutputFormat } from '../../../io/output.js';
 import type { ComponentType } from '../../../store/model.js';
 import { findFlavor } from '../../../store/flavors.js';
 import { checkSecretRefs } from '../../../secrets/references.js';
 import type { RefCheck } from '../../../secrets/references.js';
-import { componentJson, displayConfig, findComponent } from './shared.js';
-import { referenceStrings } from '../../resolve-log-store.js';
+import { findComponent } from '../../../store/find-component.js';
+import { componentJson, displayConfig } from './shared.js';
+import { referenceStrings } from '../../../app/resolve-log-store.js';
 
 export interface DescribeOptions {
   type: ComponentType;

@@ -1,6 +1,6 @@
 /** `dd-logstore <type> flavor list`: every flavor with its keys and defaults. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { flavorsOf } from '../../../store/flavors.js';

@@ -1,7 +1,7 @@
 /** `dd-logstore log-store|artifact-store|orchestrator ...`: the same verbs for every component type. */
 import { Command } from 'commander';
 import { withExamples } from '../../command-kit.js';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import type { ComponentType } from '../../../store/model.js';
 import { newCmdRegister } from './register.js';
 import { newCmdList } from './list.js';

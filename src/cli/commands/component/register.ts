@@ -1,9 +1,9 @@
 /** `dd-logstore <type> register NAME --flavor=F [--KEY=VALUE ...]` (and the top-level `register` alias). */
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../../core/errors.js';
 import { parseOutputFormat } from '../../../io/output.js';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
 import { findFlavor, validateConfig } from '../../../store/flavors.js';
@@ -97,9 +97,9 @@ export async function registerComponent(f: Factory, opts: RegisterOptions): Prom
   f.io.err(`Registered ${opts.type} '${opts.name}' (flavor ${spec.flavor}).\n`);
   if (opts.verify && opts.type === 'log-store') {
     // Registered either way: a failing check exits 1 and says what to fix (log-store update), as verify does.
-    const { verifyLogStore, DEFAULT_VERIFY_TIMEOUT } = await import('./verify.js');
-    const { parseDuration } = await import('../../duration.js');
-    await verifyLogStore(f, {
+    const { verifyCommand, DEFAULT_VERIFY_TIMEOUT } = await import('./verify.js');
+    const { parseDuration } = await import('../../../core/duration.js');
+    await verifyCommand(f, {
       name: opts.name,
       roundtrip: false,
       timeoutMs: parseDuration(DEFAULT_VERIFY_TIMEOUT, '--timeout'),

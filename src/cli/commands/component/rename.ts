@@ -1,10 +1,11 @@
 /** `dd-logstore <type> rename OLD NEW`: stacks that use it follow the new name. */
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import type { ComponentType } from '../../../store/model.js';
-import { checkName, findComponent } from './shared.js';
+import { findComponent } from '../../../store/find-component.js';
+import { checkName } from './shared.js';
 
 export function newCmdRename(f: Factory, type: ComponentType, runF = renameComponent): Command {
   const cmd = new Command('rename')

@@ -1,5 +1,5 @@
 /** Lookups and display rules shared by the component commands. */
-import { CliError, UsageError } from '../../errors.js';
+import { UsageError } from '../../../core/errors.js';
 import { MASK } from '../../../io/redact.js';
 import { parseSecretRef } from '../../../secrets/references.js';
 import { NAME_PATTERN } from '../../../store/model.js';
@@ -12,17 +12,6 @@ export function checkName(kind: string, name: string): void {
       hint: 'use letters, digits, _ and -, starting with a letter or digit, at most 64 characters',
     });
   }
-}
-
-export function findComponent(config: StoreConfig, type: ComponentType, name: string): Component {
-  const found = config.components[type][name];
-  if (found) return found;
-  const names = Object.keys(config.components[type]);
-  throw new CliError(`no ${type} named '${name}'`, {
-    hint: names.length
-      ? `registered ${type}s: ${names.join(', ')}`
-      : `register one with dd-logstore ${type} register ${name} --flavor=...`,
-  });
 }
 
 export function stacksUsing(config: StoreConfig, type: ComponentType, name: string): string[] {

@@ -1,14 +1,15 @@
 /** `dd-logstore <type> update NAME --KEY=VALUE ... [--remove-key KEY]` */
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
 import { findFlavor, validateConfig } from '../../../store/flavors.js';
 import { didYouMean } from '../../../store/did-you-mean.js';
 import type { ComponentType } from '../../../store/model.js';
 import { envSecretName } from '../../../secrets/env-secrets.js';
-import { findComponent, referenceWarnings } from './shared.js';
+import { findComponent } from '../../../store/find-component.js';
+import { referenceWarnings } from './shared.js';
 
 export interface UpdateOptions {
   type: ComponentType;

@@ -4,14 +4,14 @@
  * and parses them; `showLogs` does the work, with waiting and Ctrl-C injected (`LogsDeps`).
  */
 import { Command } from 'commander';
-import { CliError, UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { CliError, UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
-import { parseDuration } from '../../duration.js';
-import { resolveLogStoreSettings } from '../../resolve-log-store.js';
-import type { ResolvedLogStore } from '../../resolve-log-store.js';
-import { LEVELS } from '../../../export/log-record.js';
-import type { Level } from '../../../export/log-record.js';
+import { parseDuration } from '../../../core/duration.js';
+import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
+import type { ResolvedLogStore } from '../../../app/resolve-log-store.js';
+import { LEVELS } from '../../../core/log-record.js';
+import type { Level } from '../../../core/log-record.js';
 import { RUN_ID_PATTERN, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
 import { resolveLogStore } from '../../../store/active-stack.js';
@@ -19,34 +19,10 @@ import type { Component } from '../../../store/model.js';
 import type { LogFilter } from '../../../query/log-entry.js';
 import { OUTPUT_FORMATS } from '../../../query/render.js';
 import type { LogsFormat } from '../../../query/render.js';
-import type { SearchFn } from '../../../query/datadog-reader.js';
-import type { Interrupt } from '../../../query/system.js';
+import type { LogsDeps, LogsOptions } from '../../../app/read-logs.js';
 
 export const DEFAULT_INTERVAL_MS = 2000;
 export const DEFAULT_WAIT_MS = 5 * 60_000;
-
-export interface LogsOptions {
-  runId?: string;
-  last: boolean;
-  stack?: string;
-  logStore?: string;
-  filter: LogFilter;
-  limit?: number;
-  output: LogsFormat;
-  follow: boolean;
-  /** --wait: how long to wait for every delivered record to be indexed. */
-  waitMs?: number;
-  intervalMs: number;
-  /** false with --no-exit. */
-  exitWhenDone: boolean;
-}
-
-/** What showLogs needs besides the Factory: waiting, Ctrl-C, and (for tests) the search call. */
-export interface LogsDeps {
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  listenForInterrupt(): Interrupt;
-  search?: SearchFn;
-}
 
 type RawOpts = Record<string, string | boolean | undefined>;
 
@@ -216,7 +192,7 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
         hint: 'read them in the backend the OTLP endpoint feeds, or use a datadog or local log store',
       },
     );
-  const { readLogs } = await import('./read-logs.js');
+  const { readLogs } = await import('../../../app/read-logs.js');
   await readLogs(f, opts, d, { run, runId, runs, settings: settings as Exclude<ResolvedLogStore, { flavor: 'otel' }> });
 }
 

@@ -1,6 +1,6 @@
 /** `dd-logstore runs describe RUN_ID`: steps, commands (secrets masked), times, exit codes, counts. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';

@@ -1,7 +1,7 @@
 /** `dd-logstore runs ...` */
 import { Command } from 'commander';
 import { withExamples } from '../../command-kit.js';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { newCmdRunsList } from './list.js';
 import { newCmdRunsDescribe } from './describe.js';
 

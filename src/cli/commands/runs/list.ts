@@ -1,7 +1,7 @@
 /** `dd-logstore runs list [--limit N]` */
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { createRunRecordStore, totalCounts } from '../../../store/run-records.js';

@@ -1,7 +1,7 @@
 /** `dd-logstore secret create NAME --KEY=VALUE ... | -i | --values=@file.json | --values=-` */
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
 import { checkName } from '../component/shared.js';

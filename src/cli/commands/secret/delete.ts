@@ -1,7 +1,7 @@
 /** `dd-logstore secret delete NAME [--yes]` */
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { componentsReferring, secretNotFound } from './shared.js';
 

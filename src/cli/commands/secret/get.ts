@@ -1,7 +1,7 @@
 /** `dd-logstore secret get NAME [--reveal]`: values masked unless --reveal. */
 import { Command } from 'commander';
-import { CliError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { CliError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { MASK } from '../../../io/redact.js';

@@ -1,7 +1,7 @@
 /** `dd-logstore secret ...` */
 import { Command } from 'commander';
 import { withExamples } from '../../command-kit.js';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { newCmdSecretCreate } from './create.js';
 import { newCmdSecretList } from './list.js';
 import { newCmdSecretGet } from './get.js';

@@ -1,6 +1,6 @@
 /** `dd-logstore secret list`: names and key names only (from config.json: no keychain access). */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 

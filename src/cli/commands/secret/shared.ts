@@ -1,7 +1,7 @@
 /** Reading secret values from flags, a JSON file, stdin or prompts, and the index kept in config.json. */
 import { readFile } from 'node:fs/promises';
-import { CliError, UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { CliError, UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import type { StoreConfig } from '../../../store/model.js';
 
 export const SECRET_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;

@@ -1,7 +1,7 @@
 /** `dd-logstore secret update NAME --KEY=VALUE ... [--remove-key K]` */
 import { Command } from 'commander';
-import { CliError, UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { CliError, UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
 import { collectValues } from './create.js';

@@ -1,7 +1,7 @@
 /** `dd-logstore stack delete NAME`: not the active one, not the default. */
 import { Command } from 'commander';
-import { CliError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { CliError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { DEFAULT_NAME } from '../../../store/model.js';
 import { findStack } from './shared.js';

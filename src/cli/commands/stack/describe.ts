@@ -1,6 +1,6 @@
 /** `dd-logstore stack describe [NAME]`: the stack and its components, secrets masked. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { COMPONENT_TYPES } from '../../../store/model.js';

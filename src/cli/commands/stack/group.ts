@@ -1,7 +1,7 @@
 /** `dd-logstore stack ...` */
 import { Command } from 'commander';
 import { withExamples } from '../../command-kit.js';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { newCmdStackRegister } from './register.js';
 import { newCmdStackList } from './list.js';
 import { newCmdStackDescribe } from './describe.js';

@@ -1,6 +1,6 @@
 /** `dd-logstore stack list`: the active stack is marked. */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { stackJson } from './shared.js';

@@ -1,8 +1,8 @@
 /** `dd-logstore stack register NAME -a A -o O -ls L [--set]` */
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { COMPONENT_TYPES, DEFAULT_NAME } from '../../../store/model.js';
 import { checkName } from '../component/shared.js';

@@ -1,6 +1,6 @@
 /** `dd-logstore stack set NAME` */
 import { Command } from 'commander';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { findStack } from './shared.js';
 

@@ -1,7 +1,7 @@
 /** Stack flags and lookups shared by the stack commands. */
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { CliError, UsageError } from '../../errors.js';
+import { CliError, UsageError } from '../../../core/errors.js';
 import { COMPONENT_TYPES } from '../../../store/model.js';
 import type { ComponentType, Stack, StoreConfig } from '../../../store/model.js';
 import { componentJson } from '../component/shared.js';

@@ -1,7 +1,7 @@
 /** `dd-logstore stack update NAME [-a A] [-o O] [-ls L]` */
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { UsageError } from '../../../core/errors.js';
+import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { COMPONENT_TYPES } from '../../../store/model.js';
 import { addComponentOptions, checkComponentsExist, componentOptions, findStack } from './shared.js';

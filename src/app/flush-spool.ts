@@ -1,0 +1,168 @@
+/**
+ * The `flush` use case: resend what the spool holds, with the same rules as `run` (retries, 413
+ * split, 400 isolation, 401/403 stop), remove what was delivered and report the counts. Without --log-store, every
+ * log store that has a spool. `run` uses the same flusher in the background.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, errorMessage } from '../core/errors.js';
+import type { DrainSummary } from './run-report.js';
+import type { Factory } from './factory.js';
+import { resolveLogStoreSettings } from './resolve-log-store.js';
+import type { ResolvedLogStore } from './resolve-log-store.js';
+import type { FlushReport } from '../pipeline/resend.js';
+import { applyResent, createRunRecordStore } from '../store/run-records.js';
+import type { Component } from '../store/model.js';
+
+export interface FlushOptions {
+  logStore?: string;
+}
+
+export type FlushRow = Pick<
+  FlushReport,
+  'files' | 'read' | 'delivered' | 'kept' | 'rejected' | 'restamped' | 'corrupt'
+> & {
+  logStore: string;
+  error?: string;
+};
+
+/** Resends the spool of one log store (or of every log store that has one); one row per log store. */
+export async function flushSpools(f: Factory, opts: FlushOptions): Promise<FlushRow[]> {
+  const config = await f.configStore().read();
+  const stores = config.components['log-store'];
+  const spoolRoot = f.paths().spool;
+  let targets: Component[];
+  if (opts.logStore !== undefined) {
+    const c = stores[opts.logStore];
+    if (!c)
+      throw new CliError(`no log-store named '${opts.logStore}'`, {
+        hint: `log stores: ${Object.keys(stores).join(', ')}`,
+      });
+    targets = [c];
+  } else {
+    const ids = listDirs(spoolRoot);
+    targets = Object.values(stores).filter((c) => ids.includes(c.id));
+    const known = new Set(Object.values(stores).map((c) => c.id));
+    for (const id of ids)
+      if (!known.has(id)) f.warn(`spool ${join(spoolRoot, id)} belongs to a log store that no longer exists; skipped`);
+  }
+
+  const rows: FlushRow[] = [];
+  const runs = createRunRecordStore(f.paths().runs);
+  for (const component of targets) {
+    const settings = await resolveLogStoreSettings(f, component);
+    const dir = join(spoolRoot, component.id);
+    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m) })();
+    await recordResent(runs, report);
+    rows.push({
+      logStore: component.name,
+      files: report.files,
+      read: report.read,
+      delivered: report.delivered,
+      kept: report.kept,
+      rejected: report.rejected,
+      restamped: report.restamped,
+      corrupt: report.corrupt,
+      ...(report.authError ? { error: describeFlushAuth(settings, report.authError.status) } : {}),
+    });
+  }
+  return rows;
+}
+
+/** A flusher for one log store's spool directory, with its settings (URL, key, batching, timeouts). */
+export function createSpoolFlusher(
+  settings: ResolvedLogStore,
+  dir: string,
+  options: { signal?: AbortSignal; warn?: (message: string) => void },
+): () => Promise<FlushReport> {
+  return async () => {
+    const { createResendExporter, flushSpool } = await import('../pipeline/resend.js');
+    const { createHttpTransport } = await import('../core/http/transport.js');
+    const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
+    const budgetMs = settings.batching.exportTimeoutMillis;
+    const target =
+      settings.flavor === 'local'
+        ? { flavor: 'local' as const, dir: settings.dir }
+        : settings.flavor === 'datadog'
+          ? {
+              flavor: 'datadog' as const,
+              protocol: settings.protocol,
+              url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
+              apiKey: settings.apiKey,
+              compression: settings.compression,
+            }
+          : {
+              flavor: 'otel' as const,
+              url: settings.endpoint,
+              headers: settings.headers,
+              protocol: settings.protocol,
+              compression: settings.compression,
+            };
+    const exporter = createResendExporter(target, () =>
+      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs }),
+    );
+    return flushSpool({
+      dir,
+      exporter,
+      restamp: settings.flavor === 'datadog',
+      maxBatchItems: settings.batching.maxExportBatchSize,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+  };
+}
+
+/** Moves what `flush` delivered from spooled to delivered in the run records it came from. */
+export async function recordResent(runs: ReturnType<typeof createRunRecordStore>, report: FlushReport): Promise<void> {
+  for (const { runId, logId, count, latestMs } of report.deliveredByStream.values()) {
+    try {
+      if ((await runs.read(runId)) === undefined) continue;
+      await runs.update(runId, (run) => {
+        applyResent(run!, logId, count, latestMs);
+        return run!;
+      });
+    } catch {
+      // A run record we cannot update must not undo the delivery; `runs describe` shows the older counts.
+    }
+  }
+}
+
+function describeFlushAuth(settings: ResolvedLogStore, status: number): string {
+  return settings.flavor === 'datadog'
+    ? `Datadog rejected the API key (HTTP ${status}) on site ${settings.site}; nothing more was sent and the spool is kept (check api_key of log store '${settings.component.name}': dd-logstore log-store verify ${settings.component.name})`
+    : `the endpoint refused the credentials (HTTP ${status}); the spool is kept (check the headers of log store '${settings.component.name}')`;
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Resends earlier runs' spool while this run goes on. Silent but for corrupt files (moved aside with a warning) and
+ * a closing note; never throws, and stops as soon as `signal` aborts, leaving what is unsent in the spool.
+ */
+export async function drainSpoolInBackground(
+  dir: string,
+  runsDir: string,
+  settings: ResolvedLogStore,
+  signal: AbortSignal,
+  warn: (message: string) => void,
+): Promise<DrainSummary> {
+  const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
+  try {
+    const { claimableFiles } = await import('../pipeline/spool.js');
+    if (claimableFiles(dir).length === 0) return none;
+    const report = await createSpoolFlusher(settings, dir, { signal, warn })();
+    await recordResent(createRunRecordStore(runsDir), report);
+    return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
+  } catch (err) {
+    warn(`could not resend the spool in ${dir}: ${errorMessage(err)}`);
+    return none;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The work half of `logs`: read the run once (with --limit, completeness against the run record, --wait) or follow
+ * it. Loaded lazily by logs.ts so `--help` never pays for the readers.
+ */
+import { CliError } from '../core/errors.js';
+import type { Factory } from './factory.js';
+import type { ResolvedLogStore } from './resolve-log-store.js';
+import { createColor } from '../io/color.js';
+import type { RunRecord, RunRecordStore } from '../store/run-records.js';
+import { searchLogs } from '../destinations/datadog/api-client.js';
+import type { ReaderDeps } from '../destinations/datadog/reader.js';
+import { SearchFailure } from '../destinations/datadog/reader.js';
+import { follow } from '../query/follow.js';
+import { hasContentFilter } from '../query/log-entry.js';
+import type { LogFilter } from '../query/log-entry.js';
+import { createPrinter } from '../query/render.js';
+import { createDatadogRunReader, createLocalRunReader } from '../query/run-reader.js';
+import type { RunRead, RunReader } from '../query/run-reader.js';
+import { runProgress } from '../query/run-scope.js';
+import type { LogsFormat } from '../query/render.js';
+import type { SearchFn } from '../destinations/datadog/reader.js';
+import type { Interrupt } from '../query/system.js';
+
+export interface LogsOptions {
+  runId?: string;
+  last: boolean;
+  stack?: string;
+  logStore?: string;
+  filter: LogFilter;
+  limit?: number;
+  output: LogsFormat;
+  follow: boolean;
+  /** --wait: how long to wait for every delivered record to be indexed. */
+  waitMs?: number;
+  intervalMs: number;
+  /** false with --no-exit. */
+  exitWhenDone: boolean;
+}
+
+/** What showLogs needs besides the Factory: waiting, Ctrl-C, and (for tests) the search call. */
+export interface LogsDeps {
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  listenForInterrupt(): Interrupt;
+  search?: SearchFn;
+}
+
+/** Time for a sent batch to be stored and indexed before the records around it are printed. */
+const FOLLOW_HOLD_MARGIN_MS = 1000;
+
+type ReadableStore = Exclude<ResolvedLogStore, { flavor: 'otel' }>;
+
+interface Target {
+  run: RunRecord | undefined;
+  runId: string;
+  runs: RunRecordStore;
+  settings: ReadableStore;
+}
+
+/** A 403 from Logs Search, in one line: the application key's permission and the site in use. */
+function authError(err: SearchFailure, settings: Extract<ReadableStore, { flavor: 'datadog' }>): CliError {
+  const api = new URL(settings.routes.searchUrl).origin;
+  return new CliError(
+    `Datadog refused the logs search (${err.message}) on site ${settings.site} (${api}): the application key ` +
+      `needs the logs_read_data permission, and both keys must belong to site ${settings.site}`,
+    { hint: `check the keys of log store '${settings.component.name}' and its site`, cause: err },
+  );
+}
+
+export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Target): Promise<void> {
+  const interrupt = opts.follow || opts.waitMs !== undefined ? d.listenForInterrupt() : undefined;
+  const signal = interrupt?.signal ?? new AbortController().signal;
+  const notice = (line: string) => f.io.err(`${line}\n`);
+  let run = t.run;
+  const reader = makeReader(f, t, d, signal, notice, () => run);
+  const printer = createPrinter(opts.output, (s) => f.io.out(s), createColor(f.io.colorOut));
+  const fail = (err: unknown): never => {
+    if (err instanceof SearchFailure && t.settings.flavor === 'datadog') {
+      if (err.kind === 'auth') throw authError(err, t.settings);
+      throw new CliError(`reading logs from Datadog failed: ${err.message}`, {
+        hint: f.debug ? 'try again' : 'try again; --debug shows the cause',
+        cause: err,
+      });
+    }
+    throw err;
+  };
+  try {
+    if (opts.follow) {
+      const end = await follow(
+        reader.followSource(opts.filter),
+        {
+          now: () => f.now().getTime(),
+          sleep: d.sleep,
+          signal,
+          notice,
+          print: (entries) => printer.print(entries),
+          progress: async () => {
+            run = (await t.runs.read(t.runId)) ?? run;
+            return runProgress(run, opts.filter.step);
+          },
+        },
+        {
+          intervalMs: opts.intervalMs,
+          // A record cannot be found before its batch is sent (up to schedule_delay_millis after it was read),
+          // so new records are held that long, plus a poll, before printing: late ones still print in order.
+          holdMs: opts.intervalMs + t.settings.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
+          exitWhenDone: opts.exitWhenDone,
+          filter: opts.filter,
+          countable: !hasContentFilter(opts.filter),
+          giveUpMs: opts.waitMs ?? DEFAULT_GIVE_UP_MS,
+          isFatal: (err) => err instanceof SearchFailure && err.kind === 'auth',
+        },
+      ).catch(fail);
+      printer.end();
+      if (end.kind === 'incomplete')
+        throw new CliError(
+          `the run has ended but only ${end.seen} of its ${end.expected} delivered records were ${reader.arrivalWord}`,
+          { hint: `see dd-logstore runs describe ${t.runId}` },
+        );
+      return;
+    }
+    await readOnce(
+      f,
+      opts,
+      d,
+      t,
+      reader,
+      printer,
+      signal,
+      () => run,
+      (r) => (run = r),
+    ).catch(fail);
+  } finally {
+    interrupt?.dispose();
+  }
+}
+
+const DEFAULT_GIVE_UP_MS = 5 * 60_000;
+
+async function readOnce(
+  f: Factory,
+  opts: LogsOptions,
+  d: LogsDeps,
+  t: Target,
+  reader: RunReader,
+  printer: ReturnType<typeof createPrinter>,
+  signal: AbortSignal,
+  getRun: () => RunRecord | undefined,
+  setRun: (r: RunRecord | undefined) => void,
+): Promise<void> {
+  const started = f.now().getTime();
+  const countFilter: LogFilter = opts.filter.step !== undefined ? { step: opts.filter.step } : {};
+  const countable = !hasContentFilter(opts.filter);
+  let result: RunRead | undefined;
+  let complete = { ok: true, seen: 0, expected: 0, ended: true };
+  for (;;) {
+    const progress = runProgress(getRun(), opts.filter.step);
+    // With --wait, completeness is judged on the run's records (step kept), then the filters are applied.
+    const checkOnly = opts.waitMs !== undefined && !countable;
+    const read = checkOnly ? await reader.read(countFilter) : await reader.read(opts.filter, opts.limit);
+    if (!checkOnly) result = read;
+    complete =
+      progress === undefined
+        ? { ok: true, seen: read.entries.length, expected: 0, ended: true }
+        : {
+            ok: progress.ended && read.entries.length >= progress.delivered,
+            seen: read.entries.length,
+            expected: progress.delivered,
+            ended: progress.ended,
+          };
+    if (opts.waitMs === undefined || complete.ok || signal.aborted) break;
+    const left = started + opts.waitMs - f.now().getTime();
+    if (left <= 0) break;
+    await d.sleep(Math.min(opts.intervalMs, left), signal);
+    setRun((await t.runs.read(t.runId)) ?? getRun());
+  }
+  if (result === undefined) result = await reader.read(opts.filter, opts.limit);
+  let entries = result.entries;
+  const capped = opts.limit !== undefined && (entries.length > opts.limit || result.stoppedEarly);
+  const total = entries.length;
+  if (opts.limit !== undefined && entries.length > opts.limit) entries = entries.slice(0, opts.limit);
+  printer.print(entries);
+  printer.end();
+  if (capped)
+    f.io.err(
+      result.stoppedEarly
+        ? `showing the first ${opts.limit} records; more exist (raise --limit to see more)\n`
+        : `showing the first ${opts.limit} of ${total} records (raise --limit to see more)\n`,
+    );
+  if (getRun() === undefined) return;
+  const tooFew = countable && !capped && complete.seen < complete.expected;
+  if (opts.waitMs !== undefined && !complete.ok && !signal.aborted) {
+    const why = !complete.ended
+      ? `the run is still running after --wait=${opts.waitMs / 1000}s (${complete.seen} records ${reader.arrivalWord} so far)`
+      : `only ${complete.seen} of ${complete.expected} records ${reader.arrivalWord} after waiting ${opts.waitMs / 1000}s`;
+    throw new CliError(why, { hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + t.runId });
+  }
+  if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
+  else if (tooFew)
+    f.io.err(
+      `${complete.seen} of ${complete.expected} records ${reader.arrivalWord} so far` +
+        (reader.arrivalWord === 'indexed'
+          ? ' (Datadog indexes with a delay; add --wait to wait for the rest)\n'
+          : ' (add --wait to wait for the rest)\n'),
+    );
+  if (result.partial) f.io.err('results may be partial (Datadog search timed out)\n');
+}
+
+function makeReader(
+  f: Factory,
+  t: Target,
+  d: LogsDeps,
+  signal: AbortSignal,
+  notice: (line: string) => void,
+  run: () => RunRecord | undefined,
+): RunReader {
+  const s = t.settings;
+  if (s.flavor === 'local') return createLocalRunReader(s.dir, t.runId, (line) => f.warn(line));
+  const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
+  const search = d.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
+  const deps: ReaderDeps = { search, sleep: d.sleep, notice, signal };
+  return createDatadogRunReader({ service: s.serviceName, runId: t.runId, deps, now: () => f.now().getTime(), run });
+}

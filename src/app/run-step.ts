@@ -1,0 +1,398 @@
+/**
+ * The `run` use case: resolve the log store before the child starts (exit 125 when that
+ * fails), run the child with its output passed through live, turn that output into records, ship them, and exit
+ * with the child's status whatever happened to shipping. `run` never writes to stdout: the child owns it.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CliError, RunSetupError, UsageError, errorMessage, formatErrorLine } from '../core/errors.js';
+import type { Factory } from './factory.js';
+import { resolveLogStoreSettings } from './resolve-log-store.js';
+import type { ResolvedLogStore } from './resolve-log-store.js';
+import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS, ORIGINAL_TIMESTAMP } from '../destinations/datadog/limits.js';
+import type { Level, StreamContext } from '../core/log-record.js';
+import { resolveLogStore } from '../store/active-stack.js';
+import { createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
+import type { RecordCounts, RunRecord } from '../store/run-records.js';
+import { describeAuthError, printRunReport } from './run-report.js';
+import { capturingRun } from '../runner/child-env.js';
+import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
+import type { ExportTarget } from '../pipeline/log-sink.js';
+import type { ResendTarget } from '../pipeline/resend.js';
+
+export interface RunOptions {
+  command: string[];
+  stack?: string;
+  logStore?: string;
+  runId?: string;
+  step?: string;
+  pipeline?: string;
+  tags: string[];
+  stderrLevel: Level;
+  flushTimeoutMs: number;
+  quiet: boolean;
+  /** A full queue spools (default) or drops, counted; it never slows the child. */
+  onOverflow?: 'spool' | 'drop';
+}
+
+interface Prepared {
+  settings: ResolvedLogStore;
+  context: StreamContext;
+  runId: string;
+  /** Where this stream's numbering continues when the same step runs again under one run id. */
+  firstSeq: number;
+  /** The options with the step, pipeline and tags masked: a value that spells a secret is `****` there too. */
+  opts: RunOptions;
+}
+
+/** Everything that can fail before the child starts; any failure here is exit 125. */
+async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
+  try {
+    const config = await f.configStore().read();
+    const component = resolveLogStore(config, f.env, {
+      ...(opts.stack ? { stack: opts.stack } : {}),
+      ...(opts.logStore ? { logStore: opts.logStore } : {}),
+    });
+    const settings = await resolveLogStoreSettings(f, component);
+    // The secrets are known now: a step, pipeline or tag that spells one is masked like everything else we write.
+    const mask = (v: string): string => f.io.redactor.redact(v);
+    opts = {
+      ...opts,
+      ...(opts.step !== undefined ? { step: mask(opts.step) } : {}),
+      ...(opts.pipeline !== undefined ? { pipeline: mask(opts.pipeline) } : {}),
+      tags: opts.tags.map(mask),
+    };
+    const runId = opts.runId ?? randomUUID();
+    const existing = await createRunRecordStore(f.paths().runs).read(runId);
+    // Refused here, before anything starts; checked again under the run's lock when the step is added.
+    checkSameLogStore(existing, runId, component);
+    const sameStep = existing?.steps.filter((s) => s.name === (opts.step ?? null)) ?? [];
+    const logId = sameStep[0]?.logId ?? randomUUID();
+    const firstSeq = sameStep.reduce((n, s) => Math.max(n, s.nextSeq ?? s.counts.read), 0);
+    const context: StreamContext = {
+      runId,
+      logId,
+      logSource: opts.step ? 'step' : 'run',
+      logStoreId: component.id,
+      logStoreName: component.name,
+      tags: [...settings.tags, ...opts.tags],
+      service: settings.serviceName,
+      serviceVersion: settings.serviceVersion,
+      hostname: hostname(),
+      source: settings.source,
+      ...(opts.step ? { stepName: opts.step } : {}),
+      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+    };
+    if (settings.flavor === 'local') {
+      const { localLogUri } = await import('../destinations/local/paths.js');
+      context.logUri = localLogUri(settings.dir, runId, logId);
+    }
+    return { settings, context, runId, firstSeq, opts };
+  } catch (err) {
+    // Flags were checked before; what fails here comes from config, env or secrets: the run could not start.
+    if (err instanceof RunSetupError) throw err;
+    if (err instanceof CliError)
+      throw new RunSetupError(err.message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+    throw new RunSetupError(`cannot prepare the run: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/** One run, one log store: `logs --run-id` reads a run from the store its record names. */
+function checkSameLogStore(run: RunRecord | undefined, runId: string, logStore: { id: string; name: string }): void {
+  if (run === undefined || run.logStore.id === logStore.id) return;
+  throw new RunSetupError(
+    `run '${runId}' ships to log store '${run.logStore.name}', not '${logStore.name}': its steps must share one log store`,
+    { hint: `add this step with --log-store ${run.logStore.name}, or give it another --run-id` },
+  );
+}
+
+async function loadRunModules() {
+  const [sink, builder, child, spool, flush] = await Promise.all([
+    import('../pipeline/log-sink.js'),
+    import('../runner/record-builder.js'),
+    import('../runner/child.js'),
+    import('../pipeline/spool.js'),
+    import('./flush-spool.js'),
+  ]);
+  return {
+    createLogSink: sink.createLogSink,
+    createRecordBuilder: builder.createRecordBuilder,
+    startChild: child.startChild,
+    PIPE_DRAIN_TIMEOUT_MS: child.PIPE_DRAIN_TIMEOUT_MS,
+    createSpoolWriter: spool.createSpoolWriter,
+    drainSpoolInBackground: flush.drainSpoolInBackground,
+  };
+}
+
+export async function runCommand(f: Factory, opts: RunOptions): Promise<number> {
+  const [command, ...args] = opts.command;
+  if (command === undefined || command === '')
+    throw new UsageError('run needs a command', { hint: 'dd-logstore run -- COMMAND [ARGS...]' });
+  // The run's modules load while the config is read and the secrets resolved: start-up is one wait, not two.
+  const loading = loadRunModules();
+  loading.catch(() => undefined);
+  const fifos = openFifoPipesAsync();
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(f, opts);
+  } catch (err) {
+    void fifos.then(closeFifoPipes);
+    throw err;
+  }
+  const { settings, context, runId } = prepared;
+  opts = prepared.opts;
+  const outer = capturingRun(f.env);
+  if (outer !== undefined) {
+    // Our output goes to an outer `run`'s pipe: it records these lines too, as its own.
+    f.warn(
+      `this run is inside another dd-logstore run (${outer}), which records its output too: every line is stored ` +
+        'twice (here, and in the outer run); run the steps one after another under one DD_LOGSTORE_RUN_ID instead ' +
+        'of nesting them (docs/ci.md)',
+    );
+  }
+  const {
+    createLogSink,
+    createRecordBuilder,
+    startChild,
+    createSpoolWriter,
+    drainSpoolInBackground,
+    PIPE_DRAIN_TIMEOUT_MS,
+  } = await loading;
+
+  const spoolDir = join(f.paths().spool, settings.component.id);
+  const spoolWriter = createSpoolWriter({ dir: spoolDir, runId, logId: context.logId });
+  // Why records were spooled can quote the intake's answer, which can quote what we sent: masked like any output.
+  const spool: typeof spoolWriter = {
+    ...spoolWriter,
+    append: (items, reason) => spoolWriter.append(items, f.io.redactor.redact(reason)),
+  };
+  const target = exportTargetOf(settings);
+  const sink = createLogSink({
+    context,
+    target,
+    spool,
+    overflow: opts.onOverflow ?? 'spool',
+    batching: {
+      maxExportBatchSize: settings.batching.maxExportBatchSize,
+      maxQueueSize: settings.batching.maxQueueSize,
+      scheduleDelayMillis: settings.batching.scheduleDelayMillis,
+    },
+    exportTimeoutMs: settings.batching.exportTimeoutMillis,
+  });
+  // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
+  const drainStop = new AbortController();
+  const draining = drainSpoolInBackground(spoolDir, f.paths().runs, settings, drainStop.signal, (m) => f.warn(m));
+
+  const runs = createRunRecordStore(f.paths().runs);
+  const startedAt = f.now().toISOString();
+  const maskedArgv = opts.command.map((a) => f.io.redactor.redact(a));
+  const stepName = opts.step ?? null;
+  try {
+    await runs.update(runId, (current): RunRecord => {
+      // Again under the run's lock: a first step of the same run id may have started meanwhile elsewhere.
+      checkSameLogStore(current, runId, settings.component);
+      const run: RunRecord = current ?? {
+        runId,
+        logStore: { id: settings.component.id, name: settings.component.name, flavor: settings.component.flavor },
+        createdAt: startedAt,
+        updatedAt: startedAt,
+        steps: [],
+        ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+      };
+      run.updatedAt = startedAt;
+      run.steps.push({
+        name: stepName,
+        logId: context.logId,
+        argv: maskedArgv,
+        cwd: process.cwd(),
+        startedAt,
+        counts: emptyCounts(),
+        ...(context.logUri ? { logUri: context.logUri } : {}),
+      });
+      return run;
+    });
+  } catch (err) {
+    // The step could not be recorded (another log store holds the run id): nothing started, nothing left running.
+    drainStop.abort();
+    void fifos.then(closeFifoPipes);
+    throw err;
+  }
+
+  let paused = false;
+  const redactor = f.io.redactor;
+  // Datadog silently drops a log older than 18 h or over 2 h ahead: a JSON line stamped like that goes out with the
+  // time it was read, its own kept in dd_logstore.original_timestamp. The bounds move with a clock read once a second.
+  const restamp = settings.flavor === 'datadog';
+  let clock = Date.now();
+  let earliest = Infinity;
+  let latest = -Infinity;
+  const control = { pause: () => {}, resume: () => {} };
+  const builder = createRecordBuilder({
+    stderrLevel: opts.stderrLevel,
+    now: Date.now,
+    firstSeq: prepared.firstSeq,
+    // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
+    mask:
+      redactor.size > 0
+        ? { text: (t) => redactor.redactIfPresent(t), deep: (v) => redactor.redactDeepIfPresent(v) }
+        : undefined,
+    onRecord: (record) => {
+      if (restamp && (record.timestamp < clock - MAX_RECORD_AGE_MS || record.timestamp > clock + MAX_RECORD_LEAD_MS)) {
+        record.attributes = { ...record.attributes, [ORIGINAL_TIMESTAMP]: record.timestamp };
+        record.timestamp = Date.now();
+      }
+      // Readers search the run's time window: records timed outside it widen it (recordsFrom/recordsTo).
+      if (record.timestamp < earliest) earliest = record.timestamp;
+      if (record.timestamp > latest) latest = record.timestamp;
+      if (!sink.emit(record) && !paused) {
+        // The queue is full: stop reading the child until it drains (the child blocks on its write; nothing is lost).
+        paused = true;
+        control.pause();
+        void sink.drain().then(() => {
+          paused = false;
+          control.resume();
+        });
+      }
+    },
+  });
+  const ticker = setInterval(() => {
+    clock = Date.now();
+    builder.tick();
+  }, 1000);
+  ticker.unref();
+
+  const pairs = await fifos;
+  const running = startChild({
+    fifos: { pairs },
+    command,
+    args,
+    env: f.env,
+    runId,
+    step: opts.step,
+    stdout: f.io.rawStdout,
+    stderr: f.io.rawStderr,
+    onChunk: (stream, chunk) => builder.push(stream, chunk),
+    signals: forwardedSignals(f.io.stdinIsTTY),
+  });
+  control.pause = running.pause;
+  control.resume = running.resume;
+  const result = await running.done;
+  if (result.pipesAbandoned) {
+    f.warn(
+      'the command exited, but a process it started (in the background?) still holds its output open: dd-logstore ' +
+        `stopped reading ${PIPE_DRAIN_TIMEOUT_MS / 1000} s after the exit, so what that process prints from now on ` +
+        'is neither shown nor recorded (wait for it in the command, or redirect its output)',
+    );
+  }
+  clearInterval(ticker);
+  builder.end();
+
+  // The child is gone; a Ctrl-C (or SIGTERM) while we flush stops the wait and spools what is left.
+  const onSecondSignal = (): void => {
+    sink.interrupt();
+    drainStop.abort();
+  };
+  process.on('SIGINT', onSecondSignal);
+  process.on('SIGTERM', onSecondSignal);
+  const flushStarted = Date.now();
+  const counts = await sink.shutdown(opts.flushTimeoutMs);
+  const flushMs = Date.now() - flushStarted;
+  drainStop.abort();
+  const drained = await draining;
+  process.off('SIGINT', onSecondSignal);
+  process.off('SIGTERM', onSecondSignal);
+  let spoolError = spool.lastError();
+  try {
+    spool.close();
+  } catch (err) {
+    spoolError ??= errorMessage(err);
+  }
+
+  const auth = sink.authFailure();
+  const errors = sink.firstErrors();
+  const authError = auth ? errors.failure : undefined;
+  const errorText = authError ? describeAuthError(authError, counts.spooled, settings) : undefined;
+  const endedAt = f.now().toISOString();
+  const finalCounts: RecordCounts = {
+    read: counts.read,
+    delivered: counts.delivered,
+    spooled: counts.spooled,
+    dropped: counts.dropped,
+    failed: counts.failed,
+  };
+  const firstProblem = errors.retryable ?? errors.failure;
+  await runs.update(runId, (current) => {
+    const run = current!;
+    run.updatedAt = endedAt;
+    const step = [...run.steps]
+      .reverse()
+      .find((s) => s.logId === context.logId && s.startedAt === startedAt && s.endedAt === undefined);
+    if (step) {
+      step.endedAt = endedAt;
+      step.exitCode = result.exitCode;
+      if (result.signal) step.signal = result.signal;
+      step.counts = finalCounts;
+      step.nextSeq = prepared.firstSeq + builder.count;
+      const stepError = errorText ?? firstProblem?.message;
+      if (stepError) step.error = f.io.redactor.redact(stepError);
+      if (latest >= earliest) widenRecordRange(step, earliest, latest);
+    }
+    return run;
+  });
+
+  if (result.error) f.io.err(formatErrorLine(result.error) + '\n');
+  printRunReport(f.io, {
+    runId,
+    step: opts.step,
+    quiet: opts.quiet,
+    counts: finalCounts,
+    reasons: sink.reasons(),
+    flushMs,
+    errorText,
+    firstProblem: firstProblem && !authError ? firstProblem.message : undefined,
+    spoolDir,
+    spoolError,
+    drained,
+    logStore: settings.component.name,
+    flavor: settings.flavor,
+  });
+  return result.exitCode;
+}
+
+type Target = ExportTarget & ResendTarget;
+
+function exportTargetOf(settings: ResolvedLogStore): Target {
+  if (settings.flavor === 'local') return { flavor: 'local', dir: settings.dir };
+  if (settings.flavor === 'datadog')
+    return {
+      flavor: 'datadog',
+      protocol: settings.protocol,
+      url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
+      apiKey: settings.apiKey,
+      compression: settings.compression,
+    };
+  return {
+    flavor: 'otel',
+    url: settings.endpoint,
+    headers: settings.headers,
+    protocol: settings.protocol,
+    compression: settings.compression,
+  };
+}
+
+/**
+ * Signals to pass on to the child. A Ctrl-C typed at a terminal already reaches the child (same process group), so
+ * SIGINT is forwarded only when stdin is not a terminal (CI, `kill -INT`): Python would otherwise see two
+ * KeyboardInterrupts, the second one inside its clean-up. We still listen, so Ctrl-C never kills us mid-flush.
+ */
+function forwardedSignals(stdinIsTTY: boolean): {
+  on(s: NodeJS.Signals, l: () => void): unknown;
+  off(s: NodeJS.Signals, l: () => void): unknown;
+} {
+  const swallow = () => {};
+  return {
+    on: (signal, listener) => process.on(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
+    off: (signal, listener) => process.off(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
+  };
+}

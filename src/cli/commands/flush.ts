@@ -1,0 +1,65 @@
+/**
+ * `dd-logstore flush [--log-store L]`: resend what the spool holds (app/flush-spool.ts) and print one line per log
+ * store; exit 1 while records stay undelivered.
+ */
+import { Command } from 'commander';
+import { SilentExit } from '../../core/errors.js';
+import type { Factory } from '../../app/factory.js';
+import { flushSpools } from '../../app/flush-spool.js';
+import type { FlushRow } from '../../app/flush-spool.js';
+import { parseOutputFormat } from '../../io/output.js';
+import { addOutputOption, withExamples } from '../command-kit.js';
+
+export interface FlushCommandOptions {
+  logStore?: string;
+  output?: string;
+}
+
+export function newCmdFlush(f: Factory, runF = flushCommand): Command {
+  const cmd = new Command('flush')
+    .description('resend the records kept in the spool (not delivered by earlier runs) and remove what was delivered')
+    .option('--log-store <name>', 'only this log store (default: every log store with a spool)')
+    .action(async (opts: { logStore?: string; output?: string }) => {
+      const code = await runF(f, {
+        ...(opts.logStore !== undefined ? { logStore: opts.logStore } : {}),
+        ...(opts.output !== undefined ? { output: opts.output } : {}),
+      });
+      if (code !== 0) throw new SilentExit(code);
+    });
+  addOutputOption(cmd);
+  return withExamples(cmd, ['dd-logstore flush', 'dd-logstore flush --log-store datadog_logs --output json']);
+}
+
+export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promise<number> {
+  const format = parseOutputFormat(opts.output, f.io);
+  const rows: FlushRow[] = await flushSpools(f, opts.logStore !== undefined ? { logStore: opts.logStore } : {});
+  const spoolRoot = f.paths().spool;
+  if (format === 'json' || format === 'jsonl') {
+    const text = format === 'json' ? JSON.stringify(rows, null, 2) : rows.map((r) => JSON.stringify(r)).join('\n');
+    if (text) f.io.out(text + '\n');
+  } else {
+    if (rows.length === 0) f.io.err('nothing to flush: the spool is empty\n');
+    for (const r of rows)
+      f.io.out(
+        `${r.logStore}: ${r.read} records read from ${r.files} spool files, ${r.delivered} delivered, ${r.kept} still spooled` +
+          (r.rejected ? ` (${r.rejected} rejected by the intake)` : '') +
+          (r.restamped
+            ? `; ${r.restamped} older than 18 h sent with the current time (original in dd_logstore.original_timestamp)`
+            : '') +
+          '\n',
+      );
+  }
+  let code = 0;
+  for (const r of rows) {
+    if (r.error) {
+      f.io.err(`error: ${r.error}\n`);
+      code = 1;
+    } else if (r.kept > 0) {
+      f.io.err(
+        `error: ${r.kept} records of log store '${r.logStore}' are still in the spool (see the reasons in ${spoolRoot}; run dd-logstore flush again later)\n`,
+      );
+      code = 1;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,163 @@
+import { describe, it, expect } from '@jest/globals';
+import { createManualTimers, type ManualTimers } from '../../../test/helpers/manual-timers.js';
+import { createRetryingTransport } from './retrying-transport.js';
+import type { Transport, TransportRequest, TransportResult } from './transport.js';
+
+/** A real Transport whose answers are scripted; it keeps the timeout each request was given. */
+function scripted(answers: TransportResult[]): Transport & { sent: TransportRequest[] } {
+  const sent: TransportRequest[] = [];
+  return {
+    sent,
+    send(req) {
+      sent.push(req);
+      return Promise.resolve(answers[sent.length - 1] ?? answers[answers.length - 1]!);
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+const status = (s: number, headers: Record<string, string> = {}): TransportResult => ({
+  kind: 'response',
+  status: s,
+  headers,
+  body: '',
+});
+const reset: TransportResult = {
+  kind: 'network-error',
+  message: 'socket hang up',
+  code: 'ECONNRESET',
+  timedOut: false,
+};
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+/** Runs `send` to the end, moving time in 50 ms steps whenever it waits; answers the result and the waits. */
+async function drive(timers: ManualTimers, t: Transport): Promise<{ result: TransportResult; waits: number[] }> {
+  const waits: number[] = [];
+  let result: TransportResult | undefined;
+  void t.send({ url: 'http://x', headers: {}, body: '' }).then((r) => (result = r));
+  let waitStart: number | undefined;
+  for (let i = 0; i < 10_000 && result === undefined; i++) {
+    await flush();
+    if (result !== undefined) break;
+    if (timers.pending() === 0) {
+      if (waitStart !== undefined) waits.push(timers.now() - waitStart);
+      waitStart = undefined;
+      continue;
+    }
+    waitStart ??= timers.now();
+    timers.advance(50);
+  }
+  await flush();
+  return { result: result!, waits };
+}
+
+function setup(answers: TransportResult[], budgetMs = 15_000, random = 0.5) {
+  const timers = createManualTimers();
+  const inner = scripted(answers);
+  const t = createRetryingTransport(inner, { budgetMs, timers, now: timers.now, random: () => random });
+  return { timers, inner, t };
+}
+
+describe('retrying transport', () => {
+  it('retries 500s, 408, 429 and resets with exponential backoff, then returns the success', async () => {
+    const { inner, t, timers } = setup([status(500), status(503), reset, status(408), status(202)]);
+    const { result } = await drive(timers, t);
+    expect(result).toMatchObject({ kind: 'response', status: 202, attempts: 5 });
+    expect(inner.sent).toHaveLength(5);
+    expect(timers.now()).toBe(200 + 400 + 800 + 1600);
+  });
+
+  it('waits 200, 400, 800 ms (jitter centred) between attempts', async () => {
+    const timers = createManualTimers();
+    const inner = scripted([status(503), status(503), status(503), status(202)]);
+    const t = createRetryingTransport(inner, { budgetMs: 15_000, timers, now: timers.now, random: () => 0.5 });
+    let done: TransportResult | undefined;
+    void t.send({ url: 'u', headers: {}, body: '' }).then((r) => (done = r));
+    const sentAt: number[] = [];
+    for (const wait of [200, 400, 800]) {
+      await flush();
+      sentAt.push(timers.now());
+      timers.advance(wait - 1);
+      await flush();
+      expect(inner.sent).toHaveLength(sentAt.length);
+      timers.advance(1);
+    }
+    await flush();
+    expect(done).toMatchObject({ status: 202 });
+    expect(inner.sent).toHaveLength(4);
+  });
+
+  it('applies jitter from the injected random source', async () => {
+    const timers = createManualTimers();
+    const inner = scripted([status(503), status(202)]);
+    const t = createRetryingTransport(inner, { budgetMs: 15_000, timers, now: timers.now, random: () => 0 });
+    void t.send({ url: 'u', headers: {}, body: '' });
+    await flush();
+    timers.advance(149);
+    await flush();
+    expect(inner.sent).toHaveLength(1);
+    timers.advance(1);
+    await flush();
+    expect(inner.sent).toHaveLength(2);
+  });
+
+  it.each([
+    ['Retry-After', { 'retry-after': '2' }, 2000],
+    ['X-RateLimit-Reset', { 'x-ratelimit-reset': '3' }, 3000],
+  ])('honours %s', async (_name, headers, wait) => {
+    const timers = createManualTimers();
+    const inner = scripted([status(429, headers), status(202)]);
+    const t = createRetryingTransport(inner, { budgetMs: 15_000, timers, now: timers.now, random: () => 0.5 });
+    void t.send({ url: 'u', headers: {}, body: '' });
+    await flush();
+    timers.advance(wait - 1);
+    await flush();
+    expect(inner.sent).toHaveLength(1);
+    timers.advance(1);
+    await flush();
+    expect(inner.sent).toHaveLength(2);
+  });
+
+  it('gives up within the budget and says so; each attempt gets at most half the budget', async () => {
+    const { inner, t, timers } = setup([status(503)], 1000);
+    const { result } = await drive(timers, t);
+    expect(result).toMatchObject({ kind: 'response', status: 503 });
+    expect(result.gaveUp).toMatch(/gave up after \d+ attempts in \d+ ms: export_timeout_millis=1000 spent/);
+    expect(inner.sent.length).toBeGreaterThanOrEqual(2);
+    expect(inner.sent[0]?.timeoutMs).toBe(500);
+  });
+
+  it('gives up at once when Retry-After points past the budget (no retry storm, no wasted wait)', async () => {
+    const { inner, t, timers } = setup([status(429, { 'retry-after': '30' })], 5000);
+    const { result, waits } = await drive(timers, t);
+    expect(inner.sent).toHaveLength(1);
+    expect(waits).toEqual([]);
+    expect(result.gaveUp).toMatch(/asked to wait 30000 ms, past export_timeout_millis=5000/);
+  });
+
+  it('never retries 2xx or other 4xx', async () => {
+    for (const s of [202, 400, 401, 403, 413]) {
+      const { inner, t, timers } = setup([status(s)]);
+      const { result } = await drive(timers, t);
+      expect(inner.sent).toHaveLength(1);
+      expect(result).toMatchObject({ status: s });
+      expect(result.attempts).toBeUndefined();
+    }
+  });
+
+  it('close() ends a wait at once and returns the last answer', async () => {
+    const timers = createManualTimers();
+    const inner = scripted([status(503)]);
+    const t = createRetryingTransport(inner, { budgetMs: 15_000, timers, now: timers.now, random: () => 0.5 });
+    const p = t.send({ url: 'u', headers: {}, body: '' });
+    await flush();
+    await t.close();
+    const r = await p;
+    expect(r).toMatchObject({ status: 503, attempts: 1 });
+    expect(r.gaveUp).toMatch(/shutting down/);
+    expect(inner.sent).toHaveLength(1);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Retry as a wrapping transport (OTel `otlp-exporter-base` retrying-transport): 408, 429, 5xx, connection errors and
+ * timeouts are sent again with exponential backoff and jitter, honouring `Retry-After` and `X-RateLimit-Reset`, all
+ * within one budget per `send` (`export_timeout_millis`). When the budget cannot hold another attempt the last result
+ * comes back, marked `gaveUp`, and the caller spools the batch. Anything else (2xx, 4xx) comes back at once.
+ */
+import { toExportOutcome } from './http-outcome.js';
+import { KEEP_ALIVE_TIMERS, type Timers } from '../timers.js';
+import type { Transport, TransportRequest, TransportResult } from './transport.js';
+
+export interface RetryPolicy {
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  multiplier: number;
+  /** Each wait is the backoff times a random factor in [1 - jitter, 1 + jitter]. */
+  jitter: number;
+  /** One attempt gets at most this share of the budget, so a hung request still leaves time to retry. */
+  attemptShare: number;
+  /** No attempt is started with less time than this left. */
+  minAttemptMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  initialBackoffMs: 200,
+  maxBackoffMs: 5000,
+  multiplier: 2,
+  jitter: 0.25,
+  attemptShare: 0.5,
+  minAttemptMs: 100,
+};
+
+export interface RetryingTransportOptions {
+  /** `export_timeout_millis`: one send, its retries and waits included. */
+  budgetMs: number;
+  policy?: Partial<RetryPolicy>;
+  timers?: Timers;
+  now?: () => number;
+  /** In [0, 1): injected so the jitter is testable. */
+  random?: () => number;
+}
+
+export function createRetryingTransport(inner: Transport, options: RetryingTransportOptions): Transport {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+  const timers = options.timers ?? KEEP_ALIVE_TIMERS;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const budget = Math.max(1, options.budgetMs);
+  const sleeping = new Set<() => void>();
+  let closed = false;
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        sleeping.delete(wake);
+        timers.clearTimeout(handle);
+        resolve();
+      };
+      const handle = timers.setTimeout(wake, ms);
+      sleeping.add(wake);
+    });
+  }
+
+  function backoff(retry: number): number {
+    const base = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.multiplier ** (retry - 1));
+    return Math.max(0, Math.round(base * (1 - policy.jitter + 2 * policy.jitter * random())));
+  }
+
+  async function send(req: TransportRequest): Promise<TransportResult> {
+    const deadline = now() + budget;
+    const perAttempt = Math.max(policy.minAttemptMs, Math.ceil(budget * policy.attemptShare));
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - now();
+      const result = await inner.send({ ...req, timeoutMs: Math.max(1, Math.min(remaining, perAttempt)) });
+      const outcome = toExportOutcome(result, now);
+      if (outcome.kind !== 'retryable') return attempt > 1 ? { ...result, attempts: attempt } : result;
+      const spent = (): string =>
+        `${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(now() - deadline + budget)} ms`;
+      if (closed) return { ...result, attempts: attempt, gaveUp: `stopped after ${spent()}: shutting down` };
+      const wait = outcome.retryAfterMs ?? backoff(attempt);
+      if (now() + wait + policy.minAttemptMs > deadline) {
+        const why =
+          outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0
+            ? `asked to wait ${outcome.retryAfterMs} ms, past export_timeout_millis=${budget}`
+            : `export_timeout_millis=${budget} spent`;
+        return { ...result, attempts: attempt, gaveUp: `gave up after ${spent()}: ${why}` };
+      }
+      await sleep(wait);
+      if (closed) return { ...result, attempts: attempt, gaveUp: `stopped after ${spent()}: shutting down` };
+    }
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    for (const wake of [...sleeping]) wake();
+    await inner.close();
+  }
+
+  return { send, close };
+}

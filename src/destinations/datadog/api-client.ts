@@ -1,0 +1,245 @@
+/**
+ * A thin typed client for the two Datadog API calls dd-logstore reads with: API key validation and Logs Search v2.
+ * Outcomes are values (`ok | auth | rate_limited | http | network`), never exceptions, so callers decide how to
+ * retry, wait or report. Requests go through the export layer's HTTP transport (undici, imported on the first
+ * request: `--help` and most commands never pay for it), one kept-alive connection for every page `logs` reads.
+ */
+import { createHttpTransport, type Transport } from '../../core/http/transport.js';
+import type { DatadogRoutes } from './sites.js';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Used when a 429 carries neither `X-RateLimit-Reset` nor `Retry-After` (nor a period): wait, never spin. */
+export const FALLBACK_RATE_LIMIT_WAIT_SECONDS = 1;
+const MAX_ERROR_BODY_CHARS = 4000;
+
+export interface DatadogRequestOptions {
+  /** Whole request, headers and body included (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Cancels the request (Ctrl-C); the outcome is then `network` with `timedOut: false`. */
+  signal?: AbortSignal;
+}
+
+/** Datadog's `X-RateLimit-*` headers; each field only when the header was present and numeric. */
+export interface RateLimitInfo {
+  limit?: number;
+  period?: number;
+  remaining?: number;
+  /** Seconds until the window resets. */
+  reset?: number;
+  name?: string;
+}
+
+export type DatadogOutcome<T> =
+  | { kind: 'ok'; status: number; value: T; rateLimit: RateLimitInfo | undefined }
+  /** 401 / 403: a wrong key, an application key without `logs_read_data`, or the wrong site. */
+  | { kind: 'auth'; status: number; body: string }
+  /** 429: wait `resetSeconds` (from X-RateLimit-Reset, else Retry-After, else the period, else 1) and try again. */
+  | {
+      kind: 'rate_limited';
+      status: number;
+      resetSeconds: number;
+      retryAfterSeconds: number | undefined;
+      rateLimit: RateLimitInfo | undefined;
+      body: string;
+    }
+  | { kind: 'http'; status: number; body: string }
+  | { kind: 'network'; error: Error; timedOut: boolean };
+
+export interface DatadogKeys {
+  apiKey: string;
+  appKey: string;
+}
+
+export interface LogsSearchRequest {
+  filter: { query?: string; from?: string | number; to?: string | number; indexes?: string[] };
+  page?: { limit?: number; cursor?: string };
+  sort?: 'timestamp' | '-timestamp';
+}
+
+export interface LogsSearchEvent {
+  id: string;
+  type: string;
+  attributes: {
+    timestamp?: string;
+    message?: string;
+    status?: string;
+    service?: string;
+    host?: string;
+    tags?: string[];
+    /** Nested as Datadog returns them (`zenml.run.id` -> `{zenml: {run: {id}}}`); flat dotted keys also occur. */
+    attributes?: Record<string, unknown>;
+  };
+}
+
+export interface LogsSearchWarning {
+  code?: string;
+  title?: string;
+  detail?: string;
+}
+
+export interface LogsSearchResponse {
+  data: LogsSearchEvent[];
+  meta?: {
+    page?: { after?: string };
+    status?: 'done' | 'timeout' | string;
+    elapsed?: number;
+    request_id?: string;
+    warnings?: LogsSearchWarning[];
+  };
+  links?: { next?: string };
+}
+
+export interface ValidateResponse {
+  valid: boolean;
+}
+
+type HeaderBag = Record<string, string | string[] | undefined>;
+
+function first(h: HeaderBag, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Reads `X-RateLimit-Limit/Period/Remaining/Reset/Name` (header names lower-cased, as undici gives them). */
+export function parseRateLimitHeaders(headers: HeaderBag): RateLimitInfo | undefined {
+  const info: RateLimitInfo = {};
+  const limit = num(first(headers, 'x-ratelimit-limit'));
+  const period = num(first(headers, 'x-ratelimit-period'));
+  const remaining = num(first(headers, 'x-ratelimit-remaining'));
+  const reset = num(first(headers, 'x-ratelimit-reset'));
+  const name = first(headers, 'x-ratelimit-name');
+  if (limit !== undefined) info.limit = limit;
+  if (period !== undefined) info.period = period;
+  if (remaining !== undefined) info.remaining = remaining;
+  if (reset !== undefined) info.reset = reset;
+  if (name !== undefined) info.name = name;
+  return Object.keys(info).length === 0 ? undefined : info;
+}
+
+/** `Retry-After` in seconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const n = num(value);
+  if (n !== undefined) return Math.max(0, n);
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - now) / 1000));
+}
+
+interface RawResponse {
+  status: number;
+  headers: HeaderBag;
+  body: string;
+}
+
+/** The longest any one call may take; each call sets its own, shorter, timeout. */
+const MAX_CALL_MS = 24 * 60 * 60 * 1000;
+let shared: Transport | undefined;
+
+async function send(
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  opts: DatadogRequestOptions,
+): Promise<RawResponse | { error: Error; timedOut: boolean }> {
+  shared ??= createHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
+  const res = await shared.send({
+    url,
+    method: init.method,
+    headers: { accept: 'application/json', ...init.headers },
+    ...(init.body === undefined ? {} : { body: init.body }),
+    timeoutMs: opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    maxBodyChars: Infinity,
+  });
+  if (res.kind === 'network-error') {
+    const error: Error & { code?: string } = new Error(res.message);
+    if (res.code !== undefined) error.code = res.code;
+    return { error, timedOut: res.timedOut };
+  }
+  return { status: res.status, headers: res.headers, body: res.body };
+}
+
+function clip(body: string): string {
+  return body.length > MAX_ERROR_BODY_CHARS ? `${body.slice(0, MAX_ERROR_BODY_CHARS)}...` : body;
+}
+
+function classify<T>(raw: RawResponse, parse: (body: string) => T | undefined): DatadogOutcome<T> {
+  const rateLimit = parseRateLimitHeaders(raw.headers);
+  if (raw.status >= 200 && raw.status < 300) {
+    const value = parse(raw.body);
+    if (value === undefined) return { kind: 'http', status: raw.status, body: clip(raw.body) };
+    return { kind: 'ok', status: raw.status, value, rateLimit };
+  }
+  if (raw.status === 401 || raw.status === 403) return { kind: 'auth', status: raw.status, body: clip(raw.body) };
+  if (raw.status === 429) {
+    const retryAfterSeconds = parseRetryAfter(first(raw.headers, 'retry-after'));
+    const resetSeconds = rateLimit?.reset ?? retryAfterSeconds ?? rateLimit?.period ?? FALLBACK_RATE_LIMIT_WAIT_SECONDS;
+    return { kind: 'rate_limited', status: 429, resetSeconds, retryAfterSeconds, rateLimit, body: clip(raw.body) };
+  }
+  return { kind: 'http', status: raw.status, body: clip(raw.body) };
+}
+
+function parseJson<T>(check: (v: unknown) => v is T): (body: string) => T | undefined {
+  return (body) => {
+    try {
+      const v: unknown = JSON.parse(body);
+      return check(v) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function isValidateResponse(v: unknown): v is ValidateResponse {
+  return typeof v === 'object' && v !== null && typeof (v as { valid?: unknown }).valid === 'boolean';
+}
+
+function isSearchResponse(v: unknown): v is LogsSearchResponse {
+  if (typeof v !== 'object' || v === null) return false;
+  const data = (v as { data?: unknown }).data;
+  return data === undefined || Array.isArray(data);
+}
+
+/** `GET {api}/api/v1/validate` with `DD-API-KEY`. */
+export async function validateApiKey(
+  routes: DatadogRoutes,
+  apiKey: string,
+  opts: DatadogRequestOptions = {},
+): Promise<DatadogOutcome<ValidateResponse>> {
+  const raw = await send(routes.validateUrl, { method: 'GET', headers: { 'dd-api-key': apiKey } }, opts);
+  if ('error' in raw) return { kind: 'network', error: raw.error, timedOut: raw.timedOut };
+  return classify(raw, parseJson(isValidateResponse));
+}
+
+/** `POST {api}/api/v2/logs/events/search` with `DD-API-KEY` and `DD-APPLICATION-KEY`; one page. */
+export async function searchLogs(
+  routes: DatadogRoutes,
+  keys: DatadogKeys,
+  body: LogsSearchRequest,
+  opts: DatadogRequestOptions = {},
+): Promise<DatadogOutcome<LogsSearchResponse>> {
+  const raw = await send(
+    routes.searchUrl,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'dd-api-key': keys.apiKey,
+        'dd-application-key': keys.appKey,
+      },
+      body: JSON.stringify(body),
+    },
+    opts,
+  );
+  if ('error' in raw) return { kind: 'network', error: raw.error, timedOut: raw.timedOut };
+  return classify(raw, (text) => {
+    const v = parseJson(isSearchResponse)(text);
+    if (v !== undefined && v.data === undefined) v.data = [];
+    return v;
+  });
+}

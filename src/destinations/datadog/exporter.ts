@@ -1,0 +1,54 @@
+/**
+ * Datadog logs intake v2: `POST .../api/v2/logs`, a JSON array of pre-rendered items, gzip unless disabled.
+ * Items are serialized into the batch's buffer as they are emitted, so batches are bounded by their real size and
+ * the body goes to gzip (on the thread pool) and the socket without another copy on the main thread.
+ */
+import { gzipAsync, type Compression } from '../../pipeline/compression.js';
+import type { ExportOutcome, Exporter } from '../../pipeline/exporter.js';
+import { toExportOutcome } from '../../core/http/http-outcome.js';
+import { createJsonBatchFactory, jsonBatchItems, splitJsonBatch, type JsonBatch } from '../../pipeline/json-batch.js';
+import type { StreamContext } from '../../core/log-record.js';
+import type { Transport } from '../../core/http/transport.js';
+import { createIntakeSerializer } from './serializer.js';
+
+export interface DatadogIntakeExporterOptions {
+  /** The full intake URL, route included (resolved from the site by src/datadog). */
+  url: string;
+  apiKey: string;
+  context: StreamContext;
+  compression?: Compression;
+  transport: Transport;
+  now?: () => number;
+}
+
+export function createDatadogIntakeExporter(options: DatadogIntakeExporterOptions): Exporter<JsonBatch> {
+  const { url, transport } = options;
+  const gzip = (options.compression ?? 'gzip') === 'gzip';
+  const serializer = createIntakeSerializer(options.context);
+  const batches = createJsonBatchFactory((out, record) => serializer.write(out, record), 'array');
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'DD-API-KEY': options.apiKey,
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+  };
+
+  async function exportBatch(batch: JsonBatch): Promise<ExportOutcome> {
+    let body: Buffer;
+    try {
+      body = gzip ? await gzipAsync(batch.body) : batch.body;
+    } catch (err) {
+      return { kind: 'failure', message: `gzip failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return toExportOutcome(await transport.send({ url, headers, body }), options.now);
+  }
+
+  return {
+    createBatch: batches.createBatch,
+    release: batches.release,
+    export: exportBatch,
+    split: (batch) => splitJsonBatch(batch, 'array'),
+    items: (batch) => jsonBatchItems(batch, 'array'),
+    item: (record) => serializer.serialize(record),
+    shutdown: () => transport.close(),
+  };
+}

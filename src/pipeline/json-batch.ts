@@ -1,0 +1,127 @@
+/**
+ * Batches of pre-rendered JSON items in one buffer: a JSON array for the intake, JSON lines for the local store.
+ * `ends` keeps each item's end offset, so a batch can be split (413, 400 isolation) without serializing again.
+ */
+import { createByteBuffer, type ByteBuffer } from './byte-buffer.js';
+import type { BatchWriter } from './exporter.js';
+import type { LogRecordData } from '../core/log-record.js';
+
+export interface JsonBatch {
+  /** The request body (array) or the lines to append (JSONL). */
+  body: Buffer;
+  count: number;
+  /** End offset in `body` of each item (after its newline for JSONL). */
+  ends: number[];
+}
+
+export type WriteItem = (out: ByteBuffer, record: LogRecordData) => void;
+
+export type JsonFraming = 'array' | 'lines';
+
+export interface JsonBatchFactory {
+  createBatch(): BatchWriter<JsonBatch>;
+  /** Gives a sent batch's memory back for the next batches; the batch must not be used after this. */
+  release(batch: JsonBatch): void;
+}
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+const NEWLINE = Buffer.from('\n');
+const MIN_CAPACITY = 64 * 1024;
+/** Released buffers kept for reuse: about the number of batches in flight. */
+const MAX_POOLED = 8;
+
+export function createJsonBatchFactory(writeItem: WriteItem, framing: JsonFraming): JsonBatchFactory {
+  // Each new buffer starts at about the size the previous batch reached, so it rarely grows.
+  let lastBytes = MIN_CAPACITY;
+  const pool: Buffer[] = [];
+  const storage = new WeakMap<JsonBatch, Buffer>();
+
+  function createBatch(): BatchWriter<JsonBatch> {
+    const out = createByteBuffer(lastBytes + (lastBytes >> 3), pool.pop());
+    const ends: number[] = [];
+    if (framing === 'array') out.writeBytes(OPEN);
+    const closing = framing === 'array' ? 1 : 0;
+
+    return {
+      get count() {
+        return ends.length;
+      },
+      add(record, maxBytes) {
+        const start = out.length;
+        if (framing === 'array' && ends.length > 0) out.writeBytes(COMMA);
+        writeItem(out, record);
+        if (framing === 'lines') out.writeBytes(NEWLINE);
+        if (ends.length > 0 && out.length + closing > maxBytes) {
+          out.truncate(start);
+          return false;
+        }
+        ends.push(out.length);
+        return true;
+      },
+      finish() {
+        if (framing === 'array') out.writeBytes(CLOSE);
+        lastBytes = Math.max(MIN_CAPACITY, out.length);
+        const batch = { body: out.bytes(), count: ends.length, ends };
+        storage.set(batch, out.storage());
+        return batch;
+      },
+    };
+  }
+
+  function release(batch: JsonBatch): void {
+    const buf = storage.get(batch);
+    storage.delete(batch);
+    if (buf && pool.length < MAX_POOLED) pool.push(buf);
+  }
+
+  return { createBatch, release };
+}
+
+/** Where item `i` starts in the body. */
+function itemStart(batch: JsonBatch, framing: JsonFraming, i: number): number {
+  if (i === 0) return framing === 'array' ? 1 : 0;
+  // Array items follow a comma; lines follow the previous line's newline (inside ends).
+  return (batch.ends[i - 1] as number) + (framing === 'array' ? 1 : 0);
+}
+
+/** Where item `i` ends (a JSONL item without its newline). */
+function itemEnd(batch: JsonBatch, framing: JsonFraming, i: number): number {
+  return (batch.ends[i] as number) - (framing === 'lines' ? 1 : 0);
+}
+
+/** Items `from` to `to` (exclusive) as a new batch with its own memory: the original's buffer is recycled. */
+export function sliceJsonBatch(batch: JsonBatch, framing: JsonFraming, from: number, to: number): JsonBatch {
+  const start = itemStart(batch, framing, from);
+  const end = batch.ends[to - 1] as number;
+  const open = framing === 'array' ? 1 : 0;
+  const body = Buffer.allocUnsafe(end - start + 2 * open);
+  if (framing === 'array') body[0] = 0x5b;
+  batch.body.copy(body, open, start, end);
+  if (framing === 'array') body[body.length - 1] = 0x5d;
+  const shift = start - open;
+  const ends: number[] = [];
+  for (let i = from; i < to; i++) ends.push((batch.ends[i] as number) - shift);
+  return { body, count: to - from, ends };
+}
+
+export function splitJsonBatch(
+  batch: JsonBatch,
+  framing: JsonFraming,
+): [{ batch: JsonBatch; count: number }, { batch: JsonBatch; count: number }] | undefined {
+  if (batch.count < 2) return undefined;
+  const mid = batch.count >> 1;
+  return [
+    { batch: sliceJsonBatch(batch, framing, 0, mid), count: mid },
+    { batch: sliceJsonBatch(batch, framing, mid, batch.count), count: batch.count - mid },
+  ];
+}
+
+/** Each item's JSON text (copied out of the batch's buffer). */
+export function jsonBatchItems(batch: JsonBatch, framing: JsonFraming): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < batch.count; i++)
+    out.push(batch.body.toString('utf8', itemStart(batch, framing, i), itemEnd(batch, framing, i)));
+  return out;
+}
