@@ -12,6 +12,12 @@ import { packageVersion } from '../version.js';
 import type { Factory } from './factory.js';
 import { CliError } from '../core/errors.js';
 
+/**
+ * The local flavor has no batching keys: a write to a file costs little, and `logs --follow` and the ui show a
+ * local run close to live (query.md: under a second), so its batches are written this soon.
+ */
+const LOCAL_SCHEDULE_DELAY_MS = 200;
+
 export interface BatchingSettings {
   maxExportBatchSize: number;
   maxQueueSize: number;
@@ -90,7 +96,11 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
     batching: {
       maxExportBatchSize: num('max_export_batch_size') || 500,
       maxQueueSize: num('max_queue_size') || 100000,
-      scheduleDelayMillis: Number.isFinite(num('schedule_delay_millis')) ? num('schedule_delay_millis') : 5000,
+      scheduleDelayMillis: Number.isFinite(num('schedule_delay_millis'))
+        ? num('schedule_delay_millis')
+        : component.flavor === 'local'
+          ? LOCAL_SCHEDULE_DELAY_MS
+          : 5000,
       exportTimeoutMillis: num('export_timeout_millis') || 15000,
     },
   };
