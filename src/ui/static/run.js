@@ -136,7 +136,7 @@
     } catch (err) {
       showError(`Cannot read run ${runId}: ${err.message}`);
     }
-    setTimeout(pollDetail, running() ? DETAIL_MS : DETAIL_MS * 3);
+    setTimeout(pollDetail, running() || state.detail === undefined ? DETAIL_MS : DETAIL_MS * 3);
   }
 
   // ---- records ----
@@ -330,7 +330,9 @@
 
   /** New records since the last read: the end of the matching records (local) or the newest seen (Datadog). */
   async function followOnce() {
-    if (state.loading || state.next || state.resume === undefined) return;
+    if (state.loading || state.next) return;
+    // The first read failed (the run had not started writing yet): start over.
+    if (state.resume === undefined) return reload();
     const generation = state.generation;
     state.loading = true;
     try {
