@@ -160,9 +160,18 @@ describe('dd-logstore ui in chromium (built CLI)', () => {
       await page.fill('#text', '');
       for (const level of ['debug', 'info', 'warn']) await page.check(`#levels input[value="${level}"]`);
       await countIs(recs, 242);
-      await page.locator('#log .rec.error').first().scrollIntoViewIfNeeded();
       await page.locator('#log .rec.multi .m').click();
+      // The error burst at the top of the list, a few lines of context above it.
+      await page
+        .locator('#log .rec.error')
+        .first()
+        .evaluate((e) => {
+          const log = e.parentElement!;
+          log.scrollTop = (e as unknown as { offsetTop: number }).offsetTop - log.offsetTop - 80;
+        });
       await page.screenshot({ path: join(SHOTS, 'ui-run.png') });
+      await page.locator('#log').evaluate((log) => (log.scrollTop = log.scrollHeight));
+      await page.screenshot({ path: join(SHOTS, 'ui-run-traceback.png') });
     }
     await page.close();
   });

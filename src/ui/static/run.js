@@ -78,7 +78,7 @@
   function renderDetail(d) {
     $('run-status').replaceChildren(statusBadge(d));
     const c = d.counts;
-    $('summary').replaceChildren(
+    const parts = [
       el('span', {}, 'started ', el('b', { text: dateTime(d.startedAt) })),
       el('span', {}, 'duration ', el('b', { text: duration(d.durationMs) })),
       el(
@@ -88,8 +88,9 @@
         el('b', { text: `${count(c.read)} read · ${count(c.delivered)} delivered · ${count(c.spooled)} spooled` }),
       ),
       el('span', {}, 'log store ', el('b', { text: `${d.readFrom.name} (${d.readFrom.flavor})` })),
-      d.pipeline ? el('span', {}, 'pipeline ', el('b', { text: d.pipeline })) : null,
-    );
+    ];
+    if (d.pipeline) parts.push(el('span', {}, 'pipeline ', el('b', { text: d.pipeline })));
+    $('summary').replaceChildren(...parts);
     const stepButton = (name, label, status, title) =>
       el(
         'button',
