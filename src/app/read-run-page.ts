@@ -54,6 +54,8 @@ export interface RecordPage {
   resume: string;
   /** Datadog said the search timed out: the page may lack records. */
   partial?: boolean;
+  /** The run is still being indexed: `total` is not known yet (ask again). */
+  indexing?: boolean;
 }
 
 export interface Histogram {
@@ -127,19 +129,57 @@ function addToHistogram(h: Histogram, timestamp: number, rank: number): void {
   h.counts[b]![Math.min(LEVELS.length - 1, rank)]!++;
 }
 
+/** A first page is served from a prefix of each file while the rest is indexed, up to this far into the run. */
+const PREFIX_PAGE_MAX = 5000;
+
 function localPages(dir: string, o: RunPagesOptions): RunPages {
   const index: RunIndex = createRunIndex(dir, o.runId);
   let refreshedAt = Number.NEGATIVE_INFINITY;
-  let refreshing: Promise<void> | undefined;
-  const fresh = async (): Promise<void> => {
-    // One scan at a time; callers arriving meanwhile share it.
-    if (refreshing !== undefined) return refreshing;
-    if (o.now() - refreshedAt < REFRESH_EVERY_MS) return;
-    refreshing = index.refresh().finally(() => {
+  let fullyIndexed = false;
+  // Scans run one after the other (the index is not safe for two at once); callers of a full scan share it.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = queue.then(fn);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  let scanning: Promise<void> | undefined;
+  const fresh = (): Promise<void> => {
+    if (scanning !== undefined) return scanning;
+    if (o.now() - refreshedAt < REFRESH_EVERY_MS) return Promise.resolve();
+    scanning = serially(() => index.refresh())
+      .then((complete) => {
+        fullyIndexed ||= complete;
+      })
+      .finally(() => {
+        refreshedAt = o.now();
+        scanning = undefined;
+      });
+    return scanning;
+  };
+  /**
+   * The first pages of a run not indexed yet (a 1M-record run takes seconds): read the first records of each file
+   * and serve from those, while a full scan goes on in the background. Right only when every file is in order, and
+   * for filters the index can apply to a prefix (not text, which reads every message).
+   */
+  const prefixPage = async (q: RecordQuery, offset: number, n: number): Promise<RecordPage | undefined> => {
+    if (fullyIndexed || scanning !== undefined || q.text !== undefined || offset + n > PREFIX_PAGE_MAX)
+      return undefined;
+    const complete = await serially(() => index.refresh(offset + n));
+    if (complete) {
+      fullyIndexed = true;
       refreshedAt = o.now();
-      refreshing = undefined;
-    });
-    return refreshing;
+      return undefined;
+    }
+    if (!index.filesInOrder || q.levels !== undefined) {
+      await fresh();
+      return undefined;
+    }
+    void fresh().catch(() => undefined); // the rest, in the background; the next request waits for it
+    const matching = await select(q);
+    const end = Math.min(matching.length, offset + n);
+    const records = (await index.read(matching.subarray(offset, end))).map(pageRecord);
+    return { records, offset, resume: `o:${end}`, next: `o:${end}`, indexing: true };
   };
   const ranks = (q: RecordQuery) =>
     q.levels !== undefined && q.levels.length > 0 ? new Set(q.levels.map((l) => levelRank(l))) : undefined;
@@ -151,8 +191,12 @@ function localPages(dir: string, o: RunPagesOptions): RunPages {
     });
   return {
     async page(q, cursor, limit) {
-      await fresh();
       const n = clampLimit(limit);
+      if (cursor === undefined || /^o:\d+$/.test(cursor)) {
+        const early = await prefixPage(q, cursor === undefined ? 0 : Number(cursor.slice(2)), n);
+        if (early !== undefined) return early;
+      }
+      await fresh();
       const matching = await select(q);
       const total = matching.length;
       let offset = 0;

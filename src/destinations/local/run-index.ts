@@ -14,6 +14,7 @@ import { entryFromFlat, levelRank } from '../../query/log-entry.js';
 import type { LogEntry } from '../../query/log-entry.js';
 
 const CHUNK_BYTES = 8 << 20;
+const FIRST_CHUNK_BYTES = 1 << 20;
 const NL = 0x0a;
 const QUOTE = 0x22;
 const KEY_TIMESTAMP = Buffer.from('"timestamp":');
@@ -54,11 +55,20 @@ interface FileState {
   stepRead: boolean;
   /** Lines that did not parse. */
   skipped: number;
+  records: number;
+  /** The file's last record, to tell whether the file is in order. */
+  last: number;
 }
 
 export interface RunIndex {
-  /** Indexes what was appended since the last call (new files included). */
-  refresh(): Promise<void>;
+  /**
+   * Indexes what was appended since the last call (new files included). With `perFile`, stops reading each file
+   * once that many of its records are indexed (the next call goes on from there): enough for a first page.
+   * Resolves true when every file was read to its end.
+   */
+  refresh(perFile?: number): Promise<boolean>;
+  /** Every file's records are in (timestamp, seq) order within the file, so a prefix of each gives a first page. */
+  readonly filesInOrder: boolean;
   readonly size: number;
   /** Lines that did not parse, and the files they are in. */
   damaged(): { skipped: number; files: string[] };
@@ -83,6 +93,9 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
   const rank = new Column(new Uint8Array(0), (n) => new Uint8Array(n));
   const fileOf = new Column(new Uint16Array(0), (n) => new Uint16Array(n));
   let size = 0;
+  let filesInOrder = true;
+  /** The last select, kept while nothing was added: paging through one filter does not re-filter 1M records. */
+  let lastSelect: { key: string; size: number; result: Uint32Array } | undefined;
   /** All records in (timestamp, seq) order; rebuilt lazily when records were added. */
   let order: Uint32Array = new Uint32Array(0);
   let orderSize = 0;
@@ -150,22 +163,31 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
     start.set(i, at);
     len.set(i, lineEnd - lineStart);
     fileOf.set(i, f);
+    const state = files[f]!;
+    if (state.last !== -1 && before(i, state.last)) filesInOrder = false;
+    state.last = i;
+    state.records++;
     return true;
   }
 
-  async function indexFile(f: number): Promise<void> {
+  /** Reads the file from where the last call stopped; with `perFile`, stops once it has that many records. */
+  async function indexFile(f: number, perFile: number): Promise<boolean> {
     const state = files[f]!;
+    if (state.records >= perFile) return false;
     let fh: FileHandle;
     try {
       fh = await open(state.path, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
       throw err;
     }
     try {
       const fileSize = (await fh.stat()).size;
-      let buf = Buffer.alloc(Math.min(CHUNK_BYTES, Math.max(0, fileSize - state.offset)));
+      // A first page needs a few records: read a small first chunk then, not 8 MB.
+      const chunk = perFile === Number.POSITIVE_INFINITY ? CHUNK_BYTES : FIRST_CHUNK_BYTES;
+      let buf = Buffer.alloc(Math.min(chunk, Math.max(0, fileSize - state.offset)));
       while (state.offset < fileSize) {
+        if (state.records >= perFile) return false;
         const want = Math.min(buf.length, fileSize - state.offset);
         const { bytesRead } = await fh.read(buf, 0, want, state.offset);
         if (bytesRead === 0) break;
@@ -189,9 +211,19 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
         }
         state.offset += pos;
       }
+      return true;
     } finally {
       await fh.close();
     }
+  }
+
+  /** `b` follows `a` in the same file (one newline between), within a chunk of `first`. */
+  function adjacent(a: number, b: number, first: number): boolean {
+    return (
+      fileOf.data[a] === fileOf.data[b] &&
+      start.data[b] === start.data[a]! + len.data[a]! + 1 &&
+      start.data[b]! + len.data[b]! - start.data[first]! <= CHUNK_BYTES
+    );
   }
 
   async function readRange(fh: FileHandle, at: number, n: number): Promise<Buffer> {
@@ -271,12 +303,15 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
     get size() {
       return size;
     },
-    async refresh() {
+    get filesInOrder() {
+      return filesInOrder;
+    },
+    async refresh(perFile = Number.POSITIVE_INFINITY) {
       let names: string[];
       try {
         names = (await readdir(runDir)).filter((n) => n.endsWith('.jsonl')).sort();
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
         throw err;
       }
       for (const name of names) {
@@ -288,11 +323,15 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
           step: undefined,
           stepRead: false,
           skipped: 0,
+          records: 0,
+          last: -1,
         };
         byName.set(name, state);
         files.push(state);
       }
-      for (let f = 0; f < files.length; f++) await indexFile(f);
+      let complete = true;
+      for (let f = 0; f < files.length; f++) if (!(await indexFile(f, perFile))) complete = false;
+      return complete;
     },
     damaged() {
       const bad = files.filter((f) => f.skipped > 0);
@@ -305,6 +344,8 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
     },
     async select(q) {
       rebuildOrder();
+      const key = JSON.stringify([q.step, q.ranks === undefined ? null : [...q.ranks].sort(), q.text ?? null]);
+      if (lastSelect !== undefined && lastSelect.key === key && lastSelect.size === size) return lastSelect.result;
       const hits = q.text !== undefined && q.text !== '' ? await textMatches(q.text) : undefined;
       const stepFiles =
         q.step !== undefined ? new Set(files.flatMap((f, i) => (f.step === q.step ? [i] : []))) : undefined;
@@ -317,7 +358,8 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
         if (hits !== undefined && hits[i] !== 1) continue;
         out[n++] = i;
       }
-      return out.subarray(0, n);
+      lastSelect = { key, size, result: out.subarray(0, n) };
+      return lastSelect.result;
     },
     timestamp: (i) => ts.data[i]!,
     rank: (i) => rank.data[i]!,
@@ -325,17 +367,29 @@ export function createRunIndex(dir: string, runId: string): RunIndex {
       const out: LogEntry[] = [];
       const handles = new Map<number, FileHandle>();
       try {
-        for (let r = 0; r < records.length; r++) {
+        for (let r = 0; r < records.length;) {
           const i = records[r]!;
           const f = fileOf.data[i]!;
           let fh = handles.get(f);
           if (fh === undefined) handles.set(f, (fh = await open(files[f]!.path, 'r')));
-          const raw = (await readRange(fh, start.data[i]!, len.data[i]!)).toString('utf8');
-          try {
-            out.push(entryFromFlat(JSON.parse(raw) as Record<string, unknown>, `${files[f]!.name}:${i}`));
-          } catch {
-            // Indexed by the fast path but not JSON after all: show what the line holds rather than lose it.
-            out.push(entryFromFlat({ message: raw, status: 'error', timestamp: ts.data[i] }, `${files[f]!.name}:${i}`));
+          // Records next to each other in the file (the usual page) are read in one go.
+          let k = r;
+          while (k + 1 < records.length && adjacent(records[k]!, records[k + 1]!, i)) k++;
+          const lastOne = records[k]!;
+          const base = start.data[i]!;
+          const block = await readRange(fh, base, start.data[lastOne]! + len.data[lastOne]! - base);
+          for (; r <= k; r++) {
+            const j = records[r]!;
+            const at = start.data[j]! - base;
+            const raw = block.toString('utf8', at, at + len.data[j]!);
+            try {
+              out.push(entryFromFlat(JSON.parse(raw) as Record<string, unknown>, `${files[f]!.name}:${j}`));
+            } catch {
+              // Indexed by the fast path but not JSON after all: show what the line holds rather than lose it.
+              out.push(
+                entryFromFlat({ message: raw, status: 'error', timestamp: ts.data[j] }, `${files[f]!.name}:${j}`),
+              );
+            }
           }
         }
       } finally {

@@ -193,7 +193,7 @@
         ? n === 0
           ? `0 of ${count(state.total)} records`
           : `records ${count(state.top + 1)}–${count(state.top + n)} of ${count(state.total)}`
-        : `${count(n)} records loaded${state.next ? ' (scroll for more)' : ''}`;
+        : `${count(n)} records loaded${state.indexing ? ' (indexing the run…)' : state.next ? ' (scroll for more)' : ''}`;
     $('to-last').hidden = state.total === undefined;
     const top = log.querySelector('.edge.top');
     const bottom = log.querySelector('.edge.bottom');
@@ -278,6 +278,7 @@
         total: page.total,
         next: page.next,
         resume: page.resume,
+        indexing: page.indexing === true,
       });
       log.replaceChildren(edge('top'), edge('bottom'));
       append(page.records);
@@ -301,6 +302,7 @@
       if (generation !== state.generation) return;
       state.next = page.next;
       state.resume = page.resume;
+      state.indexing = page.indexing === true;
       if (page.total !== undefined) state.total = page.total;
       append(page.records);
     } catch (err) {
@@ -352,8 +354,25 @@
     }
   }
 
+  /** While the server indexes a large run, the first pages come without a total: ask for it until it is known. */
+  async function probeTotal() {
+    if (state.loading) return;
+    const generation = state.generation;
+    try {
+      const page = await fetchPage(`o:${state.top + state.rows.length}`, 1);
+      if (generation !== state.generation) return;
+      state.indexing = page.indexing === true;
+      if (page.total !== undefined) state.total = page.total;
+      if (!page.next && !page.indexing && page.records.length === 0) state.next = undefined;
+    } catch {
+      // the next probe tries again
+    }
+    renderPosition();
+  }
+
   async function followLoop() {
-    if (following()) await followOnce();
+    if (state.indexing) await probeTotal();
+    else if (following()) await followOnce();
     setTimeout(followLoop, FOLLOW_MS);
   }
 
