@@ -182,6 +182,14 @@
     return node;
   }
 
+  /** Each loaded record's row, to drop rows without searching the document. */
+  const nodes = new Map();
+  function nodeOf(r) {
+    const node = recordNode(r);
+    nodes.set(r, node);
+    return node;
+  }
+
   function edge(end) {
     return el('div', { class: `edge ${end}` });
   }
@@ -220,7 +228,7 @@
     state.rows.push(...fresh);
     const bottom = log.querySelector('.edge.bottom');
     const frag = document.createDocumentFragment();
-    for (const r of fresh) frag.append(recordNode(r));
+    for (const r of fresh) frag.append(nodeOf(r));
     log.insertBefore(frag, bottom);
     // Keep the page light: drop the oldest rows (they load again on scrolling back), offsets known only locally.
     if (state.total !== undefined && state.rows.length > MAX_ROWS) {
@@ -228,7 +236,8 @@
       const before = log.scrollHeight;
       for (const r of state.rows.splice(0, drop)) {
         state.seen.delete(r.id);
-        log.querySelector(`.rec[data-id="${CSS.escape(r.id)}"]`)?.remove();
+        nodes.get(r)?.remove();
+        nodes.delete(r);
       }
       state.top += drop;
       if (!stick) log.scrollTop -= before - log.scrollHeight;
@@ -242,7 +251,7 @@
     const frag = document.createDocumentFragment();
     for (const r of fresh) {
       state.seen.add(r.id);
-      frag.append(recordNode(r));
+      frag.append(nodeOf(r));
     }
     log.querySelector('.edge.top').after(frag);
     state.rows.unshift(...fresh);
@@ -251,7 +260,8 @@
       const drop = state.rows.splice(MAX_ROWS);
       for (const r of drop) {
         state.seen.delete(r.id);
-        log.querySelector(`.rec[data-id="${CSS.escape(r.id)}"]`)?.remove();
+        nodes.get(r)?.remove();
+        nodes.delete(r);
       }
       state.next = `o:${state.top + state.rows.length}`;
     }
@@ -280,6 +290,7 @@
         resume: page.resume,
         indexing: page.indexing === true,
       });
+      nodes.clear();
       log.replaceChildren(edge('top'), edge('bottom'));
       append(page.records);
       showError('');
