@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { LogRecordData, StreamContext } from '../src/core/log-record.js';
-import { createLogSink, type ExportTarget } from '../src/pipeline/log-sink.js';
+import type { ResendTarget } from '../src/pipeline/resend.js';
+import { sinkTo } from '../test/helpers/sink-to.js';
 import type { Transport } from '../src/core/http/transport.js';
 
 /** Records handed over per turn of the event loop: about one 64 KiB pipe read of 100-byte lines. */
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   const sinkProc = target === 'local' || noHttp ? undefined : await startSink(verify);
   const url = `http://127.0.0.1:${sinkProc?.port ?? 0}`;
   const localDir = target === 'local' ? await mkdtemp(join(tmpdir(), 'dd-logstore-bench-')) : undefined;
-  const exportTarget: ExportTarget =
+  const exportTarget: ResendTarget =
     target === 'local'
       ? { flavor: 'local', dir: localDir ?? '' }
       : target === 'otlp'
@@ -129,9 +130,7 @@ async function main(): Promise<void> {
     send: () => Promise.resolve({ kind: 'response', status: 202, headers: {}, body: '{}' }),
     close: () => Promise.resolve(),
   };
-  const sink = createLogSink({
-    context: CONTEXT,
-    target: exportTarget,
+  const sink = sinkTo(exportTarget, CONTEXT, {
     ...(noHttp ? { transport: nullTransport } : {}),
     batching: { maxExportBatchSize: batch, maxConcurrentExports: concurrency },
   });

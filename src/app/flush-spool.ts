@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CliError, errorMessage } from '../core/errors.js';
 import type { DrainSummary } from './run-report.js';
 import type { Factory } from './factory.js';
+import { destinationOf } from '../destinations/index.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import type { FlushReport } from '../pipeline/resend.js';
@@ -80,31 +81,14 @@ export function createSpoolFlusher(
     const { createHttpTransport } = await import('../core/http/transport.js');
     const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
     const budgetMs = settings.batching.exportTimeoutMillis;
-    const target =
-      settings.flavor === 'local'
-        ? { flavor: 'local' as const, dir: settings.dir }
-        : settings.flavor === 'datadog'
-          ? {
-              flavor: 'datadog' as const,
-              protocol: settings.protocol,
-              url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
-              apiKey: settings.apiKey,
-              compression: settings.compression,
-            }
-          : {
-              flavor: 'otel' as const,
-              url: settings.endpoint,
-              headers: settings.headers,
-              protocol: settings.protocol,
-              compression: settings.compression,
-            };
-    const exporter = createResendExporter(target, () =>
+    const destination = destinationOf(settings);
+    const exporter = createResendExporter(destination.resendTarget(settings), () =>
       createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs }),
     );
     return flushSpool({
       dir,
       exporter,
-      restamp: settings.flavor === 'datadog',
+      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
       maxBatchItems: settings.batching.maxExportBatchSize,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
@@ -128,9 +112,8 @@ export async function recordResent(runs: ReturnType<typeof createRunRecordStore>
 }
 
 function describeFlushAuth(settings: ResolvedLogStore, status: number): string {
-  return settings.flavor === 'datadog'
-    ? `Datadog rejected the API key (HTTP ${status}) on site ${settings.site}; nothing more was sent and the spool is kept (check api_key of log store '${settings.component.name}': dd-logstore log-store verify ${settings.component.name})`
-    : `the endpoint refused the credentials (HTTP ${status}); the spool is kept (check the headers of log store '${settings.component.name}')`;
+  const { where, fix } = destinationOf(settings).describeAuthFailure(settings, status);
+  return `${where}; nothing more was sent and the spool is kept (${fix})`;
 }
 
 function listDirs(dir: string): string[] {

@@ -7,14 +7,11 @@ import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
-import { searchLogs } from '../destinations/datadog/api-client.js';
-import type { ReaderDeps } from '../destinations/datadog/reader.js';
-import { SearchFailure } from '../destinations/datadog/reader.js';
+import { destinationOf } from '../destinations/index.js';
 import { follow } from '../query/follow.js';
 import { hasContentFilter } from '../query/log-entry.js';
 import type { LogFilter } from '../query/log-entry.js';
 import { createPrinter } from '../query/render.js';
-import { createDatadogRunReader, createLocalRunReader } from '../query/run-reader.js';
 import type { RunRead, RunReader } from '../query/run-reader.js';
 import { runProgress } from '../query/run-scope.js';
 import type { LogsFormat } from '../query/render.js';
@@ -47,23 +44,11 @@ export interface LogsDeps {
 /** Time for a sent batch to be stored and indexed before the records around it are printed. */
 const FOLLOW_HOLD_MARGIN_MS = 1000;
 
-type ReadableStore = Exclude<ResolvedLogStore, { flavor: 'otel' }>;
-
 interface Target {
   run: RunRecord | undefined;
   runId: string;
   runs: RunRecordStore;
-  settings: ReadableStore;
-}
-
-/** A 403 from Logs Search, in one line: the application key's permission and the site in use. */
-function authError(err: SearchFailure, settings: Extract<ReadableStore, { flavor: 'datadog' }>): CliError {
-  const api = new URL(settings.routes.searchUrl).origin;
-  return new CliError(
-    `Datadog refused the logs search (${err.message}) on site ${settings.site} (${api}): the application key ` +
-      `needs the logs_read_data permission, and both keys must belong to site ${settings.site}`,
-    { hint: `check the keys of log store '${settings.component.name}' and its site`, cause: err },
-  );
+  settings: ResolvedLogStore;
 }
 
 export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Target): Promise<void> {
@@ -74,14 +59,7 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
   const reader = makeReader(f, t, d, signal, notice, () => run);
   const printer = createPrinter(opts.output, (s) => f.io.out(s), createColor(f.io.colorOut));
   const fail = (err: unknown): never => {
-    if (err instanceof SearchFailure && t.settings.flavor === 'datadog') {
-      if (err.kind === 'auth') throw authError(err, t.settings);
-      throw new CliError(`reading logs from Datadog failed: ${err.message}`, {
-        hint: f.debug ? 'try again' : 'try again; --debug shows the cause',
-        cause: err,
-      });
-    }
-    throw err;
+    throw reader.explainFailure?.(err) ?? err;
   };
   try {
     if (opts.follow) {
@@ -107,7 +85,7 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
           filter: opts.filter,
           countable: !hasContentFilter(opts.filter),
           giveUpMs: opts.waitMs ?? DEFAULT_GIVE_UP_MS,
-          isFatal: (err) => err instanceof SearchFailure && err.kind === 'auth',
+          isFatal: (err) => reader.isFatal?.(err) ?? false,
         },
       ).catch(fail);
       printer.end();
@@ -213,10 +191,16 @@ function makeReader(
   notice: (line: string) => void,
   run: () => RunRecord | undefined,
 ): RunReader {
-  const s = t.settings;
-  if (s.flavor === 'local') return createLocalRunReader(s.dir, t.runId, (line) => f.warn(line));
-  const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
-  const search = d.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
-  const deps: ReaderDeps = { search, sleep: d.sleep, notice, signal };
-  return createDatadogRunReader({ service: s.serviceName, runId: t.runId, deps, now: () => f.now().getTime(), run });
+  const reader = destinationOf(t.settings).createRunReader?.(t.settings, {
+    runId: t.runId,
+    sleep: d.sleep,
+    notice,
+    warn: (line) => f.warn(line),
+    signal,
+    now: () => f.now().getTime(),
+    run,
+    ...(d.search ? { search: d.search } : {}),
+  });
+  if (!reader) throw new CliError(`log store '${t.settings.component.name}' cannot be read back`);
+  return reader;
 }

@@ -4,6 +4,7 @@
  */
 import type { IOStreams } from '../io/iostreams.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
+import { destinationOf } from '../destinations/index.js';
 import type { RecordCounts } from '../store/run-records.js';
 
 export interface DrainSummary {
@@ -69,13 +70,6 @@ export function describeAuthError(
   spooled: number,
   settings: ResolvedLogStore,
 ): string {
-  const where =
-    settings.flavor === 'datadog'
-      ? `Datadog rejected the API key (HTTP ${err.status}) on site ${settings.site}; sending stopped for this run`
-      : `${settings.flavor === 'otel' ? settings.endpoint : 'the endpoint'} refused the credentials (HTTP ${err.status}); sending stopped for this run`;
-  const fix =
-    settings.flavor === 'datadog'
-      ? `check api_key of log store '${settings.component.name}' and that ${settings.site} is your Datadog site: dd-logstore log-store verify ${settings.component.name}; then dd-logstore flush --log-store ${settings.component.name}`
-      : `check the headers of log store '${settings.component.name}'; then dd-logstore flush --log-store ${settings.component.name}`;
-  return `${where}, ${spooled} records spooled (${fix})`;
+  const { where, fix } = destinationOf(settings).describeAuthFailure(settings, err.status);
+  return `${where}; sending stopped for this run, ${spooled} records spooled (${fix}; then dd-logstore flush --log-store ${settings.component.name})`;
 }

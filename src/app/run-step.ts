@@ -10,7 +10,8 @@ import { CliError, RunSetupError, UsageError, errorMessage, formatErrorLine } fr
 import type { Factory } from './factory.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
-import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS, ORIGINAL_TIMESTAMP } from '../destinations/datadog/limits.js';
+import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
+import { destinationOf } from '../destinations/index.js';
 import type { Level, StreamContext } from '../core/log-record.js';
 import { resolveLogStore } from '../store/active-stack.js';
 import { createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
@@ -18,8 +19,7 @@ import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { describeAuthError, printRunReport } from './run-report.js';
 import { capturingRun } from '../runner/child-env.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
-import type { ExportTarget } from '../pipeline/log-sink.js';
-import type { ResendTarget } from '../pipeline/resend.js';
+import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
 
 export interface RunOptions {
   command: string[];
@@ -84,10 +84,8 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       ...(opts.step ? { stepName: opts.step } : {}),
       ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
     };
-    if (settings.flavor === 'local') {
-      const { localLogUri } = await import('../destinations/local/paths.js');
-      context.logUri = localLogUri(settings.dir, runId, logId);
-    }
+    const logUri = destinationOf(settings).logUri?.(settings, runId, logId);
+    if (logUri !== undefined) context.logUri = logUri;
     return { settings, context, runId, firstSeq, opts };
   } catch (err) {
     // Flags were checked before; what fails here comes from config, env or secrets: the run could not start.
@@ -167,17 +165,17 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     ...spoolWriter,
     append: (items, reason) => spoolWriter.append(items, f.io.redactor.redact(reason)),
   };
-  const target = exportTargetOf(settings);
+  const destination = destinationOf(settings);
   const sink = createLogSink({
-    context,
-    target,
+    createExporter: (transport) => destination.createExporter(settings, context, transport),
     spool,
     overflow: opts.onOverflow ?? 'spool',
-    batching: {
+    batching: destination.batching({
+      ...DEFAULT_BATCHING,
       maxExportBatchSize: settings.batching.maxExportBatchSize,
       maxQueueSize: settings.batching.maxQueueSize,
       scheduleDelayMillis: settings.batching.scheduleDelayMillis,
-    },
+    }),
     exportTimeoutMs: settings.batching.exportTimeoutMillis,
   });
   // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
@@ -223,7 +221,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const redactor = f.io.redactor;
   // Datadog silently drops a log older than 18 h or over 2 h ahead: a JSON line stamped like that goes out with the
   // time it was read, its own kept in dd_logstore.original_timestamp. The bounds move with a clock read once a second.
-  const restamp = settings.flavor === 'datadog';
+  const window = destination.timeWindow;
   let clock = Date.now();
   let earliest = Infinity;
   let latest = -Infinity;
@@ -238,7 +236,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
         ? { text: (t) => redactor.redactIfPresent(t), deep: (v) => redactor.redactDeepIfPresent(v) }
         : undefined,
     onRecord: (record) => {
-      if (restamp && (record.timestamp < clock - MAX_RECORD_AGE_MS || record.timestamp > clock + MAX_RECORD_LEAD_MS)) {
+      if (window && (record.timestamp < clock - window.maxAgeMs || record.timestamp > clock + window.maxLeadMs)) {
         record.attributes = { ...record.attributes, [ORIGINAL_TIMESTAMP]: record.timestamp };
         record.timestamp = Date.now();
       }
@@ -358,27 +356,6 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     flavor: settings.flavor,
   });
   return result.exitCode;
-}
-
-type Target = ExportTarget & ResendTarget;
-
-function exportTargetOf(settings: ResolvedLogStore): Target {
-  if (settings.flavor === 'local') return { flavor: 'local', dir: settings.dir };
-  if (settings.flavor === 'datadog')
-    return {
-      flavor: 'datadog',
-      protocol: settings.protocol,
-      url: settings.protocol === 'otlp' ? settings.routes.otlpLogsUrl : settings.routes.intakeLogsUrl,
-      apiKey: settings.apiKey,
-      compression: settings.compression,
-    };
-  return {
-    flavor: 'otel',
-    url: settings.endpoint,
-    headers: settings.headers,
-    protocol: settings.protocol,
-    compression: settings.compression,
-  };
 }
 
 /**

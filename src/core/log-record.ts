@@ -5,6 +5,9 @@
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'critical';
 
+/** Where a record sent with the current time (its own was outside what the store keeps) keeps its own timestamp. */
+export const ORIGINAL_TIMESTAMP = 'dd_logstore.original_timestamp';
+
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error', 'critical'];
 
 export type StreamName = 'stdout' | 'stderr';

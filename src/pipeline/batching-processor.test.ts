@@ -5,7 +5,8 @@ import {
   type BatchingOptions,
   type SpoolSink,
 } from './batching-processor.js';
-import { createRecordArrayWriter, type ExportOutcome, type Exporter } from './exporter.js';
+import { createRecordArrayWriter, type Exporter } from './exporter.js';
+import type { ExportOutcome } from '../core/http/http-outcome.js';
 import type { LogRecordData } from '../core/log-record.js';
 import { createManualTimers } from '../../test/helpers/manual-timers.js';
 import { createMemoryExporter } from '../../test/helpers/memory-exporter.js';
@@ -33,18 +34,6 @@ describe('batching processor', () => {
     expect(await p.forceFlush()).toBe('flushed');
     expect(exporter.batches.map((b) => b.length)).toEqual([3, 3, 1]);
     expect(p.counts()).toEqual({ read: 7, delivered: 7, spooled: 0, dropped: 0, failed: 0 });
-  });
-
-  it('caps maxExportBatchSize at 1000', async () => {
-    const exporter = createMemoryExporter();
-    const p = createBatchingProcessor({
-      exporter,
-      timers: createManualTimers(),
-      batching: { maxExportBatchSize: 5000 },
-    });
-    for (let i = 0; i < 2500; i++) p.emit(testRecord(i));
-    await p.forceFlush();
-    expect(exporter.batches.map((b) => b.length)).toEqual([1000, 1000, 500]);
   });
 
   it('closes a batch before it would pass maxBatchBytes (5 MB of payload)', async () => {

@@ -7,13 +7,12 @@
  * and counted (`'drop'`), or `emit` answers false (`'block'`, like `stream.write`) and the caller waits on `drain()`.
  * 413/400 answers split the batch (splitting.ts); a 401/403 stops sending for the rest of the processor's life.
  */
-import type { BatchWriter, ExportErrorKind, ExportOutcome, Exporter } from './exporter.js';
+import type { BatchWriter, Exporter } from './exporter.js';
+import type { ExportErrorKind, ExportOutcome } from '../core/http/http-outcome.js';
 import type { LogRecordData } from '../core/log-record.js';
 import { exportWithSplitting } from './splitting.js';
 import { SYSTEM_TIMERS, type Timers } from '../core/timers.js';
 
-/** Datadog's limit per request; larger configured values are capped. */
-export const MAX_EXPORT_BATCH_SIZE = 1000;
 export const DEFAULT_MAX_BATCH_BYTES = 5_000_000;
 export const DEFAULT_MAX_CONCURRENT_EXPORTS = 3;
 
@@ -265,9 +264,7 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
 
   function reasonOf(outcome: Exclude<ExportOutcome, { kind: 'success' }>): SpoolReason {
     if (outcome.kind === 'retryable') {
-      return /shutting down|transport closed|not sent before/.test(outcome.message)
-        ? shutdownReason
-        : 'retries exhausted';
+      return outcome.unsent ? shutdownReason : 'retries exhausted';
     }
     if (isAuthStatus(outcome.status) || outcome === stoppedBy) return 'API key rejected';
     if (outcome.status === 400 || outcome.status === 413) return 'rejected by the intake';
@@ -358,7 +355,7 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
       } else closeOpenBatch();
       cutShort = () => undefined;
       for (const closedBatch of ready.splice(0)) {
-        settle(closedBatch, { kind: 'retryable', message: `not sent before the ${shutdownReason}` });
+        settle(closedBatch, { kind: 'retryable', message: `not sent before the ${shutdownReason}`, unsent: true });
         exporter.release?.(closedBatch.batch);
       }
       await exporter.shutdown();
@@ -392,7 +389,8 @@ export function isAuthStatus(status: number | undefined): boolean {
 function resolveBatching(partial: Partial<BatchingOptions> | undefined): BatchingOptions {
   const cfg = { ...DEFAULT_BATCHING, ...partial };
   return {
-    maxExportBatchSize: clampInt(cfg.maxExportBatchSize, 1, MAX_EXPORT_BATCH_SIZE),
+    // A destination's own limits (Datadog's 1000 a request) are applied before: destinations/http-limits.ts.
+    maxExportBatchSize: clampInt(cfg.maxExportBatchSize, 1, Number.MAX_SAFE_INTEGER),
     maxBatchBytes: Math.max(1, cfg.maxBatchBytes),
     scheduleDelayMillis: Math.max(0, cfg.scheduleDelayMillis),
     maxQueueSize: clampInt(cfg.maxQueueSize, 1, Number.MAX_SAFE_INTEGER),

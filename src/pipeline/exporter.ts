@@ -6,13 +6,7 @@
  * around the transport.
  */
 import type { LogRecordData } from '../core/log-record.js';
-
-export type ExportOutcome =
-  | { kind: 'success' }
-  | { kind: 'failure'; status?: number; message: string }
-  | { kind: 'retryable'; status?: number; message: string; retryAfterMs?: number };
-
-export type ExportErrorKind = Exclude<ExportOutcome['kind'], 'success'>;
+import type { ExportOutcome } from '../core/http/http-outcome.js';
 
 export interface BatchWriter<B> {
   /** Records added so far. */
@@ -52,10 +46,8 @@ export interface Exporter<B = unknown> {
 
 export const SUCCESS: ExportOutcome = Object.freeze({ kind: 'success' });
 
-/** Halves of a record array (the OTLP and in-memory exporters' batch form). */
-export function splitRecordArray(
-  batch: LogRecordData[],
-): [BatchPart<LogRecordData[]>, BatchPart<LogRecordData[]>] | undefined {
+/** Halves of an array batch (the OTLP and in-memory exporters' records, the spool's entries). */
+export function splitArrayBatch<T>(batch: T[]): [BatchPart<T[]>, BatchPart<T[]>] | undefined {
   if (batch.length < 2) return undefined;
   const mid = batch.length >> 1;
   return [

@@ -2,15 +2,14 @@ import { describe, it, expect } from '@jest/globals';
 import { createLogSink } from './log-sink.js';
 import { createManualTimers } from '../../test/helpers/manual-timers.js';
 import { createMemoryExporter } from '../../test/helpers/memory-exporter.js';
-import { testContext, testRecord } from '../../test/helpers/test-records.js';
+import { testRecord } from '../../test/helpers/test-records.js';
 
 describe('log sink', () => {
   it('feeds any exporter through the batching processor', async () => {
     const exporter = createMemoryExporter();
     const timers = createManualTimers();
     const sink = createLogSink({
-      context: testContext(),
-      target: { flavor: 'custom', exporter },
+      createExporter: () => exporter,
       batching: { maxExportBatchSize: 4, scheduleDelayMillis: 100 },
       timers,
     });
@@ -25,8 +24,7 @@ describe('log sink', () => {
   it('lets a runner pause on backpressure and resume without losing records', async () => {
     const exporter = createMemoryExporter();
     const sink = createLogSink({
-      context: testContext(),
-      target: { flavor: 'custom', exporter },
+      createExporter: () => exporter,
       batching: { maxExportBatchSize: 100, maxQueueSize: 250, maxConcurrentExports: 2 },
       timers: createManualTimers(),
     });

@@ -11,7 +11,9 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { isAuthStatus } from './batching-processor.js';
 import { gzipAsync, type Compression } from './compression.js';
 import { MAX_ENTRIES_PER_REQUEST, MAX_PAYLOAD_BYTES } from '../destinations/datadog/limits.js';
-import type { BatchPart, ExportOutcome, Exporter } from './exporter.js';
+import { splitArrayBatch } from './exporter.js';
+import type { BatchPart, Exporter } from './exporter.js';
+import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { toExportOutcome } from '../core/http/http-outcome.js';
 import { localLogPath } from '../destinations/local/paths.js';
 import type { OtlpProtocol } from '../destinations/otel/exporter.js';
@@ -29,14 +31,23 @@ import {
   type SpoolEntry,
 } from './spool.js';
 import type { Transport } from '../core/http/transport.js';
-import type { ExportTarget } from './log-sink.js';
 import { INTAKE_ITEM_FIELDS } from '../destinations/datadog/serializer.js';
 import type { Level } from '../core/log-record.js';
 
-import { MAX_RECORD_AGE_MS, ORIGINAL_TIMESTAMP } from '../destinations/datadog/limits.js';
+import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
 
 /** Where a spool is resent: the log sink's targets, less the in-memory test one. */
-export type ResendTarget = Exclude<ExportTarget, { flavor: 'custom' }>;
+/** Where the spool's records go: the destination says (destinations/<flavor>/destination.ts `resendTarget`). */
+export type ResendTarget =
+  | { flavor: 'local'; dir: string }
+  | { flavor: 'datadog'; protocol: 'intake' | 'otlp'; url: string; apiKey: string; compression?: Compression }
+  | {
+      flavor: 'otel';
+      url: string;
+      headers?: Record<string, string>;
+      protocol?: OtlpProtocol;
+      compression?: Compression;
+    };
 
 export type ResendExporter = Pick<Exporter<SpoolEntry[]>, 'export' | 'split' | 'shutdown'>;
 
@@ -63,7 +74,8 @@ export interface FlushSpoolOptions {
   dir: string;
   exporter: ResendExporter;
   /** Re-stamp records older than 18 h (the Datadog flavor). */
-  restamp: boolean;
+  /** Records older than this are sent with the current time (the destination's time window); undefined: never. */
+  restampOlderThanMs?: number;
   maxBatchItems?: number;
   maxBatchBytes?: number;
   now?: () => number;
@@ -94,7 +106,7 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
   const onAbort = (): void => void exporter.shutdown().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   const aborted = (): ExportOutcome | undefined =>
-    signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped' } : stoppedBy;
+    signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped', unsent: true } : stoppedBy;
 
   try {
     for (const name of claimableFiles(options.dir, options.isAlive ?? processIsAlive, pid)) {
@@ -126,7 +138,8 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
           keep.push(...batch);
           continue;
         }
-        if (options.restamp) report.restamped += restamp(batch, now());
+        if (options.restampOlderThanMs !== undefined)
+          report.restamped += restamp(batch, now(), options.restampOlderThanMs);
         const parts = await exportWithSplitting(
           exporter,
           { batch, count: batch.length },
@@ -134,7 +147,7 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
             stopped: aborted,
             observe: (o) => {
               if (o.kind === 'failure' && isAuthStatus(o.status) && !stoppedBy) {
-                stoppedBy = { ...o, message: `not resent: HTTP ${o.status}` };
+                stoppedBy = { ...o, message: `not resent: HTTP ${o.status}`, unsent: true };
                 report.authError = { status: o.status as number, message: o.message };
               }
             },
@@ -180,16 +193,17 @@ function settle(
   }
   if (outcome.kind === 'failure' && (outcome.status === 400 || outcome.status === 413) && batch.length === 1)
     report.rejected++;
-  const stopped = /^not resent/.test(outcome.message);
+  // Not tried (stopped, or after the key was refused): the record keeps the reason it was spooled for.
+  const stopped = outcome.unsent === true;
   for (const e of batch) keep.push(stopped ? e : { ...e, reason: outcome.message });
 }
 
 /** Gives records past the 18 h window the current time, keeping theirs; answers how many. */
-function restamp(batch: SpoolEntry[], now: number): number {
+function restamp(batch: SpoolEntry[], now: number, maxAgeMs: number): number {
   let n = 0;
   for (const e of batch) {
     const ts = e.item.timestamp;
-    if (typeof ts === 'number' && ts < now - MAX_RECORD_AGE_MS) {
+    if (typeof ts === 'number' && ts < now - maxAgeMs) {
       if (e.item[ORIGINAL_TIMESTAMP] === undefined) e.item[ORIGINAL_TIMESTAMP] = ts;
       e.item.timestamp = now;
       n++;
@@ -213,15 +227,6 @@ function* chunk(entries: SpoolEntry[], maxItems: number, maxBytes: number): Gene
     bytes += size;
   }
   if (batch.length > 0) yield batch;
-}
-
-function splitEntries(batch: SpoolEntry[]): [BatchPart<SpoolEntry[]>, BatchPart<SpoolEntry[]>] | undefined {
-  if (batch.length < 2) return undefined;
-  const mid = batch.length >> 1;
-  return [
-    { batch: batch.slice(0, mid), count: mid },
-    { batch: batch.slice(mid), count: batch.length - mid },
-  ];
 }
 
 /** The exporter that sends spooled items to a log store. */
@@ -267,7 +272,7 @@ function createIntakeResend(
       const body = compression === 'gzip' ? await gzipAsync(json) : json;
       return toExportOutcome(await transport.send({ url, headers, body }));
     },
-    split: splitEntries,
+    split: splitArrayBatch,
     shutdown: () => transport.close(),
   };
 }
@@ -341,7 +346,7 @@ function createOtlpResend(
         };
       }
     },
-    split: splitEntries,
+    split: splitArrayBatch,
     shutdown: () => transport.close(),
   };
 }
@@ -370,7 +375,7 @@ function createLocalResend(dir: string): ResendExporter {
         };
       }
     },
-    split: splitEntries,
+    split: splitArrayBatch,
     shutdown: async () => undefined,
   };
 }

@@ -1,10 +1,11 @@
 /**
- * 413 and 400 answers (run-and-export.md, "Responses and retries"): a batch the intake finds too large is sent again
+ * 413 and 400 answers (docs/reliability.md, "Responses and retries"): a batch the intake finds too large is sent again
  * as halves, down to single records; a batch it rejects as malformed is halved the same way until the bad records
  * are alone, so every good record is delivered and each bad one ends with the intake's own error text. Halves are
  * sent one after the other: a 400 storm costs at most about 2 log2(n) requests per bad record.
  */
-import type { BatchPart, ExportOutcome, Exporter } from './exporter.js';
+import type { BatchPart, Exporter } from './exporter.js';
+import type { ExportOutcome } from '../core/http/http-outcome.js';
 
 export interface SettledPart<B> extends BatchPart<B> {
   outcome: ExportOutcome;

@@ -2,8 +2,9 @@ import { describe, it, expect, afterEach } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExportOutcome } from './exporter.js';
-import { ORIGINAL_TIMESTAMP } from '../destinations/datadog/limits.js';
+import type { ExportOutcome } from '../core/http/http-outcome.js';
+import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
+import { MAX_RECORD_AGE_MS } from '../destinations/datadog/limits.js';
 import { flushSpool, type ResendExporter } from './resend.js';
 import { claimableFiles, createSpoolWriter, readSpoolFile, type SpoolEntry } from './spool.js';
 
@@ -79,7 +80,7 @@ describe('flushSpool', () => {
         ? { kind: 'failure', status: 400, message: 'HTTP 400: bad' }
         : { kind: 'success' },
     );
-    const report = await flushSpool({ dir, exporter, restamp: false });
+    const report = await flushSpool({ dir, exporter });
     expect(report).toMatchObject({ files: 1, read: 6, delivered: 5, kept: 1, rejected: 1 });
     expect(accepted.map((e) => e.item['dd_logstore.seq'])).toEqual([0, 1, 2, 4, 5]);
     const files = readdirSync(dir);
@@ -96,7 +97,7 @@ describe('flushSpool', () => {
     w.append([item(0, { timestamp: now - 19 * 3_600_000 }), item(1, { timestamp: now - 1000 })], 'x');
     w.close();
     const { exporter, accepted } = memoryResend();
-    const report = await flushSpool({ dir, exporter, restamp: true, now: () => now });
+    const report = await flushSpool({ dir, exporter, restampOlderThanMs: MAX_RECORD_AGE_MS, now: () => now });
     expect(report.restamped).toBe(1);
     expect(accepted.map((e) => [e.item.timestamp, e.item[ORIGINAL_TIMESTAMP]])).toEqual([
       [now, now - 19 * 3_600_000],
@@ -112,7 +113,7 @@ describe('flushSpool', () => {
     writeFileSync(join(dir, '2-1-bb.jsonl'), `${line(2)}\n`);
     const warnings: string[] = [];
     const { exporter } = memoryResend(() => ({ kind: 'failure', status: 403, message: 'HTTP 403: Forbidden' }));
-    const report = await flushSpool({ dir, exporter, restamp: false, warn: (m) => warnings.push(m) });
+    const report = await flushSpool({ dir, exporter, warn: (m) => warnings.push(m) });
     expect(warnings).toEqual([expect.stringMatching(/1-1-aa\.jsonl has 1 unreadable line: moved to .*corrupt/)]);
     expect(existsSync(join(dir, 'corrupt', '1-1-aa.jsonl'))).toBe(true);
     expect(report).toMatchObject({ delivered: 0, kept: 2, authError: { status: 403 } });

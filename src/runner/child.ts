@@ -6,6 +6,8 @@
  * machinery (it would either copy every chunk or get in the way of backpressure), we need control over how the
  * pipes are made (see child-pipes.ts), and spawn costs less at start-up.
  */
+import { KEEP_ALIVE_TIMERS } from '../core/timers.js';
+import type { Timers } from '../core/timers.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -23,11 +25,6 @@ export const PIPE_DRAIN_TIMEOUT_MS = 2000;
 export interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown;
   off(signal: NodeJS.Signals, listener: () => void): unknown;
-}
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 export interface StartChildOptions {
@@ -71,13 +68,8 @@ export interface RunningChild {
   resume(): void;
 }
 
-const DEFAULT_TIMERS: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 export function startChild(opts: StartChildOptions): RunningChild {
-  const timers = opts.timers ?? DEFAULT_TIMERS;
+  const timers = opts.timers ?? KEEP_ALIVE_TIMERS;
   const drainTimeoutMs = opts.drainTimeoutMs ?? PIPE_DRAIN_TIMEOUT_MS;
   const fifos = opts.pipeMode === 'socketpair' ? undefined : opts.fifos ? opts.fifos.pairs : openFifoPipes();
 

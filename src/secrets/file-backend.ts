@@ -6,8 +6,8 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SecretError } from '../core/errors.js';
-import { writeFileAtomic } from '../store/atomic-write.js';
-import { withFileLock } from '../store/file-lock.js';
+import { writeFileAtomic } from '../core/fs/atomic-write.js';
+import { withFileLock } from '../core/fs/file-lock.js';
 import type { SecretBackend, SecretValues } from './secret-backend.js';
 
 export const SECRETS_FILE_NAME = 'secrets.json';

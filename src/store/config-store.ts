@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { StoreError } from '../core/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { withFileLock } from './file-lock.js';
+import { writeFileAtomic } from '../core/fs/atomic-write.js';
+import { withFileLock } from '../core/fs/file-lock.js';
 import { COMPONENT_TYPES, DEFAULT_NAME, SCHEMA_VERSION } from './model.js';
 import type { Component, ComponentType, StoreConfig } from './model.js';
 import type { StorePaths } from './paths.js';

@@ -1,17 +1,15 @@
 /**
- * Every flavor of every component type, with its keys, defaults and validation. Values arrive as strings from the
- * command line (`--key=value`) and leave as typed config values, or as a UsageError naming the key and the fix.
+ * Config keys and their validation, and the flavors of the component types that are not log stores (a log store's
+ * flavors are its destinations: src/destinations). Values arrive as strings from the command line (`--key=value`)
+ * and leave as typed config values, or as a UsageError naming the key and the fix.
  */
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { DATADOG_SITES, isDatadogSite } from '../destinations/datadog/sites.js';
-import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
 import { didYouMean } from './did-you-mean.js';
+import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
 import type { ComponentType, ConfigValue } from './model.js';
 
-export const MAX_EXPORT_BATCH_SIZE_CAP = 1000;
-
-type KeyKind = 'string' | 'int' | 'enum' | 'url' | 'site' | 'tags' | 'headers' | 'path';
+type KeyKind = 'string' | 'int' | 'enum' | 'url' | 'custom' | 'tags' | 'headers' | 'path';
 
 export interface KeySpec {
   key: string;
@@ -29,6 +27,8 @@ export interface KeySpec {
   cap?: number;
   /** Holds a credential: a literal value gets a warning suggesting a secret reference. */
   secret?: boolean;
+  /** kind 'custom': the flavor's own parser (e.g. a Datadog site); throws a UsageError naming `flag`. */
+  parse?: (raw: string, flag: string, warnings: string[]) => ConfigValue;
 }
 
 export interface FlavorSpec {
@@ -38,115 +38,8 @@ export interface FlavorSpec {
   keys: readonly KeySpec[];
 }
 
-const BATCHING_KEYS: readonly KeySpec[] = [
-  {
-    key: 'max_export_batch_size',
-    kind: 'int',
-    default: 500,
-    min: 1,
-    cap: MAX_EXPORT_BATCH_SIZE_CAP,
-    description: 'records per request (at most 1000, the Datadog intake limit)',
-  },
-  {
-    key: 'max_queue_size',
-    kind: 'int',
-    default: 100000,
-    min: 1,
-    description: 'records held in memory before the spool',
-  },
-  {
-    key: 'schedule_delay_millis',
-    kind: 'int',
-    default: 5000,
-    min: 0,
-    description: 'longest wait before a batch is sent',
-  },
-  {
-    key: 'export_timeout_millis',
-    kind: 'int',
-    default: 15000,
-    min: 1,
-    description: 'time one batch may take, retries included',
-  },
-];
-
-const SERVICE_KEYS: readonly KeySpec[] = [
-  { key: 'service_name', kind: 'string', default: 'zenml', description: 'service shown on every record' },
-  {
-    key: 'service_version',
-    kind: 'string',
-    defaultText: 'the dd-logstore version',
-    description: 'version shown on every record',
-  },
-];
-
-export const FLAVORS: readonly FlavorSpec[] = [
-  {
-    type: 'log-store',
-    flavor: 'local',
-    description: 'JSONL files on this machine (the default)',
-    keys: [{ key: 'path', kind: 'path', defaultText: '<home>/logs', description: 'directory for the JSONL files' }],
-  },
-  {
-    type: 'log-store',
-    flavor: 'datadog',
-    description: "Datadog's log management (HTTP intake v2 or OTLP; read back with Logs Search)",
-    keys: [
-      { key: 'api_key', kind: 'string', required: true, secret: true, description: 'API key, for sending logs' },
-      {
-        key: 'application_key',
-        kind: 'string',
-        required: true,
-        secret: true,
-        description: 'application key with logs_read_data, for reading logs back',
-      },
-      { key: 'site', kind: 'site', default: 'datadoghq.com', choices: DATADOG_SITES, description: 'Datadog site' },
-      ...SERVICE_KEYS,
-      ...BATCHING_KEYS,
-      { key: 'protocol', kind: 'enum', default: 'intake', choices: ['intake', 'otlp'], description: 'wire protocol' },
-      {
-        key: 'compression',
-        kind: 'enum',
-        default: 'gzip',
-        choices: ['gzip', 'none'],
-        description: 'request body compression',
-      },
-      { key: 'tags', kind: 'tags', default: '', description: 'comma-separated k:v tags (ddtags)' },
-      { key: 'source', kind: 'string', default: 'dd-logstore', description: 'ddsource of every record' },
-      { key: 'intake_url', kind: 'url', description: "override the site's intake host (proxies, the emulator)" },
-      { key: 'api_url', kind: 'url', description: "override the site's API host (proxies, the emulator)" },
-    ],
-  },
-  {
-    type: 'log-store',
-    flavor: 'otel',
-    description: 'any OTLP/HTTP logs endpoint (ships only; cannot read back)',
-    keys: [
-      {
-        key: 'endpoint',
-        kind: 'url',
-        required: true,
-        description: 'OTLP/HTTP endpoint; /v1/logs appended when missing',
-      },
-      { key: 'headers', kind: 'headers', default: '', secret: true, description: 'k=v,... request headers' },
-      {
-        key: 'protocol',
-        kind: 'enum',
-        default: 'http/protobuf',
-        choices: ['http/protobuf', 'http/json'],
-        description: 'OTLP encoding',
-      },
-      {
-        key: 'compression',
-        kind: 'enum',
-        default: 'gzip',
-        choices: ['gzip', 'none'],
-        description: 'request body compression',
-      },
-      ...SERVICE_KEYS,
-      ...BATCHING_KEYS,
-    ],
-  },
+/** The flavors of the other component types; log stores' come from the destinations. */
+export const COMPONENT_FLAVORS: readonly FlavorSpec[] = [
   {
     type: 'artifact-store',
     flavor: 'local',
@@ -160,20 +53,6 @@ export const FLAVORS: readonly FlavorSpec[] = [
     keys: [],
   },
 ];
-
-export function flavorsOf(type: ComponentType): FlavorSpec[] {
-  return FLAVORS.filter((f) => f.type === type);
-}
-
-export function findFlavor(type: ComponentType, flavor: string): FlavorSpec {
-  const spec = FLAVORS.find((f) => f.type === type && f.flavor === flavor);
-  if (spec) return spec;
-  const names = flavorsOf(type).map((f) => f.flavor);
-  const guess = didYouMean(flavor, names);
-  throw new UsageError(`unknown ${type} flavor '${flavor}'`, {
-    hint: `${guess ? `did you mean --flavor=${guess}? ` : ''}valid flavors: ${names.join(', ')}`,
-  });
-}
 
 export interface ValidatedConfig {
   config: Record<string, ConfigValue>;
@@ -202,7 +81,7 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
     }
     const ref = parseSecretRef(raw);
     if (ref) {
-      if (keySpec.kind === 'int' || keySpec.kind === 'enum' || keySpec.kind === 'site') {
+      if (keySpec.kind === 'int' || keySpec.kind === 'enum' || keySpec.kind === 'custom') {
         throw new UsageError(`--${key} cannot be a secret reference`, { hint: 'give the value itself' });
       }
       references.push({ key, secret: ref.name, secretKey: ref.key });
@@ -288,16 +167,8 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
         });
       }
       return raw;
-    case 'site': {
-      const site = raw.trim().toLowerCase();
-      if (!isDatadogSite(site)) {
-        const guess = didYouMean(site, DATADOG_SITES);
-        throw new UsageError(`${flag} '${raw}' is not a Datadog site`, {
-          hint: `${guess ? `did you mean ${flag}=${guess}? ` : ''}sites: ${DATADOG_SITES.join(', ')}`,
-        });
-      }
-      return site;
-    }
+    case 'custom':
+      return spec.parse ? spec.parse(raw, flag, warnings) : raw;
     case 'url': {
       let url: URL;
       try {
@@ -366,4 +237,12 @@ export function withDefaults(spec: FlavorSpec, config: Record<string, ConfigValu
   const out: Record<string, ConfigValue> = {};
   for (const k of spec.keys) if (k.default !== undefined) out[k.key] = k.default;
   return { ...out, ...config };
+}
+
+/** The error for a flavor name that is not one of `names`. */
+export function unknownFlavor(type: ComponentType, flavor: string, names: readonly string[]): UsageError {
+  const guess = didYouMean(flavor, names);
+  return new UsageError(`unknown ${type} flavor '${flavor}'`, {
+    hint: `${guess ? `did you mean --flavor=${guess}? ` : ''}valid flavors: ${names.join(', ')}`,
+  });
 }

@@ -5,8 +5,8 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, StoreError } from '../core/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { withFileLock } from './file-lock.js';
+import { writeFileAtomic } from '../core/fs/atomic-write.js';
+import { withFileLock } from '../core/fs/file-lock.js';
 
 export interface RecordCounts {
   read: number;

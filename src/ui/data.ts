@@ -7,13 +7,10 @@ import type { Factory } from '../app/factory.js';
 import { formatErrorLine } from '../core/errors.js';
 import { resolveLogStoreSettings } from '../app/resolve-log-store.js';
 import type { ResolvedLogStore } from '../app/resolve-log-store.js';
-import { searchLogs } from '../destinations/datadog/api-client.js';
-import { logsExplorerUrl } from '../destinations/datadog/sites.js';
-import { openRunPages, pageQuery } from '../app/read-run-page.js';
-import type { PageSource, RunPages } from '../app/read-run-page.js';
-import { SearchFailure } from '../destinations/datadog/reader.js';
+import { openRunPages } from '../app/read-run-page.js';
+import type { RunPages } from '../app/read-run-page.js';
+import { destinationNamed } from '../destinations/index.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
-import { runWindow } from '../query/run-scope.js';
 import { sleep } from '../query/system.js';
 import { createRunRecordStore } from '../store/run-records.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -68,10 +65,49 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
     return run;
   };
 
-  const explorerUrl = (s: ResolvedLogStore, runId: string, run: RunRecord | undefined): string | null => {
-    if (s.flavor !== 'datadog') return null;
-    const w = runWindow(run, f.now().getTime(), undefined, undefined);
-    return logsExplorerUrl(s.site, pageQuery(s.serviceName, runId, {}), w.from, w.to);
+  const pagesOf = async (runId: string, run: RunRecord | undefined): Promise<RunPages | undefined> => {
+    const entry = open.get(runId);
+    if (entry !== undefined) {
+      entry.run = run ?? entry.run;
+      open.delete(runId);
+      open.set(runId, entry); // most recently used last
+      return entry.pages;
+    }
+    // Without a run record only a store that searches by run id can find the run (as `logs --log-store` does).
+    if (run === undefined && !(o.logStore && destinationNamed(o.logStore.flavor).findsUnrecordedRuns)) return undefined;
+    const component = await componentOf(run);
+    if (component === undefined)
+      throw new UiDataError(
+        `the log store of run ${runId} ('${run?.logStore.name}') is no longer registered: start the ui with --log-store NAME`,
+        409,
+      );
+    let settings: ResolvedLogStore;
+    try {
+      settings = await settingsOf(component);
+    } catch (err) {
+      throw new UiDataError(formatErrorLine(err).replace(/^error: /, ''), 409);
+    }
+    const created: OpenRun = { run, notices: [], pages: undefined as unknown as RunPages };
+    const notice = (line: string) => {
+      f.io.err(`${line}\n`);
+      created.notices.push(line);
+      if (created.notices.length > MAX_NOTICES) created.notices.shift();
+    };
+    try {
+      created.pages = openRunPages(settings, {
+        runId,
+        run: () => created.run,
+        now: () => f.now().getTime(),
+        sleep,
+        notice,
+        ...(o.search !== undefined ? { search: o.search } : {}),
+      });
+    } catch (err) {
+      throw new UiDataError(formatErrorLine(err).replace(/^error: /, ''), 409);
+    }
+    open.set(runId, created);
+    if (open.size > OPEN_RUNS) open.delete(open.keys().next().value!);
+    return created.pages;
   };
 
   return {
@@ -91,17 +127,15 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
       const run = await readRun(runId);
       if (run === undefined) return undefined;
       const component = await componentOf(run);
-      let url: string | null = null;
-      if (component !== undefined) {
-        try {
-          url = explorerUrl(await settingsOf(component), runId, run);
-        } catch {
-          // The records' read says what is wrong with the store; the run itself is still shown.
-        }
+      let webUrl: string | null = null;
+      try {
+        webUrl = (await pagesOf(runId, run))?.webUrl?.() ?? null;
+      } catch {
+        // Reading the records says what is wrong with the store; the run itself is still shown.
       }
       const detail: RunDetail = {
         ...summarizeRun(run, f.now().getTime()),
-        explorerUrl: url,
+        explorerUrl: webUrl,
         readFrom: component
           ? { name: component.name, flavor: component.flavor }
           : { name: run.logStore.name, flavor: run.logStore.flavor },
@@ -109,80 +143,11 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
       return detail;
     },
     async pages(runId) {
-      const run = await readRun(runId);
-      const entry = open.get(runId);
-      if (entry !== undefined) {
-        entry.run = run ?? entry.run;
-        open.delete(runId);
-        open.set(runId, entry); // most recently used last
-        return entry.pages;
-      }
-      // Without a run record only a Datadog store named by --log-store can be searched (as `logs` does).
-      if (run === undefined && o.logStore?.flavor !== 'datadog') return undefined;
-      const component = await componentOf(run);
-      if (component === undefined)
-        throw new UiDataError(
-          `the log store of run ${runId} ('${run?.logStore.name}') is no longer registered: start the ui with --log-store NAME`,
-          409,
-        );
-      let settings: ResolvedLogStore;
-      try {
-        settings = await settingsOf(component);
-      } catch (err) {
-        throw new UiDataError(formatErrorLine(err).replace(/^error: /, ''), 409);
-      }
-      const notices: string[] = [];
-      const notice = (line: string) => {
-        f.io.err(`${line}\n`);
-        notices.push(line);
-        if (notices.length > MAX_NOTICES) notices.shift();
-      };
-      const source = pageSource(settings, notice, o.search);
-      const created: OpenRun = { run, notices, pages: undefined as unknown as RunPages };
-      created.pages = wrapFailures(
-        openRunPages(source, { runId, run: () => created.run, now: () => f.now().getTime() }),
-        settings,
-      );
-      open.set(runId, created);
-      if (open.size > OPEN_RUNS) open.delete(open.keys().next().value!);
-      return created.pages;
+      return pagesOf(runId, await readRun(runId));
     },
     takeNotices(runId) {
       const entry = open.get(runId);
       return entry === undefined ? [] : entry.notices.splice(0);
     },
-  };
-}
-
-function pageSource(s: ResolvedLogStore, notice: (line: string) => void, search: SearchFn | undefined): PageSource {
-  if (s.flavor === 'local') return { flavor: 'local', dir: s.dir };
-  if (s.flavor === 'otel')
-    throw new UiDataError(
-      `log store '${s.component.name}' is an otel log store, which ships only and cannot read logs back`,
-      409,
-    );
-  const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
-  const fn: SearchFn = search ?? ((body, signal) => searchLogs(s.routes, keys, body, signal ? { signal } : {}));
-  return { flavor: 'datadog', service: s.serviceName, deps: { search: fn, sleep, notice } };
-}
-
-/** A Logs Search failure as the one line `logs` would print (a 403 names the permission and the site). */
-function wrapFailures(pages: RunPages, s: ResolvedLogStore): RunPages {
-  const say = (err: unknown): never => {
-    if (err instanceof SearchFailure && s.flavor === 'datadog') {
-      if (err.kind === 'auth')
-        throw new UiDataError(
-          `Datadog refused the logs search (${err.message}) on site ${s.site}: the application key needs the ` +
-            `logs_read_data permission, and both keys must belong to site ${s.site}`,
-          502,
-        );
-      throw new UiDataError(`reading logs from Datadog failed: ${err.message}`, 502);
-    }
-    throw err;
-  };
-  return {
-    page: (q, cursor, limit) => pages.page(q, cursor, limit).catch(say),
-    histogram: (q, buckets) => pages.histogram(q, buckets).catch(say),
-    damaged: () => pages.damaged(),
   };
 }

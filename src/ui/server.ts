@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { CliError, formatErrorLine } from '../core/errors.js';
 import type { Redactor } from '../io/redact.js';
 import { LEVELS } from '../core/log-record.js';
 import type { Level } from '../core/log-record.js';
@@ -75,7 +76,11 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     handle(req, res).catch((err: unknown) => {
       o.log(`ui: ${req.method} ${redactUrl(req.url)} failed: ${o.redactor.redact(errorText(err))}`);
       if (!res.headersSent)
-        sendText(res, err instanceof UiDataError ? err.status : 500, o.redactor.redact(errorText(err)));
+        sendText(
+          res,
+          err instanceof UiDataError ? err.status : err instanceof CliError ? 502 : 500,
+          o.redactor.redact(errorText(err)),
+        );
       else res.destroy();
     });
   });
@@ -231,6 +236,7 @@ function redactUrl(url: string | undefined): string {
   return (url ?? '').replace(/token=[^&]*/g, 'token=****');
 }
 
+/** One line, as the CLI prints it (with its hint), without the `error: `. */
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return formatErrorLine(err).replace(/^error: /, '');
 }

@@ -2,13 +2,8 @@
  * A real exporter that keeps what it is sent, for tests of anything that emits records. Its answer per batch can
  * be scripted, and `hold()` keeps exports pending until released, to test in-flight and queue bounds.
  */
-import {
-  createRecordArrayWriter,
-  splitRecordArray,
-  SUCCESS,
-  type ExportOutcome,
-  type Exporter,
-} from '../../src/pipeline/exporter.js';
+import { createRecordArrayWriter, splitArrayBatch, SUCCESS, type Exporter } from '../../src/pipeline/exporter.js';
+import type { ExportOutcome } from '../../src/core/http/http-outcome.js';
 import type { LogRecordData } from '../../src/core/log-record.js';
 
 export interface MemoryExporter extends Exporter<LogRecordData[]> {
@@ -62,7 +57,7 @@ export function createMemoryExporter(options: MemoryExporterOptions = {}): Memor
     // Sized like an intake item: the message plus about 100 bytes of fields.
     createBatch: () => createRecordArrayWriter((record) => Buffer.byteLength(record.message) + 100),
     export: exportBatch,
-    split: splitRecordArray,
+    split: splitArrayBatch,
     items: (batch) => batch.map(memoryItem),
     item: memoryItem,
     shutdown: async () => {

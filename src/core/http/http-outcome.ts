@@ -1,9 +1,23 @@
 /**
- * What an HTTP answer means for a batch (run-and-export.md, "Responses and retries"). Retrying, 413 splitting and
+ * What an HTTP answer means for a batch (docs/reliability.md, "Responses and retries"). Retrying, 413 splitting and
  * 400 isolation belong to the retrying transport; here a result only becomes success, failure or retryable.
  */
-import type { ExportOutcome } from '../../pipeline/exporter.js';
 import type { TransportResult } from './transport.js';
+
+/** What sending a batch came to: a value, never an exception, so a retrying wrapper can sit around it. */
+export type ExportOutcome =
+  | { kind: 'success' }
+  | { kind: 'failure'; status?: number; message: string; unsent?: true }
+  | {
+      kind: 'retryable';
+      status?: number;
+      message: string;
+      retryAfterMs?: number;
+      /** Not (fully) tried: our own shutdown or stop ended it, so the reason for spooling is ours, not the far end's. */
+      unsent?: true;
+    };
+
+export type ExportErrorKind = Exclude<ExportOutcome['kind'], 'success'>;
 
 const RETRYABLE_STATUSES = new Set([408, 429]);
 /** Error bodies are quoted in messages up to this length. */
@@ -13,16 +27,24 @@ export function toExportOutcome(result: TransportResult, now: () => number = Dat
   const retried = result.gaveUp === undefined ? '' : ` (${result.gaveUp})`;
   if (result.kind === 'network-error') {
     const what = result.timedOut ? 'timeout' : `network error${result.code ? ` ${result.code}` : ''}`;
-    return { kind: 'retryable', message: `${what}: ${result.message}${retried}` };
+    return {
+      kind: 'retryable',
+      message: `${what}: ${result.message}${retried}`,
+      ...(result.shutdown ? { unsent: true as const } : {}),
+    };
   }
   const { status } = result;
   if (status >= 200 && status < 300) return { kind: 'success' };
   const message = describeStatus(status, result.body) + retried;
   if (RETRYABLE_STATUSES.has(status) || status >= 500) {
     const retryAfterMs = parseRetryAfterMs(result.headers, now());
-    return retryAfterMs === undefined
-      ? { kind: 'retryable', status, message }
-      : { kind: 'retryable', status, message, retryAfterMs };
+    return {
+      kind: 'retryable',
+      status,
+      message,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(result.shutdown ? { unsent: true as const } : {}),
+    };
   }
   return { kind: 'failure', status, message };
 }

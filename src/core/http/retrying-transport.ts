@@ -75,7 +75,8 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
       if (outcome.kind !== 'retryable') return attempt > 1 ? { ...result, attempts: attempt } : result;
       const spent = (): string =>
         `${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(now() - deadline + budget)} ms`;
-      if (closed) return { ...result, attempts: attempt, gaveUp: `stopped after ${spent()}: shutting down` };
+      if (closed)
+        return { ...result, attempts: attempt, gaveUp: `stopped after ${spent()}: shutting down`, shutdown: true };
       const wait = outcome.retryAfterMs ?? backoff(attempt);
       if (now() + wait + policy.minAttemptMs > deadline) {
         const why =
@@ -85,7 +86,8 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
         return { ...result, attempts: attempt, gaveUp: `gave up after ${spent()}: ${why}` };
       }
       await sleep(wait);
-      if (closed) return { ...result, attempts: attempt, gaveUp: `stopped after ${spent()}: shutting down` };
+      if (closed)
+        return { ...result, attempts: attempt, gaveUp: `stopped after ${spent()}: shutting down`, shutdown: true };
     }
   }
 

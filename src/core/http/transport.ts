@@ -33,6 +33,8 @@ export type TransportResult = (
   attempts?: number;
   /** Set when the retrying transport stopped retrying, and why (out of time, closed). */
   gaveUp?: string;
+  /** Set when our own shutdown ended the request or its retries: nothing is wrong with the far end. */
+  shutdown?: true;
 };
 
 export interface Transport {
@@ -73,7 +75,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   }
 
   async function send(req: TransportRequest): Promise<TransportResult> {
-    if (closing.signal.aborted) return { kind: 'network-error', message: 'transport closed', timedOut: false };
+    if (closing.signal.aborted)
+      return { kind: 'network-error', message: 'transport closed', timedOut: false, shutdown: true };
     if (req.signal?.aborted) return { kind: 'network-error', message: 'request cancelled', timedOut: false };
     const controller = new AbortController();
     const onClose = (): void => controller.abort(closing.signal.reason);

@@ -7,13 +7,13 @@
 import { createHttpTransport, type Transport } from '../../core/http/transport.js';
 import type { DatadogRoutes } from './sites.js';
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const SEARCH_REQUEST_TIMEOUT_MS = 30_000;
 /** Used when a 429 carries neither `X-RateLimit-Reset` nor `Retry-After` (nor a period): wait, never spin. */
 export const FALLBACK_RATE_LIMIT_WAIT_SECONDS = 1;
 const MAX_ERROR_BODY_CHARS = 4000;
 
 export interface DatadogRequestOptions {
-  /** Whole request, headers and body included (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  /** Whole request, headers and body included (default SEARCH_REQUEST_TIMEOUT_MS). */
   timeoutMs?: number;
   /** Cancels the request (Ctrl-C); the outcome is then `network` with `timedOut: false`. */
   signal?: AbortSignal;
@@ -152,7 +152,7 @@ async function send(
     method: init.method,
     headers: { accept: 'application/json', ...init.headers },
     ...(init.body === undefined ? {} : { body: init.body }),
-    timeoutMs: opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    timeoutMs: opts.timeoutMs ?? SEARCH_REQUEST_TIMEOUT_MS,
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxBodyChars: Infinity,
   });

@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
-import { createLogSink } from '../../pipeline/log-sink.js';
+import { sinkTo } from '../../../test/helpers/sink-to.js';
 import { createManualTimers } from '../../../test/helpers/manual-timers.js';
 import { testContext, testRecord } from '../../../test/helpers/test-records.js';
 import { startTestHttpServer, type Responder, type TestHttpServer } from '../../../test/helpers/test-http-server.js';
@@ -20,12 +20,14 @@ describe('datadog intake exporter (through the log sink)', () => {
   it('posts gzip JSON arrays that decode to the same items, with the intake headers', async () => {
     const s = await server();
     const ctx = testContext();
-    const sink = createLogSink({
-      context: ctx,
-      target: { flavor: 'datadog', protocol: 'intake', url: `${s.url}/api/v2/logs`, apiKey: 'secret-key' },
-      batching: { maxExportBatchSize: 400 },
-      timers: createManualTimers(),
-    });
+    const sink = sinkTo(
+      { flavor: 'datadog', protocol: 'intake', url: `${s.url}/api/v2/logs`, apiKey: 'secret-key' },
+      ctx,
+      {
+        batching: { maxExportBatchSize: 400 },
+        timers: createManualTimers(),
+      },
+    );
     const records = Array.from({ length: 1000 }, (_, i) => testRecord(i, { message: `line ${i} \u2713` }));
     for (const r of records) sink.emit(r);
     expect(await sink.shutdown(10_000)).toEqual({ read: 1000, delivered: 1000, spooled: 0, dropped: 0, failed: 0 });
@@ -47,11 +49,13 @@ describe('datadog intake exporter (through the log sink)', () => {
 
   it('sends plain JSON with compression none', async () => {
     const s = await server();
-    const sink = createLogSink({
-      context: testContext(),
-      target: { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k', compression: 'none' },
-      timers: createManualTimers(),
-    });
+    const sink = sinkTo(
+      { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k', compression: 'none' },
+      testContext(),
+      {
+        timers: createManualTimers(),
+      },
+    );
     sink.emit(testRecord(0));
     await sink.shutdown();
     expect(s.requests[0]?.headers['content-encoding']).toBeUndefined();
@@ -60,9 +64,7 @@ describe('datadog intake exporter (through the log sink)', () => {
 
   it('keeps each request within 1000 items and 5 MB uncompressed', async () => {
     const s = await server();
-    const sink = createLogSink({
-      context: testContext(),
-      target: { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k' },
+    const sink = sinkTo({ flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k' }, testContext(), {
       batching: { maxExportBatchSize: 5000 },
       timers: createManualTimers(),
     });
@@ -82,9 +84,7 @@ describe('datadog intake exporter (through the log sink)', () => {
     const s = await server((_req, res) =>
       res.writeHead(403, { 'content-type': 'application/json' }).end('{"errors":["Forbidden"]}'),
     );
-    const sink = createLogSink({
-      context: testContext(),
-      target: { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'bad' },
+    const sink = sinkTo({ flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'bad' }, testContext(), {
       batching: { maxExportBatchSize: 100, maxConcurrentExports: 1 },
       timers: createManualTimers(),
     });
@@ -100,9 +100,7 @@ describe('datadog intake exporter (through the log sink)', () => {
 
   it('counts a mix of answers exactly', async () => {
     const s = await server((_req, res, i) => res.writeHead(i % 2 === 0 ? 202 : 503).end());
-    const sink = createLogSink({
-      context: testContext(),
-      target: { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k' },
+    const sink = sinkTo({ flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k' }, testContext(), {
       batching: { maxExportBatchSize: 10, maxConcurrentExports: 1 },
       // No time to retry: each 503 is final (retries have their own tests).
       exportTimeoutMs: 1,

@@ -4,7 +4,8 @@
  * the body goes to gzip (on the thread pool) and the socket without another copy on the main thread.
  */
 import { gzipAsync, type Compression } from '../../pipeline/compression.js';
-import type { ExportOutcome, Exporter } from '../../pipeline/exporter.js';
+import type { Exporter } from '../../pipeline/exporter.js';
+import type { ExportOutcome } from '../../core/http/http-outcome.js';
 import { toExportOutcome } from '../../core/http/http-outcome.js';
 import { createJsonBatchFactory, jsonBatchItems, splitJsonBatch, type JsonBatch } from '../../pipeline/json-batch.js';
 import type { StreamContext } from '../../core/log-record.js';

@@ -11,5 +11,3 @@ export const MAX_LOG_BYTES = 1_000_000;
 export const MAX_RECORD_AGE_MS = 18 * 3_600_000 - 10 * 60_000;
 /** ...and logs more than 2 h in the future, with the same margin. */
 export const MAX_RECORD_LEAD_MS = 2 * 3_600_000 - 10 * 60_000;
-/** Where a record sent with the current time (it was outside those bounds) keeps its own timestamp. */
-export const ORIGINAL_TIMESTAMP = 'dd_logstore.original_timestamp';

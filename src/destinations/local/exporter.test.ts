@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIntakeSerializer } from '../datadog/serializer.js';
-import { createLogSink } from '../../pipeline/log-sink.js';
+import { sinkTo } from '../../../test/helpers/sink-to.js';
 import { createManualTimers } from '../../../test/helpers/manual-timers.js';
 import { testContext, testRecord } from '../../../test/helpers/test-records.js';
 import { createLocalExporter } from './exporter.js';
@@ -22,9 +22,7 @@ describe('local exporter', () => {
   it('appends the intake items plus a unique id as JSONL to <dir>/<run-id>/<log-id>.jsonl, in order', () =>
     withTempDir(async (dir) => {
       const ctx = testContext({ logUri: localLogUri(dir, testContext().runId, testContext().logId) });
-      const sink = createLogSink({
-        context: ctx,
-        target: { flavor: 'local', dir },
+      const sink = sinkTo({ flavor: 'local', dir }, ctx, {
         batching: { maxExportBatchSize: 7 },
         timers: createManualTimers(),
       });
@@ -67,9 +65,7 @@ describe('local exporter', () => {
     withTempDir(async (dir) => {
       const blocker = join(dir, 'file');
       await import('node:fs/promises').then((fs) => fs.writeFile(blocker, 'x'));
-      const sink = createLogSink({
-        context: testContext(),
-        target: { flavor: 'local', dir: blocker },
+      const sink = sinkTo({ flavor: 'local', dir: blocker }, testContext(), {
         timers: createManualTimers(),
       });
       sink.emit(testRecord(0));

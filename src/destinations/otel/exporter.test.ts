@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { createLogSink } from '../../pipeline/log-sink.js';
+import { sinkTo } from '../../../test/helpers/sink-to.js';
 import { createManualTimers } from '../../../test/helpers/manual-timers.js';
 import type { LogRecordData } from '../../core/log-record.js';
 import { testContext, testRecord } from '../../../test/helpers/test-records.js';
@@ -98,9 +98,7 @@ describe('OTLP exporter (through the log sink)', () => {
     const s = await startTestHttpServer((_req, res) => res.writeHead(200).end());
     servers.push(s);
     const ctx = testContext();
-    const sink = createLogSink({
-      context: ctx,
-      target: { flavor: 'datadog', protocol: 'otlp', url: `${s.url}/v1/logs`, apiKey: 'the-key' },
+    const sink = sinkTo({ flavor: 'datadog', protocol: 'otlp', url: `${s.url}/v1/logs`, apiKey: 'the-key' }, ctx, {
       timers: createManualTimers(),
     });
     for (const r of records) sink.emit(r);
@@ -153,16 +151,18 @@ describe('OTLP exporter (through the log sink)', () => {
   it('sends OTLP JSON with custom headers (otel flavor, no compression)', async () => {
     const s = await startTestHttpServer((_req, res) => res.writeHead(200).end('{}'));
     servers.push(s);
-    const sink = createLogSink({
-      context: testContext(),
-      target: {
+    const sink = sinkTo(
+      {
         flavor: 'otel',
         url: `${s.url}/v1/logs`,
         protocol: 'http/json',
         headers: { authorization: 'Bearer t', 'x-scope': 'a' },
       },
-      timers: createManualTimers(),
-    });
+      testContext(),
+      {
+        timers: createManualTimers(),
+      },
+    );
     for (const r of records) sink.emit(r);
     await sink.shutdown();
     const [req] = s.requests;

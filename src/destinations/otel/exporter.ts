@@ -6,12 +6,8 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { gzipAsync, type Compression } from '../../pipeline/compression.js';
 import { createIntakeSerializer } from '../datadog/serializer.js';
-import {
-  createRecordArrayWriter,
-  splitRecordArray,
-  type ExportOutcome,
-  type Exporter,
-} from '../../pipeline/exporter.js';
+import { createRecordArrayWriter, splitArrayBatch, type Exporter } from '../../pipeline/exporter.js';
+import type { ExportOutcome } from '../../core/http/http-outcome.js';
 import { toExportOutcome } from '../../core/http/http-outcome.js';
 import { contextAttributes, type LogRecordData, type StreamContext } from '../../core/log-record.js';
 import type { Transport } from '../../core/http/transport.js';
@@ -76,7 +72,7 @@ export function createOtlpExporter(options: OtlpExporterOptions): Exporter<LogRe
         (record) => Buffer.byteLength(record.message) + constantBytes + PER_RECORD_OVERHEAD_BYTES,
       ),
     export: exportBatch,
-    split: splitRecordArray,
+    split: splitArrayBatch,
     // The spool keeps intake-style items for every flavor; `flush` turns them back into OTLP records.
     items: (batch) => batch.map((record) => spoolSerializer.serialize(record)),
     item: (record) => spoolSerializer.serialize(record),

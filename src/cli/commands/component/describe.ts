@@ -6,7 +6,7 @@ import { CliError } from '../../../core/errors.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import type { OutputFormat } from '../../../io/output.js';
 import type { ComponentType } from '../../../store/model.js';
-import { findFlavor } from '../../../store/flavors.js';
+import { findFlavor } from '../../../app/flavors.js';
 import { checkSecretRefs } from '../../../secrets/references.js';
 import type { RefCheck } from '../../../secrets/references.js';
 import { findComponent } from '../../../store/find-component.js';

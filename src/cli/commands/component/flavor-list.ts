@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
-import { flavorsOf } from '../../../store/flavors.js';
+import { flavorsOf } from '../../../app/flavors.js';
 import type { FlavorSpec, KeySpec } from '../../../store/flavors.js';
 import type { ComponentType } from '../../../store/model.js';
 

@@ -4,7 +4,7 @@ import { MASK } from '../../../io/redact.js';
 import { parseSecretRef } from '../../../secrets/references.js';
 import { NAME_PATTERN } from '../../../store/model.js';
 import type { Component, ComponentType, ConfigValue, StoreConfig } from '../../../store/model.js';
-import { findFlavor } from '../../../store/flavors.js';
+import { findFlavor } from '../../../app/flavors.js';
 
 export function checkName(kind: string, name: string): void {
   if (!NAME_PATTERN.test(name)) {

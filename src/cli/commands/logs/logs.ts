@@ -9,7 +9,7 @@ import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseDuration } from '../../../core/duration.js';
 import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
-import type { ResolvedLogStore } from '../../../app/resolve-log-store.js';
+import { destinationNamed, destinationOf } from '../../../destinations/index.js';
 import { LEVELS } from '../../../core/log-record.js';
 import type { Level } from '../../../core/log-record.js';
 import { RUN_ID_PATTERN, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
@@ -175,7 +175,7 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   }
   const runId = run?.runId ?? opts.runId!;
   const component = await pickLogStore(f, opts, run, runId);
-  if (!run && !opts.follow && component.flavor === 'local') throw runNotFound(runId);
+  if (!run && !opts.follow && !destinationNamed(component.flavor).findsUnrecordedRuns) throw runNotFound(runId);
   if (!run) f.io.err(`no run record for '${runId}' here: searching log store '${component.name}' without one\n`);
   if (run && component.id !== run.logStore.id) {
     f.warn(`run ${runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);
@@ -185,15 +185,15 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
     f.warn(`run ${runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
   }
   const settings = await resolveLogStoreSettings(f, component);
-  if (settings.flavor === 'otel')
+  if (destinationOf(settings).createRunReader === undefined)
     throw new CliError(
-      `log store '${component.name}' is an otel log store, which ships only and cannot read logs back`,
+      `log store '${component.name}' is an ${settings.flavor} log store, which ships only and cannot read logs back`,
       {
         hint: 'read them in the backend the OTLP endpoint feeds, or use a datadog or local log store',
       },
     );
   const { readLogs } = await import('../../../app/read-logs.js');
-  await readLogs(f, opts, d, { run, runId, runs, settings: settings as Exclude<ResolvedLogStore, { flavor: 'otel' }> });
+  await readLogs(f, opts, d, { run, runId, runs, settings });
 }
 
 async function pickLogStore(

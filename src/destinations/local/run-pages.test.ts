@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openRunPages, pageQuery } from './read-run-page.js';
+import { createLocalRunPages } from './run-pages.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddls-pages-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,9 +35,15 @@ function writeStep(runId: string, step: string, n: number, startMs: number, ever
 }
 
 const open = (runId: string) =>
-  openRunPages({ flavor: 'local', dir }, { runId, run: () => undefined, now: () => Date.now() });
+  createLocalRunPages(dir, {
+    runId,
+    run: () => undefined,
+    now: () => Date.now(),
+    sleep: async () => undefined,
+    notice: () => undefined,
+  });
 
-describe('openRunPages on the local store', () => {
+describe('createLocalRunPages', () => {
   // Two steps whose records interleave in time: the order is by time across the two files.
   writeStep('two-steps', 'a', 6000, T0, 2);
   writeStep('two-steps', 'b', 6000, T0 + 1, 2);
@@ -90,17 +96,5 @@ describe('openRunPages on the local store', () => {
   it('never serves more than a page', async () => {
     const r = await open('two-steps').page({}, undefined, 1e9);
     expect(r.records).toHaveLength(1000);
-  });
-});
-
-describe('pageQuery', () => {
-  it('searches the run, the step, the levels with all their Datadog words, and the text', () => {
-    expect(pageQuery('zenml', 'r-1', { step: 'train', levels: ['warn', 'critical'], text: 'loss "nan"' })).toBe(
-      'service:"zenml" @zenml.run.id:"r-1" @zenml.step.name:"train" ' +
-        '(status:warn OR status:warning OR status:critical OR status:alert OR status:emergency) "loss \\"nan\\""',
-    );
-    expect(pageQuery('zenml', 'r-1', { levels: ['debug', 'info', 'warn', 'error', 'critical'] })).toBe(
-      'service:"zenml" @zenml.run.id:"r-1"',
-    );
   });
 });

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { StoreError } from '../core/errors.js';
+import { StoreError } from '../errors.js';
 
 const STALE_LOCK_MS = 30_000;
 const WAIT_LIMIT_MS = 20_000;

@@ -1,0 +1,137 @@
+/** The datadog flavor: logs intake v2 (or OTLP) to ship, Logs Search to read back. */
+import { CliError } from '../../core/errors.js';
+import type { Compression } from '../../pipeline/compression.js';
+import type { CommonSettings, Destination } from '../destination.js';
+import { skipped } from '../check-row.js';
+import { capForHttpIntake } from '../http-limits.js';
+import { createOtlpExporter } from '../otel/exporter.js';
+import { searchLogs } from './api-client.js';
+import { DATADOG_SPEC } from './config.js';
+import { createDatadogIntakeExporter } from './exporter.js';
+import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
+import { SearchFailure } from './reader.js';
+import { createDatadogRunReader } from './run-reader.js';
+import { createDatadogRunPages } from './run-pages.js';
+import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
+import type { DatadogRoutes } from './sites.js';
+import { checkDatadog, networkWithoutSecrets } from './verify.js';
+
+export interface DatadogSettings extends CommonSettings {
+  flavor: 'datadog';
+  apiKey: string;
+  applicationKey: string;
+  site: string;
+  routes: DatadogRoutes;
+  protocol: 'intake' | 'otlp';
+  compression: Compression;
+}
+
+const LATER_CHECKS = ['api key', 'application key'];
+
+/** A 403 from Logs Search, in one line: the application key's permission and the site in use. */
+function searchFailure(err: unknown, s: DatadogSettings): Error | undefined {
+  if (!(err instanceof SearchFailure)) return undefined;
+  if (err.kind !== 'auth')
+    return new CliError(`reading logs from Datadog failed: ${err.message}`, {
+      hint: 'try again; --debug shows the cause',
+      cause: err,
+    });
+  const api = new URL(s.routes.searchUrl).origin;
+  return new CliError(
+    `Datadog refused the logs search (${err.message}) on site ${s.site} (${api}): the application key ` +
+      `needs the logs_read_data permission, and both keys must belong to site ${s.site}`,
+    { hint: `check the keys of log store '${s.component.name}' and its site`, cause: err },
+  );
+}
+
+export const datadogDestination: Destination<DatadogSettings> = {
+  spec: DATADOG_SPEC,
+  resolve: ({ common, values }) => {
+    const site = values.site ?? DEFAULT_DATADOG_SITE;
+    return {
+      ...common,
+      flavor: 'datadog',
+      apiKey: values.api_key ?? '',
+      applicationKey: values.application_key ?? '',
+      site,
+      routes: resolveDatadogRoutes({
+        site,
+        ...(values.intake_url ? { intakeUrl: values.intake_url } : {}),
+        ...(values.api_url ? { apiUrl: values.api_url } : {}),
+      }),
+      protocol: values.protocol === 'otlp' ? 'otlp' : 'intake',
+      compression: values.compression === 'none' ? 'none' : 'gzip',
+    };
+  },
+  batching: capForHttpIntake,
+  createExporter: (s, context, transport) =>
+    s.protocol === 'intake'
+      ? createDatadogIntakeExporter({
+          url: s.routes.intakeLogsUrl,
+          apiKey: s.apiKey,
+          context,
+          compression: s.compression,
+          transport: transport(),
+        })
+      : createOtlpExporter({
+          url: s.routes.otlpLogsUrl,
+          headers: { 'dd-api-key': s.apiKey },
+          protocol: 'http/protobuf',
+          compression: s.compression,
+          context,
+          transport: transport(),
+        }),
+  resendTarget: (s) => ({
+    flavor: 'datadog',
+    protocol: s.protocol,
+    url: s.protocol === 'otlp' ? s.routes.otlpLogsUrl : s.routes.intakeLogsUrl,
+    apiKey: s.apiKey,
+    compression: s.compression,
+  }),
+  findsUnrecordedRuns: true,
+  timeWindow: { maxAgeMs: MAX_RECORD_AGE_MS, maxLeadMs: MAX_RECORD_LEAD_MS },
+  verify: (s, request, env) => checkDatadog(s, request, env),
+  verifyWithoutSecrets: async (component, request) => {
+    // The hosts can still be checked: that needs no secret.
+    const network = await networkWithoutSecrets(component);
+    const later = [
+      ...(network ? [] : ['network: api', 'network: intake']),
+      ...LATER_CHECKS,
+      ...(request.roundtrip ? ['roundtrip'] : []),
+    ];
+    return [...(network ?? []), ...later.map((c) => skipped(c, 'the secret references must resolve first'))];
+  },
+  createRunReader: (s, env) => {
+    const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
+    const search = env.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
+    const reader = createDatadogRunReader({
+      service: s.serviceName,
+      runId: env.runId,
+      deps: { search, sleep: env.sleep, notice: env.notice, signal: env.signal },
+      now: env.now,
+      run: env.run,
+    });
+    return {
+      ...reader,
+      explainFailure: (err) => searchFailure(err, s),
+      isFatal: (err) => err instanceof SearchFailure && err.kind === 'auth',
+    };
+  },
+  createRunPages: (s, env) => {
+    const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
+    const search = env.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
+    return createDatadogRunPages(
+      {
+        service: s.serviceName,
+        site: s.site,
+        deps: { search, sleep: env.sleep, notice: env.notice },
+        explainFailure: (err) => searchFailure(err, s),
+      },
+      env,
+    );
+  },
+  describeAuthFailure: (s, status) => ({
+    where: `Datadog rejected the API key (HTTP ${status}) on site ${s.site}`,
+    fix: `check api_key of log store '${s.component.name}' and that ${s.site} is your Datadog site: dd-logstore log-store verify ${s.component.name}`,
+  }),
+};

@@ -1,0 +1,100 @@
+/**
+ * One interface per destination (a log store flavor): its config keys, how its settings resolve, the exporter that
+ * ships live and spooled records, its verify checks, its reader (when it can read back) and its hints. The registry
+ * in ./index.ts is the only place that names a flavor; everything above it asks the destination.
+ */
+import type { Exporter } from '../pipeline/exporter.js';
+import type { BatchingOptions } from '../pipeline/batching-processor.js';
+import type { ResendTarget } from '../pipeline/resend.js';
+import type { StreamContext } from '../core/log-record.js';
+import type { Transport } from '../core/http/transport.js';
+import type { Redactor } from '../io/redact.js';
+import type { RunReader } from '../query/run-reader.js';
+import type { PagesEnv, RunPages } from '../query/run-pages.js';
+import type { FlavorSpec } from '../store/flavors.js';
+import type { Component, ConfigValue } from '../store/model.js';
+import type { RunRecord } from '../store/run-records.js';
+import type { CheckRow, VerifyRequest } from './check-row.js';
+import type { SearchFn } from './datadog/reader.js';
+
+export interface BatchingSettings {
+  maxExportBatchSize: number;
+  maxQueueSize: number;
+  scheduleDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+/** What every flavor's settings carry. */
+export interface CommonSettings {
+  component: Component;
+  serviceName: string;
+  serviceVersion: string;
+  source: string;
+  tags: string[];
+  batching: BatchingSettings;
+}
+
+/** What a destination gets to resolve its settings: the config with defaults, secret references resolved. */
+export interface ResolveInput {
+  common: CommonSettings;
+  /** The config with defaults applied, as written (references unresolved). */
+  raw: Record<string, ConfigValue>;
+  /** Every key's value as a string, secret references resolved. */
+  values: Record<string, string>;
+  /** The home's logs directory (the local flavor's default path). */
+  logsDir: string;
+  redactor: Redactor;
+}
+
+/** What a destination's reader needs from `logs`: waiting, notices and the clock. */
+export interface ReaderEnv {
+  runId: string;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  notice(line: string): void;
+  warn(line: string): void;
+  signal: AbortSignal;
+  now(): number;
+  /** The run record as it is now (re-read by follow), or undefined. */
+  run(): RunRecord | undefined;
+  /** Replaces the Logs Search call (tests). */
+  search?: SearchFn;
+}
+
+/** Where verify writes its notes (stderr) and how it waits. */
+export interface VerifyEnv {
+  note(line: string): void;
+  nowMs(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Datadog drops records timed outside a window around now: such records are sent with the time they are read. */
+export interface TimeWindow {
+  maxAgeMs: number;
+  maxLeadMs: number;
+}
+
+export interface Destination<S extends CommonSettings = CommonSettings> {
+  readonly spec: FlavorSpec;
+  resolve(input: ResolveInput): S;
+  /** Batching defaults of this flavor and the caps its intake puts on them. */
+  batching(options: BatchingOptions): BatchingOptions;
+  /** The exporter for one stream; `transport` makes the (retrying) HTTP transport when the flavor needs one. */
+  createExporter(settings: S, context: StreamContext, transport: () => Transport): Exporter;
+  /** What the spool's resend loop sends to. */
+  resendTarget(settings: S): ResendTarget;
+  /** Records outside this window are re-stamped (Datadog); undefined: timestamps are kept as they are. */
+  readonly timeWindow?: TimeWindow;
+  /** The `zenml.log.uri` of a stream, for flavors that store files. */
+  logUri?(settings: S, runId: string, logId: string): string;
+  verify(settings: S, request: VerifyRequest, env: VerifyEnv): Promise<CheckRow[]>;
+  /** The checks when the secret references do not resolve: what can still be checked, the rest skipped. */
+  verifyWithoutSecrets(component: Component, request: VerifyRequest): Promise<CheckRow[]>;
+  /** Its records can be found without a run record in this home (a search by run id, not files of the run). */
+  readonly findsUnrecordedRuns?: boolean;
+  /** Reads a run back; undefined for write-only flavors (otel). */
+  createRunReader?(settings: S, env: ReaderEnv): RunReader;
+  /** Reads a run back a page at a time (the ui); undefined for write-only flavors. */
+  createRunPages?(settings: S, env: PagesEnv & { search?: SearchFn }): RunPages;
+  /** One line for credentials the far end refused, and what to run next. */
+  describeAuthFailure(settings: S, status: number | undefined): { where: string; fix: string };
+}

@@ -1,0 +1,32 @@
+/** The local flavor: records in files under the home (or `path`), read back and tailed from there. */
+import type { CommonSettings, Destination } from '../destination.js';
+import { skipped } from '../check-row.js';
+import { LOCAL_SPEC } from './config.js';
+import { createLocalExporter } from './exporter.js';
+import { localLogUri } from './paths.js';
+import { createLocalRunReader } from './run-reader.js';
+import { createLocalRunPages } from './run-pages.js';
+import { LOCAL_CHECKS, checkDirectory } from './verify.js';
+
+export interface LocalSettings extends CommonSettings {
+  flavor: 'local';
+  dir: string;
+}
+
+export const localDestination: Destination<LocalSettings> = {
+  spec: LOCAL_SPEC,
+  resolve: ({ common, values, logsDir }) => ({ ...common, flavor: 'local', dir: values.path ?? logsDir }),
+  // `logs tail` reads the files while the run goes on, so they are written sooner than HTTP batches.
+  batching: (options) => ({ ...options, maxExportBatchSize: 1000, scheduleDelayMillis: 1000, maxConcurrentExports: 1 }),
+  createExporter: (s, context) => createLocalExporter({ dir: s.dir, context }),
+  resendTarget: (s) => ({ flavor: 'local', dir: s.dir }),
+  logUri: (s, runId, logId) => localLogUri(s.dir, runId, logId),
+  verify: async (s) => [await checkDirectory(s.dir, s.component.name)],
+  verifyWithoutSecrets: async () => LOCAL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),
+  createRunReader: (s, env) => createLocalRunReader(s.dir, env.runId, env.warn),
+  createRunPages: (s, env) => createLocalRunPages(s.dir, env),
+  describeAuthFailure: (s, status) => ({
+    where: `the local store refused the write (HTTP ${status})`,
+    fix: `check the directory of log store '${s.component.name}'`,
+  }),
+};

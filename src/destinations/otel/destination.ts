@@ -1,0 +1,80 @@
+/** The otel flavor: OTLP/HTTP to any collector. It ships only: there is nothing to read back. */
+import { CliError } from '../../core/errors.js';
+import type { Compression } from '../../pipeline/compression.js';
+import { parseHeaders } from '../../store/flavors.js';
+import { capForHttpIntake } from '../http-limits.js';
+import type { CommonSettings, Destination } from '../destination.js';
+import { skipped } from '../check-row.js';
+import { OTEL_SPEC } from './config.js';
+import { createOtlpExporter } from './exporter.js';
+import type { OtlpProtocol } from './exporter.js';
+import { OTEL_CHECKS, checkOtel } from './verify.js';
+
+export interface OtelSettings extends CommonSettings {
+  flavor: 'otel';
+  endpoint: string;
+  headers: Record<string, string>;
+  protocol: OtlpProtocol;
+  compression: Compression;
+}
+
+/** HTTP header names are tokens: checked once the values are known, so a bad one stops `run` before it starts. */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function resolvedHeaders(pairs: [string, string][], logStore: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    if (!HEADER_NAME.test(name)) {
+      throw new CliError(`log store '${logStore}' has an invalid header name '${name}' in headers`, {
+        hint: `write headers as name=value pairs separated by commas: dd-logstore log-store update ${logStore} --headers=...`,
+      });
+    }
+    headers[name] = value;
+  }
+  return headers;
+}
+
+export const otelDestination: Destination<OtelSettings> = {
+  spec: OTEL_SPEC,
+  resolve: ({ common, raw, values, redactor }) => {
+    // Headers are one reference holding `k=v,...` (resolved as `headers`), or pairs whose values may be references.
+    const pairs: [string, string][] =
+      values.headers !== undefined
+        ? parseHeaders(values.headers)
+        : parseHeaders(String(raw.headers ?? '')).map(([n]) => [n, values[`headers[${n}]`] ?? '']);
+    const headers = resolvedHeaders(pairs, common.component.name);
+    for (const value of Object.values(headers)) redactor.add(value);
+    const endpoint = (values.endpoint ?? '').replace(/\/+$/, '');
+    return {
+      ...common,
+      flavor: 'otel',
+      endpoint: /\/v1\/logs$/.test(endpoint) ? endpoint : `${endpoint}/v1/logs`,
+      headers,
+      protocol: values.protocol === 'http/json' ? 'http/json' : 'http/protobuf',
+      compression: values.compression === 'none' ? 'none' : 'gzip',
+    };
+  },
+  batching: capForHttpIntake,
+  createExporter: (s, context, transport) =>
+    createOtlpExporter({
+      url: s.endpoint,
+      headers: s.headers,
+      protocol: s.protocol,
+      compression: s.compression,
+      context,
+      transport: transport(),
+    }),
+  resendTarget: (s) => ({
+    flavor: 'otel',
+    url: s.endpoint,
+    headers: s.headers,
+    protocol: s.protocol,
+    compression: s.compression,
+  }),
+  verify: (s) => checkOtel(s),
+  verifyWithoutSecrets: async () => OTEL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),
+  describeAuthFailure: (s, status) => ({
+    where: `${s.endpoint} refused the credentials (HTTP ${status})`,
+    fix: `check the headers of log store '${s.component.name}'`,
+  }),
+};

@@ -1,0 +1,56 @@
+/** Config keys that the HTTP destinations share: the service shown on records and the batching keys. */
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../core/http/transport.js';
+import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
+import type { KeySpec } from '../store/flavors.js';
+import { MAX_ENTRIES_PER_REQUEST } from './datadog/limits.js';
+import type { BatchingSettings } from './destination.js';
+
+/** The batching keys' defaults: the processor's own, and one request's time budget. */
+export const BATCHING_DEFAULTS: BatchingSettings = {
+  maxExportBatchSize: DEFAULT_BATCHING.maxExportBatchSize,
+  maxQueueSize: DEFAULT_BATCHING.maxQueueSize,
+  scheduleDelayMillis: DEFAULT_BATCHING.scheduleDelayMillis,
+  exportTimeoutMillis: DEFAULT_REQUEST_TIMEOUT_MS,
+};
+
+export const BATCHING_KEYS: readonly KeySpec[] = [
+  {
+    key: 'max_export_batch_size',
+    kind: 'int',
+    default: BATCHING_DEFAULTS.maxExportBatchSize,
+    min: 1,
+    cap: MAX_ENTRIES_PER_REQUEST,
+    description: 'records per request (at most 1000, the Datadog intake limit)',
+  },
+  {
+    key: 'max_queue_size',
+    kind: 'int',
+    default: BATCHING_DEFAULTS.maxQueueSize,
+    min: 1,
+    description: 'records held in memory before the spool',
+  },
+  {
+    key: 'schedule_delay_millis',
+    kind: 'int',
+    default: BATCHING_DEFAULTS.scheduleDelayMillis,
+    min: 0,
+    description: 'longest wait before a batch is sent',
+  },
+  {
+    key: 'export_timeout_millis',
+    kind: 'int',
+    default: BATCHING_DEFAULTS.exportTimeoutMillis,
+    min: 1,
+    description: 'time one batch may take, retries included',
+  },
+];
+
+export const SERVICE_KEYS: readonly KeySpec[] = [
+  { key: 'service_name', kind: 'string', default: 'zenml', description: 'service shown on every record' },
+  {
+    key: 'service_version',
+    kind: 'string',
+    defaultText: 'the dd-logstore version',
+    description: 'version shown on every record',
+  },
+];
