@@ -2,6 +2,7 @@
  * Everything a command touches, created lazily: `--help` and usage errors never open the store, the keychain or
  * the network (gh's cmdutil.Factory). Tests build their own Factory with other streams and env.
  */
+import { escapeControlChars } from '../core/control-chars.js';
 import type { IOStreams } from '../io/iostreams.js';
 import { createSystemIOStreams } from '../io/iostreams.js';
 import type { ConfigStore } from '../store/config-store.js';
@@ -10,6 +11,7 @@ import type { StorePaths } from '../store/paths.js';
 import { resolveHome, storePaths } from '../store/paths.js';
 import type { SecretBackend } from '../secrets/secret-backend.js';
 import { createSecretBackend } from '../secrets/secret-backend.js';
+import { SECRET_ENV_PREFIX } from '../secrets/env-secrets.js';
 
 export interface Factory {
   readonly io: IOStreams;
@@ -28,12 +30,15 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
   let paths: StorePaths | undefined;
   let store: ConfigStore | undefined;
   let secrets: SecretBackend | undefined;
+  // Every DD_LOGSTORE_SECRET_* value is a secret, whether the log store references it or not: a command that prints
+  // one (the child of `run`, an error quoting it) shows `****`.
+  for (const [name, value] of Object.entries(env)) if (name.startsWith(SECRET_ENV_PREFIX)) io.redactor.add(value);
   const f: Factory = {
     io,
     env,
     debug: false,
     paths: () => (paths ??= storePaths(resolveHome(env))),
-    configStore: () => (store ??= createConfigStore(f.paths())),
+    configStore: () => (store ??= createConfigStore(f.paths(), { warn: (m) => f.warn(m) })),
     secretBackend: () =>
       (secrets ??= createSecretBackend({
         env,
@@ -41,7 +46,7 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
         defaultHome: resolveHome({ ...env, DD_LOGSTORE_HOME: undefined }),
       })),
     now: () => new Date(),
-    warn: (message) => io.err(`warning: ${message}\n`),
+    warn: (message) => io.err(`warning: ${escapeControlChars(message, true)}\n`),
   };
   return f;
 }

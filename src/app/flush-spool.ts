@@ -11,7 +11,7 @@ import type { Factory } from './factory.js';
 import { destinationOf } from '../destinations/index.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
-import type { FlushReport } from '../pipeline/resend.js';
+import type { FlushReport, ResendExporter } from '../pipeline/resend.js';
 import { applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
 
@@ -53,7 +53,10 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
   for (const component of targets) {
     const settings = await resolveLogStoreSettings(f, component);
     const dir = join(spoolRoot, component.id);
-    const report = await createSpoolFlusher(settings, dir, { warn: (m) => f.warn(m) })();
+    const report = await createSpoolFlusher(settings, dir, {
+      warn: (m) => f.warn(m),
+      mask: (t) => f.io.redactor.redact(t),
+    })();
     await recordResent(runs, report);
     rows.push({
       logStore: component.name,
@@ -74,7 +77,7 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
 export function createSpoolFlusher(
   settings: ResolvedLogStore,
   dir: string,
-  options: { signal?: AbortSignal; warn?: (message: string) => void },
+  options: { signal?: AbortSignal; warn?: (message: string) => void; mask: (text: string) => string },
 ): () => Promise<FlushReport> {
   return async () => {
     const { createResendExporter, flushSpool } = await import('../pipeline/resend.js');
@@ -82,9 +85,20 @@ export function createSpoolFlusher(
     const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
     const budgetMs = settings.batching.exportTimeoutMillis;
     const destination = destinationOf(settings);
-    const exporter = createResendExporter(destination.resendTarget(settings), () =>
-      createRetryingTransport(createHttpTransport({ timeoutMs: budgetMs, connections: 2 }), { budgetMs }),
-    );
+    const check = destination.checkAnswers;
+    const unmasked = createResendExporter(destination.resendTarget(settings), () => {
+      const http = createHttpTransport({ timeoutMs: budgetMs, connections: 2 });
+      // Which answers count as delivery (Datadog: only the intake's own), under the retries.
+      return createRetryingTransport(check ? check(settings, http) : http, { budgetMs });
+    });
+    // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.
+    const exporter: ResendExporter = {
+      ...unmasked,
+      export: async (batch) => {
+        const outcome = await unmasked.export(batch);
+        return outcome.kind === 'success' ? outcome : { ...outcome, message: options.mask(outcome.message) };
+      },
+    };
     return flushSpool({
       dir,
       exporter,
@@ -136,12 +150,13 @@ export async function drainSpoolInBackground(
   settings: ResolvedLogStore,
   signal: AbortSignal,
   warn: (message: string) => void,
+  mask: (text: string) => string,
 ): Promise<DrainSummary> {
   const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
   try {
     const { claimableFiles } = await import('../pipeline/spool.js');
     if (claimableFiles(dir).length === 0) return none;
-    const report = await createSpoolFlusher(settings, dir, { signal, warn })();
+    const report = await createSpoolFlusher(settings, dir, { signal, warn, mask })();
     await recordResent(createRunRecordStore(runsDir), report);
     return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
   } catch (err) {

@@ -26,6 +26,8 @@ export interface LogsOptions {
   filter: LogFilter;
   limit?: number;
   output: LogsFormat;
+  /** --raw: text and table output keep a record's control characters (escaped otherwise). */
+  raw?: boolean;
   follow: boolean;
   /** --wait: how long to wait for every delivered record to be indexed. */
   waitMs?: number;
@@ -57,7 +59,9 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
   const notice = (line: string) => f.io.err(`${line}\n`);
   let run = t.run;
   const reader = makeReader(f, t, d, signal, notice, () => run);
-  const printer = createPrinter(opts.output, (s) => f.io.out(s), createColor(f.io.colorOut));
+  const printer = createPrinter(opts.output, (s) => f.io.out(s), createColor(f.io.colorOut), {
+    raw: opts.raw === true,
+  });
   const fail = (err: unknown): never => {
     throw reader.explainFailure?.(err) ?? err;
   };

@@ -8,7 +8,7 @@ import { destinationNamed } from '../destinations/index.js';
 import type { ResolvedLogStore } from '../destinations/index.js';
 import type { CommonSettings } from '../destinations/destination.js';
 import { BATCHING_DEFAULTS } from '../destinations/shared-keys.js';
-import { parseHeaders, splitList, withDefaults } from '../store/flavors.js';
+import { parseHeaders, splitList, storedValueProblem, withDefaults } from '../store/flavors.js';
 import type { Component } from '../store/model.js';
 import { parseSecretRef, resolveSecretRefs } from '../secrets/references.js';
 import { packageVersion } from '../version.js';
@@ -40,6 +40,15 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
       `log store '${component.name}' has no ${missing.join(', ')} (required for flavor ${component.flavor})`,
       { hint: `set it: dd-logstore log-store update ${component.name} ${missing.map((k) => `--${k}=...`).join(' ')}` },
     );
+  }
+  // A value edited by hand into config.json is checked like one given on the command line: one line, not a crash.
+  for (const k of spec.keys) {
+    const problem = storedValueProblem(k, component.config[k.key]);
+    if (problem !== undefined) {
+      throw new CliError(`${f.paths().config}: log store '${component.name}': ${problem}`, {
+        hint: `fix it: dd-logstore log-store update ${component.name} --${k.key}=..., or edit the file`,
+      });
+    }
   }
   const raw = withDefaults(spec, component.config);
   const values = await resolveSecretRefs(referenceStrings(raw), {

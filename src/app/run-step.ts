@@ -3,6 +3,7 @@
  * fails), run the child with its output passed through live, turn that output into records, ship them, and exit
  * with the child's status whatever happened to shipping. `run` never writes to stdout: the child owns it.
  */
+import type { Transport } from '../core/http/transport.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export interface RunOptions {
   tags: string[];
   stderrLevel: Level;
   flushTimeoutMs: number;
+  /** After a signal, how long the command may take to exit before SIGKILL (`--kill-after`, default 10 s). */
+  killAfterMs?: number;
   quiet: boolean;
   /** A full queue spools (default) or drops, counted; it never slows the child. */
   onOverflow?: 'spool' | 'drop';
@@ -118,6 +121,7 @@ async function loadRunModules() {
     createRecordBuilder: builder.createRecordBuilder,
     startChild: child.startChild,
     PIPE_DRAIN_TIMEOUT_MS: child.PIPE_DRAIN_TIMEOUT_MS,
+    PIPE_READ_LIMIT_MS: child.PIPE_READ_LIMIT_MS,
     createSpoolWriter: spool.createSpoolWriter,
     drainSpoolInBackground: flush.drainSpoolInBackground,
   };
@@ -156,6 +160,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     createSpoolWriter,
     drainSpoolInBackground,
     PIPE_DRAIN_TIMEOUT_MS,
+    PIPE_READ_LIMIT_MS,
   } = await loading;
 
   const spoolDir = join(f.paths().spool, settings.component.id);
@@ -166,8 +171,10 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     append: (items, reason) => spoolWriter.append(items, f.io.redactor.redact(reason)),
   };
   const destination = destinationOf(settings);
+  const checkAnswers = destination.checkAnswers;
   const sink = createLogSink({
     createExporter: (transport) => destination.createExporter(settings, context, transport),
+    ...(checkAnswers ? { checkAnswers: (inner: Transport) => checkAnswers(settings, inner) } : {}),
     spool,
     overflow: opts.onOverflow ?? 'spool',
     batching: destination.batching({
@@ -180,7 +187,14 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   });
   // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
   const drainStop = new AbortController();
-  const draining = drainSpoolInBackground(spoolDir, f.paths().runs, settings, drainStop.signal, (m) => f.warn(m));
+  const draining = drainSpoolInBackground(
+    spoolDir,
+    f.paths().runs,
+    settings,
+    drainStop.signal,
+    (m) => f.warn(m),
+    (t) => f.io.redactor.redact(t),
+  );
 
   const runs = createRunRecordStore(f.paths().runs);
   const startedAt = f.now().toISOString();
@@ -271,16 +285,25 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     stdout: f.io.rawStdout,
     stderr: f.io.rawStderr,
     onChunk: (stream, chunk) => builder.push(stream, chunk),
-    signals: forwardedSignals(f.io.stdinIsTTY),
+    signals: process,
+    forwardSigint: !f.io.stdinIsTTY,
+    ...(opts.killAfterMs === undefined ? {} : { killAfterMs: opts.killAfterMs }),
+    // Our own stdout and stderr: a background process still writing when we stop reading keeps them.
+    passThroughFds: [1, 2],
+    onNote: (m) => f.warn(m),
   });
   control.pause = running.pause;
   control.resume = running.resume;
   const result = await running.done;
   if (result.pipesAbandoned) {
+    const after =
+      result.pipesAbandoned === 'handed-off'
+        ? 'still reaches this terminal (or file) but is not recorded'
+        : 'is neither shown nor recorded';
     f.warn(
       'the command exited, but a process it started (in the background?) still holds its output open: dd-logstore ' +
-        `stopped reading ${PIPE_DRAIN_TIMEOUT_MS / 1000} s after the exit, so what that process prints from now on ` +
-        'is neither shown nor recorded (wait for it in the command, or redirect its output)',
+        `stopped reading after ${PIPE_DRAIN_TIMEOUT_MS / 1000} s of silence or ${PIPE_READ_LIMIT_MS / 1000} s in ` +
+        `all, so what that process prints from now on ${after} (wait for it in the command, or redirect its output)`,
     );
   }
   clearInterval(ticker);
@@ -356,20 +379,4 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     flavor: settings.flavor,
   });
   return result.exitCode;
-}
-
-/**
- * Signals to pass on to the child. A Ctrl-C typed at a terminal already reaches the child (same process group), so
- * SIGINT is forwarded only when stdin is not a terminal (CI, `kill -INT`): Python would otherwise see two
- * KeyboardInterrupts, the second one inside its clean-up. We still listen, so Ctrl-C never kills us mid-flush.
- */
-function forwardedSignals(stdinIsTTY: boolean): {
-  on(s: NodeJS.Signals, l: () => void): unknown;
-  off(s: NodeJS.Signals, l: () => void): unknown;
-} {
-  const swallow = () => {};
-  return {
-    on: (signal, listener) => process.on(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
-    off: (signal, listener) => process.off(signal, stdinIsTTY && signal === 'SIGINT' ? swallow : listener),
-  };
 }

@@ -1,6 +1,7 @@
 /**
  * The command tree and the one place that turns an error into a line on stderr and an exit code (gh's ghcmd.Main).
  */
+import { escapeControlChars } from '../core/control-chars.js';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { forEachCommand, withExamples } from './command-kit.js';
@@ -152,11 +153,13 @@ function reportError(err: unknown, f: Factory, argv: readonly string[]): number 
     // For an unknown command, the help to see is its parent's (`secret bogus` -> `secret --help`).
     const path = err.code === 'commander.unknownCommand' ? commandPath(argv, 1) : commandPath(argv);
     const hint = /\(did you mean/i.test(text) ? '' : ` (see 'dd-logstore ${path}--help')`;
-    f.io.err(`error: ${text.replace(/\(Did you mean/, '(did you mean')}${hint}\n`);
+    // Commander quotes the argument it refused: its control characters are shown, not obeyed.
+    f.io.err(`error: ${escapeControlChars(text.replace(/\(Did you mean/, '(did you mean'))}${hint}\n`);
     return EXIT_USAGE;
   }
   f.io.err(formatErrorLine(err) + '\n');
-  if (f.debug || argv.includes('--debug')) for (const line of formatCauseChain(err)) f.io.err(line + '\n');
+  if (f.debug || argv.includes('--debug'))
+    for (const line of formatCauseChain(err)) f.io.err(escapeControlChars(line) + '\n');
   return err instanceof CliError ? err.exitCode : exitCodeOf(err);
 }
 

@@ -9,5 +9,6 @@ export const RUN_VALUE_FLAGS = [
   '--tag',
   '--stderr-level',
   '--flush-timeout',
+  '--kill-after',
   '--on-overflow',
 ];

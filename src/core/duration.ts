@@ -3,11 +3,28 @@ import { UsageError } from './errors.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-export function parseDuration(raw: string, flag: string): number {
+/**
+ * The longest wait a flag can ask for. Node's timers hold at most 2^31-1 ms (24.8 days) and fire after 1 ms past
+ * that (TimeoutOverflowWarning): `--flush-timeout 30d` would spool everything at once. A day is far past any use.
+ */
+export const MAX_WAIT_MS = 86_400_000;
+
+/** `max` bounds a duration that becomes a timer; one that only measures back in time (`--since 30d`) has none. */
+export function parseDuration(raw: string, flag: string, max = Infinity): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
   if (!m)
     throw new UsageError(`${flag} must be a duration such as 30s, 2m or 1500ms, got '${raw}'`, {
       hint: `e.g. ${flag} 30s`,
     });
-  return Math.round(Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000));
+  const ms = Math.round(Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000));
+  if (ms > max) {
+    throw new UsageError(`${flag} must be at most ${formatMax(max)}, got '${raw}'`, {
+      hint: `use a duration from 0 to ${formatMax(max)}, e.g. ${flag} 30s`,
+    });
+  }
+  return ms;
+}
+
+function formatMax(ms: number): string {
+  return ms % UNITS.h! === 0 ? `${ms / UNITS.h!}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }

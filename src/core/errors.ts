@@ -2,6 +2,8 @@
  * Typed errors. Everything below the CLI throws one of these (or lets a plain Error through, which is printed as
  * a runtime error); `printError` in this file is the only place that turns them into text and an exit code.
  */
+import { escapeControlChars } from './control-chars.js';
+
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
@@ -56,8 +58,10 @@ export function errorMessage(err: unknown): string {
 
 /** The one-line form: `error: <what> (<how to fix>)`. */
 export function formatErrorLine(err: unknown): string {
-  if (err instanceof CliError && err.hint) return `error: ${err.message} (${err.hint})`;
-  return `error: ${errorMessage(err)}`;
+  // A message can quote what the user gave (a run id, a file name): its control characters are shown, not obeyed.
+  if (err instanceof CliError && err.hint)
+    return `error: ${escapeControlChars(err.message)} (${escapeControlChars(err.hint)})`;
+  return `error: ${escapeControlChars(errorMessage(err))}`;
 }
 
 /** The cause chain, one line each, for `--debug`. */

@@ -80,6 +80,11 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
   batching(options: BatchingOptions): BatchingOptions;
   /** The exporter for one stream; `transport` makes the (retrying) HTTP transport when the flavor needs one. */
   createExporter(settings: S, context: StreamContext, transport: () => Transport): Exporter;
+  /**
+   * Wraps the HTTP transport, under the retries, to decide which answers count as delivery: the datadog flavor takes
+   * only the intake's own answer (a proxy's HTML page is not). Used by `run` and by the spool's resend loop.
+   */
+  checkAnswers?(settings: S, inner: Transport): Transport;
   /** What the spool's resend loop sends to. */
   resendTarget(settings: S): ResendTarget;
   /** Records outside this window are re-stamped (Datadog); undefined: timestamps are kept as they are. */

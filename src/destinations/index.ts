@@ -6,11 +6,11 @@ import { unknownFlavor } from '../store/flavors.js';
 import type { FlavorSpec } from '../store/flavors.js';
 import type { Destination } from './destination.js';
 import { datadogDestination } from './datadog/destination.js';
-import type { DatadogSettings } from './datadog/destination.js';
+import type { DatadogSettings } from './datadog/settings.js';
 import { localDestination } from './local/destination.js';
-import type { LocalSettings } from './local/destination.js';
+import type { LocalSettings } from './local/settings.js';
 import { otelDestination } from './otel/destination.js';
-import type { OtelSettings } from './otel/destination.js';
+import type { OtelSettings } from './otel/settings.js';
 
 /** A log store's settings, resolved: one shape per flavor. */
 export type ResolvedLogStore = LocalSettings | DatadogSettings | OtelSettings;

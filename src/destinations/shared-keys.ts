@@ -34,6 +34,8 @@ export const BATCHING_KEYS: readonly KeySpec[] = [
     kind: 'int',
     default: BATCHING_DEFAULTS.scheduleDelayMillis,
     min: 0,
+    // Node's timers overflow past 2^31-1 ms; a day is far past any use.
+    max: 86_400_000,
     description: 'longest wait before a batch is sent',
   },
   {
@@ -41,6 +43,7 @@ export const BATCHING_KEYS: readonly KeySpec[] = [
     kind: 'int',
     default: BATCHING_DEFAULTS.exportTimeoutMillis,
     min: 1,
+    max: 86_400_000,
     description: 'time one batch may take, retries included',
   },
 ];

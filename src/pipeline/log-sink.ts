@@ -26,6 +26,8 @@ export interface LogSinkOptions {
   batching?: Partial<BatchingOptions>;
   /** `export_timeout_millis`: one request with its retries. */
   exportTimeoutMs?: number;
+  /** Wraps the HTTP transport under the retries: which answers count as delivery (the destination's checkAnswers). */
+  checkAnswers?: (inner: Transport) => Transport;
   timers?: Timers;
   /** Replaces the HTTP transport (still wrapped by the retrying transport). */
   transport?: Transport;
@@ -44,22 +46,22 @@ export type LogSink = BatchingProcessor;
 export function createLogSink(options: LogSinkOptions): LogSink {
   const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...options.batching };
   const budgetMs = options.exportTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const transport = (): Transport =>
-    createRetryingTransport(
+  const transport = (): Transport => {
+    const http =
       options.transport ??
-        createHttpTransport({
-          connections: batching.maxConcurrentExports,
-          timeoutMs: budgetMs,
-          ...(options.timers === undefined ? {} : { timers: options.timers }),
-        }),
-      {
-        budgetMs,
-        ...(options.retry === undefined ? {} : { policy: options.retry }),
+      createHttpTransport({
+        connections: batching.maxConcurrentExports,
+        timeoutMs: budgetMs,
         ...(options.timers === undefined ? {} : { timers: options.timers }),
-        ...(options.random === undefined ? {} : { random: options.random }),
-        ...(options.now === undefined ? {} : { now: options.now }),
-      },
-    );
+      });
+    return createRetryingTransport(options.checkAnswers ? options.checkAnswers(http) : http, {
+      budgetMs,
+      ...(options.retry === undefined ? {} : { policy: options.retry }),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+  };
 
   return createBatchingProcessor({
     exporter: options.createExporter(transport),

@@ -4,6 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { visibleLength } from '../io/output.js';
+import { escapeControlChars } from '../core/control-chars.js';
 import { flatAttributes } from './log-entry.js';
 import type { LogEntry } from './log-entry.js';
 
@@ -30,12 +31,22 @@ export function levelPaint(status: string, color: ChalkInstance): (s: string) =>
   }
 }
 
+/**
+ * How text and table output show a record's own text: control characters escaped (as journalctl does, on a terminal
+ * and in a pipe alike), or with `raw` (`--raw`) as they were.
+ */
+export interface RenderOptions {
+  raw?: boolean;
+}
+
 /** `2024-05-01T12:00:00.000Z INFO     train  message`; multi-line records keep their lines, indented. */
-export function renderText(e: LogEntry, color: ChalkInstance): string {
+export function renderText(e: LogEntry, color: ChalkInstance, options: RenderOptions = {}): string {
   const time = Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-';
   const level = levelPaint(e.status, color)(e.status.toUpperCase().padEnd(8));
-  const step = e.step !== undefined && e.step !== '' ? color.cyan(e.step) + ' ' : '';
-  const message = e.message.includes('\n') ? e.message.split('\n').join('\n    ') : e.message;
+  const shown = (s: string): string => (options.raw ? s : escapeControlChars(s, true));
+  const step = e.step !== undefined && e.step !== '' ? color.cyan(shown(e.step)) + ' ' : '';
+  const text = shown(e.message);
+  const message = text.includes('\n') ? text.split('\n').join('\n    ') : text;
   return `${color.dim(time)} ${level} ${step}${message}\n`;
 }
 
@@ -59,7 +70,13 @@ export interface Printer {
   end(): void;
 }
 
-export function createPrinter(format: LogsFormat, write: (chunk: string) => void, color: ChalkInstance): Printer {
+export function createPrinter(
+  format: LogsFormat,
+  write: (chunk: string) => void,
+  color: ChalkInstance,
+  options: RenderOptions = {},
+): Printer {
+  const shown = (s: string): string => (options.raw ? s : escapeControlChars(s, true));
   let buf = '';
   let count = 0;
   const flushIfBig = () => {
@@ -104,8 +121,8 @@ export function createPrinter(format: LogsFormat, write: (chunk: string) => void
             rows.push([
               Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-',
               levelPaint(e.status, color)(e.status.toUpperCase()),
-              e.step ?? '',
-              e.message,
+              shown(e.step ?? ''),
+              shown(e.message),
             ]);
         },
         end() {
@@ -134,7 +151,7 @@ export function createPrinter(format: LogsFormat, write: (chunk: string) => void
       return {
         print(entries) {
           for (const e of entries) {
-            buf += renderText(e, color);
+            buf += renderText(e, color, options);
             flushIfBig();
           }
           if (buf) write(buf);

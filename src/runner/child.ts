@@ -20,6 +20,12 @@ import { closeFifoPipes, closeSafely, openFifoPipes, readFifo, type FifoPairs, t
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /** After the child exited, how long its pipes may stay silent and open (a grandchild holding them) before we go on. */
 export const PIPE_DRAIN_TIMEOUT_MS = 2000;
+/** After the child exited, how long we read its pipes at most, however chatty what holds them: `run` always ends. */
+export const PIPE_READ_LIMIT_MS = 10_000;
+/** `--kill-after` default: as `docker stop`, a command that outlives a signal by this long gets SIGKILL. */
+export const DEFAULT_KILL_AFTER_MS = 10_000;
+/** The Ctrl-C that kills the command at once, whatever it does with the first ones (as `docker run` does). */
+const FORCE_KILL_INTERRUPTS = 3;
 
 /** Where signals come from: `process` in the CLI, an EventEmitter in tests. */
 export interface SignalSource {
@@ -45,7 +51,20 @@ export interface StartChildOptions {
   /** FIFOs made beforehand (openFifoPipesAsync); undefined inside means they could not be made: socketpairs. */
   fifos?: { pairs: FifoPairs | undefined } | undefined;
   drainTimeoutMs?: number | undefined;
+  /** After the exit, the longest we keep reading (PIPE_READ_LIMIT_MS). */
+  readLimitMs?: number | undefined;
   timers?: Timers | undefined;
+  /**
+   * Pass SIGINT on (default true). False when stdin is a terminal: the Ctrl-C reached the child already (same process
+   * group); it is still counted, for the grace period and the third Ctrl-C.
+   */
+  forwardSigint?: boolean | undefined;
+  /** After a signal, how long the command may take to exit before it gets SIGKILL (DEFAULT_KILL_AFTER_MS). */
+  killAfterMs?: number | undefined;
+  /** Our stdout and stderr descriptors: a grandchild still writing when we stop reading gets them (see below). */
+  passThroughFds?: [number, number] | undefined;
+  /** What `run` says on stderr (the SIGKILL). */
+  onNote?: ((message: string) => void) | undefined;
 }
 
 export interface ChildResult {
@@ -54,8 +73,14 @@ export interface ChildResult {
   signal?: NodeJS.Signals;
   /** Set when the child could not be started (exit 126 / 127): the message names the command. */
   error?: CliError;
-  /** The pipes were still open PIPE_DRAIN_TIMEOUT_MS after the child exited (a grandchild held them); we went on. */
-  pipesAbandoned?: boolean;
+  /**
+   * The pipes were still open after the child exited (a grandchild held them) and we went on: `handed-off` when what
+   * it writes from then on still reaches our stdout/stderr (unrecorded), `closed` when it could not (its next write
+   * fails, as in a pipeline whose reader went away).
+   */
+  pipesAbandoned?: 'handed-off' | 'closed';
+  /** The command outlived a signal by `killAfterMs`, or a third Ctrl-C came: we sent SIGKILL. */
+  killed?: boolean;
 }
 
 export interface RunningChild {
@@ -71,6 +96,8 @@ export interface RunningChild {
 export function startChild(opts: StartChildOptions): RunningChild {
   const timers = opts.timers ?? KEEP_ALIVE_TIMERS;
   const drainTimeoutMs = opts.drainTimeoutMs ?? PIPE_DRAIN_TIMEOUT_MS;
+  const readLimitMs = opts.readLimitMs ?? PIPE_READ_LIMIT_MS;
+  const killAfterMs = opts.killAfterMs ?? DEFAULT_KILL_AFTER_MS;
   const fifos = opts.pipeMode === 'socketpair' ? undefined : opts.fifos ? opts.fifos.pairs : openFifoPipes();
 
   let child: ChildProcess;
@@ -109,20 +136,64 @@ export function startChild(opts: StartChildOptions): RunningChild {
     let exit: ChildResult | undefined;
     let openReaders = readers.length;
     let drainTimer: unknown;
+    let readLimitTimer: unknown;
+    let killTimer: unknown;
+    let interrupts = 0;
+    let killed = false;
     let settled = false;
 
-    const forward = (signal: NodeJS.Signals) => () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+    const kill = (why: string): void => {
+      if (!alive() || killed) return;
+      killed = true;
+      opts.onNote?.(`${why}: killing it (SIGKILL)`);
+      child.kill('SIGKILL');
     };
-    const forwarders = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
+    // As `docker stop`: the signal first, SIGKILL once the grace period is over; a third Ctrl-C does not wait.
+    const onSignal = (signal: NodeJS.Signals) => () => {
+      if (!alive()) return;
+      if (signal !== 'SIGINT' || opts.forwardSigint !== false) child.kill(signal);
+      if (signal === 'SIGINT' && ++interrupts >= FORCE_KILL_INTERRUPTS) {
+        kill(`interrupted ${interrupts} times and the command is still running`);
+        return;
+      }
+      if (killTimer === undefined && Number.isFinite(killAfterMs)) {
+        killTimer = timers.setTimeout(
+          () => kill(`the command did not exit within ${formatMs(killAfterMs)} of ${signal} (--kill-after)`),
+          killAfterMs,
+        );
+      }
+    };
+    const forwarders = FORWARDED_SIGNALS.map((signal) => [signal, onSignal(signal)] as const);
     for (const [signal, listener] of forwarders) opts.signals.on(signal, listener);
 
     const finish = (): void => {
       if (settled || exit === undefined) return;
       settled = true;
-      if (drainTimer !== undefined) timers.clearTimeout(drainTimer);
+      for (const t of [drainTimer, readLimitTimer, killTimer]) if (t !== undefined) timers.clearTimeout(t);
       for (const [signal, listener] of forwarders) opts.signals.off(signal, listener);
-      resolve(exit);
+      resolve(killed ? { ...exit, killed } : exit);
+    };
+    /**
+     * We stop reading while something (a grandchild) still holds the pipes. Where they are FIFOs, our read ends go to
+     * a small copier of their own writing to our stdout/stderr: the grandchild is neither killed by SIGPIPE nor blocked, and
+     * what it prints later still shows (unrecorded), as it would had it been started from a shell. Elsewhere (socket
+     * pairs) we can only close them: its next write fails, as in a pipeline whose reader went away.
+     */
+    const letGo = (): void => {
+      if (settled || exit === undefined) return;
+      let handedOff = false;
+      for (const [i, [, reader]] of readers.entries()) {
+        reader.pause();
+        // What was read but not yet handled is shown and recorded first.
+        while (reader.readableLength > 0 && reader.read() !== null);
+        const fd = fifos?.[i]?.readFd;
+        const out = opts.passThroughFds?.[i];
+        if (fd !== undefined && out !== undefined && !reader.destroyed) handedOff = passThrough(fd, out) || handedOff;
+        reader.destroy();
+      }
+      exit = { ...exit, pipesAbandoned: handedOff ? 'handed-off' : 'closed' };
+      finish();
     };
     const armDrainTimer = (): void => {
       if (exit === undefined || openReaders === 0) return;
@@ -134,10 +205,9 @@ export function startChild(opts: StartChildOptions): RunningChild {
           armDrainTimer();
           return;
         }
-        exit = { ...exit, pipesAbandoned: true };
-        for (const [, reader] of readers) reader.destroy();
-        finish();
+        letGo();
       }, drainTimeoutMs);
+      readLimitTimer ??= timers.setTimeout(letGo, readLimitMs);
     };
 
     for (const [name, reader, dest] of readers) {
@@ -159,7 +229,7 @@ export function startChild(opts: StartChildOptions): RunningChild {
             // A socketpair (no FIFOs here) closed with unread data gives the child ECONNRESET, not EPIPE: send the
             // SIGPIPE the plain pipeline would have.
             if (fifos) reader.destroy();
-            else if (child.exitCode === null && child.signalCode === null) child.kill('SIGPIPE');
+            else if (alive()) child.kill('SIGPIPE');
           },
         ),
       );
@@ -254,6 +324,28 @@ function pipeThrough(
       resumeIfFree();
     },
   };
+}
+
+/**
+ * A detached pass-through from our read end `fd` to our descriptor `out`; false when it cannot be started. A Node
+ * process rather than `cat`: the FIFO's read end is non-blocking (shared flags), which libuv reads properly.
+ */
+function passThrough(fd: number, out: number): boolean {
+  const script =
+    "process.stdout.on('error',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));" +
+    'process.stdin.pipe(process.stdout)';
+  try {
+    const copier = spawn(process.execPath, ['-e', script], { stdio: [fd, out, 'ignore'], detached: true });
+    copier.on('error', () => undefined);
+    copier.unref();
+    return copier.pid !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -61,6 +61,30 @@ describe('parseJsonLine', () => {
   });
 });
 
+describe('reserved attributes', () => {
+  it('keeps a line from setting zenml.* or dd_logstore.*, flat or nested, under attr.', () => {
+    const parsed = parseJsonLine(
+      JSON.stringify({
+        msg: 'm',
+        zenml: { run: { id: 'victim' } },
+        dd_logstore: { seq: 0 },
+        'zenml.log.id': 'x',
+        'dd_logstore.part': '1/1',
+        zenmlish: 1,
+        other: { zenml: 2 },
+      }),
+    );
+    expect(parsed?.attributes).toEqual({
+      'attr.zenml': { run: { id: 'victim' } },
+      'attr.dd_logstore': { seq: 0 },
+      'attr.zenml.log.id': 'x',
+      'attr.dd_logstore.part': '1/1',
+      zenmlish: 1,
+      other: { zenml: 2 },
+    });
+  });
+});
+
 describe('toEpochMillis', () => {
   it('guesses the unit of numbers', () => {
     expect(toEpochMillis(1700000000)).toBe(1700000000000);

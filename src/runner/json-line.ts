@@ -15,6 +15,13 @@ export interface JsonLine {
 }
 
 const MESSAGE_FIELDS = ['message', 'msg'] as const;
+/**
+ * Attribute namespaces only dd-logstore sets (`zenml.run.id`, `dd_logstore.seq`...). A line's own field in one of
+ * them, flat (`"zenml.run.id"`) or nested (`{"zenml": {"run": {"id": ...}}}`, which Datadog flattens to the same
+ * name), would move the record to another run or collide with its key: it is kept under this prefix instead.
+ */
+const RESERVED_NAMESPACES = ['zenml', 'dd_logstore'];
+export const RESERVED_RENAME_PREFIX = 'attr.';
 const LEVEL_FIELDS = ['level', 'severity', 'levelname', 'status', 'lvl', 'loglevel', 'log.level', 'severity_text'];
 const TIMESTAMP_FIELDS = ['timestamp', 'time', 'ts', '@timestamp', 'datetime', 'date'];
 
@@ -74,9 +81,16 @@ export function parseJsonLine(line: string): JsonLine | undefined {
     // A JSON `__proto__` key is data: define it rather than set the prototype.
     if (key === '__proto__')
       Object.defineProperty(attributes, key, { value: obj[key], enumerable: true, writable: true });
-    else attributes[key] = obj[key];
+    else attributes[isReserved(key) ? RESERVED_RENAME_PREFIX + key : key] = obj[key];
   }
   return { message, level, timestamp, attributes };
+}
+
+function isReserved(key: string): boolean {
+  for (const ns of RESERVED_NAMESPACES) {
+    if (key.startsWith(ns) && (key.length === ns.length || key.charCodeAt(ns.length) === 0x2e)) return true;
+  }
+  return false;
 }
 
 export function toEpochMillis(value: unknown): number | undefined {

@@ -275,6 +275,28 @@ describe('big records', () => {
     for (const r of records) expect(Buffer.byteLength(r.message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
   });
 
+  it('numbers the parts of a line too long to hold across the whole line (20 MB): i/? while it goes on, n/n last', () => {
+    const { push, records, builder } = setup();
+    const end = () => builder.end();
+    const chunk = 'abcdefghij'.repeat(6554); // ~64 KB
+    let sent = '';
+    while (sent.length < 20 * 1024 * 1024) {
+      push('stdout', chunk);
+      sent += chunk;
+    }
+    push('stdout', 'tail\nnext line\n');
+    end();
+    const parts = records.filter((r) => r.attributes?.[PART_ATTRIBUTE] !== undefined);
+    const n = parts.length;
+    expect(n).toBeGreaterThan(20);
+    expect(parts.map((r) => r.attributes?.[PART_ATTRIBUTE])).toEqual(
+      Array.from({ length: n }, (_, i) => (i === n - 1 ? `${n}/${n}` : `${i + 1}/?`)),
+    );
+    expect(parts.map((r) => r.message).join('')).toBe(sent + 'tail');
+    expect(records.at(-1)?.message).toBe('next line');
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i));
+  });
+
   it('keeps JSON attributes on every part', () => {
     const { push, records } = setup();
     push('stdout', `${JSON.stringify({ msg: 'z'.repeat(MAX_MESSAGE_BYTES + 5), job: 7 })}\n`);

@@ -67,6 +67,8 @@ interface StreamState {
   progressMark: number | undefined;
   lastProgressState: string | undefined;
   other: StreamState | undefined;
+  /** A line too long to hold (over MAX_PENDING_LINE_CHARS without `\n`) goes out in pieces as it comes: its parts. */
+  longLine: { parts: number; level: Level; time: number } | undefined;
 }
 
 export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
@@ -109,6 +111,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       progressMark: undefined,
       lastProgressState: undefined,
       other: undefined,
+      longLine: undefined,
     };
     return st;
   };
@@ -131,7 +134,45 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     emit(st, line, detectLevel(line) ?? defaultLevel, time, undefined);
   };
 
+  /**
+   * A piece of a line too long to hold. Its parts are numbered across the whole line, not per piece: `i/?` while the
+   * line goes on, `n/n` on its last part, so that `dd_logstore.part` in seq order puts a 200 MB line back together.
+   */
+  const emitLongLinePiece = (st: StreamState, raw: string, time: number, last: boolean): void => {
+    if (st.longLine === undefined) {
+      st.traceback.flush();
+      st.other?.traceback.flushIfComplete();
+      st.longLine = { parts: 0, level: detectLevel(raw) ?? st.defaultLevel, time };
+    }
+    const line = st.longLine;
+    const text = stripAnsi(raw);
+    const pieces = splitMessage(mask ? mask.text(text) : text);
+    for (let i = 0; i < pieces.length; i++) {
+      line.parts++;
+      const part = last && i === pieces.length - 1 ? `${line.parts}/${line.parts}` : `${line.parts}/?`;
+      const message = pieces[i] ?? '';
+      onRecord({
+        timestamp: line.time,
+        seq: seq++,
+        stream: st.name,
+        level: line.level,
+        message,
+        attributes: { [PART_ATTRIBUTE]: part },
+      });
+    }
+    if (last) st.longLine = undefined;
+  };
+
   const completeLine = (st: StreamState, raw: string, time: number): void => {
+    if (st.longLine !== undefined) {
+      const redrawn = st.redrawing;
+      st.redrawing = false;
+      st.progressMark = undefined;
+      st.lastProgressState = undefined;
+      // The end of the line, maybe empty (the line stopped right at a piece boundary): it closes the numbering.
+      emitLongLinePiece(st, redrawn ? finalState(raw) : raw, time, true);
+      return;
+    }
     const redrawn = st.redrawing || raw.indexOf('\r') !== -1;
     let line = redrawn ? finalState(raw) : raw;
     line = stripAnsi(line);
@@ -166,7 +207,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       if (st.partial.length > MAX_PENDING_LINE_CHARS) {
         const line = st.partial;
         st.partial = '';
-        completeLine(st, line, time);
+        emitLongLinePiece(st, line, time, false);
       }
       return;
     }
@@ -218,7 +259,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       const time = now();
       for (const st of [stdout, stderr]) {
         pushText(st, st.decoder.end(), time);
-        if (st.partial.length > 0) {
+        if (st.partial.length > 0 || st.longLine !== undefined) {
           const line = st.partial;
           st.partial = '';
           completeLine(st, line, time);

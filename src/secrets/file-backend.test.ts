@@ -57,7 +57,9 @@ describe('file backend', () => {
     await chmod(path, 0o644);
     const err = (await b.get('dd').catch((e: unknown) => e)) as SecretError;
     expect(err).toBeInstanceOf(SecretError);
-    expect(err.message).toBe(`${path} can be read or written by other users (mode 0644); refusing to use it`);
+    expect(err.message).toBe(
+      `${path} can be read or written by other users (mode 0644); refusing to use this secrets file`,
+    );
     expect(err.hint).toBe(`chmod 600 ${path}`);
     await expect(b.set('x', { k: 'v' })).rejects.toThrow(/mode 0644/);
     await chmod(path, 0o600);

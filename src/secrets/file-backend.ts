@@ -3,6 +3,7 @@
  * a keychain. The file is mode 0600 in a 0700 directory, replaced atomically under a lock, and never read when group
  * or others can access it. A corrupt or newer file is reported, never overwritten.
  */
+import { unsafeMode } from '../core/fs/file-modes.js';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SecretError } from '../core/errors.js';
@@ -76,12 +77,8 @@ async function readSecretsFile(path: string, checkModes: boolean): Promise<Secre
   let text: string;
   try {
     const info = await stat(path);
-    if (checkModes && (info.mode & 0o077) !== 0) {
-      const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-      throw new SecretError(`${path} can be read or written by other users (mode ${mode}); refusing to use it`, {
-        hint: `chmod 600 ${path}`,
-      });
-    }
+    const unsafe = checkModes ? unsafeMode(path, info, 0o077, 'secrets file') : undefined;
+    if (unsafe) throw new SecretError(unsafe.message, { hint: unsafe.hint });
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (err instanceof SecretError) throw err;

@@ -3,10 +3,11 @@
  * update and a crash never leaves half a file. A corrupt or newer-schema file is reported, never overwritten.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { StoreError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
+import { modeText, unsafeMode } from '../core/fs/file-modes.js';
 import { COMPONENT_TYPES, DEFAULT_NAME, SCHEMA_VERSION } from './model.js';
 import type { Component, ComponentType, StoreConfig } from './model.js';
 import type { StorePaths } from './paths.js';
@@ -19,8 +20,36 @@ export interface ConfigStore {
   update<T>(change: (config: StoreConfig) => T | Promise<T>): Promise<T>;
 }
 
-export function createConfigStore(paths: StorePaths, now: () => Date = () => new Date()): ConfigStore {
+export interface ConfigStoreOptions {
+  now?: () => Date;
+  /** Hears that the home can be read by others (once per process). */
+  warn?: (message: string) => void;
+}
+
+export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions = {}): ConfigStore {
+  const now = options.now ?? (() => new Date());
+  let homeChecked = false;
+  /** As ssh: a home or config.json others can write is refused; a home others can read is warned about. */
+  const checkModes = async (): Promise<void> => {
+    if (!homeChecked) {
+      const home = await stat(paths.home).catch(() => undefined);
+      if (home === undefined) return;
+      homeChecked = true;
+      const unsafe = unsafeMode(paths.home, home, 0o022, 'dd-logstore home');
+      if (unsafe) throw new StoreError(unsafe.message, { hint: unsafe.hint });
+      if ((home.mode & 0o077) !== 0) {
+        options.warn?.(
+          `${paths.home} (the dd-logstore home) can be read by other users (mode ${modeText(home.mode)}): so can ` +
+            `the output that runs captured and the run records in it (chmod 700 ${paths.home})`,
+        );
+      }
+    }
+    const config = await stat(paths.config).catch(() => undefined);
+    const unsafe = config && unsafeMode(paths.config, config, 0o022, 'config');
+    if (unsafe) throw new StoreError(unsafe.message, { hint: unsafe.hint });
+  };
   const load = async (): Promise<StoreConfig | undefined> => {
+    await checkModes();
     let text: string;
     try {
       text = await readFile(paths.config, 'utf8');
@@ -114,7 +143,33 @@ export function parseConfig(text: string, file: string): StoreConfig {
       hint: 'fix the file by hand or move it aside to start over; it was left unchanged',
     });
   }
+  const components = data.components as Record<string, Record<string, unknown>>;
+  for (const type of COMPONENT_TYPES) {
+    for (const [name, c] of Object.entries(components[type] ?? {})) {
+      const problem = componentProblem(c);
+      if (problem !== undefined) {
+        throw new StoreError(`${file}: ${type} '${name}' ${problem}`, {
+          hint: 'fix the file by hand (see dd-logstore log-store flavor list); it was left unchanged',
+        });
+      }
+    }
+  }
   return data as unknown as StoreConfig;
+}
+
+/** The shape every reader of a component relies on; the values themselves are checked where they are used. */
+function componentProblem(c: unknown): string | undefined {
+  if (!isRecord(c)) return 'is not an object';
+  for (const key of ['id', 'name', 'flavor'] as const) {
+    if (typeof c[key] !== 'string' || c[key] === '')
+      return `has ${key}=${JSON.stringify(c[key]) ?? 'nothing'}: it must be a non-empty string`;
+  }
+  if (!isRecord(c.config)) return 'has no config object';
+  for (const [key, value] of Object.entries(c.config)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      return `has ${key}=${JSON.stringify(value)}: a config value must be a string or a number`;
+  }
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -211,9 +211,29 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
   }
 }
 
+/**
+ * Why a value stored in config.json (edited by hand, or by an older version) is not valid for its key, or undefined:
+ * the same rules as on the command line, on what the file holds. A secret reference is checked when it resolves.
+ */
+export function storedValueProblem(spec: KeySpec, value: ConfigValue | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && parseSecretRef(value) !== undefined) return undefined;
+  if (spec.kind === 'int' ? typeof value !== 'number' && typeof value !== 'string' : typeof value !== 'string') {
+    return `${spec.key} must be ${spec.kind === 'int' ? 'a whole number' : 'a string'}, got ${JSON.stringify(value)}`;
+  }
+  try {
+    parseValue(spec, String(value), []);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const what = err.message.startsWith(`--${spec.key}`) ? err.message.slice(2) : err.message;
+    return err.hint ? `${what}; ${err.hint}` : what;
+  }
+}
+
 function rangeHint(spec: KeySpec): string {
   const min = spec.min ?? 0;
-  const upper = spec.cap ?? spec.max;
+  const upper = spec.max ?? spec.cap;
   return upper !== undefined ? `use a number from ${min} to ${upper}` : `use a number of at least ${min}`;
 }
 

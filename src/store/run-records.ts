@@ -2,11 +2,12 @@
  * runs/<run-id>.json: what ran, where its logs went and how many records were read and delivered. Several `run`
  * calls with one run id (the steps of a CI pipeline) add steps to the same record, under a per-run lock.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, StoreError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
+import { unsafeMode } from '../core/fs/file-modes.js';
 
 export interface RecordCounts {
   read: number;
@@ -72,8 +73,12 @@ export function createRunRecordStore(dir: string): RunRecordStore {
   const read = async (runId: string): Promise<RunRecord | undefined> => {
     let text: string;
     try {
+      // A record others can write could point `logs` at another store: refused, as ssh refuses such a config.
+      const unsafe = unsafeMode(file(runId), await stat(file(runId)), 0o022, 'run record');
+      if (unsafe) throw new StoreError(unsafe.message, { hint: unsafe.hint });
       text = await readFile(file(runId), 'utf8');
     } catch (err) {
+      if (err instanceof StoreError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new StoreError(`cannot read the run record ${file(runId)}`, { cause: err });
     }
@@ -102,6 +107,7 @@ export function createRunRecordStore(dir: string): RunRecordStore {
     const records: RunRecord[] = [];
     for (const n of names) {
       try {
+        if (unsafeMode(join(dir, n), await stat(join(dir, n))) !== undefined) throw new Error('writable by others');
         const parsed: unknown = JSON.parse(await readFile(join(dir, n), 'utf8'));
         if (runRecordProblem(parsed) !== undefined) throw new Error('not a run record');
         records.push(parsed as RunRecord);
@@ -145,13 +151,43 @@ function runRecordProblem(v: unknown): string | undefined {
   if (typeof r.runId !== 'string') return 'no runId';
   if (typeof r.createdAt !== 'string') return 'no createdAt';
   if (!Array.isArray(r.steps)) return 'no steps list';
-  for (const step of r.steps as unknown[]) {
-    const st = step as Partial<Record<keyof StepRecord, unknown>> | null;
-    if (typeof st !== 'object' || st === null) return 'a step is not an object';
-    if (typeof st.startedAt !== 'string' || typeof st.counts !== 'object' || st.counts === null)
-      return 'a step without startedAt or counts';
+  if (typeof r.updatedAt !== 'string') return 'no updatedAt';
+  if (r.pipeline !== undefined && typeof r.pipeline !== 'string') return 'pipeline is not a string';
+  for (const [i, step] of (r.steps as unknown[]).entries()) {
+    const problem = stepProblem(step);
+    if (problem !== undefined) return `step ${i + 1}: ${problem}`;
   }
-  if (typeof r.logStore !== 'object' || r.logStore === null) return 'no logStore';
+  const ls = r.logStore as Record<string, unknown> | null | undefined;
+  if (typeof ls !== 'object' || ls === null) return 'no logStore';
+  if (typeof ls.id !== 'string' || typeof ls.name !== 'string' || typeof ls.flavor !== 'string')
+    return 'logStore without id, name or flavor';
+  return undefined;
+}
+
+/** What readers rely on in a step (`runs describe` joins argv, sums counts), checked so odd JSON is one clear line. */
+function stepProblem(step: unknown): string | undefined {
+  const st = step as Partial<Record<keyof StepRecord, unknown>> | null;
+  if (typeof st !== 'object' || st === null || Array.isArray(st)) return 'not an object';
+  if (st.name !== null && typeof st.name !== 'string') return 'name is neither a string nor null';
+  if (typeof st.logId !== 'string') return 'no logId';
+  if (!Array.isArray(st.argv) || !st.argv.every((a) => typeof a === 'string')) return 'argv is not a list of strings';
+  if (typeof st.startedAt !== 'string' || Number.isNaN(Date.parse(st.startedAt))) return 'startedAt is not a time';
+  for (const key of ['endedAt', 'recordsFrom', 'recordsTo'] as const) {
+    const v = st[key];
+    if (v !== undefined && (typeof v !== 'string' || Number.isNaN(Date.parse(v)))) return `${key} is not a time`;
+  }
+  for (const key of ['cwd', 'error', 'logUri', 'signal'] as const) {
+    if (st[key] !== undefined && typeof st[key] !== 'string') return `${key} is not a string`;
+  }
+  for (const key of ['exitCode', 'nextSeq', 'pid'] as const) {
+    if (st[key] !== undefined && !Number.isSafeInteger(st[key])) return `${key} is not a whole number`;
+  }
+  const counts = st.counts as Record<string, unknown> | null | undefined;
+  if (typeof counts !== 'object' || counts === null) return 'no counts';
+  for (const key of Object.keys(emptyCounts())) {
+    const n = counts[key];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return `counts.${key} is not a count`;
+  }
   return undefined;
 }
 

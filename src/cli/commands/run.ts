@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { RunSetupError, SilentExit, UsageError } from '../../core/errors.js';
-import { parseDuration } from '../../core/duration.js';
+import { MAX_WAIT_MS, parseDuration } from '../../core/duration.js';
 import { LEVELS } from '../../core/log-record.js';
 import type { Level } from '../../core/log-record.js';
 import { RUN_ID_PATTERN } from '../../store/run-records.js';
@@ -29,6 +29,7 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
     )
     .addOption(new Option('--stderr-level <level>', 'level of stderr lines that do not say their own').default('error'))
     .option('--flush-timeout <duration>', 'how long to wait for delivery after the command ends', '30s')
+    .option('--kill-after <duration>', 'after a signal, how long the command may take to exit before SIGKILL', '10s')
     .addOption(
       new Option('--on-overflow <policy>', 'when the in-memory queue is full: spool to disk, or drop (counted)')
         .choices(['spool', 'drop'])
@@ -57,7 +58,8 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         command,
         tags,
         stderrLevel,
-        flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout'),
+        flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout', MAX_WAIT_MS),
+        killAfterMs: parseDuration(String(opts.killAfter), '--kill-after', MAX_WAIT_MS),
         quiet: Boolean(opts.quiet),
         onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
         ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),

@@ -26,6 +26,8 @@ const MAX_MESSAGE_BODY_CHARS = 300;
 export function toExportOutcome(result: TransportResult, now: () => number = Date.now): ExportOutcome {
   const retried = result.gaveUp === undefined ? '' : ` (${result.gaveUp})`;
   if (result.kind === 'network-error') {
+    // A look-alike 2xx (destinations/datadog/intake-answer.ts) says what it was itself.
+    if (result.code === 'NOT_THE_INTAKE') return { kind: 'retryable', message: `${result.message}${retried}` };
     const what = result.timedOut ? 'timeout' : `network error${result.code ? ` ${result.code}` : ''}`;
     return {
       kind: 'retryable',

@@ -161,3 +161,73 @@ describe('retrying transport', () => {
     expect(inner.sent).toHaveLength(1);
   });
 });
+
+/** An intake that answers 202 after `latencyMs`, or times out at the request's timeout when that is shorter. */
+function slowIntake(
+  timers: ManualTimers,
+  latencyMs: number,
+): Transport & { sent: TransportRequest[]; received: number } {
+  const sent: TransportRequest[] = [];
+  const state = { sent, received: 0 };
+  return Object.assign(state, {
+    send(req: TransportRequest): Promise<TransportResult> {
+      sent.push(req);
+      // The intake takes the request whether or not the client waits for its answer.
+      state.received++;
+      const limit = req.timeoutMs ?? Infinity;
+      return new Promise<TransportResult>((resolve) => {
+        if (latencyMs <= limit) timers.setTimeout(() => resolve(status(202)), latencyMs);
+        else timers.setTimeout(() => resolve({ kind: 'network-error', message: 'timed out', timedOut: true }), limit);
+      });
+    },
+    close: () => Promise.resolve(),
+  });
+}
+
+describe('retrying transport: a slow intake', () => {
+  it('does not send a timed-out batch again into a doomed shorter attempt, and later batches get the grown timeout', async () => {
+    const timers = createManualTimers();
+    // export_timeout_millis 15 s, the intake answers after 10 s: the first attempt (7.5 s) times out.
+    const inner = slowIntake(timers, 10_000);
+    const t = createRetryingTransport(inner, { budgetMs: 15_000, timers, now: timers.now, random: () => 0.5 });
+    const first = await drive(timers, t);
+    expect(first.result).toMatchObject({ kind: 'network-error', timedOut: true, attempts: 1 });
+    expect(first.result.gaveUp).toMatch(/the intake is slow/);
+    // One copy reached the intake, not two.
+    expect(inner.received).toBe(1);
+    const second = await drive(timers, t);
+    expect(second.result).toMatchObject({ kind: 'response', status: 202 });
+    expect(inner.sent[1]?.timeoutMs).toBe(15_000);
+    expect(inner.received).toBe(2);
+  });
+
+  it('still retries a hung request within the budget when the rest of it holds a whole grown attempt', async () => {
+    const timers = createManualTimers();
+    const answers: TransportResult[] = [{ kind: 'network-error', message: 'timed out', timedOut: true }, status(202)];
+    const inner = scripted(answers);
+    const t = createRetryingTransport(inner, {
+      budgetMs: 10_000,
+      timers,
+      now: timers.now,
+      random: () => 0.5,
+      policy: { attemptShare: 0.25 },
+    });
+    const { result } = await drive(timers, t);
+    expect(result).toMatchObject({ status: 202, attempts: 2 });
+    expect(inner.sent.map((r) => r.timeoutMs)).toEqual([2500, 5000]);
+  });
+
+  it('raises the attempt timeout to twice a slow success', async () => {
+    const timers = createManualTimers();
+    const inner = slowIntake(timers, 4000);
+    const t = createRetryingTransport(inner, { budgetMs: 20_000, timers, now: timers.now, random: () => 0.5 });
+    await drive(timers, t);
+    await drive(timers, t);
+    expect(inner.sent.map((r) => r.timeoutMs)).toEqual([10_000, 10_000]);
+    const slower = slowIntake(timers, 7000);
+    const t2 = createRetryingTransport(slower, { budgetMs: 20_000, timers, now: timers.now, random: () => 0.5 });
+    await drive(timers, t2);
+    await drive(timers, t2);
+    expect(slower.sent.map((r) => r.timeoutMs)).toEqual([10_000, 14_000]);
+  });
+});

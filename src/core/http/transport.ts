@@ -84,12 +84,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     closing.signal.addEventListener('abort', onClose, { once: true });
     req.signal?.addEventListener('abort', onCancel, { once: true });
     const limit = req.timeoutMs === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, req.timeoutMs));
-    const timer = timers.setTimeout(
-      () => controller.abort(new TimeoutError(`request timed out after ${limit} ms`)),
-      limit,
-    );
+    let timer: unknown;
     try {
+      // Loading undici (the first request only) is our start-up, not the intake's time: the clock starts after it.
       const { agent, request } = await load();
+      timer = timers.setTimeout(() => controller.abort(new TimeoutError(`request timed out after ${limit} ms`)), limit);
       // The abort settles the attempt even when undici does not: a request refused before it had a socket (an
       // invalid header) can leave a pool slot taken and the next request queued, deaf to its signal.
       const res = await Promise.race([
@@ -121,7 +120,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         timedOut,
       };
     } finally {
-      timers.clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
       closing.signal.removeEventListener('abort', onClose);
       req.signal?.removeEventListener('abort', onCancel);
     }

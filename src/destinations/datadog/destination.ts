@@ -1,7 +1,8 @@
 /** The datadog flavor: logs intake v2 (or OTLP) to ship, Logs Search to read back. */
+import { checkIntakeAnswers } from './intake-answer.js';
 import { CliError } from '../../core/errors.js';
-import type { Compression } from '../../pipeline/compression.js';
-import type { CommonSettings, Destination } from '../destination.js';
+import type { Destination } from '../destination.js';
+import type { DatadogSettings } from './settings.js';
 import { skipped } from '../check-row.js';
 import { capForHttpIntake } from '../http-limits.js';
 import { createOtlpExporter } from '../otel/exporter.js';
@@ -13,18 +14,7 @@ import { SearchFailure } from './reader.js';
 import { createDatadogRunReader } from './run-reader.js';
 import { createDatadogRunPages } from './run-pages.js';
 import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
-import type { DatadogRoutes } from './sites.js';
 import { checkDatadog, networkWithoutSecrets } from './verify.js';
-
-export interface DatadogSettings extends CommonSettings {
-  flavor: 'datadog';
-  apiKey: string;
-  applicationKey: string;
-  site: string;
-  routes: DatadogRoutes;
-  protocol: 'intake' | 'otlp';
-  compression: Compression;
-}
 
 const LATER_CHECKS = ['api key', 'application key'];
 
@@ -81,6 +71,7 @@ export const datadogDestination: Destination<DatadogSettings> = {
           context,
           transport: transport(),
         }),
+  checkAnswers: (s, inner) => checkIntakeAnswers(inner, s.protocol),
   resendTarget: (s) => ({
     flavor: 'datadog',
     protocol: s.protocol,

@@ -99,7 +99,7 @@ describe('datadog intake exporter (through the log sink)', () => {
   });
 
   it('counts a mix of answers exactly', async () => {
-    const s = await server((_req, res, i) => res.writeHead(i % 2 === 0 ? 202 : 503).end());
+    const s = await server((_req, res, i) => res.writeHead(i % 2 === 0 ? 202 : 503).end(i % 2 === 0 ? '{}' : ''));
     const sink = sinkTo({ flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k' }, testContext(), {
       batching: { maxExportBatchSize: 10, maxConcurrentExports: 1 },
       // No time to retry: each 503 is final (retries have their own tests).

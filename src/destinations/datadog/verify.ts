@@ -25,7 +25,7 @@ import type { CheckRow, VerifyRequest } from '../check-row.js';
 import type { VerifyEnv } from '../destination.js';
 import { searchLogs, validateApiKey } from './api-client.js';
 import type { DatadogOutcome } from './api-client.js';
-import type { DatadogSettings } from './destination.js';
+import type { DatadogSettings } from './settings.js';
 import { DATADOG_SITES, DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
 import type { DatadogRoutes } from './sites.js';
 

@@ -1,5 +1,6 @@
 /** The local flavor: records in files under the home (or `path`), read back and tailed from there. */
-import type { CommonSettings, Destination } from '../destination.js';
+import type { Destination } from '../destination.js';
+import type { LocalSettings } from './settings.js';
 import { skipped } from '../check-row.js';
 import { LOCAL_SPEC } from './config.js';
 import { createLocalExporter } from './exporter.js';
@@ -7,11 +8,6 @@ import { localLogUri } from './paths.js';
 import { createLocalRunReader } from './run-reader.js';
 import { createLocalRunPages } from './run-pages.js';
 import { LOCAL_CHECKS, checkDirectory } from './verify.js';
-
-export interface LocalSettings extends CommonSettings {
-  flavor: 'local';
-  dir: string;
-}
 
 export const localDestination: Destination<LocalSettings> = {
   spec: LOCAL_SPEC,

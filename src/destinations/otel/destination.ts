@@ -1,22 +1,13 @@
 /** The otel flavor: OTLP/HTTP to any collector. It ships only: there is nothing to read back. */
 import { CliError } from '../../core/errors.js';
-import type { Compression } from '../../pipeline/compression.js';
 import { parseHeaders } from '../../store/flavors.js';
 import { capForHttpIntake } from '../http-limits.js';
-import type { CommonSettings, Destination } from '../destination.js';
+import type { Destination } from '../destination.js';
+import type { OtelSettings } from './settings.js';
 import { skipped } from '../check-row.js';
 import { OTEL_SPEC } from './config.js';
 import { createOtlpExporter } from './exporter.js';
-import type { OtlpProtocol } from './exporter.js';
 import { OTEL_CHECKS, checkOtel } from './verify.js';
-
-export interface OtelSettings extends CommonSettings {
-  flavor: 'otel';
-  endpoint: string;
-  headers: Record<string, string>;
-  protocol: OtlpProtocol;
-  compression: Compression;
-}
 
 /** HTTP header names are tokens: checked once the values are known, so a bad one stops `run` before it starts. */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;

@@ -2,7 +2,7 @@
 import { bodySnippet, hostPort, postOnce, probeHost, unreachableDetail } from '../../core/http/probe.js';
 import { row, skipped } from '../check-row.js';
 import type { CheckRow } from '../check-row.js';
-import type { OtelSettings } from './destination.js';
+import type { OtelSettings } from './settings.js';
 
 export const OTEL_CHECKS = ['network: endpoint', 'otlp endpoint'];
 

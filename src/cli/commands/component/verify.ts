@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import type { Factory } from '../../../app/factory.js';
 import { verifyLogStore } from '../../../app/verify-log-store.js';
 import type { CheckResult, CheckRow, VerifyOptions } from '../../../app/verify-log-store.js';
-import { parseDuration } from '../../../core/duration.js';
+import { MAX_WAIT_MS, parseDuration } from '../../../core/duration.js';
 import { SilentExit } from '../../../core/errors.js';
 import { createColor } from '../../../io/color.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
@@ -30,7 +30,7 @@ export function newCmdVerify(f: Factory, runF = verifyCommand): Command {
     )
     .action(async (name: string, opts: { roundtrip?: boolean; timeout: string; output?: string }) => {
       const output = parseOutputFormat(opts.output, f.io);
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
+      const timeoutMs = parseDuration(opts.timeout, '--timeout', MAX_WAIT_MS);
       await runF(f, { name, roundtrip: Boolean(opts.roundtrip), timeoutMs, output });
     });
   addOutputOption(cmd);

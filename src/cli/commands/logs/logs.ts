@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { CliError, UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
-import { parseDuration } from '../../../core/duration.js';
+import { MAX_WAIT_MS, parseDuration } from '../../../core/duration.js';
 import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
 import { destinationNamed, destinationOf } from '../../../destinations/index.js';
 import { LEVELS } from '../../../core/log-record.js';
@@ -38,7 +38,8 @@ function addReadOptions(cmd: Command, withFollow: boolean): Command {
     .option('--since <when>', 'only records after: a duration (1h, 15m) or an ISO time')
     .option('--until <when>', 'only records before: a duration or an ISO time')
     .option('--limit <n>', 'at most this many records (stderr says when more exist)')
-    .option('--output <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default text)`);
+    .option('--output <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default text)`)
+    .option('--raw', "text and table: print a record's control characters as they are (escaped by default)");
   if (withFollow) cmd.option('-f, --follow', 'keep reading new records as they arrive (same as logs tail)');
   return cmd
     .option('--wait [timeout]', 'wait until every delivered record is indexed (default timeout 5m)')
@@ -120,8 +121,8 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   }
   let waitMs: number | undefined;
   if (opts.wait === true) waitMs = DEFAULT_WAIT_MS;
-  else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait');
-  const intervalMs = parseDuration(str('interval') ?? '2s', '--interval');
+  else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait', MAX_WAIT_MS);
+  const intervalMs = parseDuration(str('interval') ?? '2s', '--interval', MAX_WAIT_MS);
   if (intervalMs < 100) throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
   if (follow && limit !== undefined)
@@ -133,6 +134,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     follow,
     intervalMs,
     exitWhenDone: opts.exit !== false,
+    ...(opts.raw === true ? { raw: true } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
     ...(runId !== undefined ? { runId } : {}),
     ...(str('stack') !== undefined ? { stack: str('stack') } : {}),

@@ -1,0 +1,17 @@
+/**
+ * Control characters made visible. A record (or a run id in an error) can hold anything a job printed; written raw
+ * to a terminal, `\x1b]0;...\x07` retitles it, `\x1b[2J` clears it, `\r` hides what came before. Escaped as `\xNN`
+ * (C0, DEL and C1 controls; a tab and, where `keepNewlines`, a newline are kept), the text shows what was there.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROLS_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+export function escapeControlChars(text: string, keepNewlines = false): string {
+  const pattern = keepNewlines ? CONTROLS_BUT_NEWLINE : CONTROLS;
+  pattern.lastIndex = 0;
+  if (!pattern.test(text)) return text;
+  pattern.lastIndex = 0;
+  return text.replace(pattern, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
