@@ -20,6 +20,8 @@ import type { Interrupt } from '../query/system.js';
 
 export interface LogsOptions {
   runId?: string;
+  /** --log-id: one stream (run, step) by `zenml.log.id`, as ZenML's dashboard reads it. */
+  logId?: string;
   last: boolean;
   stack?: string;
   logStore?: string;
@@ -48,7 +50,8 @@ const FOLLOW_HOLD_MARGIN_MS = 1000;
 
 interface Target {
   run: RunRecord | undefined;
-  runId: string;
+  /** Undefined for `--log-id` of a stream no run record here knows (one ZenML shipped). */
+  runId: string | undefined;
   runs: RunRecordStore;
   settings: ResolvedLogStore;
 }
@@ -76,8 +79,8 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
           notice,
           print: (entries) => printer.print(entries),
           progress: async () => {
-            run = (await t.runs.read(t.runId)) ?? run;
-            return runProgress(run, opts.filter.step);
+            run = (await rereadRun(t)) ?? run;
+            return runProgress(run, opts.filter.step, opts.filter.logId);
           },
         },
         {
@@ -96,7 +99,7 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
       if (end.kind === 'incomplete')
         throw new CliError(
           `the run has ended but only ${end.seen} of its ${end.expected} delivered records were ${reader.arrivalWord}`,
-          { hint: `see dd-logstore runs describe ${t.runId}` },
+          { hint: `see dd-logstore runs describe ${t.runId ?? ''}` },
         );
       return;
     }
@@ -118,6 +121,10 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
 
 const DEFAULT_GIVE_UP_MS = 5 * 60_000;
 
+function rereadRun(t: Target): Promise<RunRecord | undefined> {
+  return t.runId === undefined ? Promise.resolve(undefined) : t.runs.read(t.runId);
+}
+
 async function readOnce(
   f: Factory,
   opts: LogsOptions,
@@ -130,12 +137,15 @@ async function readOnce(
   setRun: (r: RunRecord | undefined) => void,
 ): Promise<void> {
   const started = f.now().getTime();
-  const countFilter: LogFilter = opts.filter.step !== undefined ? { step: opts.filter.step } : {};
+  const countFilter: LogFilter = {
+    ...(opts.filter.step !== undefined ? { step: opts.filter.step } : {}),
+    ...(opts.filter.logId !== undefined ? { logId: opts.filter.logId } : {}),
+  };
   const countable = !hasContentFilter(opts.filter);
   let result: RunRead | undefined;
   let complete = { ok: true, seen: 0, expected: 0, ended: true };
   for (;;) {
-    const progress = runProgress(getRun(), opts.filter.step);
+    const progress = runProgress(getRun(), opts.filter.step, opts.filter.logId);
     // With --wait, completeness is judged on the run's records (step kept), then the filters are applied.
     const checkOnly = opts.waitMs !== undefined && !countable;
     const read = checkOnly ? await reader.read(countFilter) : await reader.read(opts.filter, opts.limit);
@@ -153,7 +163,7 @@ async function readOnce(
     const left = started + opts.waitMs - f.now().getTime();
     if (left <= 0) break;
     await d.sleep(Math.min(opts.intervalMs, left), signal);
-    setRun((await t.runs.read(t.runId)) ?? getRun());
+    setRun((await rereadRun(t)) ?? getRun());
   }
   if (result === undefined) result = await reader.read(opts.filter, opts.limit);
   let entries = result.entries;
@@ -174,7 +184,9 @@ async function readOnce(
     const why = !complete.ended
       ? `the run is still running after --wait=${opts.waitMs / 1000}s (${complete.seen} records ${reader.arrivalWord} so far)`
       : `only ${complete.seen} of ${complete.expected} records ${reader.arrivalWord} after waiting ${opts.waitMs / 1000}s`;
-    throw new CliError(why, { hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + t.runId });
+    throw new CliError(why, {
+      hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (t.runId ?? ''),
+    });
   }
   if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (tooFew)

@@ -58,6 +58,11 @@ export function contextAttributes(ctx: StreamContext): Record<string, string> {
   if (ctx.logUri !== undefined) attrs['zenml.log.uri'] = ctx.logUri;
   if (ctx.stepName !== undefined) attrs['zenml.step.name'] = ctx.stepName;
   if (ctx.pipeline !== undefined) attrs['dd_logstore.pipeline'] = ctx.pipeline;
+  // The names ZenML's own code ships (logging_utils.get_run_log_metadata / get_step_log_metadata), beside the ones
+  // its docs list above: ZenML's queries and dashboards then find these records too.
+  attrs['zenml.pipeline.run.id'] = ctx.runId;
+  if (ctx.stepName !== undefined) attrs['zenml.step.run.name'] = ctx.stepName;
+  if (ctx.pipeline !== undefined) attrs['zenml.pipeline.name'] = ctx.pipeline;
   for (const tag of ctx.tags) {
     const i = tag.indexOf(':');
     if (i > 0) attrs[tag.slice(0, i)] = tag.slice(i + 1);

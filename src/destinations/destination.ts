@@ -48,7 +48,8 @@ export interface ResolveInput {
 
 /** What a destination's reader needs from `logs`: waiting, notices and the clock. */
 export interface ReaderEnv {
-  runId: string;
+  /** Undefined for `logs --log-id` of a stream no run record here knows (only `findsUnrecordedRuns` get that). */
+  runId: string | undefined;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   notice(line: string): void;
   warn(line: string): void;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { flattenAttributes } from './log-entry.js';
+import { createEntrySet, entryFromFlat, flattenAttributes } from './log-entry.js';
 
 describe('flattenAttributes', () => {
   it('flattens nested objects to dotted keys, the same leaf name under different parents kept apart', () => {
@@ -34,5 +34,22 @@ describe('flattenAttributes', () => {
     expect(Object.keys(flat)).toHaveLength(2500);
     expect(flat['p0.k']).toBe(0);
     expect(flat['p2499.k']).toBe(2499);
+  });
+});
+
+describe('createEntrySet', () => {
+  const item = (id: string, extra: Record<string, unknown>) =>
+    entryFromFlat({ id, timestamp: 1, message: id, 'zenml.log.id': 'L', ...extra }, id);
+
+  it('keeps one of a record delivered twice: same (zenml.log.id, dd_logstore.seq), two ids', () => {
+    const set = createEntrySet();
+    expect(set.addNew([item('a', { 'dd_logstore.seq': 1 }), item('b', { 'dd_logstore.seq': 1 })])).toHaveLength(1);
+  });
+
+  it("keeps every record of a stream without dd_logstore.seq (ZenML's own), told apart by id", () => {
+    const set = createEntrySet();
+    const three = [item('a', {}), item('b', {}), item('c', {})];
+    expect(set.addNew(three).map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    expect(set.addNew([item('b', {})])).toHaveLength(0);
   });
 });

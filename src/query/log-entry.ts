@@ -12,7 +12,13 @@ export interface LogEntry {
   step: string | undefined;
   /** `zenml.log.id`: one per (run, step); with `seq` it names a record across retried deliveries. */
   logId: string | undefined;
+  /** `dd_logstore.seq`, 0 when the record has none (records ZenML itself shipped). */
   seq: number;
+  /**
+   * The record carries `dd_logstore.seq`. Without it (ZenML's own records carry `zenml.log.id` only) (logId, seq)
+   * names nothing, and records are told apart by their id.
+   */
+  hasSeq?: boolean;
   /** The other attributes: flat dotted keys (local), or nested as Datadog returns them (`nested` true). */
   attributes: Record<string, unknown>;
   nested: boolean;
@@ -20,6 +26,8 @@ export interface LogEntry {
 
 export interface LogFilter {
   step?: string;
+  /** `zenml.log.id`: one stream. */
+  logId?: string;
   /** Minimum level. */
   level?: Level;
   grep?: string;
@@ -36,10 +44,14 @@ const LEVEL_RANK: Record<string, number> = {
   notice: 1,
   warn: 2,
   warning: 2,
+  err: 3,
   error: 3,
+  crit: 4,
   critical: 4,
   alert: 4,
+  emerg: 4,
   emergency: 4,
+  fatal: 4,
 };
 
 export function levelRank(status: string): number {
@@ -49,9 +61,7 @@ export function levelRank(status: string): number {
 /** The statuses a `--level` lets through, as Datadog names them (for the search query). */
 export function statusesAtOrAbove(level: Level): string[] {
   const min = levelRank(level);
-  return ['debug', 'info', 'notice', 'warn', 'error', 'critical', 'alert', 'emergency'].filter(
-    (s) => levelRank(s) >= min,
-  );
+  return Object.keys(LEVEL_RANK).filter((s) => (LEVEL_RANK[s] ?? 1) >= min && s !== 'trace' && s !== 'ok');
 }
 
 /** Filters that are not a step or time window: the records they keep cannot be counted against the run record. */
@@ -61,6 +71,7 @@ export function hasContentFilter(f: LogFilter): boolean {
 
 export function matchesFilter(e: LogEntry, f: LogFilter): boolean {
   if (f.step !== undefined && e.step !== f.step) return false;
+  if (f.logId !== undefined && e.logId !== f.logId) return false;
   if (f.level !== undefined && levelRank(e.status) < levelRank(f.level)) return false;
   if (f.since !== undefined && e.timestamp < f.since) return false;
   if (f.until !== undefined && e.timestamp > f.until) return false;
@@ -80,7 +91,8 @@ const FLAT_FIELDS = new Set(['id', 'timestamp', 'status', 'message', 'service', 
 export function entryFromFlat(item: Record<string, unknown>, fallbackId: string): LogEntry {
   const attributes: Record<string, unknown> = {};
   for (const k in item) if (!FLAT_FIELDS.has(k)) attributes[k] = item[k];
-  const step = item['zenml.step.name'];
+  // ZenML itself ships the step as zenml.step.run.name.
+  const step = item['zenml.step.name'] ?? item['zenml.step.run.name'];
   const logId = item['zenml.log.id'];
   const seq = item['dd_logstore.seq'];
   const tags = typeof item.ddtags === 'string' && item.ddtags !== '' ? item.ddtags.split(',') : [];
@@ -96,6 +108,7 @@ export function entryFromFlat(item: Record<string, unknown>, fallbackId: string)
     step: typeof step === 'string' ? step : undefined,
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : 0,
+    hasSeq: typeof seq === 'number',
     attributes,
     nested: false,
   };
@@ -145,7 +158,11 @@ export function flatAttributes(e: LogEntry): Record<string, unknown> {
  * carries the same (`zenml.log.id`, `dd_logstore.seq`). Records without them fall back to their id.
  */
 export function dedupeKey(e: LogEntry): string {
-  return e.logId !== undefined ? `${e.logId}#${e.seq}` : `id:${e.id}`;
+  return bySeq(e) ? `${e.logId}#${e.seq}` : `id:${e.id}`;
+}
+
+function bySeq(e: LogEntry): e is LogEntry & { logId: string } {
+  return e.logId !== undefined && e.hasSeq !== false;
 }
 
 /** Keeps the first of each record; remembers what it has seen across calls (follow, --wait). */
@@ -158,11 +175,10 @@ export interface EntrySet {
 
 export function createEntrySet(): EntrySet {
   // Per log id a set of numbers: cheaper than a string key per record on 100k-record reads.
-  const bySeq = new Map<string, Set<number>>();
+  const seqsOf = new Map<string, Set<number>>();
   const byId = new Set<string>();
   let size = 0;
-  const has = (e: LogEntry): boolean =>
-    e.logId !== undefined ? (bySeq.get(e.logId)?.has(e.seq) ?? false) : byId.has(e.id);
+  const has = (e: LogEntry): boolean => (bySeq(e) ? (seqsOf.get(e.logId)?.has(e.seq) ?? false) : byId.has(e.id));
   return {
     get size() {
       return size;
@@ -171,9 +187,9 @@ export function createEntrySet(): EntrySet {
     addNew(entries) {
       const out: LogEntry[] = [];
       for (const e of entries) {
-        if (e.logId !== undefined) {
-          let s = bySeq.get(e.logId);
-          if (s === undefined) bySeq.set(e.logId, (s = new Set()));
+        if (bySeq(e)) {
+          let s = seqsOf.get(e.logId);
+          if (s === undefined) seqsOf.set(e.logId, (s = new Set()));
           if (s.has(e.seq)) continue;
           s.add(e.seq);
         } else {

@@ -38,10 +38,16 @@ export function runWindow(
   return { from, to };
 }
 
-/** Progress of the steps in view (`step` undefined: all of them). */
-export function runProgress(run: RunRecord | undefined, step: string | undefined): RunProgress | undefined {
+/** Progress of the steps in view (`step` and `logId` undefined: all of them). */
+export function runProgress(
+  run: RunRecord | undefined,
+  step: string | undefined,
+  logId?: string,
+): RunProgress | undefined {
   if (run === undefined) return undefined;
-  const steps = run.steps.filter((s) => step === undefined || s.name === step);
+  const steps = run.steps.filter(
+    (s) => (step === undefined || s.name === step) && (logId === undefined || s.logId === logId),
+  );
   const all = run.steps;
   const ended = all.length > 0 && all.every((s) => s.endedAt !== undefined);
   return {

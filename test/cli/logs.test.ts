@@ -386,7 +386,11 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
           'content-type': 'application/json',
         },
         body: JSON.stringify({
-          filter: { query: 'service:"zenml" @zenml.run.id:"speed-1"', ...window },
+          filter: {
+            query: 'service:"zenml" @zenml.run.id:"speed-1"',
+            from: String(window.from),
+            to: String(window.to),
+          },
           page: { limit: 1000, ...(cursor ? { cursor } : {}) },
           sort: 'timestamp',
         }),

@@ -163,6 +163,18 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(records[0]?.message).toContain(id);
     expect(records[0]?.service).toBe('zenml');
     expect(JSON.stringify(records[0])).toContain(id);
+    // Tagged so it can be excluded, and the output says how: the query it prints finds exactly it.
+    expect(records[0]?.tags).toContain('dd_logstore.verify:true');
+    expect(r.stderr).toContain('find verify records: service:zenml dd_logstore.verify:true');
+    expect(r.stderr).toContain('exclude them: -dd_logstore.verify:true');
+    const found = await fetch(`${emu.url}/api/v2/logs/events/search`, {
+      method: 'POST',
+      headers: { 'dd-api-key': API_KEY, 'dd-application-key': APP_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        filter: { query: 'service:zenml dd_logstore.verify:true', from: 'now-1h', to: 'now+1h' },
+      }),
+    });
+    expect(((await found.json()) as { data: unknown[] }).data).toHaveLength(1);
     noSecretsIn(r, API_KEY, APP_KEY);
   });
 

@@ -84,6 +84,8 @@ export interface RequestLogEntry {
   status: number;
   fault: Fault['type'] | undefined;
   receivedAt: number;
+  /** A search's filter as received (query, from, to with their JSON types), for assertions on what was asked. */
+  search?: { query: unknown; from: unknown; to: unknown };
 }
 
 export interface EmulatorStats {
@@ -258,7 +260,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
       return { status: 202, body: '{}' };
     }
     try {
-      const result = readIntakeBody(body, now);
+      const result = readIntakeBody(body, now, { ddtags: url.searchParams.get('ddtags') });
       entry.items = result.items;
       ingest(result, 'intake', now);
       return { status: 202, body: '{}' };
@@ -306,7 +308,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
       : { status: 200, body: Buffer.alloc(0), contentType: 'application/x-protobuf' };
   }
 
-  function handleSearch(req: IncomingMessage, raw: Buffer, searchTimeout: boolean): Answer {
+  function handleSearch(req: IncomingMessage, raw: Buffer, searchTimeout: boolean, entry: RequestLogEntry): Answer {
     const apiKey = header(req, 'dd-api-key');
     const appKey = header(req, 'dd-application-key');
     if (
@@ -333,6 +335,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
         limit: get('page[limit]'),
         cursor: get('page[cursor]'),
       };
+      entry.search = { query: params.query, from: params.from, to: params.to };
     } else {
       let body: { filter?: Record<string, unknown>; page?: Record<string, unknown>; sort?: unknown };
       try {
@@ -344,6 +347,22 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
           body: JSON.stringify({ errors: [`invalid JSON body: ${(err as Error).message}`] }),
           headers: limit.headers,
         };
+      }
+      entry.search = { query: body.filter?.query, from: body.filter?.from, to: body.filter?.to };
+      // The API types the time bounds as strings (ISO-8601, date math, or milliseconds in a string); a JSON number
+      // is refused with a 400, as Datadog does.
+      for (const bound of ['from', 'to'] as const) {
+        const v = body.filter?.[bound];
+        if (v !== undefined && typeof v !== 'string')
+          return {
+            status: 400,
+            body: JSON.stringify({
+              errors: [
+                `Bad Request: filter.${bound} must be a string (ISO-8601, date math such as now-15m, or milliseconds), got ${typeof v}`,
+              ],
+            }),
+            headers: limit.headers,
+          };
       }
       const q = body.filter?.query;
       params = {
@@ -515,7 +534,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
         answer = await handleOtlp(req, raw, entry);
         break;
       case 'search':
-        answer = handleSearch(req, raw, searchTimeout);
+        answer = handleSearch(req, raw, searchTimeout, entry);
         break;
       case 'validate':
         answer = handleValidate(req);

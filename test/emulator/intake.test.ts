@@ -40,7 +40,7 @@ describe('POST /api/v2/logs (intake v2)', () => {
       host: 'i-012345678',
       source: 'nginx',
       tags: ['env:staging', 'version:5.1'],
-      attributes: {},
+      attributes: { hostname: 'i-012345678', status: 'error' },
     });
   });
 
@@ -52,6 +52,8 @@ describe('POST /api/v2/logs (intake v2)', () => {
     );
     expect(res.status).toBe(202);
     expect(emu.records()[0]?.attributes).toEqual({
+      status: 'info',
+      timestamp: expect.any(Number),
       'zenml.run.id': 'abc',
       'dd_logstore.seq': 7,
       'http.status_code': 200,
@@ -195,5 +197,32 @@ describe('count-only mode', () => {
     expect(count([1, 'two', null, [3, 4]])).toBe(4);
     expect(countJsonArrayItems(Buffer.from(' \n [ {"a":1} , {"b":2} ] '))).toBe(2);
     expect(countJsonArrayItems(Buffer.from('{"message":"x"}'))).toBe(-1);
+  });
+});
+
+describe('intake v2: what Datadog does beyond the body', () => {
+  it('adds the ddtags query parameter to every item, after the item its own', async () => {
+    const res = await fetch(`${emu.url}/api/v2/logs?ddtags=${encodeURIComponent('env:ci,team:ml')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'dd-api-key': API_KEY },
+      body: JSON.stringify([item(1, { ddtags: 'version:2' }), item(2)]),
+    });
+    expect(res.status).toBe(202);
+    expect(emu.records().map((r) => r.tags)).toEqual([
+      ['version:2', 'env:ci', 'team:ml'],
+      ['env:ci', 'team:ml'],
+    ]);
+  });
+
+  it('reads an ISO timestamp without an offset as UTC, and keeps timestamp, status and host among the attributes', async () => {
+    const at = new Date(Date.now() - 60_000).toISOString(); // ...Z
+    const res = await postIntake(emu.url, [item(1, { timestamp: at.slice(0, -1), host: 'h1', status: 'warning' })], {
+      apiKey: API_KEY,
+    });
+    expect(res.status).toBe(202);
+    const [rec] = emu.records();
+    expect(rec?.timestamp).toBe(Date.parse(at));
+    expect(rec).toMatchObject({ status: 'warn', host: 'h1' });
+    expect(rec?.attributes).toEqual({ timestamp: at.slice(0, -1), host: 'h1', status: 'warning' });
   });
 });

@@ -6,6 +6,7 @@
 import type { NewRecord } from './store.js';
 import type { AnyValue, OtlpResourceLogs } from './otlp-decode.js';
 import { normalizeStatus, statusFromSeverityNumber } from './status.js';
+import { parseIsoUtc } from './time-math.js';
 
 export const MAX_ITEMS_PER_REQUEST = 1000;
 /** Datadog documents "5MB" and "1MB"; the emulator takes the stricter decimal reading. */
@@ -31,7 +32,12 @@ export interface IntakeResult {
   notIndexed: number;
 }
 
-const RESERVED = new Set(['message', 'status', 'timestamp', 'service', 'hostname', 'host', 'ddsource', 'ddtags']);
+/**
+ * Item fields that are consumed: they become the record's message, service, source and tags. `timestamp`, `status`,
+ * `host` and `hostname` also set the record's own fields, but stay among its attributes, as Datadog's remappers
+ * leave them.
+ */
+const CONSUMED = new Set(['message', 'service', 'ddsource', 'ddtags']);
 
 function flattenInto(out: Record<string, unknown>, prefix: string, v: unknown): void {
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) {
@@ -47,7 +53,7 @@ function parseTimestamp(v: unknown, fallback: number): number {
   if (typeof v === 'number' && Number.isFinite(v)) return Math.floor(v);
   if (typeof v === 'string') {
     if (/^\d+$/.test(v)) return Number(v);
-    const t = Date.parse(v);
+    const t = parseIsoUtc(v);
     if (!Number.isNaN(t)) return t;
   }
   return fallback;
@@ -80,8 +86,14 @@ function badRequest(detail: string): IntakeError {
   return new IntakeError(400, 'Bad Request', detail);
 }
 
+export interface IntakeParams {
+  /** The `ddtags` query parameter: tags added to every item of the request (Datadog documents it). */
+  ddtags?: string | null | undefined;
+}
+
 /** Parses and validates an intake v2 body (already decompressed). Throws IntakeError for 400s. */
-export function readIntakeBody(body: Buffer, now: number): IntakeResult {
+export function readIntakeBody(body: Buffer, now: number, params: IntakeParams = {}): IntakeResult {
+  const queryTags = splitTags(params.ddtags);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -119,7 +131,7 @@ export function readIntakeBody(body: Buffer, now: number): IntakeResult {
     }
     const attributes: Record<string, unknown> = {};
     for (const key in obj) {
-      if (!RESERVED.has(key)) flattenInto(attributes, key, obj[key]);
+      if (!CONSUMED.has(key)) flattenInto(attributes, key, obj[key]);
     }
     result.records.push({
       timestamp,
@@ -128,7 +140,7 @@ export function readIntakeBody(body: Buffer, now: number): IntakeResult {
       service: typeof obj.service === 'string' ? obj.service : '',
       host: typeof obj.hostname === 'string' ? obj.hostname : typeof obj.host === 'string' ? obj.host : '',
       source: typeof obj.ddsource === 'string' ? obj.ddsource : '',
-      tags: splitTags(obj.ddtags),
+      tags: queryTags.length === 0 ? splitTags(obj.ddtags) : [...splitTags(obj.ddtags), ...queryTags],
       attributes,
       truncated,
     });

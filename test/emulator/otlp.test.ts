@@ -143,7 +143,7 @@ describe('POST /v1/logs', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'dd-api-key': emu.apiKey, 'dd-application-key': emu.appKey },
       body: JSON.stringify({
-        filter: { query: `@zenml.run.id:"${RUN_ID}" status:error`, from: now - 1000, to: now + 1000 },
+        filter: { query: `@zenml.run.id:"${RUN_ID}" status:error`, from: String(now - 1000), to: String(now + 1000) },
       }),
     });
     const page = (await search.json()) as { data: { attributes: { message: string } }[] };

@@ -63,6 +63,40 @@ describe('parseQuery / matchQuery', () => {
     expect(m('source:dd-logstore host:host-*')).toBe(true);
   });
 
+  it('reads grouped values key:(a OR b), with AND, NOT and nesting inside the group', () => {
+    const warn = target({ 'zenml.log.id': 'L1' }, { status: 'warn' });
+    expect(m('status:(warn OR error)', warn)).toBe(true);
+    expect(m('status:(error OR critical)', warn)).toBe(false);
+    expect(m('-status:(warn OR error)', warn)).toBe(false);
+    expect(m('status:(NOT info)', warn)).toBe(true);
+    expect(m('@zenml.step.name:(other OR trainer) service:zenml')).toBe(true);
+    expect(m('@zenml.step.name:(other OR "x y")')).toBe(false);
+    expect(m('env:(dev OR prod) team:ml')).toBe(true);
+    expect(m('status:((info OR warn) AND -error)')).toBe(true);
+    // ZenML's dashboard query, level filter included (its exact text for a warning-and-above read).
+    const zenml =
+      'service:"zenml" AND @zenml.log.id:L1 AND status:(warn OR warning OR err OR error OR crit OR critical OR ' +
+      'alert OR emerg OR emergency OR fatal)';
+    expect(m(zenml, warn)).toBe(true);
+    expect(m(zenml, target({ 'zenml.log.id': 'L1' }, { status: 'info' }))).toBe(false);
+    expect(m(zenml.replace('L1', 'L2'), warn)).toBe(false);
+  });
+
+  it('reads message: as the message (not a tag), with phrases, escapes and wildcards', () => {
+    expect(m('message:epoch')).toBe(true);
+    expect(m('message:"3 finished"')).toBe(true);
+    expect(m('message:*loss=0.12')).toBe(true);
+    expect(m('message:*finished*')).toBe(true);
+    expect(m('message:finished*')).toBe(false);
+    expect(m('message:accuracy')).toBe(false);
+    expect(m('message:*a\\:b\\*\\?*', target({}, { message: 'x a:b*? y' }))).toBe(true);
+    expect(m('message:*a\\:b\\*\\?*', target({}, { message: 'x a:bcd y' }))).toBe(false);
+    expect(m('message:"x\\" OR *:*"', target({}, { message: 'say x" OR *:* now' }))).toBe(true);
+    expect(m('message:"x\\" OR *:*"')).toBe(false);
+    // A tag named message is not consulted.
+    expect(m('message:prod', target({}, { tags: ['message:prod'] }))).toBe(false);
+  });
+
   it('rejects malformed queries', () => {
     for (const q of ['(service:a', 'service:a)', '@zenml.run.id:"open', 'service:', 'a OR', '@:x']) {
       expect(() => parseQuery(q)).toThrow(QuerySyntaxError);
@@ -82,5 +116,12 @@ describe('parseDatadogTime', () => {
     expect(parseDatadogTime('now-1d', now)).toBe(now - 86_400_000);
     expect(parseDatadogTime('later', now)).toBeUndefined();
     expect(parseDatadogTime({}, now)).toBeUndefined();
+  });
+
+  it('reads an ISO time without an offset as UTC, as Datadog does', () => {
+    expect(parseDatadogTime('2024-05-01T11:00:00', now)).toBe(now - 3_600_000);
+    expect(parseDatadogTime('2024-05-01T11:00:00.500', now)).toBe(now - 3_599_500);
+    expect(parseDatadogTime('2024-05-01 11:00', now)).toBe(now - 3_600_000);
+    expect(parseDatadogTime('2024-05-01T13:00:00+02:00', now)).toBe(now - 3_600_000);
   });
 });

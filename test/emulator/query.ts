@@ -1,7 +1,8 @@
 /**
  * The subset of Datadog's log search syntax the emulator understands: `service:` `status:` `host:` `source:`,
- * `tag:value` (matched against tags), `@attr.path:value` (quoted, backslash-escaped, `*` / `?` wildcards unquoted),
- * free text on the message (case-insensitive), implicit AND, `AND`, `OR`, `NOT` / `-` negation and parentheses.
+ * `message:`, `tag:value` (matched against tags), `@attr.path:value` (quoted, backslash-escaped, `*` / `?` wildcards
+ * unquoted), grouped values `key:(a OR b)` (any of the above keys), free text on the message (case-insensitive),
+ * implicit AND, `AND`, `OR`, `NOT` / `-` negation and parentheses.
  * Precedence, as in Datadog: NOT binds tightest, then AND, then OR.
  */
 import { normalizeStatus } from './status.js';
@@ -45,6 +46,9 @@ function tokenize(q: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   const n = q.length;
+  // `key:(a OR b)`: the values of a group take its key; groups nest inside parentheses (depth counted).
+  const groups: { key: string; depth: number }[] = [];
+  let depth = 0;
   while (i < n) {
     const c = q[i] as string;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
@@ -53,11 +57,14 @@ function tokenize(q: string): Token[] {
     }
     if (c === '(') {
       out.push({ t: 'lparen' });
+      depth++;
       i++;
       continue;
     }
     if (c === ')') {
+      if (groups.length > 0 && groups[groups.length - 1]?.depth === depth) groups.pop();
       out.push({ t: 'rparen' });
+      depth--;
       i++;
       continue;
     }
@@ -68,11 +75,18 @@ function tokenize(q: string): Token[] {
     }
     // A term: [key:]value, where value is "quoted" or bare with backslash escapes.
     const keyed = readKey(q, i);
-    const key = keyed?.key;
+    if (keyed !== undefined && q[keyed.next] === '(') {
+      depth++;
+      groups.push({ key: keyed.key, depth });
+      out.push({ t: 'lparen' });
+      i = keyed.next + 1;
+      continue;
+    }
+    const key = keyed?.key ?? groups[groups.length - 1]?.key;
     if (keyed !== undefined) i = keyed.next;
     const { value, quoted, wildcard, next } = readValue(q, i);
     i = next;
-    if (key === undefined && !quoted) {
+    if (keyed === undefined && !quoted) {
       if (value === 'AND') {
         out.push({ t: 'and' });
         continue;
@@ -190,6 +204,12 @@ function termToQuery(tok: Extract<Token, { t: 'term' }>): Query {
     return { kind: 'attr', path, match: exactMatcher(tok.value, tok.wildcard, false), raw };
   }
   const key = tok.key;
+  // `message:` is the message, as free text is: a phrase (quoted or one word) anywhere in it, case-insensitive; with
+  // wildcards the pattern covers the whole message (`message:*timeout*`).
+  if (key === 'message') {
+    const match = tok.wildcard ? exactMatcher(tok.value, true, true) : textMatcher(tok.value, false);
+    return { kind: 'text', match, raw };
+  }
   if (key === 'status') {
     if (tok.wildcard) return { kind: 'field', field: 'status', match: exactMatcher(tok.value, true, true), raw };
     const want = normalizeStatus(tok.value);

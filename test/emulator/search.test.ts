@@ -62,7 +62,7 @@ function rec(i: number, extra: Record<string, unknown> = {}): Record<string, unk
   };
 }
 
-const window = (): { from: number; to: number } => ({ from: now - 3_600_000, to: now + 1 });
+const window = (): { from: string; to: string } => ({ from: String(now - 3_600_000), to: String(now + 1) });
 
 describe('POST /api/v2/logs/events/search', () => {
   it('answers like the recorded Datadog response', async () => {
@@ -93,7 +93,11 @@ describe('POST /api/v2/logs/events/search', () => {
         service: 'zenml',
         host: 'host-a',
         tags: ['source:dd-logstore', 'env:test'],
+        // timestamp, status and hostname set the event's own fields and stay among its attributes, as in Datadog.
         attributes: {
+          status: 'info',
+          timestamp: now - 60_000 + 1,
+          hostname: 'host-a',
           http: { status_code: 200 },
           zenml: { run: { id: RUN_ID }, step: { name: 'trainer' } },
           dd_logstore: { seq: 1 },
@@ -147,6 +151,7 @@ describe('POST /api/v2/logs/events/search', () => {
     ]);
     const res = await search({ filter: window() });
     expect(res.page.data[0]?.attributes.attributes).toEqual({
+      timestamp: now - 1,
       a: 'leaf',
       'a.b': 1,
       x: { y: { z: [1, 'two'] }, w: null },
@@ -207,7 +212,7 @@ describe('POST /api/v2/logs/events/search', () => {
     const msgs = async (from: unknown, to: unknown): Promise<string[]> =>
       (await search({ filter: { from, to }, page: { limit: 10 } })).page.data.map((d) => d.attributes.message);
     expect(await msgs('now-15m', 'now')).toEqual(['line 1', 'line 2']);
-    expect(await msgs(now - 30 * 60_000, now - 1000)).toEqual(['line 0', 'line 1']);
+    expect(await msgs(String(now - 30 * 60_000), String(now - 1000))).toEqual(['line 0', 'line 1']);
     expect(await msgs(new Date(now - 6 * 60_000).toISOString(), new Date(now).toISOString())).toEqual([
       'line 1',
       'line 2',
@@ -231,6 +236,58 @@ describe('POST /api/v2/logs/events/search', () => {
     expect((await search({ filter: window(), page: { limit: 1000 } })).status).toBe(200);
   });
 
+  it('refuses time bounds that are not strings with 400, as the API types them', async () => {
+    await ingest([rec(1)]);
+    for (const filter of [{ from: now - 3_600_000, to: 'now' }, { from: 'now-1h', to: now }, { from: null }]) {
+      const res = await search({ filter, page: { limit: 10 } });
+      expect(res.status).toBe(400);
+      expect(res.json).toEqual({ errors: [expect.stringMatching(/filter\.(from|to) must be a string/)] });
+    }
+    expect((await search({ filter: { from: String(now - 3_600_000), to: 'now' } })).page.data).toHaveLength(1);
+  });
+
+  it('answers grouped values, message: and the query ZenML sends for a stream at warning and above', async () => {
+    // ZenML's own item shape (zenml log_stores/datadog/datadog_log_exporter.py `_encode_log`): the OTel record's
+    // attributes flat at the top, then service, version, timestamp (ms), message, status (severity text lower-cased,
+    // so Python's WARNING is "warning") and source.
+    const zenml = (message: string, status: string, logId = 'b0c1d2e3-0000-4000-8000-000000000001') => ({
+      'zenml.pipeline.run.id': RUN_ID,
+      'zenml.step.run.name': 'trainer',
+      'zenml.log.id': logId,
+      'zenml.log.source': 'step',
+      'service.name': 'zenml',
+      service: 'zenml',
+      version: '0.93.0',
+      timestamp: now - 1000,
+      message,
+      status,
+      source: 'zenml',
+    });
+    await ingest([
+      zenml('loaded', 'info'),
+      zenml('low memory', 'warning'),
+      zenml('failed', 'error'),
+      zenml('other stream', 'warning', 'b0c1d2e3-0000-4000-8000-000000000002'),
+    ]);
+    const msgs = async (query: string): Promise<string[]> =>
+      (await search({ filter: { query, ...window() }, page: { limit: 10 } })).page.data.map(
+        (d) => d.attributes.message,
+      );
+    expect(await msgs('status:(warn OR error)')).toEqual(['low memory', 'failed', 'other stream']);
+    expect(await msgs('status:(warn OR error) -message:other*')).toEqual(['low memory', 'failed']);
+    expect(
+      await msgs('service:"zenml" AND @zenml.log.id:b0c1d2e3-0000-4000-8000-000000000001 AND message:*mem*'),
+    ).toEqual(['low memory']);
+    expect(
+      await msgs(
+        'service:"zenml" AND @zenml.log.id:b0c1d2e3-0000-4000-8000-000000000001 AND status:(warn OR warning OR err ' +
+          'OR error OR crit OR critical OR alert OR emerg OR emergency OR fatal)',
+      ),
+    ).toEqual(['low memory', 'failed']);
+    const res = await search({ filter: { query: 'message:failed', ...window() } });
+    expect(res.page.data[0]?.attributes).toMatchObject({ status: 'error', service: 'zenml' });
+  });
+
   it('answers 403 without both keys', async () => {
     const url = `${emu.url}/api/v2/logs/events/search`;
     const variants: Record<string, string>[] = [
@@ -251,9 +308,9 @@ describe('POST /api/v2/logs/events/search', () => {
     await ingest([rec(1)]);
     expect((await search({ filter: window() })).page.data).toHaveLength(0);
     now += 29_999;
-    expect((await search({ filter: { from: now - 3_600_000, to: now } })).page.data).toHaveLength(0);
+    expect((await search({ filter: { from: String(now - 3_600_000), to: String(now) } })).page.data).toHaveLength(0);
     now += 1;
-    expect((await search({ filter: { from: now - 3_600_000, to: now } })).page.data).toHaveLength(1);
+    expect((await search({ filter: { from: String(now - 3_600_000), to: String(now) } })).page.data).toHaveLength(1);
   });
 
   it('sends rate-limit headers and answers 429 when the window is spent, until it resets', async () => {

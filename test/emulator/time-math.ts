@@ -11,6 +11,14 @@ const UNIT_MS: Record<string, number> = {
 
 const DATE_MATH = /^now(?:([+-])(\d+)([smhdwMy]))?$/;
 
+/** A date-time with no `Z` or `+hh:mm` offset: Datadog reads it as UTC, where `Date.parse` would take local time. */
+const NO_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** Epoch ms of an ISO-8601 time, UTC unless it names an offset; NaN when it is not one. */
+export function parseIsoUtc(s: string): number {
+  return Date.parse(NO_OFFSET.test(s) ? `${s.replace(' ', 'T')}Z` : s);
+}
+
 /** Epoch ms for a `from`/`to` value, or undefined when it cannot be read. */
 export function parseDatadogTime(value: unknown, now: number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
@@ -23,6 +31,6 @@ export function parseDatadogTime(value: unknown, now: number): number | undefine
     const delta = Number(m[2]) * (UNIT_MS[m[3] as string] as number);
     return m[1] === '-' ? now - delta : now + delta;
   }
-  const t = Date.parse(s);
+  const t = parseIsoUtc(s);
   return Number.isNaN(t) ? undefined : t;
 }

@@ -19,8 +19,8 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
     .option('--stack <name>', 'use this stack instead of the active one')
     .option('--log-store <name>', "use this log store instead of the stack's")
     .option('--run-id <id>', 'join or name a run (default: $DD_LOGSTORE_RUN_ID, else a new UUID)')
-    .option('--step <name>', 'the step name (zenml.step.name)')
-    .option('--pipeline <name>', 'the pipeline name (dd_logstore.pipeline)')
+    .option('--step <name>', 'the step name (zenml.step.name, and zenml.step.run.name as ZenML names it)')
+    .option('--pipeline <name>', 'the pipeline name (dd_logstore.pipeline, and zenml.pipeline.name as ZenML names it)')
     .option(
       '--tag <k:v>',
       'a tag on every record (repeatable)',

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createEmulator } from '../../../test/emulator/emulator.js';
 import type { Emulator } from '../../../test/emulator/emulator.js';
-import { parseRateLimitHeaders, parseRetryAfter, searchLogs, validateApiKey } from './api-client.js';
+import { parseRateLimitHeaders, parseRetryAfter, searchLogs, searchTime, validateApiKey } from './api-client.js';
 import { resolveDatadogRoutes } from './sites.js';
 import type { DatadogRoutes } from './sites.js';
 
@@ -42,7 +42,11 @@ async function seed(n: number): Promise<void> {
 }
 
 const body = (cursor?: string) => ({
-  filter: { query: `service:"zenml" @zenml.run.id:"${RUN_ID}"`, from: Date.now() - 3_600_000, to: Date.now() + 60_000 },
+  filter: {
+    query: `service:"zenml" @zenml.run.id:"${RUN_ID}"`,
+    from: searchTime(Date.now() - 3_600_000),
+    to: searchTime(Date.now() + 60_000),
+  },
   page: { limit: 1000, ...(cursor ? { cursor } : {}) },
   sort: 'timestamp' as const,
 });
@@ -93,6 +97,7 @@ describe('searchLogs', () => {
     expect(out.kind).toBe('ok');
     if (out.kind === 'ok') {
       expect(out.value.data[0]?.attributes.attributes).toEqual({
+        timestamp: expect.any(Number),
         zenml: { run: { id: RUN_ID } },
         dd_logstore: { seq: 0 },
       });

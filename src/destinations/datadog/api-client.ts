@@ -51,9 +51,18 @@ export interface DatadogKeys {
 }
 
 export interface LogsSearchRequest {
-  filter: { query?: string; from?: string | number; to?: string | number; indexes?: string[] };
+  /**
+   * `from`/`to` are strings, as the API types them (ISO-8601, date math such as `now-15m`, or milliseconds in a
+   * string); Datadog answers a number with a 400.
+   */
+  filter: { query?: string; from?: string; to?: string; indexes?: string[] };
   page?: { limit?: number; cursor?: string };
   sort?: 'timestamp' | '-timestamp';
+}
+
+/** A Logs Search time bound: ISO-8601 in UTC, the string form every Datadog tool reads. */
+export function searchTime(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 export interface LogsSearchEvent {

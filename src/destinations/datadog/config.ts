@@ -3,17 +3,22 @@ import { UsageError } from '../../core/errors.js';
 import { didYouMean } from '../../store/did-you-mean.js';
 import type { FlavorSpec } from '../../store/flavors.js';
 import { BATCHING_KEYS, SERVICE_KEYS } from '../shared-keys.js';
-import { DATADOG_SITES, isDatadogSite } from './sites.js';
+import { DATADOG_SITES, checkDatadogSite } from './sites.js';
 
-function parseSite(raw: string, flag: string): string {
-  const site = raw.trim().toLowerCase();
-  if (!isDatadogSite(site)) {
-    const guess = didYouMean(site, DATADOG_SITES);
+/** One of the sites; an unknown region of the same shape with a warning; anything else refused with a did-you-mean. */
+function parseSite(raw: string, flag: string, warnings: string[]): string {
+  const check = checkDatadogSite(raw, (s) => didYouMean(s, DATADOG_SITES));
+  const meant = (guess: string | undefined) => (guess ? `did you mean ${flag}=${guess}? ` : '');
+  if (check.kind === 'invalid')
     throw new UsageError(`${flag} '${raw}' is not a Datadog site`, {
-      hint: `${guess ? `did you mean ${flag}=${guess}? ` : ''}sites: ${DATADOG_SITES.join(', ')}`,
+      hint: `${meant(check.guess)}a site is a domain such as datadoghq.eu (sites: ${DATADOG_SITES.join(', ')})`,
     });
-  }
-  return site;
+  if (check.kind === 'unknown')
+    warnings.push(
+      `${flag}=${check.site} is not a Datadog site dd-logstore knows (${DATADOG_SITES.join(', ')}); ` +
+        `${meant(check.guess)}using it as given (a region newer than this release)`,
+    );
+  return check.site;
 }
 
 export const DATADOG_SPEC: FlavorSpec = {

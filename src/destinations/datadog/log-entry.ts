@@ -30,6 +30,8 @@ export function attributeAt(attrs: Obj, path: readonly string[], flatKey: string
 const SEQ = ['dd_logstore', 'seq'];
 const LOG_ID = ['zenml', 'log', 'id'];
 const STEP = ['zenml', 'step', 'name'];
+/** ZenML itself ships the step under its code-level name. */
+const STEP_RUN = ['zenml', 'step', 'run', 'name'];
 
 let lastIso = '';
 let lastMs = Number.NaN;
@@ -49,7 +51,7 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
   const attrs = obj(a.attributes) ?? {};
   const seq = attributeAt(attrs, SEQ, 'dd_logstore.seq');
   const logId = attributeAt(attrs, LOG_ID, 'zenml.log.id');
-  const step = attributeAt(attrs, STEP, 'zenml.step.name');
+  const step = attributeAt(attrs, STEP, 'zenml.step.name') ?? attributeAt(attrs, STEP_RUN, 'zenml.step.run.name');
   return {
     id: ev.id,
     timestamp: parseTime(a.timestamp),
@@ -61,6 +63,7 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
     step: typeof step === 'string' ? step : undefined,
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : typeof seq === 'string' && seq !== '' ? Number(seq) : 0,
+    hasSeq: typeof seq === 'number' || (typeof seq === 'string' && seq !== ''),
     attributes: attrs,
     nested: true,
   };

@@ -4,6 +4,7 @@
  * one-line notice; `meta.status: timeout` and `meta.warnings` are reported. Failures are typed values.
  */
 import type { DatadogOutcome, LogsSearchRequest, LogsSearchResponse, LogsSearchWarning } from './api-client.js';
+import { searchTime } from './api-client.js';
 import { entryFromEvent } from './log-entry.js';
 import type { LogEntry } from '../../query/log-entry.js';
 
@@ -81,7 +82,7 @@ export async function fetchPage(
   limit = PAGE_LIMIT,
 ): Promise<PageResult> {
   const body: LogsSearchRequest = {
-    filter: { query: window.query, from: window.from, to: window.to },
+    filter: { query: window.query, from: searchTime(window.from), to: searchTime(window.to) },
     page: cursor === undefined ? { limit } : { limit, cursor },
     sort: 'timestamp',
   };

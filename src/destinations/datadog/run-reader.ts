@@ -1,4 +1,7 @@
-/** Reads a run back from Datadog: searches `service + run id (+ step, level, text)` over the run's time window. */
+/**
+ * Reads a run back from Datadog: searches `service + run id (or log id) (+ step, level, text)` over the run's time
+ * window.
+ */
 import type { RunRecord } from '../../store/run-records.js';
 import { finishEntries, settled } from '../../query/run-reader.js';
 import type { RunReader } from '../../query/run-reader.js';
@@ -13,7 +16,8 @@ export const FOLLOW_LAG_MS = 30_000;
 
 export interface DatadogRunReaderOptions {
   service: string;
-  runId: string;
+  /** The run to read; without it, `filter.logId` names the stream (a ZenML stream with no run record here). */
+  runId: string | undefined;
   deps: ReaderDeps;
   now(): number;
   /** The run record as it is now (re-read by follow), or undefined. */
@@ -24,7 +28,8 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
   const query = (filter: LogFilter) =>
     buildRunQuery({
       service: o.service,
-      runId: o.runId,
+      ...(o.runId !== undefined ? { runId: o.runId } : {}),
+      ...(filter.logId !== undefined ? { logId: filter.logId } : {}),
       ...(filter.step !== undefined ? { step: filter.step } : {}),
       ...(filter.level !== undefined ? { level: filter.level } : {}),
       ...(filter.grep !== undefined ? { grep: filter.grep } : {}),

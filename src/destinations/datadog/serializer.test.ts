@@ -30,6 +30,9 @@ describe('intake serializer', () => {
       'dd_logstore.seq': 42,
       'dd_logstore.stream': 'stderr',
       'dd_logstore.pipeline': 'nightly',
+      'zenml.pipeline.run.id': ctx.runId,
+      'zenml.step.run.name': 'train',
+      'zenml.pipeline.name': 'nightly',
       env: 'ci',
       team: 'ml',
     });

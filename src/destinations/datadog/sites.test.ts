@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { DATADOG_SITES, isDatadogSite, resolveDatadogRoutes } from './sites.js';
+import { didYouMean } from '../../store/did-you-mean.js';
+import { DATADOG_SITES, checkDatadogSite, isDatadogSite, resolveDatadogRoutes } from './sites.js';
 
 describe('DATADOG_SITES', () => {
-  it('lists the seven sites', () => {
+  it("lists Datadog's eight sites", () => {
     expect([...DATADOG_SITES].sort()).toEqual(
       [
         'datadoghq.com',
@@ -11,6 +12,7 @@ describe('DATADOG_SITES', () => {
         'datadoghq.eu',
         'ap1.datadoghq.com',
         'ap2.datadoghq.com',
+        'uk1.datadoghq.com',
         'ddog-gov.com',
       ].sort(),
     );
@@ -22,6 +24,31 @@ describe('DATADOG_SITES', () => {
     expect(isDatadogSite('DATADOGHQ.COM')).toBe(false);
     expect(isDatadogSite('app.datadoghq.com')).toBe(false);
     expect(isDatadogSite('')).toBe(false);
+  });
+});
+
+describe('checkDatadogSite', () => {
+  const check = (raw: string) => checkDatadogSite(raw, (s) => didYouMean(s, DATADOG_SITES));
+
+  it('takes the eight sites, trimmed and lower-cased', () => {
+    for (const site of DATADOG_SITES) expect(check(site)).toEqual({ kind: 'known', site });
+    expect(check(' UK1.DatadogHQ.com ')).toEqual({ kind: 'known', site: 'uk1.datadoghq.com' });
+  });
+
+  it('takes an unknown region under a Datadog domain, with the closest site as a guess', () => {
+    expect(check('us7.datadoghq.com')).toMatchObject({ kind: 'unknown', site: 'us7.datadoghq.com' });
+    expect(check('eu2.datadoghq.eu')).toEqual({ kind: 'unknown', site: 'eu2.datadoghq.eu', guess: 'datadoghq.eu' });
+    expect(check('us2.ddog-gov.com')).toMatchObject({ kind: 'unknown', site: 'us2.ddog-gov.com' });
+  });
+
+  it('refuses URLs, service hosts and other domains, naming the site they point at', () => {
+    expect(check('https://datadoghq.eu')).toEqual({ kind: 'invalid', guess: 'datadoghq.eu' });
+    expect(check('https://app.datadoghq.eu/logs')).toEqual({ kind: 'invalid', guess: 'datadoghq.eu' });
+    expect(check('app.datadoghq.com')).toEqual({ kind: 'invalid', guess: 'datadoghq.com' });
+    expect(check('api.us5.datadoghq.com')).toEqual({ kind: 'invalid', guess: 'us5.datadoghq.com' });
+    expect(check('datadoghq.xyz')).toMatchObject({ kind: 'invalid', guess: expect.stringMatching(/^datadoghq\./) });
+    expect(check('example.com')).toEqual({ kind: 'invalid', guess: undefined });
+    expect(check('')).toMatchObject({ kind: 'invalid' });
   });
 });
 

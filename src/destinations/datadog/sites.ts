@@ -4,6 +4,7 @@
  */
 export const DEFAULT_DATADOG_SITE = 'datadoghq.com';
 
+/** Datadog's sites (docs.datadoghq.com/getting_started/site): US1, US3, US5, EU1, AP1, AP2, UK1, US1-FED. */
 export const DATADOG_SITES: readonly string[] = [
   'datadoghq.com',
   'us3.datadoghq.com',
@@ -11,8 +12,38 @@ export const DATADOG_SITES: readonly string[] = [
   'datadoghq.eu',
   'ap1.datadoghq.com',
   'ap2.datadoghq.com',
+  'uk1.datadoghq.com',
   'ddog-gov.com',
 ];
+
+/** The domains Datadog's sites live under: a new region is `<region>.<one of these>`. */
+const SITE_DOMAINS = ['datadoghq.com', 'datadoghq.eu', 'ddog-gov.com'];
+
+/**
+ * A `site` value checked: one of the sites, an unknown site of the same shape (taken with a warning: a new region
+ * must not need a release), or not a site at all (a URL, a UI or API host name, a typo).
+ */
+export type SiteCheck =
+  | { kind: 'known'; site: string }
+  | { kind: 'unknown'; site: string; guess: string | undefined }
+  | { kind: 'invalid'; guess: string | undefined };
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const SITE_SHAPE = new RegExp(`^(?:${LABEL}\\.)+(?:${SITE_DOMAINS.map((d) => d.replace(/[.-]/g, '\\$&')).join('|')})$`);
+/** Host prefixes that are a site's services, not a region: `app.datadoghq.com` is US1's web UI. */
+const SERVICE_PREFIX = /^(?:app|api|http-intake\.logs|otlp)\./;
+
+export function checkDatadogSite(raw: string, guessFrom: (s: string) => string | undefined): SiteCheck {
+  const site = raw.trim().toLowerCase();
+  if (isDatadogSite(site)) return { kind: 'known', site };
+  // What the user probably meant: the host of a URL, without a service prefix, if that is a site.
+  let host = site.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
+  host = host.split(/[/?#:]/)[0] ?? host;
+  const bare = host.replace(SERVICE_PREFIX, '');
+  const guess = isDatadogSite(bare) ? bare : isDatadogSite(host) ? host : guessFrom(bare);
+  if (host === site && SITE_SHAPE.test(site) && !SERVICE_PREFIX.test(site)) return { kind: 'unknown', site, guess };
+  return { kind: 'invalid', guess };
+}
 
 export interface DatadogRoutes {
   site: string;

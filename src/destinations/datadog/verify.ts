@@ -23,14 +23,14 @@ import type { Component } from '../../store/model.js';
 import { row, skipped } from '../check-row.js';
 import type { CheckRow, VerifyRequest } from '../check-row.js';
 import type { VerifyEnv } from '../destination.js';
-import { searchLogs, validateApiKey } from './api-client.js';
+import { searchLogs, searchTime, validateApiKey } from './api-client.js';
 import type { DatadogOutcome } from './api-client.js';
 import type { DatadogSettings } from './settings.js';
 import { DATADOG_SITES, DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
 import type { DatadogRoutes } from './sites.js';
 
 /** The tag on the roundtrip's record, so it is easy to find or to exclude from dashboards and monitors. */
-export const VERIFY_TAG = 'dd_logstore_verify:true';
+export const VERIFY_TAG = 'dd_logstore.verify:true';
 
 /** How often `--roundtrip` searches for its record. */
 export const ROUNDTRIP_POLL_MS = 500;
@@ -271,7 +271,12 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
     );
   }
   const acceptedMs = Math.round(env.nowMs() - started);
-  env.note(`sent one record (dd_logstore.verify_id ${verifyId}); waiting up to ${timeoutMs / 1000} s to read it back`);
+  // The record lands in the user's own service: say how to find it and how to keep it out of dashboards.
+  env.note(
+    `sent one record (dd_logstore.verify_id ${verifyId}) to service:${s.serviceName}, tagged ${VERIFY_TAG}; ` +
+      `waiting up to ${timeoutMs / 1000} s to read it back\n` +
+      `  find verify records: service:${s.serviceName} ${VERIFY_TAG}   exclude them: -${VERIFY_TAG}`,
+  );
 
   const query = `@dd_logstore.verify_id:"${verifyId}"`;
   const window = 15 * 60_000;
@@ -280,7 +285,7 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
     const outcome = await searchLogs(
       s.routes,
       { apiKey: s.apiKey, appKey: s.applicationKey },
-      { filter: { query, from: sentAt - window, to: sentAt + window }, page: { limit: 1 } },
+      { filter: { query, from: searchTime(sentAt - window), to: searchTime(sentAt + window) }, page: { limit: 1 } },
       { timeoutMs: VERIFY_REQUEST_TIMEOUT_MS },
     );
     searches++;

@@ -19,7 +19,8 @@ export const localDestination: Destination<LocalSettings> = {
   logUri: (s, runId, logId) => localLogUri(s.dir, runId, logId),
   verify: async (s) => [await checkDirectory(s.dir, s.component.name)],
   verifyWithoutSecrets: async () => LOCAL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),
-  createRunReader: (s, env) => createLocalRunReader(s.dir, env.runId, env.warn),
+  // Not findsUnrecordedRuns: `logs` reads a local store only through a run record, so the run id is known.
+  createRunReader: (s, env) => createLocalRunReader(s.dir, env.runId ?? '', env.warn),
   createRunPages: (s, env) => createLocalRunPages(s.dir, env),
   describeAuthFailure: (s, status) => ({
     where: `the local store refused the write (HTTP ${status})`,

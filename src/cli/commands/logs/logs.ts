@@ -28,7 +28,8 @@ type RawOpts = Record<string, string | boolean | undefined>;
 
 function addReadOptions(cmd: Command, withFollow: boolean): Command {
   cmd
-    .option('--run-id <id>', 'the run to read')
+    .option('--run-id <id>', 'the run to read (zenml.run.id, or zenml.pipeline.run.id as ZenML ships it)')
+    .option('--log-id <id>', 'one log stream (a run step), by zenml.log.id, as ZenML reads it')
     .option('--last', 'the most recent run')
     .option('--step <name>', 'only this step')
     .option('--stack <name>', "read from this stack's log store (when the run record does not say)")
@@ -69,6 +70,7 @@ export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Pro
     'dd-logstore logs --run-id 3f2c... --step train --level warn',
     'dd-logstore logs --run-id my-ci-run-42 --output jsonl > logs.jsonl',
     'dd-logstore logs --last --wait=2m',
+    'dd-logstore logs --log-id 0d1f7a9e-5b8c-4a7b-9f0e-6c2d1b3a4e5f --level warn   # one ZenML step stream',
   ]);
 }
 
@@ -113,6 +115,18 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   const runId = str('runId');
   if (runId !== undefined && opts.last)
     throw new UsageError('--run-id and --last cannot be used together', { hint: 'give one of them' });
+  const logId = str('logId');
+  if (logId !== undefined && (runId !== undefined || opts.last))
+    throw new UsageError(`--log-id and ${runId !== undefined ? '--run-id' : '--last'} cannot be used together`, {
+      hint: 'a log id names one stream of one run: give one of them',
+    });
+  if (logId !== undefined) {
+    if (!RUN_ID_PATTERN.test(logId))
+      throw new UsageError(`invalid log id '${logId}'`, {
+        hint: 'log ids are UUIDs: see dd-logstore runs describe RUN_ID',
+      });
+    filter.logId = logId;
+  }
   if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
     throw new UsageError(`invalid run id '${runId}'`, { hint: 'run ids are letters, digits and . _ : -' });
   }
@@ -137,6 +151,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     ...(opts.raw === true ? { raw: true } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
     ...(runId !== undefined ? { runId } : {}),
+    ...(logId !== undefined ? { logId } : {}),
     ...(str('stack') !== undefined ? { stack: str('stack') } : {}),
     ...(str('logStore') !== undefined ? { logStore: str('logStore') } : {}),
     ...(limit !== undefined ? { limit } : {}),
@@ -172,19 +187,33 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
     }
   } else if (opts.runId !== undefined) {
     run = await runs.read(opts.runId);
+  } else if (opts.logId !== undefined) {
+    const logId = opts.logId;
+    run = (await runs.list()).find((r) => r.steps.some((s) => s.logId === logId));
   } else {
-    throw new UsageError('logs needs --run-id ID or --last', { hint: 'see dd-logstore runs list' });
+    throw new UsageError('logs needs --run-id ID, --log-id ID or --last', { hint: 'see dd-logstore runs list' });
   }
-  const runId = run?.runId ?? opts.runId!;
-  const component = await pickLogStore(f, opts, run, runId);
-  if (!run && !opts.follow && !destinationNamed(component.flavor).findsUnrecordedRuns) throw runNotFound(runId);
-  if (!run) f.io.err(`no run record for '${runId}' here: searching log store '${component.name}' without one\n`);
+  // Undefined for a --log-id no run record here knows: a stream ZenML shipped, searched by its log id alone.
+  const runId = run?.runId ?? opts.runId;
+  const what = runId ?? `log id ${opts.logId ?? ''}`;
+  const component = await pickLogStore(f, opts, run, what);
+  if (!run && !destinationNamed(component.flavor).findsUnrecordedRuns) {
+    if (runId !== undefined && !opts.follow) throw runNotFound(runId);
+    if (runId === undefined)
+      throw new CliError(`no run here has a step with log id '${opts.logId ?? ''}'`, {
+        hint: 'see dd-logstore runs describe RUN_ID for the log ids of its steps',
+      });
+  }
+  if (!run)
+    f.io.err(
+      `no run record for ${runId !== undefined ? `'${runId}'` : what} here: searching log store '${component.name}' without one\n`,
+    );
   if (run && component.id !== run.logStore.id) {
-    f.warn(`run ${runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);
+    f.warn(`run ${run.runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);
   }
   const stepNames = run?.steps.map((s) => s.name).filter((n): n is string => n !== null) ?? [];
   if (run && opts.filter.step !== undefined && !stepNames.includes(opts.filter.step)) {
-    f.warn(`run ${runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
+    f.warn(`run ${run.runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
   }
   const settings = await resolveLogStoreSettings(f, component);
   if (destinationOf(settings).createRunReader === undefined)
@@ -202,7 +231,7 @@ async function pickLogStore(
   f: Factory,
   opts: LogsOptions,
   run: RunRecord | undefined,
-  runId: string,
+  what: string,
 ): Promise<Component> {
   const config = await f.configStore().read();
   if (opts.logStore !== undefined || opts.stack !== undefined || !run) {
@@ -213,7 +242,7 @@ async function pickLogStore(
   }
   const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
   if (!component)
-    throw new CliError(`the log store of run ${runId} ('${run.logStore.name}') is no longer registered`, {
+    throw new CliError(`the log store of run ${what} ('${run.logStore.name}') is no longer registered`, {
       hint: 'pass --log-store NAME',
     });
   return component;
