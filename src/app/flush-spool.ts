@@ -25,6 +25,8 @@ export type FlushRow = Pick<
 > & {
   logStore: string;
   error?: string;
+  /** Why records are still failing: the first error of this flush. */
+  firstError?: string;
 };
 
 /** Resends the spool of one log store (or of every log store that has one); one row per log store. */
@@ -36,7 +38,7 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
   if (opts.logStore !== undefined) {
     const c = stores[opts.logStore];
     if (!c)
-      throw new CliError(`no log-store named '${opts.logStore}'`, {
+      throw new CliError(`no log store named '${opts.logStore}'`, {
         hint: `log stores: ${Object.keys(stores).join(', ')}`,
       });
     targets = [c];
@@ -68,6 +70,7 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
       restamped: report.restamped,
       corrupt: report.corrupt,
       ...(report.authError ? { error: describeFlushAuth(settings, report.authError.status) } : {}),
+      ...(report.firstError !== undefined ? { firstError: report.firstError } : {}),
     });
   }
   return rows;

@@ -2,10 +2,11 @@
  * The work half of `logs`: read the run once (with --limit, completeness against the run record, --wait) or follow
  * it. Loaded lazily by logs.ts so `--help` never pays for the readers.
  */
-import { CliError } from '../core/errors.js';
+import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js';
 import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
+import { totalCounts } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import { destinationOf } from '../destinations/index.js';
 import { follow } from '../query/follow.js';
@@ -17,6 +18,7 @@ import { runProgress } from '../query/run-scope.js';
 import type { LogsFormat } from '../query/render.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
 import type { Interrupt } from '../query/system.js';
+import { plural } from '../io/plural.js';
 
 export interface LogsOptions {
   runId?: string;
@@ -27,13 +29,16 @@ export interface LogsOptions {
   logStore?: string;
   filter: LogFilter;
   limit?: number;
+  /** --tail N: the last N records (with --follow: the last N so far, then the new ones). */
+  tail?: number;
   output: LogsFormat;
   /** --raw: text and table output keep a record's control characters (escaped otherwise). */
   raw?: boolean;
   follow: boolean;
   /** --wait: how long to wait for every delivered record to be indexed. */
   waitMs?: number;
-  intervalMs: number;
+  /** --interval; undefined: the store's default (DEFAULT_INTERVAL_MS, or LOCAL_INTERVAL_MS on the local store). */
+  intervalMs?: number;
   /** false with --no-exit. */
   exitWhenDone: boolean;
 }
@@ -45,8 +50,17 @@ export interface LogsDeps {
   search?: SearchFn;
 }
 
+/** How often --follow and --wait poll Datadog: a search costs a request against the rate limit. */
+export const DEFAULT_INTERVAL_MS = 2000;
+/** ...and the local store: reading what was appended to a few files is cheap, and tail should be close to live. */
+export const LOCAL_INTERVAL_MS = 200;
 /** Time for a sent batch to be stored and indexed before the records around it are printed. */
 const FOLLOW_HOLD_MARGIN_MS = 1000;
+/**
+ * On the local store a record is readable as soon as its batch is appended: held only for the batch delay plus this
+ * (a busy machine writing late), so lines of parallel steps still print in order.
+ */
+const LOCAL_HOLD_MARGIN_MS = 250;
 
 interface Target {
   run: RunRecord | undefined;
@@ -56,7 +70,10 @@ interface Target {
   settings: ResolvedLogStore;
 }
 
-export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Target): Promise<void> {
+export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: Target): Promise<void> {
+  const local = t.settings.flavor === 'local';
+  const intervalMs = given.intervalMs ?? (local ? LOCAL_INTERVAL_MS : DEFAULT_INTERVAL_MS);
+  const opts: LogsOptions & { intervalMs: number } = { ...given, intervalMs };
   const interrupt = opts.follow || opts.waitMs !== undefined ? d.listenForInterrupt() : undefined;
   const signal = interrupt?.signal ?? new AbortController().signal;
   const notice = (line: string) => f.io.err(`${line}\n`);
@@ -86,12 +103,16 @@ export async function readLogs(f: Factory, opts: LogsOptions, d: LogsDeps, t: Ta
         {
           intervalMs: opts.intervalMs,
           // A record cannot be found before its batch is sent (up to schedule_delay_millis after it was read),
-          // so new records are held that long, plus a poll, before printing: late ones still print in order.
-          holdMs: opts.intervalMs + t.settings.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
+          // so new records are held that long (on Datadog plus a poll and indexing) before printing: late ones
+          // still print in order. A local record is in its file once its batch is written.
+          holdMs: local
+            ? t.settings.batching.scheduleDelayMillis + LOCAL_HOLD_MARGIN_MS
+            : opts.intervalMs + t.settings.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
           exitWhenDone: opts.exitWhenDone,
           filter: opts.filter,
           countable: !hasContentFilter(opts.filter),
           giveUpMs: opts.waitMs ?? DEFAULT_GIVE_UP_MS,
+          ...(opts.tail !== undefined ? { initialTail: opts.tail } : {}),
           isFatal: (err) => reader.isFatal?.(err) ?? false,
         },
       ).catch(fail);
@@ -127,7 +148,7 @@ function rereadRun(t: Target): Promise<RunRecord | undefined> {
 
 async function readOnce(
   f: Factory,
-  opts: LogsOptions,
+  opts: LogsOptions & { intervalMs: number },
   d: LogsDeps,
   t: Target,
   reader: RunReader,
@@ -170,19 +191,28 @@ async function readOnce(
   const capped = opts.limit !== undefined && (entries.length > opts.limit || result.stoppedEarly);
   const total = entries.length;
   if (opts.limit !== undefined && entries.length > opts.limit) entries = entries.slice(0, opts.limit);
+  const tailed = opts.tail !== undefined && entries.length > opts.tail;
+  if (opts.tail !== undefined && tailed) entries = entries.slice(entries.length - opts.tail);
   printer.print(entries);
   printer.end();
+  if (tailed) f.io.err(`showing the last ${opts.tail} of ${total} records (drop --tail to see all)\n`);
   if (capped)
     f.io.err(
       result.stoppedEarly
-        ? `showing the first ${opts.limit} records; more exist (raise --limit to see more)\n`
+        ? `showing the first ${plural(opts.limit ?? 0, 'record')}; more exist (raise --limit to see more)\n`
         : `showing the first ${opts.limit} of ${total} records (raise --limit to see more)\n`,
     );
-  if (getRun() === undefined) return;
+  const run = getRun();
+  if (run === undefined) return;
+  if (result.entries.length === 0 && totalCounts(run).read === 0 && !run.steps.some((s) => s.endedAt === undefined)) {
+    // Nothing to print is success, but never silence: say why (a command that was not found printed nothing).
+    f.io.err(`${noRecordsWhy(run)}\n`);
+    return;
+  }
   const tooFew = countable && !capped && complete.seen < complete.expected;
   if (opts.waitMs !== undefined && !complete.ok && !signal.aborted) {
     const why = !complete.ended
-      ? `the run is still running after --wait=${opts.waitMs / 1000}s (${complete.seen} records ${reader.arrivalWord} so far)`
+      ? `the run is still running after --wait=${opts.waitMs / 1000}s (${plural(complete.seen, 'record')} ${reader.arrivalWord} so far)`
       : `only ${complete.seen} of ${complete.expected} records ${reader.arrivalWord} after waiting ${opts.waitMs / 1000}s`;
     throw new CliError(why, {
       hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (t.runId ?? ''),
@@ -197,6 +227,19 @@ async function readOnce(
           : ' (add --wait to wait for the rest)\n'),
     );
   if (result.partial) f.io.err('results may be partial (Datadog search timed out)\n');
+}
+
+/** Why an ended run has no records, from how its steps ended: `run X has no records: ... (exit 127)`. */
+export function noRecordsWhy(run: RunRecord): string {
+  const how = run.steps.map((s) => {
+    const name = s.name === null ? '' : `step ${s.name}: `;
+    const cmd = s.argv[0] ?? '';
+    if (s.signal) return `${name}${cmd} was killed by ${s.signal} before printing anything`;
+    if (s.exitCode === EXIT_NOT_FOUND) return `${name}command not found: ${cmd} (exit 127)`;
+    if (s.exitCode === EXIT_NOT_EXECUTABLE) return `${name}${cmd} is not executable (exit 126)`;
+    return `${name}${cmd} printed nothing (exit ${s.exitCode ?? '?'})`;
+  });
+  return `run ${run.runId} has no records: ${how.join('; ') || 'it has no steps'}`;
 }
 
 function makeReader(

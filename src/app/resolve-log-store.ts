@@ -52,7 +52,7 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
   }
   const raw = withDefaults(spec, component.config);
   const values = await resolveSecretRefs(referenceStrings(raw), {
-    backend: () => f.secretBackend(),
+    backend: (name) => f.secretBackendOf(name),
     env: f.env,
     redactor: f.io.redactor,
   });
@@ -72,5 +72,12 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
       exportTimeoutMillis: num('export_timeout_millis') || BATCHING_DEFAULTS.exportTimeoutMillis,
     },
   };
-  return destination.resolve({ common, raw, values, logsDir: f.paths().logs, redactor: f.io.redactor });
+  return destination.resolve({
+    common,
+    raw,
+    values,
+    logsDir: f.paths().logs,
+    redactor: f.io.redactor,
+    warn: (line) => f.warn(line),
+  });
 }

@@ -6,6 +6,7 @@ import type { IOStreams } from '../io/iostreams.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { destinationOf } from '../destinations/index.js';
 import type { RecordCounts } from '../store/run-records.js';
+import { plural } from '../io/plural.js';
 
 export interface DrainSummary {
   delivered: number;
@@ -37,17 +38,17 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
   if (r.errorText) io.err(`error: ${r.errorText}\n`);
   if (counts.failed > 0) {
     io.err(
-      `error: ${counts.failed} records could not be delivered nor written to the spool ${r.spoolDir}${r.spoolError ? `: ${r.spoolError}` : ''} (free disk space or check permissions)\n`,
+      `error: ${plural(counts.failed, 'record')} could not be delivered nor written to the spool ${r.spoolDir}${r.spoolError ? `: ${r.spoolError}` : ''} (free disk space or check permissions)\n`,
     );
   }
   if (r.quiet) return;
   const { drained } = r;
   if (drained.delivered > 0 || drained.kept > 0) {
     io.err(
-      `dd-logstore: resent ${drained.delivered} spooled records from earlier runs${drained.kept > 0 ? `, ${drained.kept} still spooled` : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
+      `dd-logstore: resent ${plural(drained.delivered, 'spooled record')} from earlier runs${drained.kept > 0 ? `, ${drained.kept} still spooled` : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
     );
   }
-  const parts = [`${counts.read} record${counts.read === 1 ? '' : 's'} read`, `${counts.delivered} delivered`];
+  const parts = [`${plural(counts.read, 'record')} read`, `${counts.delivered} delivered`];
   parts.push(`${counts.spooled} spooled`, `${counts.dropped} dropped`);
   if (counts.failed) parts.push(`${counts.failed} lost`);
   const flushNote = r.reasons['flush timeout'] ? ` (flush timed out after ${r.flushMs} ms)` : '';
@@ -71,5 +72,5 @@ export function describeAuthError(
   settings: ResolvedLogStore,
 ): string {
   const { where, fix } = destinationOf(settings).describeAuthFailure(settings, err.status);
-  return `${where}; sending stopped for this run, ${spooled} records spooled (${fix}; then dd-logstore flush --log-store ${settings.component.name})`;
+  return `${where}; sending stopped for this run, ${plural(spooled, 'record')} spooled (${fix}; then dd-logstore flush --log-store ${settings.component.name})`;
 }

@@ -82,7 +82,9 @@ async function checkSecrets(
   } catch (err) {
     if (!(err instanceof SecretError)) throw err;
     // Name every reference that fails, not only the first one resolve stopped at.
-    const others = (await checkSecretRefs(strings, { backend: () => f.secretBackend(), env: f.env }).catch(() => []))
+    const others = (
+      await checkSecretRefs(strings, { backend: (name) => f.secretBackendOf(name), env: f.env }).catch(() => [])
+    )
       .filter((c) => !c.ok && !err.message.startsWith(`${c.key} `))
       .map((c) => `${c.key} (${c.reference})`);
     const more = others.length ? `; also failing: ${others.join(', ')}` : '';

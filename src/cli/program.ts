@@ -10,12 +10,16 @@ import {
   EXIT_OK,
   EXIT_USAGE,
   SilentExit,
+  UsageError,
   exitCodeOf,
   formatCauseChain,
   formatErrorLine,
 } from '../core/errors.js';
 import type { Factory } from '../app/factory.js';
 import { RUN_VALUE_FLAGS } from './run-flags.js';
+import { didYouMean } from '../store/did-you-mean.js';
+import { envSecretBackendKind } from '../secrets/backend-kind.js';
+import { componentNoun } from '../store/model.js';
 
 interface CommandEntry {
   name: string;
@@ -35,7 +39,7 @@ const COMMANDS: readonly CommandEntry[] = [
     description:
       type === 'log-store'
         ? 'manage log stores: where run output is shipped (local, datadog, otel)'
-        : `manage ${type}s`,
+        : `manage ${componentNoun(type)}s`,
     load: async (f) => {
       const { newCmdComponentGroup } = await import('./commands/component/group.js');
       const extra = type === 'log-store' ? [(await import('./commands/component/verify.js')).newCmdVerify(f)] : [];
@@ -59,7 +63,7 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'runs',
-    description: 'list and describe runs',
+    description: 'list, describe and delete runs',
     load: async (f) => (await import('./commands/runs/group.js')).newCmdRuns(f),
   },
   {
@@ -76,6 +80,11 @@ const COMMANDS: readonly CommandEntry[] = [
     name: 'ui',
     description: 'show the runs and their logs in a browser',
     load: async (f) => (await import('./commands/ui.js')).newCmdUi(f),
+  },
+  {
+    name: 'config',
+    description: 'get and set home-wide defaults, e.g. secrets.backend',
+    load: async (f) => (await import('./commands/config/group.js')).newCmdConfig(f),
   },
   {
     name: 'completion',
@@ -114,6 +123,9 @@ export async function buildProgram(f: Factory, only?: string): Promise<Command> 
 
   program.hook('preAction', (_root, action) => {
     f.debug = Boolean(action.optsWithGlobals().debug);
+    // A bad DD_LOGSTORE_SECRETS_BACKEND is refused by every command alike (exit 2), not only by those that read a
+    // secret: `secret list` under a typo must not look fine.
+    envSecretBackendKind(f.env);
   });
   forEachCommand(program, (cmd) => {
     cmd.exitOverride();
@@ -131,6 +143,7 @@ export async function runCli(argv: readonly string[], f: Factory): Promise<numbe
   const words = normalizeArgv(helpAsFlag(argv));
   try {
     const program = await buildProgram(f, firstCommand(words));
+    if (argv[0] === 'help') checkHelpTopic(program, argv.slice(1));
     await program.parseAsync(words, { from: 'user' });
     return EXIT_OK;
   } catch (err) {
@@ -150,8 +163,10 @@ function reportError(err: unknown, f: Factory, argv: readonly string[]): number 
       .replace(/^error:\s*/, '')
       .replace(/\n\(?(Did you mean[^)]*)\)?/i, ' ($1)')
       .replace(/\s*\n\s*/g, ' ');
-    // For an unknown command, the help to see is its parent's (`secret bogus` -> `secret --help`).
-    const path = err.code === 'commander.unknownCommand' ? commandPath(argv, 1) : commandPath(argv);
+    // For an unknown command, the help to see is its parent's (`secret bogus x` -> `secret --help`).
+    const unknown =
+      err.code === 'commander.unknownCommand' ? /unknown command '([^']*)'/.exec(err.message)?.[1] : undefined;
+    const path = unknown !== undefined ? wordsBefore(argv, unknown) : commandPath(argv);
     const hint = /\(did you mean/i.test(text) ? '' : ` (see 'dd-logstore ${path}--help')`;
     // Commander quotes the argument it refused: its control characters are shown, not obeyed.
     f.io.err(`error: ${escapeControlChars(text.replace(/\(Did you mean/, '(did you mean'))}${hint}\n`);
@@ -168,14 +183,48 @@ function firstCommand(argv: readonly string[]): string {
   return argv.find((a) => !a.startsWith('-')) ?? '';
 }
 
-function commandPath(argv: readonly string[], dropLast = 0): string {
+function commandPath(argv: readonly string[]): string {
   const words: string[] = [];
   for (const a of argv) {
-    if (a.startsWith('-') || words.length >= 2 + dropLast) break;
+    if (a.startsWith('-') || words.length >= 2) break;
     words.push(a);
   }
-  words.splice(words.length - Math.min(dropLast, words.length));
   return words.length ? `${words.join(' ')} ` : '';
+}
+
+/** `secret bogus x` -> `secret `: the command words before the unknown one. */
+function wordsBefore(argv: readonly string[], unknown: string): string {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a === unknown) break;
+    if (!a.startsWith('-')) words.push(a);
+  }
+  return words.length ? `${words.join(' ')} ` : '';
+}
+
+/**
+ * `dd-logstore help nosuch` (or `help secret nosuch`) is an unknown command, exit 2, as `dd-logstore nosuch` is:
+ * commander would print the parent's help and exit 0.
+ */
+function checkHelpTopic(program: Command, topic: readonly string[]): void {
+  let cmd = program;
+  const path: string[] = [];
+  for (const word of topic) {
+    if (word.startsWith('-')) break;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) {
+      const guess = didYouMean(
+        word,
+        cmd.commands.map((c) => c.name()),
+      );
+      const where = path.length ? `${path.join(' ')} ` : '';
+      throw new UsageError(`unknown command '${word}'`, {
+        hint: guess ? `did you mean ${guess}?` : `see 'dd-logstore ${where}--help'`,
+      });
+    }
+    path.push(word);
+    cmd = sub;
+  }
 }
 
 /** ZenML's `-ls` for the log store is two letters, which commander cannot declare: map it before parsing. */

@@ -44,6 +44,8 @@ export interface ResolveInput {
   /** The home's logs directory (the local flavor's default path). */
   logsDir: string;
   redactor: Redactor;
+  /** One `warning:` line on stderr (a setting that cannot be honoured here, and what is done instead). */
+  warn(line: string): void;
 }
 
 /** What a destination's reader needs from `logs`: waiting, notices and the clock. */

@@ -19,6 +19,8 @@ export function parseOutputFormat(value: string | undefined, io: IOStreams): Out
 export interface Column<T> {
   header: string;
   value: (row: T) => string;
+  /** In a table too wide for the terminal, columns with a dropOrder are left out, the highest first. */
+  dropOrder?: number;
 }
 
 /** A list: rows for table/text, plain objects for json/jsonl. */
@@ -28,6 +30,8 @@ export async function printList<T>(
   rows: readonly T[],
   columns: readonly Column<T>[],
   toJson: (row: T) => unknown,
+  /** `borderless`: `docker ps`/`kubectl get` style, no lines, two spaces between columns (long lists). */
+  style: { borderless?: boolean } = {},
 ): Promise<void> {
   switch (format) {
     case 'json':
@@ -42,16 +46,61 @@ export async function printList<T>(
     case 'table': {
       if (rows.length === 0) return;
       const { default: Table } = await import('cli-table3');
-      const cells = rows.map((row) => columns.map((c) => c.value(row)));
-      const head = columns.map((c) => c.header);
+      const shown = columnsThatFit(columns, rows, io.terminalColumns);
+      const cells = rows.map((row) => shown.map((c) => c.value(row)));
+      const head = shown.map((c) => c.header);
       const table = new Table({
         head,
-        style: { head: io.colorOut ? ['cyan'] : [], border: [] },
+        style: {
+          head: io.colorOut ? ['cyan'] : [],
+          border: [],
+          ...(style.borderless ? { 'padding-left': 0, 'padding-right': 2 } : {}),
+        },
+        ...(style.borderless ? { chars: BORDERLESS } : {}),
         ...fitToWidth([head, ...cells], io.terminalColumns),
       });
       for (const row of cells) table.push(row);
-      io.out(table.toString() + '\n');
+      const text = table.toString();
+      io.out((style.borderless ? text.replace(/ +$/gm, '') : text) + '\n');
     }
+  }
+}
+
+const BORDERLESS = Object.fromEntries(
+  [
+    'top',
+    'top-mid',
+    'top-left',
+    'top-right',
+    'bottom',
+    'bottom-mid',
+    'bottom-left',
+    'bottom-right',
+    'left',
+    'left-mid',
+    'mid',
+    'mid-mid',
+    'right',
+    'right-mid',
+    'middle',
+  ].map((k) => [k, '']),
+);
+
+/** The columns of a table, leaving out droppable ones (highest dropOrder first) while it is wider than `maxWidth`. */
+export function columnsThatFit<T>(
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+  maxWidth: number | undefined,
+): Column<T>[] {
+  let shown = [...columns];
+  if (maxWidth === undefined) return shown;
+  const widthOf = (c: Column<T>) => 3 + Math.max(visibleLength(c.header), ...rows.map((r) => longestLine(c.value(r))));
+  const total = () => 1 + shown.reduce((sum, c) => sum + widthOf(c), 0);
+  for (;;) {
+    if (total() <= maxWidth) return shown;
+    const next = shown.filter((c) => c.dropOrder !== undefined).sort((a, b) => b.dropOrder! - a.dropOrder!)[0];
+    if (next === undefined) return shown;
+    shown = shown.filter((c) => c !== next);
   }
 }
 

@@ -9,7 +9,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { isAuthStatus } from './batching-processor.js';
-import { gzipAsync, type Compression } from './compression.js';
+import { compressBody, encodingHeader, type Compression } from './compression.js';
 import { MAX_ENTRIES_PER_REQUEST, MAX_PAYLOAD_BYTES } from '../destinations/datadog/limits.js';
 import { splitArrayBatch } from './exporter.js';
 import type { BatchPart, Exporter } from './exporter.js';
@@ -65,6 +65,8 @@ export interface FlushReport {
   corrupt: { file: string; badLines: number }[];
   /** Set when a 401/403 stopped the flush. */
   authError?: { status: number; message: string };
+  /** Why the first batch that failed in this flush failed (the intake's answer), for the summary. */
+  firstError?: string;
   /** Delivered per (run id, log id), to update the run records. */
   deliveredByStream: Map<string, { runId: string; logId?: string; count: number; latestMs?: number }>;
 }
@@ -195,6 +197,7 @@ function settle(
     report.rejected++;
   // Not tried (stopped, or after the key was refused): the record keeps the reason it was spooled for.
   const stopped = outcome.unsent === true;
+  if (!stopped) report.firstError ??= outcome.message;
   for (const e of batch) keep.push(stopped ? e : { ...e, reason: outcome.message });
 }
 
@@ -264,12 +267,12 @@ function createIntakeResend(
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'DD-API-KEY': apiKey,
-    ...(compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
+    ...encodingHeader(compression),
   };
   return {
     async export(batch) {
       const json = '[' + batch.map((e) => JSON.stringify(e.item)).join(',') + ']';
-      const body = compression === 'gzip' ? await gzipAsync(json) : json;
+      const body = await compressBody(json, compression);
       return toExportOutcome(await transport.send({ url, headers, body }));
     },
     split: splitArrayBatch,
@@ -287,7 +290,7 @@ function createOtlpResend(
   const headers: Record<string, string> = {
     ...extraHeaders,
     'Content-Type': protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-    ...(compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
+    ...encodingHeader(compression),
   };
   const resources = new Map<string, ReadableLogRecord['resource']>();
   const resourceOf = (item: Record<string, unknown>): ReadableLogRecord['resource'] => {
@@ -337,7 +340,7 @@ function createOtlpResend(
         const s = protocol === 'http/json' ? m.JsonLogsSerializer : m.ProtobufLogsSerializer;
         const bytes = s.serializeRequest(batch.map(toReadable));
         if (bytes === undefined) return { kind: 'failure', message: 'OTLP serialization failed' };
-        const body = compression === 'gzip' ? await gzipAsync(bytes) : bytes;
+        const body = await compressBody(bytes, compression);
         return toExportOutcome(await transport.send({ url, headers, body }));
       } catch (err) {
         return {

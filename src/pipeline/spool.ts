@@ -23,6 +23,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { processIsAlive } from '../core/process-alive.js';
+import type { IsAlive } from '../core/process-alive.js';
 
 export const SPOOL_VERSION = 1;
 /** Where unreadable spool files are moved, inside the log store's spool directory. */
@@ -215,16 +217,8 @@ export function writeSpoolFile(
   return file;
 }
 
-export type IsAlive = (pid: number) => boolean;
-
-export const processIsAlive: IsAlive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+export { processIsAlive };
+export type { IsAlive };
 
 const NAME = /^(\d+)-(\d+)-[0-9a-f]+\.(open|jsonl|sending-(\d+))$/;
 

@@ -46,6 +46,8 @@ export interface FollowOptions {
   countable: boolean;
   /** After the run ended, give up waiting for missing records after this long (then 'incomplete'). */
   giveUpMs: number;
+  /** --tail N: of the records the first poll finds, only the last N are printed (the rest count as seen). */
+  initialTail?: number;
   /** Errors that end the follow (a rejected key) instead of costing one interval. */
   isFatal?: (err: unknown) => boolean;
 }
@@ -61,6 +63,7 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
   const seen = createEntrySet();
   let pending: LogEntry[] = [];
   let failing = false;
+  let firstPoll = true;
   const release = (upTo: number): void => {
     if (pending.length === 0) return;
     const ready: LogEntry[] = [];
@@ -93,6 +96,10 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
       deps.notice(`poll failed (${errorText(err)}); trying again in ${opts.intervalMs / 1000}s`);
       failing = true;
     }
+    if (firstPoll && opts.initialTail !== undefined && !failing) {
+      fresh = fresh.sort(compareEntries).slice(Math.max(0, fresh.length - opts.initialTail));
+    }
+    if (!failing) firstPoll = false;
     for (const e of fresh) pending.push(e);
     const now = deps.now();
     const endedAt = progress?.endedAt ?? 0;

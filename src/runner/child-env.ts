@@ -1,11 +1,19 @@
 /** The child's environment: ours, plus what ties its output to the run. */
 import { fstatSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Names the pipe a `run` reads its child's output from (`dev:ino` of the stdout FIFO, with the run id), so a
  * `dd-logstore run` inside the child can tell its own output is recorded around it too.
  */
 export const CAPTURE_ENV = 'DD_LOGSTORE_CAPTURED_BY';
+
+/** `DD_LOGSTORE_PYTHON_FLUSH=0` (or `false`, `no`, `off`): leave a Python child's buffering and PYTHONPATH alone. */
+export const PYTHON_FLUSH_ENV = 'DD_LOGSTORE_PYTHON_FLUSH';
+
+/** The directory of our `sitecustomize.py` (src/runner/python, copied beside the built module by the build). */
+export const PYTHON_HOOK_DIR = fileURLToPath(new URL('./python', import.meta.url));
 
 export interface ChildEnvOptions {
   runId: string;
@@ -39,7 +47,23 @@ export function buildChildEnv(base: NodeJS.ProcessEnv, opts: ChildEnvOptions): N
   if (opts.step !== undefined) env.DD_LOGSTORE_STEP = opts.step;
   if (opts.capture !== undefined) env[CAPTURE_ENV] = `${opts.capture}@${opts.runId}`;
   else delete env[CAPTURE_ENV];
-  // A piped Python child block-buffers otherwise: its output would arrive late and stdout/stderr out of order.
-  if (env.PYTHONUNBUFFERED === undefined) env.PYTHONUNBUFFERED = '1';
+  return withPythonFlush(env);
+}
+
+/**
+ * A piped Python child block-buffers: its output would arrive late. Rather than PYTHONUNBUFFERED (two write(2)
+ * calls per print(), several times slower), our sitecustomize goes first on PYTHONPATH and flushes on a 50 ms
+ * timer, then runs the user's own. Harmless to a child that is not Python; a user's PYTHONPATH keeps its entries,
+ * after ours. Untouched when the user set PYTHONUNBUFFERED (already live) or opted out.
+ */
+export function withPythonFlush(env: NodeJS.ProcessEnv, hookDir = PYTHON_HOOK_DIR): NodeJS.ProcessEnv {
+  if (env.PYTHONUNBUFFERED) return env;
+  if (/^(0|false|no|off)$/i.test(env[PYTHON_FLUSH_ENV]?.trim() ?? '')) return env;
+  // A directory whose name holds the path delimiter cannot be one PYTHONPATH entry.
+  if (hookDir.includes(delimiter)) return env;
+  const given = env.PYTHONPATH;
+  if (given?.split(delimiter)[0] === hookDir) return env; // a `run` inside a `run`
+  // Never append to an empty PYTHONPATH: `ours:` would add an empty entry, the current directory.
+  env.PYTHONPATH = given ? `${hookDir}${delimiter}${given}` : hookDir;
   return env;
 }

@@ -1,11 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { EventEmitter } from 'node:events';
-import { chmodSync, fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { StreamName } from '../core/log-record.js';
-import { buildChildEnv } from './child-env.js';
+import { buildChildEnv, PYTHON_HOOK_DIR, withPythonFlush } from './child-env.js';
 import { closeFifoPipes, openFifoPipesAsync, type PipeMode } from './child-pipes.js';
 import { startChild, type StartChildOptions } from './child.js';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js';
@@ -70,17 +70,34 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('buildChildEnv', () => {
-  it('adds the run id, the step and PYTHONUNBUFFERED, and leaves a given PYTHONUNBUFFERED alone', () => {
+  it('adds the run id and the step, and our sitecustomize first on PYTHONPATH instead of PYTHONUNBUFFERED', () => {
     expect(buildChildEnv({ A: '1' }, { runId: 'r', step: 's' })).toEqual({
       A: '1',
       DD_LOGSTORE_RUN_ID: 'r',
       DD_LOGSTORE_STEP: 's',
+      PYTHONPATH: PYTHON_HOOK_DIR,
+    });
+    expect(existsSync(join(PYTHON_HOOK_DIR, 'sitecustomize.py'))).toBe(true);
+  });
+
+  it('keeps a user PYTHONPATH after ours, and an empty one adds no empty entry (the current directory)', () => {
+    expect(withPythonFlush({ PYTHONPATH: '/a:/b' }, '/hook').PYTHONPATH).toBe('/hook:/a:/b');
+    expect(withPythonFlush({ PYTHONPATH: '' }, '/hook').PYTHONPATH).toBe('/hook');
+    // A run inside a run: ours is already first.
+    expect(withPythonFlush({ PYTHONPATH: '/hook:/a' }, '/hook').PYTHONPATH).toBe('/hook:/a');
+  });
+
+  it('leaves the environment alone when the user set PYTHONUNBUFFERED or opted out', () => {
+    expect(withPythonFlush({ PYTHONUNBUFFERED: '1', PYTHONPATH: '/a' }, '/hook')).toEqual({
       PYTHONUNBUFFERED: '1',
+      PYTHONPATH: '/a',
     });
-    expect(buildChildEnv({ PYTHONUNBUFFERED: '0' }, { runId: 'r' })).toEqual({
-      DD_LOGSTORE_RUN_ID: 'r',
-      PYTHONUNBUFFERED: '0',
-    });
+    for (const off of ['0', 'false', 'OFF', 'no']) {
+      expect(withPythonFlush({ DD_LOGSTORE_PYTHON_FLUSH: off }, '/hook')).toEqual({ DD_LOGSTORE_PYTHON_FLUSH: off });
+    }
+    expect(withPythonFlush({ DD_LOGSTORE_PYTHON_FLUSH: '1' }, '/hook').PYTHONPATH).toBe('/hook');
+    // A hook directory whose name holds the delimiter cannot be a PYTHONPATH entry: nothing added.
+    expect(withPythonFlush({}, '/a:b')).toEqual({});
   });
 });
 
@@ -131,7 +148,8 @@ describe.each<PipeMode>(['fifo', 'socketpair'])('startChild (%s)', (mode) => {
     expect(JSON.parse(r.text('stdout'))).toEqual({
       DD_LOGSTORE_RUN_ID: 'run-123',
       DD_LOGSTORE_STEP: 'train',
-      PYTHONUNBUFFERED: '1',
+      PYTHONUNBUFFERED: null,
+      PYTHONPATH: PYTHON_HOOK_DIR,
       FROM_PARENT: 'yes',
       stdout: mode === 'fifo' ? 'fifo' : 'socket',
     });

@@ -36,7 +36,7 @@ export interface SignalSource {
 export interface StartChildOptions {
   command: string;
   args: readonly string[];
-  /** Our environment; DD_LOGSTORE_RUN_ID, DD_LOGSTORE_STEP and PYTHONUNBUFFERED are added. */
+  /** Our environment; DD_LOGSTORE_RUN_ID, DD_LOGSTORE_STEP and our Python hook on PYTHONPATH are added (child-env). */
   env: NodeJS.ProcessEnv;
   runId: string;
   step?: string | undefined;

@@ -108,7 +108,7 @@ describe('keyring errors', () => {
     expect(line).toBe(
       'error: the OS keychain is not reachable (no Secret Service on D-Bus) (start a keyring daemon ' +
         '(gnome-keyring-daemon --start --components=secrets, or KeePassXC), or set DD_LOGSTORE_SECRETS_BACKEND=file ' +
-        'to keep secrets in /home/u/.config/dd-logstore/secrets.json, or DD_LOGSTORE_SECRET_<NAME>_<KEY> env vars)',
+        '(or once: dd-logstore config set secrets.backend file) to keep secrets in /home/u/.config/dd-logstore/secrets.json, or DD_LOGSTORE_SECRET_<NAME>_<KEY> env vars)',
     );
     expect(line).not.toContain('\n');
   });

@@ -83,7 +83,7 @@ const PROBLEM_FIX: Record<KeychainProblem, string> = {
 /** The alternatives, named the same way in every keychain error. */
 export function keychainAlternatives(home: string): string {
   return (
-    `set ${SECRETS_BACKEND_ENV}=file to keep secrets in ${secretsFilePath(home)}, ` +
+    `set ${SECRETS_BACKEND_ENV}=file (or once: dd-logstore config set secrets.backend file) to keep secrets in ${secretsFilePath(home)}, ` +
     `or ${SECRET_ENV_PREFIX}<NAME>_<KEY> env vars`
   );
 }

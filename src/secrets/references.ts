@@ -1,8 +1,8 @@
 /**
  * Secret references in config values: a value that is exactly `{{name.key}}` (canonical, as in ZenML) or
  * `<<name.key>>` refers to key `key` of secret `name`. References are stored as written and resolved only when used
- * (`run`, `logs`, `verify`): the environment first (DD_LOGSTORE_SECRET_<NAME>_<KEY>), then the secret backend,
- * which is created only when the environment does not satisfy every reference. Every resolved value, and every
+ * (`run`, `logs`, `verify`): the environment first (DD_LOGSTORE_SECRET_<NAME>_<KEY>), then the backend the secret
+ * lives in, which is created only when the environment does not satisfy every reference. Every resolved value, and every
  * literal value of a secret-looking key, is registered with the redactor.
  */
 import { SecretError } from '../core/errors.js';
@@ -91,8 +91,11 @@ export class SecretRefError extends SecretError {
 }
 
 export interface ResolveDeps {
-  /** Called only when some reference is not satisfied by the environment. */
-  backend: () => SecretBackend;
+  /**
+   * The backend that holds secret `name` (the one it was made in); called only for references the environment does
+   * not satisfy.
+   */
+  backend: (name: string) => SecretBackend | Promise<SecretBackend>;
   env: NodeJS.ProcessEnv;
 }
 
@@ -148,35 +151,39 @@ async function lookUp(values: Record<string, string>, deps: ResolveDeps): Promis
   const pending = outcomes.filter((o) => o.ref && o.value === undefined && !o.error);
   if (pending.length === 0) return outcomes;
 
-  let backend: SecretBackend | undefined;
-  let backendError: SecretError | undefined;
-  try {
-    backend = deps.backend();
-  } catch (err) {
-    if (!(err instanceof SecretError)) throw err; // e.g. the UsageError for a bad DD_LOGSTORE_SECRETS_BACKEND
-    backendError = err;
-  }
+  // Each secret is read from the backend it lives in; a backend that cannot be reached fails every reference to it.
+  const failedKinds = new Map<string, SecretError>();
   const secrets = new Map<string, SecretValues | undefined>();
-  let names: string[] | undefined;
+  const names = new Map<string, string[]>();
   for (const o of pending) {
     const ref = o.ref!;
-    if (backendError || !backend) {
-      o.error = backendError;
+    let backend: SecretBackend;
+    try {
+      backend = await deps.backend(ref.name);
+    } catch (err) {
+      if (!(err instanceof SecretError)) throw err; // e.g. the UsageError for a bad DD_LOGSTORE_SECRETS_BACKEND
+      o.error = err;
+      continue;
+    }
+    const failed = failedKinds.get(backend.kind);
+    if (failed) {
+      o.error = failed;
       continue;
     }
     if (!secrets.has(ref.name)) {
       try {
         secrets.set(ref.name, await backend.get(ref.name));
       } catch (err) {
-        backendError = withEnvHint(asSecretError(err), pending);
-        o.error = backendError;
+        const e = withEnvHint(asSecretError(err), pending);
+        failedKinds.set(backend.kind, e);
+        o.error = e;
         continue;
       }
     }
     const secret = secrets.get(ref.name);
     if (secret === undefined) {
-      names ??= await backend.list?.().catch(() => undefined);
-      o.error = missingSecret(o, ref, backend, names ?? []);
+      if (!names.has(backend.kind)) names.set(backend.kind, (await backend.list?.().catch(() => undefined)) ?? []);
+      o.error = missingSecret(o, ref, backend, names.get(backend.kind) ?? []);
     } else if (!Object.hasOwn(secret, ref.key)) {
       o.error = missingKey(o, ref, Object.keys(secret).sort());
     } else {

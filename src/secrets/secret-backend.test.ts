@@ -21,6 +21,6 @@ describe('createSecretBackend', () => {
     }
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).message).toBe("DD_LOGSTORE_SECRETS_BACKEND='vault' is not a secrets backend");
-    expect((err as UsageError).hint).toBe('valid values: keyring, file (keyring is the default)');
+    expect((err as UsageError).hint).toBe('valid values: keyring, file; keyring is the default');
   });
 });

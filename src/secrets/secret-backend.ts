@@ -1,17 +1,18 @@
 /**
- * Where secret values live. The store (config.json) keeps only secret names and key names; the values sit behind a
- * SecretBackend: the OS keychain by default, or `<home>/secrets.json` when the user opts in explicitly with
- * `DD_LOGSTORE_SECRETS_BACKEND=file`. A backend is created cheaply: nothing is loaded or opened until it is used.
+ * Where secret values live. The store (config.json) keeps only secret names, key names and the backend each secret
+ * was made in; the values sit behind a SecretBackend: the OS keychain by default, or `<home>/secrets.json` when the
+ * user opts in explicitly (DD_LOGSTORE_SECRETS_BACKEND=file, or `config set secrets.backend file`). A backend is
+ * created cheaply: nothing is loaded or opened until it is used.
  */
-import { UsageError } from '../core/errors.js';
 import { SECRETS_BACKEND_ENV } from './env-secrets.js';
 import { createFileBackend } from './file-backend.js';
 import { resolve } from 'node:path';
 import { KEYRING_SERVICE, createKeyringBackend } from './keyring-backend.js';
+import { DEFAULT_SECRET_BACKEND, SECRET_BACKEND_KINDS, envSecretBackendKind } from './backend-kind.js';
+import type { SecretBackendKind } from './backend-kind.js';
 
-export { SECRETS_BACKEND_ENV };
-export const SECRET_BACKEND_KINDS = ['keyring', 'file'] as const;
-export type SecretBackendKind = (typeof SECRET_BACKEND_KINDS)[number];
+export { SECRETS_BACKEND_ENV, SECRET_BACKEND_KINDS };
+export type { SecretBackendKind };
 
 /** The key/value pairs of one secret. */
 export type SecretValues = Record<string, string>;
@@ -32,6 +33,8 @@ export interface SecretBackend {
 
 export interface SecretBackendOptions {
   env: NodeJS.ProcessEnv;
+  /** The backend to open; without it, the one DD_LOGSTORE_SECRETS_BACKEND names (keyring when unset). */
+  kind?: SecretBackendKind;
   /** The dd-logstore home (already resolved from DD_LOGSTORE_HOME / XDG_CONFIG_HOME). */
   home: string;
   /** The home used when no variable says otherwise; other homes get their own keychain service. */
@@ -40,20 +43,11 @@ export interface SecretBackendOptions {
 
 /** `keyring` unless DD_LOGSTORE_SECRETS_BACKEND says `file`; anything else is a usage error. Never silent. */
 export function secretBackendKind(env: NodeJS.ProcessEnv): SecretBackendKind {
-  const raw = env[SECRETS_BACKEND_ENV];
-  if (raw === undefined || raw.trim() === '') return 'keyring';
-  const value = raw.trim().toLowerCase();
-  const kind = SECRET_BACKEND_KINDS.find((k) => k === value);
-  if (!kind) {
-    throw new UsageError(`${SECRETS_BACKEND_ENV}='${raw}' is not a secrets backend`, {
-      hint: `valid values: ${SECRET_BACKEND_KINDS.join(', ')} (keyring is the default)`,
-    });
-  }
-  return kind;
+  return envSecretBackendKind(env) ?? DEFAULT_SECRET_BACKEND;
 }
 
 export function createSecretBackend(opts: SecretBackendOptions): SecretBackend {
-  return secretBackendKind(opts.env) === 'file'
+  return (opts.kind ?? secretBackendKind(opts.env)) === 'file'
     ? createFileBackend({ home: opts.home })
     : createKeyringBackend({ home: opts.home, service: keyringServiceFor(opts.home, opts.defaultHome) });
 }

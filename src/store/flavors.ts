@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { didYouMean } from './did-you-mean.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
 import type { ComponentType, ConfigValue } from './model.js';
+import { componentNoun } from './model.js';
 
 type KeyKind = 'string' | 'int' | 'enum' | 'url' | 'custom' | 'tags' | 'headers' | 'path';
 
@@ -75,7 +76,7 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
     if (!keySpec) {
       const guess = didYouMean(key, known);
       const valid = known.length ? `valid keys: ${known.map((k) => `--${k}`).join(', ')}` : 'this flavor takes no keys';
-      throw new UsageError(`unknown key --${key} for the ${spec.flavor} ${spec.type} flavor`, {
+      throw new UsageError(`unknown key --${key} for the ${spec.flavor} ${componentNoun(spec.type)} flavor`, {
         hint: guess ? `did you mean --${guess}? see dd-logstore ${spec.type} flavor list` : valid,
       });
     }
@@ -125,7 +126,7 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
     if (missing.length) {
       const first = missing[0]!;
       throw new UsageError(
-        `the ${spec.flavor} ${spec.type} flavor needs --${missing.map((k) => k.key).join(' and --')}`,
+        `the ${spec.flavor} ${componentNoun(spec.type)} flavor needs --${missing.map((k) => k.key).join(' and --')}`,
         {
           hint: first.secret
             ? `e.g. --${first.key}='{{datadog_keys.${first.key}}}' after dd-logstore secret create datadog_keys --${first.key}=...`
@@ -262,7 +263,7 @@ export function withDefaults(spec: FlavorSpec, config: Record<string, ConfigValu
 /** The error for a flavor name that is not one of `names`. */
 export function unknownFlavor(type: ComponentType, flavor: string, names: readonly string[]): UsageError {
   const guess = didYouMean(flavor, names);
-  return new UsageError(`unknown ${type} flavor '${flavor}'`, {
+  return new UsageError(`unknown ${componentNoun(type)} flavor '${flavor}'`, {
     hint: `${guess ? `did you mean --flavor=${guess}? ` : ''}valid flavors: ${names.join(', ')}`,
   });
 }

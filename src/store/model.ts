@@ -38,6 +38,8 @@ export interface StoreConfig {
   components: Record<ComponentType, Record<string, Component>>;
   stacks: Record<string, Stack>;
   secrets: Record<string, SecretIndexEntry>;
+  /** Home-wide defaults set with `dd-logstore config set KEY VALUE` (e.g. `secrets.backend`); absent until set. */
+  settings?: Record<string, string>;
 }
 
 export const DEFAULT_NAME = 'default';
@@ -55,3 +57,14 @@ export function isComponentType(s: string): s is ComponentType {
 
 /** Names for components, stacks and secrets: what is safe in a file name, an env var and a reference. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** A component type in prose: `log store`, `artifact store`, `orchestrator` (the command word keeps its hyphen). */
+export function componentNoun(type: ComponentType): string {
+  return type.replace('-', ' ');
+}
+
+/** With its article: `a log store`, `an artifact store`, `an orchestrator`. */
+export function aComponent(type: ComponentType): string {
+  const noun = componentNoun(type);
+  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
+}

@@ -2,7 +2,7 @@
  * runs/<run-id>.json: what ran, where its logs went and how many records were read and delivered. Several `run`
  * calls with one run id (the steps of a CI pipeline) add steps to the same record, under a per-run lock.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, StoreError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic-write.js';
@@ -66,6 +66,8 @@ export interface RunRecordStore {
   /** Every readable record, newest first; `onUnreadable` hears of the files that are not. */
   list(onUnreadable?: (file: string) => void): Promise<RunRecord[]>;
   last(): Promise<RunRecord | undefined>;
+  /** Deletes a run record under its lock; false when there was none. */
+  remove(runId: string): Promise<boolean>;
 }
 
 export function createRunRecordStore(dir: string): RunRecordStore {
@@ -132,6 +134,18 @@ export function createRunRecordStore(dir: string): RunRecordStore {
         if (best === undefined || at > best.at) best = { run, at };
       }
       return best?.run;
+    },
+    async remove(runId) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return withFileLock(`${file(runId)}.lock`, async () => {
+        try {
+          await unlink(file(runId));
+          return true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+          throw new StoreError(`cannot delete the run record ${file(runId)}`, { cause: err });
+        }
+      });
     },
     async update(runId, change) {
       await mkdir(dir, { recursive: true, mode: 0o700 });

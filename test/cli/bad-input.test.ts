@@ -41,7 +41,7 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       name: 'unknown flavor',
       args: ['log-store', 'register', 'x', '--flavor=datadogg'],
       code: 2,
-      match: /unknown log-store flavor 'datadogg'.*did you mean --flavor=datadog/,
+      match: /unknown log store flavor 'datadogg'.*did you mean --flavor=datadog/,
     },
     {
       name: 'missing keys',
@@ -121,19 +121,19 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       name: 'duplicate name',
       args: ['log-store', 'register', 'default', '--flavor=local'],
       code: 2,
-      match: /a log-store named 'default' already exists/,
+      match: /a log store named 'default' already exists/,
     },
     {
       name: 'stack with missing component',
       args: ['stack', 'register', 's', '-a', 'default', '-o', 'default', '-ls', 'nope'],
       code: 2,
-      match: /-ls nope: no log-store named 'nope' \(registered log-stores: default/,
+      match: /-ls nope: no log store named 'nope' \(registered log stores: default/,
     },
     {
       name: 'delete component in use',
       args: ['log-store', 'delete', 'default'],
       code: 1,
-      match: /log-store 'default' is used by stack 'default'/,
+      match: /log store 'default' is used by stack 'default'/,
     },
     {
       name: 'malformed reference',
@@ -188,7 +188,7 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       name: 'bad name',
       args: ['log-store', 'register', 'bad name', '--flavor=local'],
       code: 2,
-      match: /invalid log-store name 'bad name'/,
+      match: /invalid log store name 'bad name'/,
     },
   ];
 

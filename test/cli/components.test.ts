@@ -71,7 +71,7 @@ describe('components and stacks (built CLI, real store)', () => {
     const ok = await cli('log-store', 'register', 'checked', '--flavor=local', '--verify');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^directory\tok\t/m);
-    expect(ok.stderr).toMatch(/Registered log-store 'checked'.*\n.*all 2 checks passed/);
+    expect(ok.stderr).toMatch(/Registered log store 'checked'.*\n.*all 2 checks passed/);
     const bad = await cli(
       'log-store',
       'register',

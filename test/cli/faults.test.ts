@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { decodeBodySync } from '../helpers/content-encoding.js';
 
 const KEYS = EMULATOR_KEYS;
 const BAD_KEYS = { ...KEYS, DD_LOGSTORE_SECRET_DD_API_KEY: 'wrong-key' };
@@ -266,7 +266,7 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
 
     const f = await runCli(['flush', '--log-store', 'f7'], { home, env: KEYS });
     expect(f.code).toBe(0);
-    expect(f.stdout).toMatch(/f7: 1000 records read from \d+ spool files, 1000 delivered, 0 still spooled/);
+    expect(f.stdout).toMatch(/f7: 1000 records read from \d+ spool files?, 1000 delivered, 0 still spooled/);
     expect(spooled(home, 'f7')).toHaveLength(0);
     expect(emulator.records().filter((x) => x.attributes['zenml.run.id'] === 'f7')).toHaveLength(1000);
     expect(await describeCounts(home, 'f7')).toMatchObject({ read: 1000, delivered: 1000, spooled: 0 });
@@ -507,7 +507,7 @@ async function startProxy(target: string) {
           await new Promise((r) => setTimeout(r, slot - now));
         }
         if (state.poison !== undefined) {
-          const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+          const body = decodeBodySync(raw, req.headers['content-encoding']);
           if (body.includes(state.poison)) {
             res.writeHead(400, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ errors: [{ status: '400', title: 'Bad Request', detail: 'poisoned item' }] }));

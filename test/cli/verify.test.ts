@@ -251,6 +251,6 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(bad.stderr).toMatch(/--timeout must be a duration/);
     const missing = await cli(['log-store', 'verify', 'nope']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/no log-store named 'nope'.*registered log-stores: .*dd/);
+    expect(missing.stderr).toMatch(/no log store named 'nope'.*registered log stores: .*dd/);
   });
 });

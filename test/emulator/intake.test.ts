@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createEmulator } from './emulator.js';
 import type { Emulator } from './emulator.js';
 import { countJsonArrayItems, MAX_LOG_BYTES, MAX_PAYLOAD_BYTES } from './intake.js';
-import { postIntake } from './test-http.js';
+import { postIntake, zstdCompressSync } from './test-http.js';
 
 const API_KEY = 'intake-test-api-key';
 let emu: Emulator;
@@ -66,6 +66,26 @@ describe('POST /api/v2/logs (intake v2)', () => {
     expect(res.status).toBe(202);
     expect(emu.records().map((r) => r.message)).toEqual(['line 1', 'line 2']);
     expect(emu.requests()[0]).toMatchObject({ route: 'intake', items: 2, status: 202 });
+  });
+
+  // zstd is in node:zlib from Node 22.15; CI's Node 24 run exercises this, Node 20 skips it.
+  (zstdCompressSync ? it : it.skip)(
+    `accepts Content-Encoding zstd (needs Node >= 22.15; this is ${process.version})`,
+    async () => {
+      const res = await postIntake(emu.url, [item(1), item(2)], { apiKey: API_KEY, encoding: 'zstd' });
+      expect(res.status).toBe(202);
+      expect(emu.records().map((r) => r.message)).toEqual(['line 1', 'line 2']);
+    },
+  );
+
+  (zstdCompressSync ? it.skip : it)('answers 400 naming the runtime for zstd where Node has no zstd', async () => {
+    const res = await fetch(`${emu.url}/api/v2/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'zstd', 'dd-api-key': API_KEY },
+      body: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(`this Node ${process.version} has no zstd`);
   });
 
   it('answers 401 without a key and 403 with an unknown one, storing nothing', async () => {
@@ -168,6 +188,27 @@ describe('POST /api/v2/logs (intake v2)', () => {
   it('answers 400 for a body that is not JSON', async () => {
     const res = await postIntake(emu.url, undefined, { apiKey: API_KEY, raw: Buffer.from('{not json') });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('deferred mode', () => {
+  it('answers 202 at once, keeps the bodies, and counts every item only on settle()', async () => {
+    const sink = await createEmulator({ deferred: true });
+    try {
+      const batch = Array.from({ length: 300 }, (_, i) => item(i));
+      for (const encoding of ['gzip', 'identity'] as const) {
+        expect((await postIntake(sink.url, batch, { apiKey: sink.apiKey, encoding })).status).toBe(202);
+      }
+      expect((await postIntake(sink.url, batch, { apiKey: 'wrong' })).status).toBe(403);
+      // A body that decodes to no JSON array is found on settle, not silently counted.
+      await postIntake(sink.url, undefined, { apiKey: sink.apiKey, raw: Buffer.from('{"message":"x"}') });
+      expect(sink.stats().recordsStored).toBe(0);
+      expect(await sink.settle()).toEqual({ bodies: 3, items: 600, undecodable: 1 });
+      expect(sink.stats()).toMatchObject({ recordsStored: 600, itemsReceived: 600 });
+      expect(await sink.settle()).toEqual({ bodies: 0, items: 0, undecodable: 0 });
+    } finally {
+      await sink.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 /** A real HTTP server on 127.0.0.1:0 that records what it receives, for transport and exporter tests. */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { decodeBodySync } from './content-encoding.js';
 
 export interface ReceivedRequest {
   method: string;
@@ -9,7 +9,7 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   /** The body as sent. */
   raw: Buffer;
-  /** The body, gunzipped when `Content-Encoding: gzip`. */
+  /** The body, decoded from its Content-Encoding (gzip, zstd). */
   body: Buffer;
 }
 
@@ -34,7 +34,7 @@ export async function startTestHttpServer(respond: Responder = accept202): Promi
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      const body = decodeBodySync(raw, req.headers['content-encoding']);
       const received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body };
       requests.push(received);
       respond(received, res, requests.length - 1);

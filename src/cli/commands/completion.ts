@@ -21,7 +21,41 @@ function collect(cmd: Command, path: string[] = [], out: Node[] = []): Node[] {
   return out;
 }
 
+/** Commands whose argument is the name of something in the store, and the command that lists those names. */
+const NAME_LISTS: readonly { commands: readonly string[]; list: string }[] = [
+  ...(['log-store', 'artifact-store', 'orchestrator'] as const).map((type) => ({
+    commands: ['describe', 'update', 'delete', 'rename', 'verify'].map((verb) => `${type} ${verb}`),
+    list: `dd-logstore ${type} list --output text 2>/dev/null | cut -f2`,
+  })),
+  {
+    commands: ['stack describe', 'stack set', 'stack update', 'stack delete'],
+    list: 'dd-logstore stack list --output text 2>/dev/null | cut -f2',
+  },
+  {
+    commands: ['runs describe', 'runs delete'],
+    list: 'dd-logstore runs list --limit 500 --output text 2>/dev/null | cut -f1',
+  },
+  {
+    commands: ['secret get', 'secret update', 'secret delete'],
+    list: 'dd-logstore secret list --output text 2>/dev/null | cut -f1',
+  },
+];
+
+/** NAME_LISTS restricted to the commands that exist in the tree. */
+function nameLists(nodes: Node[]): { commands: string[]; list: string }[] {
+  const paths = new Set(nodes.map((n) => n.path.join(' ')));
+  return NAME_LISTS.map((l) => ({ list: l.list, commands: l.commands.filter((c) => paths.has(c)) })).filter(
+    (l) => l.commands.length > 0,
+  );
+}
+
 export function bashCompletion(nodes: Node[]): string {
+  const names = nameLists(nodes)
+    .map(
+      (l) =>
+        `    ${l.commands.map((c) => `"${c}"`).join('|')}) [[ "$cur" != -* ]] && { COMPREPLY=($(compgen -W "$(${l.list})" -- "$cur")); return 0; } ;;`,
+    )
+    .join('\n');
   const cases = nodes
     .map((n) => `    "${n.path.join(' ')}") words="${[...n.subcommands, ...n.options].join(' ')}" ;;`)
     .join('\n');
@@ -50,6 +84,10 @@ ${nodes
     --orchestrator|-o) COMPREPLY=($(compgen -W "$(dd-logstore orchestrator list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;
     --stack) COMPREPLY=($(compgen -W "$(dd-logstore stack list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;
     --run-id) COMPREPLY=($(compgen -W "$(dd-logstore runs list --output text 2>/dev/null | cut -f1)" -- "$cur")); return 0 ;;
+  esac
+  # Names registered in the store, after the commands that take one (log-store describe NAME, stack set NAME, ...).
+  case "$path" in
+${names}
   esac
   case "$path" in
 ${cases}
@@ -82,6 +120,13 @@ export function fishCompletion(nodes: Node[]): string {
     for (const opt of n.options.filter((o) => o.startsWith('--')))
       lines.push(`complete -c dd-logstore -n '${cond}' -l ${opt.slice(2)}`);
   }
+  for (const l of nameLists(nodes))
+    for (const c of l.commands) {
+      const [group, verb] = c.split(' ');
+      lines.push(
+        `complete -c dd-logstore -n '__fish_seen_subcommand_from ${verb}; and __fish_seen_subcommand_from ${group}' -a '(${l.list})'`,
+      );
+    }
   return lines.join('\n') + '\n';
 }
 

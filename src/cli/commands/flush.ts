@@ -8,6 +8,7 @@ import type { Factory } from '../../app/factory.js';
 import { flushSpools } from '../../app/flush-spool.js';
 import type { FlushRow } from '../../app/flush-spool.js';
 import { parseOutputFormat } from '../../io/output.js';
+import { plural } from '../../io/plural.js';
 import { addOutputOption, withExamples } from '../command-kit.js';
 
 export interface FlushCommandOptions {
@@ -41,7 +42,7 @@ export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promi
     if (rows.length === 0) f.io.err('nothing to flush: the spool is empty\n');
     for (const r of rows)
       f.io.out(
-        `${r.logStore}: ${r.read} records read from ${r.files} spool files, ${r.delivered} delivered, ${r.kept} still spooled` +
+        `${r.logStore}: ${plural(r.read, 'record')} read from ${plural(r.files, 'spool file')}, ${r.delivered} delivered, ${r.kept} still spooled` +
           (r.rejected ? ` (${r.rejected} rejected by the intake)` : '') +
           (r.restamped
             ? `; ${r.restamped} older than 18 h sent with the current time (original in dd_logstore.original_timestamp)`
@@ -55,8 +56,9 @@ export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promi
       f.io.err(`error: ${r.error}\n`);
       code = 1;
     } else if (r.kept > 0) {
+      const why = r.firstError !== undefined ? `: ${r.firstError}` : '';
       f.io.err(
-        `error: ${r.kept} records of log store '${r.logStore}' are still in the spool (see the reasons in ${spoolRoot}; run dd-logstore flush again later)\n`,
+        `error: ${plural(r.kept, 'record')} of log store '${r.logStore}' ${r.kept === 1 ? 'is' : 'are'} still in the spool${why} (run dd-logstore flush again later; each record's reason is in ${spoolRoot})\n`,
       );
       code = 1;
     }

@@ -48,9 +48,9 @@ export const DATADOG_SPEC: FlavorSpec = {
     {
       key: 'compression',
       kind: 'enum',
-      default: 'gzip',
-      choices: ['gzip', 'none'],
-      description: 'request body compression',
+      default: 'zstd',
+      choices: ['zstd', 'gzip', 'none'],
+      description: 'request body compression (zstd needs Node >= 22.15, else gzip is sent)',
     },
     { key: 'tags', kind: 'tags', default: '', description: 'comma-separated k:v tags (ddtags)' },
     { key: 'source', kind: 'string', default: 'dd-logstore', description: 'ddsource of every record' },

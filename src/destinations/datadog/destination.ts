@@ -1,6 +1,7 @@
 /** The datadog flavor: logs intake v2 (or OTLP) to ship, Logs Search to read back. */
 import { checkIntakeAnswers } from './intake-answer.js';
 import { CliError } from '../../core/errors.js';
+import { hasZstd, type Compression } from '../../pipeline/compression.js';
 import type { Destination } from '../destination.js';
 import type { DatadogSettings } from './settings.js';
 import { skipped } from '../check-row.js';
@@ -34,10 +35,34 @@ function searchFailure(err: unknown, s: DatadogSettings): Error | undefined {
   );
 }
 
+/**
+ * zstd (the default, as the Datadog Agent and Vector send logs) where it can go: logs intake v2 on a runtime whose
+ * node:zlib has it (Node >= 22.15). Elsewhere gzip; when the user asked for zstd by name, a warning says so.
+ */
+function datadogCompression(
+  name: string,
+  value: string | undefined,
+  given: unknown,
+  protocol: 'intake' | 'otlp',
+  warn: (line: string) => void,
+): Compression {
+  if (value === 'none' || value === 'gzip') return value;
+  if (protocol === 'intake' && hasZstd()) return 'zstd';
+  if (given === 'zstd') {
+    warn(
+      protocol === 'otlp'
+        ? `log store '${name}': compression=zstd is for protocol=intake; sending gzip over OTLP`
+        : `log store '${name}': compression=zstd needs Node >= 22.15 (this is ${process.version}); sending gzip`,
+    );
+  }
+  return 'gzip';
+}
+
 export const datadogDestination: Destination<DatadogSettings> = {
   spec: DATADOG_SPEC,
-  resolve: ({ common, values }) => {
+  resolve: ({ common, values, warn }) => {
     const site = values.site ?? DEFAULT_DATADOG_SITE;
+    const protocol = values.protocol === 'otlp' ? 'otlp' : 'intake';
     return {
       ...common,
       flavor: 'datadog',
@@ -49,8 +74,14 @@ export const datadogDestination: Destination<DatadogSettings> = {
         ...(values.intake_url ? { intakeUrl: values.intake_url } : {}),
         ...(values.api_url ? { apiUrl: values.api_url } : {}),
       }),
-      protocol: values.protocol === 'otlp' ? 'otlp' : 'intake',
-      compression: values.compression === 'none' ? 'none' : 'gzip',
+      protocol,
+      compression: datadogCompression(
+        common.component.name,
+        values.compression,
+        common.component.config.compression,
+        protocol,
+        warn,
+      ),
     };
   },
   batching: capForHttpIntake,

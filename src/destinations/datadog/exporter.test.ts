@@ -4,6 +4,7 @@ import { createManualTimers } from '../../../test/helpers/manual-timers.js';
 import { testContext, testRecord } from '../../../test/helpers/test-records.js';
 import { startTestHttpServer, type Responder, type TestHttpServer } from '../../../test/helpers/test-http-server.js';
 import { createIntakeSerializer } from './serializer.js';
+import { RUNTIME_HAS_ZSTD } from '../../../test/helpers/content-encoding.js';
 
 const servers: TestHttpServer[] = [];
 afterEach(async () => {
@@ -46,6 +47,31 @@ describe('datadog intake exporter (through the log sink)', () => {
       .sort((a, b) => (a['dd_logstore.seq'] ?? 0) - (b['dd_logstore.seq'] ?? 0));
     expect(received).toEqual(records.map((r) => JSON.parse(serializer.serialize(r))));
   });
+
+  // zstd is in node:zlib from Node 22.15: CI's Node 24 run exercises this; Node 20 has no zstd to send.
+  (RUNTIME_HAS_ZSTD ? it : it.skip)(
+    `sends zstd with Content-Encoding: zstd (needs Node >= 22.15; this is ${process.version})`,
+    async () => {
+      const s = await server();
+      const ctx = testContext();
+      const sink = sinkTo(
+        { flavor: 'datadog', protocol: 'intake', url: s.url, apiKey: 'k', compression: 'zstd' },
+        ctx,
+        {
+          timers: createManualTimers(),
+        },
+      );
+      const records = Array.from({ length: 300 }, (_, i) => testRecord(i));
+      for (const r of records) sink.emit(r);
+      await sink.shutdown();
+      expect(s.requests[0]?.headers['content-encoding']).toBe('zstd');
+      expect(s.requests[0]?.raw.subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+      const serializer = createIntakeSerializer(ctx);
+      expect(JSON.parse(s.requests[0]?.body.toString('utf8') ?? '')).toEqual(
+        records.map((r) => JSON.parse(serializer.serialize(r))),
+      );
+    },
+  );
 
   it('sends plain JSON with compression none', async () => {
     const s = await server();

@@ -1,9 +1,9 @@
 /**
- * Datadog logs intake v2: `POST .../api/v2/logs`, a JSON array of pre-rendered items, gzip unless disabled.
+ * Datadog logs intake v2: `POST .../api/v2/logs`, a JSON array of pre-rendered items, zstd or gzip unless disabled.
  * Items are serialized into the batch's buffer as they are emitted, so batches are bounded by their real size and
- * the body goes to gzip (on the thread pool) and the socket without another copy on the main thread.
+ * the body goes to the compressor (on the thread pool) and the socket without another copy on the main thread.
  */
-import { gzipAsync, type Compression } from '../../pipeline/compression.js';
+import { compressBody, encodingHeader, type Compression } from '../../pipeline/compression.js';
 import type { Exporter } from '../../pipeline/exporter.js';
 import type { ExportOutcome } from '../../core/http/http-outcome.js';
 import { toExportOutcome } from '../../core/http/http-outcome.js';
@@ -24,21 +24,24 @@ export interface DatadogIntakeExporterOptions {
 
 export function createDatadogIntakeExporter(options: DatadogIntakeExporterOptions): Exporter<JsonBatch> {
   const { url, transport } = options;
-  const gzip = (options.compression ?? 'gzip') === 'gzip';
+  const compression = options.compression ?? 'gzip';
   const serializer = createIntakeSerializer(options.context);
   const batches = createJsonBatchFactory((out, record) => serializer.write(out, record), 'array');
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'DD-API-KEY': options.apiKey,
-    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    ...encodingHeader(compression),
   };
 
   async function exportBatch(batch: JsonBatch): Promise<ExportOutcome> {
-    let body: Buffer;
+    let body: string | Uint8Array;
     try {
-      body = gzip ? await gzipAsync(batch.body) : batch.body;
+      body = await compressBody(batch.body, compression);
     } catch (err) {
-      return { kind: 'failure', message: `gzip failed: ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        kind: 'failure',
+        message: `${compression} failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     return toExportOutcome(await transport.send({ url, headers, body }), options.now);
   }

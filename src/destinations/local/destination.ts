@@ -2,6 +2,7 @@
 import type { Destination } from '../destination.js';
 import type { LocalSettings } from './settings.js';
 import { skipped } from '../check-row.js';
+import { LOCAL_SCHEDULE_DELAY_MS } from './batching.js';
 import { LOCAL_SPEC } from './config.js';
 import { createLocalExporter } from './exporter.js';
 import { localLogUri } from './paths.js';
@@ -11,9 +12,20 @@ import { LOCAL_CHECKS, checkDirectory } from './verify.js';
 
 export const localDestination: Destination<LocalSettings> = {
   spec: LOCAL_SPEC,
-  resolve: ({ common, values, logsDir }) => ({ ...common, flavor: 'local', dir: values.path ?? logsDir }),
-  // `logs tail` reads the files while the run goes on, so they are written sooner than HTTP batches.
-  batching: (options) => ({ ...options, maxExportBatchSize: 1000, scheduleDelayMillis: 1000, maxConcurrentExports: 1 }),
+  // The local flavor has no batching keys: it writes within LOCAL_SCHEDULE_DELAY_MS, so `logs tail` (which holds
+  // records that long) is close to live.
+  resolve: ({ common, values, logsDir }) => ({
+    ...common,
+    batching: { ...common.batching, scheduleDelayMillis: LOCAL_SCHEDULE_DELAY_MS },
+    flavor: 'local',
+    dir: values.path ?? logsDir,
+  }),
+  batching: (options) => ({
+    ...options,
+    maxExportBatchSize: 1000,
+    scheduleDelayMillis: LOCAL_SCHEDULE_DELAY_MS,
+    maxConcurrentExports: 1,
+  }),
   createExporter: (s, context) => createLocalExporter({ dir: s.dir, context }),
   resendTarget: (s) => ({ flavor: 'local', dir: s.dir }),
   logUri: (s, runId, logId) => localLogUri(s.dir, runId, logId),

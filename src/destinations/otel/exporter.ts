@@ -4,7 +4,7 @@
  * exporter is created, not when the CLI starts.
  */
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { gzipAsync, type Compression } from '../../pipeline/compression.js';
+import { compressBody, encodingHeader, type Compression } from '../../pipeline/compression.js';
 import { createIntakeSerializer } from '../datadog/serializer.js';
 import { createRecordArrayWriter, splitArrayBatch, type Exporter } from '../../pipeline/exporter.js';
 import type { ExportOutcome } from '../../core/http/http-outcome.js';
@@ -34,7 +34,7 @@ type Serialize = (records: ReadableLogRecord[]) => Uint8Array | undefined;
 export function createOtlpExporter(options: OtlpExporterOptions): Exporter<LogRecordData[]> {
   const { url, transport } = options;
   const protocol = options.protocol ?? 'http/protobuf';
-  const gzip = (options.compression ?? 'gzip') === 'gzip';
+  const compression = options.compression ?? 'gzip';
   const builder = createOtlpRecordBuilder(options.context);
   const spoolSerializer = createIntakeSerializer(options.context);
   const serializer: Promise<Serialize> = import('@opentelemetry/otlp-transformer').then((m) => {
@@ -46,7 +46,7 @@ export function createOtlpExporter(options: OtlpExporterOptions): Exporter<LogRe
   const headers: Record<string, string> = {
     ...options.headers,
     'Content-Type': protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    ...encodingHeader(compression),
   };
   const constantBytes = Object.entries(contextAttributes(options.context)).reduce(
     (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 8,
@@ -54,12 +54,12 @@ export function createOtlpExporter(options: OtlpExporterOptions): Exporter<LogRe
   );
 
   async function exportBatch(batch: LogRecordData[]): Promise<ExportOutcome> {
-    let body: Uint8Array;
+    let body: string | Uint8Array;
     try {
       const serialize = await serializer;
       const bytes = serialize(batch.map(builder.toReadable));
       if (bytes === undefined) return { kind: 'failure', message: 'OTLP serialization failed' };
-      body = gzip ? await gzipAsync(bytes) : bytes;
+      body = await compressBody(bytes, compression);
     } catch (err) {
       return { kind: 'failure', message: `OTLP encoding failed: ${err instanceof Error ? err.message : String(err)}` };
     }

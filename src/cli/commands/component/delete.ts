@@ -8,11 +8,12 @@ import { withExamples } from '../../command-kit.js';
 import type { ComponentType } from '../../../store/model.js';
 import { findComponent } from '../../../store/find-component.js';
 import { stacksUsing } from './shared.js';
+import { aComponent, componentNoun } from '../../../store/model.js';
 
 export function newCmdDelete(f: Factory, type: ComponentType, runF = deleteComponent): Command {
   const cmd = new Command('delete')
-    .description(`delete a ${type} that no stack uses`)
-    .argument('<name>', `name of the ${type}`);
+    .description(`delete ${aComponent(type)} that no stack uses`)
+    .argument('<name>', `name of the ${componentNoun(type)}`);
   if (type === 'log-store') cmd.option('--force', 'delete it even though records wait in its spool (they are dropped)');
   cmd.action(async (name: string, opts: { force?: boolean }) => runF(f, type, name, Boolean(opts.force)));
   return withExamples(cmd, [`dd-logstore ${type} delete old_store`]);
@@ -34,7 +35,7 @@ export async function deleteComponent(f: Factory, type: ComponentType, name: str
     const users = stacksUsing(config, type, name);
     if (users.length) {
       throw new CliError(
-        `${type} '${name}' is used by stack${users.length > 1 ? 's' : ''} ${users.map((s) => `'${s}'`).join(', ')}`,
+        `${componentNoun(type)} '${name}' is used by stack${users.length > 1 ? 's' : ''} ${users.map((s) => `'${s}'`).join(', ')}`,
         {
           hint: `point the stack elsewhere first: dd-logstore stack update ${users[0]} ${flagFor(type)} OTHER, or delete the stack`,
         },
@@ -47,11 +48,11 @@ export async function deleteComponent(f: Factory, type: ComponentType, name: str
     // --force: what waited for it can never be sent now.
     rmSync(join(f.paths().spool, id), { recursive: true, force: true });
     f.io.err(
-      `Deleted ${type} '${name}' and its spool (${dropped} file${dropped > 1 ? 's' : ''} of undelivered records dropped).\n`,
+      `Deleted ${componentNoun(type)} '${name}' and its spool (${dropped} file${dropped > 1 ? 's' : ''} of undelivered records dropped).\n`,
     );
     return;
   }
-  f.io.err(`Deleted ${type} '${name}'.\n`);
+  f.io.err(`Deleted ${componentNoun(type)} '${name}'.\n`);
 }
 
 function spooledFiles(dir: string): number {

@@ -12,6 +12,8 @@ import type { RefCheck } from '../../../secrets/references.js';
 import { findComponent } from '../../../store/find-component.js';
 import { componentJson, displayConfig } from './shared.js';
 import { referenceStrings } from '../../../app/resolve-log-store.js';
+import { aComponent, componentNoun } from '../../../store/model.js';
+import { plural } from '../../../io/plural.js';
 
 export interface DescribeOptions {
   type: ComponentType;
@@ -22,8 +24,8 @@ export interface DescribeOptions {
 
 export function newCmdDescribe(f: Factory, type: ComponentType, runF = describeComponent): Command {
   const cmd = new Command('describe')
-    .description(`show a ${type}'s flavor and configuration (secret values are never shown)`)
-    .argument('<name>', `name of the ${type}`)
+    .description(`show ${aComponent(type)}'s flavor and configuration (secret values are never shown)`)
+    .argument('<name>', `name of the ${componentNoun(type)}`)
     .option('--resolve-check', 'check that every secret reference resolves (values are not shown)')
     .action(async (name: string, opts: { output?: string; resolveCheck?: boolean }) => {
       await runF(f, {
@@ -62,7 +64,7 @@ export async function describeComponent(f: Factory, opts: DescribeOptions): Prom
   let checks: RefCheck[] | undefined;
   if (opts.resolveCheck) {
     const refs = referenceStrings(component.config);
-    const results = await checkSecretRefs(refs, { backend: () => f.secretBackend(), env: f.env });
+    const results = await checkSecretRefs(refs, { backend: (name) => f.secretBackendOf(name), env: f.env });
     checks = results;
     json.references = results;
     for (const c of results) pairs.push([`ref ${c.key}`, c.ok ? `ok (${c.reference})` : `FAILED: ${c.message}`]);
@@ -72,7 +74,7 @@ export async function describeComponent(f: Factory, opts: DescribeOptions): Prom
   const failing = checks?.filter((c) => !c.ok) ?? [];
   if (failing.length > 0) {
     throw new CliError(
-      `${failing.length} secret reference${failing.length > 1 ? 's' : ''} of ${opts.type} '${opts.name}' do not resolve: ${failing.map((c) => c.key).join(', ')}`,
+      `${plural(failing.length, 'secret reference')} of ${componentNoun(opts.type)} '${opts.name}' ${failing.length === 1 ? 'does' : 'do'} not resolve: ${failing.map((c) => c.key).join(', ')}`,
       { hint: failing[0]?.message ?? 'see dd-logstore secret list' },
     );
   }

@@ -6,10 +6,11 @@ import { parseOutputFormat, printList } from '../../../io/output.js';
 import { flavorsOf } from '../../../app/flavors.js';
 import type { FlavorSpec, KeySpec } from '../../../store/flavors.js';
 import type { ComponentType } from '../../../store/model.js';
+import { componentNoun } from '../../../store/model.js';
 
 export function newCmdFlavor(f: Factory, type: ComponentType): Command {
   const list = new Command('list')
-    .description(`list the ${type} flavors and their keys`)
+    .description(`list the ${componentNoun(type)} flavors and their keys`)
     .action(async (opts: { output?: string }) => {
       const format = parseOutputFormat(opts.output, f.io);
       const rows: { spec: FlavorSpec; key: KeySpec | undefined }[] = flavorsOf(type).flatMap((spec) =>
@@ -43,7 +44,7 @@ export function newCmdFlavor(f: Factory, type: ComponentType): Command {
     });
   addOutputOption(list);
   withExamples(list, [`dd-logstore ${type} flavor list`]);
-  return withExamples(new Command('flavor').description(`${type} flavors`), [
+  return withExamples(new Command('flavor').description(`${componentNoun(type)} flavors`), [
     `dd-logstore ${type} flavor list`,
   ]).addCommand(list);
 }

@@ -6,6 +6,7 @@ import { parseOutputFormat, printList } from '../../../io/output.js';
 import type { OutputFormat } from '../../../io/output.js';
 import type { ComponentType } from '../../../store/model.js';
 import { componentJson, stacksUsing } from './shared.js';
+import { componentNoun } from '../../../store/model.js';
 
 export interface ListOptions {
   type: ComponentType;
@@ -14,7 +15,7 @@ export interface ListOptions {
 
 export function newCmdList(f: Factory, type: ComponentType, runF = listComponents): Command {
   const cmd = new Command('list')
-    .description(`list the registered ${type}s`)
+    .description(`list the registered ${componentNoun(type)}s`)
     .action(async (opts: { output?: string }) => {
       await runF(f, { type, output: parseOutputFormat(opts.output, f.io) });
     });

@@ -11,6 +11,7 @@ import { validateConfig } from '../../../store/flavors.js';
 import type { ComponentType } from '../../../store/model.js';
 import { envSecretName } from '../../../secrets/env-secrets.js';
 import { checkName, referenceWarnings } from './shared.js';
+import { aComponent, componentNoun } from '../../../store/model.js';
 
 export interface RegisterOptions {
   type: ComponentType;
@@ -50,8 +51,8 @@ export function newCmdRegister(
   commandName = 'register',
 ): Command {
   const cmd = new Command(commandName)
-    .description(`register a ${type}`)
-    .argument('<name>', `name of the ${type}`)
+    .description(`register ${aComponent(type)}`)
+    .argument('<name>', `name of the ${componentNoun(type)}`)
     .argument('[config...]', 'flavor keys as --key=value or --key value')
     .option('-f, --flavor <flavor>', 'the flavor (see flavor list)')
     .option(
@@ -78,7 +79,7 @@ export async function registerComponent(f: Factory, opts: RegisterOptions): Prom
   const validated = validateConfig(spec, opts.values);
   const warnings = await f.configStore().update((config) => {
     if (config.components[opts.type][opts.name]) {
-      throw new UsageError(`a ${opts.type} named '${opts.name}' already exists`, {
+      throw new UsageError(`${aComponent(opts.type)} named '${opts.name}' already exists`, {
         hint: `pick another name, or change it with dd-logstore ${opts.type} update ${opts.name} --KEY=VALUE`,
       });
     }
@@ -95,7 +96,7 @@ export async function registerComponent(f: Factory, opts: RegisterOptions): Prom
     return referenceWarnings(config, f.env, validated.references, envSecretName);
   });
   for (const w of [...validated.warnings, ...warnings]) f.warn(w);
-  f.io.err(`Registered ${opts.type} '${opts.name}' (flavor ${spec.flavor}).\n`);
+  f.io.err(`Registered ${componentNoun(opts.type)} '${opts.name}' (flavor ${spec.flavor}).\n`);
   if (opts.verify && opts.type === 'log-store') {
     // Registered either way: a failing check exits 1 and says what to fix (log-store update), as verify does.
     const { verifyCommand, DEFAULT_VERIFY_TIMEOUT } = await import('./verify.js');
@@ -106,7 +107,7 @@ export async function registerComponent(f: Factory, opts: RegisterOptions): Prom
       timeoutMs: parseDuration(DEFAULT_VERIFY_TIMEOUT, '--timeout'),
       output: parseOutputFormat(undefined, f.io),
     });
-  } else if (opts.verify) f.io.err(`Nothing to verify for ${opts.type} flavor ${spec.flavor}.\n`);
+  } else if (opts.verify) f.io.err(`Nothing to verify for ${componentNoun(opts.type)} flavor ${spec.flavor}.\n`);
 }
 
 /** `dd-logstore register NAME --flavor=datadog ...`: the log store is what people register most. */

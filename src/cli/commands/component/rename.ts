@@ -6,10 +6,11 @@ import { withExamples } from '../../command-kit.js';
 import type { ComponentType } from '../../../store/model.js';
 import { findComponent } from '../../../store/find-component.js';
 import { checkName } from './shared.js';
+import { aComponent, componentNoun } from '../../../store/model.js';
 
 export function newCmdRename(f: Factory, type: ComponentType, runF = renameComponent): Command {
   const cmd = new Command('rename')
-    .description(`rename a ${type} (stacks that use it are updated)`)
+    .description(`rename ${aComponent(type)} (stacks that use it are updated)`)
     .argument('<old>', 'current name')
     .argument('<new>', 'new name')
     .action(async (from: string, to: string) => runF(f, type, from, to));
@@ -22,7 +23,7 @@ export async function renameComponent(f: Factory, type: ComponentType, from: str
     const component = findComponent(config, type, from);
     if (from === to) return;
     if (config.components[type][to]) {
-      throw new UsageError(`a ${type} named '${to}' already exists`, { hint: 'pick another name' });
+      throw new UsageError(`${aComponent(type)} named '${to}' already exists`, { hint: 'pick another name' });
     }
     delete config.components[type][from];
     component.name = to;
@@ -30,5 +31,5 @@ export async function renameComponent(f: Factory, type: ComponentType, from: str
     config.components[type][to] = component;
     for (const stack of Object.values(config.stacks)) if (stack.components[type] === from) stack.components[type] = to;
   });
-  f.io.err(`Renamed ${type} '${from}' to '${to}'.\n`);
+  f.io.err(`Renamed ${componentNoun(type)} '${from}' to '${to}'.\n`);
 }

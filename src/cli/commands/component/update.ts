@@ -11,6 +11,7 @@ import type { ComponentType } from '../../../store/model.js';
 import { envSecretName } from '../../../secrets/env-secrets.js';
 import { findComponent } from '../../../store/find-component.js';
 import { referenceWarnings } from './shared.js';
+import { aComponent, componentNoun } from '../../../store/model.js';
 
 export interface UpdateOptions {
   type: ComponentType;
@@ -21,8 +22,8 @@ export interface UpdateOptions {
 
 export function newCmdUpdate(f: Factory, type: ComponentType, runF = updateComponent): Command {
   const cmd = new Command('update')
-    .description(`change keys of a ${type}`)
-    .argument('<name>', `name of the ${type}`)
+    .description(`change keys of ${aComponent(type)}`)
+    .argument('<name>', `name of the ${componentNoun(type)}`)
     .argument('[config...]', 'keys to set, as --key=value or --key value')
     .option('--remove-key <key...>', 'unset an optional key (back to its default)')
     .allowUnknownOption()
@@ -41,14 +42,16 @@ export function newCmdUpdate(f: Factory, type: ComponentType, runF = updateCompo
 
 export async function updateComponent(f: Factory, opts: UpdateOptions): Promise<void> {
   if (Object.keys(opts.values).length === 0 && opts.removeKeys.length === 0) {
-    throw new UsageError(`nothing to update for ${opts.type} '${opts.name}'`, { hint: 'give keys as --key=value' });
+    throw new UsageError(`nothing to update for ${componentNoun(opts.type)} '${opts.name}'`, {
+      hint: 'give keys as --key=value',
+    });
   }
   const { warnings, flavor } = await f.configStore().update((config) => {
     const component = findComponent(config, opts.type, opts.name);
     const spec = findFlavor(component.type, component.flavor);
     if (opts.values.flavor !== undefined) {
-      throw new UsageError(`the flavor of ${opts.type} '${opts.name}' cannot be changed`, {
-        hint: `register a new ${opts.type} with --flavor=${opts.values.flavor}, then point the stack at it`,
+      throw new UsageError(`the flavor of ${componentNoun(opts.type)} '${opts.name}' cannot be changed`, {
+        hint: `register a new ${componentNoun(opts.type)} with --flavor=${opts.values.flavor}, then point the stack at it`,
       });
     }
     const changed = validateConfig(spec, opts.values, true);
@@ -74,5 +77,5 @@ export async function updateComponent(f: Factory, opts: UpdateOptions): Promise<
     };
   });
   for (const w of warnings) f.warn(w);
-  f.io.err(`Updated ${opts.type} '${opts.name}' (flavor ${flavor}).\n`);
+  f.io.err(`Updated ${componentNoun(opts.type)} '${opts.name}' (flavor ${flavor}).\n`);
 }

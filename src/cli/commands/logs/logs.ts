@@ -21,7 +21,6 @@ import { OUTPUT_FORMATS } from '../../../query/render.js';
 import type { LogsFormat } from '../../../query/render.js';
 import type { LogsDeps, LogsOptions } from '../../../app/read-logs.js';
 
-export const DEFAULT_INTERVAL_MS = 2000;
 export const DEFAULT_WAIT_MS = 5 * 60_000;
 
 type RawOpts = Record<string, string | boolean | undefined>;
@@ -38,13 +37,14 @@ function addReadOptions(cmd: Command, withFollow: boolean): Command {
     .option('--grep <text>', 'only messages containing this text (case-insensitive)')
     .option('--since <when>', 'only records after: a duration (1h, 15m) or an ISO time')
     .option('--until <when>', 'only records before: a duration or an ISO time')
-    .option('--limit <n>', 'at most this many records (stderr says when more exist)')
+    .option('--limit <n>', 'the first N records (stderr says when more exist)')
+    .option('--tail <n>', 'the last N records (with --follow: the last N, then new ones as they come)')
     .option('--output <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default text)`)
     .option('--raw', "text and table: print a record's control characters as they are (escaped by default)");
   if (withFollow) cmd.option('-f, --follow', 'keep reading new records as they arrive (same as logs tail)');
   return cmd
     .option('--wait [timeout]', 'wait until every delivered record is indexed (default timeout 5m)')
-    .option('--interval <duration>', 'how often --follow and --wait poll (default 2s)')
+    .option('--interval <duration>', 'how often --follow and --wait poll (default 2s; 200ms on the local store)')
     .option('--no-exit', 'with --follow: keep going after the run has ended');
 }
 
@@ -70,6 +70,7 @@ export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Pro
     'dd-logstore logs --run-id 3f2c... --step train --level warn',
     'dd-logstore logs --run-id my-ci-run-42 --output jsonl > logs.jsonl',
     'dd-logstore logs --last --wait=2m',
+    'dd-logstore logs --last --tail 20',
     'dd-logstore logs --log-id 0d1f7a9e-5b8c-4a7b-9f0e-6c2d1b3a4e5f --level warn   # one ZenML step stream',
   ]);
 }
@@ -112,6 +113,17 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit must be a positive whole number, got '${rawLimit}'`, { hint: 'e.g. --limit 100' });
   }
+  let tail: number | undefined;
+  const rawTail = str('tail');
+  if (rawTail !== undefined) {
+    tail = Number(rawTail);
+    if (!/^\d+$/.test(rawTail.trim()) || !Number.isSafeInteger(tail))
+      throw new UsageError(`--tail must be a whole number, got '${rawTail}'`, { hint: 'e.g. --tail 100' });
+    if (limit !== undefined)
+      throw new UsageError('--limit and --tail cannot be used together', {
+        hint: '--limit N keeps the first N records, --tail N the last N: give one of them',
+      });
+  }
   const runId = str('runId');
   if (runId !== undefined && opts.last)
     throw new UsageError('--run-id and --last cannot be used together', { hint: 'give one of them' });
@@ -136,25 +148,30 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   let waitMs: number | undefined;
   if (opts.wait === true) waitMs = DEFAULT_WAIT_MS;
   else if (typeof opts.wait === 'string') waitMs = parseDuration(opts.wait, '--wait', MAX_WAIT_MS);
-  const intervalMs = parseDuration(str('interval') ?? '2s', '--interval', MAX_WAIT_MS);
-  if (intervalMs < 100) throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
+  const rawInterval = str('interval');
+  const intervalMs = rawInterval === undefined ? undefined : parseDuration(rawInterval, '--interval', MAX_WAIT_MS);
+  if (intervalMs !== undefined && intervalMs < 100)
+    throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
   if (follow && limit !== undefined)
-    throw new UsageError('--limit cannot be used with --follow', { hint: 'drop --limit, or read without --follow' });
+    throw new UsageError('--limit cannot be used with --follow', {
+      hint: 'use --tail N to start from the last N records, or read without --follow',
+    });
   return {
     last: Boolean(opts.last),
     filter,
     output: output as LogsFormat,
     follow,
-    intervalMs,
     exitWhenDone: opts.exit !== false,
     ...(opts.raw === true ? { raw: true } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(runId !== undefined ? { runId } : {}),
     ...(logId !== undefined ? { logId } : {}),
     ...(str('stack') !== undefined ? { stack: str('stack') } : {}),
     ...(str('logStore') !== undefined ? { logStore: str('logStore') } : {}),
     ...(limit !== undefined ? { limit } : {}),
+    ...(tail !== undefined ? { tail } : {}),
   };
 }
 

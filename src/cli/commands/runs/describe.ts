@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
+import { shellJoin } from '../../../io/shell-quote.js';
 import { createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
@@ -26,7 +27,9 @@ export function newCmdRunsDescribe(f: Factory): Command {
       if (run.pipeline) pairs.push(['pipeline', run.pipeline]);
       run.steps.forEach((s, i) => {
         const end = s.signal ? `killed by ${s.signal}` : s.exitCode === undefined ? 'running' : `exit ${s.exitCode}`;
-        pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'}: ${s.argv.join(' ')} — ${end}`]);
+        pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'} — ${end}`]);
+        // Shell-quoted, so it can be copied and run again (secrets in it were masked when the run was recorded).
+        pairs.push([`step ${i + 1} command`, shellJoin(s.argv)]);
         pairs.push([`step ${i + 1} time`, `${s.startedAt} .. ${s.endedAt ?? ''}`]);
         pairs.push([
           `step ${i + 1} records`,

@@ -1,52 +1,106 @@
-/** `dd-logstore runs list [--limit N]` */
+/** `dd-logstore runs list [--limit N] [--step S] [--status ...] [--since D]` */
 import { Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
+import { parseDuration } from '../../../core/duration.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
+import { formatDuration, relativeTime } from '../../../io/relative-time.js';
 import { createRunRecordStore, totalCounts } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
+import { RUN_STATUSES, runDurationMs, runLastActivityMs, runStartedMs, runStatus } from '../../../store/run-status.js';
+import type { RunStatus } from '../../../store/run-status.js';
+
+interface ListOpts {
+  output?: string;
+  limit: string;
+  step?: string;
+  status?: string;
+  since?: string;
+}
 
 export function newCmdRunsList(f: Factory): Command {
   const cmd = new Command('list')
     .description('list runs, newest first')
     .option('--limit <n>', 'at most this many runs', '20')
-    .action(async (opts: { output?: string; limit: string }) => {
+    .option('--step <name>', 'only runs with a step of this name')
+    .option('--status <status>', `only runs in this state: ${RUN_STATUSES.join(', ')}`)
+    .option('--since <duration>', 'only runs active in the last DURATION (e.g. 2h, 7d)')
+    .action(async (opts: ListOpts) => {
       const format = parseOutputFormat(opts.output, f.io);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError(`--limit must be a positive whole number, got '${opts.limit}'`, {
           hint: 'e.g. --limit 50',
         });
-      const all = await createRunRecordStore(f.paths().runs).list((file) =>
-        f.warn(`skipped ${file}: not a readable run record`),
+      const status = opts.status === undefined ? undefined : parseStatus(opts.status);
+      const nowMs = f.now().getTime();
+      const since = opts.since === undefined ? undefined : nowMs - parseDuration(opts.since, '--since');
+      const all = (
+        await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
+      ).filter(
+        (r) =>
+          (opts.step === undefined || r.steps.some((s) => s.name === opts.step)) &&
+          (status === undefined || runStatus(r) === status) &&
+          (since === undefined || runLastActivityMs(r) >= since),
       );
       const runs = all.slice(0, limit);
       // Never cut silently: say how many more there are (on stderr, so piped output stays data).
       if (all.length > limit)
         f.io.err(`showing the ${limit} newest of ${all.length} runs (--limit ${all.length} for all)\n`);
+      // People read a table: relative times and short durations. Scripts (text, json) get ISO times and ms.
+      const human = format === 'table';
+      const started = (r: RunRecord) =>
+        human ? relativeTime(runStartedMs(r), nowMs) : new Date(runStartedMs(r)).toISOString();
+      const duration = (r: RunRecord) =>
+        human ? formatDuration(runDurationMs(r, nowMs)) : String(runDurationMs(r, nowMs));
       await printList(
         f.io,
         format,
         runs,
         [
           { header: 'RUN ID', value: (r) => r.runId },
+          { header: 'STATUS', value: (r) => statusText(r) },
           { header: 'STEPS', value: (r) => r.steps.map((s) => s.name ?? '-').join(',') },
-          { header: 'STARTED', value: (r) => r.createdAt },
-          { header: 'EXIT', value: (r) => exitSummary(r) },
-          { header: 'READ', value: (r) => String(totalCounts(r).read) },
-          { header: 'DELIVERED', value: (r) => String(totalCounts(r).delivered) },
-          { header: 'LOG STORE', value: (r) => r.logStore.name },
+          { header: 'STARTED', value: started },
+          { header: 'DURATION', value: duration },
+          { header: 'RECORDS', value: (r) => String(totalCounts(r).read), dropOrder: 1 },
+          { header: 'LOG STORE', value: (r) => r.logStore.name, dropOrder: 2 },
         ],
-        (r) => ({ ...r, counts: totalCounts(r) }),
+        (r) => ({
+          ...r,
+          status: runStatus(r),
+          exitCodes: r.steps.map((s) => s.exitCode ?? null),
+          startedAt: new Date(runStartedMs(r)).toISOString(),
+          durationMs: runDurationMs(r, nowMs),
+          counts: totalCounts(r),
+        }),
+        { borderless: true },
       );
     });
   addOutputOption(cmd);
-  return withExamples(cmd, ['dd-logstore runs list', 'dd-logstore runs list --limit 5 --output json']);
+  return withExamples(cmd, [
+    'dd-logstore runs list',
+    'dd-logstore runs list --status failed --since 1d',
+    'dd-logstore runs list --step train --limit 5 --output json',
+  ]);
 }
 
-export function exitSummary(run: RunRecord): string {
-  return run.steps
-    .map((s) => (s.signal ? s.signal : s.exitCode === undefined ? 'running' : String(s.exitCode)))
-    .join(',');
+function parseStatus(raw: string): RunStatus {
+  const s = raw.trim().toLowerCase();
+  const found = RUN_STATUSES.find((x) => x === s);
+  if (found) return found;
+  throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}, got '${raw}'`, {
+    hint: 'e.g. --status failed',
+  });
+}
+
+/** `ok`, `failed (exit 1)`, `interrupted (SIGINT)`, `running`: the state and the exit codes behind it. */
+function statusText(run: RunRecord): string {
+  const status = runStatus(run);
+  if (status === 'ok' || status === 'running') return status;
+  const codes = run.steps
+    .filter((s) => s.exitCode !== 0 || s.signal !== undefined)
+    .map((s) => s.signal ?? (s.exitCode === undefined ? 'no exit' : `exit ${s.exitCode}`));
+  return `${status} (${[...new Set(codes)].join(',')})`;
 }

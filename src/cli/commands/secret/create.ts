@@ -16,7 +16,7 @@ export interface SecretCreateOptions {
 
 export function newCmdSecretCreate(f: Factory, runF = createSecret): Command {
   const cmd = new Command('create')
-    .description('create a secret in the OS keychain (or the backend chosen by DD_LOGSTORE_SECRETS_BACKEND)')
+    .description('create a secret in the OS keychain (or the backend chosen by config set secrets.backend)')
     .argument('<name>', 'name of the secret')
     .argument('[values...]', 'values as --key=value')
     .option('-i, --interactive', 'prompt for keys and values (values hidden)')
@@ -63,7 +63,7 @@ export async function createSecret(f: Factory, opts: SecretCreateOptions): Promi
     });
   }
   for (const v of Object.values(values)) f.io.redactor.add(v);
-  const backend = f.secretBackend();
+  const backend = await f.defaultSecretBackend();
   await backend.set(opts.name, values);
   const ts = f.now().toISOString();
   await store.update((config) => {

@@ -1,6 +1,6 @@
 /** `dd-logstore secret delete NAME [--yes]` */
 import { Command } from 'commander';
-import { UsageError } from '../../../core/errors.js';
+import { confirmOrYes } from '../../../io/confirm.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { componentsReferring, secretNotFound } from './shared.js';
@@ -14,22 +14,16 @@ export function newCmdSecretDelete(f: Factory): Command {
       const config = await f.configStore().read();
       if (!config.secrets[name]) throw secretNotFound(config, name);
       const users = componentsReferring(config, name);
-      if (!opts.yes) {
-        if (!f.io.canPrompt)
-          throw new UsageError(`secret delete ${name} needs --yes when not on a terminal`, {
-            hint: `dd-logstore secret delete ${name} --yes`,
-          });
-        const { confirm } = await import('@inquirer/prompts');
-        const ok = await confirm({
-          message: `Delete secret '${name}'${users.length ? ` (used by ${users.join(', ')})` : ''}?`,
-          default: false,
-        });
-        if (!ok) {
-          f.io.err('Nothing deleted.\n');
-          return;
-        }
+      const ok = await confirmOrYes(f.io, {
+        yes: Boolean(opts.yes),
+        message: `Delete secret '${name}'${users.length ? ` (used by ${users.join(', ')})` : ''}?`,
+        command: `secret delete ${name}`,
+      });
+      if (!ok) {
+        f.io.err('Nothing deleted.\n');
+        return;
       }
-      await f.secretBackend().delete(name);
+      await (await f.secretBackendOf(name)).delete(name);
       await f.configStore().update((c) => {
         delete c.secrets[name];
       });

@@ -17,7 +17,7 @@ export function newCmdSecretGet(f: Factory): Command {
       const config = await f.configStore().read();
       const entry = config.secrets[name];
       if (!entry) throw secretNotFound(config, name);
-      const values = await f.secretBackend().get(name);
+      const values = await (await f.secretBackendOf(name)).get(name);
       if (!values) {
         throw new CliError(
           `secret '${name}' is listed in config.json but its values are not in the ${entry.backend} backend`,

@@ -39,7 +39,7 @@ export function newCmdSecretUpdate(f: Factory): Command {
           });
         }
         for (const v of Object.values(changes)) f.io.redactor.add(v);
-        const backend = f.secretBackend();
+        const backend = await f.secretBackendOf(name);
         const current = await backend.get(name);
         if (!current)
           throw new CliError(`secret '${name}' has no values in the ${entry.backend} backend`, {

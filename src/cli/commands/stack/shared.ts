@@ -5,6 +5,7 @@ import { CliError, UsageError } from '../../../core/errors.js';
 import { COMPONENT_TYPES } from '../../../store/model.js';
 import type { ComponentType, Stack, StoreConfig } from '../../../store/model.js';
 import { componentJson } from '../component/shared.js';
+import { componentNoun } from '../../../store/model.js';
 
 export type StackComponentOptions = Partial<Record<ComponentType, string>>;
 
@@ -34,8 +35,8 @@ export function checkComponentsExist(config: StoreConfig, chosen: StackComponent
     if (name === undefined || config.components[type][name]) continue;
     const flag = type === 'log-store' ? '-ls' : type === 'orchestrator' ? '-o' : '-a';
     const names = Object.keys(config.components[type]);
-    throw new UsageError(`${flag} ${name}: no ${type} named '${name}'`, {
-      hint: `registered ${type}s: ${names.join(', ') || 'none'}; register one with dd-logstore ${type} register ${name} --flavor=...`,
+    throw new UsageError(`${flag} ${name}: no ${componentNoun(type)} named '${name}'`, {
+      hint: `registered ${componentNoun(type)}s: ${names.join(', ') || 'none'}; register one with dd-logstore ${type} register ${name} --flavor=...`,
     });
   }
 }

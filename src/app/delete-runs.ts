@@ -1,0 +1,65 @@
+/**
+ * `runs delete` and `runs prune`: a run goes with its run record, its records on the local store (when that is where
+ * it was shipped) and, only when asked (--force), the records of it still waiting in the spool. Records already in
+ * Datadog or behind an OTLP endpoint stay there: dd-logstore cannot delete them.
+ */
+import { join } from 'node:path';
+import type { Factory } from './factory.js';
+import { resolveLogStoreSettings } from './resolve-log-store.js';
+import { removeLocalRun } from '../destinations/local/paths.js';
+import { removeRunFromSpool } from '../pipeline/spool-remove.js';
+import { createRunRecordStore, totalCounts } from '../store/run-records.js';
+import type { RunRecord } from '../store/run-records.js';
+import { runStatus } from '../store/run-status.js';
+import { plural } from '../io/plural.js';
+
+export interface RunDeletion {
+  runId: string;
+  /** Files of the run removed from the local store. */
+  localFiles: number;
+  /** Spooled records removed (--force). */
+  spoolRemoved: number;
+  /** Spool files holding records of the run that were left (in use or damaged). */
+  spoolLeft: number;
+  /** Where the run's records stay, when not on this machine: `Datadog`, an OTLP endpoint, an unregistered store. */
+  remote?: string;
+}
+
+/** Why a run may not be deleted now, or undefined. */
+export function whyNotDeletable(run: RunRecord, force: boolean): string | undefined {
+  if (runStatus(run) === 'running') return `run ${run.runId} is still running`;
+  const spooled = totalCounts(run).spooled;
+  if (spooled > 0 && !force)
+    return `run ${run.runId} has ${plural(spooled, 'record')} waiting in the spool, not delivered yet`;
+  return undefined;
+}
+
+export async function deleteRun(f: Factory, run: RunRecord, force: boolean): Promise<RunDeletion> {
+  const out: RunDeletion = { runId: run.runId, localFiles: 0, spoolRemoved: 0, spoolLeft: 0 };
+  const config = await f.configStore().read();
+  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  if (component === undefined) out.remote = `log store '${run.logStore.name}' (no longer registered)`;
+  else if (component.flavor === 'local') {
+    const settings = await resolveLogStoreSettings(f, component);
+    if (settings.flavor === 'local') out.localFiles = await removeLocalRun(settings.dir, run.runId);
+  } else out.remote = component.flavor === 'datadog' ? 'Datadog' : `the OTLP endpoint of '${component.name}'`;
+  if (force) {
+    const spool = removeRunFromSpool(join(f.paths().spool, run.logStore.id), run.runId);
+    out.spoolRemoved = spool.removed;
+    out.spoolLeft = spool.left;
+  }
+  await createRunRecordStore(f.paths().runs).remove(run.runId);
+  return out;
+}
+
+/** One line for stderr: `Deleted run X (run record, 3 local files).` */
+export function deletionLine(d: RunDeletion): string {
+  const parts = ['run record'];
+  if (d.localFiles > 0) parts.push(plural(d.localFiles, 'local log file'));
+  if (d.spoolRemoved > 0) parts.push(plural(d.spoolRemoved, 'spooled record'));
+  let line = `Deleted run ${d.runId} (${parts.join(', ')}).`;
+  if (d.remote) line += ` Its logs stay in ${d.remote}.`;
+  if (d.spoolLeft > 0)
+    line += ` ${plural(d.spoolLeft, 'spool file')} with its records ${d.spoolLeft === 1 ? 'was' : 'were'} left: in use or damaged.`;
+  return line;
+}

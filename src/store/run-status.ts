@@ -1,0 +1,49 @@
+/**
+ * What state a run is in, from its record: `running` (a step has not ended and its dd-logstore is alive), `failed`
+ * (a step exited non-zero or died of a crash signal), `interrupted` (a step was stopped: SIGINT/SIGTERM/SIGHUP, exit
+ * 130/143, or its dd-logstore died before recording the end), else `ok`. The first of these that any step is in.
+ */
+import { processIsAlive as pidIsAlive } from '../core/process-alive.js';
+import type { IsAlive } from '../core/process-alive.js';
+import type { RunRecord, StepRecord } from './run-records.js';
+
+export const RUN_STATUSES = ['ok', 'failed', 'interrupted', 'running'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+const STOP_SIGNALS = new Set(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
+/** Shells' codes for a child that ended on SIGINT / SIGTERM. */
+const STOP_CODES = new Set([130, 143]);
+
+export function stepStatus(step: StepRecord, isAlive: IsAlive = pidIsAlive): RunStatus {
+  if (step.endedAt === undefined && step.exitCode === undefined && step.signal === undefined) {
+    return step.pid === undefined || isAlive(step.pid) ? 'running' : 'interrupted';
+  }
+  if (step.signal !== undefined) return STOP_SIGNALS.has(step.signal) ? 'interrupted' : 'failed';
+  if (step.exitCode === 0) return 'ok';
+  return step.exitCode !== undefined && STOP_CODES.has(step.exitCode) ? 'interrupted' : 'failed';
+}
+
+export function runStatus(run: RunRecord, isAlive: IsAlive = pidIsAlive): RunStatus {
+  const statuses = new Set(run.steps.map((s) => stepStatus(s, isAlive)));
+  for (const s of ['running', 'failed', 'interrupted'] as const) if (statuses.has(s)) return s;
+  return 'ok';
+}
+
+/** Epoch ms of the run's first step start (its creation when it has none). */
+export function runStartedMs(run: RunRecord): number {
+  return Math.min(Date.parse(run.createdAt), ...run.steps.map((s) => Date.parse(s.startedAt)));
+}
+
+/** Epoch ms of the run's last activity: the latest step start or end. */
+export function runLastActivityMs(run: RunRecord): number {
+  return Math.max(
+    Date.parse(run.createdAt),
+    ...run.steps.flatMap((s) => [Date.parse(s.startedAt), s.endedAt ? Date.parse(s.endedAt) : 0]),
+  );
+}
+
+/** Wall time from the first step start to the last step end (to `nowMs` while running). */
+export function runDurationMs(run: RunRecord, nowMs: number, isAlive: IsAlive = pidIsAlive): number {
+  const end = runStatus(run, isAlive) === 'running' ? nowMs : runLastActivityMs(run);
+  return Math.max(0, end - runStartedMs(run));
+}

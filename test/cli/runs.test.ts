@@ -1,0 +1,161 @@
+/** `runs list` filters and table, `runs describe` quoting, `runs delete` and `runs prune` (built CLI, local store). */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempHome } from './harness.js';
+
+const DAY = 86_400_000;
+
+describe('runs list, describe, delete, prune (built CLI)', () => {
+  const { home, cleanup } = tempHome();
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { home, env });
+  let logStoreId = '';
+
+  /** A run record written by hand: a run of long ago, or one still running (this test's own pid is alive). */
+  const writeRecord = (runId: string, at: number, step: Record<string, unknown>, spooled = 0) => {
+    const iso = new Date(at).toISOString();
+    const record = {
+      runId,
+      logStore: { id: logStoreId, name: 'default', flavor: 'local' },
+      createdAt: iso,
+      updatedAt: iso,
+      steps: [
+        {
+          name: 'old',
+          logId: `${runId}-log`,
+          argv: ['true'],
+          cwd: '/',
+          startedAt: iso,
+          counts: { read: spooled, delivered: 0, spooled, dropped: 0, failed: 0 },
+          ...step,
+        },
+      ],
+    };
+    writeFileSync(join(home, 'runs', `${runId}.json`), JSON.stringify(record));
+  };
+  const spoolLine = (runId: string, message: string) =>
+    JSON.stringify({ v: 1, run_id: runId, reason: 'HTTP 503', spooled_at: 1, item: { message } }) + '\n';
+
+  beforeAll(async () => {
+    const node = process.execPath;
+    expect(
+      (await cli(['run', '--run-id', 'ok-1', '--step', 'train', '--', node, '-e', "console.log('a b')"])).code,
+    ).toBe(0);
+    expect((await cli(['run', '--run-id', 'fail-1', '--step', 'eval', '--', node, '-e', 'process.exit(3)'])).code).toBe(
+      3,
+    );
+    const int = await cli(['run', '--run-id', 'int-1', '--', node, '-e', "process.kill(process.pid, 'SIGINT')"]);
+    expect(int.code).toBe(130);
+    logStoreId = (
+      JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as {
+        components: { 'log-store': { default: { id: string } } };
+      }
+    ).components['log-store'].default.id;
+    const old = Date.now() - 10 * DAY;
+    writeRecord('old-1', old, { endedAt: new Date(old + 65_000).toISOString(), exitCode: 0 });
+    writeRecord('live-1', Date.now() - 60_000, { pid: process.pid });
+    writeRecord('old-spooled', old, { endedAt: new Date(old + 1000).toISOString(), exitCode: 0 }, 2);
+    const spoolDir = join(home, 'spool', logStoreId);
+    mkdirSync(spoolDir, { recursive: true });
+    writeFileSync(
+      join(spoolDir, `${Date.now() - 5000}-999999-abcdef.jsonl`),
+      spoolLine('old-spooled', 'one') + spoolLine('ok-1', 'keep me') + spoolLine('old-spooled', 'two'),
+    );
+  });
+  afterAll(() => cleanup());
+
+  const ids = async (...args: string[]) => {
+    const r = await cli(['runs', 'list', '--output', 'json', ...args]);
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as { runId: string }[]).map((x) => x.runId).sort();
+  };
+
+  it('filters by --status, --step and --since', async () => {
+    expect(await ids('--status', 'ok')).toEqual(['ok-1', 'old-1', 'old-spooled']);
+    expect(await ids('--status', 'failed')).toEqual(['fail-1']);
+    expect(await ids('--status', 'interrupted')).toEqual(['int-1']);
+    expect(await ids('--status', 'running')).toEqual(['live-1']);
+    expect(await ids('--step', 'train')).toEqual(['ok-1']);
+    expect(await ids('--since', '1d')).toEqual(['fail-1', 'int-1', 'live-1', 'ok-1']);
+    const bad = await cli(['runs', 'list', '--status', 'broken']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --status must be one of ok, failed, interrupted, running, got 'broken'/);
+    expect((await cli(['runs', 'list', '--since', 'yesterday'])).code).toBe(2);
+  });
+
+  it('json has the status, ISO times and the duration in ms', async () => {
+    const r = await cli(['runs', 'list', '--output', 'json', '--status', 'ok', '--since', '30d']);
+    const old = (JSON.parse(r.stdout) as Record<string, unknown>[]).find((x) => x.runId === 'old-1')!;
+    expect(old.status).toBe('ok');
+    expect(old.durationMs).toBe(65_000);
+    expect(old.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('the table is compact: relative times, short durations, and it fits COLUMNS', async () => {
+    const r = await cli(['runs', 'list', '--output', 'table'], { COLUMNS: '80' });
+    expect(r.code).toBe(0);
+    for (const line of r.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    expect(r.stdout).toMatch(/STATUS/);
+    expect(r.stdout).toMatch(/1 min ago/);
+    expect(r.stdout).toMatch(/10 days ago/);
+    expect(r.stdout).toMatch(/1m05s/);
+    expect(r.stdout).toMatch(/failed \(exit 3\)/);
+    expect(r.stdout).toMatch(/interrupted \(SIGINT\)/);
+    const wide = await cli(['runs', 'list', '--output', 'table'], { COLUMNS: '200' });
+    expect(wide.stdout).toMatch(/LOG STORE/);
+  });
+
+  it('runs describe prints the command line shell-quoted', async () => {
+    const r = await cli(['runs', 'describe', 'ok-1', '--output', 'text']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`step 1 command: ${process.execPath} -e 'console.log('\\''a b'\\'')'`);
+  });
+
+  it('runs delete needs --yes off a terminal, checks every id first, and removes the record and local logs', async () => {
+    const noYes = await cli(['runs', 'delete', 'fail-1']);
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toBe(
+      'error: runs delete fail-1 needs --yes when not on a terminal (dd-logstore runs delete fail-1 --yes)\n',
+    );
+    const typo = await cli(['runs', 'delete', 'fail-1', 'nosuch', '--yes']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/no run with id 'nosuch'/);
+    expect(existsSync(join(home, 'runs', 'fail-1.json'))).toBe(true);
+    const running = await cli(['runs', 'delete', 'live-1', '--yes']);
+    expect(running.code).toBe(1);
+    expect(running.stderr).toMatch(/run live-1 is still running; nothing deleted/);
+
+    expect(existsSync(join(home, 'logs', 'fail-1'))).toBe(false); // it printed nothing
+    const ok = await cli(['runs', 'delete', 'ok-1', 'fail-1', '--yes']);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe('Deleted run ok-1 (run record, 1 local log file).\nDeleted run fail-1 (run record).\n');
+    expect(existsSync(join(home, 'runs', 'ok-1.json'))).toBe(false);
+    expect(existsSync(join(home, 'logs', 'ok-1'))).toBe(false);
+    expect((await cli(['logs', '--run-id', 'ok-1'])).stderr).toMatch(/no run with id 'ok-1'/);
+  });
+
+  it('spooled records are dropped only with --force, and only those of that run', async () => {
+    const kept = await cli(['runs', 'delete', 'old-spooled', '--yes']);
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toMatch(
+      /run old-spooled has 2 records waiting in the spool, not delivered yet; nothing deleted \(deliver them first with dd-logstore flush, or pass --force/,
+    );
+    const forced = await cli(['runs', 'delete', 'old-spooled', '--force', '--yes']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toBe('Deleted run old-spooled (run record, 2 spooled records).\n');
+    const spoolDir = join(home, 'spool', logStoreId);
+    const left = readdirSync(spoolDir).map((n) => readFileSync(join(spoolDir, n), 'utf8'));
+    expect(left).toEqual([spoolLine('ok-1', 'keep me')]);
+  });
+
+  it('runs prune --older-than deletes the old runs only', async () => {
+    expect((await cli(['runs', 'prune'])).code).toBe(2);
+    expect((await cli(['runs', 'prune', '--older-than', '5d'])).code).toBe(2);
+    const r = await cli(['runs', 'prune', '--older-than', '5d', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('Deleted run old-1 (run record).\nDeleted 1 run older than 5d.\n');
+    expect(await ids()).toEqual(['int-1', 'live-1']);
+    const none = await cli(['runs', 'prune', '--older-than', '5d', '--yes']);
+    expect(none.stderr).toBe('No runs to delete older than 5d.\n');
+  });
+});

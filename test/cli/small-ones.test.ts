@@ -1,0 +1,118 @@
+/**
+ * The small things a new user trips on (built CLI): `help nosuch`, the grammar of component types, singular counts,
+ * why `flush` still fails, completion of names, and which help an unknown subcommand points to.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, EMULATOR_KEYS, cliEnv, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+
+describe('small ones (built CLI)', () => {
+  const { home, cleanup } = tempHome();
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { home, env });
+  afterAll(() => cleanup());
+
+  it('help nosuch is an unknown command, exit 2, as nosuch is', async () => {
+    const r = await cli(['help', 'nosuch']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      "error: unknown command 'nosuch' (see 'dd-logstore --help')\n",
+    ]);
+    const sub = await cli(['help', 'secret', 'nosuch']);
+    expect([sub.code, sub.stderr]).toEqual([2, "error: unknown command 'nosuch' (see 'dd-logstore secret --help')\n"]);
+    const typo = await cli(['help', 'secrt']);
+    expect([typo.code, typo.stderr]).toEqual([2, "error: unknown command 'secrt' (did you mean secret?)\n"]);
+    const ok = await cli(['help', 'runs', 'delete']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^Usage: dd-logstore runs delete/);
+  });
+
+  it('an unknown subcommand points to its parent help, whatever follows it', async () => {
+    const r = await cli(['runs', 'nosuch', 'x', 'y']);
+    expect([r.code, r.stderr]).toEqual([2, "error: unknown command 'nosuch' (see 'dd-logstore runs --help')\n"]);
+    const s = await cli(['secret', 'nosuch', 'x']);
+    expect(s.stderr).toBe("error: unknown command 'nosuch' (see 'dd-logstore secret --help')\n");
+  });
+
+  it('component types read as words: an artifact store, an orchestrator, log stores', async () => {
+    const root = await cli(['--help']);
+    expect(root.stdout).toMatch(/manage artifact stores/);
+    expect(root.stdout).toMatch(/manage orchestrators/);
+    expect(root.stdout).not.toMatch(/artifact-stores|a artifact|a orchestrator/);
+    const reg = await cli(['artifact-store', '--help']);
+    expect(reg.stdout).toMatch(/register an artifact store/);
+    expect((await cli(['orchestrator', '--help'])).stdout).toMatch(/register an orchestrator/);
+    const missing = await cli(['stack', 'register', 's', '-a', 'nope', '-o', 'default', '-ls', 'default']);
+    expect(missing.stderr).toMatch(/no artifact store named 'nope' \(registered artifact stores: default/);
+  });
+
+  it('one record, one spool file: counts read right, and flush says why records still fail', async () => {
+    // An intake that refuses connections: every record is spooled, and flush cannot deliver it either.
+    expect(
+      (await registerEmulatorLogStore(home, 'http://127.0.0.1:9', { extra: ['--export_timeout_millis=300'] })).code,
+    ).toBe(0);
+    const run = await cli(['run', '--log-store', 'dd', '--', 'echo', 'hello'], EMULATOR_KEYS);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/: 1 record read, 0 delivered, 1 spooled, 0 dropped/);
+    const flush = await cli(['flush'], EMULATOR_KEYS);
+    expect(flush.code).toBe(1);
+    expect(flush.stdout).toBe('dd: 1 record read from 1 spool file, 0 delivered, 1 still spooled\n');
+    expect(flush.stderr).toMatch(
+      /^error: 1 record of log store 'dd' is still in the spool: .*(ECONNREFUSED|refused|connect|timed out).* \(run dd-logstore flush again later; each record's reason is in /,
+    );
+  });
+
+  it('a secret reference that does not resolve: one reference does', async () => {
+    const r = await cli(['log-store', 'describe', 'dd', '--resolve-check'], {
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: 2 secret references of log store 'dd' do not resolve: api_key, application_key/);
+    expect(
+      (
+        await cli([
+          'log-store',
+          'register',
+          'one',
+          '--flavor=otel',
+          '--endpoint=http://127.0.0.1:9',
+          '--headers={{h.v}}',
+        ])
+      ).code,
+    ).toBe(0);
+    const one = await cli(['log-store', 'describe', 'one', '--resolve-check'], { DD_LOGSTORE_SECRETS_BACKEND: 'file' });
+    expect(one.stderr).toMatch(/error: 1 secret reference of log store 'one' does not resolve: headers/);
+  });
+
+  const hasBash = spawnSync('bash', ['--version']).status === 0;
+  (hasBash ? it : it.skip)(
+    'bash completion completes the names after describe, set, get',
+    async () => {
+      const bin = join(home, 'bin');
+      mkdirSync(bin, { recursive: true });
+      const shim = join(bin, 'dd-logstore');
+      writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+      chmodSync(shim, 0o755);
+      const env = { ...cliEnv(home, { DD_LOGSTORE_SECRETS_BACKEND: 'file' }), PATH: `${bin}:${process.env.PATH}` };
+      expect((await cli(['secret', 'create', 'api_keys', '--a=1'], { DD_LOGSTORE_SECRETS_BACKEND: 'file' })).code).toBe(
+        0,
+      );
+      expect((await cli(['run', '--run-id', 'completed-run', '--', 'true'])).code).toBe(0);
+      const complete = (...words: string[]) => {
+        const script = `eval "$(dd-logstore completion bash)"; COMP_WORDS=(dd-logstore ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _dd_logstore; printf '%s\\n' "\${COMPREPLY[@]}"`;
+        const r = spawnSync('bash', ['-c', script], { env, encoding: 'utf8' });
+        return r.stdout.trim().split('\n').sort();
+      };
+      expect(complete('log-store', 'describe', '')).toEqual(['dd', 'default', 'one']);
+      expect(complete('log-store', 'describe', 'o')).toEqual(['one']);
+      expect(complete('stack', 'set', '')).toEqual(['default']);
+      expect(complete('runs', 'describe', 'comp')).toEqual(['completed-run']);
+      expect(complete('secret', 'get', '')).toEqual(['api_keys']);
+      // Flags still complete after those commands.
+      expect(complete('secret', 'get', '--rev')).toEqual(['--reveal']);
+    },
+    60_000,
+  );
+});
