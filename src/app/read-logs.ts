@@ -41,6 +41,8 @@ export interface LogsOptions {
   intervalMs?: number;
   /** false with --no-exit. */
   exitWhenDone: boolean;
+  /** --web: open the run in Datadog's Logs Explorer instead of reading it here. */
+  web?: boolean;
 }
 
 /** What showLogs needs besides the Factory: waiting, Ctrl-C, and (for tests) the search call. */

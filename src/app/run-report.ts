@@ -31,6 +31,8 @@ export interface RunReport {
   drained: DrainSummary;
   logStore: string;
   flavor: string;
+  /** The run in Datadog's Logs Explorer (datadog flavor). */
+  logsUrl?: string | undefined;
 }
 
 export function printRunReport(io: IOStreams, r: RunReport): void {
@@ -60,8 +62,9 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
       ? `; spooled because: ${why}${r.firstProblem ? ` (first error: ${r.firstProblem})` : ''}; resend with: dd-logstore flush --log-store ${r.logStore}`
       : '';
   const droppedNote = counts.dropped > 0 ? '; dropped because --on-overflow=drop and the queue was full' : '';
+  const urlNote = r.logsUrl ? `; logs: ${r.logsUrl}` : '';
   io.err(
-    `dd-logstore: run ${r.runId}${r.step ? ` step ${r.step}` : ''}: ${parts.join(', ')} → ${r.logStore} (${r.flavor})${flushNote}${spooledNote}${droppedNote}\n`,
+    `dd-logstore: run ${r.runId}${r.step ? ` step ${r.step}` : ''}: ${parts.join(', ')} → ${r.logStore} (${r.flavor})${flushNote}${spooledNote}${droppedNote}${urlNote}\n`,
   );
 }
 

@@ -18,7 +18,10 @@ import { resolveLogStore } from '../store/active-stack.js';
 import { createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { describeAuthError, printRunReport } from './run-report.js';
+import { startFlushWaitNotice } from './flush-wait-notice.js';
 import { capturingRun } from '../runner/child-env.js';
+import { readCiMetadata } from '../runner/ci-metadata.js';
+import { isSameOutput } from '../runner/merged-output.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
 
@@ -37,6 +40,8 @@ export interface RunOptions {
   quiet: boolean;
   /** A full queue spools (default) or drops, counted; it never slows the child. */
   onOverflow?: 'spool' | 'drop';
+  /** Put the CI job's git.* / ci.* attributes on every record (default; --no-ci-tags turns it off). */
+  ciTags?: boolean;
 }
 
 interface Prepared {
@@ -86,6 +91,7 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       source: settings.source,
       ...(opts.step ? { stepName: opts.step } : {}),
       ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+      ...ciAttributes(f, opts),
     };
     const logUri = destinationOf(settings).logUri?.(settings, runId, logId);
     if (logUri !== undefined) context.logUri = logUri;
@@ -97,6 +103,14 @@ async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       throw new RunSetupError(err.message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
     throw new RunSetupError(`cannot prepare the run: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+/** The CI job's attributes, read once for the run (none outside CI or with --no-ci-tags), masked like the tags. */
+function ciAttributes(f: Factory, opts: RunOptions): Pick<StreamContext, 'attributes'> {
+  if (opts.ciTags === false) return {};
+  const attributes = readCiMetadata(f.env);
+  for (const key of Object.keys(attributes)) attributes[key] = f.io.redactor.redact(attributes[key]!);
+  return Object.keys(attributes).length > 0 ? { attributes } : {};
 }
 
 /** One run, one log store: `logs --run-id` reads a run from the store its record names. */
@@ -284,6 +298,8 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     step: opts.step,
     stdout: f.io.rawStdout,
     stderr: f.io.rawStderr,
+    // `run ... > out 2>&1`: one pipe for both, so the child's lines keep their order (docs/run.md).
+    merged: isSameOutput(f.io.rawStdout, f.io.rawStderr),
     onChunk: (stream, chunk) => builder.push(stream, chunk),
     signals: process,
     forwardSigint: !f.io.stdinIsTTY,
@@ -317,7 +333,22 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   process.on('SIGINT', onSecondSignal);
   process.on('SIGTERM', onSecondSignal);
   const flushStarted = Date.now();
+  const notice = startFlushWaitNotice({
+    io: f.io,
+    timeoutMs: opts.flushTimeoutMs,
+    quiet: opts.quiet,
+    waiting: () => {
+      const c = sink.counts();
+      return c.read - c.delivered - c.spooled - c.dropped - c.failed;
+    },
+    delivered: () => sink.counts().delivered,
+    problem: () => {
+      const e = sink.firstErrors();
+      return (e.retryable ?? e.failure)?.message;
+    },
+  });
   const counts = await sink.shutdown(opts.flushTimeoutMs);
+  notice.stop();
   const flushMs = Date.now() - flushStarted;
   drainStop.abort();
   const drained = await draining;
@@ -343,7 +374,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     failed: counts.failed,
   };
   const firstProblem = errors.retryable ?? errors.failure;
-  await runs.update(runId, (current) => {
+  const finalRun = await runs.update(runId, (current) => {
     const run = current!;
     run.updatedAt = endedAt;
     const step = [...run.steps]
@@ -377,6 +408,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     drained,
     logStore: settings.component.name,
     flavor: settings.flavor,
+    logsUrl: destinationOf(settings).webUrl?.(settings.component, { runId, run: finalRun, nowMs: Date.now() }),
   });
   return result.exitCode;
 }

@@ -10,7 +10,8 @@ export const ORIGINAL_TIMESTAMP = 'dd_logstore.original_timestamp';
 
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error', 'critical'];
 
-export type StreamName = 'stdout' | 'stderr';
+/** `combined`: the child's stdout and stderr were one pipe (ours were one file or pipe: `run ... > out 2>&1`). */
+export type StreamName = 'stdout' | 'stderr' | 'combined';
 
 export interface LogRecordData {
   /** Epoch milliseconds: when the line was read (or the JSON line's own timestamp). */
@@ -44,6 +45,8 @@ export interface StreamContext {
   serviceVersion: string;
   hostname: string;
   source: string;
+  /** Further attributes constant for the stream: the CI job's `git.*` / `ci.*` (runner/ci-metadata.ts). */
+  attributes?: Record<string, string>;
 }
 
 /** The record's attributes as flat dotted keys, the way the intake item and the local JSONL carry them. */
@@ -63,6 +66,7 @@ export function contextAttributes(ctx: StreamContext): Record<string, string> {
   attrs['zenml.pipeline.run.id'] = ctx.runId;
   if (ctx.stepName !== undefined) attrs['zenml.step.run.name'] = ctx.stepName;
   if (ctx.pipeline !== undefined) attrs['zenml.pipeline.name'] = ctx.pipeline;
+  if (ctx.attributes !== undefined) Object.assign(attrs, ctx.attributes);
   for (const tag of ctx.tags) {
     const i = tag.indexOf(':');
     if (i > 0) attrs[tag.slice(0, i)] = tag.slice(i + 1);

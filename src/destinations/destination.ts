@@ -16,6 +16,7 @@ import type { Component, ConfigValue } from '../store/model.js';
 import type { RunRecord } from '../store/run-records.js';
 import type { CheckRow, VerifyRequest } from './check-row.js';
 import type { SearchFn } from './datadog/reader.js';
+import type { Level } from '../core/log-record.js';
 
 export interface BatchingSettings {
   maxExportBatchSize: number;
@@ -76,6 +77,19 @@ export interface TimeWindow {
   maxLeadMs: number;
 }
 
+/** Which records of which run a web UI link shows. */
+export interface RunWebQuery {
+  runId: string;
+  /** For the run's time window; undefined: the default look-back. */
+  run: RunRecord | undefined;
+  nowMs: number;
+  step?: string | undefined;
+  level?: Level | undefined;
+  grep?: string | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+}
+
 export interface Destination<S extends CommonSettings = CommonSettings> {
   readonly spec: FlavorSpec;
   resolve(input: ResolveInput): S;
@@ -103,6 +117,11 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
   createRunReader?(settings: S, env: ReaderEnv): RunReader;
   /** Reads a run back a page at a time (the ui); undefined for write-only flavors. */
   createRunPages?(settings: S, env: PagesEnv & { search?: SearchFn }): RunPages;
+  /**
+   * The run in the destination's own web UI (Datadog's Logs Explorer), from the component's config alone: no
+   * secret needed. Undefined for flavors without one; the function returns undefined when the config cannot say.
+   */
+  webUrl?(component: Component, query: RunWebQuery): string | undefined;
   /** One line for credentials the far end refused, and what to run next. */
   describeAuthFailure(settings: S, status: number | undefined): { where: string; fix: string };
 }

@@ -38,7 +38,7 @@ function run(mode: PipeMode, args: string[], extra: Partial<StartChildOptions> =
   const out = createSink();
   const err = createSink();
   const signals = new EventEmitter();
-  const seen: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
+  const seen: Record<StreamName, Buffer[]> = { stdout: [], stderr: [], combined: [] };
   const child = startChild({
     command: process.execPath,
     args,

@@ -65,6 +65,12 @@ export interface StartChildOptions {
   passThroughFds?: [number, number] | undefined;
   /** What `run` says on stderr (the SIGKILL). */
   onNote?: ((message: string) => void) | undefined;
+  /**
+   * Our stdout and stderr are one file or pipe (see `sameOutput`): the child gets one pipe for both, as under a
+   * plain `cmd > out 2>&1`, so its lines keep their order; read as `combined` and written to `stdout`. Needs the
+   * FIFOs: with socketpairs the streams stay apart.
+   */
+  merged?: boolean | undefined;
 }
 
 export interface ChildResult {
@@ -99,6 +105,12 @@ export function startChild(opts: StartChildOptions): RunningChild {
   const readLimitMs = opts.readLimitMs ?? PIPE_READ_LIMIT_MS;
   const killAfterMs = opts.killAfterMs ?? DEFAULT_KILL_AFTER_MS;
   const fifos = opts.pipeMode === 'socketpair' ? undefined : opts.fifos ? opts.fifos.pairs : openFifoPipes();
+  const merged = opts.merged === true && fifos !== undefined;
+  if (merged) {
+    // The second FIFO is not needed: both of the child's fds get the first one.
+    closeSafely(fifos[1].readFd);
+    closeSafely(fifos[1].writeFd);
+  }
 
   let child: ChildProcess;
   try {
@@ -109,11 +121,14 @@ export function startChild(opts: StartChildOptions): RunningChild {
         step: opts.step,
         capture: fifos ? fileIdentity(fifos[0].writeFd) : undefined,
       }),
-      stdio: ['inherit', fifos ? fifos[0].writeFd : 'pipe', fifos ? fifos[1].writeFd : 'pipe'],
+      stdio: ['inherit', fifos ? fifos[0].writeFd : 'pipe', fifos ? fifos[merged ? 0 : 1].writeFd : 'pipe'],
     });
   } catch (err) {
     // spawn throws synchronously only for bad arguments (a NUL byte in argv, a bad cwd type).
-    closeFifoPipes(fifos);
+    if (merged) {
+      closeSafely(fifos[0].readFd);
+      closeSafely(fifos[0].writeFd);
+    } else closeFifoPipes(fifos);
     return {
       pid: undefined,
       done: Promise.resolve(spawnFailure(opts.command, err)),
@@ -124,12 +139,14 @@ export function startChild(opts: StartChildOptions): RunningChild {
   if (fifos) {
     // The child has its copies; ours must go or we would never see end-of-file.
     closeSafely(fifos[0].writeFd);
-    closeSafely(fifos[1].writeFd);
+    if (!merged) closeSafely(fifos[1].writeFd);
   }
-  const readers: Array<[StreamName, Readable, Writable]> = [
-    ['stdout', fifos ? readFifo(fifos[0].readFd) : (child.stdout as Readable), opts.stdout],
-    ['stderr', fifos ? readFifo(fifos[1].readFd) : (child.stderr as Readable), opts.stderr],
-  ];
+  const readers: Array<[StreamName, Readable, Writable]> = merged
+    ? [['combined', readFifo(fifos[0].readFd), opts.stdout]]
+    : [
+        ['stdout', fifos ? readFifo(fifos[0].readFd) : (child.stdout as Readable), opts.stdout],
+        ['stderr', fifos ? readFifo(fifos[1].readFd) : (child.stderr as Readable), opts.stderr],
+      ];
 
   const pipes: PipeControl[] = [];
   const done = new Promise<ChildResult>((resolve) => {

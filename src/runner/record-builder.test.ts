@@ -306,3 +306,93 @@ describe('big records', () => {
     ]);
   });
 });
+
+describe('Python, as Datadog reads it', () => {
+  it('records a warning and the source line under it as one warn record, on stderr', () => {
+    const { push, records, builder, clock } = setup();
+    push('stderr', '/app/train.py:12: UserWarning: lr is high\n  warnings.warn("lr is high")\n');
+    push('stderr', '/app/x.py:3: numpy.VisibleDeprecationWarning: ragged\n');
+    push('stderr', 'next\n');
+    push('stderr', '/app/y.py:4: FutureWarning: soon\n');
+    clock.t += 1000;
+    builder.tick();
+    push('stderr', '  late indented line\n');
+    builder.end();
+    expect(records.map((r) => [r.level, r.message])).toEqual([
+      ['warn', '/app/train.py:12: UserWarning: lr is high\n  warnings.warn("lr is high")'],
+      ['warn', '/app/x.py:3: numpy.VisibleDeprecationWarning: ragged'],
+      ['error', 'next'],
+      ['warn', '/app/y.py:4: FutureWarning: soon'],
+      ['error', '  late indented line'],
+    ]);
+  });
+
+  it('keeps the order when the other stream writes while a warning is held', () => {
+    const { push, records } = setup();
+    push('stderr', '/app/a.py:1: UserWarning: w\n');
+    push('stdout', 'printed after\n');
+    expect(records.map((r) => [r.stream, r.message])).toEqual([
+      ['stderr', '/app/a.py:1: UserWarning: w'],
+      ['stdout', 'printed after'],
+    ]);
+  });
+
+  it('takes a logging line apart: level, logger.name, the message without the prefix', () => {
+    const { push, records } = setup();
+    push('stderr', 'WARNING:app.db:slow query\n');
+    push('stdout', '2024-05-01 12:00:00,123 - train - INFO - epoch 1\n');
+    expect(records.map((r) => [r.level, r.message, r.attributes])).toEqual([
+      ['warn', 'slow query', { 'logger.name': 'app.db' }],
+      ['info', 'epoch 1', { 'logger.name': 'train' }],
+    ]);
+  });
+
+  it("puts error.kind, error.message and error.stack on a traceback's record", () => {
+    const { push, records, builder } = setup();
+    const tb = ['Traceback (most recent call last):', '  File "a.py", line 1, in <module>', "KeyError: 'x'"];
+    push('stderr', `${tb.join('\n')}\n`);
+    push('stderr', 'Traceback (most recent call last):\n  File "b.py", line 2, in f\nKeyboardInterrupt\n');
+    builder.end();
+    expect(records.map((r) => r.attributes)).toEqual([
+      { 'error.kind': 'KeyError', 'error.message': "'x'", 'error.stack': tb.join('\n') },
+      {
+        'error.kind': 'KeyboardInterrupt',
+        'error.stack': 'Traceback (most recent call last):\n  File "b.py", line 2, in f\nKeyboardInterrupt',
+      },
+    ]);
+  });
+
+  it('names the last exception of a chain', () => {
+    const { push, records, builder } = setup();
+    const chain = [
+      'Traceback (most recent call last):',
+      '  File "a.py", line 1, in <module>',
+      'KeyError: 1',
+      '',
+      'The above exception was the direct cause of the following exception:',
+      '',
+      'Traceback (most recent call last):',
+      '  File "a.py", line 3, in <module>',
+      'mylib.errors.ConfigError: bad config: lr',
+    ];
+    push('stderr', `${chain.join('\n')}\n`);
+    builder.end();
+    expect(records[0]?.attributes).toMatchObject({
+      'error.kind': 'mylib.errors.ConfigError',
+      'error.message': 'bad config: lr',
+    });
+  });
+});
+
+describe('combined stream', () => {
+  it('keeps one order; a line that does not say its level is info', () => {
+    const { push, records, builder } = setup();
+    push('combined', 'out 1\nerr 1\nERROR:app:failed\n');
+    builder.end();
+    expect(records.map((r) => [r.stream, r.level, r.message, r.seq])).toEqual([
+      ['combined', 'info', 'out 1', 0],
+      ['combined', 'info', 'err 1', 1],
+      ['combined', 'error', 'failed', 2],
+    ]);
+  });
+});

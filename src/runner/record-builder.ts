@@ -15,12 +15,16 @@ import { stripAnsi } from './ansi.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
 import { splitMessage } from './message-parts.js';
-import { createTracebackGrouper, type TracebackGrouper } from './traceback.js';
+import { LOGGER_NAME, parsePythonLogLine } from './python-logging.js';
+import { isPythonWarningLine, isWarningSourceLine } from './python-warning.js';
+import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper } from './traceback.js';
 
 export const PROGRESS_INTERVAL_MS = 10_000;
 /** A line with no `\n` longer than this is recorded as it is and the rest starts a new line: memory stays bounded. */
 export const MAX_PENDING_LINE_CHARS = 8 * 1024 * 1024;
 export const PART_ATTRIBUTE = 'dd_logstore.part';
+/** How long a Python warning's first line waits for its source line (they come in one write). */
+export const WARNING_HOLD_MS = 1000;
 
 const CR = 0x0d;
 
@@ -66,6 +70,8 @@ interface StreamState {
   /** When the redrawing line started or was last recorded. */
   progressMark: number | undefined;
   lastProgressState: string | undefined;
+  /** A Python warning's first line, held to see whether its source line follows. */
+  heldWarning: { message: string; time: number } | undefined;
   other: StreamState | undefined;
   /** A line too long to hold (over MAX_PENDING_LINE_CHARS without `\n`) goes out in pieces as it comes: its parts. */
   longLine: { parts: number; level: Level; time: number } | undefined;
@@ -83,8 +89,9 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     timestamp: number,
     attributes: Record<string, unknown> | undefined,
   ): void => {
-    // A traceback on the other stream that already ended came first.
+    // A traceback (or a warning) on the other stream that already ended came first.
     st.other?.traceback.flushIfComplete();
+    if (st.other?.heldWarning !== undefined) flushWarning(st.other);
     if (mask) {
       message = mask.text(message);
       if (attributes !== undefined) attributes = mask.deep(attributes);
@@ -105,11 +112,14 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       name,
       defaultLevel,
       decoder: new StringDecoder('utf8'),
-      traceback: createTracebackGrouper((message, timestamp) => emit(st, message, 'error', timestamp, undefined)),
+      traceback: createTracebackGrouper((message, timestamp) =>
+        emit(st, message, 'error', timestamp, tracebackErrorAttributes(message)),
+      ),
       partial: '',
       redrawing: false,
       progressMark: undefined,
       lastProgressState: undefined,
+      heldWarning: undefined,
       other: undefined,
       longLine: undefined,
     };
@@ -120,6 +130,18 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   const stderr = createStream('stderr', opts.stderrLevel);
   stdout.other = stderr;
   stderr.other = stdout;
+  // stdout and stderr as one pipe (`run ... > out 2>&1`): which stream a line came from is not known, so a line that
+  // does not say its level is info.
+  const combined = createStream('combined', 'info');
+  const streams = [stdout, stderr, combined];
+
+  /** Records a held warning without a source line under it. */
+  function flushWarning(st: StreamState): void {
+    const held = st.heldWarning;
+    if (held === undefined) return;
+    st.heldWarning = undefined;
+    emit(st, held.message, 'warn', held.time, undefined);
+  }
 
   /** A log line (not part of a traceback): JSON or text, level detected, blank lines skipped. */
   const emitLogLine = (st: StreamState, line: string, time: number, defaultLevel = st.defaultLevel): void => {
@@ -130,6 +152,13 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
         emit(st, json.message, json.level ?? defaultLevel, json.timestamp ?? time, json.attributes);
         return;
       }
+    }
+    // Python logging's formats: the level, the logger, and the message without the prefix every line repeats.
+    const py = parsePythonLogLine(line);
+    if (py !== undefined) {
+      const attributes = py.logger !== undefined ? { [LOGGER_NAME]: py.logger } : undefined;
+      emit(st, py.message.length > 0 ? py.message : line, py.level, time, attributes);
+      return;
     }
     emit(st, line, detectLevel(line) ?? defaultLevel, time, undefined);
   };
@@ -181,7 +210,20 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       st.progressMark = undefined;
       st.lastProgressState = undefined;
     }
+    if (st.heldWarning !== undefined) {
+      if (isWarningSourceLine(line)) {
+        const held = st.heldWarning;
+        st.heldWarning = undefined;
+        emit(st, `${held.message}\n${line}`, 'warn', held.time, undefined);
+        return;
+      }
+      flushWarning(st);
+    }
     if (st.traceback.offer(line, time)) return;
+    if (isPythonWarningLine(line)) {
+      st.heldWarning = { message: line, time };
+      return;
+    }
     // A progress bar (tqdm writes it to stderr) is not an error: redrawn lines are info unless they say otherwise.
     emitLogLine(st, line, time, redrawn ? 'info' : st.defaultLevel);
   };
@@ -243,21 +285,23 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   return {
     push(stream, chunk) {
       if (ended) return;
-      const st = stream === 'stdout' ? stdout : stderr;
+      const st = stream === 'stdout' ? stdout : stream === 'stderr' ? stderr : combined;
       pushText(st, st.decoder.write(chunk), now());
     },
     tick() {
       if (ended) return;
       const time = now();
-      for (const st of [stdout, stderr]) {
+      for (const st of streams) {
         checkProgress(st, time);
         st.traceback.tick(time);
+        // Python prints a warning and its source line in one write: a second later, nothing more is coming.
+        if (st.heldWarning !== undefined && time - st.heldWarning.time >= WARNING_HOLD_MS) flushWarning(st);
       }
     },
     end() {
       if (ended) return;
       const time = now();
-      for (const st of [stdout, stderr]) {
+      for (const st of streams) {
         pushText(st, st.decoder.end(), time);
         if (st.partial.length > 0 || st.longLine !== undefined) {
           const line = st.partial;
@@ -265,8 +309,10 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
           completeLine(st, line, time);
         }
       }
-      stdout.traceback.flush();
-      stderr.traceback.flush();
+      for (const st of streams) {
+        flushWarning(st);
+        st.traceback.flush();
+      }
       ended = true;
     },
     get count() {

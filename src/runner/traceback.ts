@@ -157,3 +157,34 @@ function isIndented(line: string): boolean {
   const c = line.charCodeAt(0);
   return c === 0x20 || c === 0x09;
 }
+
+/** Datadog's standard error attributes: what the Logs and Error Tracking views read. */
+export const ERROR_KIND = 'error.kind';
+export const ERROR_MESSAGE = 'error.message';
+export const ERROR_STACK = 'error.stack';
+
+/** `ValueError: bad value`, `mod.CustomError: x`, `KeyboardInterrupt`. */
+const EXCEPTION_LINE = /^([A-Za-z_][\w.]*)(?::(?: (.*))?)?$/s;
+/** An exception group's own exception, printed inside its box: `  | ExceptionGroup: eg (2 sub-exceptions)`. */
+const GROUP_EXCEPTION_LINE = /^\s*\| ([A-Za-z_][\w.]*)(?::(?: (.*))?)?$/s;
+
+/**
+ * `error.kind`, `error.message` and `error.stack` of a grouped traceback. The kind and message are the last
+ * exception's (in a chain, the one that was raised last); an exception group's own line when it is boxed. A part of
+ * a traceback cut at the bounds has no exception line: it gets `error.stack` only.
+ */
+export function tracebackErrorAttributes(traceback: string): Record<string, string> {
+  const attrs: Record<string, string> = { [ERROR_STACK]: traceback };
+  const lines = traceback.split('\n');
+  let found: RegExpExecArray | null = null;
+  for (let i = lines.length - 1; i > 0 && found === null; i--) {
+    const line = lines[i]!;
+    if (line.length > 0 && !isIndented(line)) found = EXCEPTION_LINE.exec(line);
+  }
+  for (let i = 1; i < lines.length && found === null; i++) found = GROUP_EXCEPTION_LINE.exec(lines[i]!);
+  if (found !== null) {
+    attrs[ERROR_KIND] = found[1]!;
+    if (found[2]) attrs[ERROR_MESSAGE] = found[2];
+  }
+  return attrs;
+}

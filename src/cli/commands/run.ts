@@ -35,6 +35,7 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         .choices(['spool', 'drop'])
         .default('spool'),
     )
+    .option('--no-ci-tags', "do not put the CI job's git.* and ci.* attributes on the records")
     .option('-q, --quiet', 'print only errors (no summary line)')
     .action(async (command: string[], opts: Record<string, unknown>) => {
       const stderrLevel = normalizeLevel(String(opts.stderrLevel));
@@ -62,6 +63,7 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
         killAfterMs: parseDuration(String(opts.killAfter), '--kill-after', MAX_WAIT_MS),
         quiet: Boolean(opts.quiet),
         onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
+        ciTags: opts.ciTags !== false,
         ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
         ...(opts.logStore !== undefined ? { logStore: String(opts.logStore) } : {}),
         ...(runId !== undefined ? { runId } : {}),

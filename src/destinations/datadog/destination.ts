@@ -14,6 +14,7 @@ import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
 import { SearchFailure } from './reader.js';
 import { createDatadogRunReader } from './run-reader.js';
 import { createDatadogRunPages } from './run-pages.js';
+import { datadogSiteOf, runLogsUrl } from './logs-url.js';
 import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
 import { checkDatadog, networkWithoutSecrets } from './verify.js';
 
@@ -111,6 +112,10 @@ export const datadogDestination: Destination<DatadogSettings> = {
     compression: s.compression,
   }),
   findsUnrecordedRuns: true,
+  webUrl: (component, query) => {
+    const where = datadogSiteOf(component);
+    return where ? runLogsUrl({ ...where, ...query }) : undefined;
+  },
   timeWindow: { maxAgeMs: MAX_RECORD_AGE_MS, maxLeadMs: MAX_RECORD_LEAD_MS },
   verify: (s, request, env) => checkDatadog(s, request, env),
   verifyWithoutSecrets: async (component, request) => {

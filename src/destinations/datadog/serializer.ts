@@ -55,8 +55,16 @@ export function createIntakeSerializer(ctx: StreamContext): IntakeSerializer {
   // The rest of an item after its seq, per stream: `,"dd_logstore.stream":"stdout","service":...}`. Rendered and
   // encoded once, so the ~400 constant bytes of every item are a memcpy.
   const rest = (stream: string): string => `,"dd_logstore.stream":"${stream}",` + JSON.stringify(constant).slice(1);
-  const tail = { stdout: Buffer.from(rest('stdout')), stderr: Buffer.from(rest('stderr')) };
-  const tailOpen = { stdout: tail.stdout.subarray(0, -1), stderr: tail.stderr.subarray(0, -1) };
+  const tail = {
+    stdout: Buffer.from(rest('stdout')),
+    stderr: Buffer.from(rest('stderr')),
+    combined: Buffer.from(rest('combined')),
+  };
+  const tailOpen = {
+    stdout: tail.stdout.subarray(0, -1),
+    stderr: tail.stderr.subarray(0, -1),
+    combined: tail.combined.subarray(0, -1),
+  };
   // `","status":"info","timestamp":1714564800000,"dd_logstore.seq":` per level, for the current millisecond: records
   // of one burst share it, and a 13-digit number is a visible cost to convert per record. The leading quote closes a
   // message that was copied without escaping.

@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { didYouMean } from '../../store/did-you-mean.js';
-import { DATADOG_SITES, checkDatadogSite, isDatadogSite, resolveDatadogRoutes } from './sites.js';
+import {
+  DATADOG_SITES,
+  checkDatadogSite,
+  datadogAppUrl,
+  isDatadogSite,
+  logsExplorerUrl,
+  resolveDatadogRoutes,
+} from './sites.js';
 
 describe('DATADOG_SITES', () => {
   it("lists Datadog's eight sites", () => {
@@ -100,5 +107,27 @@ describe('resolveDatadogRoutes', () => {
     const r = resolveDatadogRoutes({ site: 'datadoghq.com', intakeUrl: '', apiUrl: '  ' });
     expect(r.intakeLogsUrl).toBe('https://http-intake.logs.datadoghq.com/api/v2/logs');
     expect(r.validateUrl).toBe('https://api.datadoghq.com/api/v1/validate');
+  });
+});
+
+describe('datadogAppUrl / logsExplorerUrl', () => {
+  it.each([
+    ['datadoghq.com', 'https://app.datadoghq.com'],
+    ['datadoghq.eu', 'https://app.datadoghq.eu'],
+    ['us3.datadoghq.com', 'https://us3.datadoghq.com'],
+    ['us5.datadoghq.com', 'https://us5.datadoghq.com'],
+    ['ap1.datadoghq.com', 'https://ap1.datadoghq.com'],
+    ['ddog-gov.com', 'https://app.ddog-gov.com'],
+  ])('%s -> %s', (site, app) => expect(datadogAppUrl(site)).toBe(app));
+
+  it('puts the query and the time window in the Logs Explorer URL', () => {
+    const url = new URL(logsExplorerUrl('datadoghq.eu', 'service:"zenml" @zenml.run.id:"r-1"', 1000.7, 2000));
+    expect(url.origin + url.pathname).toBe('https://app.datadoghq.eu/logs');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      query: 'service:"zenml" @zenml.run.id:"r-1"',
+      from_ts: '1000',
+      to_ts: '2000',
+      live: 'false',
+    });
   });
 });

@@ -92,16 +92,20 @@ export function resolveDatadogRoutes(opts: { site: string; intakeUrl?: string; a
 }
 
 /**
- * The Logs Explorer on a site's web app, showing `query` over [fromMs, toMs]: `app.<site>` for the two-label sites
- * (datadoghq.com, datadoghq.eu, ddog-gov.com), the site itself for the regional ones (us3.datadoghq.com, ...).
+ * The web app of a site, where the Logs Explorer lives: `https://app.datadoghq.eu`, `https://us3.datadoghq.com` (a
+ * site with its own sub-domain is its app's host, as datadog-ci's `getCommonAppBaseURL` has it), `https://app.ddog-gov.com`.
  */
+export function datadogAppUrl(site: string): string {
+  return site.split('.').length === 3 ? `https://${site}` : `https://app.${site}`;
+}
+
+/** The Logs Explorer showing `query` over [fromMs, toMs]: the page `logs --web` opens. */
 export function logsExplorerUrl(site: string, query: string, fromMs: number, toMs: number): string {
-  const host = site.split('.').length === 2 ? `app.${site}` : site;
   const params = new URLSearchParams({
     query,
-    from_ts: String(Math.floor(fromMs)),
-    to_ts: String(Math.ceil(toMs)),
+    from_ts: String(Math.trunc(fromMs)),
+    to_ts: String(Math.trunc(toMs)),
     live: 'false',
   });
-  return `https://${host}/logs?${params.toString()}`;
+  return `${datadogAppUrl(site)}/logs?${params.toString()}`;
 }

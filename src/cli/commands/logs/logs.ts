@@ -50,6 +50,7 @@ function addReadOptions(cmd: Command, withFollow: boolean): Command {
 
 export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Promise<void> = showLogs): Command {
   const cmd = addReadOptions(new Command('logs'), true)
+    .option('--web', "open the run in Datadog's Logs Explorer (prints the URL when no browser can be opened)")
     .description("read a run's logs back from its log store, in order")
     .action(async (opts: RawOpts) => {
       await runF(f, parseLogsOptions(opts, f.now().getTime()));
@@ -72,6 +73,7 @@ export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Pro
     'dd-logstore logs --last --wait=2m',
     'dd-logstore logs --last --tail 20',
     'dd-logstore logs --log-id 0d1f7a9e-5b8c-4a7b-9f0e-6c2d1b3a4e5f --level warn   # one ZenML step stream',
+    'dd-logstore logs --last --web',
   ]);
 }
 
@@ -153,6 +155,11 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   if (intervalMs !== undefined && intervalMs < 100)
     throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
+  const web = opts.web === true;
+  if (web && (follow || waitMs !== undefined))
+    throw new UsageError(`--web cannot be used with ${follow ? '--follow' : '--wait'}`, {
+      hint: "the Logs Explorer shows the run's records itself; drop the other flag",
+    });
   if (follow && limit !== undefined)
     throw new UsageError('--limit cannot be used with --follow', {
       hint: 'use --tail N to start from the last N records, or read without --follow',
@@ -163,6 +170,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     output: output as LogsFormat,
     follow,
     exitWhenDone: opts.exit !== false,
+    ...(web ? { web } : {}),
     ...(opts.raw === true ? { raw: true } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
     ...(intervalMs !== undefined ? { intervalMs } : {}),
@@ -227,6 +235,14 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
     );
   if (run && component.id !== run.logStore.id) {
     f.warn(`run ${run.runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);
+  }
+  if (opts.web) {
+    // The Logs Explorer link is built from the run id: a --log-id no run record here knows has none.
+    if (runId === undefined)
+      throw new UsageError(`--web needs the run of log id '${opts.logId ?? ''}'`, {
+        hint: 'give --run-id RUN_ID (runs describe shows the log ids of its steps)',
+      });
+    return (await import('../../../app/run-logs-link.js')).openRunInDatadog(f, opts, component, run, runId);
   }
   const stepNames = run?.steps.map((s) => s.name).filter((n): n is string => n !== null) ?? [];
   if (run && opts.filter.step !== undefined && !stepNames.includes(opts.filter.step)) {

@@ -5,6 +5,7 @@ import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { shellJoin } from '../../../io/shell-quote.js';
 import { createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';
+import { runLogsUrlOf } from '../../../app/run-logs-link.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
   const cmd = new Command('describe')
@@ -15,6 +16,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
       const run = await createRunRecordStore(f.paths().runs).read(runId);
       if (!run) throw runNotFound(runId);
       const total = totalCounts(run);
+      const logsUrl = await runLogsUrlOf(f, run);
       const pairs: [string, string][] = [
         ['run id', run.runId],
         ['log store', `${run.logStore.name} (${run.logStore.flavor})`],
@@ -25,6 +27,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
         ],
       ];
       if (run.pipeline) pairs.push(['pipeline', run.pipeline]);
+      if (logsUrl) pairs.push(['datadog logs', logsUrl]);
       run.steps.forEach((s, i) => {
         const end = s.signal ? `killed by ${s.signal}` : s.exitCode === undefined ? 'running' : `exit ${s.exitCode}`;
         pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'} — ${end}`]);
@@ -37,7 +40,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
             (s.error ? ` (${s.error})` : ''),
         ]);
       });
-      await printObject(f.io, format, pairs, { ...run, counts: total });
+      await printObject(f.io, format, pairs, { ...run, counts: total, ...(logsUrl ? { logsUrl } : {}) });
     });
   addOutputOption(cmd);
   return withExamples(cmd, [

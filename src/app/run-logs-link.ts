@@ -1,0 +1,51 @@
+/**
+ * A run in its log store's web UI (Datadog's Logs Explorer): the URL `runs describe` shows, and the page
+ * `logs --web` opens (or prints where no browser can be shown). Neither needs a secret: the destination builds it
+ * from the log store's config.
+ */
+import { CliError, UsageError } from '../core/errors.js';
+import { destinationNamed } from '../destinations/index.js';
+import { openInBrowser } from '../io/browser.js';
+import type { Component } from '../store/model.js';
+import type { RunRecord } from '../store/run-records.js';
+import type { Factory } from './factory.js';
+import type { LogsOptions } from './read-logs.js';
+
+/** The run's web URL, when its log store is still registered here and has a web UI. */
+export async function runLogsUrlOf(f: Factory, run: RunRecord): Promise<string | undefined> {
+  const config = await f.configStore().read();
+  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  if (component === undefined) return undefined;
+  return destinationNamed(component.flavor).webUrl?.(component, { runId: run.runId, run, nowMs: f.now().getTime() });
+}
+
+/** `logs --web`: the run's Logs Explorer page, opened or printed. */
+export async function openRunInDatadog(
+  f: Factory,
+  opts: LogsOptions,
+  component: Component,
+  run: RunRecord | undefined,
+  runId: string,
+): Promise<void> {
+  const webUrl = destinationNamed(component.flavor).webUrl;
+  if (webUrl === undefined)
+    throw new UsageError(
+      `--web opens Datadog's Logs Explorer, and log store '${component.name}' is a ${component.flavor} log store`,
+      { hint: `read the run here: dd-logstore logs --run-id ${runId}` },
+    );
+  const url = webUrl(component, {
+    runId,
+    run,
+    nowMs: f.now().getTime(),
+    step: opts.filter.step,
+    level: opts.filter.level,
+    grep: opts.filter.grep,
+    since: opts.filter.since,
+    until: opts.filter.until,
+  });
+  if (url === undefined)
+    throw new CliError(`log store '${component.name}' gives its site or service_name as a secret reference`, {
+      hint: `the Logs Explorer URL needs them as plain values: dd-logstore log-store update ${component.name}`,
+    });
+  await openInBrowser(url, { io: f.io, env: f.env });
+}

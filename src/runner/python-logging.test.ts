@@ -1,0 +1,35 @@
+import { describe, it, expect } from '@jest/globals';
+import { parsePythonLogLine } from './python-logging.js';
+
+describe('parsePythonLogLine', () => {
+  const table: Array<[string, [string, string | undefined, string] | undefined]> = [
+    // logging.basicConfig's default
+    ['WARNING:root:disk almost full', ['warn', 'root', 'disk almost full']],
+    ['ERROR:app.db:connection lost: retrying', ['error', 'app.db', 'connection lost: retrying']],
+    ['INFO:__main__:', ['info', '__main__', '']],
+    // the cookbook's format, padded level, and without a name
+    ['2024-05-01 12:00:00,123 - train - INFO - epoch 1 - loss 0.3', ['info', 'train', 'epoch 1 - loss 0.3']],
+    ['2024-05-01 12:00:00,123 - train - WARNING  - lr high', ['warn', 'train', 'lr high']],
+    ['2024-05-01 12:00:00,123 - CRITICAL - out of memory', ['critical', undefined, 'out of memory']],
+    // [asctime] levelname name: message, and variants
+    ['[2024-05-01 12:00:00,123] INFO uvicorn.error: Started', ['info', 'uvicorn.error', 'Started']],
+    ['2024-05-01T12:00:00.123Z DEBUG urllib3.connectionpool: GET /', ['debug', 'urllib3.connectionpool', 'GET /']],
+    ['2024-05-01 12:00:00 [ERROR] app: boom', ['error', 'app', 'boom']],
+    ['12:00:00 WARNING   zenml.steps: slow', ['warn', 'zenml.steps', 'slow']],
+    ['2024-05-01 12:00:00,001 INFO [MyService] ready', ['info', 'MyService', 'ready']],
+    ['[2024-05-01 12:00:00] [werkzeug] [INFO] 127.0.0.1 GET', ['info', 'werkzeug', '127.0.0.1 GET']],
+    ['2024-05-01 12:00:00.5 | ERROR | app.io | disk full', ['error', 'app.io', 'disk full']],
+    // not Python logging: left to detectLevel, message kept whole
+    ['12:00:00 INFO Starting: the server', undefined],
+    ['INFO:     Started server process [1]', undefined],
+    ['Error: something', undefined],
+    ['warning: unused variable', undefined],
+    ['2024-05-01 12:00:00 INFO plain text', undefined],
+    ['epoch 1/3 loss=0.3', undefined],
+    ['', undefined],
+  ];
+  it.each(table)('%s', (line, expected) => {
+    const got = parsePythonLogLine(line);
+    expect(got === undefined ? undefined : [got.level, got.logger, got.message]).toEqual(expected);
+  });
+});
