@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // The ui's pages run in the browser: plain scripts, no modules, no bundler.
+    files: ['src/ui/static/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+  },
+  {
     // Commands talk to the terminal only through the io streams (architecture rule 3).
     files: ['src/**/*.ts'],
     ignores: ['src/cli/main.ts', 'src/io/iostreams.ts', 'src/**/*.test.ts'],

@@ -77,6 +77,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async (f) => (await import('./commands/logs/logs.js')).newCmdLogs(f),
   },
   {
+    name: 'ui',
+    description: 'show the runs and their logs in a browser',
+    load: async (f) => (await import('./commands/ui.js')).newCmdUi(f),
+  },
+  {
     name: 'config',
     description: 'get and set home-wide defaults, e.g. secrets.backend',
     load: async (f) => (await import('./commands/config/group.js')).newCmdConfig(f),

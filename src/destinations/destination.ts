@@ -10,6 +10,7 @@ import type { StreamContext } from '../core/log-record.js';
 import type { Transport } from '../core/http/transport.js';
 import type { Redactor } from '../io/redact.js';
 import type { RunReader } from '../query/run-reader.js';
+import type { PagesEnv, RunPages } from '../query/run-pages.js';
 import type { FlavorSpec } from '../store/flavors.js';
 import type { Component, ConfigValue } from '../store/model.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -125,6 +126,8 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
   readonly findsUnrecordedRuns?: boolean;
   /** Reads a run back; undefined for write-only flavors (otel). */
   createRunReader?(settings: S, env: ReaderEnv): RunReader;
+  /** Reads a run back a page at a time (the ui); undefined for write-only flavors. */
+  createRunPages?(settings: S, env: PagesEnv & { search?: SearchFn }): RunPages;
   /**
    * The run in the destination's own web UI (Datadog's Logs Explorer), from the component's config alone: no
    * secret needed. Undefined for flavors without one; the function returns undefined when the config cannot say.

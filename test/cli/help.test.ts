@@ -35,6 +35,7 @@ describe('help, version, completion', () => {
     ['run'],
     ['logs'],
     ['completion'],
+    ['ui'],
   ])('%s %s --help has an example', async (...words: string[]) => {
     const r = await runCli([...words, '--help'], { home });
     expect(r.code).toBe(0);

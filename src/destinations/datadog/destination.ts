@@ -15,6 +15,7 @@ import { createOtlpSpoolExporter } from '../otel/spool-exporter.js';
 import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
 import { SearchFailure } from './reader.js';
 import { createDatadogRunReader } from './run-reader.js';
+import { createDatadogRunPages } from './run-pages.js';
 import { datadogSiteOf, runLogsUrl } from './logs-url.js';
 import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
 import { checkDatadog, networkWithoutSecrets } from './verify.js';
@@ -158,6 +159,19 @@ export const datadogDestination: Destination<DatadogSettings> = {
       explainFailure: (err) => searchFailure(err, s),
       isFatal: (err) => err instanceof SearchFailure && err.kind === 'auth',
     };
+  },
+  createRunPages: (s, env) => {
+    const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
+    const search = env.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
+    return createDatadogRunPages(
+      {
+        service: s.serviceName,
+        site: s.site,
+        deps: { search, sleep: env.sleep, notice: env.notice },
+        explainFailure: (err) => searchFailure(err, s),
+      },
+      env,
+    );
   },
   describeAuthFailure: (s, status) => ({
     where: `Datadog rejected the API key (HTTP ${status}) on site ${s.site}`,

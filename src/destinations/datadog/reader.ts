@@ -60,7 +60,7 @@ export class SearchFailure extends Error {
   }
 }
 
-type PageResult = { ok: true; res: LogsSearchResponse } | { ok: false; error: SearchFailure };
+export type PageResult = { ok: true; res: LogsSearchResponse } | { ok: false; error: SearchFailure };
 
 function summarizeBody(body: string): string {
   try {
@@ -73,16 +73,17 @@ function summarizeBody(body: string): string {
   return body.replace(/\s+/g, ' ').slice(0, 200);
 }
 
-/** One page, with 429 waits and transient retries; never throws. */
-async function fetchPage(
+/** One page (of `limit` records, 1000 by default), with 429 waits and transient retries; never throws. */
+export async function fetchPage(
   window: SearchWindow,
   cursor: string | undefined,
   deps: ReaderDeps,
   retries: number,
+  limit = PAGE_LIMIT,
 ): Promise<PageResult> {
   const body: LogsSearchRequest = {
     filter: { query: window.query, from: searchTime(window.from), to: searchTime(window.to) },
-    page: cursor === undefined ? { limit: PAGE_LIMIT } : { limit: PAGE_LIMIT, cursor },
+    page: cursor === undefined ? { limit } : { limit, cursor },
     sort: 'timestamp',
   };
   let limited = 0;

@@ -1,0 +1,153 @@
+/**
+ * What the ui's server reads, from this home: run records (re-read at each request, so a running run's status and
+ * counts move), and each run's records through `openRunPages`, from the log store the run was shipped to (or the
+ * one `--log-store` names). Log stores are resolved once (secrets resolved and registered with the redactor).
+ */
+import type { Factory } from '../app/factory.js';
+import { formatErrorLine } from '../core/errors.js';
+import { resolveLogStoreSettings } from '../app/resolve-log-store.js';
+import type { ResolvedLogStore } from '../app/resolve-log-store.js';
+import { openRunPages } from '../app/read-run-page.js';
+import type { RunPages } from '../app/read-run-page.js';
+import { destinationNamed } from '../destinations/index.js';
+import type { SearchFn } from '../destinations/datadog/reader.js';
+import { sleep } from '../query/system.js';
+import { createRunRecordStore } from '../store/run-records.js';
+import type { RunRecord } from '../store/run-records.js';
+import type { Component } from '../store/model.js';
+import { UiDataError } from './server.js';
+import type { UiData } from './server.js';
+import { newestFirst, summarizeRun } from './run-summary.js';
+import type { RunDetail } from './run-summary.js';
+
+/** Runs whose pages are kept open (a local run's index, a Datadog reader); the least recently used go first. */
+const OPEN_RUNS = 8;
+const MAX_NOTICES = 20;
+
+export interface UiDataOptions {
+  /** --log-store: list only the runs shipped to it, and read every run from it. */
+  logStore?: Component;
+  /** Tests pass the emulator's search; by default the real Logs Search client. */
+  search?: SearchFn;
+}
+
+interface OpenRun {
+  pages: RunPages;
+  run: RunRecord | undefined;
+  notices: string[];
+}
+
+export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
+  const runs = createRunRecordStore(f.paths().runs);
+  const settingsById = new Map<string, Promise<ResolvedLogStore>>();
+  const open = new Map<string, OpenRun>();
+  const unreadable = new Set<string>();
+
+  const componentOf = async (run: RunRecord | undefined): Promise<Component | undefined> => {
+    if (o.logStore !== undefined) return o.logStore;
+    if (run === undefined) return undefined;
+    const config = await f.configStore().read();
+    return Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  };
+  const settingsOf = (c: Component): Promise<ResolvedLogStore> => {
+    let s = settingsById.get(c.id);
+    if (s === undefined) {
+      s = resolveLogStoreSettings(f, c);
+      // A failure (a missing secret) is not remembered: fixing it and reloading the page must work.
+      s.catch(() => settingsById.delete(c.id));
+      settingsById.set(c.id, s);
+    }
+    return s;
+  };
+  const readRun = async (runId: string): Promise<RunRecord | undefined> => {
+    const run = await runs.read(runId);
+    if (run !== undefined && o.logStore !== undefined && run.logStore.id !== o.logStore.id) return undefined;
+    return run;
+  };
+
+  const pagesOf = async (runId: string, run: RunRecord | undefined): Promise<RunPages | undefined> => {
+    const entry = open.get(runId);
+    if (entry !== undefined) {
+      entry.run = run ?? entry.run;
+      open.delete(runId);
+      open.set(runId, entry); // most recently used last
+      return entry.pages;
+    }
+    // Without a run record only a store that searches by run id can find the run (as `logs --log-store` does).
+    if (run === undefined && !(o.logStore && destinationNamed(o.logStore.flavor).findsUnrecordedRuns)) return undefined;
+    const component = await componentOf(run);
+    if (component === undefined)
+      throw new UiDataError(
+        `the log store of run ${runId} ('${run?.logStore.name}') is no longer registered: start the ui with --log-store NAME`,
+        409,
+      );
+    let settings: ResolvedLogStore;
+    try {
+      settings = await settingsOf(component);
+    } catch (err) {
+      throw new UiDataError(formatErrorLine(err).replace(/^error: /, ''), 409);
+    }
+    const created: OpenRun = { run, notices: [], pages: undefined as unknown as RunPages };
+    const notice = (line: string) => {
+      f.io.err(`${line}\n`);
+      created.notices.push(line);
+      if (created.notices.length > MAX_NOTICES) created.notices.shift();
+    };
+    try {
+      created.pages = openRunPages(settings, {
+        runId,
+        run: () => created.run,
+        now: () => f.now().getTime(),
+        sleep,
+        notice,
+        ...(o.search !== undefined ? { search: o.search } : {}),
+      });
+    } catch (err) {
+      throw new UiDataError(formatErrorLine(err).replace(/^error: /, ''), 409);
+    }
+    open.set(runId, created);
+    if (open.size > OPEN_RUNS) open.delete(open.keys().next().value!);
+    return created.pages;
+  };
+
+  return {
+    async listRuns() {
+      const all = await runs.list((file) => {
+        if (unreadable.has(file)) return;
+        unreadable.add(file);
+        f.warn(`skipped ${file}: not a readable run record`);
+      });
+      const now = f.now().getTime();
+      return all
+        .filter((r) => o.logStore === undefined || r.logStore.id === o.logStore.id)
+        .map((r) => summarizeRun(r, now))
+        .sort(newestFirst);
+    },
+    async runDetail(runId) {
+      const run = await readRun(runId);
+      if (run === undefined) return undefined;
+      const component = await componentOf(run);
+      let webUrl: string | null = null;
+      try {
+        webUrl = (await pagesOf(runId, run))?.webUrl?.() ?? null;
+      } catch {
+        // Reading the records says what is wrong with the store; the run itself is still shown.
+      }
+      const detail: RunDetail = {
+        ...summarizeRun(run, f.now().getTime()),
+        explorerUrl: webUrl,
+        readFrom: component
+          ? { name: component.name, flavor: component.flavor }
+          : { name: run.logStore.name, flavor: run.logStore.flavor },
+      };
+      return detail;
+    },
+    async pages(runId) {
+      return pagesOf(runId, await readRun(runId));
+    },
+    takeNotices(runId) {
+      const entry = open.get(runId);
+      return entry === undefined ? [] : entry.notices.splice(0);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/** What the ui shows of a run record: its status (ok, failed with exit code, interrupted, running), steps, counts. */
+import type { RecordCounts, RunRecord, StepRecord } from '../store/run-records.js';
+import { totalCounts } from '../store/run-records.js';
+
+export type RunStatus = 'ok' | 'failed' | 'interrupted' | 'running';
+
+export interface StepSummary {
+  name: string | null;
+  status: RunStatus;
+  exitCode: number | null;
+  signal: string | null;
+  command: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number;
+  counts: RecordCounts;
+  error: string | null;
+}
+
+export interface RunSummary {
+  runId: string;
+  pipeline: string | null;
+  status: RunStatus;
+  /** The first failing step's exit code. */
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number;
+  counts: RecordCounts;
+  logStore: { name: string; flavor: string };
+  steps: StepSummary[];
+}
+
+export interface RunDetail extends RunSummary {
+  /** The run in Datadog's Logs Explorer (datadog log stores). */
+  explorerUrl: string | null;
+  /** Where the records are read from: the run's own store, or the one --log-store named. */
+  readFrom: { name: string; flavor: string };
+}
+
+function stepStatus(s: StepRecord): RunStatus {
+  if (s.signal !== undefined) return 'interrupted';
+  if (s.exitCode === undefined) return 'running';
+  return s.exitCode === 0 ? 'ok' : 'failed';
+}
+
+function stepSummary(s: StepRecord, nowMs: number): StepSummary {
+  const end = s.endedAt !== undefined ? Date.parse(s.endedAt) : nowMs;
+  return {
+    name: s.name,
+    status: stepStatus(s),
+    exitCode: s.exitCode ?? null,
+    signal: s.signal ?? null,
+    command: s.argv.join(' '),
+    startedAt: s.startedAt,
+    endedAt: s.endedAt ?? null,
+    durationMs: Math.max(0, end - Date.parse(s.startedAt)),
+    counts: s.counts,
+    error: s.error ?? null,
+  };
+}
+
+/** Running wins (something still goes on), then interrupted, then failed; ok only when every step is. */
+export function summarizeRun(run: RunRecord, nowMs: number): RunSummary {
+  const steps = run.steps.map((s) => stepSummary(s, nowMs));
+  const status: RunStatus = steps.some((s) => s.status === 'running')
+    ? 'running'
+    : steps.some((s) => s.status === 'interrupted')
+      ? 'interrupted'
+      : steps.some((s) => s.status === 'failed')
+        ? 'failed'
+        : 'ok';
+  const starts = run.steps.map((s) => Date.parse(s.startedAt));
+  const ends = run.steps.map((s) => (s.endedAt !== undefined ? Date.parse(s.endedAt) : nowMs));
+  const startedMs = starts.length > 0 ? Math.min(...starts) : Date.parse(run.createdAt);
+  const endedMs = ends.length > 0 ? Math.max(...ends) : startedMs;
+  const failed = steps.find((s) => s.status === 'failed');
+  const killed = steps.find((s) => s.status === 'interrupted');
+  return {
+    runId: run.runId,
+    pipeline: run.pipeline ?? null,
+    status,
+    exitCode: failed?.exitCode ?? null,
+    signal: killed?.signal ?? null,
+    startedAt: new Date(startedMs).toISOString(),
+    endedAt: status === 'running' ? null : new Date(endedMs).toISOString(),
+    durationMs: Math.max(0, endedMs - startedMs),
+    counts: totalCounts(run),
+    logStore: { name: run.logStore.name, flavor: run.logStore.flavor },
+    steps,
+  };
+}
+
+/** Newest first: by the latest step start, as `logs --last` picks the last run. */
+export function newestFirst(a: RunSummary, b: RunSummary): number {
+  const latest = (r: RunSummary) => Math.max(Date.parse(r.startedAt), ...r.steps.map((s) => Date.parse(s.startedAt)));
+  return latest(b) - latest(a);
+}
