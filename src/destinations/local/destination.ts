@@ -9,7 +9,7 @@ import { createSegmentExporter } from './segment-exporter.js';
 import { createLocalSpoolExporter } from './spool-exporter.js';
 import { localLogUri, removeLocalRun } from './paths.js';
 import { createLocalRunReader } from './run-reader.js';
-import { createLocalRunPages } from './run-pages.js';
+import { createSegmentRunPages } from './segment-run-pages.js';
 import { LOCAL_CHECKS, checkDirectory } from './verify.js';
 
 /** Reading what was appended to a few files is cheap: tail polls often and is close to live. */
@@ -53,7 +53,7 @@ export const localDestination: Destination<LocalSettings> = {
   verifyWithoutSecrets: async () => LOCAL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),
   // Not findsUnrecordedRuns: `logs` reads a local store only through a run record, so the run id is known.
   createRunReader: (s, env) => createLocalRunReader(s.dir, env.runId ?? '', env.warn),
-  createRunPages: (s, env) => createLocalRunPages(s.dir, env),
+  createRunPages: (s, env) => createSegmentRunPages(s.dir, env),
   describeAuthFailure: (s, status) => ({
     where: `the local store refused the write (HTTP ${status})`,
     fix: `check the directory of log store '${s.component.name}'`,
