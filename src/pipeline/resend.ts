@@ -98,7 +98,10 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
       try {
         contents = readSpoolFile(claimed);
       } catch (err) {
-        options.warn?.(`cannot read spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`);
+        const why = `cannot read spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`;
+        options.warn?.(why);
+        // Its records are neither delivered nor counted: the flush must not end as if the spool were empty.
+        report.stopped ??= why;
         continue;
       }
       const { entries, bad } = contents;

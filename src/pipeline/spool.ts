@@ -181,14 +181,15 @@ export interface SpoolFileContents {
 }
 
 export function readSpoolFile(path: string): SpoolFileContents {
-  const text = readFileSync(path, 'utf8');
+  // Decoded a line at a time: a file over V8's longest string (~512 MB) would not fit in one.
+  const bytes = readFileSync(path);
   const entries: SpoolEntry[] = [];
   let bad = 0;
   let start = 0;
-  while (start < text.length) {
-    const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl;
-    const line = text.slice(start, end);
+  while (start < bytes.length) {
+    const nl = bytes.indexOf(10, start);
+    const end = nl === -1 ? bytes.length : nl;
+    const line = bytes.toString('utf8', start, end);
     start = end + 1;
     if (line.trim() === '') continue;
     const entry = nl === -1 ? undefined : parseSpoolLine(line);

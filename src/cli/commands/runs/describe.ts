@@ -1,4 +1,5 @@
 /** `dd-logstore runs describe RUN_ID`: steps, commands (secrets masked), times, exit codes, counts. */
+import { escapeControlChars } from '../../../core/control-chars.js';
 import { Command } from 'commander';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
@@ -48,7 +49,9 @@ export function newCmdRunsDescribe(f: Factory): Command {
             (s.error ? ` (${s.error})` : ''),
         ]);
       });
-      await printObject(f.io, format, pairs, { ...run, counts: total, ...(logsUrl ? { logsUrl } : {}) });
+      // A step name, command or error can hold escape sequences: shown escaped, as logs shows records (json keeps them).
+      const shown = pairs.map(([k, v]): [string, string] => [k, escapeControlChars(v)]);
+      await printObject(f.io, format, shown, { ...run, counts: total, ...(logsUrl ? { logsUrl } : {}) });
     });
   addOutputOption(cmd);
   return withExamples(cmd, [

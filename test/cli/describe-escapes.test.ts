@@ -1,0 +1,21 @@
+/** `runs describe` shows a step name's escape sequences escaped, as `logs` shows records; json keeps them. */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { runCli, tempHome } from './harness.js';
+
+describe('runs describe escapes control characters', () => {
+  const { home, cleanup } = tempHome();
+  afterAll(cleanup);
+
+  it('a step name that would clear the screen is printed escaped; json keeps it as it is', async () => {
+    const step = 'train\x1b[2J\x1b]0;owned\x07';
+    const r = await runCli(['run', '--quiet', '--run-id', 'esc', '--step', step, '--', 'true'], { home });
+    expect(r.code).toBe(0);
+    const text = await runCli(['runs', 'describe', 'esc', '--output', 'text'], { home });
+    expect(text.code).toBe(0);
+    expect(text.stdout).not.toContain('\x1b');
+    expect(text.stdout).not.toContain('\x07');
+    expect(text.stdout).toContain('train\\x1b[2J');
+    const json = await runCli(['runs', 'describe', 'esc', '--output', 'json'], { home });
+    expect((JSON.parse(json.stdout) as { steps: { name: string }[] }).steps[0]?.name).toBe(step);
+  });
+});
