@@ -4,125 +4,25 @@
  * with the child's status whatever happened to shipping. `run` never writes to stdout: the child owns it.
  */
 import type { Transport } from '../core/http/transport.js';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CliError, RunSetupError, UsageError, errorMessage, formatErrorLine } from '../core/errors.js';
+import { RunSetupError, UsageError, errorMessage, formatErrorLine } from '../core/errors.js';
 import type { Factory } from './factory.js';
-import { resolveLogStoreSettings } from './resolve-log-store.js';
-import type { ResolvedLogStore } from './resolve-log-store.js';
+import { checkSameLogStore, prepare } from './prepare-run.js';
+import type { Prepared, RunOptions } from './prepare-run.js';
+
+export type { RunOptions } from './prepare-run.js';
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
 import { destinationOf } from '../destinations/index.js';
-import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
+import type { LogRecordData } from '../core/log-record.js';
 import { currentOwner } from '../store/process-owner.js';
-import { resolveLogStore } from '../store/active-stack.js';
 import { createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
 import type { RecordCounts, RunRecord } from '../store/run-records.js';
 import { describeAuthError, printRunReport } from './run-report.js';
 import { startFlushWaitNotice } from './flush-wait-notice.js';
 import { capturingRun } from '../runner/child-env.js';
-import { readCiMetadata } from '../runner/ci-metadata.js';
 import { isSameOutput } from '../runner/merged-output.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
-
-export interface RunOptions {
-  command: string[];
-  stack?: string;
-  logStore?: string;
-  runId?: string;
-  step?: string;
-  pipeline?: string;
-  tags: string[];
-  stderrLevel: Level;
-  flushTimeoutMs: number;
-  /** After a signal, how long the command may take to exit before SIGKILL (`--kill-after`, default 10 s). */
-  killAfterMs?: number;
-  quiet: boolean;
-  /** A full queue spools (default) or drops, counted; it never slows the child. */
-  onOverflow?: 'spool' | 'drop';
-  /** Put the CI job's git.* / ci.* attributes on every record (default; --no-ci-tags turns it off). */
-  ciTags?: boolean;
-}
-
-interface Prepared {
-  settings: ResolvedLogStore;
-  context: StreamContext;
-  runId: string;
-  /** Where this stream's numbering continues when the same step runs again under one run id. */
-  firstSeq: number;
-  /** The options with the step, pipeline and tags masked: a value that spells a secret is `****` there too. */
-  opts: RunOptions;
-}
-
-/** Everything that can fail before the child starts; any failure here is exit 125. */
-async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
-  try {
-    const config = await f.configStore().read();
-    const component = resolveLogStore(config, f.env, {
-      ...(opts.stack ? { stack: opts.stack } : {}),
-      ...(opts.logStore ? { logStore: opts.logStore } : {}),
-    });
-    const settings = await resolveLogStoreSettings(f, component);
-    // The secrets are known now: a step, pipeline or tag that spells one is masked like everything else we write.
-    const mask = (v: string): string => f.io.redactor.redact(v);
-    opts = {
-      ...opts,
-      ...(opts.step !== undefined ? { step: mask(opts.step) } : {}),
-      ...(opts.pipeline !== undefined ? { pipeline: mask(opts.pipeline) } : {}),
-      tags: opts.tags.map(mask),
-    };
-    const runId = opts.runId ?? randomUUID();
-    const existing = await createRunRecordStore(f.paths().runs).read(runId);
-    // Refused here, before anything starts; checked again under the run's lock when the step is added.
-    checkSameLogStore(existing, runId, component);
-    const sameStep = existing?.steps.filter((s) => s.name === (opts.step ?? null)) ?? [];
-    const logId = sameStep[0]?.logId ?? randomUUID();
-    const firstSeq = sameStep.reduce((n, s) => Math.max(n, s.nextSeq ?? s.counts.read), 0);
-    const context: StreamContext = {
-      runId,
-      logId,
-      logSource: opts.step ? 'step' : 'run',
-      logStoreId: component.id,
-      logStoreName: component.name,
-      tags: [...settings.tags, ...opts.tags],
-      service: settings.serviceName,
-      serviceVersion: settings.serviceVersion,
-      hostname: hostname(),
-      source: settings.source,
-      writer: randomBytes(6).toString('hex'),
-      ...(opts.step ? { stepName: opts.step } : {}),
-      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
-      ...ciAttributes(f, opts),
-    };
-    const logUri = destinationOf(settings).logUri?.(settings, runId, logId, context.writer);
-    if (logUri !== undefined) context.logUri = logUri;
-    return { settings, context, runId, firstSeq, opts };
-  } catch (err) {
-    // Flags were checked before; what fails here comes from config, env or secrets: the run could not start.
-    if (err instanceof RunSetupError) throw err;
-    if (err instanceof CliError)
-      throw new RunSetupError(err.message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
-    throw new RunSetupError(`cannot prepare the run: ${errorMessage(err)}`, { cause: err });
-  }
-}
-
-/** The CI job's attributes, read once for the run (none outside CI or with --no-ci-tags), masked like the tags. */
-function ciAttributes(f: Factory, opts: RunOptions): Pick<StreamContext, 'attributes'> {
-  if (opts.ciTags === false) return {};
-  const attributes = readCiMetadata(f.env);
-  for (const key of Object.keys(attributes)) attributes[key] = f.io.redactor.redact(attributes[key]!);
-  return Object.keys(attributes).length > 0 ? { attributes } : {};
-}
-
-/** One run, one log store: `logs --run-id` reads a run from the store its record names. */
-function checkSameLogStore(run: RunRecord | undefined, runId: string, logStore: { id: string; name: string }): void {
-  if (run === undefined || run.logStore.id === logStore.id) return;
-  throw new RunSetupError(
-    `run '${runId}' ships to log store '${run.logStore.name}', not '${logStore.name}': its steps must share one log store`,
-    { hint: `add this step with --log-store ${run.logStore.name}, or give it another --run-id` },
-  );
-}
 
 async function loadRunModules() {
   const [sink, builder, child, spool, flush, journal] = await Promise.all([
