@@ -316,12 +316,14 @@ function pipeThrough(
     resumeIfFree();
   };
   reader.on('data', (chunk: Buffer) => {
+    // Recorded (and journaled) before it is shown: a line that reached the terminal is on disk even if we are
+    // killed right after (docs/reliability.md).
+    onChunk(chunk);
     if (!broken && !dest.write(chunk) && !broken) {
       waitingForDest = true;
       reader.pause();
       dest.once('drain', onDrain);
     }
-    onChunk(chunk);
   });
   // A read error (the pipe torn down under us) ends the stream like an end-of-file would.
   reader.on('error', () => {
