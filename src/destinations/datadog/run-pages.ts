@@ -5,7 +5,7 @@
  */
 import { LEVELS } from '../../core/log-record.js';
 import type { Level } from '../../core/log-record.js';
-import { createEntrySet, levelRank } from '../../query/log-entry.js';
+import { compareEntries, createEntrySet, levelRank } from '../../query/log-entry.js';
 import type { LogEntry } from '../../query/log-entry.js';
 import { addToHistogram, clampLimit, emptyHistogram, pageRecord } from '../../query/run-pages.js';
 import type { PagesEnv, RecordQuery, RunPages } from '../../query/run-pages.js';
@@ -69,7 +69,9 @@ export function createDatadogRunPages(source: DatadogPagesOptions, o: PagesEnv):
       if (!r.ok) throw r.error;
       const entries = createEntrySet()
         .addNew(r.res.data.map((ev) => entryFromEvent(ev)))
-        .filter(keep(q));
+        .filter(keep(q))
+        // Datadog orders by timestamp only: records of one millisecond keep the run's order by their seq.
+        .sort(compareEntries);
       const newest = entries.reduce((m, e) => Math.max(m, e.timestamp), Number(cursor?.slice(2)) || w.from);
       const after = r.res.meta?.page?.after;
       return {
