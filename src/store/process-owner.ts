@@ -4,6 +4,7 @@
  * pid, its start time since boot (/proc/<pid>/stat), the boot id and the pid namespace. Where those cannot be
  * compared (another namespace or host, no /proc), the owner's heartbeat decides: a file it touches every second.
  */
+import { processIsAlive } from '../core/process-alive.js';
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -68,11 +69,7 @@ export function ownerLiveness(owner: ProcessOwner | undefined): Liveness {
   if (owner.bootId !== undefined && me.bootId !== undefined && owner.bootId !== me.bootId) return 'gone';
   if (owner.pidNs !== undefined && me.pidNs !== undefined && owner.pidNs !== me.pidNs) return 'unknown';
   if (owner.pid === me.pid && owner.startTicks === me.startTicks) return 'alive';
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return 'gone';
-  }
+  if (!processIsAlive(owner.pid)) return 'gone';
   if (owner.startTicks === undefined) return 'alive';
   const ticks = startTicksOf(owner.pid);
   if (ticks === undefined) return 'alive';

@@ -2,6 +2,7 @@
  * A cross-process lock on a file: the lock file is created with O_EXCL and holds the owner's pid. A lock left by a
  * process that died (pid gone) or that is older than STALE_LOCK_MS is taken over, so a crash never wedges the store.
  */
+import { processIsAlive } from '../process-alive.js';
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { StoreError } from '../errors.js';
@@ -83,12 +84,7 @@ async function isStale(lockPath: string): Promise<boolean> {
     if (Date.now() - info.mtimeMs > STALE_LOCK_MS) return true;
     const pid = Number.parseInt(content, 10);
     if (!Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 1000; // garbage (we never write one)
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ESRCH';
-    }
+    return !processIsAlive(pid);
   } catch {
     return false; // vanished between our attempts: just retry
   }
