@@ -64,6 +64,12 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
   let pending: LogEntry[] = [];
   let failing = false;
   let firstPoll = true;
+  /**
+   * When the last poll that answered started: every record stored before then has been seen. Held records are
+   * released only up to this (less the hold), so a failed poll never lets a later record print before an earlier
+   * one that was stored while the store could not be read.
+   */
+  let seenUpTo = Number.NEGATIVE_INFINITY;
   const release = (upTo: number): void => {
     if (pending.length === 0) return;
     const ready: LogEntry[] = [];
@@ -99,7 +105,10 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
     if (firstPoll && opts.initialTail !== undefined && !failing) {
       fresh = fresh.sort(compareEntries).slice(Math.max(0, fresh.length - opts.initialTail));
     }
-    if (!failing) firstPoll = false;
+    if (!failing) {
+      firstPoll = false;
+      seenUpTo = pollStarted;
+    }
     for (const e of fresh) pending.push(e);
     const now = deps.now();
     const endedAt = progress?.endedAt ?? 0;
@@ -109,7 +118,7 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
       (opts.countable
         ? seen.size >= (progress?.delivered ?? 0)
         : fresh.length === 0 && pollStarted >= endedAt + opts.holdMs);
-    release(done ? Number.POSITIVE_INFINITY : now - opts.holdMs);
+    release(done ? Number.POSITIVE_INFINITY : Math.min(now, seenUpTo) - opts.holdMs);
     if (done && opts.exitWhenDone) return { kind: 'done', seen: seen.size };
     if (ended && !done && opts.exitWhenDone && opts.countable && now - endedAt > opts.giveUpMs) {
       release(Number.POSITIVE_INFINITY);
