@@ -145,8 +145,13 @@ describe('searchLogs', () => {
   it('reports a caller abort as network without timedOut', async () => {
     emu.inject('search', { type: 'hang' });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 50);
+    // Abort once the emulator holds the request: aborted earlier, it can arrive after the next test's reset (on a
+    // loaded machine) and take that test's fault.
+    const held = setInterval(() => {
+      if (emu.requests().some((r) => r.route === 'search')) ac.abort();
+    }, 10);
     const out = await searchLogs(routes, keys, body(), { signal: ac.signal, timeoutMs: 10_000 });
+    clearInterval(held);
     expect(out).toMatchObject({ kind: 'network', timedOut: false });
   });
 
