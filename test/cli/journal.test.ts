@@ -65,9 +65,18 @@ describe('journal: nothing lost to kill -9', () => {
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.on('error', reject);
-      // Long enough for batches to be delivered (and acknowledged) and for more lines to wait in the queue.
-      setTimeout(() => child.kill('SIGKILL'), 2500);
+      // Killed once batches were delivered (and acknowledged) and more lines wait in the queue: decided by what
+      // happened, not by a delay, which a loaded machine can spend starting up.
+      const started = Date.now();
+      const watch = setInterval(() => {
+        const shown = out.split('\n').length - 1;
+        if ((shown >= 300 && delivered('killed').unique.size > 0) || Date.now() - started > 30_000) {
+          clearInterval(watch);
+          child.kill('SIGKILL');
+        }
+      }, 20);
       child.on('close', () => {
+        clearInterval(watch);
         const lines = out.split('\n');
         lines.pop(); // a line cut mid-write never reached the terminal whole
         resolve(lines);
