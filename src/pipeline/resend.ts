@@ -9,16 +9,25 @@ import { DEFAULT_BATCHING, isAuthStatus } from './batching-processor.js';
 import type { BatchPart, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { exportWithSplitting } from './splitting.js';
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   claimableFiles,
   claimFile,
+  countSpoolLines,
+  createSpoolFileWriter,
   moveAside,
   processIsAlive,
-  readSpoolFile,
+  readSpoolProgress,
   removeFile,
-  writeSpoolFile,
+  spoolBase,
+  spoolLines,
+  spoolProgressPath,
+  writeSpoolProgress,
   type IsAlive,
   type SpoolEntry,
+  type SpoolFileWriter,
+  type SpoolProgress,
 } from './spool.js';
 
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
@@ -88,59 +97,110 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
   const aborted = (): ExportOutcome | undefined =>
     signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped', unsent: true } : stoppedBy;
 
+  /**
+   * Streams one claimed file from its progress, a batch at a time; after each batch what it did not deliver is on disk
+   * in `keep` and the progress is past it. Answers whether the whole file was settled (false: stopped midway).
+   */
+  const resendFile = async (
+    claimed: string,
+    base: string,
+    progress: SpoolProgress,
+    keep: SpoolFileWriter,
+  ): Promise<boolean> => {
+    let batch: SpoolEntry[] = [];
+    let bytes = 2;
+    let bad = progress.bad;
+    /** The offset just past the last line taken into `batch` (or skipped as unreadable). */
+    let end = progress.offset;
+    const send = async (): Promise<boolean> => {
+      if (batch.length === 0) return true;
+      if (aborted()) return false;
+      report.read += batch.length;
+      if (options.restampOlderThanMs !== undefined)
+        report.restamped += restamp(batch, now(), options.restampOlderThanMs);
+      const parts = await exportWithSplitting(
+        exporter,
+        { batch, count: batch.length },
+        {
+          stopped: aborted,
+          observe: (o) => {
+            if (o.kind === 'failure' && isAuthStatus(o.status) && !stoppedBy) {
+              stoppedBy = { ...o, message: `not resent: HTTP ${o.status}`, unsent: true };
+              report.authError = { status: o.status as number, message: o.message };
+            }
+          },
+        },
+      );
+      const kept: SpoolEntry[] = [];
+      for (const part of parts) settle(part, kept, report);
+      keep.add(kept);
+      keep.sync();
+      report.kept += kept.length;
+      progress.offset = end;
+      progress.bad = bad;
+      writeSpoolProgress(options.dir, base, progress);
+      batch = [];
+      bytes = 2;
+      return true;
+    };
+    for (const line of spoolLines(claimed, progress.offset)) {
+      if (line.entry === undefined) {
+        bad++;
+        end = line.end;
+        continue;
+      }
+      // A rough size: the item's message dominates; the rest is a few hundred bytes.
+      const size = Buffer.byteLength(String(line.entry.item.message)) + 600;
+      if (batch.length > 0 && (batch.length >= maxItems || bytes + size > maxBytes) && !(await send())) break;
+      if (aborted()) break;
+      batch.push(line.entry);
+      bytes += size;
+      end = line.end;
+    }
+    if (!aborted() && (await send())) {
+      progress.bad = bad;
+      return true;
+    }
+    // What is left (the batch not sent, and the rest of the file) stays in the file, counted without decoding it.
+    const left = countSpoolLines(claimed, progress.offset);
+    report.read += left;
+    report.kept += left;
+    return false;
+  };
+
   try {
     for (const name of claimableFiles(options.dir, options.isAlive ?? processIsAlive, pid)) {
       if (signal?.aborted || stoppedBy) break;
       const claimed = claimFile(options.dir, name, pid);
       if (claimed === undefined) continue;
       report.files++;
-      let contents;
+      const base = spoolBase(name);
+      const progress = readSpoolProgress(options.dir, base);
+      // What a tried batch did not deliver goes to a new spool file, claimable like a crashed run's if we die.
+      const keep = createSpoolFileWriter(options.dir, now(), pid, { crashSafe: true });
+      let done = false;
       try {
-        contents = readSpoolFile(claimed);
+        done = await resendFile(claimed, base, progress, keep);
       } catch (err) {
         const why = `cannot read spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`;
         options.warn?.(why);
         // Its records are neither delivered nor counted: the flush must not end as if the spool were empty.
         report.stopped ??= why;
+      }
+      keep.close();
+      if (!done) {
+        // Stopped midway: the file goes back to the spool; the next flush starts at its progress.
+        renameQuietly(claimed, join(options.dir, `${base}.jsonl`));
         continue;
       }
-      const { entries, bad } = contents;
-      let original: string | undefined = claimed;
-      if (bad > 0) {
+      if (progress.bad > 0) {
         const dest = moveAside(options.dir, claimed, name);
-        original = undefined;
-        report.corrupt.push({ file: dest, badLines: bad });
+        report.corrupt.push({ file: dest, badLines: progress.bad });
         options.warn?.(
-          `spool file ${name} has ${bad} unreadable line${bad === 1 ? '' : 's'}: moved to ${dest}; its ${entries.length} readable records are resent`,
+          `spool file ${name} has ${progress.bad} unreadable line${progress.bad === 1 ? '' : 's'}: moved to ${dest}; its readable records are resent`,
         );
-      }
-      report.read += entries.length;
-      const keep: SpoolEntry[] = [];
-      for (const batch of chunk(entries, maxItems, maxBytes)) {
-        if (aborted()) {
-          keep.push(...batch);
-          continue;
-        }
-        if (options.restampOlderThanMs !== undefined)
-          report.restamped += restamp(batch, now(), options.restampOlderThanMs);
-        const parts = await exportWithSplitting(
-          exporter,
-          { batch, count: batch.length },
-          {
-            stopped: aborted,
-            observe: (o) => {
-              if (o.kind === 'failure' && isAuthStatus(o.status) && !stoppedBy) {
-                stoppedBy = { ...o, message: `not resent: HTTP ${o.status}`, unsent: true };
-                report.authError = { status: o.status as number, message: o.message };
-              }
-            },
-          },
-        );
-        for (const part of parts) settle(part, keep, report);
-      }
-      writeSpoolFile(options.dir, keep, now(), pid);
-      report.kept += keep.length;
-      if (original !== undefined) removeFile(original);
+      } else removeFile(claimed);
+      removeFile(spoolProgressPath(options.dir, base));
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -196,19 +256,10 @@ function restamp(batch: SpoolEntry[], now: number, maxAgeMs: number): number {
   return n;
 }
 
-function* chunk(entries: SpoolEntry[], maxItems: number, maxBytes: number): Generator<SpoolEntry[]> {
-  let batch: SpoolEntry[] = [];
-  let bytes = 2;
-  for (const e of entries) {
-    // A rough size: the item's message dominates; the rest is a few hundred bytes.
-    const size = Buffer.byteLength(String(e.item.message)) + 600;
-    if (batch.length > 0 && (batch.length >= maxItems || bytes + size > maxBytes)) {
-      yield batch;
-      batch = [];
-      bytes = 2;
-    }
-    batch.push(e);
-    bytes += size;
+function renameQuietly(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    // Left as .sending-<pid>: claimable again once this process is gone.
   }
-  if (batch.length > 0) yield batch;
 }
