@@ -137,6 +137,21 @@ async function until(ok: () => boolean, ms: number): Promise<boolean> {
   return ok();
 }
 
+/** Whether a process is gone: no such pid, or a zombie nobody reaped yet (a container's init may not). */
+function gone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+}
+
 describe('a command that ignores signals (as docker stop)', () => {
   const { home, cleanup } = tempHome('ddls-hard-sig-');
   afterAll(cleanup);
@@ -150,6 +165,40 @@ describe('a command that ignores signals (as docker stop)', () => {
     expect(r.stdout()).toContain('ignored SIGTERM');
     expect(r.stderr()).toMatch(/did not exit within 1 s of SIGTERM \(--kill-after\): killing it \(SIGKILL\)/);
     expect(await counts(home, 'term')).toMatchObject({ read: 2, delivered: 2 });
+  }, 30_000);
+
+  it('SIGKILL after --kill-after reaches what the command started too: one holding the pipe, one in its own group', async () => {
+    const pids = join(home, 'tree-pids');
+    const ignoring = `process.on('SIGTERM',()=>{});setInterval(()=>{},1000)`;
+    const script = [
+      `const { spawn } = require('child_process');`,
+      `process.on('SIGTERM', () => console.log('ignored SIGTERM'));`,
+      `const a = spawn(process.execPath, ['-e', ${JSON.stringify(ignoring)}], { stdio: ['ignore', 'inherit', 'inherit'] });`,
+      `const b = spawn(process.execPath, ['-e', ${JSON.stringify(ignoring)}], { stdio: 'ignore', detached: true });`,
+      `require('fs').writeFileSync(${JSON.stringify(pids)}, [process.pid, a.pid, b.pid].join(' '));`,
+      `setTimeout(() => console.log('ready'), 500);`,
+      `setInterval(() => {}, 1000);`,
+    ].join('\n');
+    const r = start(home, ['run', '--run-id', 'tree', '--kill-after', '1s', '--', NODE, '-e', script]);
+    await r.waitFor('ready');
+    const [child, holder, grouped] = readFileSync(pids, 'utf8').split(' ').map(Number) as [number, number, number];
+    try {
+      r.kill('SIGTERM');
+      const { code } = await r.done;
+      expect(code).toBe(137);
+      expect(r.stderr()).toMatch(
+        /did not exit within 1 s of SIGTERM \(--kill-after\): killing it \(SIGKILL\), and the 2 processes it started/,
+      );
+      // Before: only the command was killed; both grandchildren lived on (the first one holding run's output).
+      for (const pid of [child, holder, grouped]) expect(await until(() => gone(pid), 5000)).toBe(true);
+    } finally {
+      for (const pid of [holder, grouped])
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone, as it should be.
+        }
+    }
   }, 30_000);
 
   it('SIGINT ignored: the third Ctrl-C kills at once (no grace period), exit 137', async () => {
