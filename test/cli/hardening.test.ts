@@ -467,6 +467,36 @@ describe('secrets, files others can write, hostile bytes, long lines (local stor
     expect(bad.stderr).not.toContain('\u001b');
   });
 
+  it('masks a secret that straddles the 8 MB cut of a longer line (the rest of the piece is carried over)', async () => {
+    const secret = 'straddle-0123456789-abcdefghij';
+    const [left, right] = [secret.slice(0, 15), secret.slice(15)];
+    // The first write takes the line just past 8 MiB characters with the secret's first half: the piece is cut
+    // there. The second half comes 500 ms later, in the next piece.
+    const first = `'x'.repeat(${8 * 1024 * 1024 - 10})+${JSON.stringify(left)}`;
+    const script = `process.stdout.write(${first},()=>setTimeout(()=>process.stdout.write(${JSON.stringify(right)}+' end\\n'),500))`;
+    const r = await runCli(['run', '--run-id', 'straddle', '--', NODE, '-e', script], {
+      home,
+      env: { DD_LOGSTORE_SECRET_STRADDLE: secret },
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(secret);
+    const logs = await runCli(['logs', '--run-id', 'straddle', '--output', 'jsonl', '--raw'], {
+      home,
+      timeoutMs: 60_000,
+    });
+    const parts = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { message: string }).message);
+    expect(parts.length).toBeGreaterThan(1);
+    const whole = parts.join('');
+    // Before: each piece was masked on its own, and the halves went out as they were.
+    expect([whole.includes(left), whole.includes(right)]).toEqual([false, false]);
+    expect(whole.slice(-19)).toBe('xxxxxxxxxxx**** end');
+    expect(whole.length).toBe(8 * 1024 * 1024 - 10 + 4 + 4);
+  }, 90_000);
+
   it('numbers the parts of a 20 MB line across the whole line, so it can be put back together', async () => {
     const size = 20 * 1024 * 1024;
     const r = await runCli(
