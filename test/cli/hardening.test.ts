@@ -579,6 +579,12 @@ describe('bad values refused up front, one line naming the key or file and the r
       (c: Record<string, unknown>) => (c.config = { path: 123 }),
       /log store 'default': path must be a string, got 123/,
     ],
+    [
+      // Before: accepted, and the spool went to <home>/spool/../../elsewhere, outside the home.
+      'id: "../../elsewhere"',
+      (c: Record<string, unknown>) => (c.id = '../../elsewhere'),
+      /log-store 'default' has id="\.\.\/\.\.\/elsewhere": it names a directory, so only letters, digits/,
+    ],
   ])('%s in config.json: run exits 125 before the command starts', async (_name, change, message) => {
     rmSync(join(home, 'config.json'), { force: true });
     await runCli(['stack', 'list'], { home });
