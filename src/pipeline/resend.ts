@@ -9,6 +9,7 @@ import { DEFAULT_BATCHING, isAuthStatus } from './batching-processor.js';
 import type { BatchPart, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { exportWithSplitting } from './splitting.js';
+import { MAX_FAILED_BATCHES_IN_A_ROW } from './journal-resend.js';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -92,10 +93,12 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
     deliveredByStream: new Map(),
   };
   let stoppedBy: ExportOutcome | undefined;
+  let gaveUp: ExportOutcome | undefined;
+  let failedInARow = 0;
   const onAbort = (): void => void exporter.shutdown().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   const aborted = (): ExportOutcome | undefined =>
-    signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped', unsent: true } : stoppedBy;
+    signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped', unsent: true } : (stoppedBy ?? gaveUp);
 
   /**
    * Streams one claimed file from its progress, a batch at a time; after each batch what it did not deliver is on disk
@@ -133,6 +136,16 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
       );
       const kept: SpoolEntry[] = [];
       for (const part of parts) settle(part, kept, report);
+      // An intake that never answers: each batch would wait out its whole time budget, so a big file would take
+      // hours. After a few batches in a row with nothing delivered and no answer in time, the flush stops.
+      const delivered = parts.some((p) => p.outcome.kind === 'success');
+      const timedOut = parts.find((p) => p.outcome.kind === 'retryable' && !/^not resent/.test(p.outcome.message));
+      failedInARow = timedOut !== undefined && !delivered ? failedInARow + 1 : 0;
+      if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW && timedOut !== undefined && gaveUp === undefined) {
+        const why = `${MAX_FAILED_BATCHES_IN_A_ROW} batches in a row got no answer in time (last: ${timedOut.outcome.kind === 'success' ? '' : timedOut.outcome.message})`;
+        gaveUp = { kind: 'retryable', message: 'not resent: stopped', unsent: true };
+        report.stopped ??= why;
+      }
       keep.add(kept);
       keep.sync();
       report.kept += kept.length;
@@ -170,7 +183,7 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
 
   try {
     for (const name of claimableFiles(options.dir, options.isAlive ?? processIsAlive, pid)) {
-      if (signal?.aborted || stoppedBy) break;
+      if (aborted()) break;
       const claimed = claimFile(options.dir, name, pid);
       if (claimed === undefined) continue;
       report.files++;

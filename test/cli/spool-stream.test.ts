@@ -63,6 +63,8 @@ describe('flush of an older JSON-lines spool file', () => {
     expect((await registerEmulatorLogStore(home, emulator.url, { name: 'big' })).code).toBe(0);
     const small = ['--max_export_batch_size=100', '--export_timeout_millis=20000'];
     expect((await registerEmulatorLogStore(home, emulator.url, { name: 'small', extra: small })).code).toBe(0);
+    const hole = ['--max_export_batch_size=100', '--export_timeout_millis=1000'];
+    expect((await registerEmulatorLogStore(home, emulator.url, { name: 'hole', extra: hole })).code).toBe(0);
   });
   afterAll(async () => {
     await emulator.close();
@@ -148,5 +150,26 @@ describe('flush of an older JSON-lines spool file', () => {
     expect(all.size).toBe(n);
     expect(after.size).toBeLessThanOrEqual(n - before + 100);
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  }, 120_000);
+  it('an intake that never answers: flush stops after 3 batches in a row without an answer, exit 1, nothing lost', async () => {
+    emulator.reset();
+    const dir = join(home, 'spool', logStoreId(home, 'hole'));
+    const n = 3000;
+    writeLegacySpool(dir, 'hole', n, 100);
+    emulator.inject('intake', { type: 'hang', count: 1_000_000 });
+    const f = await runCli(['flush', '--log-store', 'hole'], { home, env: KEYS, timeoutMs: 120_000 });
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/flush of log store 'hole' stopped: 3 batches in a row got no answer in time/);
+    expect(f.stdout).toMatch(/3,?000 records read from 1 spool file, 0 delivered, 3,?000 still spooled/);
+    // Before: every one of the 30 batches waited out its time budget (one request or more each).
+    expect(emulator.requests().filter((r) => r.route === 'intake').length).toBeLessThanOrEqual(6);
+    // Nothing lost: a flush against an intake that answers delivers all of them, once.
+    emulator.reset();
+    const again = await runCli(['flush', '--log-store', 'hole'], { home, env: KEYS, timeoutMs: 120_000 });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    const got = copies('hole');
+    expect(got.size).toBe(n);
+    expect([...got.values()].every((c) => c === 1)).toBe(true);
   }, 120_000);
 });
