@@ -139,12 +139,13 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
       // An intake that never answers: each batch would wait out its whole time budget, so a big file would take
       // hours. After a few batches in a row with nothing delivered and no answer in time, the flush stops.
       const delivered = parts.some((p) => p.outcome.kind === 'success');
-      const timedOut = parts.find((p) => p.outcome.kind === 'retryable' && !/^not resent/.test(p.outcome.message));
+      let timedOut: string | undefined;
+      for (const { outcome: o } of parts)
+        if (o.kind === 'retryable' && !/^not resent/.test(o.message)) timedOut ??= o.message;
       failedInARow = timedOut !== undefined && !delivered ? failedInARow + 1 : 0;
-      if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW && timedOut !== undefined && gaveUp === undefined) {
-        const why = `${MAX_FAILED_BATCHES_IN_A_ROW} batches in a row got no answer in time (last: ${timedOut.outcome.kind === 'success' ? '' : timedOut.outcome.message})`;
+      if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW && gaveUp === undefined) {
         gaveUp = { kind: 'retryable', message: 'not resent: stopped', unsent: true };
-        report.stopped ??= why;
+        report.stopped ??= `${MAX_FAILED_BATCHES_IN_A_ROW} batches in a row got no answer in time (last: ${timedOut})`;
       }
       keep.add(kept);
       keep.sync();
@@ -195,12 +196,20 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
       try {
         done = await resendFile(claimed, base, progress, keep);
       } catch (err) {
-        const why = `cannot read spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`;
+        // Reading it, or writing what is kept (a full disk): what its progress does not cover stays in it.
+        const why = `cannot resend spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`;
         options.warn?.(why);
         // Its records are neither delivered nor counted: the flush must not end as if the spool were empty.
         report.stopped ??= why;
       }
-      keep.close();
+      try {
+        keep.close();
+      } catch (err) {
+        // Left as <base>.open under this pid: claimable, and resent, once this process is gone.
+        options.warn?.(`cannot finish spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`);
+        report.stopped ??= 'cannot write the spool';
+        done = false;
+      }
       if (!done) {
         // Stopped midway: the file goes back to the spool; the next flush starts at its progress.
         renameQuietly(claimed, join(options.dir, `${base}.jsonl`));
