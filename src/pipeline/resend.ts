@@ -10,7 +10,8 @@ import type { BatchPart, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { exportWithSplitting } from './splitting.js';
 import { MAX_FAILED_BATCHES_IN_A_ROW } from './journal-resend.js';
-import { renameSync } from 'node:fs';
+import { renameSync, utimesSync } from 'node:fs';
+import { currentOwner } from '../store/process-owner.js';
 import { join } from 'node:path';
 import {
   claimableFiles,
@@ -189,7 +190,11 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
       if (claimed === undefined) continue;
       report.files++;
       const base = spoolBase(name);
-      const progress = readSpoolProgress(options.dir, base);
+      const progress: SpoolProgress = { ...readSpoolProgress(options.dir, base), owner: currentOwner() };
+      // Who works on it, and a heartbeat (the progress file's mtime) for a flusher in another pid namespace.
+      writeSpoolProgress(options.dir, base, progress);
+      const heartbeat = setInterval(() => touch(spoolProgressPath(options.dir, base)), 1000);
+      heartbeat.unref();
       // What a tried batch did not deliver goes to a new spool file, claimable like a crashed run's if we die.
       const keep = createSpoolFileWriter(options.dir, now(), pid, { crashSafe: true });
       let done = false;
@@ -202,6 +207,7 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
         // Its records are neither delivered nor counted: the flush must not end as if the spool were empty.
         report.stopped ??= why;
       }
+      clearInterval(heartbeat);
       try {
         keep.close();
       } catch (err) {
@@ -283,5 +289,14 @@ function renameQuietly(from: string, to: string): void {
     renameSync(from, to);
   } catch {
     // Left as .sending-<pid>: claimable again once this process is gone.
+  }
+}
+
+function touch(path: string): void {
+  try {
+    const t = new Date();
+    utimesSync(path, t, t);
+  } catch {
+    // Removed meanwhile: the file is done.
   }
 }

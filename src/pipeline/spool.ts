@@ -27,6 +27,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { processIsAlive } from '../core/process-alive.js';
+import { ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import type { IsAlive } from '../core/process-alive.js';
 
 export const SPOOL_VERSION = 1;
@@ -369,6 +370,11 @@ export function writeSpoolFile(
 export interface SpoolProgress {
   offset: number;
   bad: number;
+  /**
+   * The flusher working on the file (while it is `<base>.sending-<pid>`), whose heartbeat is this file's mtime: a pid
+   * alone means nothing to a flusher in another pid namespace (a container sharing the home).
+   */
+  owner?: ProcessOwner;
 }
 
 export function spoolProgressPath(dir: string, base: string): string {
@@ -380,7 +386,9 @@ export function readSpoolProgress(dir: string, base: string): SpoolProgress {
     const v = JSON.parse(readFileSync(spoolProgressPath(dir, base), 'utf8')) as Record<string, unknown>;
     const offset = typeof v.offset === 'number' && Number.isSafeInteger(v.offset) && v.offset > 0 ? v.offset : 0;
     const bad = typeof v.bad === 'number' && Number.isSafeInteger(v.bad) && v.bad > 0 ? v.bad : 0;
-    return { offset, bad };
+    const o = v.owner as Partial<ProcessOwner> | undefined;
+    const owner = typeof o === 'object' && o !== null && typeof o.pid === 'number' && typeof o.host === 'string';
+    return { offset, bad, ...(owner ? { owner: o as ProcessOwner } : {}) };
   } catch {
     return { offset: 0, bad: 0 };
   }
@@ -418,6 +426,12 @@ export function claimableFiles(dir: string, isAlive: IsAlive = processIsAlive, s
     if (!m) continue;
     const owner = m[3] === 'open' ? Number(m[2]) : m[4] === undefined ? undefined : Number(m[4]);
     if (owner !== undefined && (owner === self || isAlive(owner))) continue;
+    // Claimed by a flusher that recorded who it is: its identity, or (from another pid namespace) its heartbeat.
+    if (m[4] !== undefined) {
+      const base = spoolBase(name);
+      const { owner: claimer } = readSpoolProgress(dir, base);
+      if (claimer !== undefined && ownerAlive(claimer, spoolProgressPath(dir, base))) continue;
+    }
     out.push({ name, at: Number(m[1]) });
   }
   return out.sort((a, b) => a.at - b.at || a.name.localeCompare(b.name)).map((x) => x.name);

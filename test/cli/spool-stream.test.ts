@@ -5,7 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
@@ -172,4 +185,29 @@ describe('flush of an older JSON-lines spool file', () => {
     expect(got.size).toBe(n);
     expect([...got.values()].every((c) => c === 1)).toBe(true);
   }, 120_000);
+  it("a file another pid namespace's flusher is sending is left alone while its heartbeat is fresh", async () => {
+    emulator.reset();
+    const dir = join(home, 'spool', logStoreId(home, 'big'));
+    const file = writeLegacySpool(dir, 'elsewhere', 10, 10);
+    // As a flusher in a container sharing the home leaves it: claimed under a pid that means nothing here, with who
+    // it is and its heartbeat in the progress file.
+    const sending = join(dir, '1700000000000-1-abc.sending-4000000');
+    renameSync(file, sending);
+    const progress = join(dir, '1700000000000-1-abc.progress');
+    const owner = { pid: 4_000_000, host: hostname(), pidNs: 'pid:[1]', startTicks: 1 };
+    writeFileSync(progress, JSON.stringify({ offset: 0, bad: 0, owner }));
+    const busy = await runCli(['flush', '--log-store', 'big'], { home, env: KEYS });
+    expect(busy.code).toBe(0);
+    // Before: the pid looked dead, so this flush took the file too and both sent it.
+    expect(copies('elsewhere').size).toBe(0);
+    expect(existsSync(sending)).toBe(true);
+    // Its heartbeat stopped (that flusher died): the file is taken and sent.
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(progress, old, old);
+    const f = await runCli(['flush', '--log-store', 'big'], { home, env: KEYS });
+    expect(f.stderr).toBe('');
+    expect(f.code).toBe(0);
+    expect(copies('elsewhere').size).toBe(10);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
 });
