@@ -614,6 +614,24 @@ describe('bad values refused up front, one line naming the key or file and the r
     expect(r.stderr).toContain(`log store 'dd'`);
   });
 
+  it('a key the flavor does not use (a typo: pth for path) is said in one warning, not silently ignored', async () => {
+    rmSync(join(home, 'config.json'), { force: true });
+    await runCli(['stack', 'list'], { home });
+    const elsewhere = join(home, 'typo-store');
+    editLogStore('default', (c) => (c.config = { pth: elsewhere }));
+    const r = await runCli(['run', '--run-id', 'typo', '--', 'true'], { home });
+    // The command still runs (a key an older version stored must not stop a run); the store is the default one.
+    expect(r.code).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+    // Before: nothing said, and the records went to the default path instead of the one meant.
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /log store 'default' has the key 'pth', which the local flavor does not use: ignored \(did you mean 'path'\?\)$/,
+      ),
+    ]);
+    expect(existsSync(elsewhere)).toBe(false);
+  });
+
   it('--flush-timeout 30d is refused (it would overflow the timer and spool everything): exit 2, the maximum named', async () => {
     const r = await runCli(['run', '--flush-timeout', '30d', '--', 'true'], { home });
     expect(r.code).toBe(2);
