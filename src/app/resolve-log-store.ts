@@ -9,6 +9,7 @@ import type { ResolvedLogStore } from '../destinations/index.js';
 import type { CommonSettings } from '../destinations/destination.js';
 import { BATCHING_DEFAULTS } from '../destinations/shared-keys.js';
 import { parseHeaders, splitList, storedValueProblem, withDefaults } from '../store/flavors.js';
+import { didYouMean } from '../store/did-you-mean.js';
 import type { Component } from '../store/model.js';
 import { parseSecretRef, resolveSecretRefs } from '../secrets/references.js';
 import { packageVersion } from '../version.js';
@@ -49,6 +50,17 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
         hint: `fix it: dd-logstore log-store update ${component.name} --${k.key}=..., or edit the file`,
       });
     }
+  }
+  // A key the flavor does not know (a typo such as `pth` for `path`) would be ignored without a word, and the
+  // default used instead: said, once per use, but not refused (a key an older version stored must not stop a run).
+  const known = spec.keys.map((k) => k.key);
+  for (const key of Object.keys(component.config)) {
+    if (known.includes(key)) continue;
+    const guess = didYouMean(key, known);
+    f.warn(
+      `${f.paths().config}: log store '${component.name}' has the key '${key}', which the ${component.flavor} flavor does not use: ignored` +
+        (guess ? ` (did you mean '${guess}'?)` : ` (its keys: ${known.join(', ') || 'none'})`),
+    );
   }
   const raw = withDefaults(spec, component.config);
   const values = await resolveSecretRefs(referenceStrings(raw), {

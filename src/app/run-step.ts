@@ -198,7 +198,11 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
     mask:
       redactor.size > 0
-        ? { text: (t) => redactor.redactIfPresent(t), deep: (v) => redactor.redactDeepIfPresent(v) }
+        ? {
+            text: (t) => redactor.redactIfPresent(t),
+            deep: (v) => redactor.redactDeepIfPresent(v),
+            cut: (t) => redactor.safeCut(t),
+          }
         : undefined,
     onRecord: (record) => {
       if (window && (record.timestamp < clock - window.maxAgeMs || record.timestamp > clock + window.maxLeadMs)) {

@@ -43,4 +43,15 @@ describe('Redactor', () => {
       deep: [{ s: 'k=****' }],
     });
   });
+  it('safeCut: never inside a secret, and far enough from the end that a secret started there is still whole', () => {
+    const r = new Redactor();
+    expect(r.safeCut('abcdef')).toBe(6);
+    r.add('SECRET');
+    // No secret in it: the last 5 characters (a secret's start) are carried over.
+    expect(r.safeCut('xxxxxxxxxx')).toBe(5);
+    // Across the would-be cut at 5: the cut moves to the secret's start.
+    expect(r.safeCut('xxxSECRETxx')).toBe(3);
+    expect(r.safeCut('SECRETxxxxx')).toBe(6);
+    expect(r.safeCut('SEC')).toBe(0);
+  });
 });

@@ -42,6 +42,31 @@ export class Redactor {
   }
 
   /**
+   * Where text that goes on (a piece of a line too long to hold, the rest still to come) may be cut so that every
+   * secret is masked whole: at most `text.length - (longest - 1)` (a secret that starts before the cut ends inside
+   * `text`), and never inside an occurrence of a secret (the cut moves to its start). What is after the cut is
+   * carried over to the next piece.
+   */
+  safeCut(text: string): number {
+    if (this.values.size === 0) return text.length;
+    let longest = 0;
+    for (const v of this.values) if (v.length > longest) longest = v.length;
+    let cut = Math.max(0, text.length - (longest - 1));
+    for (let moved = true; moved && cut > 0;) {
+      moved = false;
+      for (const v of this.values) {
+        // The first occurrence that could contain the cut: one starting in (cut - length, cut) does.
+        const at = text.indexOf(v, Math.max(0, cut - v.length + 1));
+        if (at !== -1 && at < cut) {
+          cut = at;
+          moved = true;
+        }
+      }
+    }
+    return cut;
+  }
+
+  /**
    * Redacts every string inside a JSON-like value (for run records and `--output json`): values, keys, and numbers
    * that spell a secret (which become the string `****`).
    */

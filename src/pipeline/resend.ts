@@ -9,16 +9,27 @@ import { DEFAULT_BATCHING, isAuthStatus } from './batching-processor.js';
 import type { BatchPart, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { exportWithSplitting } from './splitting.js';
+import { MAX_FAILED_BATCHES_IN_A_ROW } from './journal-resend.js';
+import { renameSync, utimesSync } from 'node:fs';
+import { currentOwner } from '../store/process-owner.js';
+import { join } from 'node:path';
 import {
   claimableFiles,
   claimFile,
+  countSpoolLines,
+  createSpoolFileWriter,
   moveAside,
   processIsAlive,
-  readSpoolFile,
+  readSpoolProgress,
   removeFile,
-  writeSpoolFile,
+  spoolBase,
+  spoolLines,
+  spoolProgressPath,
+  writeSpoolProgress,
   type IsAlive,
   type SpoolEntry,
+  type SpoolFileWriter,
+  type SpoolProgress,
 } from './spool.js';
 
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
@@ -83,64 +94,141 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
     deliveredByStream: new Map(),
   };
   let stoppedBy: ExportOutcome | undefined;
+  let gaveUp: ExportOutcome | undefined;
+  let failedInARow = 0;
   const onAbort = (): void => void exporter.shutdown().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   const aborted = (): ExportOutcome | undefined =>
-    signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped', unsent: true } : stoppedBy;
+    signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped', unsent: true } : (stoppedBy ?? gaveUp);
+
+  /**
+   * Streams one claimed file from its progress, a batch at a time; after each batch what it did not deliver is on disk
+   * in `keep` and the progress is past it. Answers whether the whole file was settled (false: stopped midway).
+   */
+  const resendFile = async (
+    claimed: string,
+    base: string,
+    progress: SpoolProgress,
+    keep: SpoolFileWriter,
+  ): Promise<boolean> => {
+    let batch: SpoolEntry[] = [];
+    let bytes = 2;
+    let bad = progress.bad;
+    /** The offset just past the last line taken into `batch` (or skipped as unreadable). */
+    let end = progress.offset;
+    const send = async (): Promise<boolean> => {
+      if (batch.length === 0) return true;
+      if (aborted()) return false;
+      report.read += batch.length;
+      if (options.restampOlderThanMs !== undefined)
+        report.restamped += restamp(batch, now(), options.restampOlderThanMs);
+      const parts = await exportWithSplitting(
+        exporter,
+        { batch, count: batch.length },
+        {
+          stopped: aborted,
+          observe: (o) => {
+            if (o.kind === 'failure' && isAuthStatus(o.status) && !stoppedBy) {
+              stoppedBy = { ...o, message: `not resent: HTTP ${o.status}`, unsent: true };
+              report.authError = { status: o.status as number, message: o.message };
+            }
+          },
+        },
+      );
+      const kept: SpoolEntry[] = [];
+      for (const part of parts) settle(part, kept, report);
+      // An intake that never answers: each batch would wait out its whole time budget, so a big file would take
+      // hours. After a few batches in a row with nothing delivered and no answer in time, the flush stops.
+      const delivered = parts.some((p) => p.outcome.kind === 'success');
+      let timedOut: string | undefined;
+      for (const { outcome: o } of parts)
+        if (o.kind === 'retryable' && !/^not resent/.test(o.message)) timedOut ??= o.message;
+      failedInARow = timedOut !== undefined && !delivered ? failedInARow + 1 : 0;
+      if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW && gaveUp === undefined) {
+        gaveUp = { kind: 'retryable', message: 'not resent: stopped', unsent: true };
+        report.stopped ??= `${MAX_FAILED_BATCHES_IN_A_ROW} batches in a row got no answer in time (last: ${timedOut})`;
+      }
+      keep.add(kept);
+      keep.sync();
+      report.kept += kept.length;
+      progress.offset = end;
+      progress.bad = bad;
+      writeSpoolProgress(options.dir, base, progress);
+      batch = [];
+      bytes = 2;
+      return true;
+    };
+    for (const line of spoolLines(claimed, progress.offset)) {
+      if (line.entry === undefined) {
+        bad++;
+        end = line.end;
+        continue;
+      }
+      // A rough size: the item's message dominates; the rest is a few hundred bytes.
+      const size = Buffer.byteLength(String(line.entry.item.message)) + 600;
+      if (batch.length > 0 && (batch.length >= maxItems || bytes + size > maxBytes) && !(await send())) break;
+      if (aborted()) break;
+      batch.push(line.entry);
+      bytes += size;
+      end = line.end;
+    }
+    if (!aborted() && (await send())) {
+      progress.bad = bad;
+      return true;
+    }
+    // What is left (the batch not sent, and the rest of the file) stays in the file, counted without decoding it.
+    const left = countSpoolLines(claimed, progress.offset);
+    report.read += left;
+    report.kept += left;
+    return false;
+  };
 
   try {
     for (const name of claimableFiles(options.dir, options.isAlive ?? processIsAlive, pid)) {
-      if (signal?.aborted || stoppedBy) break;
+      if (aborted()) break;
       const claimed = claimFile(options.dir, name, pid);
       if (claimed === undefined) continue;
       report.files++;
-      let contents;
+      const base = spoolBase(name);
+      const progress: SpoolProgress = { ...readSpoolProgress(options.dir, base), owner: currentOwner() };
+      // Who works on it, and a heartbeat (the progress file's mtime) for a flusher in another pid namespace.
+      writeSpoolProgress(options.dir, base, progress);
+      const heartbeat = setInterval(() => touch(spoolProgressPath(options.dir, base)), 1000);
+      heartbeat.unref();
+      // What a tried batch did not deliver goes to a new spool file, claimable like a crashed run's if we die.
+      const keep = createSpoolFileWriter(options.dir, now(), pid, { crashSafe: true });
+      let done = false;
       try {
-        contents = readSpoolFile(claimed);
+        done = await resendFile(claimed, base, progress, keep);
       } catch (err) {
-        const why = `cannot read spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`;
+        // Reading it, or writing what is kept (a full disk): what its progress does not cover stays in it.
+        const why = `cannot resend spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`;
         options.warn?.(why);
         // Its records are neither delivered nor counted: the flush must not end as if the spool were empty.
         report.stopped ??= why;
+      }
+      clearInterval(heartbeat);
+      try {
+        keep.close();
+      } catch (err) {
+        // Left as <base>.open under this pid: claimable, and resent, once this process is gone.
+        options.warn?.(`cannot finish spool file ${claimed}: ${err instanceof Error ? err.message : String(err)}`);
+        report.stopped ??= 'cannot write the spool';
+        done = false;
+      }
+      if (!done) {
+        // Stopped midway: the file goes back to the spool; the next flush starts at its progress.
+        renameQuietly(claimed, join(options.dir, `${base}.jsonl`));
         continue;
       }
-      const { entries, bad } = contents;
-      let original: string | undefined = claimed;
-      if (bad > 0) {
+      if (progress.bad > 0) {
         const dest = moveAside(options.dir, claimed, name);
-        original = undefined;
-        report.corrupt.push({ file: dest, badLines: bad });
+        report.corrupt.push({ file: dest, badLines: progress.bad });
         options.warn?.(
-          `spool file ${name} has ${bad} unreadable line${bad === 1 ? '' : 's'}: moved to ${dest}; its ${entries.length} readable records are resent`,
+          `spool file ${name} has ${progress.bad} unreadable line${progress.bad === 1 ? '' : 's'}: moved to ${dest}; its readable records are resent`,
         );
-      }
-      report.read += entries.length;
-      const keep: SpoolEntry[] = [];
-      for (const batch of chunk(entries, maxItems, maxBytes)) {
-        if (aborted()) {
-          keep.push(...batch);
-          continue;
-        }
-        if (options.restampOlderThanMs !== undefined)
-          report.restamped += restamp(batch, now(), options.restampOlderThanMs);
-        const parts = await exportWithSplitting(
-          exporter,
-          { batch, count: batch.length },
-          {
-            stopped: aborted,
-            observe: (o) => {
-              if (o.kind === 'failure' && isAuthStatus(o.status) && !stoppedBy) {
-                stoppedBy = { ...o, message: `not resent: HTTP ${o.status}`, unsent: true };
-                report.authError = { status: o.status as number, message: o.message };
-              }
-            },
-          },
-        );
-        for (const part of parts) settle(part, keep, report);
-      }
-      writeSpoolFile(options.dir, keep, now(), pid);
-      report.kept += keep.length;
-      if (original !== undefined) removeFile(original);
+      } else removeFile(claimed);
+      removeFile(spoolProgressPath(options.dir, base));
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -196,19 +284,19 @@ function restamp(batch: SpoolEntry[], now: number, maxAgeMs: number): number {
   return n;
 }
 
-function* chunk(entries: SpoolEntry[], maxItems: number, maxBytes: number): Generator<SpoolEntry[]> {
-  let batch: SpoolEntry[] = [];
-  let bytes = 2;
-  for (const e of entries) {
-    // A rough size: the item's message dominates; the rest is a few hundred bytes.
-    const size = Buffer.byteLength(String(e.item.message)) + 600;
-    if (batch.length > 0 && (batch.length >= maxItems || bytes + size > maxBytes)) {
-      yield batch;
-      batch = [];
-      bytes = 2;
-    }
-    batch.push(e);
-    bytes += size;
+function renameQuietly(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    // Left as .sending-<pid>: claimable again once this process is gone.
   }
-  if (batch.length > 0) yield batch;
+}
+
+function touch(path: string): void {
+  try {
+    const t = new Date();
+    utimesSync(path, t, t);
+  } catch {
+    // Removed meanwhile: the file is done.
+  }
 }

@@ -1,12 +1,23 @@
 /**
  * Removing one run's records from a log store's spool (`runs delete --force`): each finished spool file that holds
  * some is claimed like a flusher would, rewritten without them (under its old time, so the resend order stays) and
- * dropped. Files a live `run` or flusher holds, and files with unreadable lines, are left alone and counted.
+ * dropped. Files a live `run` or flusher holds, and files with unreadable lines, are left alone and counted. Files are
+ * streamed (never held whole), from where an interrupted flush left them.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { claimFile, claimableFiles, processIsAlive, readSpoolFile, removeFile, writeSpoolFile } from './spool.js';
-import type { IsAlive } from './spool.js';
+import {
+  claimFile,
+  claimableFiles,
+  createSpoolFileWriter,
+  processIsAlive,
+  readSpoolProgress,
+  removeFile,
+  spoolBase,
+  spoolLines,
+  spoolProgressPath,
+} from './spool.js';
+import type { IsAlive, SpoolEntry } from './spool.js';
 
 export interface SpoolRemoval {
   /** Records of the run removed. */
@@ -15,34 +26,58 @@ export interface SpoolRemoval {
   left: number;
 }
 
+const SPOOL_FILE = /^\d+-\d+-[0-9a-f]+\.(open|jsonl|sending-\d+)$/;
+
 export function removeRunFromSpool(dir: string, runId: string, isAlive: IsAlive = processIsAlive): SpoolRemoval {
   const out: SpoolRemoval = { removed: 0, left: 0 };
   const claimable = new Set(claimableFiles(dir, isAlive));
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /^\d+-\d+-[0-9a-f]+\./.test(n));
+    names = readdirSync(dir).filter((n) => SPOOL_FILE.test(n));
   } catch {
     return out;
   }
   for (const name of names) {
-    let peek;
+    const base = spoolBase(name);
+    const { offset, bad: badBefore } = readSpoolProgress(dir, base);
+    let mine = 0;
+    let bad = badBefore;
     try {
-      peek = readSpoolFile(join(dir, name));
+      for (const { entry } of spoolLines(join(dir, name), offset)) {
+        if (entry === undefined) bad++;
+        else if (entry.runId === runId) mine++;
+      }
     } catch {
       continue; // claimed and removed by a flusher meanwhile
     }
-    const mine = peek.entries.filter((e) => e.runId === runId).length;
     if (mine === 0) continue;
     // Rewriting a file with unreadable lines would drop them: leave it for flush, which moves it aside.
-    const claimed = claimable.has(name) && peek.bad === 0 ? claimFile(dir, name) : undefined;
+    const claimed = claimable.has(name) && bad === 0 ? claimFile(dir, name) : undefined;
     if (claimed === undefined) {
       out.left++;
       continue;
     }
-    // A finished file never changes, so what was peeked is what was claimed.
-    const keep = peek.entries.filter((e) => e.runId !== runId);
-    writeSpoolFile(dir, keep, Number(name.slice(0, name.indexOf('-'))), process.pid);
+    // A finished file never changes, so what was counted is what was claimed. Only what a flush has not settled
+    // (past its progress) is copied.
+    const w = createSpoolFileWriter(dir, Number(name.slice(0, name.indexOf('-'))), process.pid);
+    try {
+      let batch: SpoolEntry[] = [];
+      for (const { entry } of spoolLines(claimed, offset)) {
+        if (entry === undefined || entry.runId === runId) continue;
+        batch.push(entry);
+        if (batch.length >= 1000) {
+          w.add(batch);
+          batch = [];
+        }
+      }
+      w.add(batch);
+      w.close();
+    } catch (err) {
+      w.abandon();
+      throw err;
+    }
     removeFile(claimed);
+    removeFile(spoolProgressPath(dir, base));
     out.removed += mine;
   }
   return out;

@@ -19,12 +19,15 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { processIsAlive } from '../core/process-alive.js';
+import { ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import type { IsAlive } from '../core/process-alive.js';
 
 export const SPOOL_VERSION = 1;
@@ -180,23 +183,164 @@ export interface SpoolFileContents {
   bad: number;
 }
 
+/** One line of a spool file: its entry (undefined when unreadable) and the file offset just past it. */
+export interface SpoolLine {
+  entry: SpoolEntry | undefined;
+  end: number;
+}
+
+/** The bytes read at a time: a spool file is never held whole (the issue measured one of 637 MB). */
+export const SPOOL_READ_CHUNK = 1 << 20;
+
+/**
+ * The lines of a spool file from byte `start`, a chunk at a time, so memory is bounded by the longest line, not the
+ * file. Blank lines are skipped; a last line without its newline (a torn write) is unreadable.
+ */
+export function* spoolLines(path: string, start = 0, chunkBytes = SPOOL_READ_CHUNK): Generator<SpoolLine> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    let pos = start;
+    let pending: Buffer[] = [];
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, pos);
+      if (n === 0) break;
+      const view = buf.subarray(0, n);
+      let from = 0;
+      while (from < n) {
+        const nl = view.indexOf(10, from);
+        if (nl === -1) {
+          pending.push(Buffer.from(view.subarray(from)));
+          break;
+        }
+        const piece = view.subarray(from, nl);
+        const line = pending.length > 0 ? Buffer.concat([...pending, piece]).toString('utf8') : piece.toString('utf8');
+        pending = [];
+        from = nl + 1;
+        if (line.trim() === '') continue;
+        yield { entry: parseSpoolLine(line), end: pos + from };
+      }
+      pos += n;
+    }
+    if (pending.some((b) => b.toString('utf8').trim() !== '')) yield { entry: undefined, end: pos };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Counts the lines of a spool file from byte `start` without decoding them (what a stopped flush leaves). */
+export function countSpoolLines(path: string, start = 0): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(SPOOL_READ_CHUNK);
+    let pos = start;
+    let lines = 0;
+    let open = false;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      const view = buf.subarray(0, n);
+      let from = 0;
+      for (let nl = view.indexOf(10); nl !== -1; nl = view.indexOf(10, nl + 1)) {
+        if (nl > from || open) lines++;
+        from = nl + 1;
+        open = false;
+      }
+      if (from < n) open = true;
+      pos += n;
+    }
+    return lines + (open ? 1 : 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A whole spool file in memory: for small files and tests; flush and `runs delete` stream with `spoolLines`. */
 export function readSpoolFile(path: string): SpoolFileContents {
-  // Decoded a line at a time: a file over V8's longest string (~512 MB) would not fit in one.
-  const bytes = readFileSync(path);
   const entries: SpoolEntry[] = [];
   let bad = 0;
-  let start = 0;
-  while (start < bytes.length) {
-    const nl = bytes.indexOf(10, start);
-    const end = nl === -1 ? bytes.length : nl;
-    const line = bytes.toString('utf8', start, end);
-    start = end + 1;
-    if (line.trim() === '') continue;
-    const entry = nl === -1 ? undefined : parseSpoolLine(line);
+  for (const { entry } of spoolLines(path)) {
     if (entry) entries.push(entry);
     else bad++;
   }
   return { entries, bad };
+}
+
+/** Writes a new spool file a batch at a time. */
+export interface SpoolFileWriter {
+  add(entries: readonly SpoolEntry[]): void;
+  /** Entries added so far. */
+  count(): number;
+  /** Flushes to disk (before a flush records its progress past what was added). */
+  sync(): void;
+  /** Publishes the file as `.jsonl`; nothing when no entry was added. Answers its path. */
+  close(): string | undefined;
+  /** Removes what was written (a failed rewrite). */
+  abandon(): void;
+}
+
+/**
+ * A new spool file. `crashSafe`: written as `<base>.open` under this pid, so if this process dies what it holds is
+ * claimable like a crashed run's (a flush's kept records); otherwise as a hidden temporary file that a crash leaves
+ * unread (a rewrite whose original is still there).
+ */
+export function createSpoolFileWriter(
+  dir: string,
+  now: number,
+  pid: number,
+  options: { crashSafe?: boolean } = {},
+): SpoolFileWriter {
+  let fd: number | undefined;
+  let path: string | undefined;
+  let base: string | undefined;
+  let added = 0;
+  let dirty = false;
+  const open = (): number => {
+    if (fd !== undefined) return fd;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    base = spoolBaseName(now, pid);
+    path = options.crashSafe ? join(dir, `${base}.open`) : join(dir, `.${base}.tmp`);
+    fd = openSync(path, 'w', 0o600);
+    return fd;
+  };
+  const writer: SpoolFileWriter = {
+    add(entries) {
+      if (entries.length === 0) return;
+      const handle = open();
+      let chunk = '';
+      for (const e of entries) {
+        chunk += spoolLine(e);
+        if (chunk.length > 1 << 20) {
+          writeAllSync(handle, chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) writeAllSync(handle, chunk);
+      added += entries.length;
+      dirty = true;
+    },
+    count: () => added,
+    sync() {
+      if (fd === undefined || !dirty) return;
+      fsyncSync(fd);
+      dirty = false;
+    },
+    close() {
+      if (fd === undefined || path === undefined || base === undefined) return undefined;
+      writer.sync();
+      closeSync(fd);
+      fd = undefined;
+      const file = join(dir, `${base}.jsonl`);
+      renameSync(path, file);
+      return file;
+    },
+    abandon() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      if (path !== undefined) removeFile(path);
+    },
+  };
+  return writer;
 }
 
 /** Writes entries to a new finished spool file (temp + fsync + rename); nothing when there are none. */
@@ -207,31 +351,60 @@ export function writeSpoolFile(
   pid: number,
 ): string | undefined {
   if (entries.length === 0) return undefined;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const base = spoolBaseName(now, pid);
-  const tmp = join(dir, `.${base}.tmp`);
-  const fd = openSync(tmp, 'w', 0o600);
+  const w = createSpoolFileWriter(dir, now, pid);
   try {
-    let chunk = '';
-    for (const e of entries) {
-      chunk += spoolLine(e);
-      if (chunk.length > 1 << 20) {
-        writeAllSync(fd, chunk);
-        chunk = '';
-      }
-    }
-    if (chunk) writeAllSync(fd, chunk);
-    fsyncSync(fd);
+    w.add(entries);
+    return w.close();
   } catch (err) {
     // A full disk: the temporary file must not stay and keep it full (the claimed file still holds the records).
-    closeSync(fd);
-    removeFile(tmp);
+    w.abandon();
     throw err;
   }
-  closeSync(fd);
-  const file = join(dir, `${base}.jsonl`);
-  renameSync(tmp, file);
-  return file;
+}
+
+/**
+ * How far a flush got in a spool file: `<base>.progress` next to it holds the byte offset up to which every line was
+ * settled (delivered, or copied to a new spool file), and the unreadable lines before it. A flush killed or stopped
+ * midway resumes there, so what was delivered is not sent again.
+ */
+export interface SpoolProgress {
+  offset: number;
+  bad: number;
+  /**
+   * The flusher working on the file (while it is `<base>.sending-<pid>`), whose heartbeat is this file's mtime: a pid
+   * alone means nothing to a flusher in another pid namespace (a container sharing the home).
+   */
+  owner?: ProcessOwner;
+}
+
+export function spoolProgressPath(dir: string, base: string): string {
+  return join(dir, `${base}.progress`);
+}
+
+export function readSpoolProgress(dir: string, base: string): SpoolProgress {
+  try {
+    const v = JSON.parse(readFileSync(spoolProgressPath(dir, base), 'utf8')) as Record<string, unknown>;
+    const offset = typeof v.offset === 'number' && Number.isSafeInteger(v.offset) && v.offset > 0 ? v.offset : 0;
+    const bad = typeof v.bad === 'number' && Number.isSafeInteger(v.bad) && v.bad > 0 ? v.bad : 0;
+    const o = v.owner as Partial<ProcessOwner> | undefined;
+    const owner = typeof o === 'object' && o !== null && typeof o.pid === 'number' && typeof o.host === 'string';
+    return { offset, bad, ...(owner ? { owner: o as ProcessOwner } : {}) };
+  } catch {
+    return { offset: 0, bad: 0 };
+  }
+}
+
+/** Records progress (temp file + rename: a kill leaves the old value or the new one). */
+export function writeSpoolProgress(dir: string, base: string, progress: SpoolProgress): void {
+  const path = spoolProgressPath(dir, base);
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(progress), { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+/** The `<ms>-<pid>-<rand>` base of a spool file's name. */
+export function spoolBase(name: string): string {
+  return name.slice(0, name.indexOf('.'));
 }
 
 export { processIsAlive };
@@ -253,6 +426,12 @@ export function claimableFiles(dir: string, isAlive: IsAlive = processIsAlive, s
     if (!m) continue;
     const owner = m[3] === 'open' ? Number(m[2]) : m[4] === undefined ? undefined : Number(m[4]);
     if (owner !== undefined && (owner === self || isAlive(owner))) continue;
+    // Claimed by a flusher that recorded who it is: its identity, or (from another pid namespace) its heartbeat.
+    if (m[4] !== undefined) {
+      const base = spoolBase(name);
+      const { owner: claimer } = readSpoolProgress(dir, base);
+      if (claimer !== undefined && ownerAlive(claimer, spoolProgressPath(dir, base))) continue;
+    }
     out.push({ name, at: Number(m[1]) });
   }
   return out.sort((a, b) => a.at - b.at || a.name.localeCompare(b.name)).map((x) => x.name);

@@ -13,6 +13,7 @@ import { statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js';
+import { killProcessTree } from '../core/process-tree.js';
 import type { StreamName } from '../core/log-record.js';
 import { buildChildEnv, fileIdentity } from './child-env.js';
 import { closeFifoPipes, closeSafely, openFifoPipes, readFifo, type FifoPairs, type PipeMode } from './child-pipes.js';
@@ -163,8 +164,14 @@ export function startChild(opts: StartChildOptions): RunningChild {
     const kill = (why: string): void => {
       if (!alive() || killed) return;
       killed = true;
-      opts.onNote?.(`${why}: killing it (SIGKILL)`);
-      child.kill('SIGKILL');
+      // As `docker stop` ends a whole container: what the command started goes too (its descendants at this moment,
+      // and its own process group if it leads one).
+      const others = child.pid === undefined ? 0 : killProcessTree(child.pid);
+      if (child.pid === undefined) child.kill('SIGKILL');
+      opts.onNote?.(
+        `${why}: killing it (SIGKILL)` +
+          (others > 0 ? `, and the ${others === 1 ? 'process' : `${others} processes`} it started` : ''),
+      );
     };
     // As `docker stop`: the signal first, SIGKILL once the grace period is over; a third Ctrl-C does not wait.
     const onSignal = (signal: NodeJS.Signals) => () => {

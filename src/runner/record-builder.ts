@@ -46,6 +46,11 @@ export interface RecordBuilderOptions {
 export interface RecordMask {
   text(s: string): string;
   deep<T>(value: T): T;
+  /**
+   * Where a line too long to hold may be cut so that no secret straddles two pieces (masking is per piece): the
+   * rest is carried into the next one. Without it the piece is all that is held.
+   */
+  cut?(s: string): number;
 }
 
 export interface RecordBuilder {
@@ -247,8 +252,10 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     if (piece.indexOf('\r') === -1) {
       st.partial = st.partial.length === 0 ? piece : st.partial + piece;
       if (st.partial.length > MAX_PENDING_LINE_CHARS) {
-        const line = st.partial;
-        st.partial = '';
+        // A secret across the cut would go out in two halves, each unmasked: the cut is before it, the rest carried.
+        const at = mask?.cut?.(st.partial) ?? st.partial.length;
+        const line = at > 0 && at < st.partial.length ? st.partial.slice(0, at) : st.partial;
+        st.partial = line === st.partial ? '' : st.partial.slice(at);
         emitLongLinePiece(st, line, time, false);
       }
       return;

@@ -157,6 +157,9 @@ export function parseConfig(text: string, file: string): StoreConfig {
   return data as unknown as StoreConfig;
 }
 
+/** A component id: a UUID when dd-logstore made it; never a path (no '/', not '.' or '..'). */
+const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
 /** The shape every reader of a component relies on; the values themselves are checked where they are used. */
 function componentProblem(c: unknown): string | undefined {
   if (!isRecord(c)) return 'is not an object';
@@ -164,6 +167,9 @@ function componentProblem(c: unknown): string | undefined {
     if (typeof c[key] !== 'string' || c[key] === '')
       return `has ${key}=${JSON.stringify(c[key]) ?? 'nothing'}: it must be a non-empty string`;
   }
+  // The id names directories (spool/<id>/ and the like): a path in it would put them outside the home.
+  if (!SAFE_ID.test(c.id as string))
+    return `has id=${JSON.stringify(c.id)}: it names a directory, so only letters, digits, '.', '_' and '-' (as the UUID it was given)`;
   if (!isRecord(c.config)) return 'has no config object';
   for (const [key, value] of Object.entries(c.config)) {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')

@@ -20,6 +20,20 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /DD_LOGSTORE_RUN_ID='bad id' is not a valid run id/,
     },
     {
+      name: 'logs --limit 0 is refused',
+      args: ['logs', '--last', '--limit', '0'],
+      code: 2,
+      match: /^error: --limit must be a positive whole number, got '0' \(e\.g\. --limit 100\)$/,
+    },
+    {
+      // Before: accepted, and printed nothing with exit 0, as if the run had no records.
+      name: 'logs --tail 0 is refused as --limit 0 is (with --follow it means only the new records)',
+      args: ['logs', '--last', '--tail', '0'],
+      code: 2,
+      match:
+        /^error: --tail must be a positive whole number, got '0' \(e\.g\. --tail 100; with --follow, --tail 0 shows only the new records\)$/,
+    },
+    {
       name: 'logs of an invalid run id',
       args: ['logs', '--run-id', 'bad id'],
       code: 2,

@@ -137,6 +137,21 @@ async function until(ok: () => boolean, ms: number): Promise<boolean> {
   return ok();
 }
 
+/** Whether a process is gone: no such pid, or a zombie nobody reaped yet (a container's init may not). */
+function gone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+}
+
 describe('a command that ignores signals (as docker stop)', () => {
   const { home, cleanup } = tempHome('ddls-hard-sig-');
   afterAll(cleanup);
@@ -150,6 +165,40 @@ describe('a command that ignores signals (as docker stop)', () => {
     expect(r.stdout()).toContain('ignored SIGTERM');
     expect(r.stderr()).toMatch(/did not exit within 1 s of SIGTERM \(--kill-after\): killing it \(SIGKILL\)/);
     expect(await counts(home, 'term')).toMatchObject({ read: 2, delivered: 2 });
+  }, 30_000);
+
+  it('SIGKILL after --kill-after reaches what the command started too: one holding the pipe, one in its own group', async () => {
+    const pids = join(home, 'tree-pids');
+    const ignoring = `process.on('SIGTERM',()=>{});setInterval(()=>{},1000)`;
+    const script = [
+      `const { spawn } = require('child_process');`,
+      `process.on('SIGTERM', () => console.log('ignored SIGTERM'));`,
+      `const a = spawn(process.execPath, ['-e', ${JSON.stringify(ignoring)}], { stdio: ['ignore', 'inherit', 'inherit'] });`,
+      `const b = spawn(process.execPath, ['-e', ${JSON.stringify(ignoring)}], { stdio: 'ignore', detached: true });`,
+      `require('fs').writeFileSync(${JSON.stringify(pids)}, [process.pid, a.pid, b.pid].join(' '));`,
+      `setTimeout(() => console.log('ready'), 500);`,
+      `setInterval(() => {}, 1000);`,
+    ].join('\n');
+    const r = start(home, ['run', '--run-id', 'tree', '--kill-after', '1s', '--', NODE, '-e', script]);
+    await r.waitFor('ready');
+    const [child, holder, grouped] = readFileSync(pids, 'utf8').split(' ').map(Number) as [number, number, number];
+    try {
+      r.kill('SIGTERM');
+      const { code } = await r.done;
+      expect(code).toBe(137);
+      expect(r.stderr()).toMatch(
+        /did not exit within 1 s of SIGTERM \(--kill-after\): killing it \(SIGKILL\), and the 2 processes it started/,
+      );
+      // Before: only the command was killed; both grandchildren lived on (the first one holding run's output).
+      for (const pid of [child, holder, grouped]) expect(await until(() => gone(pid), 5000)).toBe(true);
+    } finally {
+      for (const pid of [holder, grouped])
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone, as it should be.
+        }
+    }
   }, 30_000);
 
   it('SIGINT ignored: the third Ctrl-C kills at once (no grace period), exit 137', async () => {
@@ -418,6 +467,36 @@ describe('secrets, files others can write, hostile bytes, long lines (local stor
     expect(bad.stderr).not.toContain('\u001b');
   });
 
+  it('masks a secret that straddles the 8 MB cut of a longer line (the rest of the piece is carried over)', async () => {
+    const secret = 'straddle-0123456789-abcdefghij';
+    const [left, right] = [secret.slice(0, 15), secret.slice(15)];
+    // The first write takes the line just past 8 MiB characters with the secret's first half: the piece is cut
+    // there. The second half comes 500 ms later, in the next piece.
+    const first = `'x'.repeat(${8 * 1024 * 1024 - 10})+${JSON.stringify(left)}`;
+    const script = `process.stdout.write(${first},()=>setTimeout(()=>process.stdout.write(${JSON.stringify(right)}+' end\\n'),500))`;
+    const r = await runCli(['run', '--run-id', 'straddle', '--', NODE, '-e', script], {
+      home,
+      env: { DD_LOGSTORE_SECRET_STRADDLE: secret },
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(secret);
+    const logs = await runCli(['logs', '--run-id', 'straddle', '--output', 'jsonl', '--raw'], {
+      home,
+      timeoutMs: 60_000,
+    });
+    const parts = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { message: string }).message);
+    expect(parts.length).toBeGreaterThan(1);
+    const whole = parts.join('');
+    // Before: each piece was masked on its own, and the halves went out as they were.
+    expect([whole.includes(left), whole.includes(right)]).toEqual([false, false]);
+    expect(whole.slice(-19)).toBe('xxxxxxxxxxx**** end');
+    expect(whole.length).toBe(8 * 1024 * 1024 - 10 + 4 + 4);
+  }, 90_000);
+
   it('numbers the parts of a 20 MB line across the whole line, so it can be put back together', async () => {
     const size = 20 * 1024 * 1024;
     const r = await runCli(
@@ -500,6 +579,12 @@ describe('bad values refused up front, one line naming the key or file and the r
       (c: Record<string, unknown>) => (c.config = { path: 123 }),
       /log store 'default': path must be a string, got 123/,
     ],
+    [
+      // Before: accepted, and the spool went to <home>/spool/../../elsewhere, outside the home.
+      'id: "../../elsewhere"',
+      (c: Record<string, unknown>) => (c.id = '../../elsewhere'),
+      /log-store 'default' has id="\.\.\/\.\.\/elsewhere": it names a directory, so only letters, digits/,
+    ],
   ])('%s in config.json: run exits 125 before the command starts', async (_name, change, message) => {
     rmSync(join(home, 'config.json'), { force: true });
     await runCli(['stack', 'list'], { home });
@@ -527,6 +612,24 @@ describe('bad values refused up front, one line naming the key or file and the r
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toContain(`log store 'dd'`);
+  });
+
+  it('a key the flavor does not use (a typo: pth for path) is said in one warning, not silently ignored', async () => {
+    rmSync(join(home, 'config.json'), { force: true });
+    await runCli(['stack', 'list'], { home });
+    const elsewhere = join(home, 'typo-store');
+    editLogStore('default', (c) => (c.config = { pth: elsewhere }));
+    const r = await runCli(['run', '--run-id', 'typo', '--', 'true'], { home });
+    // The command still runs (a key an older version stored must not stop a run); the store is the default one.
+    expect(r.code).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+    // Before: nothing said, and the records went to the default path instead of the one meant.
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /log store 'default' has the key 'pth', which the local flavor does not use: ignored \(did you mean 'path'\?\)$/,
+      ),
+    ]);
+    expect(existsSync(elsewhere)).toBe(false);
   });
 
   it('--flush-timeout 30d is refused (it would overflow the timer and spool everything): exit 2, the maximum named', async () => {

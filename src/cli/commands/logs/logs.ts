@@ -155,6 +155,11 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   if (intervalMs !== undefined && intervalMs < 100)
     throw new UsageError('--interval must be at least 100ms', { hint: 'e.g. --interval 2s' });
   const follow = Boolean(opts.follow);
+  // Refused as --limit 0 is; with --follow, --tail 0 means what `tail -n 0 -f` does: only the new records.
+  if (tail === 0 && !follow)
+    throw new UsageError(`--tail must be a positive whole number, got '${rawTail ?? ''}'`, {
+      hint: 'e.g. --tail 100; with --follow, --tail 0 shows only the new records',
+    });
   const web = opts.web === true;
   if (web && (follow || waitMs !== undefined))
     throw new UsageError(`--web cannot be used with ${follow ? '--follow' : '--wait'}`, {

@@ -1,0 +1,108 @@
+/**
+ * The processes a command started, for killing them with it (as `docker stop` ends a whole container). Read from
+ * `/proc` (Linux), else from `ps`: the parent links at this moment. A process that re-parented itself to init (a
+ * daemon) is no longer anyone's descendant and is not found.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+interface ProcessLink {
+  pid: number;
+  ppid: number;
+  pgid: number;
+}
+
+function fromProc(): ProcessLink[] | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const out: ProcessLink[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses: split after its last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid: Number(name), ppid: Number(fields[1]), pgid: Number(fields[2]) });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+function fromPs(): ProcessLink[] {
+  try {
+    const text = execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid=', '-o', 'pgid='], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return text
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number))
+      .filter((f) => f.length === 3 && f.every((n) => Number.isSafeInteger(n) && n > 0))
+      .map(([pid, ppid, pgid]) => ({ pid: pid!, ppid: ppid!, pgid: pgid! }));
+  } catch {
+    return [];
+  }
+}
+
+export interface ProcessTree {
+  /** Every descendant of the root (children, grandchildren, ...), not the root itself. */
+  descendants: number[];
+  /** The root's process group, when the root leads one of its own (not `self`'s). */
+  group?: number;
+}
+
+/** The descendants of `root` now; never `self` (this process). */
+export function processTree(root: number, self = process.pid): ProcessTree {
+  const links = fromProc() ?? fromPs();
+  const children = new Map<number, number[]>();
+  let rootGroup: number | undefined;
+  let selfGroup: number | undefined;
+  for (const l of links) {
+    if (l.pid === root) rootGroup = l.pgid;
+    if (l.pid === self) selfGroup = l.pgid;
+    const list = children.get(l.ppid);
+    if (list) list.push(l.pid);
+    else children.set(l.ppid, [l.pid]);
+  }
+  const descendants: number[] = [];
+  const seen = new Set<number>([root, self]);
+  for (let queue = [root]; queue.length > 0;) {
+    const next: number[] = [];
+    for (const pid of queue)
+      for (const c of children.get(pid) ?? []) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        descendants.push(c);
+        next.push(c);
+      }
+    queue = next;
+  }
+  return {
+    descendants,
+    ...(rootGroup === root && rootGroup !== selfGroup && root !== self ? { group: rootGroup } : {}),
+  };
+}
+
+/** SIGKILL to `root`, its descendants and its own process group; answers how many others were signalled. */
+export function killProcessTree(root: number, self = process.pid): number {
+  const tree = processTree(root, self);
+  const kill = (pid: number): boolean => {
+    try {
+      process.kill(pid, 'SIGKILL');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  kill(root);
+  let others = 0;
+  for (const pid of tree.descendants) if (kill(pid)) others++;
+  if (tree.group !== undefined) kill(-tree.group);
+  return others;
+}
