@@ -89,6 +89,8 @@ export function createJournalWriter(options: JournalOptions): JournalWriter {
         createdAt: now(),
         owner,
       },
+      // The once-a-second fsync off the thread that reads the child (segment-writer.ts).
+      syncInBackground: true,
       now,
     });
   } catch (err) {
