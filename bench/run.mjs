@@ -175,21 +175,27 @@ function runCounts(runId) {
   }
 }
 
-/** Newlines in the files under dir (the local store's JSONL), or null when it is not there. */
-function countLines(dir) {
+const { readSegmentFile } = await import(join(ROOT, 'dist/pipeline/segment-reader.js'));
+const { localRunDir } = await import(join(ROOT, 'dist/destinations/local/paths.js'));
+/**
+ * Records in a run's directory of the local store (segments read back, JSONL lines counted), or null when it is not
+ * there: what is on disk, not what the run says it wrote.
+ */
+async function countStored(dir) {
   if (!existsSync(dir)) return null;
   let n = 0;
-  const walk = (d) => {
+  const walk = async (d) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      if (statSync(p).isDirectory()) await walk(p);
+      else if (name.endsWith('.seg')) await readSegmentFile(p, (records) => void (n += records.length));
       else {
         const buf = readFileSync(p);
         for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
       }
     }
   };
-  walk(dir);
+  await walk(dir);
   return n;
 }
 
@@ -256,7 +262,7 @@ const ddRun = (label, logStore, extraEnv = {}) => ({
     // What this run spooled would be resent by the next one and counted there: each run starts with no spool.
     rmSync(join(home, 'spool'), { recursive: true, force: true });
     const local = logStore === 'local';
-    const stored = local ? (countLines(join(home, 'logs', runId)) ?? c.delivered) : settled.items;
+    const stored = local ? ((await countStored(localRunDir(join(home, 'logs'), runId))) ?? c.delivered) : settled.items;
     return {
       ...m,
       childCpuS: readTime(timed.file).cpuS ?? null,
