@@ -46,7 +46,8 @@ export interface SegmentWriter {
   files(): string[];
   /** fsync now. */
   sync(): void;
-  close(): void;
+  /** `sync: false` for files about to be removed (a journal whose records were all delivered): no fsync to wait for. */
+  close(options?: { sync?: boolean }): void;
   /** Closes and removes every file written (a journal whose records were all delivered). */
   remove(): void;
 }
@@ -136,10 +137,10 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     }
   }
 
-  function finishPart(): void {
+  function finishPart(sync = true): void {
     if (fd === undefined) return;
     try {
-      fdatasyncSync(fd);
+      if (sync) fdatasyncSync(fd);
     } catch {
       // The bytes are in the page cache; a machine crash is the bound (docs/reliability.md).
     }
@@ -178,10 +179,10 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     },
     files: () => [...written],
     sync,
-    close() {
+    close(closeOptions) {
       if (closed) return;
       closed = true;
-      finishPart();
+      finishPart(closeOptions?.sync ?? true);
     },
     remove() {
       closed = true;
