@@ -175,21 +175,27 @@ function runCounts(runId) {
   }
 }
 
-/** Newlines in the files under dir (the local store's JSONL), or null when it is not there. */
-function countLines(dir) {
+const { readSegmentFile } = await import(join(ROOT, 'dist/pipeline/segment-reader.js'));
+const { localRunDir } = await import(join(ROOT, 'dist/destinations/local/paths.js'));
+/**
+ * Records in a run's directory of the local store (segments read back, JSONL lines counted), or null when it is not
+ * there: what is on disk, not what the run says it wrote.
+ */
+async function countStored(dir) {
   if (!existsSync(dir)) return null;
   let n = 0;
-  const walk = (d) => {
+  const walk = async (d) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      if (statSync(p).isDirectory()) await walk(p);
+      else if (name.endsWith('.seg')) await readSegmentFile(p, (records) => void (n += records.length));
       else {
         const buf = readFileSync(p);
         for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
       }
     }
   };
-  walk(dir);
+  await walk(dir);
   return n;
 }
 
@@ -241,30 +247,22 @@ const stockOtel = {
   },
 };
 
-const ddRun = (label, logStore) => ({
+const ddRun = (label, logStore, extraEnv = {}) => ({
   name: `dd-logstore run (${label})`,
   async run(child) {
     sink.reset();
     const runId = `bench-${process.pid}-${++serial}`;
     const timed = timedChild(child);
-    const m = await measure([
-      process.execPath,
-      CLI,
-      'run',
-      '-q',
-      '--log-store',
-      logStore,
-      '--run-id',
-      runId,
-      '--',
-      ...timed.argv,
-    ]);
+    const m = await measure(
+      [process.execPath, CLI, 'run', '-q', '--log-store', logStore, '--run-id', runId, '--', ...timed.argv],
+      { extraEnv },
+    );
     const settled = await sink.settle();
     const c = runCounts(runId);
     // What this run spooled would be resent by the next one and counted there: each run starts with no spool.
     rmSync(join(home, 'spool'), { recursive: true, force: true });
     const local = logStore === 'local';
-    const stored = local ? (countLines(join(home, 'logs', runId)) ?? c.delivered) : settled.items;
+    const stored = local ? ((await countStored(localRunDir(join(home, 'logs'), runId))) ?? c.delivered) : settled.items;
     return {
       ...m,
       childCpuS: readTime(timed.file).cpuS ?? null,
@@ -284,6 +282,10 @@ const ours = [
   ...(HAS_ZSTD ? [ddRun('datadog, zstd', 'ddz')] : []),
   ddRun('local', 'local'),
 ];
+
+/** The journal's cost: the same run with it switched off (a knob for the bench alone), on `ceiling`. */
+const JOURNAL_OFF = 'dd-logstore run (datadog, gzip, no journal)';
+const noJournal = { ...ddRun('', 'dd', { DD_LOGSTORE_BENCH_NO_JOURNAL: '1' }), name: JOURNAL_OFF };
 
 const median = (xs) => {
   const v = xs.filter((x) => x !== null && x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
@@ -563,7 +565,12 @@ try {
   }
   if (ONLY.has('ceiling')) {
     rows.push(
-      ...(await throughput('ceiling', ['cat', catFile(LINES)], [childAlone('cat alone'), stockOtel, ...ours], LINES)),
+      ...(await throughput(
+        'ceiling',
+        ['cat', catFile(LINES)],
+        [childAlone('cat alone'), stockOtel, ...ours, noJournal],
+        LINES,
+      )),
     );
   }
   if (ONLY.has('tqdm'))
@@ -688,6 +695,18 @@ for (const c of ours.map((o) => o.name)) {
     `<= the print child's ${fmt(printChildCpuUs, 2)} µs`,
     `${fmt(r.ourCpuUsPerLine, 2)} µs`,
     r.ourCpuUsPerLine !== null && r.ourCpuUsPerLine <= printChildCpuUs,
+  );
+}
+const withJournal = find('ceiling', 'dd-logstore run (datadog, gzip)');
+const withoutJournal = find('ceiling', JOURNAL_OFF);
+if (withJournal?.ourCpuUsPerLine && withoutJournal?.ourCpuUsPerLine) {
+  const cost = withJournal.ourCpuUsPerLine - withoutJournal.ourCpuUsPerLine;
+  const share = (cost / withJournal.ourCpuUsPerLine) * 100;
+  target(
+    "ceiling: the journal's share of our CPU (gzip, with it less without)",
+    'a few percent (<= 3 %)',
+    `${fmt(share, 1)} % (${fmt(cost, 2)} µs/line)`,
+    share <= 3,
   );
 }
 const otelRows = rows.filter((r) => r.contender === 'stock OTel pipeline' && r.workload !== 'tqdm');

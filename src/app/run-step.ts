@@ -92,9 +92,11 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   // The remote flavors write every record to the run's journal before shipping it: what is not acknowledged by the
   // end (or when we are killed) stays there, and that is the spool. Without a journal (a disk that refuses it), the
   // older spool file keeps what is not delivered.
-  const journal = !destinationOf(settings).journaled
-    ? undefined
-    : createJournalWriter({ spoolDir, context: { ...context, writer: context.writer as string } });
+  // DD_LOGSTORE_BENCH_NO_JOURNAL=1 is for `npm run bench` alone: it measures what the journal costs (docs/performance.md).
+  const journal =
+    !destinationOf(settings).journaled || f.env.DD_LOGSTORE_BENCH_NO_JOURNAL === '1'
+      ? undefined
+      : createJournalWriter({ spoolDir, context: { ...context, writer: context.writer as string } });
   if (journal !== undefined && !journal.healthy)
     f.warn(
       `cannot write the journal in ${journal.dir} (${journal.error ?? 'unknown error'}): if dd-logstore is killed, the lines not yet delivered are lost`,

@@ -61,6 +61,28 @@ describe('segment format', () => {
     expect(bytes.length - messages).toBeLessThan(60);
   });
 
+  it('round-trips seqs and deltas on both sides of 2^31 and unicode attributes as long as the message', () => {
+    const big: LogRecordData[] = [
+      { timestamp: 1_700_000_000_000, seq: 2 ** 31 - 2, stream: 'stdout', level: 'info', message: 'a' },
+      { timestamp: 1_700_000_000_001, seq: 2 ** 31 + 5, stream: 'stdout', level: 'info', message: 'b' },
+      // A delta of 2^31 and more, both ways (a JSON line's own time far from the previous record's).
+      { timestamp: 1_700_000_000_001 + 2 ** 32, seq: 2 ** 33, stream: 'stdout', level: 'info', message: 'c' },
+      { timestamp: 1, seq: 2 ** 33 + 1, stream: 'stderr', level: 'warn', message: 'é'.repeat(70_000) },
+      {
+        timestamp: 2,
+        seq: 2 ** 33 + 2,
+        stream: 'stdout',
+        level: 'info',
+        message: 'd',
+        attributes: { 'logger.name': 'ünï ✓ \u{1f600}', long: 'é'.repeat(70_000), n: 2 ** 40 },
+      },
+    ];
+    const enc = createFrameEncoder(16);
+    enc.begin();
+    for (const r of big) enc.encode(r);
+    expect(decodeAll(Buffer.from(enc.bytes()))).toEqual(big);
+  });
+
   it('a write unit starts absolute: two writes decode in one pass, each alone too', () => {
     const enc = createFrameEncoder();
     enc.begin();
@@ -142,6 +164,34 @@ describe('segment files', () => {
         expect(r.status).toEqual({ kind: 'ok' });
         expect(r.header?.part).toBe(files.indexOf(f));
       }
+      expect(seen).toEqual([...Array(2000).keys()]);
+    }),
+  );
+
+  it(
+    'with the fsync in the background: every append syncs, files rotate and close, nothing is lost or reported',
+    withDir(async (dir) => {
+      const w = createSegmentWriter({
+        dir,
+        baseName: 'l.w1',
+        header,
+        maxFileBytes: 4096,
+        fsyncIntervalMs: 0,
+        syncInBackground: true,
+      });
+      const enc = createFrameEncoder();
+      for (let i = 0; i < 2000; i++) {
+        enc.begin();
+        enc.encode({ timestamp: 1000 + i, seq: i, stream: 'stdout', level: 'info', message: `line ${i}` });
+        expect(w.append(enc.bytes())).toBe(true);
+      }
+      w.close();
+      // The syncs still in flight finish on closed files: not an error of the writer's.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(w.error).toBeUndefined();
+      const seen: number[] = [];
+      for (const f of w.files()) await readSegmentFile(f, (recs) => void seen.push(...recs.map((x) => x.seq)));
+      expect(w.files().length).toBeGreaterThan(3);
       expect(seen).toEqual([...Array(2000).keys()]);
     }),
   );

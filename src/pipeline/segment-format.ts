@@ -116,12 +116,10 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
     bytes: () => buf.subarray(0, len),
     encode(r) {
       const message = r.message;
-      const attrs =
-        r.attributes !== undefined && hasKeys(r.attributes)
-          ? Buffer.from(JSON.stringify(r.attributes), 'utf8')
-          : undefined;
+      // The attributes' JSON goes straight into the frame, as the message does: no Buffer of its own per record.
+      const attrs = r.attributes !== undefined && hasKeys(r.attributes) ? JSON.stringify(r.attributes) : undefined;
       const maxMsg = message.length * 3;
-      const maxBody = 1 + 20 + 8 + maxMsg + (attrs?.length ?? 0);
+      const maxBody = 1 + 20 + 8 + maxMsg + (attrs === undefined ? 0 : attrs.length * 3);
       const lenWidth = varintLength(maxBody);
       if (len + lenWidth + maxBody > buf.length) {
         const next = Buffer.allocUnsafe(Math.max(buf.length * 2, len + lenWidth + maxBody));
@@ -148,17 +146,19 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       prevSeq = r.seq;
       const msgWidth = varintLength(maxMsg);
       const msgAt = p + msgWidth;
-      const msgLen = HAS_UTF8_WRITE
-        ? (b as Buffer & Utf8Writer).utf8Write(message, msgAt)
-        : b.write(message, msgAt, 'utf8');
+      const msgLen = utf8Write(b, message, msgAt);
       // Both lengths went in front of what they measure: written now, in the width reserved for them.
       writePaddedVarint(b, p, msgLen, msgWidth);
       p = msgAt + msgLen;
-      if (attrs) p += attrs.copy(b, p);
+      if (attrs !== undefined) p += utf8Write(b, attrs, p);
       writePaddedVarint(b, len, p - bodyAt, lenWidth);
       len = p;
     },
   };
+}
+
+function utf8Write(b: Buffer, s: string, at: number): number {
+  return HAS_UTF8_WRITE ? (b as Buffer & Utf8Writer).utf8Write(s, at) : b.write(s, at, 'utf8');
 }
 
 function hasKeys(o: Record<string, unknown>): boolean {
@@ -256,7 +256,11 @@ function unzigzag(n: number): number {
   return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
 }
 
+/** Below this, varints are done with 32-bit integer operations (most deltas and lengths); above, with arithmetic. */
+const SMALL = 0x80000000;
+
 function varintLength(n: number): number {
+  if (n < SMALL) return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
   let len = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
@@ -266,6 +270,14 @@ function varintLength(n: number): number {
 }
 
 function writeVarint(b: Buffer, p: number, n: number): number {
+  if (n < SMALL) {
+    while (n >= 0x80) {
+      b[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    b[p++] = n;
+    return p;
+  }
   while (n >= 0x80) {
     b[p++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);
@@ -276,6 +288,14 @@ function writeVarint(b: Buffer, p: number, n: number): number {
 
 /** A varint stretched to `width` bytes (continuation bits on zero digits): a length reserved before its value. */
 function writePaddedVarint(b: Buffer, p: number, n: number, width: number): number {
+  if (n < SMALL) {
+    for (let i = 0; i < width - 1; i++) {
+      b[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    b[p++] = n;
+    return p;
+  }
   for (let i = 0; i < width - 1; i++) {
     b[p++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);

@@ -4,7 +4,16 @@
  * machine crash can take. Files rotate at `maxFileBytes`. A write the disk refuses (ENOSPC, EIO, a short write) is
  * undone with ftruncate, so no half frame is left for the next write to glue onto, and answers false.
  */
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { SEGMENT_EXTENSION, encodeHeader, type SegmentHeader } from './segment-format.js';
 
@@ -18,6 +27,12 @@ export interface SegmentWriterOptions {
   header: Omit<SegmentHeader, 'part'>;
   maxFileBytes?: number;
   fsyncIntervalMs?: number;
+  /**
+   * The periodic fsync runs on libuv's thread pool instead of the calling thread (one at a time; a rotation and close
+   * still sync before they return). A second's worth of frames takes 25-50 ms to reach the disk, which `run`'s
+   * journal would otherwise spend with the child's pipe unread.
+   */
+  syncInBackground?: boolean;
   now?: () => number;
 }
 
@@ -31,7 +46,8 @@ export interface SegmentWriter {
   files(): string[];
   /** fsync now. */
   sync(): void;
-  close(): void;
+  /** `sync: false` for files about to be removed (a journal whose records were all delivered): no fsync to wait for. */
+  close(options?: { sync?: boolean }): void;
   /** Closes and removes every file written (a journal whose records were all delivered). */
   remove(): void;
 }
@@ -53,6 +69,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   let error: string | undefined;
   let closed = false;
   let headerBytes = 0;
+  let syncing = false;
 
   function writeAll(handle: number, data: Uint8Array): void {
     let off = 0;
@@ -120,10 +137,10 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     }
   }
 
-  function finishPart(): void {
+  function finishPart(sync = true): void {
     if (fd === undefined) return;
     try {
-      fdatasyncSync(fd);
+      if (sync) fdatasyncSync(fd);
     } catch {
       // The bytes are in the page cache; a machine crash is the bound (docs/reliability.md).
     }
@@ -134,6 +151,17 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   function sync(): void {
     lastSync = now();
     if (fd === undefined) return;
+    if (options.syncInBackground === true) {
+      if (syncing) return;
+      syncing = true;
+      const handle = fd;
+      fdatasync(handle, (err) => {
+        syncing = false;
+        // Not news once the file was closed (its close synced it): only a failure on the open file is.
+        if (err && fd === handle) error ??= describe(err);
+      });
+      return;
+    }
     try {
       fdatasyncSync(fd);
     } catch (err) {
@@ -151,10 +179,10 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     },
     files: () => [...written],
     sync,
-    close() {
+    close(closeOptions) {
       if (closed) return;
       closed = true;
-      finishPart();
+      finishPart(closeOptions?.sync ?? true);
     },
     remove() {
       closed = true;

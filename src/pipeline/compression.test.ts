@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import zlib from 'node:zlib';
+import { GZIP_LEVEL, gzipAsync } from './compression.js';
+
+describe('gzipAsync (its zlib contexts used again)', () => {
+  const bodies = Array.from({ length: 12 }, (_, i) =>
+    Buffer.from(Array.from({ length: 200 * i }, (_, k) => `{"message":"line ${k} of body ${i}"}`).join(',')),
+  );
+
+  it('gives what a fresh gzip gives, body after body and many at once', async () => {
+    for (const b of bodies) expect(await gzipAsync(b)).toEqual(zlib.gzipSync(b, { level: GZIP_LEVEL }));
+    const outs = await Promise.all(bodies.map((b) => gzipAsync(b)));
+    outs.forEach((out, i) => expect(zlib.gunzipSync(out)).toEqual(bodies[i]));
+  });
+
+  it('takes strings, empty bodies, and bodies whose output spans many chunks', async () => {
+    expect(zlib.gunzipSync(await gzipAsync('héllo ✓')).toString()).toBe('héllo ✓');
+    expect(zlib.gunzipSync(await gzipAsync(Buffer.alloc(0))).length).toBe(0);
+    const noisy = Buffer.from(
+      Array.from({ length: 100_000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(''),
+    );
+    const out = await gzipAsync(noisy);
+    expect(out.length).toBeGreaterThan(256 * 1024);
+    expect(zlib.gunzipSync(out)).toEqual(noisy);
+    expect(zlib.gunzipSync(await gzipAsync(bodies[3] as Buffer))).toEqual(bodies[3]);
+  });
+});
