@@ -105,6 +105,30 @@ describe('local store: a 1M-line run', () => {
     expect(errLines).toHaveLength(LINES / 1000);
     expect(errLines.every((l) => / ERROR +ERROR: step \d*999 failed/.test(l))).toBe(true);
   }, 300_000);
+
+  it('--tail 5 keeps only the last 5 while reading, and --output table streams its rows: both in bounded memory', async () => {
+    // Gathered, these took 489 MB (--tail) and failed (table: widths over every row overflowed the stack).
+    const tailOut = join(home, 'tail.txt');
+    const tail = await runToFile(home, ['logs', '--run-id', 'big:1', '--tail', '5'], tailOut);
+    expect(tail.code).toBe(0);
+    expect(tail.stderr).toBe(`showing the last 5 of ${LINES} records (drop --tail to see all)\n`);
+    expect(tail.rss).toBeLessThan(PEAK_RSS_BOUND);
+    const last = readFileSync(tailOut, 'utf8').trimEnd().split('\n');
+    expect(last.map((l) => Number(/step (\d+)/.exec(l)?.[1]))).toEqual([999995, 999996, 999997, 999998, 999999]);
+
+    const tableOut = join(home, 'table.txt');
+    const table = await runToFile(home, ['logs', '--run-id', 'big:1', '--output', 'table'], tableOut);
+    expect(table.stderr).toBe('');
+    expect(table.code).toBe(0);
+    expect(table.rss).toBeLessThan(PEAK_RSS_BOUND);
+    const rows = readFileSync(tableOut, 'utf8').trimEnd().split('\n');
+    expect(rows).toHaveLength(LINES + 1);
+    expect(rows[0]).toMatch(/^TIME +LEVEL +STEP +MESSAGE$/);
+    // One set of columns from the header to the last row: the message starts where the header says.
+    const at = rows[0]!.indexOf('MESSAGE');
+    for (const i of [1, 999, 1001, LINES - 1]) expect(rows[i]!.indexOf('step ')).toBe(at);
+    expect(rows[LINES]!.indexOf('ERROR: step 999999 failed')).toBe(at);
+  }, 300_000);
 });
 
 describe('local store: runs of the older layout and look-alike run ids', () => {
