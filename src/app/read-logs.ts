@@ -6,7 +6,7 @@ import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js
 import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
-import { totalCounts } from '../store/run-records.js';
+import { stepState, totalCounts } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import { destinationOf } from '../destinations/index.js';
 import { follow } from '../query/follow.js';
@@ -260,7 +260,10 @@ async function streamOnce(
   }
   const progress = runProgress(run, opts.filter.step, opts.filter.logId);
   if (progress === undefined) return;
-  if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
+  if (!progress.ended && !run.steps.some((s) => stepState(s).kind === 'running'))
+    // Killed before it could record its end: the store holds what it wrote (on the local store, all it showed).
+    f.io.err('the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n');
+  else if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (!hasContentFilter(opts.filter) && !r.stoppedEarly && r.count < progress.delivered)
     f.io.err(
       `${r.count} of ${progress.delivered} records ${reader.arrivalWord} so far (add --wait to wait for the rest)\n`,

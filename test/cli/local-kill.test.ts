@@ -42,6 +42,9 @@ describe('local store: nothing shown is lost to kill -9', () => {
 
     const logs = await runCli(['logs', '--run-id', 'killed', '--output', 'jsonl'], { home, timeoutMs: 60_000 });
     expect(logs.code).toBe(0);
+    expect(logs.stderr).toBe(
+      'the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n',
+    );
     const messages = logs.stdout
       .trim()
       .split('\n')
