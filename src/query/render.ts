@@ -72,16 +72,18 @@ export function renderText(e: LogEntry, color: ChalkInstance, options: RenderOpt
     level = levelPaint(e.status, color)(e.status.toUpperCase().padEnd(8));
     if (c.levels.size < MAX_CACHED) c.levels.set(e.status, level);
   }
-  const shown = (s: string): string => (options.raw ? s : escapeControlChars(s, true));
+  const raw = options.raw === true;
   let step = '';
-  if (e.step !== undefined && e.step !== '') {
-    const key = options.raw ? `r:${e.step}` : `e:${e.step}`;
-    step = c.steps.get(key) ?? color.cyan(shown(e.step)) + ' ';
+  const stepName = e.step;
+  if (stepName !== undefined && stepName !== '') {
+    const key = raw ? `r:${stepName}` : `e:${stepName}`;
+    step = c.steps.get(key) ?? color.cyan(raw ? stepName : escapeControlChars(stepName, true)) + ' ';
     if (c.steps.size < MAX_CACHED) c.steps.set(key, step);
   }
-  const text = shown(e.message);
-  const message = text.includes('\n') ? text.split('\n').join('\n    ') : text;
-  return `${c.timeText} ${level} ${step}${message}\n`;
+  const message = e.message;
+  const text = raw ? message : escapeControlChars(message, true);
+  const shown = text.includes('\n') ? text.split('\n').join('\n    ') : text;
+  return `${c.timeText} ${level} ${step}${shown}\n`;
 }
 
 /** The stable object of `--output json/jsonl`: the same keys, in the same order, for every store. */
