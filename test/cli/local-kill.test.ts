@@ -57,6 +57,6 @@ describe('local store: nothing shown is lost to kill -9', () => {
     expect(messages.length).toBeGreaterThanOrEqual(seen.length);
 
     const describeRun = await runCli(['runs', 'describe', 'killed'], { home });
-    expect(describeRun.stdout).toMatch(/interrupted/);
+    expect(describeRun.stdout).toMatch(/— interrupted \(.*what it showed is in the log store/);
   }, 90_000);
 });
