@@ -6,12 +6,12 @@ import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js
 import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
-import { totalCounts } from '../store/run-records.js';
+import { stepState, totalCounts } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import { destinationOf } from '../destinations/index.js';
 import { follow } from '../query/follow.js';
 import { hasContentFilter } from '../query/log-entry.js';
-import type { LogFilter } from '../query/log-entry.js';
+import type { LogEntry, LogFilter } from '../query/log-entry.js';
 import { createPrinter } from '../query/render.js';
 import type { RunRead, RunReader } from '../query/run-reader.js';
 import { runProgress } from '../query/run-scope.js';
@@ -145,9 +145,8 @@ async function readOnce(
   getRun: () => RunRecord | undefined,
   setRun: (r: RunRecord | undefined) => void,
 ): Promise<void> {
-  // --tail needs the last records, so the whole read: it keeps the gathering path below.
-  if (reader.stream !== undefined && opts.waitMs === undefined && opts.tail === undefined)
-    return streamOnce(f, opts, reader, printer, getRun());
+  // A store that streams is never gathered: --tail keeps a ring of the last N records while it reads.
+  if (reader.stream !== undefined && opts.waitMs === undefined) return streamOnce(f, opts, reader, printer, getRun());
   const started = f.now().getTime();
   const countFilter: LogFilter = {
     ...(opts.filter.step !== undefined ? { step: opts.filter.step } : {}),
@@ -220,7 +219,10 @@ async function readOnce(
   if (result.partial) f.io.err('results may be partial (Datadog search timed out)\n');
 }
 
-/** A read of a store that streams (local): records are printed as they are read, never gathered. */
+/**
+ * A read of a store that streams (local): records are printed as they are read, never gathered; --tail N keeps the
+ * last N in a ring while reading (memory bounded by N, not by the run).
+ */
 async function streamOnce(
   f: Factory,
   opts: LogsOptions,
@@ -230,10 +232,13 @@ async function streamOnce(
 ): Promise<void> {
   const stream = reader.stream as NonNullable<RunReader['stream']>;
   const limit = opts.limit;
+  const tail = opts.tail;
   let printed = 0;
+  const ring = tail === undefined ? undefined : createRing<LogEntry>(tail);
   const r = await stream(
     opts.filter,
     (entries) => {
+      if (ring !== undefined) return ring.push(entries);
       const room = limit === undefined ? entries.length : limit - printed;
       if (room <= 0) return;
       const part = entries.length > room ? entries.slice(0, room) : entries;
@@ -242,8 +247,11 @@ async function streamOnce(
     },
     limit,
   );
+  if (ring !== undefined) printer.print(ring.items());
   printer.end();
   if (r.stoppedEarly) f.io.err(`showing the first ${limit} records; more exist (raise --limit to see more)\n`);
+  if (tail !== undefined && r.count > tail)
+    f.io.err(`showing the last ${tail} of ${r.count} records (drop --tail to see all)\n`);
   if (run === undefined) return;
   if (r.count === 0 && totalCounts(run).read === 0 && !run.steps.some((s) => s.endedAt === undefined)) {
     // Nothing to print is success, but never silence: say why (a command that was not found printed nothing).
@@ -252,11 +260,27 @@ async function streamOnce(
   }
   const progress = runProgress(run, opts.filter.step, opts.filter.logId);
   if (progress === undefined) return;
-  if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
+  if (!progress.ended && !run.steps.some((s) => stepState(s).kind === 'running'))
+    // Killed before it could record its end: the store holds what it wrote (on the local store, all it showed).
+    f.io.err('the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n');
+  else if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (!hasContentFilter(opts.filter) && !r.stoppedEarly && r.count < progress.delivered)
     f.io.err(
       `${r.count} of ${progress.delivered} records ${reader.arrivalWord} so far (add --wait to wait for the rest)\n`,
     );
+}
+
+/** The last `size` items pushed, oldest first. */
+function createRing<T>(size: number): { push(items: readonly T[]): void; items(): T[] } {
+  const slots: T[] = [];
+  let pushed = 0;
+  return {
+    push(items) {
+      if (size === 0) return;
+      for (const item of items) slots[pushed++ % size] = item;
+    },
+    items: () => (pushed <= size ? slots : [...slots.slice(pushed % size), ...slots.slice(0, pushed % size)]),
+  };
 }
 
 /** Why an ended run has no records, from how its steps ended: `run X has no records: ... (exit 127)`. */

@@ -25,13 +25,14 @@ import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
 
 async function loadRunModules() {
-  const [sink, builder, child, spool, flush, journal] = await Promise.all([
+  const [sink, builder, child, spool, flush, journal, direct] = await Promise.all([
     import('../pipeline/log-sink.js'),
     import('../runner/record-builder.js'),
     import('../runner/child.js'),
     import('../pipeline/spool.js'),
     import('./flush-spool.js'),
     import('../pipeline/journal.js'),
+    import('../pipeline/direct-sink.js'),
   ]);
   return {
     createLogSink: sink.createLogSink,
@@ -42,6 +43,7 @@ async function loadRunModules() {
     createSpoolWriter: spool.createSpoolWriter,
     drainSpoolInBackground: flush.drainSpoolInBackground,
     createJournalWriter: journal.createJournalWriter,
+    createDirectSink: direct.createDirectSink,
   };
 }
 
@@ -78,6 +80,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     createSpoolWriter,
     drainSpoolInBackground,
     createJournalWriter,
+    createDirectSink,
     PIPE_DRAIN_TIMEOUT_MS,
     PIPE_READ_LIMIT_MS,
   } = await loading;
@@ -112,20 +115,25 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   };
   const destination = destinationOf(settings);
   const checkAnswers = destination.checkAnswers;
-  const sink = createLogSink({
-    createExporter: (transport) => destination.createExporter(settings, context, transport),
-    ...(checkAnswers ? { checkAnswers: (inner: Transport) => checkAnswers(settings, inner) } : {}),
-    spool: journalSpool ?? spool,
-    ...(journaling ? { journal: journaling } : {}),
-    overflow: opts.onOverflow ?? 'spool',
-    batching: destination.batching({
-      ...DEFAULT_BATCHING,
-      maxExportBatchSize: settings.batching.maxExportBatchSize,
-      maxQueueSize: settings.batching.maxQueueSize,
-      scheduleDelayMillis: settings.batching.scheduleDelayMillis,
-    }),
-    exportTimeoutMs: settings.batching.exportTimeoutMillis,
-  });
+  // A destination that writes records itself (local segments) gets each chunk's records at once: its journal.
+  const recordWriter = destination.createRecordWriter?.(settings, { ...context, writer: context.writer as string });
+  const direct = recordWriter && createDirectSink({ writer: recordWriter, spool });
+  const sink =
+    direct ??
+    createLogSink({
+      createExporter: (transport) => destination.createExporter(settings, context, transport),
+      ...(checkAnswers ? { checkAnswers: (inner: Transport) => checkAnswers(settings, inner) } : {}),
+      spool: journalSpool ?? spool,
+      ...(journaling ? { journal: journaling } : {}),
+      overflow: opts.onOverflow ?? 'spool',
+      batching: destination.batching({
+        ...DEFAULT_BATCHING,
+        maxExportBatchSize: settings.batching.maxExportBatchSize,
+        maxQueueSize: settings.batching.maxQueueSize,
+        scheduleDelayMillis: settings.batching.scheduleDelayMillis,
+      }),
+      exportTimeoutMs: settings.batching.exportTimeoutMillis,
+    });
   // Earlier runs' spool, resent in the background while this one runs; stopped once this run has flushed.
   const drainStop = new AbortController();
   const draining = drainSpoolInBackground(
@@ -214,16 +222,19 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       // Readers search the run's time window: records timed outside it widen it (recordsFrom/recordsTo).
       if (record.timestamp < earliest) earliest = record.timestamp;
       if (record.timestamp > latest) latest = record.timestamp;
-      if (journaling) pending.push(record);
+      if (journaling || direct) pending.push(record);
       else ship(record);
     },
   });
-  /** The records of one chunk go to the journal in one write, then to the sink: journaled before counted as read. */
+  /** A chunk's records go to the journal (or the writing destination) in one write: journaled before counted. */
   const pending: LogRecordData[] = [];
   const flushPending = (): void => {
-    if (pending.length === 0 || journaling === undefined) return;
-    journaling.append(pending);
-    for (const r of pending) ship(r);
+    if (pending.length === 0) return;
+    if (direct) direct.write(pending);
+    else if (journaling) {
+      journaling.append(pending);
+      pending.forEach(ship);
+    }
     pending.length = 0;
   };
   function ship(record: LogRecordData): void {
@@ -242,6 +253,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     builder.tick();
     flushPending();
     journaling?.heartbeat();
+    direct?.tick();
   }, 1000);
   ticker.unref();
 

@@ -4,6 +4,7 @@
  * in ./index.ts is the only place that names a flavor; everything above it asks the destination.
  */
 import type { Exporter } from '../pipeline/exporter.js';
+import type { RecordWriter } from '../pipeline/direct-sink.js';
 import type { BatchingOptions } from '../pipeline/batching-processor.js';
 import type { SpoolExporter } from '../pipeline/resend.js';
 import type { StreamContext } from '../core/log-record.js';
@@ -109,6 +110,12 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
    * loses nothing (docs/reliability.md). The local flavor writes its own files and needs none.
    */
   readonly journaled: boolean;
+  /**
+   * The destination writes records itself, synchronously: `run` hands it each chunk's records before the chunk is
+   * shown, instead of the batching sink, so its files are the journal (a kill -9 loses nothing that was shown).
+   * Undefined: records go through the batching sink (and the journal when `journaled`).
+   */
+  createRecordWriter?(settings: S, context: StreamContext & { writer: string }): RecordWriter;
   /** How `logs --follow` polls this store, and how long it holds a new record so late ones still print in order. */
   readonly follow: { intervalMs: number; holdMs(settings: S, intervalMs: number): number };
   /** Removes a run's records (`runs delete`); undefined where they live elsewhere (see recordsKeptBy). */

@@ -24,7 +24,7 @@ const DESTINATIONS: { [F in LogStoreFlavor]: Destination<Extract<ResolvedLogStor
 
 export const LOG_STORE_SPECS: readonly FlavorSpec[] = Object.values(DESTINATIONS).map((d) => d.spec);
 
-function isFlavor(flavor: string): flavor is LogStoreFlavor {
+export function isFlavor(flavor: string): flavor is LogStoreFlavor {
   return Object.hasOwn(DESTINATIONS, flavor);
 }
 

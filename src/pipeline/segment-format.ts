@@ -234,14 +234,15 @@ export function createFrameDecoder(): FrameDecoder {
       }
       prevTs = timestamp;
       prevSeq = seqNo;
+      // One shape for every record (no spread): a read of 1M records builds 1M of these.
       const record: LogRecordData = {
         timestamp,
         seq: seqNo,
         stream: (flags & STDERR ? 'stderr' : 'stdout') as StreamName,
         level,
         message,
-        ...(attributes === undefined ? {} : { attributes }),
       };
+      if (attributes !== undefined) record.attributes = attributes;
       return { kind: 'record', record, next: end };
     },
   };

@@ -8,7 +8,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { LogRecordData } from '../core/log-record.js';
 import { createFrameDecoder, decodeHeader, type FrameFilter, type SegmentHeader } from './segment-format.js';
 
-const CHUNK_BYTES = 1 << 20;
+/** Bytes read at a time unless the caller says (a frame larger than this is read whole all the same). */
+export const DEFAULT_CHUNK_BYTES = 1 << 20;
 
 export type SegmentStatus =
   | { kind: 'ok' }
@@ -31,7 +32,8 @@ export interface SegmentCursor {
   close(): Promise<void>;
 }
 
-export function openSegmentCursor(path: string): SegmentCursor {
+export function openSegmentCursor(path: string, options: { chunkBytes?: number } = {}): SegmentCursor {
+  const CHUNK_BYTES = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const decoder = createFrameDecoder();
   let handle: FileHandle | undefined;
   let header: SegmentHeader | undefined;

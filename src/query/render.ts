@@ -12,6 +12,8 @@ export const OUTPUT_FORMATS = ['text', 'json', 'jsonl', 'table'] as const;
 export type LogsFormat = (typeof OUTPUT_FORMATS)[number];
 
 const CHUNK = 1 << 16;
+/** Rows `--output table` holds to size its columns; later rows are printed as they come. */
+export const TABLE_WINDOW = 1000;
 
 export function levelPaint(status: string, color: ChalkInstance): (s: string) => string {
   switch (status) {
@@ -70,16 +72,18 @@ export function renderText(e: LogEntry, color: ChalkInstance, options: RenderOpt
     level = levelPaint(e.status, color)(e.status.toUpperCase().padEnd(8));
     if (c.levels.size < MAX_CACHED) c.levels.set(e.status, level);
   }
-  const shown = (s: string): string => (options.raw ? s : escapeControlChars(s, true));
+  const raw = options.raw === true;
   let step = '';
-  if (e.step !== undefined && e.step !== '') {
-    const key = options.raw ? `r:${e.step}` : `e:${e.step}`;
-    step = c.steps.get(key) ?? color.cyan(shown(e.step)) + ' ';
+  const stepName = e.step;
+  if (stepName !== undefined && stepName !== '') {
+    const key = raw ? `r:${stepName}` : `e:${stepName}`;
+    step = c.steps.get(key) ?? color.cyan(raw ? stepName : escapeControlChars(stepName, true)) + ' ';
     if (c.steps.size < MAX_CACHED) c.steps.set(key, step);
   }
-  const text = shown(e.message);
-  const message = text.includes('\n') ? text.split('\n').join('\n    ') : text;
-  return `${c.timeText} ${level} ${step}${message}\n`;
+  const message = e.message;
+  const text = raw ? message : escapeControlChars(message, true);
+  const shown = text.includes('\n') ? text.split('\n').join('\n    ') : text;
+  return `${c.timeText} ${level} ${step}${shown}\n`;
 }
 
 /** The stable object of `--output json/jsonl`: the same keys, in the same order, for every store. */
@@ -145,37 +149,50 @@ export function createPrinter(
         },
       };
     case 'table': {
-      // A table needs its column widths: rows are kept until the end.
-      const rows: string[][] = [];
+      // Column widths come from the first TABLE_WINDOW rows, held until then; later rows stream out at once, a
+      // column growing only when a row needs more (a longer step name), so memory is bounded whatever the run.
+      const head = ['TIME', 'LEVEL', 'STEP', 'MESSAGE'];
+      let held: string[][] | undefined = [];
+      const widths = [0, 1, 2].map((i) => visibleLength(head[i] ?? ''));
+      const fit = (r: readonly string[]): void => {
+        for (let i = 0; i < 3; i++) widths[i] = Math.max(widths[i] ?? 0, visibleLength(r[i] ?? ''));
+      };
+      const line = (r: readonly string[]): string =>
+        r.map((c, i) => (i < 3 ? c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(c))) : c)).join('  ');
+      const row = (r: readonly string[]): void => {
+        fit(r);
+        const indent = '\n' + ' '.repeat((widths[0] ?? 0) + (widths[1] ?? 0) + (widths[2] ?? 0) + 6);
+        buf += line(r).replace(/\n/g, indent) + '\n';
+        flushIfBig();
+      };
+      const release = (): void => {
+        if (held === undefined) return;
+        const rows = held;
+        held = undefined;
+        if (rows.length === 0) return;
+        for (const r of rows) fit(r);
+        buf += color.bold(line(head)) + '\n';
+        for (const r of rows) row(r);
+      };
       return {
         print(entries) {
-          for (const e of entries)
-            rows.push([
+          for (const e of entries) {
+            const r = [
               Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-',
               levelPaint(e.status, color)(e.status.toUpperCase()),
               shown(e.step ?? ''),
               shown(e.message),
-            ]);
+            ];
+            if (held === undefined) row(r);
+            else if (held.push(r) >= TABLE_WINDOW) release();
+          }
+          if (buf) write(buf);
+          buf = '';
         },
         end() {
-          if (rows.length === 0) return;
-          const head = ['TIME', 'LEVEL', 'STEP', 'MESSAGE'];
-          const widths = [0, 1, 2].map((i) =>
-            Math.max(visibleLength(head[i] ?? ''), ...rows.map((r) => visibleLength(r[i] ?? ''))),
-          );
-          const line = (r: string[]) =>
-            r.map((c, i) => (i < 3 ? c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(c))) : c)).join('  ');
-          let out = color.bold(line(head)) + '\n';
-          for (const r of rows) {
-            out +=
-              line(r).replace(/\n/g, '\n' + ' '.repeat((widths[0] ?? 0) + (widths[1] ?? 0) + (widths[2] ?? 0) + 6)) +
-              '\n';
-            if (out.length >= CHUNK) {
-              write(out);
-              out = '';
-            }
-          }
-          if (out) write(out);
+          release();
+          if (buf) write(buf);
+          buf = '';
         },
       };
     }

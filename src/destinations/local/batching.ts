@@ -1,6 +1,7 @@
 /**
- * How soon the local flavor writes what it read. Its file is read back while the run goes on (`logs tail`), and an
- * append costs next to nothing, so a batch waits at most this long: a printed line is on disk within ~0.1 s, where
- * an HTTP flavor waits schedule_delay_millis (5 s by default) to fill a request.
+ * How soon the local flavor's exporter writes what it was given. `run` does not batch for the local flavor: it writes
+ * each chunk's records before showing it, through the destination's record writer. The exporter (other callers)
+ * waits at most this long: an append costs next to nothing, where an HTTP flavor waits schedule_delay_millis (5 s by
+ * default) to fill a request.
  */
 export const LOCAL_SCHEDULE_DELAY_MS = 100;

@@ -5,7 +5,7 @@ import { skipped } from '../check-row.js';
 import { LOCAL_SCHEDULE_DELAY_MS } from './batching.js';
 import { LOCAL_SPEC } from './config.js';
 import { createLocalExporter } from './exporter.js';
-import { createSegmentExporter } from './segment-exporter.js';
+import { createSegmentExporter, createSegmentRecordWriter } from './segment-exporter.js';
 import { createLocalSpoolExporter } from './spool-exporter.js';
 import { localLogUri, removeLocalRun } from './paths.js';
 import { createLocalRunReader } from './run-reader.js';
@@ -15,15 +15,15 @@ import { LOCAL_CHECKS, checkDirectory } from './verify.js';
 /** Reading what was appended to a few files is cheap: tail polls often and is close to live. */
 const FOLLOW_INTERVAL_MS = 200;
 /**
- * A local record is readable as soon as its batch is appended: held only for the batch delay plus this (a busy
- * machine writing late), so lines of parallel steps still print in order.
+ * `run` writes a local record before it shows it: held only this long (a busy machine writing late), so lines of
+ * parallel steps still print in order.
  */
-const FOLLOW_HOLD_MARGIN_MS = 250;
+const FOLLOW_HOLD_MS = 250;
 
 export const localDestination: Destination<LocalSettings> = {
   spec: LOCAL_SPEC,
-  // The local flavor has no batching keys: it writes within LOCAL_SCHEDULE_DELAY_MS, so `logs tail` (which holds
-  // records that long) is close to live.
+  // The local flavor has no batching keys: `run` writes each chunk's records at once (createRecordWriter); the
+  // exporter, for other callers, within LOCAL_SCHEDULE_DELAY_MS.
   resolve: ({ common, values, logsDir }) => ({
     ...common,
     batching: { ...common.batching, scheduleDelayMillis: LOCAL_SCHEDULE_DELAY_MS },
@@ -40,13 +40,15 @@ export const localDestination: Destination<LocalSettings> = {
   journaled: false,
   follow: {
     intervalMs: FOLLOW_INTERVAL_MS,
-    holdMs: (s) => s.batching.scheduleDelayMillis + FOLLOW_HOLD_MARGIN_MS,
+    holdMs: () => FOLLOW_HOLD_MS,
   },
   deleteRecords: (s, runId) => removeLocalRun(s.dir, runId),
   createExporter: (s, context) =>
     context.writer !== undefined
       ? createSegmentExporter({ dir: s.dir, context: { ...context, writer: context.writer } })
       : createLocalExporter({ dir: s.dir, context }),
+  // `run` writes each chunk's records to the segments before showing it: the files are the run's journal.
+  createRecordWriter: (s, context) => createSegmentRecordWriter({ dir: s.dir, context }),
   createSpoolExporter: (s) => createLocalSpoolExporter(s.dir),
   logUri: (s, runId, logId, writer) => localLogUri(s.dir, runId, logId, writer),
   verify: async (s) => [await checkDirectory(s.dir, s.component.name)],

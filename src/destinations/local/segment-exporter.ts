@@ -1,11 +1,13 @@
 /**
- * The local flavor's exporter: each batch is one append of frames to the stream's segment files (one set of files
- * per writing process, so parallel runs of one step never interleave), in order; fsync about once a second and at
- * shutdown. A batch the disk refuses is a failure (spooled or counted by the processor), never half written.
+ * The local flavor's writers: each call is one append of frames to the stream's segment files (one set of files per
+ * writing process, so parallel runs of one step never interleave), in order; fsync about once a second and at
+ * close. `run` writes through the record writer, synchronously per chunk before the chunk is shown (the files are
+ * the journal: a kill -9 loses nothing shown); the exporter (batches, for other callers) shares it. A write the disk
+ * refuses is a failure (spooled or counted), never half written.
  */
 import { createIntakeSerializer } from '../datadog/serializer.js';
 import { SUCCESS, createRecordArrayWriter, splitArrayBatch, type Exporter } from '../../pipeline/exporter.js';
-import type { ExportOutcome } from '../../core/http/http-outcome.js';
+import type { RecordWriter } from '../../pipeline/direct-sink.js';
 import type { LogRecordData, StreamContext } from '../../core/log-record.js';
 import { localRunDir, localSegmentBase } from './paths.js';
 import { createFrameEncoder, SEGMENT_VERSION } from '../../pipeline/segment-format.js';
@@ -19,6 +21,10 @@ export interface SegmentExporterOptions {
   now?: () => number;
 }
 
+export interface SegmentRecordWriter extends RecordWriter {
+  readonly segments: SegmentWriter;
+}
+
 export interface SegmentExporter extends Exporter<LogRecordData[]> {
   readonly writer: SegmentWriter;
 }
@@ -26,9 +32,9 @@ export interface SegmentExporter extends Exporter<LogRecordData[]> {
 /** A rough serialized size, to bound a batch's memory: the message dominates. */
 const sizeOf = (r: LogRecordData): number => r.message.length + 16;
 
-export function createSegmentExporter(options: SegmentExporterOptions): SegmentExporter {
+export function createSegmentRecordWriter(options: SegmentExporterOptions): SegmentRecordWriter {
   const { context } = options;
-  const writer = createSegmentWriter({
+  const segments = createSegmentWriter({
     dir: localRunDir(options.dir, context.runId),
     baseName: localSegmentBase(context.logId, context.writer),
     header: {
@@ -42,25 +48,43 @@ export function createSegmentExporter(options: SegmentExporterOptions): SegmentE
   });
   const encoder = createFrameEncoder();
   let serializer: ReturnType<typeof createIntakeSerializer> | undefined;
-  const item = (r: LogRecordData): string => (serializer ??= createIntakeSerializer(context)).serialize(r);
-
-  function exportBatch(batch: LogRecordData[]): Promise<ExportOutcome> {
-    encoder.begin();
-    for (const r of batch) encoder.encode(r);
-    if (writer.append(encoder.bytes())) return Promise.resolve(SUCCESS);
-    return Promise.resolve({
-      kind: 'failure',
-      message: `cannot write the local store in ${localRunDir(options.dir, context.runId)}: ${writer.error ?? 'unknown error'}`,
-    });
-  }
-
+  let synced = 0;
   return {
-    writer,
+    segments,
+    where: `the local store in ${localRunDir(options.dir, context.runId)}`,
+    get error() {
+      return segments.error;
+    },
+    append(records) {
+      encoder.begin();
+      for (const r of records) encoder.encode(r);
+      return segments.append(encoder.bytes());
+    },
+    item: (r) => (serializer ??= createIntakeSerializer(context)).serialize(r),
+    tick() {
+      // The writer also syncs on an append a second after the last sync; this covers a stream gone quiet.
+      if (segments.bytes === synced) return;
+      synced = segments.bytes;
+      segments.sync();
+    },
+    close: () => segments.close(),
+  };
+}
+
+export function createSegmentExporter(options: SegmentExporterOptions): SegmentExporter {
+  const records = createSegmentRecordWriter(options);
+  return {
+    writer: records.segments,
     createBatch: () => createRecordArrayWriter(sizeOf),
-    export: exportBatch,
+    export: (batch) =>
+      Promise.resolve(
+        records.append(batch)
+          ? SUCCESS
+          : { kind: 'failure', message: `cannot write ${records.where}: ${records.error ?? 'unknown error'}` },
+      ),
     split: splitArrayBatch,
-    items: (batch) => batch.map(item),
-    item,
-    shutdown: async () => writer.close(),
+    items: (batch) => batch.map(records.item),
+    item: records.item,
+    shutdown: async () => records.close(),
   };
 }

@@ -18,34 +18,53 @@ import { openSegmentCursor, type SegmentCursor } from '../../pipeline/segment-re
 
 /** Entries handed to the caller at a time. */
 const CHUNK_ENTRIES = 4096;
+/**
+ * Bytes of a segment decoded at a time: far smaller than the cursor's default. What one read decodes stays alive until
+ * it is printed, and V8 grows the young generation with what survives its collections (Node 24 up to 3 x 64 MB on a
+ * machine with much memory). 1M records as text: 64 KB peaks at 100 MB on Node 24 (1 MB: 220-290 MB) and 90 MB on
+ * Node 20 (1 MB: 133 MB), with less CPU too.
+ */
+const READ_CHUNK_BYTES = 1 << 16;
 
-/** A record read back from a segment; its attributes are built only when asked for (`--output json`). */
+/**
+ * A record read back from a segment; its attributes are built only when asked for (`--output json`). Three fields:
+ * everything else is read from the record or its stream when asked (a read of 1M records makes 1M of these).
+ */
 class SegmentEntry implements LogEntry {
-  readonly nested = false;
-  readonly id: string;
-  readonly status: string;
-  readonly service: string;
-  readonly host: string;
-  readonly step: string | undefined;
-  readonly logId: string;
-  readonly writer: string;
-  readonly tags: string[];
   private builtAttributes: Record<string, unknown> | undefined;
 
   constructor(
     private readonly stream: StreamInfo,
     private readonly record: LogRecordData,
-  ) {
-    this.id = `${stream.writer}-${record.seq.toString(36)}`;
-    this.status = record.level;
-    this.service = stream.context.service;
-    this.host = stream.context.hostname;
-    this.step = stream.context.stepName;
-    this.logId = stream.context.logId;
-    this.writer = stream.writer;
-    this.tags = stream.tags;
-  }
+  ) {}
 
+  get nested(): false {
+    return false;
+  }
+  get id(): string {
+    return `${this.stream.writer}-${this.record.seq.toString(36)}`;
+  }
+  get status(): string {
+    return this.record.level;
+  }
+  get service(): string {
+    return this.stream.context.service;
+  }
+  get host(): string {
+    return this.stream.context.hostname;
+  }
+  get step(): string | undefined {
+    return this.stream.context.stepName;
+  }
+  get logId(): string {
+    return this.stream.context.logId;
+  }
+  get writer(): string {
+    return this.stream.writer;
+  }
+  get tags(): string[] {
+    return this.stream.tags;
+  }
   get timestamp(): number {
     return this.record.timestamp;
   }
@@ -183,7 +202,7 @@ export function createLocalStoreReader(dir: string, runId: string, warn: (line: 
           if (cursor === undefined) {
             const file = files[i++];
             if (file === undefined) return undefined;
-            cursor = openSegmentCursor(file);
+            cursor = openSegmentCursor(file, { chunkBytes: READ_CHUNK_BYTES });
           }
           let records: LogRecordData[] | undefined;
           try {
@@ -279,7 +298,8 @@ export function createLocalStoreReader(dir: string, runId: string, warn: (line: 
           for (const list of files.writers)
             for (const file of list) {
               let c = cursors.get(file);
-              if (c === undefined) cursors.set(file, (c = { cursor: openSegmentCursor(file) }));
+              if (c === undefined)
+                cursors.set(file, (c = { cursor: openSegmentCursor(file, { chunkBytes: READ_CHUNK_BYTES }) }));
               for (;;) {
                 const records = await c.cursor.next();
                 if (records === undefined) break;

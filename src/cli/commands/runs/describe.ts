@@ -7,6 +7,7 @@ import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { shellJoin } from '../../../io/shell-quote.js';
 import { createRunRecordStore, runNotFound, stepState, totalCounts } from '../../../store/run-records.js';
 import { runLogsUrlOf } from '../../../app/run-logs-link.js';
+import { destinationNamed, isFlavor } from '../../../destinations/index.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
   const cmd = new Command('describe')
@@ -28,6 +29,11 @@ export function newCmdRunsDescribe(f: Factory): Command {
         ],
       ];
       if (run.pipeline) pairs.push(['pipeline', run.pipeline]);
+      // A store written before each chunk is shown (local) holds what a killed step showed; the others' journals wait.
+      const afterKill =
+        isFlavor(run.logStore.flavor) && destinationNamed(run.logStore.flavor).createRecordWriter
+          ? '; what it showed is in the log store (dd-logstore logs reads it)'
+          : '; run dd-logstore flush to deliver what its journal holds';
       if (logsUrl) pairs.push(['datadog logs', logsUrl]);
       run.steps.forEach((s, i) => {
         const state = stepState(s);
@@ -37,7 +43,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
             : state.kind === 'exit'
               ? `exit ${state.text}`
               : state.kind === 'interrupted'
-                ? `interrupted (dd-logstore was killed before the step ended${s.recovered ? `; ${s.recovered.read} records recovered from its journal, ${s.recovered.delivered} delivered` : '; run dd-logstore flush to deliver what its journal holds'})`
+                ? `interrupted (dd-logstore was killed before the step ended${s.recovered ? `; ${s.recovered.read} records recovered from its journal, ${s.recovered.delivered} delivered` : afterKill})`
                 : 'running';
         pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'} — ${end}`]);
         // Shell-quoted, so it can be copied and run again (secrets in it were masked when the run was recorded).

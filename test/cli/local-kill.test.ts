@@ -1,0 +1,62 @@
+/**
+ * The local flavor has no separate journal: `run` writes each chunk's records to the segment files before the chunk
+ * is shown, so the files are the journal. `run` killed with SIGKILL mid-run (a CI timeout, the OOM killer): every line
+ * that reached its stdout reads back with `logs`, exactly once, and the step reads `interrupted`.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, runCli, tempHome } from './harness.js';
+
+/** A numbered line every 5 ms, for ever (until its pipe breaks). */
+const SLOW_CHILD = [process.execPath, '-e', `let i=0;setInterval(()=>process.stdout.write('tick '+(i++)+'\\n'),5)`];
+
+describe('local store: nothing shown is lost to kill -9', () => {
+  const { home, cleanup } = tempHome();
+  afterAll(cleanup);
+
+  it('run killed with SIGKILL mid-run: every line its stdout showed is in logs once; the step reads interrupted', async () => {
+    const seen = await new Promise<string[]>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'run', '--run-id', 'killed', '--', ...SLOW_CHILD], {
+        env: cliEnv(home),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let killed = false;
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        // Killed while lines flow: the last ones shown were read a moment ago. Lines first, so a slow start-up on a
+        // loaded machine still gets a run with enough lines.
+        if (!killed && out.length > 4000) {
+          killed = true;
+          setTimeout(() => child.kill('SIGKILL'), 500);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', () => {
+        const lines = out.split('\n');
+        lines.pop(); // a line cut mid-write never reached the stdout whole
+        resolve(lines);
+      });
+    });
+    expect(seen.length).toBeGreaterThan(100);
+
+    const logs = await runCli(['logs', '--run-id', 'killed', '--output', 'jsonl'], { home, timeoutMs: 60_000 });
+    expect(logs.code).toBe(0);
+    expect(logs.stderr).toBe(
+      'the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n',
+    );
+    const messages = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { message: string }).message);
+    const counted = new Map<string, number>();
+    for (const m of messages) counted.set(m, (counted.get(m) ?? 0) + 1);
+    expect(seen.filter((l) => counted.get(l) !== 1)).toEqual([]);
+    // Nothing twice, and in order: tick 0, tick 1, ... (a line read but not yet shown when killed may follow).
+    expect(messages).toEqual(messages.map((_, i) => `tick ${i}`));
+    expect(messages.length).toBeGreaterThanOrEqual(seen.length);
+
+    const describeRun = await runCli(['runs', 'describe', 'killed'], { home });
+    expect(describeRun.stdout).toMatch(/— interrupted \(.*what it showed is in the log store/);
+  }, 90_000);
+});
