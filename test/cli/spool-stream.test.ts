@@ -116,7 +116,7 @@ describe('flush of an older JSON-lines spool file', () => {
     expect([...got.values()].every((c) => c === 1)).toBe(true);
     // Before: the whole file was read (a 204 MB buffer, then every entry decoded): peak RSS 636 MB. Streamed, it is
     // the flush's own ~160 MB (measured with a 10 MB file) plus a batch: 189 MB, and 196 MB for a 409 MB file.
-    // Node 24's V8 sizes its young generation from the machine's memory: 326-337 MB here, 213 MB with
+    // Node 24's V8 sizes its young generation from the machine's memory: ~320 MB here, 213 MB with
     // --max-semi-space-size=16 (the gap is in docs/reliability.md). Reading the whole file again fails either bound.
     const rss = Number(readFileSync(rssFile, 'utf8'));
     const bound = Number(process.versions.node.split('.')[0]) >= 22 ? 400 : 300;
