@@ -46,6 +46,11 @@ export interface SegmentWriter {
   files(): string[];
   /** fsync now. */
   sync(): void;
+  /**
+   * fsync if frames were written since the last fsync and the interval has passed: for a stream gone quiet, whose
+   * last appends found the interval not yet over. A busy stream is synced by its appends, not again here.
+   */
+  syncIfDue(): void;
   /** `sync: false` for files about to be removed (a journal whose records were all delivered): no fsync to wait for. */
   close(options?: { sync?: boolean }): void;
   /** Closes and removes every file written (a journal whose records were all delivered). */
@@ -66,6 +71,8 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   let part = 0;
   let bytes = 0;
   let lastSync = now();
+  /** `bytes` at the last fsync (begun, when in the background). */
+  let syncedBytes = 0;
   let error: string | undefined;
   let closed = false;
   let headerBytes = 0;
@@ -140,7 +147,10 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   function finishPart(sync = true): void {
     if (fd === undefined) return;
     try {
-      if (sync) fdatasyncSync(fd);
+      if (sync) {
+        fdatasyncSync(fd);
+        syncedBytes = bytes;
+      }
     } catch {
       // The bytes are in the page cache; a machine crash is the bound (docs/reliability.md).
     }
@@ -151,6 +161,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   function sync(): void {
     lastSync = now();
     if (fd === undefined) return;
+    syncedBytes = bytes;
     if (options.syncInBackground === true) {
       if (syncing) return;
       syncing = true;
@@ -179,6 +190,9 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     },
     files: () => [...written],
     sync,
+    syncIfDue() {
+      if (!closed && bytes !== syncedBytes && syncEvery >= 0 && now() - lastSync >= syncEvery) sync();
+    },
     close(closeOptions) {
       if (closed) return;
       closed = true;

@@ -48,7 +48,6 @@ export function createSegmentRecordWriter(options: SegmentExporterOptions): Segm
   });
   const encoder = createFrameEncoder();
   let serializer: ReturnType<typeof createIntakeSerializer> | undefined;
-  let synced = 0;
   return {
     segments,
     where: `the local store in ${localRunDir(options.dir, context.runId)}`,
@@ -61,12 +60,7 @@ export function createSegmentRecordWriter(options: SegmentExporterOptions): Segm
       return segments.append(encoder.bytes());
     },
     item: (r) => (serializer ??= createIntakeSerializer(context)).serialize(r),
-    tick() {
-      // The writer also syncs on an append a second after the last sync; this covers a stream gone quiet.
-      if (segments.bytes === synced) return;
-      synced = segments.bytes;
-      segments.sync();
-    },
+    tick: () => segments.syncIfDue(),
     close: () => segments.close(),
   };
 }
