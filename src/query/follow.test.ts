@@ -50,6 +50,16 @@ function simulatedStore(records: { e: LogEntry; storedAt: number }[], down: (t: 
   return { deps, source, printed };
 }
 
+/** Polls every 250 ms, holds a record 1 s past its stamp, stops once the run ended and all was seen. */
+const OPTIONS = {
+  intervalMs: 250,
+  holdMs: 1000,
+  exitWhenDone: true,
+  filter: {},
+  countable: true,
+  giveUpMs: 10_000,
+};
+
 describe('follow', () => {
   it('keeps order when a record is stored while polls fail: nothing is released past the last poll that answered', async () => {
     // B (stamped 600) is stored at 1500, within the hold (1000 ms) of its stamp, but polls fail from 1500 to 2000.
@@ -63,14 +73,7 @@ describe('follow', () => {
       (t) => t >= 1500 && t <= 2000,
       3000,
     );
-    const end = await follow(source, deps, {
-      intervalMs: 250,
-      holdMs: 1000,
-      exitWhenDone: true,
-      filter: {},
-      countable: true,
-      giveUpMs: 10_000,
-    });
+    const end = await follow(source, deps, OPTIONS);
     expect(end).toEqual({ kind: 'done', seen: 3 });
     expect(printed.map((e) => e.seq)).toEqual([1, 2, 3]);
   });
@@ -84,14 +87,7 @@ describe('follow', () => {
       printedAt ??= deps.now();
       print(entries);
     };
-    await follow(source, deps, {
-      intervalMs: 250,
-      holdMs: 1000,
-      exitWhenDone: true,
-      filter: {},
-      countable: true,
-      giveUpMs: 10_000,
-    });
+    await follow(source, deps, OPTIONS);
     expect(printed.map((e) => e.seq)).toEqual([1]);
     expect(printedAt).toBeLessThanOrEqual(1500);
   });
