@@ -279,7 +279,7 @@ describe('batching processor', () => {
     }
   });
 
-  it('stops pacing for good when a hold outlasts the limit: a slow intake must not pace the child', async () => {
+  it('stops pacing when a hold outlasts the limit (a slow intake must not pace the child), until an export is fast', async () => {
     const exporter = createMemoryExporter();
     exporter.hold();
     const timers = createManualTimers();
@@ -301,11 +301,18 @@ describe('batching processor', () => {
     timers.advance(1);
     await settle();
     expect(drained).toBe(true);
-    // From now on only maxQueueSize holds the caller.
+    // Suspended: only maxQueueSize holds the caller now.
     for (let i = 20; i < 500; i++) expect(p.emit(testRecord(i))).toBe(true);
+    // The held exports are answered at once (well within FAST_EXPORT_MS): pacing applies again.
+    exporter.release();
+    await p.forceFlush();
+    exporter.hold();
+    const answers: boolean[] = [];
+    for (let i = 500; i < 530; i++) answers.push(p.emit(testRecord(i)));
+    expect(answers.indexOf(false)).toBe(19);
     exporter.release();
     const counts = await p.shutdown();
-    expect(counts).toMatchObject({ read: 500, delivered: 500, spooled: 0 });
+    expect(counts).toMatchObject({ read: 530, delivered: 530, spooled: 0 });
   });
 
   it('never paces with overflow=drop', async () => {
