@@ -74,7 +74,10 @@ export type FirstErrors = Partial<Record<ExportErrorKind, ExportErrorInfo>>;
 export type FlushResult = 'flushed' | 'timed-out';
 
 export interface BatchingProcessor {
-  /** Never blocks, never drops. Answers false when the queue is full: await `drain()` before emitting more. */
+  /**
+   * Never blocks, never drops. Answers false when the queue is full, or while `pacing` holds the caller: await
+   * `drain()` before emitting more.
+   */
   emit(record: LogRecordData): boolean;
   isFull(): boolean;
   /** Resolves once the queue has room again (at once when it has). */
