@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import {
   OVERFLOW_GRACE_MS,
+  WAITING_HOLD_LIMIT_MS,
   createBatchingProcessor,
   type BatchingOptions,
   type SpoolSink,
@@ -250,6 +251,83 @@ describe('batching processor', () => {
         expect(counts).toMatchObject({ spooled: 0, dropped: 980, failed: 0 });
       }
     }
+  });
+
+  it('paces the caller past maxWaitingBatches closed batches only while its thread is saturated', async () => {
+    for (const cpuBound of [true, false]) {
+      const exporter = createMemoryExporter();
+      exporter.hold();
+      const p = createBatchingProcessor({
+        exporter,
+        timers: createManualTimers(),
+        pacing: { maxWaitingBatches: 2, cpuBound: () => cpuBound },
+        batching: { ...NO_TIMER, maxExportBatchSize: 10, maxQueueSize: 1000, maxConcurrentExports: 1 },
+      });
+      // One batch in flight, then two closed ones waiting: the 30th record closes the second.
+      const answers: boolean[] = [];
+      for (let i = 0; i < 35; i++) answers.push(p.emit(testRecord(i)));
+      expect(answers.indexOf(false)).toBe(cpuBound ? 29 : -1);
+      let drained = false;
+      const drain = p.drain().then(() => (drained = true));
+      await settle();
+      expect(drained).toBe(!cpuBound);
+      exporter.release();
+      await drain;
+      await p.forceFlush();
+      expect(p.counts()).toEqual({ read: 35, delivered: 35, spooled: 0, dropped: 0, failed: 0 });
+      expect(exporter.records.map((r) => r.seq)).toEqual([...Array(35).keys()]);
+    }
+  });
+
+  it('stops pacing when a hold outlasts the limit (a slow intake must not pace the child), until an export is fast', async () => {
+    const exporter = createMemoryExporter();
+    exporter.hold();
+    const timers = createManualTimers();
+    const p = createBatchingProcessor({
+      exporter,
+      timers,
+      spool: memorySpool(),
+      overflow: 'spool',
+      pacing: { maxWaitingBatches: 1, cpuBound: () => true },
+      batching: { ...NO_TIMER, maxExportBatchSize: 10, maxQueueSize: 1000, maxConcurrentExports: 1 },
+    });
+    for (let i = 0; i < 19; i++) expect(p.emit(testRecord(i))).toBe(true);
+    expect(p.emit(testRecord(19))).toBe(false);
+    let drained = false;
+    void p.drain().then(() => (drained = true));
+    timers.advance(WAITING_HOLD_LIMIT_MS - 1);
+    await settle();
+    expect(drained).toBe(false);
+    timers.advance(1);
+    await settle();
+    expect(drained).toBe(true);
+    // Suspended: only maxQueueSize holds the caller now.
+    for (let i = 20; i < 500; i++) expect(p.emit(testRecord(i))).toBe(true);
+    // The held exports are answered at once (well within FAST_EXPORT_MS): pacing applies again.
+    exporter.release();
+    await p.forceFlush();
+    exporter.hold();
+    const answers: boolean[] = [];
+    for (let i = 500; i < 530; i++) answers.push(p.emit(testRecord(i)));
+    expect(answers.indexOf(false)).toBe(19);
+    exporter.release();
+    const counts = await p.shutdown();
+    expect(counts).toMatchObject({ read: 530, delivered: 530, spooled: 0 });
+  });
+
+  it('never paces with overflow=drop', async () => {
+    const exporter = createMemoryExporter();
+    exporter.hold();
+    const p = createBatchingProcessor({
+      exporter,
+      timers: createManualTimers(),
+      overflow: 'drop',
+      pacing: { maxWaitingBatches: 1, cpuBound: () => true },
+      batching: { ...NO_TIMER, maxExportBatchSize: 10, maxQueueSize: 1000, maxConcurrentExports: 1 },
+    });
+    for (let i = 0; i < 100; i++) expect(p.emit(testRecord(i))).toBe(true);
+    exporter.release();
+    expect(await p.shutdown()).toMatchObject({ read: 100, delivered: 100, dropped: 0 });
   });
 
   it('a queue that makes room within the grace period spools nothing: the caller was only held briefly', async () => {

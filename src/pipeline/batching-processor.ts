@@ -74,7 +74,10 @@ export type FirstErrors = Partial<Record<ExportErrorKind, ExportErrorInfo>>;
 export type FlushResult = 'flushed' | 'timed-out';
 
 export interface BatchingProcessor {
-  /** Never blocks, never drops. Answers false when the queue is full: await `drain()` before emitting more. */
+  /**
+   * Never blocks, never drops. Answers false when the queue is full, or while `pacing` holds the caller: await
+   * `drain()` before emitting more.
+   */
   emit(record: LogRecordData): boolean;
   isFull(): boolean;
   /** Resolves once the queue has room again (at once when it has). */
@@ -108,7 +111,30 @@ export interface BatchingProcessorOptions<B> {
   spool?: SpoolSink;
   /** What a full queue does (default `spool` when there is a spool, else `block`). */
   overflow?: OverflowPolicy;
+  /** Pacing the caller while our own CPU is what is slow: see `Pacing`. Default: none (only `maxQueueSize`). */
+  pacing?: Pacing;
 }
+
+/**
+ * Batches pile up waiting for a send slot for one of two reasons. Our own CPU is the bottleneck (reading,
+ * serializing and compressing share two cores with the child): then holding the reader until a slot frees costs the
+ * child nothing it would not lose to us anyway, keeps each body in the CPU's cache on its way to the compressor, and
+ * keeps a few bodies in memory instead of up to `maxQueueSize` records (~60 MB at 100,000; docs/performance.md). Or
+ * the intake is slow: then the queue absorbs the output (past `maxQueueSize`, the spool) and the network must never
+ * pace the child. So with more than `maxWaitingBatches` closed batches waiting, `emit` answers false (the caller
+ * waits on `drain()`) only while `cpuBound()` says the caller's thread is saturated; and a hold that lasts
+ * WAITING_HOLD_LIMIT_MS means the intake is slow after all: pacing stops until an export again takes less than
+ * FAST_EXPORT_MS (a body compressed and answered by an intake that keeps up).
+ */
+export interface Pacing {
+  maxWaitingBatches: number;
+  cpuBound: () => boolean;
+}
+
+/** Long enough for the first request (it loads the HTTP client and connects: ~0.7 s on a loaded machine). */
+export const WAITING_HOLD_LIMIT_MS = 1000;
+/** Exports took 5-20 ms (p10-p90) on two loaded cores against a local sink; a remote intake's round trip is more. */
+export const FAST_EXPORT_MS = 50;
 
 /** Overflow records are written to the spool in groups of this many. */
 const OVERFLOW_CHUNK = 256;
@@ -150,6 +176,10 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   let overflowItems: string[] = [];
   let spilling = false;
   let graceTimer: unknown;
+  // Never with `drop`: that user wants the child never held.
+  const pacing = overflow === 'drop' ? undefined : options.pacing;
+  let pacingSuspended = false;
+  let holdTimer: unknown;
   let shuttingDown: Promise<ProcessorCounts> | undefined;
   let interrupted = false;
   let cutShort: () => void = () => undefined;
@@ -158,6 +188,13 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   const held = (): number =>
     counts.read - counts.delivered - counts.spooled - counts.failed - counts.dropped - overflowItems.length;
   const isFull = (): boolean => held() >= cfg.maxQueueSize;
+  const tooManyWaiting = (): boolean =>
+    pacing !== undefined &&
+    ready.length >= pacing.maxWaitingBatches &&
+    !pacingSuspended &&
+    !closed &&
+    !spilling &&
+    pacing.cpuBound();
   const isIdle = (): boolean => open.count === 0 && ready.length === 0 && inFlight.size === 0;
 
   function emit(record: LogRecordData): boolean {
@@ -175,7 +212,17 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
     if (full && overflow === 'spool' && !spilling && graceTimer === undefined) {
       graceTimer = timers.setTimeout(startSpilling, OVERFLOW_GRACE_MS);
     }
-    return !full || overflow === 'drop' || spilling;
+    if (full) return overflow === 'drop' || spilling;
+    if (!tooManyWaiting()) return true;
+    holdTimer ??= timers.setTimeout(onHoldTooLong, WAITING_HOLD_LIMIT_MS);
+    return false;
+  }
+
+  /** No send slot freed within WAITING_HOLD_LIMIT_MS: the intake is slow, so the queue absorbs for now. */
+  function onHoldTooLong(): void {
+    holdTimer = undefined;
+    pacingSuspended = true;
+    notify();
   }
 
   /** The queue stayed full through the grace period: the intake is slow, so overflow goes to the spool now. */
@@ -235,7 +282,9 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
     while (inFlight.size < cfg.maxConcurrentExports) {
       const batch = ready.shift();
       if (batch === undefined) return;
+      const started = performance.now();
       const p: Promise<void> = runExport(batch).then(() => {
+        if (performance.now() - started < FAST_EXPORT_MS) pacingSuspended = false;
         inFlight.delete(p);
         pump();
         notify();
@@ -308,7 +357,11 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
       timers.clearTimeout(graceTimer);
       graceTimer = undefined;
     }
-    if (drainWaiters.length > 0 && (!isFull() || closed)) releaseDrainWaiters();
+    if (holdTimer !== undefined && !tooManyWaiting()) {
+      timers.clearTimeout(holdTimer);
+      holdTimer = undefined;
+    }
+    if (drainWaiters.length > 0 && (!isFull() || closed) && !tooManyWaiting()) releaseDrainWaiters();
     if (idleWaiters.length > 0 && isIdle()) {
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -317,7 +370,7 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   }
 
   function drain(): Promise<void> {
-    if (!isFull() || closed || spilling) return Promise.resolve();
+    if (closed || ((!isFull() || spilling) && !tooManyWaiting())) return Promise.resolve();
     return new Promise((resolve) => drainWaiters.push(resolve));
   }
 

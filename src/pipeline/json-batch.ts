@@ -39,7 +39,11 @@ export function createJsonBatchFactory(writeItem: WriteItem, framing: JsonFramin
   const storage = new WeakMap<JsonBatch, Buffer>();
 
   function createBatch(): BatchWriter<JsonBatch> {
-    const out = createByteBuffer(lastBytes + (lastBytes >> 3), pool.pop());
+    // A released buffer is taken if it holds what the last batch reached: batches grow slowly as the seqs get longer,
+    // so asking for the 1/8 headroom again would turn away every buffer given back and take fresh pages each time.
+    const pooled = pool.pop();
+    const wanted = pooled !== undefined && pooled.length >= lastBytes ? pooled.length : lastBytes + (lastBytes >> 3);
+    const out = createByteBuffer(wanted, pooled);
     const ends: number[] = [];
     if (framing === 'array') out.writeBytes(OPEN);
     const closing = framing === 'array' ? 1 : 0;

@@ -12,6 +12,7 @@ import {
   type SpoolSink,
 } from './batching-processor.js';
 import type { Exporter } from './exporter.js';
+import { createEventLoopBusyProbe } from './event-loop-busy.js';
 import { withAcks, type JournalWriter } from './journal.js';
 import type { Timers } from '../core/timers.js';
 import { createRetryingTransport, type RetryPolicy } from '../core/http/retrying-transport.js';
@@ -46,6 +47,13 @@ export interface LogSinkOptions {
 
 export type LogSink = BatchingProcessor;
 
+/**
+ * Closed batches waiting for a send slot past which the runner pauses reading the child while our thread is the
+ * bottleneck (batching-processor.ts `Pacing`): a few bodies in memory instead of up to `max_queue_size` records.
+ * docs/performance.md, "The datadog run path, this session".
+ */
+export const MAX_WAITING_BATCHES = 3;
+
 export function createLogSink(options: LogSinkOptions): LogSink {
   const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...options.batching };
   const budgetMs = options.exportTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -72,6 +80,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   return createBatchingProcessor({
     exporter,
     batching,
+    pacing: { maxWaitingBatches: MAX_WAITING_BATCHES, cpuBound: createEventLoopBusyProbe() },
     ...(options.timers === undefined ? {} : { timers: options.timers }),
     ...(options.onFailed === undefined ? {} : { onFailed: options.onFailed }),
     ...(options.spool === undefined ? {} : { spool: options.spool }),

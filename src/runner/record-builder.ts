@@ -14,7 +14,7 @@ import type { Level, LogRecordData, StreamName } from '../core/log-record.js';
 import { stripAnsi } from './ansi.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
-import { splitMessage } from './message-parts.js';
+import { MAX_MESSAGE_BYTES, splitMessage } from './message-parts.js';
 import { LOGGER_NAME, parsePythonLogLine } from './python-logging.js';
 import { isPythonWarningLine, isWarningSourceLine } from './python-warning.js';
 import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper } from './traceback.js';
@@ -100,6 +100,11 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     if (mask) {
       message = mask.text(message);
       if (attributes !== undefined) attributes = mask.deep(attributes);
+    }
+    // Nearly every message is far below the part size: no array of one part for it.
+    if (message.length * 3 <= MAX_MESSAGE_BYTES) {
+      onRecord({ timestamp, seq: seq++, stream: st.name, level, message, attributes });
+      return;
     }
     const parts = splitMessage(message);
     if (parts.length === 1) {

@@ -108,6 +108,17 @@ describe('intake serializer', () => {
     expect(text.match(/"status":/g)).toHaveLength(1);
   });
 
+  it('writes a string attribute as JSON.stringify does, and renames a reserved name on every record', () => {
+    const s = createIntakeSerializer(testContext());
+    const values = ['plain', 'quote " backslash \\', 'nl \n esc \u001b', 'lone \ud800', 'caf\u00e9 \ud83d\ude00', ''];
+    for (let round = 0; round < 2; round++)
+      for (const value of values) {
+        const text = s.serialize(testRecord(1, { attributes: { 'logger.name': value, status: value } }));
+        expect(text).toContain(`,"logger.name":${JSON.stringify(value)},"attr.status":${JSON.stringify(value)}}`);
+        expect(JSON.parse(text)).toMatchObject({ 'logger.name': value, 'attr.status': value, status: 'info' });
+      }
+  });
+
   it('puts id first for the local JSONL line', () => {
     const line = createIntakeSerializer(testContext()).serialize(testRecord(0), 'abc-1');
     expect(line.startsWith('{"id":"abc-1","message":"line 0"')).toBe(true);

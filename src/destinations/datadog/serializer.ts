@@ -31,6 +31,9 @@ const MESSAGE_KEY_QUOTE_AFTER_ID = MESSAGE_KEY_QUOTE.subarray(1);
  */
 const NEEDS_ESCAPE = /[^\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]/;
 
+/** Attribute names whose rendered `,"name":` is kept. */
+const MAX_CACHED_KEYS = 256;
+
 /** Prefix for a record attribute whose name collides with a reserved key. */
 export const RENAMED_ATTRIBUTE_PREFIX = 'attr.';
 
@@ -98,8 +101,20 @@ export function createIntakeSerializer(ctx: StreamContext): IntakeSerializer {
       out.writeBytes(tail[record.stream]);
     } else {
       out.writeBytes(tailOpen[record.stream]);
-      out.writeString(renderAttributes(record.attributes, reserved) + '}');
+      out.writeString(renderAttributes(record.attributes, keyPrefix) + '}');
     }
+  }
+
+  // `,"logger.name":` per attribute name (renamed when reserved): the same few names come back on every record.
+  const prefixes = new Map<string, string>();
+  function keyPrefix(key: string): string {
+    let prefix = prefixes.get(key);
+    if (prefix === undefined) {
+      prefix = ',' + JSON.stringify(reserved.has(key) ? RENAMED_ATTRIBUTE_PREFIX + key : key) + ':';
+      // Bounded: a child that invents a new key per line (JSON lines) must not grow this without end.
+      if (prefixes.size < MAX_CACHED_KEYS) prefixes.set(key, prefix);
+    }
+    return prefix;
   }
 
   function serialize(record: LogRecordData, id?: string): string {
@@ -111,14 +126,13 @@ export function createIntakeSerializer(ctx: StreamContext): IntakeSerializer {
   return { write, serialize };
 }
 
-function renderAttributes(attributes: Record<string, unknown>, reserved: ReadonlySet<string>): string {
+function renderAttributes(attributes: Record<string, unknown>, keyPrefix: (key: string) => string): string {
   let s = '';
   for (const key in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
     const value = renderValue(attributes[key]);
     if (value === undefined) continue;
-    const name = reserved.has(key) ? RENAMED_ATTRIBUTE_PREFIX + key : key;
-    s += ',' + JSON.stringify(name) + ':' + value;
+    s += keyPrefix(key) + value;
   }
   return s;
 }
@@ -126,7 +140,7 @@ function renderAttributes(attributes: Record<string, unknown>, reserved: Readonl
 function renderValue(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
     case 'number':
       return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
     case 'boolean':

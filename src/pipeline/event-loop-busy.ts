@@ -1,0 +1,30 @@
+/**
+ * Whether this thread is saturated: the event loop's utilization (the share of wall time it was not waiting for
+ * I/O) over the last window. The batching processor paces its caller only while it is (batching-processor.ts
+ * `Pacing`): a thread that waits on the network between chunks is not what is slow.
+ */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/** Busy at or above this share of the window. */
+export const BUSY_UTILIZATION = 0.8;
+/** How often the utilization is read again: the answer holds for this long. */
+export const BUSY_WINDOW_MS = 100;
+
+export function createEventLoopBusyProbe(
+  utilization: (prev?: EventLoopUtilization) => EventLoopUtilization = (prev) => performance.eventLoopUtilization(prev),
+  now: () => number = () => performance.now(),
+): () => boolean {
+  let mark = utilization();
+  let checkedAt = now();
+  let busy = true;
+  return () => {
+    const t = now();
+    if (t - checkedAt < BUSY_WINDOW_MS) return busy;
+    const since = utilization(mark);
+    // Too short a measure (the loop was blocked in one long task) says nothing new.
+    if (since.idle + since.active > 0) busy = since.utilization >= BUSY_UTILIZATION;
+    mark = utilization();
+    checkedAt = t;
+    return busy;
+  };
+}
