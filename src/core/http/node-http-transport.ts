@@ -21,10 +21,25 @@ class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
+/**
+ * Where a body's chunks are joined before decoding, kept from one answer to the next (decoding is synchronous, so
+ * answers never share it at once): a fresh 600 KB buffer per page costs the kernel its page faults again each time.
+ */
+let scratch: Buffer | undefined;
+const MAX_SCRATCH = 16 * 1024 * 1024;
+
 /** The body as text (UTF-8, a leading BOM skipped, as undici's `body.text()` reads it). */
 function bodyText(chunks: Buffer[], length: number): string {
   if (length === 0) return '';
-  const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+  let buf: Buffer;
+  if (chunks.length === 1) buf = chunks[0] as Buffer;
+  else if (length > MAX_SCRATCH) buf = Buffer.concat(chunks, length);
+  else {
+    if (scratch === undefined || scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 1 << 20));
+    let at = 0;
+    for (const c of chunks) at += c.copy(scratch, at);
+    buf = scratch;
+  }
   const start = length > 2 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   return buf.toString('utf8', start, length);
 }
