@@ -147,6 +147,8 @@ async function readOnce(
 ): Promise<void> {
   // A store that streams is never gathered: --tail keeps a ring of the last N records while it reads.
   if (reader.stream !== undefined && opts.waitMs === undefined) return streamOnce(f, opts, reader, printer, getRun());
+  if (reader.readInOrder !== undefined && opts.waitMs === undefined)
+    return readInOrderOnce(f, opts, reader, reader.readInOrder.bind(reader), printer, getRun());
   const started = f.now().getTime();
   const countFilter: LogFilter = {
     ...(opts.filter.step !== undefined ? { step: opts.filter.step } : {}),
@@ -154,22 +156,14 @@ async function readOnce(
   };
   const countable = !hasContentFilter(opts.filter);
   let result: RunRead | undefined;
-  let complete = { ok: true, seen: 0, expected: 0, ended: true };
+  let complete: Completeness = { ok: true, seen: 0, expected: 0, ended: true };
   for (;;) {
     const progress = runProgress(getRun(), opts.filter.step, opts.filter.logId);
     // With --wait, completeness is judged on the run's records (step kept), then the filters are applied.
     const checkOnly = opts.waitMs !== undefined && !countable;
     const read = checkOnly ? await reader.read(countFilter) : await reader.read(opts.filter, opts.limit);
     if (!checkOnly) result = read;
-    complete =
-      progress === undefined
-        ? { ok: true, seen: read.entries.length, expected: 0, ended: true }
-        : {
-            ok: progress.ended && read.entries.length >= progress.delivered,
-            seen: read.entries.length,
-            expected: progress.delivered,
-            ended: progress.ended,
-          };
+    complete = completeness(progress, read.entries.length);
     if (opts.waitMs === undefined || complete.ok || signal.aborted) break;
     const left = started + opts.waitMs - f.now().getTime();
     if (left <= 0) break;
@@ -178,34 +172,104 @@ async function readOnce(
   }
   if (result === undefined) result = await reader.read(opts.filter, opts.limit);
   let entries = result.entries;
-  const capped = opts.limit !== undefined && (entries.length > opts.limit || result.stoppedEarly);
   const total = entries.length;
   if (opts.limit !== undefined && entries.length > opts.limit) entries = entries.slice(0, opts.limit);
   const tailed = opts.tail !== undefined && entries.length > opts.tail;
   if (opts.tail !== undefined && tailed) entries = entries.slice(entries.length - opts.tail);
   printer.print(entries);
   printer.end();
+  const shown = { total, stoppedEarly: result.stoppedEarly, partial: result.partial };
+  report(f, opts, reader, getRun(), shown, complete, signal.aborted);
+}
+
+interface Shown {
+  /** Records read (de-duplicated, filtered), before --limit and --tail. */
+  total: number;
+  stoppedEarly: boolean;
+  partial: boolean;
+}
+
+interface Completeness {
+  ok: boolean;
+  seen: number;
+  expected: number;
+  ended: boolean;
+}
+
+/** Completeness of a read against the run record (as it was when the read began). */
+function completeness(progress: ReturnType<typeof runProgress>, seen: number): Completeness {
+  return progress === undefined
+    ? { ok: true, seen, expected: 0, ended: true }
+    : { ok: progress.ended && seen >= progress.delivered, seen, expected: progress.delivered, ended: progress.ended };
+}
+
+/**
+ * A read of a store whose pages come in order (Datadog), without --wait: records are printed a page at a time as
+ * they settle, never gathered; --limit and --tail as readOnce applies them, and the same notices after.
+ */
+async function readInOrderOnce(
+  f: Factory,
+  opts: LogsOptions,
+  reader: RunReader,
+  readInOrder: NonNullable<RunReader['readInOrder']>,
+  printer: ReturnType<typeof createPrinter>,
+  run: RunRecord | undefined,
+): Promise<void> {
+  const progress = runProgress(run, opts.filter.step, opts.filter.logId);
+  const { limit, tail } = opts;
+  const ring = tail === undefined ? undefined : createRing<LogEntry>(tail);
+  let taken = 0;
+  const r = await readInOrder(
+    opts.filter,
+    (entries) => {
+      const room = limit === undefined ? entries.length : limit - taken;
+      if (room <= 0) return;
+      const part = entries.length > room ? entries.slice(0, room) : entries;
+      taken += part.length;
+      if (ring !== undefined) ring.push(part);
+      else printer.print(part);
+    },
+    limit,
+  );
+  if (ring !== undefined) printer.print(ring.items());
+  printer.end();
+  const shown = { total: r.count, stoppedEarly: r.stoppedEarly, partial: r.partial };
+  report(f, opts, reader, run, shown, completeness(progress, r.count));
+}
+
+/** The notices after a whole read: what --limit and --tail left out, and whether the run's records are all there. */
+function report(
+  f: Factory,
+  opts: LogsOptions,
+  reader: RunReader,
+  run: RunRecord | undefined,
+  shown: Shown,
+  complete: Completeness,
+  aborted = false,
+): void {
+  const { total } = shown;
+  const capped = opts.limit !== undefined && (total > opts.limit || shown.stoppedEarly);
+  const tailed = opts.tail !== undefined && Math.min(total, opts.limit ?? total) > opts.tail;
   if (tailed) f.io.err(`showing the last ${opts.tail} of ${total} records (drop --tail to see all)\n`);
   if (capped)
     f.io.err(
-      result.stoppedEarly
+      shown.stoppedEarly
         ? `showing the first ${plural(opts.limit ?? 0, 'record')}; more exist (raise --limit to see more)\n`
         : `showing the first ${opts.limit} of ${total} records (raise --limit to see more)\n`,
     );
-  const run = getRun();
   if (run === undefined) return;
-  if (result.entries.length === 0 && totalCounts(run).read === 0 && !run.steps.some((s) => s.endedAt === undefined)) {
+  if (total === 0 && totalCounts(run).read === 0 && !run.steps.some((s) => s.endedAt === undefined)) {
     // Nothing to print is success, but never silence: say why (a command that was not found printed nothing).
     f.io.err(`${noRecordsWhy(run)}\n`);
     return;
   }
-  const tooFew = countable && !capped && complete.seen < complete.expected;
-  if (opts.waitMs !== undefined && !complete.ok && !signal.aborted) {
+  const tooFew = !hasContentFilter(opts.filter) && !capped && complete.seen < complete.expected;
+  if (opts.waitMs !== undefined && !complete.ok && !aborted) {
     const why = !complete.ended
       ? `the run is still running after --wait=${opts.waitMs / 1000}s (${plural(complete.seen, 'record')} ${reader.arrivalWord} so far)`
       : `only ${complete.seen} of ${complete.expected} records ${reader.arrivalWord} after waiting ${opts.waitMs / 1000}s`;
     throw new CliError(why, {
-      hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (t.runId ?? ''),
+      hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (run.runId ?? ''),
     });
   }
   if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
@@ -216,7 +280,7 @@ async function readOnce(
           ? ' (Datadog indexes with a delay; add --wait to wait for the rest)\n'
           : ' (add --wait to wait for the rest)\n'),
     );
-  if (result.partial) f.io.err('results may be partial (Datadog search timed out)\n');
+  if (shown.partial) f.io.err('results may be partial (Datadog search timed out)\n');
 }
 
 /**

@@ -183,11 +183,12 @@ export interface EntrySet {
 }
 
 export function createEntrySet(): EntrySet {
-  // Per log id a set of numbers: cheaper than a string key per record on 100k-record reads.
-  const seqsOf = new Map<string, Set<number>>();
+  // Per log id, per writer, a set of numbers: no string key is built per record on 100k-record reads.
+  const seqsOf = new Map<string, Map<string | undefined, Set<number>>>();
   const byId = new Set<string>();
   let size = 0;
-  const has = (e: LogEntry): boolean => (bySeq(e) ? (seqsOf.get(streamKey(e))?.has(e.seq) ?? false) : byId.has(e.id));
+  const seqs = (e: LogEntry & { logId: string }): Set<number> | undefined => seqsOf.get(e.logId)?.get(e.writer);
+  const has = (e: LogEntry): boolean => (bySeq(e) ? (seqs(e)?.has(e.seq) ?? false) : byId.has(e.id));
   return {
     get size() {
       return size;
@@ -197,9 +198,10 @@ export function createEntrySet(): EntrySet {
       const out: LogEntry[] = [];
       for (const e of entries) {
         if (bySeq(e)) {
-          const key = streamKey(e);
-          let s = seqsOf.get(key);
-          if (s === undefined) seqsOf.set(key, (s = new Set()));
+          let writers = seqsOf.get(e.logId);
+          if (writers === undefined) seqsOf.set(e.logId, (writers = new Map()));
+          let s = writers.get(e.writer);
+          if (s === undefined) writers.set(e.writer, (s = new Set()));
           if (s.has(e.seq)) continue;
           s.add(e.seq);
         } else {

@@ -86,11 +86,23 @@ export function renderText(e: LogEntry, color: ChalkInstance, options: RenderOpt
   return `${c.timeText} ${level} ${step}${shown}\n`;
 }
 
+/** The last timestamp `entryJson` spelled: records of one burst share their millisecond. */
+let jsonTime = NaN;
+let jsonTimeText: string | null = null;
+
+function isoTime(ms: number): string | null {
+  if (ms !== jsonTime) {
+    jsonTime = ms;
+    jsonTimeText = Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  }
+  return jsonTimeText;
+}
+
 /** The stable object of `--output json/jsonl`: the same keys, in the same order, for every store. */
 export function entryJson(e: LogEntry): Record<string, unknown> {
   return {
     id: e.id,
-    timestamp: Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : null,
+    timestamp: isoTime(e.timestamp),
     status: e.status,
     message: e.message,
     service: e.service ?? null,

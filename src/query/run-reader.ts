@@ -18,6 +18,13 @@ export interface RunRead {
   pages: number;
 }
 
+export interface OrderedRead {
+  /** Records handed on: de-duplicated and filtered. */
+  count: number;
+  partial: boolean;
+  stoppedEarly: boolean;
+}
+
 export interface RunReader {
   /** 'indexed' (Datadog, which indexes with a delay) or 'found' (local files). */
   readonly arrivalWord: string;
@@ -32,6 +39,11 @@ export interface RunReader {
     each: (entries: LogEntry[]) => void,
     limit?: number,
   ): Promise<{ count: number; stoppedEarly: boolean }>;
+  /**
+   * What `read` gives, in the same order, handed to `each` a batch at a time instead of gathered (a store whose pages
+   * come in timestamp order: Datadog). With `limit`, paging stops where `read`'s would.
+   */
+  readInOrder?(filter: LogFilter, each: (entries: LogEntry[]) => void, limit?: number): Promise<OrderedRead>;
   followSource(filter: LogFilter): FollowSource;
   /** A read failure in the store's own words (which key, which site), or undefined to pass it on as is. */
   explainFailure?(err: unknown): Error | undefined;
@@ -55,4 +67,47 @@ export function settled(raw: readonly LogEntry[], filter: LogFilter, limit: numb
   const last = raw[raw.length - 1];
   const nth = kept[limit - 1];
   return kept.length > limit && last !== undefined && nth !== undefined && nth.timestamp < last.timestamp;
+}
+
+/**
+ * Pages that come in timestamp order to batches in `finishEntries`' order, never gathered: each page is filtered and
+ * de-duplicated, and its records older than its last one are sorted and handed on. Records of that last millisecond
+ * wait for the next page, which may hold more of them with lower seqs.
+ */
+export function createInOrder(
+  filter: LogFilter,
+  each: (entries: LogEntry[]) => void,
+): { add(page: readonly LogEntry[], limit?: number): boolean; end(): number } {
+  const seen = createEntrySet();
+  let held: LogEntry[] = [];
+  let count = 0;
+  return {
+    /** One page as read; true once the first `limit` records are settled (as `settled` says of the whole read). */
+    add(page, limit) {
+      const last = page[page.length - 1];
+      if (last === undefined) return false;
+      const kept = seen.addNew(page.filter((e) => matchesFilter(e, filter)));
+      held = held.length === 0 ? kept : held.concat(kept);
+      held.sort(compareEntries);
+      let older = 0;
+      while (older < held.length && (held[older] as LogEntry).timestamp < last.timestamp) older++;
+      if (older > 0) {
+        const out = older === held.length ? held : held.slice(0, older);
+        held = older === held.length ? [] : held.slice(older);
+        count += out.length;
+        each(out);
+      }
+      // The limit-th record is settled once handed on (older than the newest read) and more than `limit` are kept.
+      return limit !== undefined && count >= limit && count + held.length > limit;
+    },
+    /** Hands on what waits; the number of records handed on in all. */
+    end() {
+      if (held.length > 0) {
+        count += held.length;
+        each(held);
+        held = [];
+      }
+      return count;
+    },
+  };
 }

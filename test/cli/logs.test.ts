@@ -184,6 +184,11 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       expect(parse(limited).map(key)).toEqual(all.slice(0, 100).map(key));
       expect(limited.stderr).toMatch(/showing the first 100 .*records.*raise --limit/);
 
+      const tailed = await cli(['logs', '--run-id', 'big-1', '--tail', '5', '--output', 'jsonl']);
+      expect(tailed.code).toBe(0);
+      expect(parse(tailed).map(key)).toEqual(all.slice(-5).map(key));
+      expect(tailed.stderr).toBe('showing the last 5 of 25000 records (drop --tail to see all)\n');
+
       const text = await cli(['logs', '--run-id', 'big-1', '--step', 'eval', '--grep', 'failed 000007']);
       expect(text.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR +eval ERROR: eval failed 000007\n$/);
     }, 60_000);

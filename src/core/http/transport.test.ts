@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { toExportOutcome, parseRetryAfterMs } from './http-outcome.js';
 import { createManualTimers } from '../../../test/helpers/manual-timers.js';
 import { startTestHttpServer, type TestHttpServer } from '../../../test/helpers/test-http-server.js';
-import { createHttpTransport, type TransportResult } from './transport.js';
+import { createHttpTransport, type HttpTransportOptions, type Transport, type TransportResult } from './transport.js';
+import { createNodeHttpTransport } from './node-http-transport.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -21,7 +22,11 @@ function response(status: number, headers: Record<string, string> = {}, body = '
   return { kind: 'response', status, headers, body };
 }
 
-describe('http transport', () => {
+// The same contract over undici (shipping) and over Node's own client (the Datadog API reads of `logs`).
+describe.each([
+  ['undici', createHttpTransport],
+  ['node:http', createNodeHttpTransport],
+] as [string, (o?: HttpTransportOptions) => Transport][])('http transport (%s)', (_name, createHttpTransport) => {
   it('posts the body with the headers and returns the answer as a value, over one kept-alive connection', async () => {
     const s = await server((_req, res) => res.writeHead(202, { 'x-thing': 'a' }).end('{}'));
     const transport = createHttpTransport({ connections: 1 });
@@ -75,6 +80,17 @@ describe('http transport', () => {
       timedOut: false,
     });
     await transport.close();
+  });
+
+  it('returns an answer cut off mid-body (the connection lost) as a network error, never a short body', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-length': '100000' });
+      res.write('x'.repeat(1000), () => res.destroy());
+    });
+    const transport = createHttpTransport();
+    const result = await transport.send({ url: s.url, headers: {}, body: 'x', maxBodyChars: Infinity });
+    await transport.close();
+    expect(result).toMatchObject({ kind: 'network-error', timedOut: false });
   });
 
   it('returns a refused connection as a network error', async () => {

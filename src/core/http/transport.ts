@@ -45,7 +45,7 @@ export interface Transport {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 /** Enough of an error body to explain it; Datadog's are short. */
-const MAX_BODY_CHARS = 4096;
+export const MAX_BODY_CHARS = 4096;
 
 export interface HttpTransportOptions {
   /** One request, from sending to the end of the response body. */
@@ -134,7 +134,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   return { send, close };
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) {
     if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;

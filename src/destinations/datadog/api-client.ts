@@ -1,10 +1,12 @@
 /**
  * A thin typed client for the two Datadog API calls dd-logstore reads with: API key validation and Logs Search v2.
  * Outcomes are values (`ok | auth | rate_limited | http | network`), never exceptions, so callers decide how to
- * retry, wait or report. Requests go through the export layer's HTTP transport (undici, imported on the first
- * request: `--help` and most commands never pay for it), one kept-alive connection for every page `logs` reads.
+ * retry, wait or report. Requests go through the transport contract over Node's own http client (built in: nothing
+ * to load, native parsing; see core/http/node-http-transport.ts), one kept-alive connection for every page `logs`
+ * reads.
  */
-import { createHttpTransport, type Transport } from '../../core/http/transport.js';
+import { createNodeHttpTransport } from '../../core/http/node-http-transport.js';
+import type { Transport } from '../../core/http/transport.js';
 import type { DatadogRoutes } from './sites.js';
 
 export const SEARCH_REQUEST_TIMEOUT_MS = 30_000;
@@ -155,7 +157,7 @@ async function send(
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
   opts: DatadogRequestOptions,
 ): Promise<RawResponse | { error: Error; timedOut: boolean }> {
-  shared ??= createHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
+  shared ??= createNodeHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
   const res = await shared.send({
     url,
     method: init.method,

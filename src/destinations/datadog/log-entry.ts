@@ -12,8 +12,22 @@ function obj(v: unknown): Obj | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
 }
 
+/** An attribute's three spellings: nested path, flat dotted key, and half-flat (`a["b.c"]`), made once. */
+interface AttributeName {
+  path: readonly string[];
+  flat: string;
+  head: string;
+  rest: string;
+}
+
+function attributeName(flat: string): AttributeName {
+  const path = flat.split('.');
+  return { path, flat, head: path[0] as string, rest: path.slice(1).join('.') };
+}
+
 /** `attrs.a.b.c` nested, else the flat key `"a.b.c"`, else `attrs.a["b.c"]` (half-flat). */
-export function attributeAt(attrs: Obj, path: readonly string[], flatKey: string): unknown {
+export function attributeAt(attrs: Obj, name: AttributeName): unknown {
+  const path = name.path;
   let cur: Obj | undefined = attrs;
   for (let i = 0; i < path.length && cur !== undefined; i++) {
     const v: unknown = cur[path[i] as string];
@@ -21,18 +35,17 @@ export function attributeAt(attrs: Obj, path: readonly string[], flatKey: string
       if (v !== undefined) return v;
     } else cur = obj(v);
   }
-  const flat = attrs[flatKey];
+  const flat = attrs[name.flat];
   if (flat !== undefined) return flat;
-  const head = obj(attrs[path[0] as string]);
-  return head?.[path.slice(1).join('.')];
+  return obj(attrs[name.head])?.[name.rest];
 }
 
-const SEQ = ['dd_logstore', 'seq'];
-const LOG_ID = ['zenml', 'log', 'id'];
-const STEP = ['zenml', 'step', 'name'];
-const WRITER = ['dd_logstore', 'writer'];
+const SEQ = attributeName('dd_logstore.seq');
+const LOG_ID = attributeName('zenml.log.id');
+const STEP = attributeName('zenml.step.name');
+const WRITER = attributeName('dd_logstore.writer');
 /** ZenML itself ships the step under its code-level name. */
-const STEP_RUN = ['zenml', 'step', 'run', 'name'];
+const STEP_RUN = attributeName('zenml.step.run.name');
 
 let lastIso = '';
 let lastMs = Number.NaN;
@@ -50,10 +63,10 @@ function parseTime(iso: string | undefined): number {
 export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
   const a = ev.attributes;
   const attrs = obj(a.attributes) ?? {};
-  const seq = attributeAt(attrs, SEQ, 'dd_logstore.seq');
-  const logId = attributeAt(attrs, LOG_ID, 'zenml.log.id');
-  const step = attributeAt(attrs, STEP, 'zenml.step.name') ?? attributeAt(attrs, STEP_RUN, 'zenml.step.run.name');
-  const writer = attributeAt(attrs, WRITER, 'dd_logstore.writer');
+  const seq = attributeAt(attrs, SEQ);
+  const logId = attributeAt(attrs, LOG_ID);
+  const step = attributeAt(attrs, STEP) ?? attributeAt(attrs, STEP_RUN);
+  const writer = attributeAt(attrs, WRITER);
   return {
     id: ev.id,
     timestamp: parseTime(a.timestamp),
@@ -65,7 +78,8 @@ export function entryFromEvent(ev: LogsSearchEvent): LogEntry {
     step: typeof step === 'string' ? step : undefined,
     logId: typeof logId === 'string' ? logId : undefined,
     seq: typeof seq === 'number' ? seq : typeof seq === 'string' && seq !== '' ? Number(seq) : 0,
-    ...(typeof writer === 'string' ? { writer } : {}),
+    // Always present (undefined when absent): one object shape for every record.
+    writer: typeof writer === 'string' ? writer : undefined,
     hasSeq: typeof seq === 'number' || (typeof seq === 'string' && seq !== ''),
     attributes: attrs,
     nested: true,

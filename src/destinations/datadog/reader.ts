@@ -3,7 +3,13 @@
  * requested as soon as the cursor is known so Datadog works while we convert. 429s wait `X-RateLimit-Reset` with a
  * one-line notice; `meta.status: timeout` and `meta.warnings` are reported. Failures are typed values.
  */
-import type { DatadogOutcome, LogsSearchRequest, LogsSearchResponse, LogsSearchWarning } from './api-client.js';
+import type {
+  DatadogOutcome,
+  LogsSearchEvent,
+  LogsSearchRequest,
+  LogsSearchResponse,
+  LogsSearchWarning,
+} from './api-client.js';
 import { searchTime } from './api-client.js';
 import { entryFromEvent } from './log-entry.js';
 import type { LogEntry } from '../../query/log-entry.js';
@@ -134,14 +140,22 @@ export async function fetchPage(
   }
 }
 
-/** Every page of the query, in Datadog's order (timestamp); not de-duplicated. Throws SearchFailure. */
-export async function readAllPages(
-  window: SearchWindow,
-  deps: ReaderDeps,
-  opts: ReadOptions = {},
-): Promise<ReadResult> {
+export interface PageLoopOptions {
+  /** Network errors and 5xx retried this many times per page (default 3). */
+  transientRetries?: number;
+  /**
+   * Each page's records, converted, in Datadog's order (`more`: a next page exists); true stops paging. The entries
+   * are the caller's: nothing here keeps them once it returns.
+   */
+  onPage(entries: LogEntry[], more: boolean): boolean;
+}
+
+export type PagesRead = Omit<ReadResult, 'entries'>;
+
+/** Every page of the query in Datadog's order (timestamp), one at a time to `onPage`. Throws SearchFailure. */
+export async function forEachPage(window: SearchWindow, deps: ReaderDeps, opts: PageLoopOptions): Promise<PagesRead> {
   const retries = opts.transientRetries ?? 3;
-  const result: ReadResult = { entries: [], pages: 0, partial: false, stoppedEarly: false, serverElapsedMs: 0 };
+  const result: PagesRead = { pages: 0, partial: false, stoppedEarly: false, serverElapsedMs: 0 };
   const warned = new Set<string>();
   let next: Promise<PageResult> | undefined = fetchPage(window, undefined, deps, retries);
   while (next !== undefined) {
@@ -159,9 +173,9 @@ export async function readAllPages(
       deps.notice('Datadog answered meta.status "timeout": results may be partial (narrow --since/--until or retry)');
     }
     for (const w of res.meta?.warnings ?? []) noticeWarning(w, warned, deps);
-    const entries = result.entries;
-    for (const ev of res.data) entries.push(entryFromEvent(ev));
-    if (next !== undefined && opts.enough?.(entries)) {
+    const entries = new Array<LogEntry>(res.data.length);
+    for (let i = 0; i < entries.length; i++) entries[i] = entryFromEvent(res.data[i] as LogsSearchEvent);
+    if (opts.onPage(entries, next !== undefined) && next !== undefined) {
       // The prefetched page is not needed; settle it quietly.
       void next.catch(() => undefined);
       next = undefined;
@@ -169,6 +183,24 @@ export async function readAllPages(
     }
   }
   return result;
+}
+
+/** Every page of the query, in Datadog's order (timestamp); not de-duplicated. Throws SearchFailure. */
+export async function readAllPages(
+  window: SearchWindow,
+  deps: ReaderDeps,
+  opts: ReadOptions = {},
+): Promise<ReadResult> {
+  const entries: LogEntry[] = [];
+  const enough = opts.enough;
+  const read = await forEachPage(window, deps, {
+    ...(opts.transientRetries !== undefined ? { transientRetries: opts.transientRetries } : {}),
+    onPage(page, more) {
+      for (const e of page) entries.push(e);
+      return more && (enough?.(entries) ?? false);
+    },
+  });
+  return { entries, ...read };
 }
 
 function noticeWarning(w: LogsSearchWarning, warned: Set<string>, deps: ReaderDeps): void {

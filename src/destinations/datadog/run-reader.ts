@@ -3,11 +3,11 @@
  * window.
  */
 import type { RunRecord } from '../../store/run-records.js';
-import { finishEntries, settled } from '../../query/run-reader.js';
+import { createInOrder, finishEntries, settled } from '../../query/run-reader.js';
 import type { RunReader } from '../../query/run-reader.js';
 import type { LogFilter } from '../../query/log-entry.js';
 import { WINDOW_MARGIN_MS, runWindow } from '../../query/run-scope.js';
-import { readAllPages } from './reader.js';
+import { forEachPage, readAllPages } from './reader.js';
 import type { ReaderDeps } from './reader.js';
 import { buildRunQuery } from './query.js';
 
@@ -50,6 +50,15 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
         serverElapsedMs: r.serverElapsedMs,
         pages: r.pages,
       };
+    },
+    async readInOrder(filter, each, limit) {
+      // Printed page by page: a 100k-record read no longer keeps every parsed record alive until the end.
+      const window = runWindow(o.run(), o.now(), filter.since, filter.until);
+      const order = createInOrder(filter, each);
+      const r = await forEachPage({ query: query(filter), ...window }, o.deps, {
+        onPage: (page, more) => order.add(page, limit) && more,
+      });
+      return { count: order.end(), partial: r.partial, stoppedEarly: r.stoppedEarly };
     },
     followSource(filter) {
       let newest = Number.NEGATIVE_INFINITY;
