@@ -158,20 +158,11 @@ export function flatAttributes(e: LogEntry): Record<string, unknown> {
 }
 
 /**
- * Names a record across deliveries: an at-least-once retried batch is stored twice by the backend with two ids, but
- * carries the same (`zenml.log.id`, `dd_logstore.seq`). Records without them fall back to their id.
+ * Whether a record is named by (`zenml.log.id`, `dd_logstore.writer`, `dd_logstore.seq`) across deliveries: an
+ * at-least-once retried batch is stored twice by the backend with two ids. Records without them go by their id.
  */
-export function dedupeKey(e: LogEntry): string {
-  return bySeq(e) ? `${streamKey(e)}#${e.seq}` : `id:${e.id}`;
-}
-
 function bySeq(e: LogEntry): e is LogEntry & { logId: string } {
   return e.logId !== undefined && e.hasSeq !== false;
-}
-
-/** The log id, and the writer when the record names one: the space its seq numbers are unique in. */
-function streamKey(e: LogEntry & { logId: string }): string {
-  return e.writer === undefined ? e.logId : `${e.logId}/${e.writer}`;
 }
 
 /** Keeps the first of each record; remembers what it has seen across calls (follow, --wait). */
