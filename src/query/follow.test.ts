@@ -91,4 +91,21 @@ describe('follow', () => {
     expect(printed.map((e) => e.seq)).toEqual([1]);
     expect(printedAt).toBeLessThanOrEqual(1500);
   });
+
+  it('holds records as long as they are seen to arrive late, so a slow writer does not print out of order', async () => {
+    // Two streams, a record every 100 ms, each stored 2.5 or 3.3 s after its stamp (a writer starved on a loaded machine):
+    // more than the fixed hold (1 s), so releasing at `now - 1 s` prints a late record after later ones.
+    const records: { e: LogEntry; storedAt: number }[] = [];
+    for (let i = 0; i < 100; i++) records.push({ e: entry(i, i * 100), storedAt: i * 100 + 2500 + (i % 2) * 800 });
+    const { deps, source, printed } = simulatedStore(records, () => false, 20_000);
+    deps.progress = () =>
+      Promise.resolve({
+        ended: deps.now() >= 20_000,
+        endedAt: deps.now() >= 20_000 ? 20_000 : undefined,
+        delivered: records.length,
+      });
+    const end = await follow(source, deps, OPTIONS);
+    expect(end).toEqual({ kind: 'done', seen: 100 });
+    expect(printed.map((e) => e.seq)).toEqual(records.map((r) => r.e.seq));
+  });
 });

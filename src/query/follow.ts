@@ -59,6 +59,13 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The hold grows with the lag seen, up to this: a record spooled and resent much later must not stall the tail. */
+export const MAX_HOLD_MS = 15_000;
+/** Each poll, the lag remembered decays by this factor, so a burst of slow deliveries does not slow the tail for good. */
+const LAG_DECAY = 0.9;
+/** A writer slowed by load is slowed unevenly: the hold leaves half the lag seen again for the records still coming. */
+const LAG_HEADROOM = 1.5;
+
 export async function follow(source: FollowSource, deps: FollowDeps, opts: FollowOptions): Promise<FollowEnd> {
   const seen = createEntrySet();
   let pending: LogEntry[] = [];
@@ -70,6 +77,14 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
    * one that was stored while the store could not be read.
    */
   let seenUpTo = Number.NEGATIVE_INFINITY;
+  /**
+   * How late records show up: the largest (previous poll's start - timestamp) of records new to a poll, decaying. The fixed hold
+   * assumes a writer that ships within its schedule; a starved writer on a loaded machine (or a slow intake) delivers
+   * later than that, and a record released before an earlier one is stored prints out of order. So the hold is at
+   * least the lag seen, with headroom (`logs tail` then prints later, not out of order). The first poll's backlog says nothing.
+   */
+  let lag = 0;
+  const hold = (): number => Math.max(opts.holdMs, Math.min(MAX_HOLD_MS, lag * LAG_HEADROOM));
   const release = (upTo: number): void => {
     if (pending.length === 0) return;
     const ready: LogEntry[] = [];
@@ -106,6 +121,9 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
       fresh = fresh.sort(compareEntries).slice(Math.max(0, fresh.length - opts.initialTail));
     }
     if (!failing) {
+      lag *= LAG_DECAY;
+      // A record new to this poll was not there when the previous one started: it took at least that long.
+      if (!firstPoll) for (const e of fresh) lag = Math.max(lag, seenUpTo - e.timestamp);
       firstPoll = false;
       seenUpTo = pollStarted;
     }
@@ -117,8 +135,8 @@ export async function follow(source: FollowSource, deps: FollowDeps, opts: Follo
       !failing &&
       (opts.countable
         ? seen.size >= (progress?.delivered ?? 0)
-        : fresh.length === 0 && pollStarted >= endedAt + opts.holdMs);
-    release(done ? Number.POSITIVE_INFINITY : Math.min(now, seenUpTo) - opts.holdMs);
+        : fresh.length === 0 && pollStarted >= endedAt + hold());
+    release(done ? Number.POSITIVE_INFINITY : Math.min(now, seenUpTo) - hold());
     if (done && opts.exitWhenDone) return { kind: 'done', seen: seen.size };
     if (ended && !done && opts.exitWhenDone && opts.countable && now - endedAt > opts.giveUpMs) {
       release(Number.POSITIVE_INFINITY);
