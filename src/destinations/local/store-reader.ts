@@ -13,7 +13,12 @@ import { legacyRunDir, localRunDir } from './paths.js';
 import { createLocalTail } from './reader.js';
 import { compareEntries, createEntrySet, levelRank, matchesFilter } from '../../query/log-entry.js';
 import type { LogEntry, LogFilter } from '../../query/log-entry.js';
-import { SEGMENT_EXTENSION, type FrameFilter, type SegmentHeader } from '../../pipeline/segment-format.js';
+import {
+  SEGMENT_EXTENSION,
+  type FrameFilter,
+  type FrameSpan,
+  type SegmentHeader,
+} from '../../pipeline/segment-format.js';
 import { openSegmentCursor, type SegmentCursor } from '../../pipeline/segment-reader.js';
 
 /** Entries handed to the caller at a time. */
@@ -135,9 +140,18 @@ export interface LocalReadResult {
 export interface LocalStoreReader {
   /** Streams the run's records, filtered and in order, to `each` (a chunk at a time); stops after `limit` + 1. */
   stream(filter: LogFilter, each: (entries: LogEntry[]) => void, limit?: number): Promise<LocalReadResult>;
+  /**
+   * `stream` without entries: each record's frame to `each` (its bytes valid during the call), for text output.
+   * Only where no merge is needed (the run's records are one writer's segments, no older JSONL files) and no
+   * `--grep`: undefined otherwise, and nothing was read.
+   */
+  streamFrames(filter: LogFilter, each: FrameVisitor, limit?: number): Promise<LocalReadResult | undefined>;
   /** A tail for `--follow`: what was appended since the last poll. */
   tail(): { poll(): Promise<LogEntry[]> };
 }
+
+/** A record's frame: its span into `bytes`, the step of its stream. */
+export type FrameVisitor = (bytes: Buffer, span: FrameSpan, step: string | undefined) => void;
 
 export interface RunFiles {
   /** Segment files grouped per writer, parts in order. */
@@ -281,6 +295,50 @@ export function createLocalStoreReader(dir: string, runId: string, warn: (line: 
         });
       } finally {
         await Promise.all(sources.map((s) => s.close()));
+      }
+      return { count, stoppedEarly: count >= max };
+    },
+    async streamFrames(filter, each, limit) {
+      if (filter.grep !== undefined) return undefined;
+      const files = await listRunFiles(dir, runId);
+      if (files.legacy || files.writers.length > 1) return undefined;
+      const max = limit === undefined ? Infinity : limit + 1;
+      const keep = frameFilter(filter);
+      let count = 0;
+      for (const file of files.writers[0] ?? []) {
+        const cursor = openSegmentCursor(file, { chunkBytes: READ_CHUNK_BYTES });
+        // Known once the first chunk is read (its header): another step's stream is not read on.
+        let stream: { mine: boolean; step: string | undefined } | undefined;
+        const visit = (bytes: Buffer, span: FrameSpan): void => {
+          if (stream === undefined) {
+            const context = (cursor.header as SegmentHeader).context;
+            stream = {
+              mine:
+                (filter.step === undefined || context.stepName === filter.step) &&
+                (filter.logId === undefined || context.logId === filter.logId),
+              step: context.stepName,
+            };
+          }
+          // Past the limit the rest of the chunk is still decoded (a chunk at a time), not handed on.
+          if (stream.mine && count < max) {
+            count++;
+            each(bytes, span, stream.step);
+          }
+        };
+        try {
+          for (let more = true; more && count < max && stream?.mine !== false;) {
+            try {
+              more = await cursor.nextSpans(visit, { final: true, ...(keep ? { keep } : {}) });
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+              more = false;
+            }
+          }
+          reportStatus(cursor);
+        } finally {
+          await cursor.close();
+        }
+        if (count >= max) break;
       }
       return { count, stoppedEarly: count >= max };
     },
