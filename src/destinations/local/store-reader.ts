@@ -6,10 +6,10 @@
  * their records merged in.
  */
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RENAMED_ATTRIBUTE_PREFIX } from '../datadog/serializer.js';
 import { contextAttributes, type LogRecordData, type StreamContext } from '../../core/log-record.js';
-import { legacyRunDir, localRunDir } from './paths.js';
+import { legacyRunDir, localRunDir, localSegmentBase } from './paths.js';
 import { createLocalTail } from './reader.js';
 import { compareEntries, createEntrySet, levelRank, matchesFilter } from '../../query/log-entry.js';
 import type { LogEntry, LogFilter } from '../../query/log-entry.js';
@@ -158,6 +158,35 @@ export interface RunFiles {
   writers: string[][];
   /** Older-layout JSONL files (read filtered on the run id: `x:y` and `x_y` shared their directory). */
   legacy: boolean;
+}
+
+/**
+ * How many records one step's stream holds in the local store (its writer's segment files, torn tails cut): what an
+ * interrupted step wrote before it was killed, counted from the frames' lengths without decoding a message.
+ */
+export async function countStepRecords(
+  dir: string,
+  step: { runId: string; logId: string; writer: string },
+): Promise<number> {
+  const base = localSegmentBase(step.logId, step.writer);
+  const files = await listRunFiles(dir, step.runId);
+  let count = 0;
+  const counted = (): boolean => {
+    count++;
+    return false;
+  };
+  const partOf = (file: string): string => basename(file).slice(0, basename(file).lastIndexOf('-'));
+  for (const list of files.writers)
+    for (const file of list) {
+      if (partOf(file) !== base) break;
+      const cursor = openSegmentCursor(file);
+      try {
+        while (await cursor.nextSpans(() => undefined, { final: true, keep: counted }));
+      } finally {
+        await cursor.close();
+      }
+    }
+  return count;
 }
 
 export async function listRunFiles(dir: string, runId: string): Promise<RunFiles> {
