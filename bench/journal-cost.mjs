@@ -1,98 +1,112 @@
 /**
- * What the write-ahead journal costs `run`, measured on its own (node bench/journal-cost.mjs, after `npm run build`):
- * the journal's work for BENCH_LINES records exactly as `run` does it (one frame encode per record, one write(2) per
- * chunk of records read from the child, fsync about once a second), against the CPU of a whole `dd-logstore run` of
- * the same lines to the Datadog emulator (count-only) measured with /usr/bin/time.
+ * What the write-ahead journal costs `run`, in-process (node bench/journal-cost.mjs [FILE], after `npm run build`).
+ * The input is the bench's `ceiling` file (bench/children/print.py --file; made here with BENCH_LINES lines when no
+ * FILE is given), read in 64 KB chunks through the record builder as `run` reads the child, each chunk's records
+ * collected as run-step.ts collects them. Timed apart, CPU (user + sys) per phase, medians of BENCH_RUNS:
+ * - build: the record builder alone (the work the journal is set against);
+ * - encode: the journal's frame encoding of every chunk's records (no write);
+ * - append: the journal's whole append (encode + write(2) + the once-a-second fsync) into a fresh journal.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const { createJournalWriter } = await import(join(ROOT, 'dist/pipeline/journal.js'));
+const { createFrameEncoder } = await import(join(ROOT, 'dist/pipeline/segment-format.js'));
+const { createRecordBuilder } = await import(join(ROOT, 'dist/runner/record-builder.js'));
 
-const dir = mkdtempSync(join(tmpdir(), 'journal-cost-'));
+const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'journal-cost-'));
+const context = {
+  runId: 'bench',
+  logId: 'l',
+  logSource: 'run',
+  logStoreId: 'id',
+  logStoreName: 'dd',
+  tags: [],
+  service: 'zenml',
+  serviceVersion: '1',
+  hostname: 'h',
+  source: 'dd-logstore',
+  writer: 'w',
+};
+const cpuMs = (since) => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 try {
-  const context = {
-    runId: 'bench',
-    logId: 'l',
-    logSource: 'run',
-    logStoreId: 'id',
-    logStoreName: 'dd',
-    tags: [],
-    service: 'zenml',
-    serviceVersion: '1',
-    hostname: 'h',
-    source: 'dd-logstore',
-    writer: 'w',
-  };
-  const records = [];
-  for (let i = 0; i < LINES; i++)
-    records.push({
-      timestamp: 1_700_000_000_000 + (i >> 9),
-      seq: i,
-      stream: 'stdout',
-      level: 'info',
-      message: `line ${i} of the benchmark, some payload text here`,
-    });
-  // A 64 KB pipe read holds about 1,100 of these lines: one journal write per such chunk.
-  const PER_CHUNK = 1100;
-  const journal = createJournalWriter({ spoolDir: dir, context });
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < records.length; i += PER_CHUNK) journal.append(records.slice(i, i + PER_CHUNK));
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const cpu = process.cpuUsage(cpu0);
-  journal.finish();
-  const journalCpuMs = (cpu.user + cpu.system) / 1000;
-
-  // The whole run, for scale: the CLI's own CPU (user + sys) for the same number of lines.
-  const input = join(dir, 'input.txt');
-  writeFileSync(input, records.map((r) => r.message).join('\n') + '\n');
-  const { createEmulator } = await import(join(ROOT, 'dist-test/test/emulator/emulator.js')).catch(() => ({}));
-  let runCpuMs;
-  if (createEmulator !== undefined) {
-    const emulator = await createEmulator({ countOnly: true });
-    const home = join(dir, 'home');
-    const env = { ...process.env, DD_LOGSTORE_HOME: home, DD_LOGSTORE_SECRET_DD_API_KEY: 'emulator-api-key' };
-    const cli = join(ROOT, 'bin/dd-logstore.js');
-    const reg = [
-      'log-store',
-      'register',
-      'dd',
-      '--flavor=datadog',
-      '--api_key={{dd.api_key}}',
-      '--application_key=x',
-      `--intake_url=${emulator.url}`,
-    ];
-    const sync = (args) =>
-      new Promise((resolve) => {
-        // spawnSync would block the emulator in this process: run the CLI asynchronously.
-        import('node:child_process').then(({ spawn }) => {
-          const c = spawn('/usr/bin/time', ['-f', '%U %S', process.execPath, cli, ...args], {
-            env,
-            stdio: ['ignore', 'ignore', 'pipe'],
-          });
-          let err = '';
-          c.stderr.on('data', (b) => (err += b));
-          c.on('close', () => resolve(err));
-        });
-      });
-    await sync(reg);
-    const out = await sync(['run', '--log-store', 'dd', '-q', '--', 'cat', input]);
-    const m = /([\d.]+) ([\d.]+)\s*$/.exec(out.trim());
-    if (m) runCpuMs = (Number(m[1]) + Number(m[2])) * 1000;
-    await emulator.close();
+  let file = process.argv[2];
+  if (file === undefined) {
+    file = join(dir, 'input.txt');
+    spawnSync('python3', [join(ROOT, 'bench/children/print.py'), '--file', file, String(LINES)], { stdio: 'inherit' });
   }
-  console.log(`journal: ${LINES} records, ${journalCpuMs.toFixed(0)} ms CPU (${wallMs.toFixed(0)} ms wall)`);
-  if (runCpuMs !== undefined)
-    console.log(
-      `dd-logstore run (datadog flavor, emulator): ${runCpuMs.toFixed(0)} ms CPU; journal share ${((100 * journalCpuMs) / runCpuMs).toFixed(1)} %`,
-    );
-  void spawnSync;
+  const input = readFileSync(file);
+  // Every chunk's records, as `pending` holds them in run-step.ts.
+  const chunks = [];
+  const build = () => {
+    let pending = [];
+    chunks.length = 0;
+    const builder = createRecordBuilder({
+      stderrLevel: 'error',
+      now: Date.now,
+      onRecord: (r) => pending.push(r),
+    });
+    const c0 = process.cpuUsage();
+    for (let at = 0; at < input.length; at += 65536) {
+      builder.push('stdout', input.subarray(at, at + 65536));
+      chunks.push(pending);
+      pending = [];
+    }
+    builder.end();
+    if (pending.length > 0) chunks.push(pending);
+    return cpuMs(c0);
+  };
+  const encode = () => {
+    const encoder = createFrameEncoder();
+    let bytes = 0;
+    const c0 = process.cpuUsage();
+    for (const records of chunks) {
+      encoder.begin();
+      for (const r of records) encoder.encode(r);
+      bytes += encoder.bytes().length;
+    }
+    return [cpuMs(c0), bytes];
+  };
+  const append = (i) => {
+    const journal = createJournalWriter({
+      spoolDir: join(dir, `spool-${i}`),
+      context: { ...context, writer: `w${i}` },
+    });
+    const c0 = process.cpuUsage();
+    for (const records of chunks) journal.append(records);
+    const ms = cpuMs(c0);
+    journal.finish();
+    rmSync(join(dir, `spool-${i}`), { recursive: true, force: true });
+    return ms;
+  };
+  const builds = [];
+  const encodes = [];
+  const appends = [];
+  let frameBytes = 0;
+  for (let i = 0; i < RUNS; i++) {
+    builds.push(build());
+    const [ms, bytes] = encode();
+    encodes.push(ms);
+    frameBytes = bytes;
+    appends.push(append(i));
+  }
+  const records = chunks.reduce((n, c) => n + c.length, 0);
+  const per = (ms) => `${ms.toFixed(0)} ms (${((ms * 1000) / records).toFixed(3)} µs/record)`;
+  console.log(`${records} records in ${chunks.length} chunks, ${input.length} bytes in, ${frameBytes} bytes of frames`);
+  console.log(`build  median ${per(median(builds))}  all ${builds.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(`encode median ${per(median(encodes))}  all ${encodes.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(`append median ${per(median(appends))}  all ${appends.map((x) => x.toFixed(0)).join(' ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

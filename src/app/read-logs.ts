@@ -6,6 +6,7 @@ import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js
 import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
+import { createFrameTextPrinter } from '../query/frame-text.js';
 import { stepState, totalCounts } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import { destinationOf } from '../destinations/index.js';
@@ -284,6 +285,31 @@ function report(
 }
 
 /**
+ * Text output of a store that hands out its frames (local, one stream): rendered from the frames' bytes, the same
+ * output as printing entries. Undefined when it does not apply (another format, --tail, a read the store cannot do so).
+ */
+async function streamTextFromFrames(
+  f: Factory,
+  opts: LogsOptions,
+  reader: RunReader,
+): Promise<{ count: number; stoppedEarly: boolean } | undefined> {
+  if (opts.output !== 'text' || opts.tail !== undefined || reader.streamFrames === undefined) return undefined;
+  const text = createFrameTextPrinter(createColor(f.io.colorOut), { raw: opts.raw === true }, (b) => f.io.outBytes(b));
+  const limit = opts.limit ?? Infinity;
+  let printed = 0;
+  const r = await reader.streamFrames(
+    opts.filter,
+    (bytes, span, step) => {
+      // The store hands on one record past --limit (to tell that more exist): not printed.
+      if (printed++ < limit) text.frame(bytes, span, step);
+    },
+    opts.limit,
+  );
+  text.flush();
+  return r;
+}
+
+/**
  * A read of a store that streams (local): records are printed as they are read, never gathered; --tail N keeps the
  * last N in a ring while reading (memory bounded by N, not by the run).
  */
@@ -299,18 +325,20 @@ async function streamOnce(
   const tail = opts.tail;
   let printed = 0;
   const ring = tail === undefined ? undefined : createRing<LogEntry>(tail);
-  const r = await stream(
-    opts.filter,
-    (entries) => {
-      if (ring !== undefined) return ring.push(entries);
-      const room = limit === undefined ? entries.length : limit - printed;
-      if (room <= 0) return;
-      const part = entries.length > room ? entries.slice(0, room) : entries;
-      printed += part.length;
-      printer.print(part);
-    },
-    limit,
-  );
+  const r =
+    (await streamTextFromFrames(f, opts, reader)) ??
+    (await stream(
+      opts.filter,
+      (entries) => {
+        if (ring !== undefined) return ring.push(entries);
+        const room = limit === undefined ? entries.length : limit - printed;
+        if (room <= 0) return;
+        const part = entries.length > room ? entries.slice(0, room) : entries;
+        printed += part.length;
+        printer.print(part);
+      },
+      limit,
+    ));
   if (ring !== undefined) printer.print(ring.items());
   printer.end();
   if (r.stoppedEarly) f.io.err(`showing the first ${limit} records; more exist (raise --limit to see more)\n`);

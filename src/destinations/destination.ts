@@ -116,6 +116,11 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
    * Undefined: records go through the batching sink (and the journal when `journaled`).
    */
   createRecordWriter?(settings: S, context: StreamContext & { writer: string }): RecordWriter;
+  /**
+   * Records one step's own files hold (the local store): what a step that was killed before it ended had written.
+   * Undefined where records are counted by their delivery (the journaled flavors: `flush` counts them).
+   */
+  storedRecords?(settings: S, step: { runId: string; logId: string; writer: string }): Promise<number>;
   /** How `logs --follow` polls this store, and how long it holds a new record so late ones still print in order. */
   readonly follow: { intervalMs: number; holdMs(settings: S, intervalMs: number): number };
   /** Removes a run's records (`runs delete`); undefined where they live elsewhere (see recordsKeptBy). */

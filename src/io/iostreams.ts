@@ -20,6 +20,8 @@ export interface IOStreams {
   readonly redactor: Redactor;
   /** Data, redacted. */
   out(text: string): void;
+  /** Data as UTF-8 bytes (the caller lets go of them), redacted: as they are when there is no secret to mask. */
+  outBytes(bytes: Buffer): void;
   /** Notes, warnings and errors, redacted. */
   err(text: string): void;
   /** Raw writable streams, for `run` passing the child's bytes through unchanged. */
@@ -73,6 +75,8 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
     canPrompt: stdinIsTTY && !isCI(facts.env),
     redactor,
     out: (text) => void (stdoutBroken || facts.stdout.write(redactor.redact(text))),
+    outBytes: (bytes) =>
+      void (stdoutBroken || facts.stdout.write(redactor.size === 0 ? bytes : redactor.redact(bytes.toString('utf8')))),
     err: (text) => void (stderrBroken || facts.stderr.write(redactor.redact(text))),
     rawStdout: facts.stdout,
     rawStderr: facts.stderr,

@@ -83,6 +83,50 @@ describe('segment format', () => {
     expect(decodeAll(Buffer.from(enc.bytes()))).toEqual(big);
   });
 
+  it('writes attributes as JSON.stringify spells them, the remembered single-key ones included', () => {
+    const inherited = Object.create({ hidden: 'x' }) as Record<string, unknown>;
+    const attributeSets: (Record<string, unknown> | undefined)[] = [
+      { 'logger.name': 'app.worker' },
+      { 'logger.name': 'app.worker' },
+      { 'logger.name': 'app.db' },
+      { 'logger.name': 'quote " back \\ nl \n ünï \ud800' },
+      { 'logger.name': 'quote " back \\ nl \n ünï \ud800' },
+      { n: 1 },
+      { u: undefined },
+      { a: 'x', b: 'y' },
+      {},
+      inherited,
+      undefined,
+      // Past the per-key bound the cache starts over; the JSON stays right.
+      ...Array.from({ length: 1100 }, (_, i) => ({ 'logger.name': `l${i % 1050}` })),
+      ...Array.from({ length: 70 }, (_, i) => ({ [`k${i}`]: 'v' })),
+    ];
+    const recs = attributeSets.map((attributes, seq): LogRecordData => ({
+      timestamp: 1_700_000_000_000,
+      seq,
+      stream: 'stdout',
+      level: 'info',
+      message: `m${seq}`,
+      ...(attributes === undefined ? {} : { attributes }),
+    }));
+    const enc = createFrameEncoder(16);
+    enc.begin();
+    for (const r of recs) enc.encode(r);
+    const decoded = decodeAll(Buffer.from(enc.bytes()));
+    // What the decoder read is what JSON.stringify wrote: no attributes where there were no keys.
+    const expected = recs.map((r) => {
+      const json = r.attributes === undefined ? undefined : JSON.stringify(r.attributes);
+      // Keys as for...in sees them (the inherited one too): an object without any has no attributes in the frame.
+      let keys = 0;
+      for (const _ in r.attributes ?? {}) keys++;
+      const { attributes: _, ...rest } = r;
+      return keys > 0 && json !== undefined ? { ...rest, attributes: JSON.parse(json) as unknown } : rest;
+    });
+    expect(decoded).toEqual(expected);
+    expect(decoded[4]?.attributes).toEqual({ 'logger.name': 'quote " back \\ nl \n ünï \ud800' });
+    expect(decoded[9]?.attributes).toEqual({});
+  });
+
   it('a write unit starts absolute: two writes decode in one pass, each alone too', () => {
     const enc = createFrameEncoder();
     enc.begin();

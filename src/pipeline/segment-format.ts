@@ -108,6 +108,7 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
   let absolute = true;
   let buf = Buffer.allocUnsafe(initialBytes);
   let len = 0;
+  const attributesJson = createAttributesJson();
   return {
     begin() {
       absolute = true;
@@ -117,7 +118,7 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
     encode(r) {
       const message = r.message;
       // The attributes' JSON goes straight into the frame, as the message does: no Buffer of its own per record.
-      const attrs = r.attributes !== undefined && hasKeys(r.attributes) ? JSON.stringify(r.attributes) : undefined;
+      const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
       const maxMsg = message.length * 3;
       const maxBody = 1 + 20 + 8 + maxMsg + (attrs === undefined ? 0 : attrs.length * 3);
       const lenWidth = varintLength(maxBody);
@@ -132,18 +133,25 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       if (r.stream === 'stderr') flags |= STDERR;
       if (attrs) flags |= HAS_ATTRIBUTES;
       let p = bodyAt + 1;
+      const ts = r.timestamp;
+      const seq = r.seq;
       if (absolute) {
         flags |= ABSOLUTE;
-        p = writeVarint(b, p, zigzag(r.timestamp));
-        p = writeVarint(b, p, zigzag(r.seq));
+        p = writeVarint(b, p, zigzag(ts));
+        p = writeVarint(b, p, zigzag(seq));
         absolute = false;
       } else {
-        p = writeVarint(b, p, zigzag(r.timestamp - prevTs));
-        p = writeVarint(b, p, zigzag(r.seq - prevSeq - 1));
+        // A chunk's records share their read time and follow each other: both deltas are 0, one byte each.
+        const dTs = ts - prevTs;
+        if (dTs === 0) b[p++] = 0;
+        else p = writeVarint(b, p, zigzag(dTs));
+        const dSeq = seq - prevSeq - 1;
+        if (dSeq === 0) b[p++] = 0;
+        else p = writeVarint(b, p, zigzag(dSeq));
       }
       b[bodyAt] = flags;
-      prevTs = r.timestamp;
-      prevSeq = r.seq;
+      prevTs = ts;
+      prevSeq = seq;
       const msgWidth = varintLength(maxMsg);
       const msgAt = p + msgWidth;
       const msgLen = utf8Write(b, message, msgAt);
@@ -161,9 +169,40 @@ function utf8Write(b: Buffer, s: string, at: number): number {
   return HAS_UTF8_WRITE ? (b as Buffer & Utf8Writer).utf8Write(s, at) : b.write(s, at, 'utf8');
 }
 
-function hasKeys(o: Record<string, unknown>): boolean {
-  for (const _ in o) return true;
-  return false;
+/** Distinct values remembered per attribute key; past this the key's cache starts over (memory stays bounded). */
+const MAX_CACHED_VALUES = 1024;
+const MAX_CACHED_KEYS = 64;
+
+/**
+ * A record's own attributes as `JSON.stringify` spells them, or undefined when it has no keys. Most records that have
+ * any carry one string attribute from a small set (the Python logger's name): its JSON is remembered per key and
+ * value instead of built per record (JSON.stringify was 60 % of the journal's encoding for the bench's print mix).
+ */
+function createAttributesJson(): (attributes: Record<string, unknown>) => string | undefined {
+  const byKey = new Map<string, Map<string, string>>();
+  return (o) => {
+    let key: string | undefined;
+    for (const k in o) {
+      if (key !== undefined) return JSON.stringify(o);
+      key = k;
+    }
+    if (key === undefined) return undefined;
+    const value = o[key];
+    // An inherited key (JSON.stringify leaves it out) or a value that is not a string: no shortcut.
+    if (typeof value !== 'string' || !Object.hasOwn(o, key)) return JSON.stringify(o);
+    let values = byKey.get(key);
+    if (values === undefined) {
+      if (byKey.size >= MAX_CACHED_KEYS) byKey.clear();
+      byKey.set(key, (values = new Map()));
+    }
+    let json = values.get(value);
+    if (json === undefined) {
+      if (values.size >= MAX_CACHED_VALUES) values.clear();
+      json = JSON.stringify(o);
+      values.set(value, json);
+    }
+    return json;
+  };
 }
 
 export type FrameResult =
@@ -173,79 +212,178 @@ export type FrameResult =
   | { kind: 'short' }
   | { kind: 'bad'; reason: string };
 
+/**
+ * Where a frame's parts are, without building anything: what `logs` renders text from (the message's bytes copied,
+ * not decoded). One object, filled again by every `decodeSpan`.
+ */
+export interface FrameSpan {
+  level: Level;
+  timestamp: number;
+  seq: number;
+  stderr: boolean;
+  /** The message's UTF-8 bytes: [messageStart, messageEnd). */
+  messageStart: number;
+  messageEnd: number;
+  /** The record's own attributes' JSON: [messageEnd, next) when true. */
+  hasAttributes: boolean;
+  /** Where the next frame starts. */
+  next: number;
+}
+
+/** `decodeSpan`'s answer: the span is filled (`FRAME`), or the frame was filtered out, or cannot be read (yet). */
+export const FRAME = 0;
+export const SKIPPED = 1;
+export const SHORT = 2;
+export const BAD = 3;
+
 /** Frame decoding state: the previous frame's time and seq (deltas are relative to them). */
 export interface FrameDecoder {
   decode(buf: Buffer, at: number, keep?: FrameFilter): FrameResult;
+  /**
+   * The frame at `at` into `span` (FRAME), or SKIPPED (`keep` said no; `span.next` is set), SHORT, or BAD (`reason`
+   * says why). The attributes' JSON is checked as `decode` checks it, so both read a damaged file alike.
+   */
+  decodeSpan(buf: Buffer, at: number, span: FrameSpan, keep?: FrameFilter): number;
+  /** Why the last BAD. */
+  readonly reason: string;
 }
 
 /** Decides on a frame from its level and time alone, before its message is decoded. */
 export type FrameFilter = (level: Level, timestamp: number) => boolean;
 
+export function createFrameSpan(): FrameSpan {
+  return {
+    level: 'info',
+    timestamp: 0,
+    seq: 0,
+    stderr: false,
+    messageStart: 0,
+    messageEnd: 0,
+    hasAttributes: false,
+    next: 0,
+  };
+}
+
 export function createFrameDecoder(): FrameDecoder {
   let prevTs = 0;
   let prevSeq = -1;
   let started = false;
+  let reason = '';
   const pos = { p: 0 };
+  const bad = (why: string): number => {
+    reason = why;
+    return BAD;
+  };
+  function decodeSpan(buf: Buffer, at: number, span: FrameSpan, keep?: FrameFilter): number {
+    pos.p = at;
+    const len = readVarint(buf, pos);
+    if (len < 0) return SHORT;
+    const start = pos.p;
+    const end = start + len;
+    if (end > buf.length) return SHORT;
+    if (len < 3) return bad('frame too short');
+    const flags = buf[start] as number;
+    const level = LEVEL_CODES[flags & 0x07];
+    if (level === undefined || flags & 0xc0) return bad('unknown frame flags');
+    pos.p = start + 1;
+    const rawTs = readVarint(buf, pos);
+    const rawSeq = readVarint(buf, pos);
+    if (rawTs < 0 || rawSeq < 0 || pos.p > end) return bad('damaged frame');
+    const ts = unzigzag(rawTs);
+    const seq = unzigzag(rawSeq);
+    let timestamp: number;
+    let seqNo: number;
+    if (flags & ABSOLUTE) {
+      timestamp = ts;
+      seqNo = seq;
+      started = true;
+    } else {
+      if (!started) return bad('a delta frame without its base');
+      timestamp = prevTs + ts;
+      seqNo = prevSeq + 1 + seq;
+    }
+    const msgLen = readVarint(buf, pos);
+    if (msgLen < 0 || pos.p + msgLen > end) return bad('message past the frame');
+    span.next = end;
+    if (keep !== undefined && !keep(level, timestamp)) {
+      prevTs = timestamp;
+      prevSeq = seqNo;
+      return SKIPPED;
+    }
+    const hasAttributes = (flags & HAS_ATTRIBUTES) !== 0;
+    // Text output never shows them, but a frame whose attributes do not parse ends the readable part all the same.
+    if (hasAttributes && span !== recordSpan && !attributesParse(buf, pos.p + msgLen, end))
+      return bad('attributes are not JSON');
+    prevTs = timestamp;
+    prevSeq = seqNo;
+    span.level = level;
+    span.timestamp = timestamp;
+    span.seq = seqNo;
+    span.stderr = (flags & STDERR) !== 0;
+    span.messageStart = pos.p;
+    span.messageEnd = pos.p + msgLen;
+    span.hasAttributes = hasAttributes;
+    return FRAME;
+  }
+  // Attributes' bytes that parsed lately: most records that have any carry one of a few (the Python logger's name).
+  const parsed: Buffer[] = [];
+  let nextParsed = 0;
+  function attributesParse(buf: Buffer, start: number, end: number): boolean {
+    const n = end - start;
+    for (const known of parsed) if (known.length === n && sameBytes(known, buf, start)) return true;
+    try {
+      JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      return false;
+    }
+    if (n <= MAX_REMEMBERED_ATTRIBUTE_BYTES) {
+      parsed[nextParsed] = Buffer.from(buf.subarray(start, end));
+      nextParsed = (nextParsed + 1) % REMEMBERED_ATTRIBUTES;
+    }
+    return true;
+  }
+  /** `decode`'s own span: its attributes are parsed once, when the record is built. */
+  const recordSpan = createFrameSpan();
   return {
+    decodeSpan,
+    get reason() {
+      return reason;
+    },
     decode(buf, at, keep) {
-      pos.p = at;
-      const len = readVarint(buf, pos);
-      if (len < 0) return { kind: 'short' };
-      const start = pos.p;
-      const end = start + len;
-      if (end > buf.length) return { kind: 'short' };
-      if (len < 3) return { kind: 'bad', reason: 'frame too short' };
-      const flags = buf[start] as number;
-      const level = LEVEL_CODES[flags & 0x07];
-      if (level === undefined || flags & 0xc0) return { kind: 'bad', reason: 'unknown frame flags' };
-      pos.p = start + 1;
-      const rawTs = readVarint(buf, pos);
-      const rawSeq = readVarint(buf, pos);
-      if (rawTs < 0 || rawSeq < 0 || pos.p > end) return { kind: 'bad', reason: 'damaged frame' };
-      const ts = unzigzag(rawTs);
-      const seq = unzigzag(rawSeq);
-      let timestamp: number;
-      let seqNo: number;
-      if (flags & ABSOLUTE) {
-        timestamp = ts;
-        seqNo = seq;
-        started = true;
-      } else {
-        if (!started) return { kind: 'bad', reason: 'a delta frame without its base' };
-        timestamp = prevTs + ts;
-        seqNo = prevSeq + 1 + seq;
-      }
-      const msgLen = readVarint(buf, pos);
-      if (msgLen < 0 || pos.p + msgLen > end) return { kind: 'bad', reason: 'message past the frame' };
-      if (keep !== undefined && !keep(level, timestamp)) {
-        prevTs = timestamp;
-        prevSeq = seqNo;
-        return { kind: 'skip', next: end };
-      }
-      const message = buf.toString('utf8', pos.p, pos.p + msgLen);
-      const attrStart = pos.p + msgLen;
+      const s = recordSpan;
+      const got = decodeSpan(buf, at, s, keep);
+      if (got === SHORT) return { kind: 'short' };
+      if (got === BAD) return { kind: 'bad', reason };
+      if (got === SKIPPED) return { kind: 'skip', next: s.next };
       let attributes: Record<string, unknown> | undefined;
-      if (flags & HAS_ATTRIBUTES) {
+      if (s.hasAttributes) {
         try {
-          attributes = JSON.parse(buf.toString('utf8', attrStart, end)) as Record<string, unknown>;
+          attributes = JSON.parse(buf.toString('utf8', s.messageEnd, s.next)) as Record<string, unknown>;
         } catch {
+          // The file's readable part ends here (the reader stops at a bad frame).
           return { kind: 'bad', reason: 'attributes are not JSON' };
         }
       }
-      prevTs = timestamp;
-      prevSeq = seqNo;
       // One shape for every record (no spread): a read of 1M records builds 1M of these.
       const record: LogRecordData = {
-        timestamp,
-        seq: seqNo,
-        stream: (flags & STDERR ? 'stderr' : 'stdout') as StreamName,
-        level,
-        message,
+        timestamp: s.timestamp,
+        seq: s.seq,
+        stream: (s.stderr ? 'stderr' : 'stdout') as StreamName,
+        level: s.level,
+        message: buf.toString('utf8', s.messageStart, s.messageEnd),
       };
       if (attributes !== undefined) record.attributes = attributes;
-      return { kind: 'record', record, next: end };
+      return { kind: 'record', record, next: s.next };
     },
   };
+}
+
+const REMEMBERED_ATTRIBUTES = 8;
+const MAX_REMEMBERED_ATTRIBUTE_BYTES = 256;
+
+function sameBytes(a: Buffer, b: Buffer, at: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[at + i]) return false;
+  return true;
 }
 
 function zigzag(n: number): number {

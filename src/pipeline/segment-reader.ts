@@ -6,7 +6,17 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { LogRecordData } from '../core/log-record.js';
-import { createFrameDecoder, decodeHeader, type FrameFilter, type SegmentHeader } from './segment-format.js';
+import {
+  BAD,
+  createFrameDecoder,
+  createFrameSpan,
+  decodeHeader,
+  FRAME,
+  SHORT,
+  type FrameFilter,
+  type FrameSpan,
+  type SegmentHeader,
+} from './segment-format.js';
 
 /** Bytes read at a time unless the caller says (a frame larger than this is read whole all the same). */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
@@ -29,6 +39,14 @@ export interface SegmentCursor {
    * now. With `final`, a frame cut off at the end of the file is reported as a torn tail.
    */
   next(options?: { final?: boolean; keep?: FrameFilter }): Promise<LogRecordData[] | undefined>;
+  /**
+   * `next` without records: each kept frame's span, with the bytes it points into (valid during the call only).
+   * False when there are no more frames now.
+   */
+  nextSpans(
+    visit: (bytes: Buffer, span: FrameSpan) => void,
+    options?: { final?: boolean; keep?: FrameFilter },
+  ): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -40,6 +58,7 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
   let offset = 0;
   let status: SegmentStatus = { kind: 'ok' };
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const span = createFrameSpan();
 
   async function fill(at: number, min: number): Promise<number> {
     handle ??= await open(path, 'r');
@@ -53,18 +72,32 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
     return got;
   }
 
-  async function next(options: { final?: boolean; keep?: FrameFilter } = {}): Promise<LogRecordData[] | undefined> {
-    if (status.kind === 'damaged') return undefined;
+  /**
+   * What decoding one chunk came to: frames read up to `at`; `short` when a frame is cut off at the chunk's end,
+   * `bad` when the frame at `at` is damaged (why).
+   */
+  interface Scanned {
+    at: number;
+    short: boolean;
+    bad?: string;
+  }
+
+  /**
+   * Reads the next chunk beyond the cursor and hands it to `scan`, which decodes whole frames from its start; the
+   * cursor moves past them. False when there is nothing more now (the end, a torn tail, damage).
+   */
+  async function readChunk(final: boolean, scan: (view: Buffer) => Scanned): Promise<boolean> {
+    if (status.kind === 'damaged') return false;
     if (header === undefined) {
       const got = await fill(0, CHUNK_BYTES);
       const h = decodeHeader(buf.subarray(0, got));
       if (h.kind === 'short') {
-        if (options.final && got > 0) status = { kind: 'torn', offset: 0, bytes: got };
-        return undefined;
+        if (final && got > 0) status = { kind: 'torn', offset: 0, bytes: got };
+        return false;
       }
       if (h.kind === 'bad') {
         status = { kind: 'damaged', offset: 0, reason: h.reason };
-        return undefined;
+        return false;
       }
       header = h.header;
       offset = h.bodyStart;
@@ -72,37 +105,57 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
     let want = CHUNK_BYTES;
     for (;;) {
       const got = await fill(offset, want);
-      if (got === 0) return undefined;
-      const view = buf.subarray(0, got);
-      const records: LogRecordData[] = [];
-      let at = 0;
-      let short = false;
-      while (at < got) {
-        const r = decoder.decode(view, at, options.keep);
-        if (r.kind === 'short') {
-          short = true;
-          break;
-        }
-        if (r.kind === 'bad') {
-          status = { kind: 'damaged', offset: offset + at, reason: r.reason };
-          break;
-        }
-        if (r.kind === 'record') records.push(r.record);
-        at = r.next;
-      }
+      if (got === 0) return false;
+      const { at, short, bad } = scan(buf.subarray(0, got));
+      if (bad !== undefined) status = { kind: 'damaged', offset: offset + at, reason: bad };
       offset += at;
-      if (at === 0 && short && status.kind !== 'damaged') {
+      if (at === 0 && short) {
         // Not one whole frame in the buffer: a frame larger than it (read again, bigger), or a torn tail.
         if (got === buf.length) {
           want = buf.length * 2;
           continue;
         }
-        if (options.final) status = { kind: 'torn', offset, bytes: got };
-        return undefined;
+        if (final) status = { kind: 'torn', offset, bytes: got };
+        return false;
       }
-      if (at < got && short && got < buf.length && options.final) status = { kind: 'torn', offset, bytes: got - at };
-      return records.length > 0 || at > 0 ? records : undefined;
+      if (at < got && short && got < buf.length && final) status = { kind: 'torn', offset, bytes: got - at };
+      return at > 0;
     }
+  }
+
+  async function next(options: { final?: boolean; keep?: FrameFilter } = {}): Promise<LogRecordData[] | undefined> {
+    const records: LogRecordData[] = [];
+    const keep = options.keep;
+    const read = await readChunk(options.final === true, (view) => {
+      let at = 0;
+      while (at < view.length) {
+        const r = decoder.decode(view, at, keep);
+        if (r.kind === 'short') return { at, short: true };
+        if (r.kind === 'bad') return { at, short: false, bad: r.reason };
+        if (r.kind === 'record') records.push(r.record);
+        at = r.next;
+      }
+      return { at, short: false };
+    });
+    return read || records.length > 0 ? records : undefined;
+  }
+
+  async function nextSpans(
+    visit: (bytes: Buffer, span: FrameSpan) => void,
+    options: { final?: boolean; keep?: FrameFilter } = {},
+  ): Promise<boolean> {
+    const keep = options.keep;
+    return readChunk(options.final === true, (view) => {
+      let at = 0;
+      while (at < view.length) {
+        const got = decoder.decodeSpan(view, at, span, keep);
+        if (got === SHORT) return { at, short: true };
+        if (got === BAD) return { at, short: false, bad: decoder.reason };
+        if (got === FRAME) visit(view, span);
+        at = span.next;
+      }
+      return { at, short: false };
+    });
   }
 
   return {
@@ -117,6 +170,7 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
       return status;
     },
     next,
+    nextSpans,
     async close() {
       const h = handle;
       handle = undefined;

@@ -6,7 +6,15 @@ import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
 import { MAX_RECORD_AGE_MS } from '../destinations/datadog/limits.js';
 import { flushSpool, type SpoolExporter } from './resend.js';
-import { claimableFiles, createSpoolWriter, readSpoolFile, type SpoolEntry } from './spool.js';
+import {
+  claimableFiles,
+  countSpoolLines,
+  createSpoolWriter,
+  readSpoolFile,
+  spoolLine,
+  spoolLines,
+  type SpoolEntry,
+} from './spool.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -122,5 +130,35 @@ describe('flushSpool', () => {
     const rewritten = readdirSync(dir).filter((n) => n.endsWith('.jsonl') && n !== '2-1-bb.jsonl');
     expect(rewritten).toHaveLength(1);
     expect(readSpoolFile(join(dir, rewritten[0]!)).entries).toHaveLength(2);
+  });
+});
+
+describe('spool lines, read and counted', () => {
+  it('countSpoolLines counts what spoolLines hands out: blank lines (white space only) skipped by both', () => {
+    const dir = tempDir();
+    const entry = (seq: number): string =>
+      spoolLine({ runId: 'r', reason: 'x', spooledAt: 1, item: JSON.parse(item(seq)) as Record<string, unknown> });
+    const body = entry(1) + '   \n' + '\t\r\n' + '\n' + entry(2) + ' \u00a0 \n' + '\r\n' + entry(3) + '{"torn": ';
+    const cases: [string, string, number][] = [
+      // name, contents, lines handed out (3 entries, the U+00A0 line unreadable, the torn tail unreadable)
+      ['torn tail', body, 5],
+      ['blank torn tail', body.slice(0, body.lastIndexOf('{')) + ' \t ', 4],
+      ['no tail', body.slice(0, body.lastIndexOf('{')), 4],
+    ];
+    for (const [name, contents, expected] of cases) {
+      const path = join(dir, `${name}.jsonl`);
+      writeFileSync(path, contents);
+      // Small chunks: blank lines and entries cut across chunk boundaries.
+      for (const chunk of [5, 64, 1 << 20]) {
+        const lines = [...spoolLines(path, 0, chunk)];
+        expect({ name, chunk, n: lines.length }).toEqual({ name, chunk, n: expected });
+        expect(lines.filter((l) => l.entry !== undefined).map((l) => l.entry?.item.message)).toEqual([
+          'line 1',
+          'line 2',
+          'line 3',
+        ]);
+      }
+      expect({ name, counted: countSpoolLines(path) }).toEqual({ name, counted: expected });
+    }
   });
 });

@@ -194,7 +194,7 @@ export const SPOOL_READ_CHUNK = 1 << 20;
 
 /**
  * The lines of a spool file from byte `start`, a chunk at a time, so memory is bounded by the longest line, not the
- * file. Blank lines are skipped; a last line without its newline (a torn write) is unreadable.
+ * file. Blank lines (`hasContent` says) are skipped; a last line without its newline (a torn write) is unreadable.
  */
 export function* spoolLines(path: string, start = 0, chunkBytes = SPOOL_READ_CHUNK): Generator<SpoolLine> {
   const fd = openSync(path, 'r');
@@ -202,6 +202,7 @@ export function* spoolLines(path: string, start = 0, chunkBytes = SPOOL_READ_CHU
     const buf = Buffer.allocUnsafe(chunkBytes);
     let pos = start;
     let pending: Buffer[] = [];
+    let pendingContent = false;
     for (;;) {
       const n = readSync(fd, buf, 0, chunkBytes, pos);
       if (n === 0) break;
@@ -211,48 +212,71 @@ export function* spoolLines(path: string, start = 0, chunkBytes = SPOOL_READ_CHU
         const nl = view.indexOf(10, from);
         if (nl === -1) {
           pending.push(Buffer.from(view.subarray(from)));
+          pendingContent ||= hasContent(view, from, n);
           break;
         }
+        const content = pendingContent || hasContent(view, from, nl);
         const piece = view.subarray(from, nl);
-        const line = pending.length > 0 ? Buffer.concat([...pending, piece]).toString('utf8') : piece.toString('utf8');
+        const line = !content
+          ? ''
+          : pending.length > 0
+            ? Buffer.concat([...pending, piece]).toString('utf8')
+            : piece.toString('utf8');
         pending = [];
+        pendingContent = false;
         from = nl + 1;
-        if (line.trim() === '') continue;
+        if (!content) continue;
         yield { entry: parseSpoolLine(line), end: pos + from };
       }
       pos += n;
     }
-    if (pending.some((b) => b.toString('utf8').trim() !== '')) yield { entry: undefined, end: pos };
+    if (pendingContent) yield { entry: undefined, end: pos };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Counts the lines of a spool file from byte `start` without decoding them (what a stopped flush leaves). */
+/**
+ * Counts the lines of a spool file from byte `start` without decoding them (what a stopped flush leaves): the lines
+ * `spoolLines` hands out, blank ones not counted, a torn last line counted.
+ */
 export function countSpoolLines(path: string, start = 0): number {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(SPOOL_READ_CHUNK);
     let pos = start;
     let lines = 0;
-    let open = false;
+    let content = false;
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) break;
       const view = buf.subarray(0, n);
       let from = 0;
       for (let nl = view.indexOf(10); nl !== -1; nl = view.indexOf(10, nl + 1)) {
-        if (nl > from || open) lines++;
+        if (content || hasContent(view, from, nl)) lines++;
         from = nl + 1;
-        open = false;
+        content = false;
       }
-      if (from < n) open = true;
+      content ||= hasContent(view, from, n);
       pos += n;
     }
-    return lines + (open ? 1 : 0);
+    return lines + (content ? 1 : 0);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A line (or part of one) holds something besides ASCII white space (space, tab, CR, vertical tab, form feed): the
+ * one test of a blank line for reading and counting spool files alike. Spool lines are JSON objects, so a line of
+ * other white space (U+00A0, say) is not blank: it is an unreadable line, counted and reported as such.
+ */
+function hasContent(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i] as number;
+    if (c !== 0x20 && (c < 0x09 || c > 0x0d)) return true;
+  }
+  return false;
 }
 
 /** A whole spool file in memory: for small files and tests; flush and `runs delete` stream with `spoolLines`. */

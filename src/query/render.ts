@@ -62,28 +62,42 @@ function textCache(color: ChalkInstance): TextCache {
 
 /** `2024-05-01T12:00:00.000Z INFO     train  message`; multi-line records keep their lines, indented. */
 export function renderText(e: LogEntry, color: ChalkInstance, options: RenderOptions = {}): string {
+  return textPrefix(e.timestamp, e.status, e.step, color, options) + textBody(e.message, options);
+}
+
+/** A text line up to its message: the time, the level and the step columns. */
+export function textPrefix(
+  timestamp: number,
+  status: string,
+  stepName: string | undefined,
+  color: ChalkInstance,
+  options: RenderOptions = {},
+): string {
   const c = textCache(color);
-  if (e.timestamp !== c.time) {
-    c.time = e.timestamp;
-    c.timeText = color.dim(Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-');
+  if (timestamp !== c.time) {
+    c.time = timestamp;
+    c.timeText = color.dim(Number.isFinite(timestamp) ? new Date(timestamp).toISOString() : '-');
   }
-  let level = c.levels.get(e.status);
+  let level = c.levels.get(status);
   if (level === undefined) {
-    level = levelPaint(e.status, color)(e.status.toUpperCase().padEnd(8));
-    if (c.levels.size < MAX_CACHED) c.levels.set(e.status, level);
+    level = levelPaint(status, color)(status.toUpperCase().padEnd(8));
+    if (c.levels.size < MAX_CACHED) c.levels.set(status, level);
   }
   const raw = options.raw === true;
   let step = '';
-  const stepName = e.step;
   if (stepName !== undefined && stepName !== '') {
     const key = raw ? `r:${stepName}` : `e:${stepName}`;
     step = c.steps.get(key) ?? color.cyan(raw ? stepName : escapeControlChars(stepName, true)) + ' ';
     if (c.steps.size < MAX_CACHED) c.steps.set(key, step);
   }
-  const message = e.message;
-  const text = raw ? message : escapeControlChars(message, true);
+  return `${c.timeText} ${level} ${step}`;
+}
+
+/** A text line's message and its end: control characters escaped (unless raw), later lines indented. */
+export function textBody(message: string, options: RenderOptions = {}): string {
+  const text = options.raw === true ? message : escapeControlChars(message, true);
   const shown = text.includes('\n') ? text.split('\n').join('\n    ') : text;
-  return `${c.timeText} ${level} ${step}${shown}\n`;
+  return `${shown}\n`;
 }
 
 /** The last timestamp `entryJson` spelled: records of one burst share their millisecond. */

@@ -3,6 +3,7 @@
  * source. Each destination that can read back implements it (destinations/datadog/run-reader.ts, local/run-reader.ts).
  */
 import type { FollowSource } from './follow.js';
+import type { FrameSpan } from '../pipeline/segment-format.js';
 import { compareEntries, createEntrySet, matchesFilter } from './log-entry.js';
 import type { LogEntry, LogFilter } from './log-entry.js';
 
@@ -44,6 +45,16 @@ export interface RunReader {
    * come in timestamp order: Datadog). With `limit`, paging stops where `read`'s would.
    */
   readInOrder?(filter: LogFilter, each: (entries: LogEntry[]) => void, limit?: number): Promise<OrderedRead>;
+  /**
+   * `stream` for text output without entries: each record's frame (segment bytes) and its stream's step, in order
+   * (frame-text.ts renders them). Undefined when this read cannot be done so (several streams to merge, older files,
+   * --grep): nothing was read then.
+   */
+  streamFrames?(
+    filter: LogFilter,
+    each: (bytes: Buffer, span: FrameSpan, step: string | undefined) => void,
+    limit?: number,
+  ): Promise<{ count: number; stoppedEarly: boolean } | undefined>;
   followSource(filter: LogFilter): FollowSource;
   /** A read failure in the store's own words (which key, which site), or undefined to pass it on as is. */
   explainFailure?(err: unknown): Error | undefined;

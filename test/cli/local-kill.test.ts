@@ -58,5 +58,9 @@ describe('local store: nothing shown is lost to kill -9', () => {
 
     const describeRun = await runCli(['runs', 'describe', 'killed'], { home });
     expect(describeRun.stdout).toMatch(/— interrupted \(.*what it showed is in the log store/);
+    // Its counts were never written: they are what its segments hold (every record logs read), not 0.
+    const n = messages.length;
+    expect(describeRun.stdout).toMatch(new RegExp(`^step 1 records:\\s+read ${n}, delivered ${n}, spooled 0`, 'm'));
+    expect(describeRun.stdout).toMatch(new RegExp(`^records:\\s+read ${n}, delivered ${n}, spooled 0`, 'm'));
   }, 90_000);
 });

@@ -9,6 +9,7 @@ import { createSegmentExporter, createSegmentRecordWriter } from './segment-expo
 import { createLocalSpoolExporter } from './spool-exporter.js';
 import { localLogUri, removeLocalRun } from './paths.js';
 import { createLocalRunReader } from './run-reader.js';
+import { countStepRecords } from './store-reader.js';
 import { createSegmentRunPages } from './segment-run-pages.js';
 import { LOCAL_CHECKS, checkDirectory } from './verify.js';
 
@@ -49,6 +50,7 @@ export const localDestination: Destination<LocalSettings> = {
       : createLocalExporter({ dir: s.dir, context }),
   // `run` writes each chunk's records to the segments before showing it: the files are the run's journal.
   createRecordWriter: (s, context) => createSegmentRecordWriter({ dir: s.dir, context }),
+  storedRecords: (s, step) => countStepRecords(s.dir, step),
   createSpoolExporter: (s) => createLocalSpoolExporter(s.dir),
   logUri: (s, runId, logId, writer) => localLogUri(s.dir, runId, logId, writer),
   verify: async (s) => [await checkDirectory(s.dir, s.component.name)],

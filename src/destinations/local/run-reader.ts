@@ -13,6 +13,7 @@ export function createLocalRunReader(dir: string, runId: string, warn: (line: st
       return { entries, partial: false, stoppedEarly: r.stoppedEarly, serverElapsedMs: 0, pages: 0 };
     },
     stream: (filter, each, limit) => store.stream(filter, each, limit),
+    streamFrames: (filter, each, limit) => store.streamFrames(filter, each, limit),
     followSource() {
       const tail = store.tail();
       return { poll: () => tail.poll() };

@@ -6,14 +6,19 @@
  * their records merged in.
  */
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RENAMED_ATTRIBUTE_PREFIX } from '../datadog/serializer.js';
 import { contextAttributes, type LogRecordData, type StreamContext } from '../../core/log-record.js';
-import { legacyRunDir, localRunDir } from './paths.js';
+import { legacyRunDir, localRunDir, localSegmentBase } from './paths.js';
 import { createLocalTail } from './reader.js';
 import { compareEntries, createEntrySet, levelRank, matchesFilter } from '../../query/log-entry.js';
 import type { LogEntry, LogFilter } from '../../query/log-entry.js';
-import { SEGMENT_EXTENSION, type FrameFilter, type SegmentHeader } from '../../pipeline/segment-format.js';
+import {
+  SEGMENT_EXTENSION,
+  type FrameFilter,
+  type FrameSpan,
+  type SegmentHeader,
+} from '../../pipeline/segment-format.js';
 import { openSegmentCursor, type SegmentCursor } from '../../pipeline/segment-reader.js';
 
 /** Entries handed to the caller at a time. */
@@ -135,15 +140,53 @@ export interface LocalReadResult {
 export interface LocalStoreReader {
   /** Streams the run's records, filtered and in order, to `each` (a chunk at a time); stops after `limit` + 1. */
   stream(filter: LogFilter, each: (entries: LogEntry[]) => void, limit?: number): Promise<LocalReadResult>;
+  /**
+   * `stream` without entries: each record's frame to `each` (its bytes valid during the call), for text output.
+   * Only where no merge is needed (the run's records are one writer's segments, no older JSONL files) and no
+   * `--grep`: undefined otherwise, and nothing was read.
+   */
+  streamFrames(filter: LogFilter, each: FrameVisitor, limit?: number): Promise<LocalReadResult | undefined>;
   /** A tail for `--follow`: what was appended since the last poll. */
   tail(): { poll(): Promise<LogEntry[]> };
 }
+
+/** A record's frame: its span into `bytes`, the step of its stream. */
+export type FrameVisitor = (bytes: Buffer, span: FrameSpan, step: string | undefined) => void;
 
 export interface RunFiles {
   /** Segment files grouped per writer, parts in order. */
   writers: string[][];
   /** Older-layout JSONL files (read filtered on the run id: `x:y` and `x_y` shared their directory). */
   legacy: boolean;
+}
+
+/**
+ * How many records one step's stream holds in the local store (its writer's segment files, torn tails cut): what an
+ * interrupted step wrote before it was killed, counted from the frames' lengths without decoding a message.
+ */
+export async function countStepRecords(
+  dir: string,
+  step: { runId: string; logId: string; writer: string },
+): Promise<number> {
+  const base = localSegmentBase(step.logId, step.writer);
+  const files = await listRunFiles(dir, step.runId);
+  let count = 0;
+  const counted = (): boolean => {
+    count++;
+    return false;
+  };
+  const partOf = (file: string): string => basename(file).slice(0, basename(file).lastIndexOf('-'));
+  for (const list of files.writers)
+    for (const file of list) {
+      if (partOf(file) !== base) break;
+      const cursor = openSegmentCursor(file);
+      try {
+        while (await cursor.nextSpans(() => undefined, { final: true, keep: counted }));
+      } finally {
+        await cursor.close();
+      }
+    }
+  return count;
 }
 
 export async function listRunFiles(dir: string, runId: string): Promise<RunFiles> {
@@ -281,6 +324,50 @@ export function createLocalStoreReader(dir: string, runId: string, warn: (line: 
         });
       } finally {
         await Promise.all(sources.map((s) => s.close()));
+      }
+      return { count, stoppedEarly: count >= max };
+    },
+    async streamFrames(filter, each, limit) {
+      if (filter.grep !== undefined) return undefined;
+      const files = await listRunFiles(dir, runId);
+      if (files.legacy || files.writers.length > 1) return undefined;
+      const max = limit === undefined ? Infinity : limit + 1;
+      const keep = frameFilter(filter);
+      let count = 0;
+      for (const file of files.writers[0] ?? []) {
+        const cursor = openSegmentCursor(file, { chunkBytes: READ_CHUNK_BYTES });
+        // Known once the first chunk is read (its header): another step's stream is not read on.
+        let stream: { mine: boolean; step: string | undefined } | undefined;
+        const visit = (bytes: Buffer, span: FrameSpan): void => {
+          if (stream === undefined) {
+            const context = (cursor.header as SegmentHeader).context;
+            stream = {
+              mine:
+                (filter.step === undefined || context.stepName === filter.step) &&
+                (filter.logId === undefined || context.logId === filter.logId),
+              step: context.stepName,
+            };
+          }
+          // Past the limit the rest of the chunk is still decoded (a chunk at a time), not handed on.
+          if (stream.mine && count < max) {
+            count++;
+            each(bytes, span, stream.step);
+          }
+        };
+        try {
+          for (let more = true; more && count < max && stream?.mine !== false;) {
+            try {
+              more = await cursor.nextSpans(visit, { final: true, ...(keep ? { keep } : {}) });
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+              more = false;
+            }
+          }
+          reportStatus(cursor);
+        } finally {
+          await cursor.close();
+        }
+        if (count >= max) break;
       }
       return { count, stoppedEarly: count >= max };
     },

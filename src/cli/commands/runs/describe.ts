@@ -7,6 +7,7 @@ import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { shellJoin } from '../../../io/shell-quote.js';
 import { createRunRecordStore, runNotFound, stepState, totalCounts } from '../../../store/run-records.js';
 import { runLogsUrlOf } from '../../../app/run-logs-link.js';
+import { countInterruptedSteps } from '../../../app/interrupted-counts.js';
 import { destinationNamed, isFlavor } from '../../../destinations/index.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
@@ -17,6 +18,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
       const format = parseOutputFormat(opts.output, f.io);
       const run = await createRunRecordStore(f.paths().runs).read(runId);
       if (!run) throw runNotFound(runId);
+      await countInterruptedSteps(f, run);
       const total = totalCounts(run);
       const logsUrl = await runLogsUrlOf(f, run);
       const pairs: [string, string][] = [

@@ -1,0 +1,36 @@
+/**
+ * A step killed before it ended (kill -9, OOM) never wrote its counts. On a store whose own files are its journal
+ * (local), what it wrote is there: `runs describe` shows those records as read and delivered instead of 0 / 0.
+ */
+import { destinationNamed, isFlavor } from '../destinations/index.js';
+import { stepState, type RunRecord } from '../store/run-records.js';
+import type { Factory } from './factory.js';
+import { resolveLogStoreSettings } from './resolve-log-store.js';
+
+/** Fills in the counts of the run's interrupted steps from the records their files hold (in memory only). */
+export async function countInterruptedSteps(f: Factory, run: RunRecord): Promise<void> {
+  const flavor = run.logStore.flavor;
+  if (!isFlavor(flavor)) return;
+  const destination = destinationNamed(flavor);
+  const storedRecords = destination.storedRecords;
+  if (storedRecords === undefined) return;
+  const steps = run.steps.filter(
+    (s) =>
+      s.writer !== undefined && s.recovered === undefined && s.counts.read === 0 && stepState(s).kind === 'interrupted',
+  );
+  if (steps.length === 0) return;
+  const config = await f.configStore().read();
+  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  // A log store no longer registered here: where its files are is not known.
+  if (component === undefined) return;
+  try {
+    const settings = await resolveLogStoreSettings(f, component);
+    for (const s of steps) {
+      const n = await storedRecords(settings, { runId: run.runId, logId: s.logId, writer: s.writer as string });
+      s.counts.read = n;
+      s.counts.delivered = n;
+    }
+  } catch {
+    // Counts are a courtesy here: the step still reads as interrupted, its records with `logs`.
+  }
+}
