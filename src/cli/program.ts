@@ -8,6 +8,7 @@ import { forEachCommand, withExamples } from './command-kit.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from '../core/errors.js';
 import { reportCommandError } from './report-error.js';
 import type { Factory } from '../app/factory.js';
+import { createSystemFactory } from '../app/factory.js';
 import { helpAsFlag, normalizeArgv } from './argv-normalize.js';
 import { didYouMean } from '../store/did-you-mean.js';
 import { envSecretBackendKind } from '../secrets/backend-kind.js';
@@ -129,6 +130,14 @@ export async function buildProgram(f: Factory, only?: string): Promise<Command> 
     });
   });
   return program;
+}
+
+/**
+ * runCli with this process's own streams and env. The run bundle (dist/bundle/run.js) falls back to it: the factory
+ * is made here, from this bundle's modules, so the errors its stores throw are the classes this bundle checks for.
+ */
+export async function runSystemCli(argv: readonly string[]): Promise<number> {
+  return runCli(argv, createSystemFactory());
 }
 
 export async function runCli(argv: readonly string[], f: Factory): Promise<number> {

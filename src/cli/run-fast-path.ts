@@ -75,9 +75,10 @@ export function parseRunWords(words: readonly string[]): ParsedRun | undefined {
 }
 
 /** The exit code of a plain `run`, or undefined when argv is for commander (program.ts runCli). */
-export async function runFastPath(argv: readonly string[], f: Factory): Promise<number | undefined> {
+export async function runFastPath(argv: readonly string[], factory: () => Factory): Promise<number | undefined> {
   const parsed = parseRunWords(normalizeArgv(argv));
   if (parsed === undefined) return undefined;
+  const f = factory();
   try {
     // What the program's preAction hook does before any command.
     f.debug = parsed.debug;
