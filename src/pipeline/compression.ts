@@ -4,7 +4,8 @@
  * resource on small machines. zstd is in node:zlib from Node 22.15 (and 23.8); on older runtimes it is not offered
  * (the datadog destination's resolve falls back to gzip, saying so when zstd was asked for).
  */
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -18,11 +19,19 @@ interface ZstdZlib {
   zstdCompress?: (body: string | Uint8Array, options: object, cb: Callback) => void;
   constants: Record<string, number>;
 }
-const zstd = zlib as unknown as ZstdZlib;
+/**
+ * node:zlib, loaded on first use: a run that sends nothing (the local store, `run -- true`) does not pay for it
+ * (~13M instructions of start-up on Node 20, docs/performance.md).
+ */
+let loaded: typeof Zlib | undefined;
+function zlib(): typeof Zlib {
+  return (loaded ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib);
+}
+const zstd = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
 /** Whether this runtime's node:zlib has zstd. */
 export function hasZstd(): boolean {
-  return typeof zstd.zstdCompress === 'function';
+  return typeof zstd().zstdCompress === 'function';
 }
 
 /**
@@ -33,7 +42,7 @@ export function hasZstd(): boolean {
  * `zlib.gzip` as before.
  */
 interface GzipContext {
-  stream: zlib.Gzip;
+  stream: Zlib.Gzip;
   chunks: Buffer[];
   process: (chunk: Uint8Array, flushFlag: number, cb: (err?: Error | null) => void) => void;
   reset: () => void;
@@ -47,7 +56,7 @@ const idleGzip: GzipContext[] = [];
 function gzipContext(): GzipContext | undefined {
   const reused = idleGzip.pop();
   if (reused !== undefined) return reused;
-  const stream = zlib.createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK_BYTES });
+  const stream = zlib().createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK_BYTES });
   const { _processChunk: processChunk, reset } = stream as unknown as Reusable;
   if (typeof processChunk !== 'function' || typeof reset !== 'function') {
     stream.close();
@@ -62,7 +71,9 @@ export function gzipAsync(body: string | Uint8Array): Promise<Buffer> {
   const ctx = gzipContext();
   if (ctx === undefined)
     return new Promise((resolve, reject) => {
-      zlib.gzip(body, { level: GZIP_LEVEL, chunkSize: CHUNK_BYTES }, (err, out) => (err ? reject(err) : resolve(out)));
+      zlib().gzip(body, { level: GZIP_LEVEL, chunkSize: CHUNK_BYTES }, (err, out) =>
+        err ? reject(err) : resolve(out),
+      );
     });
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void => {
@@ -73,7 +84,7 @@ export function gzipAsync(body: string | Uint8Array): Promise<Buffer> {
     };
     ctx.stream.once('error', fail);
     ctx.chunks = [];
-    ctx.process(typeof body === 'string' ? Buffer.from(body) : body, zlib.constants.Z_FINISH, (err) => {
+    ctx.process(typeof body === 'string' ? Buffer.from(body) : body, zlib().constants.Z_FINISH, (err) => {
       if (err) return fail(err);
       ctx.stream.off('error', fail);
       const out = ctx.chunks.length === 1 ? (ctx.chunks[0] as Buffer) : Buffer.concat(ctx.chunks);
@@ -87,9 +98,9 @@ export function gzipAsync(body: string | Uint8Array): Promise<Buffer> {
 }
 
 export function zstdAsync(body: string | Uint8Array): Promise<Buffer> {
-  const compress = zstd.zstdCompress;
+  const { zstdCompress: compress, constants } = zstd();
   if (compress === undefined) return Promise.reject(new Error(`this Node ${process.version} has no zstd`));
-  const level = zstd.constants.ZSTD_c_compressionLevel;
+  const level = constants.ZSTD_c_compressionLevel;
   return new Promise((resolve, reject) => {
     compress(
       body,
