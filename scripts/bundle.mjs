@@ -1,6 +1,7 @@
 // Bundles the compiled CLI (dist/cli/main.js, its modules, commander and chalk) into dist/bundle/, one file
-// per lazily loaded part (esbuild's code splitting keeps `run` from loading `logs`, undici or the ui): start-up
-// resolves and reads a handful of files instead of ~80 modules and commander's CJS files (docs/performance.md).
+// per lazily loaded part (esbuild's code splitting keeps `logs` from loading `ui`, and so on): start-up resolves and
+// reads a handful of files instead of ~80 modules and commander's CJS files (docs/performance.md). `run` has a
+// bundle of its own, one file (run.js, below).
 //
 // Each module keeps its own `import.meta.url`: a bundled module's is rewritten to the URL of its file in dist/, so
 // paths next to it (the Python hook directory, the ui's static files, ../package.json) resolve as unbundled.
@@ -28,13 +29,9 @@ const keepImportMetaUrl = {
   },
 };
 
-// A fresh directory: chunk names carry content hashes, so a stale chunk would otherwise stay behind.
-await rm(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { main: join(root, 'dist/cli/main.js') },
+const common = {
   outdir,
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -46,8 +43,36 @@ await build({
   banner: {
     js: "import { createRequire as __ddCreateRequire } from 'node:module';\nconst require = __ddCreateRequire(import.meta.url);",
   },
-  chunkNames: '[name]-[hash]',
-  plugins: [keepImportMetaUrl],
   logLevel: 'warning',
   legalComments: 'none',
+};
+
+// A fresh directory: chunk names carry content hashes, so a stale chunk would otherwise stay behind.
+await rm(outdir, { recursive: true, force: true });
+// Every command but `run`: main.js, and the program (commander and the command tree) as an entry of its own, so
+// run.js below can load it by name.
+await build({
+  ...common,
+  entryPoints: { main: join(root, 'dist/cli/main.js'), program: join(root, 'dist/cli/program.js') },
+  splitting: true,
+  chunkNames: '[name]-[hash]',
+  plugins: [keepImportMetaUrl],
+});
+
+// `dd-logstore run` (bin/dd-logstore.js picks it): the same main.js with everything its fast path loads in one
+// file, its `import()`s inlined. Node 20's ESM loader costs about 2M instructions a module (resolution, four
+// asynchronous file operations, linking): the 40 files of the split bundle took 80M more than this one
+// (docs/performance.md). What the fast path refuses goes to the split bundle's program.js, with that bundle's own
+// copies of the modules (runSystemCli makes its own factory).
+const programOfSplitBundle = {
+  name: 'program-of-split-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/program\.js$/ }, () => ({ path: './program.js', external: true }));
+  },
+};
+await build({
+  ...common,
+  entryPoints: { run: join(root, 'dist/cli/main.js') },
+  splitting: false,
+  plugins: [programOfSplitBundle, keepImportMetaUrl],
 });

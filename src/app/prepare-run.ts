@@ -2,7 +2,7 @@
  * What `run` settles before the child starts: the log store and its secrets, the run id, the stream's context and
  * where its numbering continues. Any failure here is exit 125 and nothing has started.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from '../core/random.js';
 import { hostname } from 'node:os';
 import { CliError, RunSetupError, errorMessage } from '../core/errors.js';
 import type { Level, StreamContext } from '../core/log-record.js';

@@ -5,18 +5,11 @@ import { escapeControlChars } from '../core/control-chars.js';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { forEachCommand, withExamples } from './command-kit.js';
-import {
-  CliError,
-  EXIT_OK,
-  EXIT_USAGE,
-  SilentExit,
-  UsageError,
-  exitCodeOf,
-  formatCauseChain,
-  formatErrorLine,
-} from '../core/errors.js';
+import { EXIT_OK, EXIT_USAGE, UsageError } from '../core/errors.js';
+import { reportCommandError } from './report-error.js';
 import type { Factory } from '../app/factory.js';
-import { RUN_VALUE_FLAGS } from './run-flags.js';
+import { createSystemFactory } from '../app/factory.js';
+import { helpAsFlag, normalizeArgv } from './argv-normalize.js';
 import { didYouMean } from '../store/did-you-mean.js';
 import { envSecretBackendKind } from '../secrets/backend-kind.js';
 import { componentNoun } from '../store/model.js';
@@ -139,6 +132,14 @@ export async function buildProgram(f: Factory, only?: string): Promise<Command> 
   return program;
 }
 
+/**
+ * runCli with this process's own streams and env. The run bundle (dist/bundle/run.js) falls back to it: the factory
+ * is made here, from this bundle's modules, so the errors its stores throw are the classes this bundle checks for.
+ */
+export async function runSystemCli(argv: readonly string[]): Promise<number> {
+  return runCli(argv, createSystemFactory());
+}
+
 export async function runCli(argv: readonly string[], f: Factory): Promise<number> {
   const words = normalizeArgv(helpAsFlag(argv));
   try {
@@ -152,7 +153,6 @@ export async function runCli(argv: readonly string[], f: Factory): Promise<numbe
 }
 
 function reportError(err: unknown, f: Factory, argv: readonly string[]): number {
-  if (err instanceof SilentExit) return err.exitCode;
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
       return EXIT_OK;
@@ -172,10 +172,7 @@ function reportError(err: unknown, f: Factory, argv: readonly string[]): number 
     f.io.err(`error: ${escapeControlChars(text.replace(/\(Did you mean/, '(did you mean'))}${hint}\n`);
     return EXIT_USAGE;
   }
-  f.io.err(formatErrorLine(err) + '\n');
-  if (f.debug || argv.includes('--debug'))
-    for (const line of formatCauseChain(err)) f.io.err(escapeControlChars(line) + '\n');
-  return err instanceof CliError ? err.exitCode : exitCodeOf(err);
+  return reportCommandError(err, f, argv);
 }
 
 /** The command word: the first argument that is not a global flag. */
@@ -225,38 +222,4 @@ function checkHelpTopic(program: Command, topic: readonly string[]): void {
     path.push(word);
     cmd = sub;
   }
-}
-
-/** ZenML's `-ls` for the log store is two letters, which commander cannot declare: map it before parsing. */
-function normalizeArgv(argv: readonly string[]): string[] {
-  argv = insertRunSeparator(argv);
-  const end = argv.indexOf('--');
-  return argv.map((a, i) => {
-    if (end !== -1 && i > end) return a;
-    if (a === '-ls') return '--log-store';
-    if (a.startsWith('-ls=')) return `--log-store=${a.slice(4)}`;
-    return a;
-  });
-}
-
-/**
- * `dd-logstore run python -u x.py` without `--`: everything from the first word that is not one of run's own flags
- * belongs to the child, so its flags are never taken for ours.
- */
-function insertRunSeparator(argv: readonly string[]): readonly string[] {
-  let i = 0;
-  while (i < argv.length && argv[i] === '--debug') i++;
-  if (argv[i] !== 'run') return argv;
-  for (i++; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return argv;
-    if (!a.startsWith('-')) return [...argv.slice(0, i), '--', ...argv.slice(i)];
-    if (RUN_VALUE_FLAGS.includes(a)) i++;
-  }
-  return argv;
-}
-
-/** `dd-logstore help logs tail` is `dd-logstore logs tail --help`, as in gh and kubectl. */
-function helpAsFlag(argv: readonly string[]): readonly string[] {
-  return argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv;
 }

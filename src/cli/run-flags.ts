@@ -3,6 +3,8 @@
 export const RUN_VALUE_FLAGS = [
   '--stack',
   '--log-store',
+  // ZenML's spelling of --log-store (normalizeArgv maps it after `--` is placed).
+  '-ls',
   '--run-id',
   '--step',
   '--pipeline',

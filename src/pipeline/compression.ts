@@ -4,7 +4,8 @@
  * resource on small machines. zstd is in node:zlib from Node 22.15 (and 23.8); on older runtimes it is not offered
  * (the datadog destination's resolve falls back to gzip, saying so when zstd was asked for).
  */
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -16,14 +17,22 @@ const CHUNK_BYTES = 64 * 1024;
 type Callback = (err: Error | null, out: Buffer) => void;
 interface ZstdZlib {
   zstdCompress?: (body: string | Uint8Array, options: object, cb: Callback) => void;
-  createZstdCompress?: (options: object) => zlib.Gzip;
+  createZstdCompress?: (options: object) => Zlib.Gzip;
   constants: Record<string, number>;
 }
-const zstd = zlib as unknown as ZstdZlib;
+/**
+ * node:zlib, loaded on first use: a run that sends nothing (the local store, `run -- true`) does not pay for it
+ * (~13M instructions of start-up on Node 20, docs/performance.md).
+ */
+let loaded: typeof Zlib | undefined;
+function zlib(): typeof Zlib {
+  return (loaded ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib);
+}
+const zstd = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
 /** Whether this runtime's node:zlib has zstd. */
 export function hasZstd(): boolean {
-  return typeof zstd.zstdCompress === 'function';
+  return typeof zstd().zstdCompress === 'function';
 }
 
 /**
@@ -35,7 +44,7 @@ export function hasZstd(): boolean {
  * thread-pool work); where a runtime lacks it, the one-shot call as before.
  */
 interface Context {
-  stream: zlib.Gzip;
+  stream: Zlib.Gzip;
   chunks: Buffer[];
   process: (chunk: Uint8Array, flushFlag: number, cb: (err?: Error | null) => void) => void;
   reset: () => void;
@@ -53,7 +62,7 @@ interface ContextPool {
   finish: number;
 }
 
-function contextPool(create: () => zlib.Gzip, finish: number): ContextPool {
+function contextPool(create: () => Zlib.Gzip, finish: number): ContextPool {
   const idle: Context[] = [];
   return {
     finish,
@@ -101,18 +110,19 @@ function compressWith(pool: ContextPool, body: string | Uint8Array, oneShot: () 
   });
 }
 
-const gzipPool = contextPool(
-  () => zlib.createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK_BYTES }),
-  zlib.constants.Z_FINISH,
-);
+let gzipPool: ContextPool | undefined;
 
 export function gzipAsync(body: string | Uint8Array): Promise<Buffer> {
+  gzipPool ??= contextPool(
+    () => zlib().createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK_BYTES }),
+    zlib().constants.Z_FINISH,
+  );
   return compressWith(
     gzipPool,
     body,
     () =>
       new Promise((resolve, reject) => {
-        zlib.gzip(body, { level: GZIP_LEVEL, chunkSize: CHUNK_BYTES }, (err, out) =>
+        zlib().gzip(body, { level: GZIP_LEVEL, chunkSize: CHUNK_BYTES }, (err, out) =>
           err ? reject(err) : resolve(out),
         );
       }),
@@ -120,21 +130,21 @@ export function gzipAsync(body: string | Uint8Array): Promise<Buffer> {
 }
 
 function zstdOptions(): object {
-  const level = zstd.constants.ZSTD_c_compressionLevel;
+  const level = zstd().constants.ZSTD_c_compressionLevel;
   return { chunkSize: CHUNK_BYTES, params: level === undefined ? {} : { [level]: ZSTD_LEVEL } };
 }
 
 let zstdPool: ContextPool | undefined;
 
 export function zstdAsync(body: string | Uint8Array): Promise<Buffer> {
-  const compress = zstd.zstdCompress;
-  const create = zstd.createZstdCompress;
+  const compress = zstd().zstdCompress;
+  const create = zstd().createZstdCompress;
   if (compress === undefined) return Promise.reject(new Error(`this Node ${process.version} has no zstd`));
   const oneShot = (): Promise<Buffer> =>
     new Promise((resolve, reject) => {
       compress(body, zstdOptions(), (err, out) => (err ? reject(err) : resolve(out)));
     });
-  const end = zstd.constants.ZSTD_e_end;
+  const end = zstd().constants.ZSTD_e_end;
   if (create === undefined || end === undefined) return oneShot();
   zstdPool ??= contextPool(() => create(zstdOptions()), end);
   return compressWith(zstdPool, body, oneShot);

@@ -10,7 +10,7 @@
  * A flusher claims a file, resends it, writes what is left to a new `.jsonl` (temp file + rename) and removes the
  * claimed one. Writes are synchronous so that a record counted as spooled is on disk (in the page cache) already.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../core/random.js';
 import {
   closeSync,
   fsyncSync,

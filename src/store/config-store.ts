@@ -2,7 +2,7 @@
  * config.json: read, and changed only under the lock with an atomic write, so concurrent commands never lose an
  * update and a crash never leaves half a file. A corrupt or newer-schema file is reported, never overwritten.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../core/random.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { StoreError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic-write.js';

@@ -1,5 +1,5 @@
 /** Atomic file replacement: write a temp file beside the target, fsync it, rename over the target, fsync the dir. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 

@@ -3,7 +3,7 @@
  * process that died (pid gone) or that is older than STALE_LOCK_MS is taken over, so a crash never wedges the store.
  */
 import { processIsAlive } from '../process-alive.js';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { StoreError } from '../errors.js';
 

@@ -3,7 +3,7 @@
  * application key and its `logs_read_data` permission (a one-record search), and with `--roundtrip` one record sent
  * and read back, timing the indexing delay.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../../core/random.js';
 import { hostname } from 'node:os';
 import { errorMessage } from '../../core/errors.js';
 import {

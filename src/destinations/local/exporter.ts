@@ -2,7 +2,7 @@
  * The local flavor: appends JSONL (the intake item plus a unique `id`) to one file per stream, one write per
  * batch, in order, and fsyncs at shutdown.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../core/random.js';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createIntakeSerializer } from '../datadog/serializer.js';

@@ -1,5 +1,5 @@
 /** Spooled intake items (older spool files) written to the local store's JSONL files. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../core/random.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { splitArrayBatch } from '../../pipeline/exporter.js';

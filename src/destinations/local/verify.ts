@@ -1,5 +1,5 @@
 /** `log-store verify` for the local flavor: the directory takes a file, gives it back and lets it go. */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../../core/random.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../../core/errors.js';

@@ -1,0 +1,65 @@
+/**
+ * What `dd-logstore run` does with its parsed flags: checks them and turns them into RunOptions for the `run a step`
+ * use case (app/run-step.ts). Free of commander: the command's declaration (run.ts) and run's fast path
+ * (cli/run-fast-path.ts) both call it with the same options object commander would build.
+ */
+import { RunSetupError, SilentExit, UsageError } from '../../core/errors.js';
+import { MAX_WAIT_MS, parseDuration } from '../../core/duration.js';
+import { LEVELS } from '../../core/log-record.js';
+import type { Level } from '../../core/log-record.js';
+import { RUN_ID_PATTERN } from '../../store/run-records.js';
+import type { Factory } from '../../app/factory.js';
+import { runCommand } from '../../app/run-step.js';
+
+/** Throws SilentExit with the child's exit code once the run is over; a usage or set-up error otherwise. */
+export async function runAction(
+  f: Factory,
+  command: string[],
+  opts: Record<string, unknown>,
+  runF = runCommand,
+): Promise<never> {
+  const stderrLevel = normalizeLevel(String(opts.stderrLevel));
+  const tags = opts.tag as string[];
+  for (const t of tags) {
+    if (!/^[^:,\s]+:[^,]*$/.test(t))
+      throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
+  }
+  if (opts.stack !== undefined && opts.logStore !== undefined) {
+    throw new UsageError('--stack and --log-store cannot be used together', { hint: 'give one of them' });
+  }
+  const flagRunId = opts.runId as string | undefined;
+  const runId = flagRunId ?? (f.env.DD_LOGSTORE_RUN_ID || undefined);
+  if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
+    const hint = 'use letters, digits and . _ : -, at most 128 characters';
+    // A bad --run-id is a usage error; a bad DD_LOGSTORE_RUN_ID in the environment stops the run before it starts.
+    if (flagRunId !== undefined) throw new UsageError(`invalid run id '${runId}'`, { hint });
+    throw new RunSetupError(`DD_LOGSTORE_RUN_ID='${runId}' is not a valid run id`, { hint });
+  }
+  const code = await runF(f, {
+    command,
+    tags,
+    stderrLevel,
+    flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout', MAX_WAIT_MS),
+    killAfterMs: parseDuration(String(opts.killAfter), '--kill-after', MAX_WAIT_MS),
+    quiet: Boolean(opts.quiet),
+    onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
+    ciTags: opts.ciTags !== false,
+    ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
+    ...(opts.logStore !== undefined ? { logStore: String(opts.logStore) } : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    ...(opts.step !== undefined ? { step: String(opts.step) } : {}),
+    ...(opts.pipeline !== undefined ? { pipeline: String(opts.pipeline) } : {}),
+  });
+  throw new SilentExit(code);
+}
+
+function normalizeLevel(raw: string): Level {
+  const v = raw.toLowerCase();
+  const level = v === 'warning' ? 'warn' : v === 'fatal' ? 'critical' : v;
+  if (!(LEVELS as readonly string[]).includes(level)) {
+    throw new UsageError(`--stderr-level must be one of ${LEVELS.join(', ')}, got '${raw}'`, {
+      hint: 'e.g. --stderr-level warn',
+    });
+  }
+  return level as Level;
+}
