@@ -183,13 +183,33 @@ export function createPrinter(
       const fit = (r: readonly string[]): void => {
         for (let i = 0; i < 3; i++) widths[i] = Math.max(widths[i] ?? 0, visibleLength(r[i] ?? ''));
       };
-      const line = (r: readonly string[]): string =>
-        r.map((c, i) => (i < 3 ? c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(c))) : c)).join('  ');
+      const pad = (r: readonly string[], i: number): string =>
+        (r[i] ?? '') + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(r[i] ?? '')));
+      const line = (r: readonly string[]): string => `${pad(r, 0)}  ${pad(r, 1)}  ${pad(r, 2)}  ${r[3] ?? ''}`;
       const row = (r: readonly string[]): void => {
         fit(r);
-        const indent = '\n' + ' '.repeat((widths[0] ?? 0) + (widths[1] ?? 0) + (widths[2] ?? 0) + 6);
-        buf += line(r).replace(/\n/g, indent) + '\n';
+        const text = line(r);
+        if (text.includes('\n')) {
+          const indent = '\n' + ' '.repeat((widths[0] ?? 0) + (widths[1] ?? 0) + (widths[2] ?? 0) + 6);
+          buf += text.replace(/\n/g, indent) + '\n';
+        } else buf += text + '\n';
         flushIfBig();
+      };
+      // One ISO string per millisecond, one painted level per status: a 1M-row table repeats both.
+      let timeMs = Number.NaN;
+      let timeText = '-';
+      const time = (ms: number): string => {
+        if (ms !== timeMs) {
+          timeMs = ms;
+          timeText = Number.isFinite(ms) ? new Date(ms).toISOString() : '-';
+        }
+        return timeText;
+      };
+      const levels = new Map<string, string>();
+      const level = (status: string): string => {
+        let t = levels.get(status);
+        if (t === undefined) levels.set(status, (t = levelPaint(status, color)(status.toUpperCase())));
+        return t;
       };
       const release = (): void => {
         if (held === undefined) return;
@@ -203,12 +223,7 @@ export function createPrinter(
       return {
         print(entries) {
           for (const e of entries) {
-            const r = [
-              Number.isFinite(e.timestamp) ? new Date(e.timestamp).toISOString() : '-',
-              levelPaint(e.status, color)(e.status.toUpperCase()),
-              shown(e.step ?? ''),
-              shown(e.message),
-            ];
+            const r = [time(e.timestamp), level(e.status), shown(e.step ?? ''), shown(e.message)];
             if (held === undefined) row(r);
             else if (held.push(r) >= TABLE_WINDOW) release();
           }
