@@ -3,7 +3,8 @@
  * I/O) over the last window. The batching processor paces its caller only while it is (batching-processor.ts
  * `Pacing`): a thread that waits on the network between chunks is not what is slow.
  */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+// The global `performance` is perf_hooks' own; importing node:perf_hooks would load it into `run`'s start-up.
+import type { EventLoopUtilization } from 'node:perf_hooks';
 
 /** Busy at or above this share of the window. */
 export const BUSY_UTILIZATION = 0.8;

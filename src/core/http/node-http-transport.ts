@@ -4,8 +4,9 @@
  * parser, cost a `logs` read ~0.4 CPU-s on Node 20 before its first page (load ~9), and ~0.3 s more to fetch the 100
  * pages of 100k records. Shipping (`run`) keeps undici: its pooling and pipelining are what the exporter is tuned on.
  */
-import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -16,6 +17,16 @@ import {
   type TransportRequest,
   type TransportResult,
 } from './transport.js';
+
+/**
+ * node:http and node:https, loaded on first request: this module is in `run`'s bundle (the datadog destination reads
+ * with it), and node:https pulls in TLS and crypto, ~60 ms of a `run -- true` start on Node 24 that never reads.
+ */
+const load = createRequire(import.meta.url);
+let httpModule: typeof Http | undefined;
+let httpsModule: typeof Https | undefined;
+const http = (): typeof Http => (httpModule ??= load('node:http') as typeof Http);
+const https = (): typeof Https => (httpsModule ??= load('node:https') as typeof Https);
 
 class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
@@ -49,8 +60,8 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
   const timers = options.timers ?? KEEP_ALIVE_TIMERS;
   const closing = new AbortController();
   const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets: options.connections ?? 4 };
-  let httpAgent: http.Agent | undefined;
-  let httpsAgent: https.Agent | undefined;
+  let httpAgent: Http.Agent | undefined;
+  let httpsAgent: Https.Agent | undefined;
 
   function send(req: TransportRequest): Promise<TransportResult> {
     if (closing.signal.aborted)
@@ -59,7 +70,7 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
       return Promise.resolve({ kind: 'network-error', message: 'request cancelled', timedOut: false });
     return new Promise((resolve) => {
       const limit = req.timeoutMs === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, req.timeoutMs));
-      let request: http.ClientRequest | undefined;
+      let request: Http.ClientRequest | undefined;
       let settled = false;
       const settle = (result: TransportResult): void => {
         if (settled) return;
@@ -89,9 +100,13 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
         const url = new URL(req.url);
         const secure = url.protocol === 'https:';
         const agent = secure
-          ? (httpsAgent ??= new https.Agent(agentOptions))
-          : (httpAgent ??= new http.Agent(agentOptions));
-        request = (secure ? https : http).request(url, { method: req.method ?? 'POST', headers: req.headers, agent });
+          ? (httpsAgent ??= new (https().Agent)(agentOptions))
+          : (httpAgent ??= new (http().Agent)(agentOptions));
+        request = (secure ? https() : http()).request(url, {
+          method: req.method ?? 'POST',
+          headers: req.headers,
+          agent,
+        });
       } catch (err) {
         // An invalid URL or header is refused before anything is sent.
         fail(err);
