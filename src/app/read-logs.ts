@@ -217,23 +217,9 @@ async function readInOrderOnce(
   run: RunRecord | undefined,
 ): Promise<void> {
   const progress = runProgress(run, opts.filter.step, opts.filter.logId);
-  const { limit, tail } = opts;
-  const ring = tail === undefined ? undefined : createRing<LogEntry>(tail);
-  let taken = 0;
-  const r = await readInOrder(
-    opts.filter,
-    (entries) => {
-      const room = limit === undefined ? entries.length : limit - taken;
-      if (room <= 0) return;
-      const part = entries.length > room ? entries.slice(0, room) : entries;
-      taken += part.length;
-      if (ring !== undefined) ring.push(part);
-      else printer.print(part);
-    },
-    limit,
-  );
-  if (ring !== undefined) printer.print(ring.items());
-  printer.end();
+  const out = createLimitedPrinter(printer, opts.limit, opts.tail);
+  const r = await readInOrder(opts.filter, out.take, opts.limit);
+  out.end();
   const shown = { total: r.count, stoppedEarly: r.stoppedEarly, partial: r.partial };
   report(f, opts, reader, run, shown, completeness(progress, r.count));
 }
@@ -321,26 +307,10 @@ async function streamOnce(
   run: RunRecord | undefined,
 ): Promise<void> {
   const stream = reader.stream as NonNullable<RunReader['stream']>;
-  const limit = opts.limit;
-  const tail = opts.tail;
-  let printed = 0;
-  const ring = tail === undefined ? undefined : createRing<LogEntry>(tail);
-  const r =
-    (await streamTextFromFrames(f, opts, reader)) ??
-    (await stream(
-      opts.filter,
-      (entries) => {
-        if (ring !== undefined) return ring.push(entries);
-        const room = limit === undefined ? entries.length : limit - printed;
-        if (room <= 0) return;
-        const part = entries.length > room ? entries.slice(0, room) : entries;
-        printed += part.length;
-        printer.print(part);
-      },
-      limit,
-    ));
-  if (ring !== undefined) printer.print(ring.items());
-  printer.end();
+  const { limit, tail } = opts;
+  const out = createLimitedPrinter(printer, limit, tail);
+  const r = (await streamTextFromFrames(f, opts, reader)) ?? (await stream(opts.filter, out.take, limit));
+  out.end();
   if (r.stoppedEarly) f.io.err(`showing the first ${limit} records; more exist (raise --limit to see more)\n`);
   if (tail !== undefined && r.count > tail)
     f.io.err(`showing the last ${tail} of ${r.count} records (drop --tail to see all)\n`);
@@ -363,6 +333,33 @@ async function streamOnce(
 }
 
 /** The last `size` items pushed, oldest first. */
+/**
+ * Prints records as they come, as --limit or --tail (never both) allows: the first `limit` of them, or the last
+ * `tail` kept in a ring and printed at the end (memory bounded by N, not by the run).
+ */
+function createLimitedPrinter(
+  printer: ReturnType<typeof createPrinter>,
+  limit: number | undefined,
+  tail: number | undefined,
+): { take(entries: LogEntry[]): void; end(): void } {
+  const ring = tail === undefined ? undefined : createRing<LogEntry>(tail);
+  let printed = 0;
+  return {
+    take(entries) {
+      if (ring !== undefined) return ring.push(entries);
+      const room = limit === undefined ? entries.length : limit - printed;
+      if (room <= 0) return;
+      const part = entries.length > room ? entries.slice(0, room) : entries;
+      printed += part.length;
+      printer.print(part);
+    },
+    end() {
+      if (ring !== undefined) printer.print(ring.items());
+      printer.end();
+    },
+  };
+}
+
 function createRing<T>(size: number): { push(items: readonly T[]): void; items(): T[] } {
   const slots: T[] = [];
   let pushed = 0;
