@@ -11,7 +11,17 @@ import {
   SEGMENT_VERSION,
 } from './segment-format.js';
 import { readSegmentFile } from './segment-reader.js';
-import { createSegmentWriter } from './segment-writer.js';
+import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
+
+/** Appends `n` records `line <i>`, each as a write of its own (a frame with an absolute time and seq). */
+function appendLines(w: SegmentWriter, n: number): void {
+  const enc = createFrameEncoder();
+  for (let i = 0; i < n; i++) {
+    enc.begin();
+    enc.encode({ timestamp: 1000 + i, seq: i, stream: 'stdout', level: 'info', message: `line ${i}` });
+    expect(w.append(enc.bytes())).toBe(true);
+  }
+}
 
 const context: StreamContext = {
   runId: 'r',
@@ -191,12 +201,7 @@ describe('segment files', () => {
     'written 0600, rotated at the size bound, read back in order a chunk at a time',
     withDir(async (dir) => {
       const w = createSegmentWriter({ dir, baseName: 'l.w1', header, maxFileBytes: 4096 });
-      const enc = createFrameEncoder();
-      for (let i = 0; i < 2000; i++) {
-        enc.begin();
-        enc.encode({ timestamp: 1000 + i, seq: i, stream: 'stdout', level: 'info', message: `line ${i}` });
-        expect(w.append(enc.bytes())).toBe(true);
-      }
+      appendLines(w, 2000);
       w.close();
       const files = w.files();
       expect(files.length).toBeGreaterThan(3);
@@ -223,12 +228,7 @@ describe('segment files', () => {
         fsyncIntervalMs: 0,
         syncInBackground: true,
       });
-      const enc = createFrameEncoder();
-      for (let i = 0; i < 2000; i++) {
-        enc.begin();
-        enc.encode({ timestamp: 1000 + i, seq: i, stream: 'stdout', level: 'info', message: `line ${i}` });
-        expect(w.append(enc.bytes())).toBe(true);
-      }
+      appendLines(w, 2000);
       w.close();
       // The syncs still in flight finish on closed files: not an error of the writer's.
       await new Promise((resolve) => setTimeout(resolve, 200));
