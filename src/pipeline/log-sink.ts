@@ -16,7 +16,8 @@ import { createEventLoopBusyProbe } from './event-loop-busy.js';
 import { withAcks, type JournalWriter } from './journal.js';
 import type { Timers } from '../core/timers.js';
 import { createRetryingTransport, type RetryPolicy } from '../core/http/retrying-transport.js';
-import { createHttpTransport, DEFAULT_REQUEST_TIMEOUT_MS, type Transport } from '../core/http/transport.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type Transport } from '../core/http/transport.js';
+import { createNodeHttpTransport } from '../core/http/node-http-transport.js';
 
 export interface LogSinkOptions {
   /**
@@ -58,9 +59,10 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...options.batching };
   const budgetMs = options.exportTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const transport = (): Transport => {
+    // Node's own client, not undici: cheaper per request and nothing to load (core/http/node-http-transport.ts).
     const http =
       options.transport ??
-      createHttpTransport({
+      createNodeHttpTransport({
         connections: batching.maxConcurrentExports,
         timeoutMs: budgetMs,
         ...(options.timers === undefined ? {} : { timers: options.timers }),

@@ -1,8 +1,10 @@
 /**
  * The transport's contract (./transport.ts) over Node's own http/https client, for the Datadog API calls `logs` reads
- * with. Node's client is built in and parses in native code: undici, loaded from node_modules with its WebAssembly
- * parser, cost a `logs` read ~0.4 CPU-s on Node 20 before its first page (load ~9), and ~0.3 s more to fetch the 100
- * pages of 100k records. Shipping (`run`) keeps undici: its pooling and pipelining are what the exporter is tuned on.
+ * with and for shipping (`run`'s log sink). Node's client is built in and parses in native code: undici, loaded from
+ * node_modules with its WebAssembly parser, cost a `logs` read ~0.4 CPU-s on Node 20 before its first page (load ~9),
+ * and ~0.3 s more to fetch the 100 pages of 100k records; under `run -- cat FILE` (300k lines, 600 requests of 500
+ * items) it cost ~1.9 µs of our CPU per line more than this client (docs/performance.md, "The datadog run path, next
+ * step"). A keep-alive Agent with `maxSockets` = the exporter's concurrency queues requests as undici's pool did.
  */
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
