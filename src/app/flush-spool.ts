@@ -92,13 +92,14 @@ export function createSpoolFlusher(
 ): () => Promise<FlushReport> {
   return async () => {
     const { flushSpool } = await import('../pipeline/resend.js');
-    const { createHttpTransport } = await import('../core/http/transport.js');
+    // Node's own client, as `run`'s shipping: undici's WebAssembly parser costs ~0.25 s of CPU on its first request.
+    const { createNodeHttpTransport } = await import('../core/http/node-http-transport.js');
     const { createRetryingTransport } = await import('../core/http/retrying-transport.js');
     const budgetMs = settings.batching.exportTimeoutMillis;
     const destination = destinationOf(settings);
     const check = destination.checkAnswers;
     const transport = () => {
-      const http = createHttpTransport({ timeoutMs: budgetMs, connections: 2 });
+      const http = createNodeHttpTransport({ timeoutMs: budgetMs, connections: 2 });
       // Which answers count as delivery (Datadog: only the intake's own), under the retries.
       return createRetryingTransport(check ? check(settings, http) : http, { budgetMs });
     };

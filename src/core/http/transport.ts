@@ -2,7 +2,8 @@
  * HTTP transport over undici: one keep-alive Agent, a timeout per request, and results as values. A network error
  * or timeout is a `network-error` result, never a throw, so the retrying transport (a later wrapper with the same
  * interface) and `toExportOutcome` decide what it means. `run`'s shipping and the Datadog API reads use the same
- * contract over Node's own client (./node-http-transport.ts); this one remains for `flush`, `verify` and the probe.
+ * contract over Node's own client (./node-http-transport.ts), and so does `flush`; this one remains for `verify` and
+ * the probe.
  */
 import type { Agent, request as undiciRequest } from 'undici';
 import { KEEP_ALIVE_TIMERS, type Timers } from '../timers.js';
