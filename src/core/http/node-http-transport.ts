@@ -126,6 +126,13 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
           if (!res.complete) fail(new Error('the connection closed before the answer was complete'));
         });
         res.on('end', () => {
+          if (req.bodyAsBytes === true) {
+            // The caller's to keep: joined in a buffer of its own, not the scratch one.
+            const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+            const headers = flattenHeaders(res.headers);
+            settle({ kind: 'response', status: res.statusCode ?? 0, headers, body: '', bytes });
+            return;
+          }
           const text = bodyText(chunks, length);
           const max = req.maxBodyChars ?? MAX_BODY_CHARS;
           settle({

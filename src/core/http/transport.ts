@@ -23,10 +23,15 @@ export interface TransportRequest {
    * API client parses whole answers and passes Infinity.
    */
   maxBodyChars?: number;
+  /**
+   * The answer's body as bytes (`bytes`, `body` then ''), for a caller that decodes it itself: the API client parses
+   * search pages event by event from them (destinations/datadog/search-page.ts).
+   */
+  bodyAsBytes?: boolean;
 }
 
 export type TransportResult = (
-  | { kind: 'response'; status: number; headers: Record<string, string>; body: string }
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: string; bytes?: Buffer }
   | { kind: 'network-error'; message: string; code?: string; timedOut: boolean }
 ) & {
   /** Requests made for this result, when the retrying transport made more than one. */
@@ -101,6 +106,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         }),
         abortedBy(controller.signal),
       ]);
+      if (req.bodyAsBytes === true) {
+        const bytes = Buffer.from(await res.body.arrayBuffer());
+        return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: '', bytes };
+      }
       const text = await res.body.text();
       const max = req.maxBodyChars ?? MAX_BODY_CHARS;
       return {

@@ -7,6 +7,7 @@
  */
 import { createNodeHttpTransport } from '../../core/http/node-http-transport.js';
 import type { Transport } from '../../core/http/transport.js';
+import { parseSearchAnswer } from './search-page.js';
 import type { DatadogRoutes } from './sites.js';
 
 export const SEARCH_REQUEST_TIMEOUT_MS = 30_000;
@@ -145,7 +146,10 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 interface RawResponse {
   status: number;
   headers: HeaderBag;
+  /** The body as text ('' when it came as `bytes`). */
   body: string;
+  /** The body's bytes, when the request asked for them. */
+  bytes?: Buffer;
 }
 
 /** The longest any one call may take; each call sets its own, shorter, timeout. */
@@ -154,7 +158,7 @@ let shared: Transport | undefined;
 
 async function send(
   url: string,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; bodyAsBytes?: boolean },
   opts: DatadogRequestOptions,
 ): Promise<RawResponse | { error: Error; timedOut: boolean }> {
   shared ??= createNodeHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
@@ -166,24 +170,35 @@ async function send(
     timeoutMs: opts.timeoutMs ?? SEARCH_REQUEST_TIMEOUT_MS,
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxBodyChars: Infinity,
+    ...(init.bodyAsBytes === true ? { bodyAsBytes: true } : {}),
   });
   if (res.kind === 'network-error') {
     const error: Error & { code?: string } = new Error(res.message);
     if (res.code !== undefined) error.code = res.code;
     return { error, timedOut: res.timedOut };
   }
-  return { status: res.status, headers: res.headers, body: res.body };
+  if (res.bytes === undefined) return { status: res.status, headers: res.headers, body: res.body };
+  // An answer that is not a page (an error, a rate limit) is read as text, as it would have been.
+  if (res.status < 200 || res.status >= 300) return { status: res.status, headers: res.headers, body: utf8(res.bytes) };
+  return { status: res.status, headers: res.headers, body: '', bytes: res.bytes };
+}
+
+/** UTF-8 text, a leading BOM skipped (as undici's `body.text()` reads it). */
+function utf8(bytes: Buffer): string {
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return bytes.toString('utf8', bom ? 3 : 0);
 }
 
 function clip(body: string): string {
   return body.length > MAX_ERROR_BODY_CHARS ? `${body.slice(0, MAX_ERROR_BODY_CHARS)}...` : body;
 }
 
-function classify<T>(raw: RawResponse, parse: (body: string) => T | undefined): DatadogOutcome<T> {
+function classify<T>(raw: RawResponse, parse: (raw: RawResponse) => T | undefined): DatadogOutcome<T> {
   const rateLimit = parseRateLimitHeaders(raw.headers);
   if (raw.status >= 200 && raw.status < 300) {
-    const value = parse(raw.body);
-    if (value === undefined) return { kind: 'http', status: raw.status, body: clip(raw.body) };
+    const value = parse(raw);
+    if (value === undefined)
+      return { kind: 'http', status: raw.status, body: clip(raw.bytes === undefined ? raw.body : utf8(raw.bytes)) };
     return { kind: 'ok', status: raw.status, value, rateLimit };
   }
   if (raw.status === 401 || raw.status === 403) return { kind: 'auth', status: raw.status, body: clip(raw.body) };
@@ -195,10 +210,10 @@ function classify<T>(raw: RawResponse, parse: (body: string) => T | undefined): 
   return { kind: 'http', status: raw.status, body: clip(raw.body) };
 }
 
-function parseJson<T>(check: (v: unknown) => v is T): (body: string) => T | undefined {
-  return (body) => {
+function parseJson<T>(check: (v: unknown) => v is T): (raw: RawResponse) => T | undefined {
+  return (raw) => {
     try {
-      const v: unknown = JSON.parse(body);
+      const v: unknown = raw.bytes === undefined ? JSON.parse(raw.body) : parseSearchAnswer(raw.bytes);
       return check(v) ? v : undefined;
     } catch {
       return undefined;
@@ -244,12 +259,13 @@ export async function searchLogs(
         'dd-application-key': keys.appKey,
       },
       body: JSON.stringify(body),
+      bodyAsBytes: true,
     },
     opts,
   );
   if ('error' in raw) return { kind: 'network', error: raw.error, timedOut: raw.timedOut };
-  return classify(raw, (text) => {
-    const v = parseJson(isSearchResponse)(text);
+  return classify(raw, (answer) => {
+    const v = parseJson(isSearchResponse)(answer);
     if (v !== undefined && v.data === undefined) v.data = [];
     return v;
   });
