@@ -24,14 +24,15 @@ export interface TransportRequest {
    */
   maxBodyChars?: number;
   /**
-   * The answer's body as bytes (`bytes`, `body` then ''), for a caller that decodes it itself: the API client parses
-   * search pages event by event from them (destinations/datadog/search-page.ts).
+   * Reads the answer's body from its bytes as soon as they have all arrived, in place of `body` (then ''): what it
+   * returns is `decoded`. The bytes are lent (a buffer used again for the next answer); it must not throw. The API
+   * client parses search pages so, without making the 600 KB page one string (destinations/datadog/search-page.ts).
    */
-  bodyAsBytes?: boolean;
+  decodeBody?: (bytes: Buffer, status: number) => unknown;
 }
 
 export type TransportResult = (
-  | { kind: 'response'; status: number; headers: Record<string, string>; body: string; bytes?: Buffer }
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: string; decoded?: unknown }
   | { kind: 'network-error'; message: string; code?: string; timedOut: boolean }
 ) & {
   /** Requests made for this result, when the retrying transport made more than one. */
@@ -106,9 +107,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         }),
         abortedBy(controller.signal),
       ]);
-      if (req.bodyAsBytes === true) {
-        const bytes = Buffer.from(await res.body.arrayBuffer());
-        return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: '', bytes };
+      if (req.decodeBody !== undefined) {
+        const decoded = req.decodeBody(Buffer.from(await res.body.arrayBuffer()), res.statusCode);
+        return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: '', decoded };
       }
       const text = await res.body.text();
       const max = req.maxBodyChars ?? MAX_BODY_CHARS;

@@ -146,10 +146,26 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 interface RawResponse {
   status: number;
   headers: HeaderBag;
-  /** The body as text ('' when it came as `bytes`). */
+  /** The body as text ('' when it was read as a search page). */
   body: string;
-  /** The body's bytes, when the request asked for them. */
-  bytes?: Buffer;
+  /** A 2xx search answer, read from the body's bytes (search-page.ts). */
+  page?: LogsSearchResponse;
+}
+
+/** A search answer's body: the page when it is one, else its text (for the error it explains). */
+type SearchBody = { page: LogsSearchResponse } | { text: string };
+
+function decodeSearchBody(bytes: Buffer, status: number): SearchBody {
+  if (status >= 200 && status < 300) {
+    try {
+      const v = parseSearchAnswer(bytes);
+      if (isSearchResponse(v)) return { page: v };
+    } catch {
+      // not JSON: reported with its text
+    }
+  }
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return { text: bytes.toString('utf8', bom ? 3 : 0) };
 }
 
 /** The longest any one call may take; each call sets its own, shorter, timeout. */
@@ -158,7 +174,7 @@ let shared: Transport | undefined;
 
 async function send(
   url: string,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; bodyAsBytes?: boolean },
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; searchPage?: boolean },
   opts: DatadogRequestOptions,
 ): Promise<RawResponse | { error: Error; timedOut: boolean }> {
   shared ??= createNodeHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
@@ -170,23 +186,17 @@ async function send(
     timeoutMs: opts.timeoutMs ?? SEARCH_REQUEST_TIMEOUT_MS,
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxBodyChars: Infinity,
-    ...(init.bodyAsBytes === true ? { bodyAsBytes: true } : {}),
+    ...(init.searchPage === true ? { decodeBody: decodeSearchBody } : {}),
   });
   if (res.kind === 'network-error') {
     const error: Error & { code?: string } = new Error(res.message);
     if (res.code !== undefined) error.code = res.code;
     return { error, timedOut: res.timedOut };
   }
-  if (res.bytes === undefined) return { status: res.status, headers: res.headers, body: res.body };
-  // An answer that is not a page (an error, a rate limit) is read as text, as it would have been.
-  if (res.status < 200 || res.status >= 300) return { status: res.status, headers: res.headers, body: utf8(res.bytes) };
-  return { status: res.status, headers: res.headers, body: '', bytes: res.bytes };
-}
-
-/** UTF-8 text, a leading BOM skipped (as undici's `body.text()` reads it). */
-function utf8(bytes: Buffer): string {
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return bytes.toString('utf8', bom ? 3 : 0);
+  const decoded = res.decoded as SearchBody | undefined;
+  if (decoded === undefined) return { status: res.status, headers: res.headers, body: res.body };
+  if ('page' in decoded) return { status: res.status, headers: res.headers, body: '', page: decoded.page };
+  return { status: res.status, headers: res.headers, body: decoded.text };
 }
 
 function clip(body: string): string {
@@ -197,8 +207,7 @@ function classify<T>(raw: RawResponse, parse: (raw: RawResponse) => T | undefine
   const rateLimit = parseRateLimitHeaders(raw.headers);
   if (raw.status >= 200 && raw.status < 300) {
     const value = parse(raw);
-    if (value === undefined)
-      return { kind: 'http', status: raw.status, body: clip(raw.bytes === undefined ? raw.body : utf8(raw.bytes)) };
+    if (value === undefined) return { kind: 'http', status: raw.status, body: clip(raw.body) };
     return { kind: 'ok', status: raw.status, value, rateLimit };
   }
   if (raw.status === 401 || raw.status === 403) return { kind: 'auth', status: raw.status, body: clip(raw.body) };
@@ -213,7 +222,7 @@ function classify<T>(raw: RawResponse, parse: (raw: RawResponse) => T | undefine
 function parseJson<T>(check: (v: unknown) => v is T): (raw: RawResponse) => T | undefined {
   return (raw) => {
     try {
-      const v: unknown = raw.bytes === undefined ? JSON.parse(raw.body) : parseSearchAnswer(raw.bytes);
+      const v: unknown = JSON.parse(raw.body);
       return check(v) ? v : undefined;
     } catch {
       return undefined;
@@ -259,13 +268,13 @@ export async function searchLogs(
         'dd-application-key': keys.appKey,
       },
       body: JSON.stringify(body),
-      bodyAsBytes: true,
+      searchPage: true,
     },
     opts,
   );
   if ('error' in raw) return { kind: 'network', error: raw.error, timedOut: raw.timedOut };
   return classify(raw, (answer) => {
-    const v = parseJson(isSearchResponse)(answer);
+    const v = answer.page ?? parseJson(isSearchResponse)(answer);
     if (v !== undefined && v.data === undefined) v.data = [];
     return v;
   });
