@@ -41,18 +41,20 @@ class TimeoutError extends Error {
 let scratch: Buffer | undefined;
 const MAX_SCRATCH = 16 * 1024 * 1024;
 
+/** The body's chunks in one buffer: the scratch one (valid until the next answer) unless it is a single chunk. */
+function joined(chunks: Buffer[], length: number): Buffer {
+  if (chunks.length === 1) return chunks[0] as Buffer;
+  if (length > MAX_SCRATCH) return Buffer.concat(chunks, length);
+  if (scratch === undefined || scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 1 << 20));
+  let at = 0;
+  for (const c of chunks) at += c.copy(scratch, at);
+  return scratch.subarray(0, length);
+}
+
 /** The body as text (UTF-8, a leading BOM skipped, as undici's `body.text()` reads it). */
 function bodyText(chunks: Buffer[], length: number): string {
   if (length === 0) return '';
-  let buf: Buffer;
-  if (chunks.length === 1) buf = chunks[0] as Buffer;
-  else if (length > MAX_SCRATCH) buf = Buffer.concat(chunks, length);
-  else {
-    if (scratch === undefined || scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 1 << 20));
-    let at = 0;
-    for (const c of chunks) at += c.copy(scratch, at);
-    buf = scratch;
-  }
+  const buf = joined(chunks, length);
   const start = length > 2 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   return buf.toString('utf8', start, length);
 }
@@ -128,6 +130,12 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
           if (!res.complete) fail(new Error('the connection closed before the answer was complete'));
         });
         res.on('end', () => {
+          if (req.decodeBody !== undefined) {
+            const status = res.statusCode ?? 0;
+            const decoded = req.decodeBody(joined(chunks, length), status);
+            settle({ kind: 'response', status, headers: flattenHeaders(res.headers), body: '', decoded });
+            return;
+          }
           const text = bodyText(chunks, length);
           const max = req.maxBodyChars ?? MAX_BODY_CHARS;
           settle({

@@ -66,6 +66,44 @@ describe.each([
     expect(clipped.kind === 'response' && clipped.body.length).toBe(4096);
   });
 
+  it('hands a body written in several chunks whole to decodeBody, with the status, in place of the text', async () => {
+    const parts = ['{"data":[', 'é'.repeat(70_000), '"x"]}'];
+    const s = await server((_req, res) => {
+      res.writeHead(203);
+      for (const p of parts) res.write(p);
+      res.end();
+    });
+    const transport = createHttpTransport();
+    const seen: [number, string][] = [];
+    const results: TransportResult[] = [];
+    // Two answers in turn: what the first decoder was lent is read before the second answer arrives.
+    for (let i = 0; i < 2; i++)
+      results.push(
+        await transport.send({
+          url: s.url,
+          headers: {},
+          body: '{}',
+          decodeBody: (bytes, status) => {
+            seen.push([status, bytes.toString('utf8')]);
+            return { length: bytes.length };
+          },
+        }),
+      );
+    await transport.close();
+    const text = parts.join('');
+    expect(seen).toEqual([
+      [203, text],
+      [203, text],
+    ]);
+    for (const r of results)
+      expect(r).toMatchObject({
+        kind: 'response',
+        status: 203,
+        body: '',
+        decoded: { length: Buffer.byteLength(text) },
+      });
+  });
+
   it('a request cancelled by its signal settles at once as a network error that did not time out', async () => {
     const s = await server(() => undefined); // never answers
     const transport = createHttpTransport({ timeoutMs: 60_000 });

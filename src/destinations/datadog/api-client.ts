@@ -7,6 +7,7 @@
  */
 import { createNodeHttpTransport } from '../../core/http/node-http-transport.js';
 import type { Transport } from '../../core/http/transport.js';
+import { parseSearchAnswer } from './search-page.js';
 import type { DatadogRoutes } from './sites.js';
 
 export const SEARCH_REQUEST_TIMEOUT_MS = 30_000;
@@ -145,7 +146,26 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 interface RawResponse {
   status: number;
   headers: HeaderBag;
+  /** The body as text ('' when it was read as a search page). */
   body: string;
+  /** A 2xx search answer, read from the body's bytes (search-page.ts). */
+  page?: LogsSearchResponse;
+}
+
+/** A search answer's body: the page when it is one, else its text (for the error it explains). */
+type SearchBody = { page: LogsSearchResponse } | { text: string };
+
+function decodeSearchBody(bytes: Buffer, status: number): SearchBody {
+  if (status >= 200 && status < 300) {
+    try {
+      const v = parseSearchAnswer(bytes);
+      if (isSearchResponse(v)) return { page: v };
+    } catch {
+      // not JSON: reported with its text
+    }
+  }
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return { text: bytes.toString('utf8', bom ? 3 : 0) };
 }
 
 /** The longest any one call may take; each call sets its own, shorter, timeout. */
@@ -154,7 +174,7 @@ let shared: Transport | undefined;
 
 async function send(
   url: string,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; searchPage?: boolean },
   opts: DatadogRequestOptions,
 ): Promise<RawResponse | { error: Error; timedOut: boolean }> {
   shared ??= createNodeHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
@@ -166,23 +186,27 @@ async function send(
     timeoutMs: opts.timeoutMs ?? SEARCH_REQUEST_TIMEOUT_MS,
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxBodyChars: Infinity,
+    ...(init.searchPage === true ? { decodeBody: decodeSearchBody } : {}),
   });
   if (res.kind === 'network-error') {
     const error: Error & { code?: string } = new Error(res.message);
     if (res.code !== undefined) error.code = res.code;
     return { error, timedOut: res.timedOut };
   }
-  return { status: res.status, headers: res.headers, body: res.body };
+  const decoded = res.decoded as SearchBody | undefined;
+  if (decoded === undefined) return { status: res.status, headers: res.headers, body: res.body };
+  if ('page' in decoded) return { status: res.status, headers: res.headers, body: '', page: decoded.page };
+  return { status: res.status, headers: res.headers, body: decoded.text };
 }
 
 function clip(body: string): string {
   return body.length > MAX_ERROR_BODY_CHARS ? `${body.slice(0, MAX_ERROR_BODY_CHARS)}...` : body;
 }
 
-function classify<T>(raw: RawResponse, parse: (body: string) => T | undefined): DatadogOutcome<T> {
+function classify<T>(raw: RawResponse, parse: (raw: RawResponse) => T | undefined): DatadogOutcome<T> {
   const rateLimit = parseRateLimitHeaders(raw.headers);
   if (raw.status >= 200 && raw.status < 300) {
-    const value = parse(raw.body);
+    const value = parse(raw);
     if (value === undefined) return { kind: 'http', status: raw.status, body: clip(raw.body) };
     return { kind: 'ok', status: raw.status, value, rateLimit };
   }
@@ -195,10 +219,10 @@ function classify<T>(raw: RawResponse, parse: (body: string) => T | undefined): 
   return { kind: 'http', status: raw.status, body: clip(raw.body) };
 }
 
-function parseJson<T>(check: (v: unknown) => v is T): (body: string) => T | undefined {
-  return (body) => {
+function parseJson<T>(check: (v: unknown) => v is T): (raw: RawResponse) => T | undefined {
+  return (raw) => {
     try {
-      const v: unknown = JSON.parse(body);
+      const v: unknown = JSON.parse(raw.body);
       return check(v) ? v : undefined;
     } catch {
       return undefined;
@@ -244,12 +268,13 @@ export async function searchLogs(
         'dd-application-key': keys.appKey,
       },
       body: JSON.stringify(body),
+      searchPage: true,
     },
     opts,
   );
   if ('error' in raw) return { kind: 'network', error: raw.error, timedOut: raw.timedOut };
-  return classify(raw, (text) => {
-    const v = parseJson(isSearchResponse)(text);
+  return classify(raw, (answer) => {
+    const v = answer.page ?? parseJson(isSearchResponse)(answer);
     if (v !== undefined && v.data === undefined) v.data = [];
     return v;
   });
