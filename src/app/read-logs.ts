@@ -332,7 +332,6 @@ async function streamOnce(
     );
 }
 
-/** The last `size` items pushed, oldest first. */
 /**
  * Prints records as they come, as --limit or --tail (never both) allows: the first `limit` of them, or the last
  * `tail` kept in a ring and printed at the end (memory bounded by N, not by the run).
@@ -360,6 +359,7 @@ function createLimitedPrinter(
   };
 }
 
+/** The last `size` items pushed, oldest first. */
 function createRing<T>(size: number): { push(items: readonly T[]): void; items(): T[] } {
   const slots: T[] = [];
   let pushed = 0;

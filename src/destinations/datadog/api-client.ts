@@ -118,7 +118,7 @@ function num(v: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Reads `X-RateLimit-Limit/Period/Remaining/Reset/Name` (header names lower-cased, as undici gives them). */
+/** Reads `X-RateLimit-Limit/Period/Remaining/Reset/Name` (header names lower-cased, as Node's http client gives them). */
 export function parseRateLimitHeaders(headers: HeaderBag): RateLimitInfo | undefined {
   const info: RateLimitInfo = {};
   const limit = num(first(headers, 'x-ratelimit-limit'));
