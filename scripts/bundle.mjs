@@ -1,12 +1,13 @@
 // Bundles the compiled CLI (dist/cli/main.js, its modules, commander and chalk) into dist/bundle/, one file
 // per lazily loaded part (esbuild's code splitting keeps `logs` from loading `ui`, and so on): start-up resolves and
 // reads a handful of files instead of ~80 modules and commander's CJS files (docs/performance.md). `run` has a
-// bundle of its own, one file (run.js, below).
+// bundle of its own, one file (run.cjs, below).
 //
 // Each module keeps its own `import.meta.url`: a bundled module's is rewritten to the URL of its file in dist/, so
 // paths next to it (the Python hook directory, the ui's static files, ../package.json) resolve as unbundled.
 import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +15,8 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 const outdir = join(root, 'dist/bundle');
 
-const keepImportMetaUrl = {
+/** Rewrites `import.meta.url` to the URL of the module's own file in dist/, from `base`: the bundle file's URL. */
+const importMetaUrlOf = (base) => ({
   name: 'keep-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, async (args) => {
@@ -22,12 +24,13 @@ const keepImportMetaUrl = {
       if (!text.includes('import.meta.url')) return undefined;
       const own = relative(outdir, args.path).split('\\').join('/');
       return {
-        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(own)}, import.meta.url).href`),
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(own)}, ${base}).href`),
         loader: 'js',
       };
     });
   },
-};
+});
+const keepImportMetaUrl = importMetaUrlOf('import.meta.url');
 
 const common = {
   outdir,
@@ -59,20 +62,37 @@ await build({
   plugins: [keepImportMetaUrl],
 });
 
-// `dd-logstore run` (bin/dd-logstore.js picks it): the same main.js with everything its fast path loads in one
+// `dd-logstore run` (bin/dd-logstore.js picks it): the same CLI with everything its fast path loads in one
 // file, its `import()`s inlined. Node 20's ESM loader costs about 2M instructions a module (resolution, four
 // asynchronous file operations, linking): the 40 files of the split bundle took 80M more than this one
 // (docs/performance.md). What the fast path refuses goes to the split bundle's program.js, with that bundle's own
 // copies of the modules (runSystemCli makes its own factory).
+//
+// It is CommonJS text (run.cjs) that bin/run-with-code-cache.cjs compiles itself (vm.Script) as one function of
+// (exports, require, module, __ddBundleUrl, __ddImport), with a V8 code cache it keeps: Node 20 has no
+// module.enableCompileCache, and parsing and compiling this file is ~30M instructions a start. CommonJS also takes
+// node:fs and the like by require(), without the ESM facade that reads every export (fs.ReadStream's getter loads
+// the file streams). The first line is the text's own hash: the key of its code cache (V8 checks a cache against
+// the source's length, not its content).
 const programOfSplitBundle = {
   name: 'program-of-split-bundle',
   setup(b) {
     b.onResolve({ filter: /^\.\/program\.js$/ }, () => ({ path: './program.js', external: true }));
   },
 };
-await build({
+const runBuild = await build({
   ...common,
-  entryPoints: { run: join(root, 'dist/cli/main.js') },
+  entryPoints: { run: join(root, 'dist/cli/main-exit-code.js') },
+  format: 'cjs',
+  banner: {},
   splitting: false,
-  plugins: [programOfSplitBundle, keepImportMetaUrl],
+  write: false,
+  plugins: [programOfSplitBundle, importMetaUrlOf('__ddBundleUrl')],
 });
+// What stays an `import()` (the packages left out above, ./program.js) goes through the wrapper's `__ddImport`: a
+// function compiled by vm.Script has no module to import from. Every one of them is a string literal.
+const runText = runBuild.outputFiles[0].text.replace(/\bimport\((?=["'])/g, '__ddImport(');
+if (/\bimport\(/.test(runText) || !runText.includes('__ddImport("./program.js")'))
+  throw new Error('run bundle: an import() that is not of a string literal, or no ./program.js: see __ddImport');
+const hash = createHash('sha256').update(runText).digest('hex').slice(0, 32);
+await writeFile(join(outdir, 'run.cjs'), `// ${hash}\n${runText}`);

@@ -133,7 +133,7 @@ export async function buildProgram(f: Factory, only?: string): Promise<Command> 
 }
 
 /**
- * runCli with this process's own streams and env. The run bundle (dist/bundle/run.js) falls back to it: the factory
+ * runCli with this process's own streams and env. The run bundle (dist/bundle/run.cjs) falls back to it: the factory
  * is made here, from this bundle's modules, so the errors its stores throw are the classes this bundle checks for.
  */
 export async function runSystemCli(argv: readonly string[]): Promise<number> {

@@ -7,13 +7,31 @@
  * 2.4-3.4 s through a real pipe (the child alone: 1.6-2.4 s). So where we can, the child gets a real pipe: a FIFO
  * made in a private temporary directory (one `mkfifo` exec, ~2 ms), opened at both ends, then unlinked at once.
  * The child sees a plain pipe, as it would under `cmd | tee`. Where that fails (no mkfifo, Windows), socketpairs.
+ *
+ * Node cannot make a FIFO itself, and the exec (a fork of this ~50 MB process, then `mkfifo`) is ~11 ms of CPU, a
+ * tenth of a short run's start-up. So the exec that makes a run's pair also makes spare pairs in a private
+ * directory of the temporary directory, and the next runs claim one each with a few system calls: open both ends,
+ * unlink the name. Unlinking is the claim: of two runs that opened the same spare, the one whose unlink fails lets
+ * it go. One exec every SPARE_PAIRS + 1 runs.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { randomBytes } from '../core/random.js';
 
 export type PipeMode = 'auto' | 'fifo' | 'socketpair';
 
@@ -26,11 +44,17 @@ export interface FifoPair {
 
 export type FifoPairs = [FifoPair, FifoPair];
 
+/** Spare pairs made with a run's own: claimed by the next runs instead of an exec each. */
+const SPARE_PAIRS = 8;
+
 /** Two FIFOs (stdout, stderr), or undefined when they cannot be made here. Never throws. */
 export function openFifoPipes(): FifoPairs | undefined {
+  const spares = spareDir();
+  const claimed = spares === undefined ? undefined : claimSpare(spares);
+  if (claimed !== undefined) return claimed;
   const made = makeFifoDir();
   if (made === undefined) return undefined;
-  const ok = spawnSync('mkfifo', ['-m', '600', ...made.paths], { stdio: 'ignore' }).status === 0;
+  const ok = spawnSync('mkfifo', mkfifoArgs(made, spares), { stdio: 'ignore' }).error === undefined;
   return openMade(made, ok);
 }
 
@@ -39,11 +63,86 @@ export function openFifoPipes(): FifoPairs | undefined {
  * config is read and the run's modules are loaded.
  */
 export function openFifoPipesAsync(): Promise<FifoPairs | undefined> {
+  const spares = spareDir();
+  const claimed = spares === undefined ? undefined : claimSpare(spares);
+  if (claimed !== undefined) return Promise.resolve(claimed);
   const made = makeFifoDir();
   if (made === undefined) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    execFile('mkfifo', ['-m', '600', ...made.paths], (err) => resolve(openMade(made, err === null)));
+    // A spare that could not be made (its directory removed meanwhile) fails the exit status, not our own pair.
+    execFile('mkfifo', mkfifoArgs(made, spares), (err) => resolve(openMade(made, typeof err?.code !== 'string')));
   });
+}
+
+/** Our own pair first; then the spares, each one's stderr before its stdout: a spare with a `.out` is whole. */
+function mkfifoArgs(made: FifoDir, spares: string | undefined): string[] {
+  const args = ['-m', '600', ...made.paths];
+  if (spares === undefined) return args;
+  for (let i = 0; i < SPARE_PAIRS; i++) {
+    const id = randomBytes(8).toString('hex');
+    args.push(join(spares, `${id}.err`), join(spares, `${id}.out`));
+  }
+  return args;
+}
+
+/** The spares' directory, made when missing; undefined unless only this user can read and write it. */
+function spareDir(): string | undefined {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return undefined;
+  const dir = join(tmpdir(), `dd-logstore-fifos-${process.getuid()}`);
+  try {
+    let st;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      mkdirSync(dir, { mode: 0o700 });
+      st = lstatSync(dir);
+    }
+    // Anyone else who could write here could read a run's output: such a directory is not used.
+    return st.isDirectory() && st.uid === process.getuid() && (st.mode & 0o077) === 0 ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A spare pair, open at both ends and unlinked; undefined when there is none left. Never throws. */
+function claimSpare(dir: string): FifoPairs | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!name.endsWith('.out')) continue;
+    const id = name.slice(0, -'.out'.length);
+    const stdout = claimFifo(join(dir, `${id}.out`));
+    if (stdout === undefined) continue;
+    // Whoever claimed the `.out` alone takes the `.err`, made before it.
+    const stderr = claimFifo(join(dir, `${id}.err`));
+    if (stderr !== undefined) return [stdout, stderr];
+    closeSafely(stdout.readFd);
+    closeSafely(stdout.writeFd);
+  }
+  return undefined;
+}
+
+/** Opens both ends of a spare FIFO, then unlinks it: undefined when another run unlinked it first. */
+function claimFifo(path: string): FifoPair | undefined {
+  const opened: number[] = [];
+  try {
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    opened.push(readFd);
+    if (!fstatSync(readFd).isFIFO()) return undefined;
+    const writeFd = openSync(path, constants.O_WRONLY);
+    opened.push(writeFd);
+    unlinkSync(path);
+    opened.length = 0;
+    return { readFd, writeFd };
+  } catch {
+    return undefined;
+  } finally {
+    for (const fd of opened) closeSafely(fd);
+  }
 }
 
 /** Closes both ends of pipes that will not be used (the run stopped before its child started). */
