@@ -30,9 +30,13 @@ function zlib(): typeof Zlib {
 }
 const zstd = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
-/** Whether this runtime's node:zlib has zstd. */
+/**
+ * Whether this runtime's node:zlib has zstd. Node lists the zstd it links in `process.versions` from the release that
+ * added zlib's zstd API (22.15 / 23.8; every Node 24): asking there keeps node:zlib unloaded while a datadog run
+ * resolves its settings, before it has a body to compress.
+ */
 export function hasZstd(): boolean {
-  return typeof zstd().zstdCompress === 'function';
+  return process.versions.zstd !== undefined;
 }
 
 /**
