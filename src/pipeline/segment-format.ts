@@ -9,6 +9,11 @@
  * (absolute in the first frame of every write, else zigzag deltas from the previous frame), the message's UTF-8
  * length and bytes, and the record's own attributes as JSON up to the end of the body. Frames of one write are a
  * unit: a write that is cut short (a crash, a full disk) leaves a torn last frame, which readers cut off.
+ *
+ * The journal writes a chunk's records as one block frame instead (`encodeAll`, when their text is ASCII): `flags`
+ * 0x40, the record count, the first record's time and seq (absolute), the text's length and the text (every
+ * message, each followed by its attributes' JSON), then per record its flags, time and seq deltas, message length
+ * and (bit 4) attributes length. One native call encodes the whole text where frames took one or two per record.
  */
 import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 
@@ -23,6 +28,12 @@ const LEVEL_CODE: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3
 const STDERR = 0x08;
 const HAS_ATTRIBUTES = 0x10;
 const ABSOLUTE = 0x20;
+/** A block frame's flags (alone: the records' own flags are in its table). */
+const BLOCK = 0x40;
+/** Below this many records, encodeAll writes frames (a block would not pay). */
+const MIN_BLOCK_RECORDS = 4;
+/** Above this many characters of text, encodeAll writes frames: the encoder's buffer, which stays, stays small. */
+const MAX_BLOCK_CHARS = 1 << 20;
 
 /** Who wrote a segment: a `run` (or `flush`) process, told apart from its look-alikes (docs/reliability.md). */
 export interface SegmentOwner {
@@ -95,6 +106,11 @@ export interface FrameEncoder {
   /** Starts a new write unit: drops what was encoded and makes the next frame carry its time and seq in full. */
   begin(): void;
   encode(record: LogRecordData): void;
+  /**
+   * Encodes records of one write: a block frame when there are a few and their text is ASCII (the journal's common
+   * case: ~2x cheaper per record), else a frame each as `encode` does. Readers: `decode` only (journals).
+   */
+  encodeAll(records: readonly LogRecordData[]): void;
   /** The frames encoded since `begin()` (a view, valid until the next `begin()`). */
   bytes(): Buffer;
 }
@@ -109,7 +125,80 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
   let buf = Buffer.allocUnsafe(initialBytes);
   let len = 0;
   const attributesJson = createAttributesJson();
-  return {
+  // encodeBlock's attributes' JSON per record, reused (grown, never shrunk: at most one write's worth).
+  const attrsOf: (string | undefined)[] = [];
+
+  /** The records as one block frame; false (nothing written) when their text is not ASCII or too long. */
+  function encodeBlock(records: readonly LogRecordData[]): boolean {
+    const n = records.length;
+    // Concatenated (a rope V8 flattens once, when it is encoded): cheaper here than an array and a join.
+    let text = '';
+    for (let i = 0; i < n; i++) {
+      const r = records[i] as LogRecordData;
+      const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
+      attrsOf[i] = attrs;
+      text += r.message;
+      if (attrs !== undefined) text += attrs;
+      if (text.length > MAX_BLOCK_CHARS) return false;
+    }
+    const chars = text.length;
+    // Flags, count, time, seq, text length; per record flags, two deltas, two lengths.
+    const maxBody = 1 + 8 + 10 + 10 + 8 + chars + n * (1 + 10 + 10 + 8 + 8);
+    const lenWidth = varintLength(maxBody);
+    // 8 bytes of slack: a non-ASCII text then writes more bytes than it has characters even if cut at the end.
+    if (len + lenWidth + maxBody + 8 > buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, len + lenWidth + maxBody + 8));
+      buf.copy(next, 0, 0, len);
+      buf = next;
+    }
+    const b = buf;
+    const first = records[0] as LogRecordData;
+    const bodyAt = len + lenWidth;
+    let p = bodyAt;
+    b[p++] = BLOCK;
+    p = writeVarint(b, p, n);
+    p = writeVarint(b, p, zigzag(first.timestamp));
+    p = writeVarint(b, p, zigzag(first.seq));
+    const textWidth = varintLength(chars);
+    const textAt = p + textWidth;
+    // As many bytes as characters: ASCII, so each part's length in characters is its length in bytes.
+    if (utf8Write(b, text, textAt) !== chars) return false;
+    writePaddedVarint(b, p, chars, textWidth);
+    p = textAt + chars;
+    let ts = first.timestamp;
+    let seq = first.seq - 1;
+    for (let i = 0; i < n; i++) {
+      const r = records[i] as LogRecordData;
+      const attrs = attrsOf[i];
+      let flags = LEVEL_CODE[r.level] ?? 1;
+      if (r.stream === 'stderr') flags |= STDERR;
+      if (attrs !== undefined) flags |= HAS_ATTRIBUTES;
+      b[p++] = flags;
+      const dTs = r.timestamp - ts;
+      if (dTs === 0) b[p++] = 0;
+      else p = writeVarint(b, p, zigzag(dTs));
+      const dSeq = r.seq - seq - 1;
+      if (dSeq === 0) b[p++] = 0;
+      else p = writeVarint(b, p, zigzag(dSeq));
+      ts = r.timestamp;
+      seq = r.seq;
+      p = writeVarint(b, p, r.message.length);
+      if (attrs !== undefined) p = writeVarint(b, p, attrs.length);
+    }
+    writePaddedVarint(b, len, p - bodyAt, lenWidth);
+    len = p;
+    // A frame after the block is a delta from its last record, as after any frame.
+    prevTs = ts;
+    prevSeq = seq;
+    absolute = false;
+    return true;
+  }
+
+  const encoder: FrameEncoder = {
+    encodeAll(records) {
+      const ok = records.length >= MIN_BLOCK_RECORDS && HAS_UTF8_WRITE && encodeBlock(records);
+      if (!ok) for (const r of records) encoder.encode(r);
+    },
     begin() {
       absolute = true;
       len = 0;
@@ -163,6 +252,7 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       len = p;
     },
   };
+  return encoder;
 }
 
 function utf8Write(b: Buffer, s: string, at: number): number {
@@ -207,6 +297,8 @@ function createAttributesJson(): (attributes: Record<string, unknown>) => string
 
 export type FrameResult =
   | { kind: 'record'; record: LogRecordData; next: number }
+  /** A block frame's records (those `keep` kept). */
+  | { kind: 'records'; records: LogRecordData[]; next: number }
   /** Dropped by the filter before its record was built. */
   | { kind: 'skip'; next: number }
   | { kind: 'short' }
@@ -342,6 +434,56 @@ export function createFrameDecoder(): FrameDecoder {
     }
     return true;
   }
+  /** A block frame's records (`encodeBlock`), every part checked: a damaged block ends the readable part. */
+  function decodeBlock(buf: Buffer, start: number, end: number, keep?: FrameFilter): FrameResult {
+    const damaged = { kind: 'bad', reason: 'damaged block' } as const;
+    pos.p = start + 1;
+    const n = readVarint(buf, pos);
+    const rawTs = readVarint(buf, pos);
+    const rawSeq = readVarint(buf, pos);
+    const textLen = readVarint(buf, pos);
+    if (n < 0 || rawTs < 0 || rawSeq < 0 || textLen < 0 || pos.p + textLen > end) return damaged;
+    let text = pos.p;
+    const textEnd = pos.p + textLen;
+    pos.p = textEnd;
+    let timestamp = unzigzag(rawTs);
+    let seq = unzigzag(rawSeq) - 1;
+    const records: LogRecordData[] = [];
+    for (let i = 0; i < n; i++) {
+      if (pos.p >= end) return damaged;
+      const flags = buf[pos.p++] as number;
+      const level = LEVEL_CODES[flags & 0x07];
+      if (level === undefined || flags & ~(0x07 | STDERR | HAS_ATTRIBUTES)) return damaged;
+      const dTs = readVarint(buf, pos);
+      const dSeq = readVarint(buf, pos);
+      const msgLen = readVarint(buf, pos);
+      const attrsLen = flags & HAS_ATTRIBUTES ? readVarint(buf, pos) : 0;
+      if (dTs < 0 || dSeq < 0 || msgLen < 0 || attrsLen < 0 || pos.p > end) return damaged;
+      if (text + msgLen + attrsLen > textEnd) return damaged;
+      timestamp += unzigzag(dTs);
+      seq += 1 + unzigzag(dSeq);
+      const message = buf.toString('utf8', text, text + msgLen);
+      text += msgLen;
+      let attributes: Record<string, unknown> | undefined;
+      if (attrsLen > 0) {
+        try {
+          attributes = JSON.parse(buf.toString('utf8', text, text + attrsLen)) as Record<string, unknown>;
+        } catch {
+          return { kind: 'bad', reason: 'attributes are not JSON' };
+        }
+        text += attrsLen;
+      }
+      if (keep !== undefined && !keep(level, timestamp)) continue;
+      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : 'stdout', level, message };
+      if (attributes !== undefined) record.attributes = attributes;
+      records.push(record);
+    }
+    if (pos.p !== end || text !== textEnd) return damaged;
+    prevTs = timestamp;
+    prevSeq = seq;
+    started = true;
+    return { kind: 'records', records, next: end };
+  }
   /** `decode`'s own span: its attributes are parsed once, when the record is built. */
   const recordSpan = createFrameSpan();
   return {
@@ -350,6 +492,10 @@ export function createFrameDecoder(): FrameDecoder {
       return reason;
     },
     decode(buf, at, keep) {
+      pos.p = at;
+      const blockLen = readVarint(buf, pos);
+      if (blockLen > 0 && pos.p + blockLen <= buf.length && buf[pos.p] === BLOCK)
+        return decodeBlock(buf, pos.p, pos.p + blockLen, keep);
       const s = recordSpan;
       const got = decodeSpan(buf, at, s, keep);
       if (got === SHORT) return { kind: 'short' };

@@ -133,6 +133,7 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
         if (r.kind === 'short') return { at, short: true };
         if (r.kind === 'bad') return { at, short: false, bad: r.reason };
         if (r.kind === 'record') records.push(r.record);
+        else if (r.kind === 'records') for (const record of r.records) records.push(record);
         at = r.next;
       }
       return { at, short: false };
