@@ -278,6 +278,23 @@ describe('block frames (encodeAll, the journal)', () => {
     }
   });
 
+  it('a block cut short gives the records whose text is whole (`salvage`); cut in its table, none', () => {
+    const enc = createFrameEncoder();
+    enc.begin();
+    enc.encodeAll(asciiRecords);
+    const bytes = Buffer.from(enc.bytes());
+    // The last record's text is 'last': cut in it, every record but the last; cut before it, those before.
+    expect(createFrameDecoder().salvage(bytes.subarray(0, bytes.length - 2), 0)).toEqual(asciiRecords.slice(0, -1));
+    expect(createFrameDecoder().salvage(bytes.subarray(0, bytes.length - 4), 0)).toEqual(asciiRecords.slice(0, -1));
+    const textStart = bytes.indexOf(Buffer.from('plain line'));
+    expect(createFrameDecoder().salvage(bytes.subarray(0, textStart + 10), 0)).toEqual(asciiRecords.slice(0, 1));
+    expect(createFrameDecoder().salvage(bytes.subarray(0, textStart + 9), 0)).toEqual([]);
+    expect(createFrameDecoder().salvage(bytes.subarray(0, textStart - 3), 0)).toEqual([]);
+    // A frame (one record) is all or nothing.
+    const frames = framesOf(asciiRecords);
+    expect(createFrameDecoder().salvage(frames.subarray(0, 12), 0)).toEqual([]);
+  });
+
   it('filters a block record by record', () => {
     const enc = createFrameEncoder();
     enc.begin();
@@ -304,8 +321,10 @@ describe('block frames (encodeAll, the journal)', () => {
     // One record more or less than the table holds.
     expect(damage(flagsAt + 1, asciiRecords.length + 1)).toBe('bad');
     expect(damage(flagsAt + 1, asciiRecords.length - 1)).toBe('bad');
-    // A record's flags with a bit no record has (the first table entry follows the text).
-    const tableAt = bytes.lastIndexOf(Buffer.from('last')) + 4;
+    // A record's flags with a bit no record has: the table's first entry, after the count, time, seq, table length.
+    const skipVarint = (at: number): number => ((bytes[at] as number) < 0x80 ? at + 1 : skipVarint(at + 1));
+    const tableAt = skipVarint(skipVarint(skipVarint(skipVarint(flagsAt + 1))));
+    expect(bytes[tableAt]).toBe(0x01);
     expect(damage(tableAt, 0x21)).toBe('bad');
   });
 });
@@ -365,7 +384,7 @@ describe('segment files', () => {
   );
 
   it(
-    'a journal file of blocks cut in the middle of one reads up to the last whole block, and says so',
+    'a journal file of blocks cut in the middle of one reads up to its last whole record, and says so',
     withDir(async (dir) => {
       const w = createSegmentWriter({ dir, baseName: 'l.w1', header });
       const enc = createFrameEncoder();
@@ -381,11 +400,18 @@ describe('segment files', () => {
       }
       w.close();
       const file = w.files()[0] as string;
+      // Into the last record's text ('record 149'): the block's other 49 records are whole.
       truncateSync(file, statSync(file).size - 4);
       const seen: number[] = [];
       const r = await readSegmentFile(file, (recs) => void seen.push(...recs.map((x) => x.seq)));
-      expect(seen).toEqual([...Array(100).keys()]);
-      expect(r.status.kind).toBe('torn');
+      expect(seen).toEqual([...Array(149).keys()]);
+      expect(r.status).toMatchObject({ kind: 'torn', salvaged: 49 });
+      // Into its table: the whole block is gone, the blocks before it are not.
+      truncateSync(file, r.status.kind === 'torn' ? r.status.offset + 6 : 0);
+      const again: number[] = [];
+      const r2 = await readSegmentFile(file, (recs) => void again.push(...recs.map((x) => x.seq)));
+      expect(again).toEqual([...Array(100).keys()]);
+      expect(r2.status).toEqual({ kind: 'torn', offset: r.status.kind === 'torn' ? r.status.offset : -1, bytes: 6 });
     }),
   );
 

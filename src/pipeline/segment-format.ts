@@ -11,9 +11,11 @@
  * unit: a write that is cut short (a crash, a full disk) leaves a torn last frame, which readers cut off.
  *
  * The journal writes a chunk's records as one block frame instead (`encodeAll`, when their text is ASCII): `flags`
- * 0x40, the record count, the first record's time and seq (absolute), the text's length and the text (every
- * message, each followed by its attributes' JSON), then per record its flags, time and seq deltas, message length
- * and (bit 4) attributes length. One native call encodes the whole text where frames took one or two per record.
+ * 0x40, the record count, the first record's time and seq (absolute), the table's length, the table (per record its
+ * flags, time and seq deltas, message length and, with bit 4, attributes length), then the text to the end of the
+ * body (every message, each followed by its attributes' JSON). One native call encodes the whole text where frames
+ * took one or two per record. A block cut short (a crash mid-write) still gives the records whose text is whole
+ * (`salvage`): the table comes first for that.
  */
 import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 
@@ -125,68 +127,67 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
   let buf = Buffer.allocUnsafe(initialBytes);
   let len = 0;
   const attributesJson = createAttributesJson();
-  // encodeBlock's attributes' JSON per record, reused (grown, never shrunk: at most one write's worth).
-  const attrsOf: (string | undefined)[] = [];
+  // encodeBlock's table, reused.
+  let table = Buffer.allocUnsafe(0);
 
   /** The records as one block frame; false (nothing written) when their text is not ASCII or too long. */
   function encodeBlock(records: readonly LogRecordData[]): boolean {
     const n = records.length;
-    // Concatenated (a rope V8 flattens once, when it is encoded): cheaper here than an array and a join.
+    // The table first, in its own buffer: its length goes before it. Per record at most flags, two deltas, two lengths.
+    if (table.length < n * 37) table = Buffer.allocUnsafe(n * 37 * 2);
+    const t = table;
+    const first = records[0] as LogRecordData;
+    let ts = first.timestamp;
+    let seq = first.seq - 1;
+    let q = 0;
+    // The text concatenated: a rope V8 flattens once, when it is encoded (cheaper here than an array and a join).
     let text = '';
     for (let i = 0; i < n; i++) {
       const r = records[i] as LogRecordData;
       const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
-      attrsOf[i] = attrs;
       text += r.message;
       if (attrs !== undefined) text += attrs;
       if (text.length > MAX_BLOCK_CHARS) return false;
+      let flags = LEVEL_CODE[r.level] ?? 1;
+      if (r.stream === 'stderr') flags |= STDERR;
+      if (attrs !== undefined) flags |= HAS_ATTRIBUTES;
+      t[q++] = flags;
+      const dTs = r.timestamp - ts;
+      if (dTs === 0) t[q++] = 0;
+      else q = writeVarint(t, q, zigzag(dTs));
+      const dSeq = r.seq - seq - 1;
+      if (dSeq === 0) t[q++] = 0;
+      else q = writeVarint(t, q, zigzag(dSeq));
+      ts = r.timestamp;
+      seq = r.seq;
+      q = writeVarint(t, q, r.message.length);
+      if (attrs !== undefined) q = writeVarint(t, q, attrs.length);
     }
     const chars = text.length;
-    // Flags, count, time, seq, text length; per record flags, two deltas, two lengths.
-    const maxBody = 1 + 8 + 10 + 10 + 8 + chars + n * (1 + 10 + 10 + 8 + 8);
-    const lenWidth = varintLength(maxBody);
+    const firstTs = zigzag(first.timestamp);
+    const firstSeq = zigzag(first.seq);
+    const headLen = 1 + varintLength(n) + varintLength(firstTs) + varintLength(firstSeq) + varintLength(q);
+    // Exact if the text is ASCII (checked below): no padded widths.
+    const bodyLen = headLen + q + chars;
+    const lenWidth = varintLength(bodyLen);
     // 8 bytes of slack: a non-ASCII text then writes more bytes than it has characters even if cut at the end.
-    if (len + lenWidth + maxBody + 8 > buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, len + lenWidth + maxBody + 8));
+    if (len + lenWidth + bodyLen + 8 > buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, len + lenWidth + bodyLen + 8));
       buf.copy(next, 0, 0, len);
       buf = next;
     }
     const b = buf;
-    const first = records[0] as LogRecordData;
-    const bodyAt = len + lenWidth;
-    let p = bodyAt;
-    b[p++] = BLOCK;
-    p = writeVarint(b, p, n);
-    p = writeVarint(b, p, zigzag(first.timestamp));
-    p = writeVarint(b, p, zigzag(first.seq));
-    const textWidth = varintLength(chars);
-    const textAt = p + textWidth;
+    const textAt = len + lenWidth + headLen + q;
     // As many bytes as characters: ASCII, so each part's length in characters is its length in bytes.
     if (utf8Write(b, text, textAt) !== chars) return false;
-    writePaddedVarint(b, p, chars, textWidth);
-    p = textAt + chars;
-    let ts = first.timestamp;
-    let seq = first.seq - 1;
-    for (let i = 0; i < n; i++) {
-      const r = records[i] as LogRecordData;
-      const attrs = attrsOf[i];
-      let flags = LEVEL_CODE[r.level] ?? 1;
-      if (r.stream === 'stderr') flags |= STDERR;
-      if (attrs !== undefined) flags |= HAS_ATTRIBUTES;
-      b[p++] = flags;
-      const dTs = r.timestamp - ts;
-      if (dTs === 0) b[p++] = 0;
-      else p = writeVarint(b, p, zigzag(dTs));
-      const dSeq = r.seq - seq - 1;
-      if (dSeq === 0) b[p++] = 0;
-      else p = writeVarint(b, p, zigzag(dSeq));
-      ts = r.timestamp;
-      seq = r.seq;
-      p = writeVarint(b, p, r.message.length);
-      if (attrs !== undefined) p = writeVarint(b, p, attrs.length);
-    }
-    writePaddedVarint(b, len, p - bodyAt, lenWidth);
-    len = p;
+    let p = writeVarint(b, len, bodyLen);
+    b[p++] = BLOCK;
+    p = writeVarint(b, p, n);
+    p = writeVarint(b, p, firstTs);
+    p = writeVarint(b, p, firstSeq);
+    p = writeVarint(b, p, q);
+    t.copy(b, p, 0, q);
+    len = textAt + chars;
     // A frame after the block is a delta from its last record, as after any frame.
     prevTs = ts;
     prevSeq = seq;
@@ -338,6 +339,11 @@ export interface FrameDecoder {
   decodeSpan(buf: Buffer, at: number, span: FrameSpan, keep?: FrameFilter): number;
   /** Why the last BAD. */
   readonly reason: string;
+  /**
+   * The frame at `at` runs past the end of `buf`, the end of a file whose writer died mid-write: if it is a block,
+   * the records whose text is whole before the cut (a frame's record is all or nothing: none).
+   */
+  salvage(buf: Buffer, at: number): LogRecordData[];
 }
 
 /** Decides on a frame from its level and time alone, before its message is decoded. */
@@ -434,23 +440,25 @@ export function createFrameDecoder(): FrameDecoder {
     }
     return true;
   }
-  /** A block frame's records (`encodeBlock`), every part checked: a damaged block ends the readable part. */
-  function decodeBlock(buf: Buffer, start: number, end: number, keep?: FrameFilter): FrameResult {
+  /**
+   * A block frame's records (`encodeBlock`), every part checked: a damaged block ends the readable part. `torn`: the
+   * block is cut short at `end` (the end of the file): the records whose text is whole, or undefined.
+   */
+  function decodeBlock(buf: Buffer, start: number, end: number, keep?: FrameFilter, torn = false): FrameResult {
     const damaged = { kind: 'bad', reason: 'damaged block' } as const;
     pos.p = start + 1;
     const n = readVarint(buf, pos);
     const rawTs = readVarint(buf, pos);
     const rawSeq = readVarint(buf, pos);
-    const textLen = readVarint(buf, pos);
-    if (n < 0 || rawTs < 0 || rawSeq < 0 || textLen < 0 || pos.p + textLen > end) return damaged;
-    let text = pos.p;
-    const textEnd = pos.p + textLen;
-    pos.p = textEnd;
+    const tableLen = readVarint(buf, pos);
+    if (n < 0 || rawTs < 0 || rawSeq < 0 || tableLen < 0 || pos.p + tableLen > end) return damaged;
+    const tableEnd = pos.p + tableLen;
+    let text = tableEnd;
     let timestamp = unzigzag(rawTs);
     let seq = unzigzag(rawSeq) - 1;
     const records: LogRecordData[] = [];
     for (let i = 0; i < n; i++) {
-      if (pos.p >= end) return damaged;
+      if (pos.p >= tableEnd) return damaged;
       const flags = buf[pos.p++] as number;
       const level = LEVEL_CODES[flags & 0x07];
       if (level === undefined || flags & ~(0x07 | STDERR | HAS_ATTRIBUTES)) return damaged;
@@ -458,8 +466,11 @@ export function createFrameDecoder(): FrameDecoder {
       const dSeq = readVarint(buf, pos);
       const msgLen = readVarint(buf, pos);
       const attrsLen = flags & HAS_ATTRIBUTES ? readVarint(buf, pos) : 0;
-      if (dTs < 0 || dSeq < 0 || msgLen < 0 || attrsLen < 0 || pos.p > end) return damaged;
-      if (text + msgLen + attrsLen > textEnd) return damaged;
+      if (dTs < 0 || dSeq < 0 || msgLen < 0 || attrsLen < 0 || pos.p > tableEnd) return damaged;
+      if (text + msgLen + attrsLen > end) {
+        if (torn) break;
+        return damaged;
+      }
       timestamp += unzigzag(dTs);
       seq += 1 + unzigzag(dSeq);
       const message = buf.toString('utf8', text, text + msgLen);
@@ -478,7 +489,8 @@ export function createFrameDecoder(): FrameDecoder {
       if (attributes !== undefined) record.attributes = attributes;
       records.push(record);
     }
-    if (pos.p !== end || text !== textEnd) return damaged;
+    if (torn) return { kind: 'records', records, next: end };
+    if (pos.p !== tableEnd || text !== end) return damaged;
     prevTs = timestamp;
     prevSeq = seq;
     started = true;
@@ -490,6 +502,13 @@ export function createFrameDecoder(): FrameDecoder {
     decodeSpan,
     get reason() {
       return reason;
+    },
+    salvage(buf, at) {
+      pos.p = at;
+      const len = readVarint(buf, pos);
+      if (len <= 0 || pos.p >= buf.length || buf[pos.p] !== BLOCK) return [];
+      const r = decodeBlock(buf, pos.p, buf.length, undefined, true);
+      return r.kind === 'records' ? r.records : [];
     },
     decode(buf, at, keep) {
       pos.p = at;
