@@ -4,7 +4,8 @@
  * FILE is given), read in 64 KB chunks through the record builder as `run` reads the child, each chunk's records
  * collected as run-step.ts collects them. Timed apart, CPU (user + sys) per phase, medians of BENCH_RUNS:
  * - build: the record builder alone (the work the journal is set against);
- * - encode: the journal's frame encoding of every chunk's records (no write);
+ * - frames: a frame per record (`encode`, what the journal wrote before block frames; the local store still does);
+ * - encode: the journal's encoding of every chunk's records (`encodeAll`: a block frame per chunk; no write);
  * - append: the journal's whole append (encode + write(2) + the once-a-second fsync) into a fresh journal.
  */
 import { spawnSync } from 'node:child_process';
@@ -67,13 +68,14 @@ try {
     if (pending.length > 0) chunks.push(pending);
     return cpuMs(c0);
   };
-  const encode = () => {
+  const encode = (each) => {
     const encoder = createFrameEncoder();
     let bytes = 0;
     const c0 = process.cpuUsage();
     for (const records of chunks) {
       encoder.begin();
-      for (const r of records) encoder.encode(r);
+      if (each) for (const r of records) encoder.encode(r);
+      else encoder.encodeAll(records);
       bytes += encoder.bytes().length;
     }
     return [cpuMs(c0), bytes];
@@ -91,20 +93,29 @@ try {
     return ms;
   };
   const builds = [];
+  const frames = [];
   const encodes = [];
   const appends = [];
   let frameBytes = 0;
+  let blockBytes = 0;
   for (let i = 0; i < RUNS; i++) {
     builds.push(build());
-    const [ms, bytes] = encode();
+    const [each, eachBytes] = encode(true);
+    frames.push(each);
+    frameBytes = eachBytes;
+    const [ms, bytes] = encode(false);
     encodes.push(ms);
-    frameBytes = bytes;
+    blockBytes = bytes;
     appends.push(append(i));
   }
   const records = chunks.reduce((n, c) => n + c.length, 0);
   const per = (ms) => `${ms.toFixed(0)} ms (${((ms * 1000) / records).toFixed(3)} µs/record)`;
-  console.log(`${records} records in ${chunks.length} chunks, ${input.length} bytes in, ${frameBytes} bytes of frames`);
+  console.log(
+    `${records} records in ${chunks.length} chunks, ${input.length} bytes in, ` +
+      `${frameBytes} bytes as frames, ${blockBytes} as the journal writes them`,
+  );
   console.log(`build  median ${per(median(builds))}  all ${builds.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(`frames median ${per(median(frames))}  all ${frames.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`encode median ${per(median(encodes))}  all ${encodes.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`append median ${per(median(appends))}  all ${appends.map((x) => x.toFixed(0)).join(' ')}`);
 } finally {

@@ -197,7 +197,8 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
             options.warn?.(
               `journal ${file}: the last ${s.bytes} bytes are not a whole record (dd-logstore died mid-write): cut there; the records before it are kept`,
             );
-            truncateSync(file, s.offset);
+            // A block cut short gave its whole records: the bytes stay (they are read again if not all delivered).
+            if (s.salvaged === undefined) truncateSync(file, s.offset);
           } else if (s.kind === 'damaged')
             options.warn?.(
               `journal ${file} is damaged at byte ${s.offset} (${s.reason}): the records after it cannot be resent`,

@@ -116,7 +116,7 @@ export function createJournalWriter(options: JournalOptions): JournalWriter {
       if (records.length === 0) return true;
       if (segments === undefined) return false;
       encoder.begin();
-      for (const r of records) encoder.encode(r);
+      encoder.encodeAll(records);
       if (segments.append(encoder.bytes())) {
         written += records.length;
         return true;

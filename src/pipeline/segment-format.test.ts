@@ -9,6 +9,7 @@ import {
   decodeHeader,
   encodeHeader,
   SEGMENT_VERSION,
+  type FrameFilter,
 } from './segment-format.js';
 import { readSegmentFile } from './segment-reader.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
@@ -186,6 +187,148 @@ describe('segment format', () => {
   });
 });
 
+/** Records from frames and block frames alike; the kinds of frame met, in order. */
+function decodeMixed(buf: Buffer, keep?: FrameFilter): { records: LogRecordData[]; kinds: string[] } {
+  const d = createFrameDecoder();
+  const records: LogRecordData[] = [];
+  const kinds: string[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    const r = d.decode(buf, at, keep);
+    if (r.kind === 'record') records.push(r.record);
+    else if (r.kind === 'records') records.push(...r.records);
+    else if (r.kind !== 'skip') throw new Error(`frame at ${at}: ${r.kind}`);
+    kinds.push(r.kind);
+    at = r.next;
+  }
+  return { records, kinds };
+}
+
+/** ASCII records as the journal gets them from a chunk: levels, both streams, attributes, gaps and jumps. */
+const asciiRecords: LogRecordData[] = [
+  { timestamp: 1_700_000_000_000, seq: 41, stream: 'stdout', level: 'info', message: 'plain line' },
+  { timestamp: 1_700_000_000_000, seq: 42, stream: 'stderr', level: 'error', message: 'boom', attributes: { a: 1 } },
+  { timestamp: 1_600_000_000_000, seq: 43, stream: 'stdout', level: 'warn', message: '', attributes: { b: 'x' } },
+  {
+    timestamp: 1_700_000_000_007,
+    seq: 2 ** 33,
+    stream: 'stdout',
+    level: 'debug',
+    message: 'x'.repeat(300),
+    attributes: { 'logger.name': 'app.db' },
+  },
+  { timestamp: 1_700_000_000_007, seq: 2 ** 33 + 1, stream: 'stdout', level: 'critical', message: 'tab\there {"j":1}' },
+  { timestamp: 1_700_000_000_006, seq: 2 ** 33 + 5, stream: 'stderr', level: 'info', message: 'last' },
+];
+
+/** What `encode` of each record writes. */
+function framesOf(recs: readonly LogRecordData[]): Buffer {
+  const enc = createFrameEncoder(16);
+  enc.begin();
+  for (const r of recs) enc.encode(r);
+  return Buffer.from(enc.bytes());
+}
+
+describe('block frames (encodeAll, the journal)', () => {
+  it('a chunk of ASCII records is one block frame that decodes to the same records, before and after frames', () => {
+    const enc = createFrameEncoder(16);
+    enc.begin();
+    enc.encodeAll(asciiRecords);
+    const block = Buffer.from(enc.bytes());
+    expect(decodeMixed(block)).toEqual({ records: asciiRecords, kinds: ['records'] });
+    // In one write unit: a frame, the block, a frame after it (a delta from the block's last record).
+    const before: LogRecordData = { timestamp: 5, seq: 1, stream: 'stdout', level: 'info', message: 'first' };
+    const after: LogRecordData = {
+      timestamp: 1_700_000_000_009,
+      seq: 2 ** 33 + 6,
+      stream: 'stdout',
+      level: 'warn',
+      message: 'z',
+    };
+    enc.begin();
+    enc.encode(before);
+    enc.encodeAll(asciiRecords);
+    enc.encode(after);
+    enc.encodeAll(asciiRecords.map((r) => ({ ...r, seq: r.seq + 100 })));
+    const mixed = decodeMixed(Buffer.from(enc.bytes()));
+    expect(mixed.kinds).toEqual(['record', 'records', 'record', 'records']);
+    expect(mixed.records).toEqual([
+      before,
+      ...asciiRecords,
+      after,
+      ...asciiRecords.map((r) => ({ ...r, seq: r.seq + 100 })),
+    ]);
+  });
+
+  it('writes frames, the same bytes as encode, for non-ASCII text, a few records, or too much text', () => {
+    const cases: LogRecordData[][] = [
+      asciiRecords.map((r, i) => (i === 4 ? { ...r, message: 'ünïcødé' } : r)),
+      asciiRecords.map((r, i) => (i === 5 ? { ...r, attributes: { 'logger.name': 'é' } } : r)),
+      asciiRecords.map((r, i) => (i === 0 ? { ...r, message: 'lone \ud800' } : r)),
+      asciiRecords.slice(0, 3),
+      asciiRecords.map((r) => ({ ...r, message: 'y'.repeat(200_000) })),
+    ];
+    for (const recs of cases) {
+      const enc = createFrameEncoder(16);
+      enc.begin();
+      enc.encodeAll(recs);
+      const bytes = Buffer.from(enc.bytes());
+      expect(bytes.equals(framesOf(recs))).toBe(true);
+      expect(decodeMixed(bytes).kinds.every((k) => k === 'record')).toBe(true);
+    }
+  });
+
+  it('a block cut short gives the records whose text is whole (`salvage`); cut in its table, none', () => {
+    const enc = createFrameEncoder();
+    enc.begin();
+    enc.encodeAll(asciiRecords);
+    const bytes = Buffer.from(enc.bytes());
+    // The last record's text is 'last': cut in it, every record but the last; cut before it, those before.
+    expect(createFrameDecoder().salvage(bytes.subarray(0, bytes.length - 2), 0)).toEqual(asciiRecords.slice(0, -1));
+    expect(createFrameDecoder().salvage(bytes.subarray(0, bytes.length - 4), 0)).toEqual(asciiRecords.slice(0, -1));
+    const textStart = bytes.indexOf(Buffer.from('plain line'));
+    expect(createFrameDecoder().salvage(bytes.subarray(0, textStart + 10), 0)).toEqual(asciiRecords.slice(0, 1));
+    expect(createFrameDecoder().salvage(bytes.subarray(0, textStart + 9), 0)).toEqual([]);
+    expect(createFrameDecoder().salvage(bytes.subarray(0, textStart - 3), 0)).toEqual([]);
+    // A frame (one record) is all or nothing.
+    const frames = framesOf(asciiRecords);
+    expect(createFrameDecoder().salvage(frames.subarray(0, 12), 0)).toEqual([]);
+  });
+
+  it('filters a block record by record', () => {
+    const enc = createFrameEncoder();
+    enc.begin();
+    enc.encodeAll(asciiRecords);
+    const kept = decodeMixed(Buffer.from(enc.bytes()), (level, time) => level !== 'info' && time > 1_650_000_000_000);
+    expect(kept.records.map((r) => r.seq)).toEqual([42, 2 ** 33, 2 ** 33 + 1]);
+  });
+
+  it('a block cut short is `short`; a damaged one is `bad`, never a crash nor wrong records', () => {
+    const enc = createFrameEncoder();
+    enc.begin();
+    enc.encodeAll(asciiRecords);
+    const bytes = Buffer.from(enc.bytes());
+    for (let cut = 0; cut < bytes.length; cut++)
+      expect(createFrameDecoder().decode(bytes.subarray(0, cut), 0).kind).toBe('short');
+    // The frame's length prefix (reserved wide) ends at the first byte under 0x80; the block's flags follow.
+    const flagsAt = bytes.findIndex((b) => b < 0x80) + 1;
+    expect(bytes[flagsAt]).toBe(0x40);
+    const damage = (at: number, value: number): string => {
+      const copy = Buffer.from(bytes);
+      copy[at] = value;
+      return createFrameDecoder().decode(copy, 0).kind;
+    };
+    // One record more or less than the table holds.
+    expect(damage(flagsAt + 1, asciiRecords.length + 1)).toBe('bad');
+    expect(damage(flagsAt + 1, asciiRecords.length - 1)).toBe('bad');
+    // A record's flags with a bit no record has: the table's first entry, after the count, time, seq, table length.
+    const skipVarint = (at: number): number => ((bytes[at] as number) < 0x80 ? at + 1 : skipVarint(at + 1));
+    const tableAt = skipVarint(skipVarint(skipVarint(skipVarint(flagsAt + 1))));
+    expect(bytes[tableAt]).toBe(0x01);
+    expect(damage(tableAt, 0x21)).toBe('bad');
+  });
+});
+
 describe('segment files', () => {
   const withDir = (f: (dir: string) => Promise<void>) => async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seg-'));
@@ -237,6 +380,38 @@ describe('segment files', () => {
       for (const f of w.files()) await readSegmentFile(f, (recs) => void seen.push(...recs.map((x) => x.seq)));
       expect(w.files().length).toBeGreaterThan(3);
       expect(seen).toEqual([...Array(2000).keys()]);
+    }),
+  );
+
+  it(
+    'a journal file of blocks cut in the middle of one reads up to its last whole record, and says so',
+    withDir(async (dir) => {
+      const w = createSegmentWriter({ dir, baseName: 'l.w1', header });
+      const enc = createFrameEncoder();
+      for (let chunk = 0; chunk < 3; chunk++) {
+        enc.begin();
+        enc.encodeAll(
+          Array.from({ length: 50 }, (_, i): LogRecordData => {
+            const seq = chunk * 50 + i;
+            return { timestamp: 1000 + seq, seq, stream: 'stdout', level: 'info', message: `record ${seq}` };
+          }),
+        );
+        w.append(enc.bytes());
+      }
+      w.close();
+      const file = w.files()[0] as string;
+      // Into the last record's text ('record 149'): the block's other 49 records are whole.
+      truncateSync(file, statSync(file).size - 4);
+      const seen: number[] = [];
+      const r = await readSegmentFile(file, (recs) => void seen.push(...recs.map((x) => x.seq)));
+      expect(seen).toEqual([...Array(149).keys()]);
+      expect(r.status).toMatchObject({ kind: 'torn', salvaged: 49 });
+      // Into its table: the whole block is gone, the blocks before it are not.
+      truncateSync(file, r.status.kind === 'torn' ? r.status.offset + 6 : 0);
+      const again: number[] = [];
+      const r2 = await readSegmentFile(file, (recs) => void again.push(...recs.map((x) => x.seq)));
+      expect(again).toEqual([...Array(100).keys()]);
+      expect(r2.status).toEqual({ kind: 'torn', offset: r.status.kind === 'torn' ? r.status.offset : -1, bytes: 6 });
     }),
   );
 

@@ -9,6 +9,13 @@
  * (absolute in the first frame of every write, else zigzag deltas from the previous frame), the message's UTF-8
  * length and bytes, and the record's own attributes as JSON up to the end of the body. Frames of one write are a
  * unit: a write that is cut short (a crash, a full disk) leaves a torn last frame, which readers cut off.
+ *
+ * The journal writes a chunk's records as one block frame instead (`encodeAll`, when their text is ASCII): `flags`
+ * 0x40, the record count, the first record's time and seq (absolute), the table's length, the table (per record its
+ * flags, time and seq deltas, message length and, with bit 4, attributes length), then the text to the end of the
+ * body (every message, each followed by its attributes' JSON). One native call encodes the whole text where frames
+ * took one or two per record. A block cut short (a crash mid-write) still gives the records whose text is whole
+ * (`salvage`): the table comes first for that.
  */
 import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 
@@ -23,6 +30,12 @@ const LEVEL_CODE: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3
 const STDERR = 0x08;
 const HAS_ATTRIBUTES = 0x10;
 const ABSOLUTE = 0x20;
+/** A block frame's flags (alone: the records' own flags are in its table). */
+const BLOCK = 0x40;
+/** Below this many records, encodeAll writes frames (a block would not pay). */
+const MIN_BLOCK_RECORDS = 4;
+/** Above this many characters of text, encodeAll writes frames: the encoder's buffer, which stays, stays small. */
+const MAX_BLOCK_CHARS = 1 << 20;
 
 /** Who wrote a segment: a `run` (or `flush`) process, told apart from its look-alikes (docs/reliability.md). */
 export interface SegmentOwner {
@@ -95,6 +108,11 @@ export interface FrameEncoder {
   /** Starts a new write unit: drops what was encoded and makes the next frame carry its time and seq in full. */
   begin(): void;
   encode(record: LogRecordData): void;
+  /**
+   * Encodes records of one write: a block frame when there are a few and their text is ASCII (the journal's common
+   * case: ~2x cheaper per record), else a frame each as `encode` does. Readers: `decode` only (journals).
+   */
+  encodeAll(records: readonly LogRecordData[]): void;
   /** The frames encoded since `begin()` (a view, valid until the next `begin()`). */
   bytes(): Buffer;
 }
@@ -109,7 +127,79 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
   let buf = Buffer.allocUnsafe(initialBytes);
   let len = 0;
   const attributesJson = createAttributesJson();
-  return {
+  // encodeBlock's table, reused.
+  let table = Buffer.allocUnsafe(0);
+
+  /** The records as one block frame; false (nothing written) when their text is not ASCII or too long. */
+  function encodeBlock(records: readonly LogRecordData[]): boolean {
+    const n = records.length;
+    // The table first, in its own buffer: its length goes before it. Per record at most flags, two deltas, two lengths.
+    if (table.length < n * 37) table = Buffer.allocUnsafe(n * 37 * 2);
+    const t = table;
+    const first = records[0] as LogRecordData;
+    let ts = first.timestamp;
+    let seq = first.seq - 1;
+    let q = 0;
+    // The text concatenated: a rope V8 flattens once, when it is encoded (cheaper here than an array and a join).
+    let text = '';
+    for (let i = 0; i < n; i++) {
+      const r = records[i] as LogRecordData;
+      const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
+      text += r.message;
+      if (attrs !== undefined) text += attrs;
+      if (text.length > MAX_BLOCK_CHARS) return false;
+      let flags = LEVEL_CODE[r.level] ?? 1;
+      if (r.stream === 'stderr') flags |= STDERR;
+      if (attrs !== undefined) flags |= HAS_ATTRIBUTES;
+      t[q++] = flags;
+      const dTs = r.timestamp - ts;
+      if (dTs === 0) t[q++] = 0;
+      else q = writeVarint(t, q, zigzag(dTs));
+      const dSeq = r.seq - seq - 1;
+      if (dSeq === 0) t[q++] = 0;
+      else q = writeVarint(t, q, zigzag(dSeq));
+      ts = r.timestamp;
+      seq = r.seq;
+      q = writeVarint(t, q, r.message.length);
+      if (attrs !== undefined) q = writeVarint(t, q, attrs.length);
+    }
+    const chars = text.length;
+    const firstTs = zigzag(first.timestamp);
+    const firstSeq = zigzag(first.seq);
+    const headLen = 1 + varintLength(n) + varintLength(firstTs) + varintLength(firstSeq) + varintLength(q);
+    // Exact if the text is ASCII (checked below): no padded widths.
+    const bodyLen = headLen + q + chars;
+    const lenWidth = varintLength(bodyLen);
+    // 8 bytes of slack: a non-ASCII text then writes more bytes than it has characters even if cut at the end.
+    if (len + lenWidth + bodyLen + 8 > buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, len + lenWidth + bodyLen + 8));
+      buf.copy(next, 0, 0, len);
+      buf = next;
+    }
+    const b = buf;
+    const textAt = len + lenWidth + headLen + q;
+    // As many bytes as characters: ASCII, so each part's length in characters is its length in bytes.
+    if (utf8Write(b, text, textAt) !== chars) return false;
+    let p = writeVarint(b, len, bodyLen);
+    b[p++] = BLOCK;
+    p = writeVarint(b, p, n);
+    p = writeVarint(b, p, firstTs);
+    p = writeVarint(b, p, firstSeq);
+    p = writeVarint(b, p, q);
+    t.copy(b, p, 0, q);
+    len = textAt + chars;
+    // A frame after the block is a delta from its last record, as after any frame.
+    prevTs = ts;
+    prevSeq = seq;
+    absolute = false;
+    return true;
+  }
+
+  const encoder: FrameEncoder = {
+    encodeAll(records) {
+      const ok = records.length >= MIN_BLOCK_RECORDS && HAS_UTF8_WRITE && encodeBlock(records);
+      if (!ok) for (const r of records) encoder.encode(r);
+    },
     begin() {
       absolute = true;
       len = 0;
@@ -163,6 +253,7 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       len = p;
     },
   };
+  return encoder;
 }
 
 function utf8Write(b: Buffer, s: string, at: number): number {
@@ -207,6 +298,8 @@ function createAttributesJson(): (attributes: Record<string, unknown>) => string
 
 export type FrameResult =
   | { kind: 'record'; record: LogRecordData; next: number }
+  /** A block frame's records (those `keep` kept). */
+  | { kind: 'records'; records: LogRecordData[]; next: number }
   /** Dropped by the filter before its record was built. */
   | { kind: 'skip'; next: number }
   | { kind: 'short' }
@@ -246,6 +339,11 @@ export interface FrameDecoder {
   decodeSpan(buf: Buffer, at: number, span: FrameSpan, keep?: FrameFilter): number;
   /** Why the last BAD. */
   readonly reason: string;
+  /**
+   * The frame at `at` runs past the end of `buf`, the end of a file whose writer died mid-write: if it is a block,
+   * the records whose text is whole before the cut (a frame's record is all or nothing: none).
+   */
+  salvage(buf: Buffer, at: number): LogRecordData[];
 }
 
 /** Decides on a frame from its level and time alone, before its message is decoded. */
@@ -342,6 +440,62 @@ export function createFrameDecoder(): FrameDecoder {
     }
     return true;
   }
+  /**
+   * A block frame's records (`encodeBlock`), every part checked: a damaged block ends the readable part. `torn`: the
+   * block is cut short at `end` (the end of the file): the records whose text is whole, or undefined.
+   */
+  function decodeBlock(buf: Buffer, start: number, end: number, keep?: FrameFilter, torn = false): FrameResult {
+    const damaged = { kind: 'bad', reason: 'damaged block' } as const;
+    pos.p = start + 1;
+    const n = readVarint(buf, pos);
+    const rawTs = readVarint(buf, pos);
+    const rawSeq = readVarint(buf, pos);
+    const tableLen = readVarint(buf, pos);
+    if (n < 0 || rawTs < 0 || rawSeq < 0 || tableLen < 0 || pos.p + tableLen > end) return damaged;
+    const tableEnd = pos.p + tableLen;
+    let text = tableEnd;
+    let timestamp = unzigzag(rawTs);
+    let seq = unzigzag(rawSeq) - 1;
+    const records: LogRecordData[] = [];
+    for (let i = 0; i < n; i++) {
+      if (pos.p >= tableEnd) return damaged;
+      const flags = buf[pos.p++] as number;
+      const level = LEVEL_CODES[flags & 0x07];
+      if (level === undefined || flags & ~(0x07 | STDERR | HAS_ATTRIBUTES)) return damaged;
+      const dTs = readVarint(buf, pos);
+      const dSeq = readVarint(buf, pos);
+      const msgLen = readVarint(buf, pos);
+      const attrsLen = flags & HAS_ATTRIBUTES ? readVarint(buf, pos) : 0;
+      if (dTs < 0 || dSeq < 0 || msgLen < 0 || attrsLen < 0 || pos.p > tableEnd) return damaged;
+      if (text + msgLen + attrsLen > end) {
+        if (torn) break;
+        return damaged;
+      }
+      timestamp += unzigzag(dTs);
+      seq += 1 + unzigzag(dSeq);
+      const message = buf.toString('utf8', text, text + msgLen);
+      text += msgLen;
+      let attributes: Record<string, unknown> | undefined;
+      if (attrsLen > 0) {
+        try {
+          attributes = JSON.parse(buf.toString('utf8', text, text + attrsLen)) as Record<string, unknown>;
+        } catch {
+          return { kind: 'bad', reason: 'attributes are not JSON' };
+        }
+        text += attrsLen;
+      }
+      if (keep !== undefined && !keep(level, timestamp)) continue;
+      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : 'stdout', level, message };
+      if (attributes !== undefined) record.attributes = attributes;
+      records.push(record);
+    }
+    if (torn) return { kind: 'records', records, next: end };
+    if (pos.p !== tableEnd || text !== end) return damaged;
+    prevTs = timestamp;
+    prevSeq = seq;
+    started = true;
+    return { kind: 'records', records, next: end };
+  }
   /** `decode`'s own span: its attributes are parsed once, when the record is built. */
   const recordSpan = createFrameSpan();
   return {
@@ -349,7 +503,18 @@ export function createFrameDecoder(): FrameDecoder {
     get reason() {
       return reason;
     },
+    salvage(buf, at) {
+      pos.p = at;
+      const len = readVarint(buf, pos);
+      if (len <= 0 || pos.p >= buf.length || buf[pos.p] !== BLOCK) return [];
+      const r = decodeBlock(buf, pos.p, buf.length, undefined, true);
+      return r.kind === 'records' ? r.records : [];
+    },
     decode(buf, at, keep) {
+      pos.p = at;
+      const blockLen = readVarint(buf, pos);
+      if (blockLen > 0 && pos.p + blockLen <= buf.length && buf[pos.p] === BLOCK)
+        return decodeBlock(buf, pos.p, pos.p + blockLen, keep);
       const s = recordSpan;
       const got = decodeSpan(buf, at, s, keep);
       if (got === SHORT) return { kind: 'short' };

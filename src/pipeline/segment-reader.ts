@@ -23,8 +23,11 @@ export const DEFAULT_CHUNK_BYTES = 1 << 20;
 
 export type SegmentStatus =
   | { kind: 'ok' }
-  /** The last `bytes` bytes are not a whole frame: cut off (a crash mid-write). */
-  | { kind: 'torn'; offset: number; bytes: number }
+  /**
+   * The last `bytes` bytes are not a whole frame: cut off (a crash mid-write). `salvaged`: records read from them all
+   * the same (the whole ones of a journal's block frame), so the bytes are not to be cut off the file.
+   */
+  | { kind: 'torn'; offset: number; bytes: number; salvaged?: number }
   | { kind: 'damaged'; offset: number; reason: string };
 
 export interface SegmentCursor {
@@ -59,6 +62,13 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
   let status: SegmentStatus = { kind: 'ok' };
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   const span = createFrameSpan();
+  /** Records `next` read from a torn tail (a block frame cut short), and the file offset of that tail. */
+  let salvaged = 0;
+  let salvagedAt = -1;
+  const torn = (at: number, bytes: number): SegmentStatus =>
+    salvaged > 0 && at === salvagedAt
+      ? { kind: 'torn', offset: at, bytes, salvaged }
+      : { kind: 'torn', offset: at, bytes };
 
   async function fill(at: number, min: number): Promise<number> {
     handle ??= await open(path, 'r');
@@ -115,10 +125,10 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
           want = buf.length * 2;
           continue;
         }
-        if (final) status = { kind: 'torn', offset, bytes: got };
+        if (final) status = torn(offset, got);
         return false;
       }
-      if (at < got && short && got < buf.length && final) status = { kind: 'torn', offset, bytes: got - at };
+      if (at < got && short && got < buf.length && final) status = torn(offset, got - at);
       return at > 0;
     }
   }
@@ -126,13 +136,25 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
   async function next(options: { final?: boolean; keep?: FrameFilter } = {}): Promise<LogRecordData[] | undefined> {
     const records: LogRecordData[] = [];
     const keep = options.keep;
-    const read = await readChunk(options.final === true, (view) => {
+    const final = options.final === true;
+    const read = await readChunk(final, (view) => {
       let at = 0;
       while (at < view.length) {
         const r = decoder.decode(view, at, keep);
-        if (r.kind === 'short') return { at, short: true };
+        if (r.kind === 'short') {
+          // The end of the file (the view is shorter than the buffer) and its writer gone: a write cut short. Once.
+          if (final && view.length < buf.length && offset + at !== salvagedAt) {
+            const whole = decoder.salvage(view, at);
+            salvagedAt = offset + at;
+            salvaged = whole.length;
+            for (const record of whole)
+              if (keep === undefined || keep(record.level, record.timestamp)) records.push(record);
+          }
+          return { at, short: true };
+        }
         if (r.kind === 'bad') return { at, short: false, bad: r.reason };
         if (r.kind === 'record') records.push(r.record);
+        else if (r.kind === 'records') for (const record of r.records) records.push(record);
         at = r.next;
       }
       return { at, short: false };

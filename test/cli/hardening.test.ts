@@ -111,19 +111,23 @@ function journalLines(dir: string): { reason: string; item: Record<string, unkno
     const decoder = createFrameDecoder();
     for (let at = h.bodyStart; at < bytes.length;) {
       const r = decoder.decode(bytes, at);
-      if (r.kind !== 'record') break;
+      // A frame holds one record, a block frame (a chunk's, as the journal writes them) several.
+      const records = r.kind === 'record' ? [r.record] : r.kind === 'records' ? r.records : undefined;
+      if (records === undefined || r.kind === 'short' || r.kind === 'bad' || r.kind === 'skip') break;
       at = r.next;
-      if (j.acked.has(r.record.seq)) continue;
-      out.push({
-        reason: j.reason ?? '',
-        item: {
-          ...r.record.attributes,
-          message: r.record.message,
-          'zenml.run.id': h.header.context.runId,
-          'zenml.log.id': h.header.context.logId,
-          'dd_logstore.seq': r.record.seq,
-        },
-      });
+      for (const record of records) {
+        if (j.acked.has(record.seq)) continue;
+        out.push({
+          reason: j.reason ?? '',
+          item: {
+            ...record.attributes,
+            message: record.message,
+            'zenml.run.id': h.header.context.runId,
+            'zenml.log.id': h.header.context.logId,
+            'dd_logstore.seq': record.seq,
+          },
+        });
+      }
     }
   }
   return out;

@@ -6,10 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
+import type { LogRecordData } from '../../src/core/log-record.js';
+import { createFrameDecoder, createFrameEncoder, decodeHeader } from '../../src/pipeline/segment-format.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
@@ -121,6 +123,70 @@ describe('journal: nothing lost to kill -9', () => {
     // logs reads it back whole, once.
     const logs = await runCli(['logs', '--run-id', 'killed', '--output', 'jsonl'], { home, env: KEYS });
     expect(logs.stdout.trim().split('\n')).toHaveLength(after.unique.size);
+  }, 60_000);
+
+  /** A run's journal segment: its bytes up to the first frame, its records, and the kinds of frame that hold them. */
+  function journalOf(runId: string): { file: string; head: Buffer; records: LogRecordData[]; kinds: string[] } {
+    for (const file of journalFiles(home).filter((f) => f.endsWith('.seg'))) {
+      const bytes = readFileSync(file);
+      const h = decodeHeader(bytes);
+      if (h.kind !== 'ok' || h.header.context.runId !== runId) continue;
+      const decoder = createFrameDecoder();
+      const records: LogRecordData[] = [];
+      const kinds: string[] = [];
+      for (let at = h.bodyStart; at < bytes.length;) {
+        const r = decoder.decode(bytes, at);
+        if (r.kind === 'record') records.push(r.record);
+        else if (r.kind === 'records') records.push(...r.records);
+        else throw new Error(`${file} at ${at}: ${r.kind}`);
+        kinds.push(r.kind);
+        at = r.next;
+      }
+      return { file, head: bytes.subarray(0, h.bodyStart), records, kinds };
+    }
+    throw new Error(`no journal for ${runId}`);
+  }
+
+  it('journals of block frames mixed with frames (a chunk with unicode), and of frames alone (the format before blocks), flush every line once', async () => {
+    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    // Three chunks of 100 lines (a pause between them): ASCII, unicode, ASCII.
+    const child = [
+      process.execPath,
+      '-e',
+      `const put = (from, word) => { let s = ''; for (let i = from; i < from + 100; i++) s += word + ' ' + i + '\\n'; process.stdout.write(s); };
+       put(0, 'mix'); setTimeout(() => put(100, 'ünï'), 300); setTimeout(() => put(200, 'mix'), 600);`,
+    ];
+    for (const runId of ['mixed', 'frames']) {
+      const r = await runCli(['run', '--log-store', 'dd', '--run-id', runId, '--flush-timeout', '3s', '--', ...child], {
+        home,
+        env: KEYS,
+      });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/300 records read, 0 delivered, 300 spooled/);
+    }
+    const expected = Array.from({ length: 300 }, (_, i) => `${i >= 100 && i < 200 ? 'ünï' : 'mix'} ${i}`).sort();
+    const mixed = journalOf('mixed');
+    expect(mixed.kinds).toContain('records');
+    expect(mixed.kinds).toContain('record');
+    expect(mixed.records.map((r) => r.message).sort()).toEqual(expected);
+    // The other journal rewritten as the format before blocks: a frame per record, in one write.
+    const old = journalOf('frames');
+    const enc = createFrameEncoder();
+    enc.begin();
+    for (const r of old.records) enc.encode(r);
+    writeFileSync(old.file, Buffer.concat([old.head, enc.bytes()]));
+    expect(new Set(journalOf('frames').kinds)).toEqual(new Set(['record']));
+
+    emulator.reset();
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toBe('');
+    expect(flush.code).toBe(0);
+    for (const runId of ['mixed', 'frames']) {
+      const got = delivered(runId);
+      expect([...got.unique.values()].sort()).toEqual(expected);
+      expect(got.copies).toBe(300);
+    }
+    expect(journalFiles(home)).toEqual([]);
   }, 60_000);
 
   it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {
