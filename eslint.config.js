@@ -20,8 +20,8 @@ export default tseslint.config(
     languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
   },
   {
-    // CommonJS (bin/run-with-code-cache.cjs): taken by require(), off the ESM loader, on `run`'s start-up path.
-    files: ['**/*.cjs'],
+    // CommonJS (bin/, and *.cjs): off the ESM loader, on `run`'s start-up path.
+    files: ['**/*.cjs', 'bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

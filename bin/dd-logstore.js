@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// V8's compile cache (Node >= 22.1) skips parsing and compiling our modules on every start after the first.
-import module from 'node:module';
+// CommonJS (bin/package.json says so): `run`, the command whose start-up counts, then never starts Node's ESM loader
+// (~6 ms of a start on Node 20, docs/performance.md). Every other command imports its ESM bundle.
+'use strict';
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-module.enableCompileCache?.();
-// The bundle (scripts/bundle.mjs, made by `npm run build`): a few files to load instead of ~80 modules. `run`, the
-// command whose start-up counts, has one file of its own; the command word is found as normalizeArgv finds it.
+// V8's compile cache (Node >= 22.1) skips parsing and compiling our modules on every start after the first.
+require('node:module').enableCompileCache?.();
+// The bundle (scripts/bundle.mjs, made by `npm run build`): a few files to load instead of ~80 modules. `run` has one
+// file of its own; the command word is found as normalizeArgv finds it.
 const command = process.argv.slice(2).find((word) => word !== '--debug');
 if (command === 'run') {
-  const { runWithCodeCache } = module.createRequire(import.meta.url)('./run-with-code-cache.cjs');
-  process.exitCode = await runWithCodeCache(
-    new URL('../dist/bundle/run.cjs', import.meta.url),
-    (specifier) => import(specifier),
+  const { runWithCodeCache } = require('./run-with-code-cache.cjs');
+  runWithCodeCache(pathToFileURL(join(__dirname, '../dist/bundle/run.cjs')), (specifier) => import(specifier)).then(
+    (code) => {
+      process.exitCode = code;
+    },
   );
-} else await import('../dist/bundle/main.js');
+} else import('../dist/bundle/main.js');
