@@ -12,8 +12,11 @@ import type * as Https from 'node:https';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
-  MAX_BODY_CHARS,
+  TimeoutError,
   flattenHeaders,
+  keptBody,
+  networkError,
+  requestLimitMs,
   type HttpTransportOptions,
   type Transport,
   type TransportRequest,
@@ -29,10 +32,6 @@ let httpModule: typeof Http | undefined;
 let httpsModule: typeof Https | undefined;
 const http = (): typeof Http => (httpModule ??= load('node:http') as typeof Http);
 const https = (): typeof Https => (httpsModule ??= load('node:https') as typeof Https);
-
-class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-}
 
 /**
  * Where a body's chunks are joined before decoding, kept from one answer to the next (decoding is synchronous, so
@@ -73,7 +72,7 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
     if (req.signal?.aborted)
       return Promise.resolve({ kind: 'network-error', message: 'request cancelled', timedOut: false });
     return new Promise((resolve) => {
-      const limit = req.timeoutMs === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, req.timeoutMs));
+      const limit = requestLimitMs(req, timeoutMs);
       let request: Http.ClientRequest | undefined;
       let settled = false;
       const settle = (result: TransportResult): void => {
@@ -87,13 +86,7 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
       // Every failure (refused, reset, timed out, cancelled, closed) ends the request and settles it once.
       const fail = (reason: unknown): void => {
         request?.destroy();
-        const code = (reason as NodeJS.ErrnoException | undefined)?.code;
-        settle({
-          kind: 'network-error',
-          message: reason instanceof Error ? reason.message : String(reason),
-          ...(typeof code === 'string' ? { code } : {}),
-          timedOut: reason instanceof TimeoutError,
-        });
+        settle(networkError(reason));
       };
       const onClose = (): void => fail(closing.signal.reason);
       const onCancel = (): void => fail(new Error('request cancelled'));
@@ -136,14 +129,8 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
             settle({ kind: 'response', status, headers: flattenHeaders(res.headers), body: '', decoded });
             return;
           }
-          const text = bodyText(chunks, length);
-          const max = req.maxBodyChars ?? MAX_BODY_CHARS;
-          settle({
-            kind: 'response',
-            status: res.statusCode ?? 0,
-            headers: flattenHeaders(res.headers),
-            body: text.length > max ? text.slice(0, max) : text,
-          });
+          const body = keptBody(bodyText(chunks, length), req);
+          settle({ kind: 'response', status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body });
         });
       });
       request.end(req.body);

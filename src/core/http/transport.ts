@@ -62,8 +62,31 @@ export interface HttpTransportOptions {
   timers?: Timers;
 }
 
-class TimeoutError extends Error {
+/** A request's own time limit ran out (both transports): the result says `timedOut`. */
+export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
+}
+
+/** This request's limit: the transport's, or the request's own when shorter (at least 1 ms). */
+export function requestLimitMs(req: TransportRequest, transportMs: number): number {
+  return req.timeoutMs === undefined ? transportMs : Math.min(transportMs, Math.max(1, req.timeoutMs));
+}
+
+/** The answer's body as kept (`maxBodyChars`, default MAX_BODY_CHARS). */
+export function keptBody(text: string, req: TransportRequest): string {
+  const max = req.maxBodyChars ?? MAX_BODY_CHARS;
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+/** A failed request as a result: `reason` says why (a TimeoutError: timed out); `err`'s code, when it has one. */
+export function networkError(reason: unknown, err: unknown = reason): TransportResult {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return {
+    kind: 'network-error',
+    message: reason instanceof Error ? reason.message : String(reason),
+    ...(typeof code === 'string' ? { code } : {}),
+    timedOut: reason instanceof TimeoutError,
+  };
 }
 
 export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
@@ -90,7 +113,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     const onCancel = (): void => controller.abort(new Error('request cancelled'));
     closing.signal.addEventListener('abort', onClose, { once: true });
     req.signal?.addEventListener('abort', onCancel, { once: true });
-    const limit = req.timeoutMs === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, req.timeoutMs));
+    const limit = requestLimitMs(req, timeoutMs);
     let timer: unknown;
     try {
       // Loading undici (the first request only) is our start-up, not the intake's time: the clock starts after it.
@@ -112,24 +135,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         const decoded = req.decodeBody(Buffer.from(await res.body.arrayBuffer()), res.statusCode);
         return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body: '', decoded };
       }
-      const text = await res.body.text();
-      const max = req.maxBodyChars ?? MAX_BODY_CHARS;
-      return {
-        kind: 'response',
-        status: res.statusCode,
-        headers: flattenHeaders(res.headers),
-        body: text.length > max ? text.slice(0, max) : text,
-      };
+      const body = keptBody(await res.body.text(), req);
+      return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body };
     } catch (err) {
-      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
-      const timedOut = reason instanceof TimeoutError;
-      const code = (err as NodeJS.ErrnoException | undefined)?.code;
-      return {
-        kind: 'network-error',
-        message: reason instanceof Error ? reason.message : String(reason),
-        ...(typeof code === 'string' ? { code } : {}),
-        timedOut,
-      };
+      return networkError(controller.signal.aborted ? controller.signal.reason : err, err);
     } finally {
       if (timer !== undefined) timers.clearTimeout(timer);
       closing.signal.removeEventListener('abort', onClose);
