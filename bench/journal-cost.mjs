@@ -5,8 +5,11 @@
  * collected as run-step.ts collects them. Timed apart, CPU (user + sys) per phase, medians of BENCH_RUNS:
  * - build: the record builder alone (the work the journal is set against);
  * - frames: a frame per record (`encode`, what the journal wrote before block frames; the local store still does);
- * - encode: the journal's encoding of every chunk's records (`encodeAll`: a block frame per chunk; no write);
- * - append: the journal's whole append (encode + write(2) + the once-a-second fsync) into a fresh journal.
+ * - blocks: every chunk's records as a block frame (`encodeAll`, what the journal wrote before lines frames; no write);
+ * - encode: the journal's encoding of every chunk's records as it does it now: the lines that became records as
+ *   they came (the builder's `rawLines`) as a lines frame, the rest as blocks or frames (no write);
+ * - append: the journal's whole append (encode + write(2) + the once-a-second fsync) into a fresh journal, and what
+ *   the journal's own clock (DD_LOGSTORE_BENCH_JOURNAL_CLOCK, as `npm run bench` reads it) says of the same calls.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,76 +51,115 @@ try {
     spawnSync('python3', [join(ROOT, 'bench/children/print.py'), '--file', file, String(LINES)], { stdio: 'inherit' });
   }
   const input = readFileSync(file);
-  // Every chunk's records, as `pending` holds them in run-step.ts.
+  // Every chunk's records, as `pending` holds them in run-step.ts, and the builder's `rawLines` for them.
   const chunks = [];
+  const rawLines = [];
   const build = () => {
     let pending = [];
     chunks.length = 0;
+    rawLines.length = 0;
     const builder = createRecordBuilder({
       stderrLevel: 'error',
       now: Date.now,
       onRecord: (r) => pending.push(r),
+      rawLines: true,
     });
     const c0 = process.cpuUsage();
     for (let at = 0; at < input.length; at += 65536) {
       builder.push('stdout', input.subarray(at, at + 65536));
       chunks.push(pending);
+      rawLines.push(builder.rawLines);
       pending = [];
     }
     builder.end();
-    if (pending.length > 0) chunks.push(pending);
+    if (pending.length > 0) {
+      chunks.push(pending);
+      rawLines.push(undefined);
+    }
     return cpuMs(c0);
   };
-  const encode = (each) => {
+  const encode = (how) => {
     const encoder = createFrameEncoder();
     let bytes = 0;
     const c0 = process.cpuUsage();
-    for (const records of chunks) {
+    for (let c = 0; c < chunks.length; c++) {
+      const records = chunks[c];
+      const lines = rawLines[c];
       encoder.begin();
-      if (each) for (const r of records) encoder.encode(r);
-      else encoder.encodeAll(records);
+      if (how === 'frames') for (const r of records) encoder.encode(r);
+      else if (how === 'blocks' || lines === undefined) encoder.encodeAll(records);
+      else {
+        // As journal.ts does it.
+        const from = lines.firstSeq - records[0].seq;
+        const to = from + lines.count;
+        encoder.encodeAll(records, 0, from);
+        if (!encoder.encodeLines(records, from, lines.count, lines.bytes)) encoder.encodeAll(records, from, to);
+        encoder.encodeAll(records, to, records.length);
+      }
       bytes += encoder.bytes().length;
     }
     return [cpuMs(c0), bytes];
   };
   const append = (i) => {
+    const clockFile = join(dir, 'clock.json');
+    const c0 = process.cpuUsage();
     const journal = createJournalWriter({
       spoolDir: join(dir, `spool-${i}`),
       context: { ...context, writer: `w${i}` },
+      clockFile,
     });
-    const c0 = process.cpuUsage();
-    for (const records of chunks) journal.append(records);
+    for (let c = 0; c < chunks.length; c++) journal.append(chunks[c], rawLines[c]);
     const ms = cpuMs(c0);
     journal.finish();
+    const clock = JSON.parse(readFileSync(clockFile, 'utf8'));
     rmSync(join(dir, `spool-${i}`), { recursive: true, force: true });
-    return ms;
+    return [ms, clock.parts.open + clock.parts.append, clock.wall.open + clock.wall.append, clock.clock];
   };
   const builds = [];
   const frames = [];
+  const blocks = [];
   const encodes = [];
   const appends = [];
+  const clocks = [];
+  const walls = [];
+  let clockCpu = '';
   let frameBytes = 0;
   let blockBytes = 0;
+  let journalBytes = 0;
   for (let i = 0; i < RUNS; i++) {
     builds.push(build());
-    const [each, eachBytes] = encode(true);
+    const [each, eachBytes] = encode('frames');
     frames.push(each);
     frameBytes = eachBytes;
-    const [ms, bytes] = encode(false);
+    const [b, bBytes] = encode('blocks');
+    blocks.push(b);
+    blockBytes = bBytes;
+    const [ms, bytes] = encode('journal');
     encodes.push(ms);
-    blockBytes = bytes;
-    appends.push(append(i));
+    journalBytes = bytes;
+    const [cpu, clock, wall, kind] = append(i);
+    appends.push(cpu);
+    clocks.push(clock);
+    walls.push(wall);
+    clockCpu = kind;
   }
   const records = chunks.reduce((n, c) => n + c.length, 0);
+  const asLines = rawLines.reduce((n, l) => n + (l?.count ?? 0), 0);
   const per = (ms) => `${ms.toFixed(0)} ms (${((ms * 1000) / records).toFixed(3)} µs/record)`;
   console.log(
     `${records} records in ${chunks.length} chunks, ${input.length} bytes in, ` +
-      `${frameBytes} bytes as frames, ${blockBytes} as the journal writes them`,
+      `${frameBytes} bytes as frames, ${blockBytes} as blocks, ${journalBytes} as the journal writes them ` +
+      `(${asLines} records in lines frames)`,
   );
   console.log(`build  median ${per(median(builds))}  all ${builds.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`frames median ${per(median(frames))}  all ${frames.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(`blocks median ${per(median(blocks))}  all ${blocks.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`encode median ${per(median(encodes))}  all ${encodes.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`append median ${per(median(appends))}  all ${appends.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(
+    `clock  median ${per(median(clocks))}  all ${clocks.map((x) => x.toFixed(0)).join(' ')} (${clockCpu}); ` +
+      `wall ${median(walls).toFixed(0)} ms`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

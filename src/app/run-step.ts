@@ -99,7 +99,12 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const journal =
     !destinationOf(settings).journaled || f.env.DD_LOGSTORE_BENCH_NO_JOURNAL === '1'
       ? undefined
-      : createJournalWriter({ spoolDir, context: { ...context, writer: context.writer as string } });
+      : createJournalWriter({
+          spoolDir,
+          context: { ...context, writer: context.writer as string },
+          // Also the bench's alone: the journal's own time on this thread, written to this file at the end.
+          ...(f.env.DD_LOGSTORE_BENCH_JOURNAL_CLOCK ? { clockFile: f.env.DD_LOGSTORE_BENCH_JOURNAL_CLOCK } : {}),
+        });
   if (journal !== undefined && !journal.healthy)
     f.warn(
       `cannot write the journal in ${journal.dir} (${journal.error ?? 'unknown error'}): if dd-logstore is killed, the lines not yet delivered are lost`,
@@ -205,6 +210,8 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     stderrLevel: opts.stderrLevel,
     now: Date.now,
     firstSeq: prepared.firstSeq,
+    // The journal writes lines that became records as they came, as their bytes (no encoding).
+    rawLines: journaling !== undefined,
     // A secret the log store resolved (the API key, say) that the child prints is masked in the record too.
     mask:
       redactor.size > 0
@@ -232,7 +239,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     if (pending.length === 0) return;
     if (direct) direct.write(pending);
     else if (journaling) {
-      journaling.append(pending);
+      journaling.append(pending, builder.rawLines);
       pending.forEach(ship);
     }
     pending.length = 0;

@@ -9,7 +9,18 @@
  * inclusive seq ranges), `owner` (the writer's identity as JSON; its mtime is the writer's heartbeat), and while a
  * flusher works on it, `claim` (the flusher's identity; its mtime is the flusher's heartbeat).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Exporter } from './exporter.js';
 import type { LogRecordData, StreamContext } from '../core/log-record.js';
@@ -28,8 +39,11 @@ const REASON = 'reason';
 
 export interface JournalWriter {
   readonly dir: string;
-  /** Appends records (one write); false when the disk refused them (`error` says why). */
-  append(records: readonly LogRecordData[]): boolean;
+  /**
+   * Appends records (one write); false when the disk refused them (`error` says why). `lines`: a run of them that
+   * are these bytes' lines as they came (the record builder's `rawLines`), written as they are.
+   */
+  append(records: readonly LogRecordData[], lines?: JournalLines): boolean;
   /** Checkpoints records the intake acknowledged. */
   ack(seqs: readonly number[]): void;
   /** Why records were not delivered (the latest), kept with the journal for `flush` to show. */
@@ -46,11 +60,24 @@ export interface JournalWriter {
   finish(): 'removed' | 'kept';
 }
 
+/** Records `[firstSeq, firstSeq + count)` are the lines of `bytes` as they came (record-builder.ts `RawLines`). */
+export interface JournalLines {
+  firstSeq: number;
+  count: number;
+  bytes: Buffer;
+}
+
 export interface JournalOptions {
   /** `spool/<log-store-id>`. */
   spoolDir: string;
   context: StreamContext & { writer: string };
   now?: () => number;
+  /**
+   * For `npm run bench` alone (DD_LOGSTORE_BENCH_JOURNAL_CLOCK): the journal times its own work on the calling thread
+   * (opening, every append with its write(2) and fsync, checkpoints, heartbeats, the finish), per call, and writes
+   * the totals to this file as JSON when it finishes (docs/performance.md).
+   */
+  clockFile?: string;
 }
 
 export function journalDir(spoolDir: string, writer: string): string {
@@ -58,6 +85,98 @@ export function journalDir(spoolDir: string, writer: string): string {
 }
 
 export function createJournalWriter(options: JournalOptions): JournalWriter {
+  if (options.clockFile === undefined) return openJournalWriter(options);
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  const writer = openJournalWriter(options);
+  return withClock(writer, options.clockFile, { cpu: cpuMs() - c0, wall: performance.now() - t0 });
+}
+
+/** The process's CPU milliseconds so far (getrusage: exact to the call, unlike a thread's, which moves per tick). */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Per call, not per record: the clock reads per chunk of ~700 lines cost nothing measurable. What counts, per call,
+ * is the lesser of its wall time (which also counts a write(2) the kernel held back and time preempted on a busy
+ * machine) and the process's CPU meanwhile (which also counts what its other threads did: GC helpers, zlib, the
+ * fsync): an upper bound of this thread's CPU. A thread's own CPU (`process.threadCpuUsage`, Node 24) would be
+ * exact in total but moves per scheduler tick, so per call of ~0.1 ms it is not (measured: 2x off).
+ */
+function withClock(inner: JournalWriter, file: string, open: { cpu: number; wall: number }): JournalWriter {
+  const parts = ['open', 'append', 'ack', 'heartbeat', 'finish'] as const;
+  type Part = (typeof parts)[number];
+  const zero = (): Record<Part, number> => ({ open: 0, append: 0, ack: 0, heartbeat: 0, finish: 0 });
+  const ms = zero();
+  const cpu = zero();
+  const wall = zero();
+  const add = (part: Part, c: number, w: number): void => {
+    cpu[part] += c;
+    wall[part] += w;
+    ms[part] += Math.min(c, w);
+  };
+  add('open', open.cpu, open.wall);
+  let appends = 0;
+  const timed =
+    <A extends unknown[], R>(part: Part, f: (...args: A) => R) =>
+    (...args: A): R => {
+      const c0 = cpuMs();
+      const t0 = performance.now();
+      try {
+        return f(...args);
+      } finally {
+        add(part, cpuMs() - c0, performance.now() - t0);
+      }
+    };
+  const append = timed('append', inner.append);
+  return {
+    dir: inner.dir,
+    append(records, lines) {
+      appends++;
+      return append(records, lines);
+    },
+    ack: timed('ack', inner.ack),
+    noteReason: inner.noteReason,
+    heartbeat: timed('heartbeat', inner.heartbeat),
+    get written() {
+      return inner.written;
+    },
+    get acked() {
+      return inner.acked;
+    },
+    get healthy() {
+      return inner.healthy;
+    },
+    get error() {
+      return inner.error;
+    },
+    finish: () => {
+      const result = timed('finish', inner.finish)();
+      const total = parts.reduce((sum, p) => sum + ms[p], 0);
+      try {
+        writeFileSync(
+          file,
+          JSON.stringify({
+            ms: total,
+            clock: 'min(wall, process CPU) per call',
+            parts: ms,
+            cpu,
+            wall,
+            appends,
+            records: inner.written,
+          }) + '\n',
+        );
+      } catch {
+        // A bench's file: nothing of the run depends on it.
+      }
+      return result;
+    },
+  };
+}
+
+function openJournalWriter(options: JournalOptions): JournalWriter {
   const now = options.now ?? Date.now;
   const dir = journalDir(options.spoolDir, options.context.writer);
   const owner = currentOwner();
@@ -112,11 +231,25 @@ export function createJournalWriter(options: JournalOptions): JournalWriter {
 
   return {
     dir,
-    append(records) {
+    append(records, lines) {
       if (records.length === 0) return true;
       if (segments === undefined) return false;
       encoder.begin();
-      encoder.encodeAll(records);
+      const n = records.length;
+      // Where the lines' records are among these: all of them inside, else no lines frame.
+      const from = lines === undefined ? -1 : lines.firstSeq - (records[0] as LogRecordData).seq;
+      const to = from + (lines?.count ?? 0);
+      if (
+        lines !== undefined &&
+        from >= 0 &&
+        to <= n &&
+        records[from]?.seq === lines.firstSeq &&
+        records[to - 1]?.seq === lines.firstSeq + lines.count - 1
+      ) {
+        encoder.encodeAll(records, 0, from);
+        if (!encoder.encodeLines(records, from, lines.count, lines.bytes)) encoder.encodeAll(records, from, to);
+        encoder.encodeAll(records, to, n);
+      } else encoder.encodeAll(records);
       if (segments.append(encoder.bytes())) {
         written += records.length;
         return true;

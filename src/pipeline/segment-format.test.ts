@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogRecordData, StreamContext } from '../core/log-record.js';
+import type { LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
+import { createRecordBuilder, type RawLines, type RecordMask } from '../runner/record-builder.js';
 import {
   createFrameDecoder,
   createFrameEncoder,
@@ -440,4 +441,166 @@ describe('segment files', () => {
       expect(r2.status.kind).not.toBe('ok');
     }),
   );
+});
+
+describe('lines frames (encodeLines, the journal: lines as they came)', () => {
+  /** Pushes chunks through the record builder; per push, its records and `rawLines` (as run-step.ts collects them). */
+  function build(
+    chunks: readonly [StreamName, string][],
+    mask?: RecordMask,
+  ): { records: LogRecordData[]; lines: RawLines | undefined }[] {
+    const out: { records: LogRecordData[]; lines: RawLines | undefined }[] = [];
+    let pending: LogRecordData[] = [];
+    const builder = createRecordBuilder({
+      stderrLevel: 'error',
+      now: () => 1_700_000_000_000 + out.length,
+      onRecord: (r) => pending.push(r),
+      rawLines: true,
+      mask,
+    });
+    for (const [stream, text] of chunks) {
+      builder.push(stream, Buffer.from(text, 'utf8'));
+      out.push({ records: pending, lines: builder.rawLines });
+      pending = [];
+    }
+    builder.end();
+    expect(builder.rawLines).toBeUndefined();
+    out.push({ records: pending, lines: undefined });
+    return out;
+  }
+
+  /** What journal.ts writes for one chunk's records. */
+  function journalBytes(records: readonly LogRecordData[], lines: RawLines | undefined): Buffer {
+    const enc = createFrameEncoder(16);
+    enc.begin();
+    if (lines === undefined) enc.encodeAll(records);
+    else {
+      const from = lines.firstSeq - (records[0] as LogRecordData).seq;
+      enc.encodeAll(records, 0, from);
+      expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
+      enc.encodeAll(records, from + lines.count, records.length);
+    }
+    return Buffer.from(enc.bytes());
+  }
+
+  const py = (i: number): string => `2024-05-01 12:00:00,123 INFO app.worker: processed item ${i}`;
+  const chunks: [StreamName, string][] = [
+    ['stdout', Array.from({ length: 50 }, (_, i) => (i % 3 ? `plain ${i}` : py(i))).join('\n') + '\npartial'],
+    [
+      'stdout',
+      ' end\nWARNING:app.db:slow\n{"message":"json","level":"error"}\n\nafter blank\nx\ry\n\u001b[31mred\u001b[0m\nok 1\nok 2\n',
+    ],
+    [
+      'stderr',
+      'err 1\nerr 2\nTraceback (most recent call last):\n  File "x.py", line 1, in <module>\nValueError: no\nafter tb\n',
+    ],
+    ['stdout', 'ünïcødé 1\nünï 2\n'],
+    ['stdout', 'tab\there\nERROR something failed\n[INFO] worker-3 step 7\n'],
+  ];
+
+  it('every chunk decodes to the records the builder made; plain lines go as they came, the rest as before', () => {
+    let asLines = 0;
+    for (const { records, lines } of build(chunks)) {
+      if (records.length === 0) continue;
+      if (lines !== undefined) {
+        asLines += lines.count;
+        // Each of those records' message is the end of its line, one line each.
+        const text = lines.bytes.toString('latin1');
+        expect(text.endsWith('\n')).toBe(true);
+        const ls = text.slice(0, -1).split('\n');
+        expect(ls).toHaveLength(lines.count);
+        const first = records.findIndex((r) => r.seq === lines.firstSeq);
+        ls.forEach((l, i) => expect(l.endsWith(records[first + i]!.message)).toBe(true));
+      }
+      expect(decodeMixed(journalBytes(records, lines)).records).toEqual(records);
+    }
+    // The 50 first lines but the last (its end came later), `ok 1`, `ok 2`, `err 1`, `err 2`, and the last three.
+    expect(asLines).toBeGreaterThanOrEqual(49 + 2 + 2 + 3);
+  });
+
+  it('never for a chunk with a secret in it (not even in a prefix the message leaves out), nor unicode or partial lines', () => {
+    const secret = 'sekret-value';
+    const mask: RecordMask = {
+      text: (t) => (t.includes(secret) ? t.replaceAll(secret, '****') : t),
+      deep: <T>(v: T): T => JSON.parse(JSON.stringify(v).replaceAll(secret, '****')) as T,
+    };
+    const built = build(
+      [
+        ['stdout', 'a\nb\nc\n'],
+        ['stdout', `a\nINFO:${secret}:named\nc\n`],
+        ['stdout', `x\ny ${secret}\nz\n`],
+        ['stdout', 'd\ne\n'],
+      ],
+      mask,
+    );
+    expect(built.map((b) => b.lines?.count)).toEqual([3, undefined, undefined, 2, undefined]);
+    for (const { records, lines } of built) {
+      const bytes = journalBytes(records, lines);
+      expect(bytes.includes(secret)).toBe(false);
+      expect(decodeMixed(bytes).records).toEqual(records);
+    }
+    expect(built[1]!.records[1]).toMatchObject({ message: 'named', attributes: { 'logger.name': '****' } });
+    expect(build([['stdout', 'ü\nplain\n']])[0]!.lines).toBeUndefined();
+    // A line begun in the chunk before is not one of this chunk's lines.
+    expect(
+      build([
+        ['stdout', 'a\nhalf'],
+        ['stdout', ' line\nb\nc\n'],
+      ]).map((b) => b.lines?.count),
+    ).toEqual([1, 2, undefined]);
+  });
+
+  it('records given another time after the builder (the time-window rewrite): encodeLines says no, writes nothing', () => {
+    const { records, lines } = build([['stdout', 'a\nb\nc\nd\n']])[0]!;
+    expect(lines?.count).toBe(4);
+    records[2]!.timestamp += 1;
+    const enc = createFrameEncoder();
+    enc.begin();
+    expect(enc.encodeLines(records, 0, 4, lines!.bytes)).toBe(false);
+    expect(enc.bytes().length).toBe(0);
+  });
+
+  it('a lines frame cut short: `short` at every cut, `salvage` the records whose line and attributes are whole', () => {
+    const { records, lines } = build([['stdout', `plain 0\n${py(1)}\nplain 2\n${py(3)}\nplain 4\n`]])[0]!;
+    expect(lines?.count).toBe(5);
+    const bytes = journalBytes(records, lines);
+    let last = 0;
+    for (let cut = 0; cut < bytes.length; cut++) {
+      expect(createFrameDecoder().decode(bytes.subarray(0, cut), 0).kind).toBe('short');
+      const got = createFrameDecoder().salvage(bytes.subarray(0, cut), 0);
+      expect(got).toEqual(records.slice(0, got.length));
+      expect(got.length).toBeGreaterThanOrEqual(last);
+      last = got.length;
+    }
+    // The lines come last: cut in them, every record whose line is whole (its attributes came before the lines);
+    // cut before them (in the table or the attributes), none.
+    const linesAt = bytes.indexOf('plain 0\n');
+    for (let cut = linesAt; cut <= bytes.length; cut++) {
+      const whole = bytes.subarray(linesAt, cut).filter((b) => b === 0x0a).length;
+      expect(createFrameDecoder().salvage(bytes.subarray(0, cut), 0)).toEqual(records.slice(0, whole));
+    }
+    expect(createFrameDecoder().salvage(bytes.subarray(0, linesAt - 1), 0)).toEqual([]);
+    expect(createFrameDecoder().salvage(bytes, 0)).toEqual(records);
+  });
+
+  it('a damaged lines frame is `bad`, never wrong records', () => {
+    const { records, lines } = build([['stdout', 'plain 0\nplain 1\nplain 2\nplain 3\n']])[0]!;
+    const bytes = journalBytes(records, lines);
+    const flagsAt = 1;
+    expect(bytes[flagsAt]).toBe(0x80);
+    const damage = (at: number, value: number): string => {
+      const copy = Buffer.from(bytes);
+      copy[at] = value;
+      return createFrameDecoder().decode(copy, 0).kind;
+    };
+    expect(damage(flagsAt + 1, 5)).toBe('bad');
+    expect(damage(flagsAt + 1, 3)).toBe('bad');
+    // A line's `\n` gone: one line fewer than records.
+    expect(damage(bytes.indexOf('plain 1\n') + 7, 0x20)).toBe('bad');
+    // A message longer than its line.
+    const skipVarint = (at: number): number => ((bytes[at] as number) < 0x80 ? at + 1 : skipVarint(at + 1));
+    const tableAt = skipVarint(skipVarint(skipVarint(skipVarint(flagsAt + 1))));
+    expect(bytes[tableAt + 1]).toBe(7);
+    expect(damage(tableAt + 1, 9)).toBe('bad');
+  });
 });

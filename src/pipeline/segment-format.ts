@@ -16,6 +16,12 @@
  * body (every message, each followed by its attributes' JSON). One native call encodes the whole text where frames
  * took one or two per record. A block cut short (a crash mid-write) still gives the records whose text is whole
  * (`salvage`): the table comes first for that.
+ *
+ * When a chunk's records are its lines as they came (the record builder's `rawLines`), the journal writes those
+ * bytes instead, as a lines frame (`encodeLines`): `flags` 0x80, the record count, their time (one for all) and first
+ * seq (absolute; the seqs follow each other), the table's length, the table (per record its flags, message length
+ * and, with bit 4, attributes length), the attributes' length and JSON, then the lines to the end of the body (each
+ * ends with `\n`; its record's message is its last bytes before it). No text is encoded: the lines are copied.
  */
 import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 
@@ -32,6 +38,9 @@ const HAS_ATTRIBUTES = 0x10;
 const ABSOLUTE = 0x20;
 /** A block frame's flags (alone: the records' own flags are in its table). */
 const BLOCK = 0x40;
+/** A lines frame's flags (alone, as a block's). */
+const LINES = 0x80;
+const NEWLINE = 0x0a;
 /** Below this many records, encodeAll writes frames (a block would not pay). */
 const MIN_BLOCK_RECORDS = 4;
 /** Above this many characters of text, encodeAll writes frames: the encoder's buffer, which stays, stays small. */
@@ -112,7 +121,13 @@ export interface FrameEncoder {
    * Encodes records of one write: a block frame when there are a few and their text is ASCII (the journal's common
    * case: ~2x cheaper per record), else a frame each as `encode` does. Readers: `decode` only (journals).
    */
-  encodeAll(records: readonly LogRecordData[]): void;
+  encodeAll(records: readonly LogRecordData[], from?: number, to?: number): void;
+  /**
+   * Encodes `records[from, from + count)` as one lines frame whose lines are `lines` (the record builder's
+   * `rawLines`: one line per record, each record's message the end of its line, all ASCII). False, with nothing
+   * written, when the records do not share one time (a record given another time after the builder: `encodeAll` them).
+   */
+  encodeLines(records: readonly LogRecordData[], from: number, count: number, lines: Buffer): boolean;
   /** The frames encoded since `begin()` (a view, valid until the next `begin()`). */
   bytes(): Buffer;
 }
@@ -131,18 +146,18 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
   let table = Buffer.allocUnsafe(0);
 
   /** The records as one block frame; false (nothing written) when their text is not ASCII or too long. */
-  function encodeBlock(records: readonly LogRecordData[]): boolean {
-    const n = records.length;
+  function encodeBlock(records: readonly LogRecordData[], from: number, to: number): boolean {
+    const n = to - from;
     // The table first, in its own buffer: its length goes before it. Per record at most flags, two deltas, two lengths.
     if (table.length < n * 37) table = Buffer.allocUnsafe(n * 37 * 2);
     const t = table;
-    const first = records[0] as LogRecordData;
+    const first = records[from] as LogRecordData;
     let ts = first.timestamp;
     let seq = first.seq - 1;
     let q = 0;
     // The text concatenated: a rope V8 flattens once, when it is encoded (cheaper here than an array and a join).
     let text = '';
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const r = records[i] as LogRecordData;
       const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
       text += r.message;
@@ -195,10 +210,66 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
     return true;
   }
 
+  function ensure(bytes: number): void {
+    if (len + bytes <= buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(buf.length * 2, len + bytes));
+    buf.copy(next, 0, 0, len);
+    buf = next;
+  }
+
   const encoder: FrameEncoder = {
-    encodeAll(records) {
-      const ok = records.length >= MIN_BLOCK_RECORDS && HAS_UTF8_WRITE && encodeBlock(records);
-      if (!ok) for (const r of records) encoder.encode(r);
+    encodeAll(records, from = 0, to = records.length) {
+      const ok = to - from >= MIN_BLOCK_RECORDS && HAS_UTF8_WRITE && encodeBlock(records, from, to);
+      if (!ok) for (let i = from; i < to; i++) encoder.encode(records[i] as LogRecordData);
+    },
+    encodeLines(records, from, count, lines) {
+      if (count === 0) return true;
+      const first = records[from] as LogRecordData;
+      const ts = first.timestamp;
+      const n = count;
+      if (table.length < n * 11) table = Buffer.allocUnsafe(n * 11 * 2);
+      const t = table;
+      let q = 0;
+      let attrsText = '';
+      for (let i = from; i < from + n; i++) {
+        const r = records[i] as LogRecordData;
+        if (r.timestamp !== ts) return false;
+        const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
+        let flags = LEVEL_CODE[r.level] ?? 1;
+        if (r.stream === 'stderr') flags |= STDERR;
+        if (attrs !== undefined) flags |= HAS_ATTRIBUTES;
+        t[q++] = flags;
+        // ASCII (the builder's promise): characters are bytes.
+        q = writeVarint(t, q, r.message.length);
+        if (attrs !== undefined) {
+          q = writeVarint(t, q, attrs.length);
+          attrsText += attrs;
+        }
+      }
+      const firstTs = zigzag(ts);
+      const firstSeq = zigzag(first.seq);
+      const attrChars = attrsText.length;
+      const headLen = 1 + varintLength(n) + varintLength(firstTs) + varintLength(firstSeq) + varintLength(q) + q;
+      const bodyLen = headLen + varintLength(attrChars) + attrChars + lines.length;
+      const lenWidth = varintLength(bodyLen);
+      ensure(lenWidth + bodyLen);
+      const b = buf;
+      const attrsAt = len + lenWidth + headLen + varintLength(attrChars);
+      // As many bytes as characters: ASCII (else a block, whose encoder checks the same).
+      if (attrChars > 0 && utf8Write(b, attrsText, attrsAt) !== attrChars) return false;
+      let p = writeVarint(b, len, bodyLen);
+      b[p++] = LINES;
+      p = writeVarint(b, p, n);
+      p = writeVarint(b, p, firstTs);
+      p = writeVarint(b, p, firstSeq);
+      p = writeVarint(b, p, q);
+      p += t.copy(b, p, 0, q);
+      p = writeVarint(b, p, attrChars) + attrChars;
+      len = p + lines.copy(b, p);
+      prevTs = ts;
+      prevSeq = first.seq + n - 1;
+      absolute = false;
+      return true;
     },
     begin() {
       absolute = true;
@@ -496,6 +567,68 @@ export function createFrameDecoder(): FrameDecoder {
     started = true;
     return { kind: 'records', records, next: end };
   }
+  /**
+   * A lines frame's records (`encodeLines`), every part checked as a block's. `torn`: cut short at `end`: the records
+   * whose line and attributes are whole.
+   */
+  function decodeLines(buf: Buffer, start: number, end: number, keep?: FrameFilter, torn = false): FrameResult {
+    const damaged = { kind: 'bad', reason: 'damaged lines frame' } as const;
+    pos.p = start + 1;
+    const n = readVarint(buf, pos);
+    const rawTs = readVarint(buf, pos);
+    const rawSeq = readVarint(buf, pos);
+    const tableLen = readVarint(buf, pos);
+    if (n < 0 || rawTs < 0 || rawSeq < 0 || tableLen < 0 || pos.p + tableLen > end) return damaged;
+    const tableEnd = pos.p + tableLen;
+    // After the table, the attributes (before the lines: a cut in the lines leaves every record's attributes whole).
+    const at = { p: tableEnd };
+    const attrsTotal = readVarint(buf, at);
+    if (attrsTotal < 0 || at.p + attrsTotal > end) return torn ? { kind: 'records', records: [], next: end } : damaged;
+    let attrsAt = at.p;
+    const attrsEnd = attrsAt + attrsTotal;
+    let line = attrsEnd;
+    const timestamp = unzigzag(rawTs);
+    let seq = unzigzag(rawSeq) - 1;
+    const records: LogRecordData[] = [];
+    for (let i = 0; i < n; i++) {
+      if (pos.p >= tableEnd) return damaged;
+      const flags = buf[pos.p++] as number;
+      const level = LEVEL_CODES[flags & 0x07];
+      if (level === undefined || flags & ~(0x07 | STDERR | HAS_ATTRIBUTES)) return damaged;
+      const msgLen = readVarint(buf, pos);
+      const attrsLen = flags & HAS_ATTRIBUTES ? readVarint(buf, pos) : 0;
+      if (msgLen < 0 || attrsLen < 0 || pos.p > tableEnd) return damaged;
+      if (attrsAt + attrsLen > attrsEnd) return damaged;
+      const nl = line < end ? buf.indexOf(NEWLINE, line) : -1;
+      if (nl === -1 || nl >= end) {
+        if (torn) break;
+        return damaged;
+      }
+      if (nl - line < msgLen) return damaged;
+      seq++;
+      const message = buf.toString('utf8', nl - msgLen, nl);
+      line = nl + 1;
+      let attributes: Record<string, unknown> | undefined;
+      if (attrsLen > 0) {
+        try {
+          attributes = JSON.parse(buf.toString('utf8', attrsAt, attrsAt + attrsLen)) as Record<string, unknown>;
+        } catch {
+          return { kind: 'bad', reason: 'attributes are not JSON' };
+        }
+        attrsAt += attrsLen;
+      }
+      if (keep !== undefined && !keep(level, timestamp)) continue;
+      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : 'stdout', level, message };
+      if (attributes !== undefined) record.attributes = attributes;
+      records.push(record);
+    }
+    if (torn) return { kind: 'records', records, next: end };
+    if (pos.p !== tableEnd || line !== end || attrsAt !== attrsEnd) return damaged;
+    prevTs = timestamp;
+    prevSeq = seq;
+    started = true;
+    return { kind: 'records', records, next: end };
+  }
   /** `decode`'s own span: its attributes are parsed once, when the record is built. */
   const recordSpan = createFrameSpan();
   return {
@@ -506,15 +639,20 @@ export function createFrameDecoder(): FrameDecoder {
     salvage(buf, at) {
       pos.p = at;
       const len = readVarint(buf, pos);
-      if (len <= 0 || pos.p >= buf.length || buf[pos.p] !== BLOCK) return [];
-      const r = decodeBlock(buf, pos.p, buf.length, undefined, true);
+      if (len <= 0 || pos.p >= buf.length || (buf[pos.p] !== BLOCK && buf[pos.p] !== LINES)) return [];
+      const r =
+        buf[pos.p] === BLOCK
+          ? decodeBlock(buf, pos.p, buf.length, undefined, true)
+          : decodeLines(buf, pos.p, buf.length, undefined, true);
       return r.kind === 'records' ? r.records : [];
     },
     decode(buf, at, keep) {
       pos.p = at;
       const blockLen = readVarint(buf, pos);
-      if (blockLen > 0 && pos.p + blockLen <= buf.length && buf[pos.p] === BLOCK)
-        return decodeBlock(buf, pos.p, pos.p + blockLen, keep);
+      if (blockLen > 0 && pos.p + blockLen <= buf.length) {
+        if (buf[pos.p] === BLOCK) return decodeBlock(buf, pos.p, pos.p + blockLen, keep);
+        if (buf[pos.p] === LINES) return decodeLines(buf, pos.p, pos.p + blockLen, keep);
+      }
       const s = recordSpan;
       const got = decodeSpan(buf, at, s, keep);
       if (got === SHORT) return { kind: 'short' };

@@ -9,6 +9,7 @@
  * A line that keeps redrawing without `\n` (a progress bar) is recorded at most once every PROGRESS_INTERVAL_MS
  * (on `push` or `tick`), and its final state when it ends.
  */
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { Level, LogRecordData, StreamName } from '../core/log-record.js';
 import { stripAnsi } from './ansi.js';
@@ -41,6 +42,19 @@ export interface RecordBuilderOptions {
    * secret across a part boundary would otherwise go out in two halves), and every attribute of a JSON line.
    */
   mask?: RecordMask | undefined;
+  /** Track `rawLines` on every push (the journal writes those lines' bytes as they came: docs/design.md). */
+  rawLines?: boolean;
+}
+
+/**
+ * Records of the last `push` that are exactly lines of its chunk as they came: each record's message is the end of
+ * its line (all of it, or what follows a Python logging prefix), in order, one record per line, with the chunk's
+ * read time, and no secret anywhere in the chunk. `bytes` are those lines, each with its `\n` (a view of the chunk).
+ */
+export interface RawLines {
+  firstSeq: number;
+  count: number;
+  bytes: Buffer;
 }
 
 export interface RecordMask {
@@ -61,6 +75,8 @@ export interface RecordBuilder {
   end(): void;
   /** Records emitted so far (parts count one each). */
   readonly count: number;
+  /** With `rawLines`: the longest run of the last push's records that are its lines as they came (else undefined). */
+  readonly rawLines: RawLines | undefined;
 }
 
 interface StreamState {
@@ -86,6 +102,37 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   const { now, onRecord, mask } = opts;
   let seq = opts.firstSeq ?? 0;
   let ended = false;
+  // rawLines: the chunk being pushed while its text is its bytes (ASCII, nothing held from before, no secret in it);
+  // the seq of the last record that was its line's own end unchanged (`emit`'s `plain`); the run being extended
+  // (char offsets in the chunk's text, first seq, count) and the longest so far.
+  const trackRaw = opts.rawLines === true;
+  let rawChunk: Buffer | undefined;
+  let plainSeq = -1;
+  let runStart = 0;
+  let runEnd = -1;
+  let runSeq = 0;
+  let runCount = 0;
+  let best: RawLines | undefined;
+  const closeRun = (): void => {
+    if (rawChunk !== undefined && runCount > 0 && (best === undefined || runCount > best.count))
+      best = { firstSeq: runSeq, count: runCount, bytes: rawChunk.subarray(runStart, runEnd) };
+    runCount = 0;
+    runEnd = -1;
+  };
+  /** After a complete line at [start, end) of the chunk's text (end past its `\n`) and the records it made. */
+  const rawLineDone = (start: number, end: number, seqBefore: number): void => {
+    if (seq !== seqBefore + 1 || plainSeq !== seqBefore) {
+      closeRun();
+      return;
+    }
+    if (runEnd !== start) {
+      closeRun();
+      runStart = start;
+      runSeq = seqBefore;
+    }
+    runEnd = end;
+    runCount++;
+  };
 
   const emit = (
     st: StreamState,
@@ -93,6 +140,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     level: Level,
     timestamp: number,
     attributes: Record<string, unknown> | undefined,
+    plain = false,
   ): void => {
     // A traceback (or a warning) on the other stream that already ended came first.
     st.other?.traceback.flushIfComplete();
@@ -103,6 +151,8 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     }
     // Nearly every message is far below the part size: no array of one part for it.
     if (message.length * 3 <= MAX_MESSAGE_BYTES) {
+      // `plain`: the message is the end of the line being completed, as it came (no secret in its chunk).
+      if (plain) plainSeq = seq;
       onRecord({ timestamp, seq: seq++, stream: st.name, level, message, attributes });
       return;
     }
@@ -154,7 +204,13 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   }
 
   /** A log line (not part of a traceback): JSON or text, level detected, blank lines skipped. */
-  const emitLogLine = (st: StreamState, line: string, time: number, defaultLevel = st.defaultLevel): void => {
+  const emitLogLine = (
+    st: StreamState,
+    line: string,
+    time: number,
+    defaultLevel = st.defaultLevel,
+    asItCame = false,
+  ): void => {
     if (isBlank(line)) return;
     if (looksLikeJsonObject(line)) {
       const json = parseJsonLine(line);
@@ -167,10 +223,11 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     const py = parsePythonLogLine(line);
     if (py !== undefined) {
       const attributes = py.logger !== undefined ? { [LOGGER_NAME]: py.logger } : undefined;
-      emit(st, py.message.length > 0 ? py.message : line, py.level, time, attributes);
+      // The message is the end of the line (the pattern's last group).
+      emit(st, py.message.length > 0 ? py.message : line, py.level, time, attributes, asItCame);
       return;
     }
-    emit(st, line, detectLevel(line) ?? defaultLevel, time, undefined);
+    emit(st, line, detectLevel(line) ?? defaultLevel, time, undefined, asItCame);
   };
 
   /**
@@ -215,6 +272,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     const redrawn = st.redrawing || raw.indexOf('\r') !== -1;
     let line = redrawn ? finalState(raw) : raw;
     line = stripAnsi(line);
+    const asItCame = !redrawn && line === raw;
     if (st.redrawing) {
       st.redrawing = false;
       st.progressMark = undefined;
@@ -235,7 +293,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       return;
     }
     // A progress bar (tqdm writes it to stderr) is not an error: redrawn lines are info unless they say otherwise.
-    emitLogLine(st, line, time, redrawn ? 'info' : st.defaultLevel);
+    emitLogLine(st, line, time, redrawn ? 'info' : st.defaultLevel, asItCame);
   };
 
   const checkProgress = (st: StreamState, time: number): void => {
@@ -278,14 +336,23 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       return;
     }
     let line = text.slice(0, nl);
-    if (st.partial.length > 0) {
+    // The first line's start came in an earlier chunk: not a line of this chunk's bytes.
+    const whole = st.partial.length === 0;
+    if (!whole) {
       line = st.partial + line;
       st.partial = '';
     }
+    let seqBefore = seq;
     completeLine(st, line, time);
+    if (rawChunk !== undefined) {
+      if (whole) rawLineDone(0, nl + 1, seqBefore);
+      else closeRun();
+    }
     let start = nl + 1;
     while ((nl = text.indexOf('\n', start)) !== -1) {
+      seqBefore = seq;
       completeLine(st, text.slice(start, nl), time);
+      if (rawChunk !== undefined) rawLineDone(start, nl + 1, seqBefore);
       start = nl + 1;
     }
     if (start < text.length) {
@@ -298,9 +365,25 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     push(stream, chunk) {
       if (ended) return;
       const st = stream === 'stdout' ? stdout : stream === 'stderr' ? stderr : combined;
-      pushText(st, st.decoder.write(chunk), now());
+      const text = st.decoder.write(chunk);
+      if (!trackRaw) {
+        pushText(st, text, now());
+        return;
+      }
+      best = undefined;
+      // Its text is its bytes: as many characters as bytes (nothing held from the previous chunk), all ASCII. A
+      // secret anywhere in the chunk: none of it goes to the journal as it came (a line's prefix is not masked).
+      rawChunk =
+        text.length === chunk.length && isAscii(chunk) && (mask === undefined || mask.text(text) === text)
+          ? chunk
+          : undefined;
+      plainSeq = -1;
+      pushText(st, text, now());
+      closeRun();
+      rawChunk = undefined;
     },
     tick() {
+      best = undefined;
       if (ended) return;
       const time = now();
       for (const st of streams) {
@@ -311,6 +394,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       }
     },
     end() {
+      best = undefined;
       if (ended) return;
       const time = now();
       for (const st of streams) {
@@ -329,6 +413,9 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     },
     get count() {
       return seq;
+    },
+    get rawLines() {
+      return best;
     },
   };
 }

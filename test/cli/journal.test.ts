@@ -189,6 +189,57 @@ describe('journal: nothing lost to kill -9', () => {
     expect(journalFiles(home)).toEqual([]);
   }, 60_000);
 
+  it('lines written as they came (lines frames) flush once; a secret the child prints never reaches the journal file', async () => {
+    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    const secret = 'emulator-api-key';
+    // Chunks a pause apart: plain lines (as they came), one with the secret in its message, one with it in a Python
+    // logger's name (a prefix the message leaves out), then plain lines again.
+    const child = [
+      process.execPath,
+      '-e',
+      `const put = (from, f) => { let s = ''; for (let i = from; i < from + 100; i++) s += f(i) + '\\n'; process.stdout.write(s); };
+       const key = process.argv[1];
+       put(0, (i) => 'INFO:app.plain:line ' + i);
+       setTimeout(() => put(100, (i) => i === 150 ? 'key is ' + key : 'INFO:app.plain:line ' + i), 300);
+       setTimeout(() => put(200, (i) => i === 250 ? 'INFO:' + key + ':named' : 'plain ' + i), 600);
+       setTimeout(() => put(300, (i) => 'plain ' + i), 900);`,
+      secret,
+    ];
+    const r = await runCli(
+      ['run', '--log-store', 'dd', '--run-id', 'as-they-came', '--flush-timeout', '3s', '--', ...child],
+      {
+        home,
+        env: KEYS,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`key is ${secret}`);
+    expect(r.stderr).toMatch(/400 records read, 0 delivered, 400 spooled/);
+    const journal = journalOf('as-they-came');
+    const bytes = readFileSync(journal.file);
+    expect(bytes.includes(secret)).toBe(false);
+    // The first and last chunks were written as they came: their lines whole, the logger's prefix included.
+    expect(bytes.includes('INFO:app.plain:line 5\nINFO:app.plain:line 6\n')).toBe(true);
+    expect(bytes.includes('plain 398\nplain 399\n')).toBe(true);
+    const expected = Array.from({ length: 400 }, (_, i) =>
+      i === 150 ? 'key is ****' : i === 250 ? 'named' : i < 200 ? `line ${i}` : `plain ${i}`,
+    );
+    expect(journal.records.map((x) => x.message)).toEqual(expected);
+    expect(journal.records.map((x) => x.seq)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(journal.records[250]?.attributes).toEqual({ 'logger.name': '****' });
+    expect(journal.records[5]).toMatchObject({ level: 'info', attributes: { 'logger.name': 'app.plain' } });
+
+    emulator.reset();
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toBe('');
+    expect(flush.code).toBe(0);
+    const got = delivered('as-they-came');
+    expect(got.copies).toBe(400);
+    expect([...got.unique.values()].sort()).toEqual([...expected].sort());
+    expect(JSON.stringify(emulator.records())).not.toContain(secret);
+    expect(journalFiles(home)).toEqual([]);
+  }, 60_000);
+
   it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {
     emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
     const child = [process.execPath, '-e', `for (let i = 0; i < 200; i++) console.log('cut ' + i)`];
