@@ -2,7 +2,10 @@
  * The process's streams and the facts about them (TTY, colour). Commands write only through an IOStreams, never
  * through `process.stdout` or `console`, so tests and the redactor see everything that is printed.
  */
+import { fstatSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
+import type * as Tty from 'node:tty';
 import { Redactor } from './redact.js';
 
 export interface IOStreams {
@@ -31,7 +34,10 @@ export interface IOStreams {
 
 export interface StreamFacts {
   env: NodeJS.ProcessEnv;
+  /** Read only when a command reads stdin (a getter for `process.stdin`: see createSystemIOStreams). */
   stdin: Readable & { isTTY?: boolean };
+  /** Whether stdin is a terminal, when known without making the stream; else `stdin.isTTY`. */
+  stdinIsTTY?: boolean;
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean };
 }
@@ -55,7 +61,7 @@ function terminalColumns(facts: StreamFacts, stdoutIsTTY: boolean): number | und
 }
 
 export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): IOStreams {
-  const stdinIsTTY = facts.stdin.isTTY === true;
+  const stdinIsTTY = facts.stdinIsTTY ?? facts.stdin.isTTY === true;
   const stdoutIsTTY = facts.stdout.isTTY === true;
   const stderrIsTTY = facts.stderr.isTTY === true;
   // A closed pipe (`dd-logstore ... | head`) is not an error worth a stack trace: stop writing, keep working
@@ -65,7 +71,9 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
   facts.stdout.on('error', () => (stdoutBroken = true));
   facts.stderr.on('error', () => (stderrBroken = true));
   return {
-    stdin: facts.stdin,
+    get stdin() {
+      return facts.stdin;
+    },
     stdinIsTTY,
     stdoutIsTTY,
     stderrIsTTY,
@@ -83,9 +91,33 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
   };
 }
 
+// `process.stdin` is made on first use: on a file or /dev/null it is an fs.ReadStream, whose module (the file
+// streams) `run`, which never reads stdin (the child inherits it), would load for nothing (~2 ms of a start).
 export function createSystemIOStreams(redactor?: Redactor): IOStreams {
   return createIOStreams(
-    { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    {
+      env: process.env,
+      get stdin() {
+        return process.stdin;
+      },
+      stdinIsTTY: isTerminal(0),
+      stdout: process.stdout,
+      stderr: process.stderr,
+    },
     redactor,
   );
+}
+
+/**
+ * As `process.stdin.isTTY`: only a character device can be a terminal, and /dev/null (CI, `< /dev/null`) is not one,
+ * so `node:tty` (which loads `node:net`) is loaded for the others alone.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice() || st.rdev === statSync('/dev/null').rdev) return false;
+  } catch {
+    return false;
+  }
+  return (createRequire(import.meta.url)('node:tty') as typeof Tty).isatty(fd);
 }
