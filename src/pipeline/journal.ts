@@ -234,6 +234,7 @@ function openJournalWriter(options: JournalOptions): JournalWriter {
     append(records, lines) {
       if (records.length === 0) return true;
       if (segments === undefined) return false;
+      if (written === 0) segments.noteStream((records[0] as LogRecordData).stream);
       encoder.begin();
       const n = records.length;
       // Where the lines' records are among these: all of them inside, else no lines frame.

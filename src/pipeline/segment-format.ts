@@ -69,6 +69,11 @@ export interface SegmentHeader {
   owner?: SegmentOwner;
   /** The journal's part number (files rotate at a bounded size). */
   part?: number;
+  /**
+   * The writer's stdout and stderr were one pipe (`cmd > out 2>&1`): its records' stream is `combined`, not `stdout`.
+   * A record's flags only have room to say stderr or not; the header says which the rest are.
+   */
+  merged?: boolean;
 }
 
 export function encodeHeader(header: SegmentHeader): Buffer {
@@ -415,6 +420,8 @@ export interface FrameDecoder {
    * the records whose text is whole before the cut (a frame's record is all or nothing: none).
    */
   salvage(buf: Buffer, at: number): LogRecordData[];
+  /** From the segment's header: records not from stderr are `combined` (SegmentHeader.merged), else `stdout`. */
+  setMerged(merged: boolean): void;
 }
 
 /** Decides on a frame from its level and time alone, before its message is decoded. */
@@ -434,6 +441,7 @@ export function createFrameSpan(): FrameSpan {
 }
 
 export function createFrameDecoder(): FrameDecoder {
+  let plain: StreamName = 'stdout';
   let prevTs = 0;
   let prevSeq = -1;
   let started = false;
@@ -556,7 +564,7 @@ export function createFrameDecoder(): FrameDecoder {
         text += attrsLen;
       }
       if (keep !== undefined && !keep(level, timestamp)) continue;
-      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : 'stdout', level, message };
+      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : plain, level, message };
       if (attributes !== undefined) record.attributes = attributes;
       records.push(record);
     }
@@ -618,7 +626,7 @@ export function createFrameDecoder(): FrameDecoder {
         attrsAt += attrsLen;
       }
       if (keep !== undefined && !keep(level, timestamp)) continue;
-      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : 'stdout', level, message };
+      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : plain, level, message };
       if (attributes !== undefined) record.attributes = attributes;
       records.push(record);
     }
@@ -635,6 +643,9 @@ export function createFrameDecoder(): FrameDecoder {
     decodeSpan,
     get reason() {
       return reason;
+    },
+    setMerged(merged) {
+      plain = merged ? 'combined' : 'stdout';
     },
     salvage(buf, at) {
       pos.p = at;
@@ -671,7 +682,7 @@ export function createFrameDecoder(): FrameDecoder {
       const record: LogRecordData = {
         timestamp: s.timestamp,
         seq: s.seq,
-        stream: (s.stderr ? 'stderr' : 'stdout') as StreamName,
+        stream: s.stderr ? 'stderr' : plain,
         level: s.level,
         message: buf.toString('utf8', s.messageStart, s.messageEnd),
       };

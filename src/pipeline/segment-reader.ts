@@ -110,6 +110,7 @@ export function openSegmentCursor(path: string, options: { chunkBytes?: number }
         return false;
       }
       header = h.header;
+      decoder.setMerged(header.merged === true);
       offset = h.bodyStart;
     }
     let want = CHUNK_BYTES;

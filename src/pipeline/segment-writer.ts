@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { SEGMENT_EXTENSION, encodeHeader, type SegmentHeader } from './segment-format.js';
+import type { StreamName } from '../core/log-record.js';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const FSYNC_INTERVAL_MS = 1000;
@@ -55,6 +56,11 @@ export interface SegmentWriter {
   close(options?: { sync?: boolean }): void;
   /** Closes and removes every file written (a journal whose records were all delivered). */
   remove(): void;
+  /**
+   * Before the first append: the records are the `combined` stream (`cmd > out 2>&1`), said in each file's header
+   * (SegmentHeader.merged). The writers call it from their first records' stream: only a merged run has any.
+   */
+  noteStream(stream: StreamName): void;
 }
 
 export function segmentFileName(baseName: string, part: number): string {
@@ -76,6 +82,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   let error: string | undefined;
   let closed = false;
   let headerBytes = 0;
+  let merged = false;
   let syncing = false;
 
   function writeAll(handle: number, data: Uint8Array): void {
@@ -93,7 +100,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     const file = join(options.dir, segmentFileName(options.baseName, part));
     const handle = openSync(file, 'wx', 0o600);
     try {
-      const head = encodeHeader({ ...options.header, part });
+      const head = encodeHeader({ ...options.header, part, ...(merged ? { merged } : {}) });
       writeAll(handle, head);
       headerBytes = head.length;
     } catch (err) {
@@ -208,6 +215,9 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
           // Already gone.
         }
       }
+    },
+    noteStream(stream) {
+      if (written.length === 0) merged = stream === 'combined';
     },
   };
 }

@@ -106,6 +106,39 @@ describe('what the records say (built CLI, Datadog emulator)', () => {
       expectInChildOrder('merged-file', output, expected);
     });
 
+    // A record's flags on disk say stderr or not; the segment's header says the rest are `combined`.
+    it('a merged run read back from the local store, and flushed from the journal, is still `combined`', async () => {
+      const expected = alone();
+      await runToOneFile(
+        process.execPath,
+        [BIN, 'run', '--log-store', 'default', '--run-id', 'merged-local', '--', 'python3', ALTERNATE, '100'],
+        env(),
+        join(dir, 'out-local'),
+      );
+      const read = await runCli(['logs', '--run-id', 'merged-local', '--output', 'jsonl'], { home, env: env() });
+      expect(read.code).toBe(0);
+      const local = read.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { message: string; attributes: Record<string, unknown> });
+      expect(local.map((r) => r.message)).toEqual(expected.toString().trimEnd().split('\n'));
+      expect(new Set(local.map((r) => r.attributes['dd_logstore.stream']))).toEqual(new Set(['combined']));
+
+      // A wrong API key: every record stays in the journal, and `flush` with the right one sends them from there.
+      await runToOneFile(
+        process.execPath,
+        [BIN, 'run', '--log-store', 'dd', '--run-id', 'merged-journal', '--', 'python3', ALTERNATE, '100'],
+        env({ DD_LOGSTORE_SECRET_DD_API_KEY: 'wrong-key' }),
+        join(dir, 'out-journal'),
+      );
+      expect(emulator.records().filter((r) => r.attributes['zenml.run.id'] === 'merged-journal')).toHaveLength(0);
+      const flushed = await runCli(['flush', '--log-store', 'dd'], { home, env: env() });
+      expect(flushed.code).toBe(0);
+      const records = bySeq(emulator.records().filter((r) => r.attributes['zenml.run.id'] === 'merged-journal'));
+      expect(records.map((r) => r.message)).toEqual(expected.toString().trimEnd().split('\n'));
+      expect(new Set(records.map((r) => r.attributes['dd_logstore.stream']))).toEqual(new Set(['combined']));
+    }, 60_000);
+
     it('`run ... 2>&1 | cat`: one pipe for both, the same order', async () => {
       const expected = alone();
       const script = `"${process.execPath}" "${BIN}" run --log-store dd --run-id merged-pipe -- python3 "${ALTERNATE}" 100 2>&1 | cat`;

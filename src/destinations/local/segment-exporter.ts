@@ -55,6 +55,8 @@ export function createSegmentRecordWriter(options: SegmentExporterOptions): Segm
       return segments.error;
     },
     append(records) {
+      const first = records[0];
+      if (first !== undefined && segments.bytes === 0) segments.noteStream(first.stream);
       encoder.begin();
       for (const r of records) encoder.encode(r);
       return segments.append(encoder.bytes());
