@@ -160,7 +160,9 @@ describe('flush of journals', () => {
           timeoutMs: 60_000,
         },
       );
-      await new Promise((r) => setTimeout(r, 1500));
+      // The run's journal, as soon as it is there (a busy machine delays the run's start; the child runs ~4 s).
+      for (let waited = 0; journals(home).length === before && waited < 3000; waited += 50)
+        await new Promise((r) => setTimeout(r, 50));
       expect(journals(home).length).toBe(before + 1);
       const other = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const c = spawn(
