@@ -9,6 +9,8 @@
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
+import type { Readable } from 'node:stream';
+import type * as Zlib from 'node:zlib';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -32,6 +34,19 @@ let httpModule: typeof Http | undefined;
 let httpsModule: typeof Https | undefined;
 const http = (): typeof Http => (httpModule ??= load('node:http') as typeof Http);
 const https = (): typeof Https => (httpsModule ??= load('node:https') as typeof Https);
+let zlibModule: typeof Zlib | undefined;
+const zlib = (): typeof Zlib => (zlibModule ??= load('node:zlib') as typeof Zlib);
+
+/**
+ * The answer's body as sent, or inflated when it came compressed (`content-encoding: gzip` or `deflate`, which a
+ * request asks for with `accept-encoding`): by a zlib stream, in Node's thread pool as the chunks arrive.
+ */
+function decodedBody(res: Http.IncomingMessage): Readable {
+  const encoding = res.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding === 'gzip' || encoding === 'x-gzip') return res.pipe(zlib().createGunzip());
+  if (encoding === 'deflate') return res.pipe(zlib().createInflate());
+  return res;
+}
 
 /**
  * Where a body's chunks are joined before decoding, kept from one answer to the next (decoding is synchronous, so
@@ -113,16 +128,18 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
       request.on('response', (res) => {
         const chunks: Buffer[] = [];
         let length = 0;
-        res.on('data', (chunk: Buffer) => {
+        const body = decodedBody(res);
+        body.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           length += chunk.length;
         });
         res.on('error', fail);
+        if (body !== res) body.on('error', fail);
         // A connection lost mid-body closes the answer without its end.
         res.on('close', () => {
           if (!res.complete) fail(new Error('the connection closed before the answer was complete'));
         });
-        res.on('end', () => {
+        body.on('end', () => {
           if (req.decodeBody !== undefined) {
             const status = res.statusCode ?? 0;
             const decoded = req.decodeBody(joined(chunks, length), status);
