@@ -9,7 +9,6 @@
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
-import type { Readable } from 'node:stream';
 import type * as Zlib from 'node:zlib';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
@@ -37,15 +36,20 @@ const https = (): typeof Https => (httpsModule ??= load('node:https') as typeof 
 let zlibModule: typeof Zlib | undefined;
 const zlib = (): typeof Zlib => (zlibModule ??= load('node:zlib') as typeof Zlib);
 
+/** An inflated answer larger than this is refused (a page of 1000 records is ~640 KB). */
+const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+
 /**
- * The answer's body as sent, or inflated when it came compressed (`content-encoding: gzip` or `deflate`, which a
- * request asks for with `accept-encoding`): by a zlib stream, in Node's thread pool as the chunks arrive.
+ * How to inflate an answer that came compressed (`content-encoding: gzip` or `deflate`, which a request asks for with
+ * `accept-encoding`); undefined when it came as is. In one synchronous call once the body is whole: a zlib stream
+ * over the chunks as they arrive cost Node 24 ~0.3 CPU-s and ~90 MB more per 100 pages (docs/performance.md).
  */
-function decodedBody(res: Http.IncomingMessage): Readable {
+function inflaterOf(res: Http.IncomingMessage): ((bytes: Buffer) => Buffer) | undefined {
   const encoding = res.headers['content-encoding']?.trim().toLowerCase();
-  if (encoding === 'gzip' || encoding === 'x-gzip') return res.pipe(zlib().createGunzip());
-  if (encoding === 'deflate') return res.pipe(zlib().createInflate());
-  return res;
+  const options = { maxOutputLength: MAX_INFLATED_BYTES };
+  if (encoding === 'gzip' || encoding === 'x-gzip') return (bytes) => zlib().gunzipSync(bytes, options);
+  if (encoding === 'deflate') return (bytes) => zlib().inflateSync(bytes, options);
+  return undefined;
 }
 
 /**
@@ -66,9 +70,9 @@ function joined(chunks: Buffer[], length: number): Buffer {
 }
 
 /** The body as text (UTF-8, a leading BOM skipped, as undici's `body.text()` reads it). */
-function bodyText(chunks: Buffer[], length: number): string {
+function bodyText(buf: Buffer): string {
+  const length = buf.length;
   if (length === 0) return '';
-  const buf = joined(chunks, length);
   const start = length > 2 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   return buf.toString('utf8', start, length);
 }
@@ -128,25 +132,32 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
       request.on('response', (res) => {
         const chunks: Buffer[] = [];
         let length = 0;
-        const body = decodedBody(res);
-        body.on('data', (chunk: Buffer) => {
+        const inflate = inflaterOf(res);
+        res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           length += chunk.length;
         });
         res.on('error', fail);
-        if (body !== res) body.on('error', fail);
         // A connection lost mid-body closes the answer without its end.
         res.on('close', () => {
           if (!res.complete) fail(new Error('the connection closed before the answer was complete'));
         });
-        body.on('end', () => {
+        res.on('end', () => {
+          let bytes: Buffer;
+          try {
+            bytes = inflate === undefined ? joined(chunks, length) : inflate(joined(chunks, length));
+          } catch (err) {
+            // Not the gzip (or deflate) it said, or larger than MAX_INFLATED_BYTES.
+            fail(err);
+            return;
+          }
           if (req.decodeBody !== undefined) {
             const status = res.statusCode ?? 0;
-            const decoded = req.decodeBody(joined(chunks, length), status);
+            const decoded = req.decodeBody(bytes, status);
             settle({ kind: 'response', status, headers: flattenHeaders(res.headers), body: '', decoded });
             return;
           }
-          const body = keptBody(bodyText(chunks, length), req);
+          const body = keptBody(bodyText(bytes), req);
           settle({ kind: 'response', status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body });
         });
       });
