@@ -57,11 +57,14 @@ function inflaterOf(res: Http.IncomingMessage): ((bytes: Buffer) => Buffer) | un
  * answers never share it at once): a fresh 600 KB buffer per page costs the kernel its page faults again each time.
  */
 let scratch: Buffer | undefined;
+const EMPTY = Buffer.alloc(0);
 const MAX_SCRATCH = 16 * 1024 * 1024;
 
 /** The body's chunks in one buffer: the scratch one (valid until the next answer) unless it is a single chunk. */
 function joined(chunks: Buffer[], length: number): Buffer {
   if (chunks.length === 1) return chunks[0] as Buffer;
+  // An empty answer (a 204, a page with no body): no scratch buffer is made for it.
+  if (length === 0) return EMPTY;
   if (length > MAX_SCRATCH) return Buffer.concat(chunks, length);
   if (scratch === undefined || scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 1 << 20));
   let at = 0;
