@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// CommonJS (bin/package.json says so): `run`, the command whose start-up counts, then never starts Node's ESM loader
-// (~6 ms of a start on Node 20, docs/performance.md). Every other command imports its ESM bundle.
+// CommonJS (bin/package.json says so): `run`, the command whose start-up counts, and `logs` then never start Node's
+// ESM loader (~6 ms of a start on Node 20, docs/performance.md). Every other command imports its ESM bundle.
 'use strict';
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 // V8's compile cache (Node >= 22.1) skips parsing and compiling our modules on every start after the first.
 require('node:module').enableCompileCache?.();
-// The bundle (scripts/bundle.mjs, made by `npm run build`): a few files to load instead of ~80 modules. `run` has one
-// file of its own; the command word is found as normalizeArgv finds it.
+// The bundle (scripts/bundle.mjs, made by `npm run build`): a few files to load instead of ~80 modules. `run` and
+// `logs` each have one file of their own, with a V8 code cache; the command word is found as normalizeArgv finds it.
 const command = process.argv.slice(2).find((word) => word !== '--debug');
-if (command === 'run') {
+const cached = command === 'run' || command === 'logs' ? `${command}.cjs` : undefined;
+if (cached !== undefined) {
   const { runWithCodeCache } = require('./run-with-code-cache.cjs');
-  runWithCodeCache(pathToFileURL(join(__dirname, '../dist/bundle/run.cjs')), (specifier) => import(specifier)).then(
+  runWithCodeCache(pathToFileURL(join(__dirname, '../dist/bundle', cached)), (specifier) => import(specifier)).then(
     (code) => {
       process.exitCode = code;
     },

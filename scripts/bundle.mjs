@@ -80,19 +80,33 @@ const programOfSplitBundle = {
     b.onResolve({ filter: /^\.\/program\.js$/ }, () => ({ path: './program.js', external: true }));
   },
 };
-const runBuild = await build({
-  ...common,
-  entryPoints: { run: join(root, 'dist/cli/main-exit-code.js') },
-  format: 'cjs',
-  banner: {},
-  splitting: false,
-  write: false,
-  plugins: [programOfSplitBundle, importMetaUrlOf('__ddBundleUrl')],
-});
-// What stays an `import()` (the packages left out above, ./program.js) goes through the wrapper's `__ddImport`: a
-// function compiled by vm.Script has no module to import from. Every one of them is a string literal.
-const runText = runBuild.outputFiles[0].text.replace(/\bimport\((?=["'])/g, '__ddImport(');
-if (/\bimport\(/.test(runText) || !runText.includes('__ddImport("./program.js")'))
-  throw new Error('run bundle: an import() that is not of a string literal, or no ./program.js: see __ddImport');
-const hash = createHash('sha256').update(runText).digest('hex').slice(0, 32);
-await writeFile(join(outdir, 'run.cjs'), `// ${hash}\n${runText}`);
+
+/**
+ * One code-cached CommonJS bundle (`<name>.cjs`, run by bin/run-with-code-cache.cjs) of main-exit-code.js. With
+ * `inlineProgram`, the program (commander and every command) is in it too; without, `./program.js` stays an
+ * import of the split bundle above.
+ */
+async function codeCachedBundle(name, { inlineProgram }) {
+  const built = await build({
+    ...common,
+    entryPoints: { [name]: join(root, 'dist/cli/main-exit-code.js') },
+    format: 'cjs',
+    banner: {},
+    splitting: false,
+    write: false,
+    plugins: [...(inlineProgram ? [] : [programOfSplitBundle]), importMetaUrlOf('__ddBundleUrl')],
+  });
+  // What stays an `import()` (the packages left out above, ./program.js) goes through the wrapper's `__ddImport`: a
+  // function compiled by vm.Script has no module to import from. Every one of them is a string literal.
+  const text = built.outputFiles[0].text.replace(/\bimport\((?=["'])/g, '__ddImport(');
+  if (/\bimport\(/.test(text)) throw new Error(`${name} bundle: an import() that is not of a string literal`);
+  if (inlineProgram === text.includes('__ddImport("./program.js")'))
+    throw new Error(`${name} bundle: ./program.js is ${inlineProgram ? 'not inlined' : 'missing'}: see __ddImport`);
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  await writeFile(join(outdir, `${name}.cjs`), `// ${hash}\n${text}`);
+}
+
+await codeCachedBundle('run', { inlineProgram: false });
+// `dd-logstore logs` (bin/dd-logstore.js picks it): read-back loads ~30 modules of the split bundle through the ESM
+// loader, compiled afresh on every Node 20 start; here they are one code-cached file, the program inlined.
+await codeCachedBundle('logs', { inlineProgram: true });

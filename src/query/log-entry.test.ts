@@ -52,4 +52,27 @@ describe('createEntrySet', () => {
     expect(set.addNew(three).map((e) => e.id)).toEqual(['a', 'b', 'c']);
     expect(set.addNew([item('b', {})])).toHaveLength(0);
   });
+
+  it('tells seqs apart the way a Set of numbers does: large, negative, fractional, NaN, -0, per log id and writer', () => {
+    const seqs = [0, 1, 31, 32, 33, 1023, 4096, 70_000, 2 ** 24 - 1, 2 ** 24, 2 ** 40, -1, -0, 1.5, 2 ** 31, NaN];
+    // Every seq twice, in another order the second time, and once more from another writer and another log id.
+    const entries = [...seqs, ...[...seqs].reverse()].map((seq, i) => ({
+      ...item(`x${i}`, {}),
+      seq,
+      hasSeq: true,
+    }));
+    const set = createEntrySet();
+    const kept = set.addNew(entries);
+    const model = new Set<number>();
+    expect(kept.map((e) => e.id)).toEqual(
+      entries.filter((e) => !model.has(e.seq) && model.add(e.seq)).map((e) => e.id),
+    );
+    expect(kept).toHaveLength(seqs.length - 1); // 0 and -0 are one record
+    for (const e of entries) expect(set.has(e)).toBe(true);
+    expect(set.has({ ...item('y', {}), seq: 2, hasSeq: true })).toBe(false);
+    expect(set.has({ ...item('y', {}), seq: 2 ** 24 + 1, hasSeq: true })).toBe(false);
+    expect(set.addNew(entries.map((e) => ({ ...e, writer: 'w2' })))).toHaveLength(seqs.length - 1);
+    expect(set.addNew(entries.map((e) => ({ ...e, logId: 'M' })))).toHaveLength(seqs.length - 1);
+    expect(set.size).toBe(3 * (seqs.length - 1));
+  });
 });

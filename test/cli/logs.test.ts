@@ -157,6 +157,9 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       // Every page was asked for with the page limit of 1000, through to the end.
       const searches = emulator.requests().filter((q) => q.route === 'search');
       expect(searches.length).toBeGreaterThanOrEqual(26);
+      // Asked for gzip, answered gzipped (the last, empty page goes as it is), and inflated: the records above.
+      expect(searches.every((q) => q.headers['accept-encoding'] === 'gzip')).toBe(true);
+      expect(searches.filter((q) => q.answerEncoding === 'gzip').length).toBeGreaterThanOrEqual(25);
     }, 30_000);
 
     it('--step, --level warn, --grep, --since/--until and --limit', async () => {

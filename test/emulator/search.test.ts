@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { createEmulator } from './emulator.js';
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { acceptsGzip, createEmulator } from './emulator.js';
 import type { Emulator } from './emulator.js';
 import { get, postIntake, postJson } from './test-http.js';
 import type { Reply } from './test-http.js';
@@ -330,6 +332,69 @@ describe('POST /api/v2/logs/events/search', () => {
     expect(limited.headers.get('x-ratelimit-reset')).toBe('6');
     now += 6000;
     expect((await search({ filter: window() })).status).toBe(200);
+  });
+});
+
+/** A search over node:http, which (unlike fetch) neither asks for nor inflates gzip: the answer's bytes as sent. */
+function rawSearch(body: unknown, extra: Record<string, string>): Promise<{ encoding?: string; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${emu.url}/api/v2/logs/events/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...KEYS, ...extra },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const encoding = res.headers['content-encoding'];
+        resolve({ ...(encoding !== undefined ? { encoding } : {}), bytes: Buffer.concat(chunks) });
+      });
+    });
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('gzip answers (accept-encoding)', () => {
+  it('gzips a search answer only when the request takes gzip, with the same JSON', async () => {
+    await ingest(Array.from({ length: 200 }, (_, i) => rec(i)));
+    const body = { filter: { query: `@zenml.run.id:"${RUN_ID}"`, ...window() }, page: { limit: 1000 } };
+    const plain = await rawSearch(body, {});
+    expect(plain.encoding).toBeUndefined();
+    const zipped = await rawSearch(body, { 'accept-encoding': 'gzip, deflate' });
+    expect(zipped.encoding).toBe('gzip');
+    expect(zipped.bytes.length).toBeLessThan(plain.bytes.length / 5);
+    const page = (b: Buffer) => {
+      const v = JSON.parse(b.toString('utf8')) as Page;
+      // request_id and elapsed differ between two answers.
+      return { data: v.data, after: v.meta.page?.after };
+    };
+    expect(page(gunzipSync(zipped.bytes))).toEqual(page(plain.bytes));
+    expect(page(plain.bytes).data).toHaveLength(200);
+    const refused = await rawSearch(body, { 'accept-encoding': 'gzip;q=0, identity' });
+    expect(refused.encoding).toBeUndefined();
+    const searches = emu.requests().filter((r) => r.route === 'search');
+    expect(searches.map((r) => r.answerEncoding)).toEqual([undefined, 'gzip', undefined]);
+    // A short answer (no records) goes as it is.
+    const none = await rawSearch(
+      { ...body, filter: { ...body.filter, query: '@zenml.run.id:nope' } },
+      {
+        'accept-encoding': 'gzip',
+      },
+    );
+    expect(none.encoding).toBeUndefined();
+  });
+
+  it('reads accept-encoding as HTTP does', () => {
+    expect(acceptsGzip(undefined)).toBe(false);
+    expect(acceptsGzip('identity')).toBe(false);
+    expect(acceptsGzip('br, deflate')).toBe(false);
+    expect(acceptsGzip('gzip')).toBe(true);
+    expect(acceptsGzip('GZIP;q=0.5')).toBe(true);
+    expect(acceptsGzip('x-gzip')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('deflate, gzip ; q=0.0')).toBe(false);
   });
 });
 

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
+import type * as Zlib from 'node:zlib';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -32,17 +33,38 @@ let httpModule: typeof Http | undefined;
 let httpsModule: typeof Https | undefined;
 const http = (): typeof Http => (httpModule ??= load('node:http') as typeof Http);
 const https = (): typeof Https => (httpsModule ??= load('node:https') as typeof Https);
+let zlibModule: typeof Zlib | undefined;
+const zlib = (): typeof Zlib => (zlibModule ??= load('node:zlib') as typeof Zlib);
+
+/** An inflated answer larger than this is refused (a page of 1000 records is ~640 KB). */
+const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * How to inflate an answer that came compressed (`content-encoding: gzip` or `deflate`, which a request asks for with
+ * `accept-encoding`); undefined when it came as is. In one synchronous call once the body is whole: a zlib stream
+ * over the chunks as they arrive cost Node 24 ~0.3 CPU-s and ~90 MB more per 100 pages (docs/performance.md).
+ */
+function inflaterOf(res: Http.IncomingMessage): ((bytes: Buffer) => Buffer) | undefined {
+  const encoding = res.headers['content-encoding']?.trim().toLowerCase();
+  const options = { maxOutputLength: MAX_INFLATED_BYTES };
+  if (encoding === 'gzip' || encoding === 'x-gzip') return (bytes) => zlib().gunzipSync(bytes, options);
+  if (encoding === 'deflate') return (bytes) => zlib().inflateSync(bytes, options);
+  return undefined;
+}
 
 /**
  * Where a body's chunks are joined before decoding, kept from one answer to the next (decoding is synchronous, so
  * answers never share it at once): a fresh 600 KB buffer per page costs the kernel its page faults again each time.
  */
 let scratch: Buffer | undefined;
+const EMPTY = Buffer.alloc(0);
 const MAX_SCRATCH = 16 * 1024 * 1024;
 
 /** The body's chunks in one buffer: the scratch one (valid until the next answer) unless it is a single chunk. */
 function joined(chunks: Buffer[], length: number): Buffer {
   if (chunks.length === 1) return chunks[0] as Buffer;
+  // An empty answer (a 204, a page with no body): no scratch buffer is made for it.
+  if (length === 0) return EMPTY;
   if (length > MAX_SCRATCH) return Buffer.concat(chunks, length);
   if (scratch === undefined || scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 1 << 20));
   let at = 0;
@@ -51,9 +73,9 @@ function joined(chunks: Buffer[], length: number): Buffer {
 }
 
 /** The body as text (UTF-8, a leading BOM skipped, as undici's `body.text()` reads it). */
-function bodyText(chunks: Buffer[], length: number): string {
+function bodyText(buf: Buffer): string {
+  const length = buf.length;
   if (length === 0) return '';
-  const buf = joined(chunks, length);
   const start = length > 2 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   return buf.toString('utf8', start, length);
 }
@@ -113,6 +135,7 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
       request.on('response', (res) => {
         const chunks: Buffer[] = [];
         let length = 0;
+        const inflate = inflaterOf(res);
         res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           length += chunk.length;
@@ -123,13 +146,21 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
           if (!res.complete) fail(new Error('the connection closed before the answer was complete'));
         });
         res.on('end', () => {
+          let bytes: Buffer;
+          try {
+            bytes = inflate === undefined ? joined(chunks, length) : inflate(joined(chunks, length));
+          } catch (err) {
+            // Not the gzip (or deflate) it said, or larger than MAX_INFLATED_BYTES.
+            fail(err);
+            return;
+          }
           if (req.decodeBody !== undefined) {
             const status = res.statusCode ?? 0;
-            const decoded = req.decodeBody(joined(chunks, length), status);
+            const decoded = req.decodeBody(bytes, status);
             settle({ kind: 'response', status, headers: flattenHeaders(res.headers), body: '', decoded });
             return;
           }
-          const body = keptBody(bodyText(chunks, length), req);
+          const body = keptBody(bodyText(bytes), req);
           settle({ kind: 'response', status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body });
         });
       });

@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { toExportOutcome, parseRetryAfterMs } from './http-outcome.js';
 import { createManualTimers } from '../../../test/helpers/manual-timers.js';
 import { startTestHttpServer, type TestHttpServer } from '../../../test/helpers/test-http-server.js';
@@ -185,6 +186,33 @@ describe.each([
       kind: 'network-error',
       message: 'transport closed',
     });
+  });
+});
+
+// Datadog's API answers gzip when asked (`accept-encoding`): the reads of `logs` ask for it (api-client.ts).
+describe('node:http transport, compressed answers', () => {
+  it('inflates a gzip or deflate answer for decodeBody and for the text; a broken one is a network error', async () => {
+    const text = `{"data":[${'"é",'.repeat(50_000)}"x"]}`;
+    const s = await server((req, res) => {
+      const kind = req.path.slice(1);
+      if (kind === 'broken') return res.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all');
+      const body = kind === 'gzip' ? gzipSync(text) : kind === 'deflate' ? deflateSync(text) : Buffer.from(text);
+      res.writeHead(200, kind === 'plain' ? {} : { 'content-encoding': kind ?? '' });
+      // In pieces, as a large answer arrives.
+      for (let i = 0; i < body.length; i += 4096) res.write(body.subarray(i, i + 4096));
+      res.end();
+    });
+    const transport = createNodeHttpTransport();
+    const decode = (bytes: Buffer) => bytes.toString('utf8');
+    for (const kind of ['gzip', 'deflate', 'plain']) {
+      const decoded = await transport.send({ url: `${s.url}/${kind}`, headers: {}, decodeBody: decode });
+      expect(decoded).toMatchObject({ kind: 'response', status: 200, decoded: text });
+      const asText = await transport.send({ url: `${s.url}/${kind}`, headers: {}, maxBodyChars: Infinity });
+      expect(asText).toMatchObject({ kind: 'response', status: 200, body: text });
+    }
+    const broken = await transport.send({ url: `${s.url}/broken`, headers: {}, decodeBody: decode });
+    expect(broken).toMatchObject({ kind: 'network-error', timedOut: false });
+    await transport.close();
   });
 });
 

@@ -266,6 +266,8 @@ export async function searchLogs(
         'content-type': 'application/json',
         'dd-api-key': keys.apiKey,
         'dd-application-key': keys.appKey,
+        // A page of 1000 records is ~640 KB of JSON, ~15 KB gzipped: the transport inflates it.
+        'accept-encoding': 'gzip',
       },
       body: JSON.stringify(body),
       searchPage: true,
