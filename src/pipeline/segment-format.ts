@@ -520,6 +520,36 @@ export function createFrameDecoder(): FrameDecoder {
     return true;
   }
   /**
+   * A record of a block or lines frame, from its table entry, message and attributes' bytes (at `attrsAt`), added
+   * unless `keep` says no; false when its attributes are not JSON (the readable part ends there).
+   */
+  function addRecord(
+    records: LogRecordData[],
+    keep: FrameFilter | undefined,
+    flags: number,
+    level: Level,
+    timestamp: number,
+    seq: number,
+    message: string,
+    buf: Buffer,
+    attrsAt: number,
+    attrsLen: number,
+  ): boolean {
+    let attributes: Record<string, unknown> | undefined;
+    if (attrsLen > 0) {
+      try {
+        attributes = JSON.parse(buf.toString('utf8', attrsAt, attrsAt + attrsLen)) as Record<string, unknown>;
+      } catch {
+        return false;
+      }
+    }
+    if (keep !== undefined && !keep(level, timestamp)) return true;
+    const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : plain, level, message };
+    if (attributes !== undefined) record.attributes = attributes;
+    records.push(record);
+    return true;
+  }
+  /**
    * A block frame's records (`encodeBlock`), every part checked: a damaged block ends the readable part. `torn`: the
    * block is cut short at `end` (the end of the file): the records whose text is whole, or undefined.
    */
@@ -539,8 +569,8 @@ export function createFrameDecoder(): FrameDecoder {
     for (let i = 0; i < n; i++) {
       if (pos.p >= tableEnd) return damaged;
       const flags = buf[pos.p++] as number;
-      const level = LEVEL_CODES[flags & 0x07];
-      if (level === undefined || flags & ~(0x07 | STDERR | HAS_ATTRIBUTES)) return damaged;
+      const level = tableLevel(flags);
+      if (level === undefined) return damaged;
       const dTs = readVarint(buf, pos);
       const dSeq = readVarint(buf, pos);
       const msgLen = readVarint(buf, pos);
@@ -554,19 +584,8 @@ export function createFrameDecoder(): FrameDecoder {
       seq += 1 + unzigzag(dSeq);
       const message = buf.toString('utf8', text, text + msgLen);
       text += msgLen;
-      let attributes: Record<string, unknown> | undefined;
-      if (attrsLen > 0) {
-        try {
-          attributes = JSON.parse(buf.toString('utf8', text, text + attrsLen)) as Record<string, unknown>;
-        } catch {
-          return { kind: 'bad', reason: 'attributes are not JSON' };
-        }
-        text += attrsLen;
-      }
-      if (keep !== undefined && !keep(level, timestamp)) continue;
-      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : plain, level, message };
-      if (attributes !== undefined) record.attributes = attributes;
-      records.push(record);
+      if (!addRecord(records, keep, flags, level, timestamp, seq, message, buf, text, attrsLen)) return notJson;
+      text += attrsLen;
     }
     if (torn) return { kind: 'records', records, next: end };
     if (pos.p !== tableEnd || text !== end) return damaged;
@@ -601,8 +620,8 @@ export function createFrameDecoder(): FrameDecoder {
     for (let i = 0; i < n; i++) {
       if (pos.p >= tableEnd) return damaged;
       const flags = buf[pos.p++] as number;
-      const level = LEVEL_CODES[flags & 0x07];
-      if (level === undefined || flags & ~(0x07 | STDERR | HAS_ATTRIBUTES)) return damaged;
+      const level = tableLevel(flags);
+      if (level === undefined) return damaged;
       const msgLen = readVarint(buf, pos);
       const attrsLen = flags & HAS_ATTRIBUTES ? readVarint(buf, pos) : 0;
       if (msgLen < 0 || attrsLen < 0 || pos.p > tableEnd) return damaged;
@@ -616,19 +635,8 @@ export function createFrameDecoder(): FrameDecoder {
       seq++;
       const message = buf.toString('utf8', nl - msgLen, nl);
       line = nl + 1;
-      let attributes: Record<string, unknown> | undefined;
-      if (attrsLen > 0) {
-        try {
-          attributes = JSON.parse(buf.toString('utf8', attrsAt, attrsAt + attrsLen)) as Record<string, unknown>;
-        } catch {
-          return { kind: 'bad', reason: 'attributes are not JSON' };
-        }
-        attrsAt += attrsLen;
-      }
-      if (keep !== undefined && !keep(level, timestamp)) continue;
-      const record: LogRecordData = { timestamp, seq, stream: flags & STDERR ? 'stderr' : plain, level, message };
-      if (attributes !== undefined) record.attributes = attributes;
-      records.push(record);
+      if (!addRecord(records, keep, flags, level, timestamp, seq, message, buf, attrsAt, attrsLen)) return notJson;
+      attrsAt += attrsLen;
     }
     if (torn) return { kind: 'records', records, next: end };
     if (pos.p !== tableEnd || line !== end || attrsAt !== attrsEnd) return damaged;
@@ -675,7 +683,7 @@ export function createFrameDecoder(): FrameDecoder {
           attributes = JSON.parse(buf.toString('utf8', s.messageEnd, s.next)) as Record<string, unknown>;
         } catch {
           // The file's readable part ends here (the reader stops at a bad frame).
-          return { kind: 'bad', reason: 'attributes are not JSON' };
+          return notJson;
         }
       }
       // One shape for every record (no spread): a read of 1M records builds 1M of these.
@@ -690,6 +698,13 @@ export function createFrameDecoder(): FrameDecoder {
       return { kind: 'record', record, next: s.next };
     },
   };
+}
+
+const notJson = { kind: 'bad', reason: 'attributes are not JSON' } as const;
+
+/** A block's or lines frame's table entry's level; undefined when its flags are not a record's (damage). */
+function tableLevel(flags: number): Level | undefined {
+  return flags & ~(0x07 | STDERR | HAS_ATTRIBUTES) ? undefined : LEVEL_CODES[flags & 0x07];
 }
 
 const REMEMBERED_ATTRIBUTES = 8;
