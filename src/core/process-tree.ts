@@ -89,20 +89,58 @@ export function processTree(root: number, self = process.pid): ProcessTree {
   };
 }
 
-/** SIGKILL to `root`, its descendants and its own process group; answers how many others were signalled. */
+/** How many times the tree is looked at again while it is being stopped, at most. */
+const MAX_STOP_ROUNDS = 50;
+
+/**
+ * SIGKILL to `root`, its descendants and its own process group; answers how many others were signalled. One look at
+ * the tree would miss what a process starts between that look and its kill (a shell loop leaves children, re-parented
+ * to init, holding the output): the tree is stopped first (a stopped process starts nothing), looked at again until a
+ * look finds nothing new and every process seen has stopped, then killed.
+ */
 export function killProcessTree(root: number, self = process.pid): number {
-  const tree = processTree(root, self);
-  const kill = (pid: number): boolean => {
+  const signal = (pid: number, name: NodeJS.Signals): boolean => {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, name);
       return true;
     } catch {
       return false;
     }
   };
-  kill(root);
+  const seen = new Set<number>();
+  let group: number | undefined;
+  signal(root, 'SIGSTOP');
+  for (let round = 0; round < MAX_STOP_ROUNDS; round++) {
+    const tree = processTree(root, self);
+    let fresh = false;
+    if (tree.group !== undefined && group === undefined) {
+      group = tree.group;
+      signal(-group, 'SIGSTOP');
+      fresh = true;
+    }
+    for (const pid of tree.descendants)
+      if (!seen.has(pid)) {
+        seen.add(pid);
+        signal(pid, 'SIGSTOP');
+        fresh = true;
+      }
+    // A SIGSTOP takes effect a moment later: one not yet stopped can still start a process.
+    if (!fresh && [root, ...seen].every(stoppedOrGone)) break;
+  }
+  signal(root, 'SIGKILL');
   let others = 0;
-  for (const pid of tree.descendants) if (kill(pid)) others++;
-  if (tree.group !== undefined) kill(-tree.group);
+  for (const pid of seen) if (signal(pid, 'SIGKILL')) others++;
+  if (group !== undefined) signal(-group, 'SIGKILL');
   return others;
+}
+
+/** Stopped, a zombie, or no more (from /proc; where there is none, taken as stopped). */
+function stoppedOrGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat[stat.lastIndexOf(')') + 2];
+    return state === 'T' || state === 't' || state === 'Z' || state === 'X';
+  } catch {
+    return true;
+  }
 }

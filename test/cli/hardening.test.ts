@@ -205,6 +205,46 @@ describe('a command that ignores signals (as docker stop)', () => {
     }
   }, 30_000);
 
+  it('SIGKILL after --kill-after also gets what a process keeps starting while the tree is being killed', async () => {
+    // A process in its own session that starts children as fast as it can, each ignoring SIGTERM, named by a marker.
+    const marker = `ddls-spawned-${process.pid}-${Date.now()}`;
+    const loop = `trap '' TERM; while :; do (trap '' TERM; exec -a ${marker} sleep 1000) & done`;
+    const script = [
+      `process.on('SIGTERM', () => console.log('ignored SIGTERM'));`,
+      `require('child_process').spawn('bash', ['-c', ${JSON.stringify(loop)}], { stdio: 'ignore', detached: true });`,
+      `setTimeout(() => console.log('ready'), 500);`,
+      `setInterval(() => {}, 1000);`,
+    ].join('\n');
+    const spawned = (): number[] =>
+      readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .filter((name) => {
+          try {
+            return readFileSync(`/proc/${name}/cmdline`, 'utf8').startsWith(marker) && !gone(Number(name));
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const r = start(home, ['run', '--run-id', 'spawner', '--kill-after', '1s', '--', NODE, '-e', script]);
+    try {
+      await r.waitFor('ready');
+      expect(spawned().length).toBeGreaterThan(0);
+      r.kill('SIGTERM');
+      expect((await r.done).code).toBe(137);
+      // Before: the tree was read once and killed, and the children started after that look (2 or 3 of them, each
+      // time) lived on, re-parented to init.
+      expect(await until(() => spawned().length === 0, 3000)).toBe(true);
+    } finally {
+      for (const pid of spawned())
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone meanwhile.
+        }
+    }
+  }, 30_000);
+
   it('SIGINT ignored: the third Ctrl-C kills at once (no grace period), exit 137', async () => {
     const r = start(home, ['run', '--run-id', 'int', '--kill-after', '10m', '--', ...stubborn('SIGINT')]);
     await r.waitFor('ready');
