@@ -191,14 +191,14 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
       report.files++;
       const base = spoolBase(name);
       const progress: SpoolProgress = { ...readSpoolProgress(options.dir, base), owner: currentOwner() };
-      // Who works on it, and a heartbeat (the progress file's mtime) for a flusher in another pid namespace.
-      writeSpoolProgress(options.dir, base, progress);
       const heartbeat = setInterval(() => touch(spoolProgressPath(options.dir, base)), 1000);
       heartbeat.unref();
       // What a tried batch did not deliver goes to a new spool file, claimable like a crashed run's if we die.
       const keep = createSpoolFileWriter(options.dir, now(), pid, { crashSafe: true });
       let done = false;
       try {
+        // Who works on it, and a heartbeat (the progress file's mtime) for a flusher in another pid namespace.
+        writeSpoolProgress(options.dir, base, progress);
         done = await resendFile(claimed, base, progress, keep);
       } catch (err) {
         // Reading it, or writing what is kept (a full disk): what its progress does not cover stays in it.

@@ -422,8 +422,14 @@ export function readSpoolProgress(dir: string, base: string): SpoolProgress {
 export function writeSpoolProgress(dir: string, base: string, progress: SpoolProgress): void {
   const path = spoolProgressPath(dir, base);
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(progress), { mode: 0o600 });
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, JSON.stringify(progress), { mode: 0o600 });
+    renameSync(tmp, path);
+  } catch (err) {
+    // A full disk: the temporary file must not stay behind (the old progress, if any, still holds).
+    removeFile(tmp);
+    throw err;
+  }
 }
 
 /** The `<ms>-<pid>-<rand>` base of a spool file's name. */

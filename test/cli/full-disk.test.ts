@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './harness.js';
@@ -82,6 +82,41 @@ maybe('a full disk under the home', () => {
     expect(c.read).toBe(1000);
     expect(c.delivered).toBe(0);
     expect(c.lost).toBe(1000);
+  }, 60_000);
+
+  it('flush on a full disk: exit 1 naming the file, no temporary file left, the spool file kept for the next flush', async () => {
+    const filler = join(tmpfs, 'filler');
+    rmSync(filler, { force: true });
+    const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as {
+      components: Record<string, Record<string, { id: string }>>;
+    };
+    const dir = join(home, 'spool', config.components['log-store']!.default!.id);
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+    const now = Date.now();
+    const lines = Array.from({ length: 5 }, (_, i) => ({
+      v: 1,
+      run_id: 'older',
+      reason: 'retries exhausted',
+      spooled_at: now,
+      item: { message: `older ${i}`, status: 'info', timestamp: now, 'zenml.run.id': 'older', 'dd_logstore.seq': i },
+    }));
+    writeFileSync(join(dir, '1700000000000-1-abc.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    try {
+      writeFileSync(filler, Buffer.alloc(4 * 1024 * 1024));
+    } catch {
+      // ENOSPC: full again.
+    }
+    const f = await runCli(['flush'], { home });
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/cannot resend spool file .*1700000000000-1-abc\.sending-\d+: ENOSPC/);
+    // Before: the progress file's temporary copy stayed, and the file stayed claimed (.sending-<pid>).
+    expect(readdirSync(home, { recursive: true }).filter((n) => String(n).endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['1700000000000-1-abc.jsonl']);
+    rmSync(filler, { force: true });
+    const again = await runCli(['flush'], { home });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/5 records read from 1 spool file, 5 delivered, 0 still spooled/);
   }, 60_000);
 });
 
