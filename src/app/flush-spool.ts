@@ -100,8 +100,11 @@ export function createSpoolFlusher(
     const check = destination.checkAnswers;
     const transport = () => {
       const http = createNodeHttpTransport({ timeoutMs: budgetMs, connections: 2 });
-      // Which answers count as delivery (Datadog: only the intake's own), under the retries.
-      return createRetryingTransport(check ? check(settings, http) : http, { budgetMs });
+      // Which answers count as delivery (Datadog: only the intake's own), under the retries. What the spool holds was
+      // tried already, often against a slow intake: its first attempt gets the whole budget. Cut at half, as a run's
+      // first attempts are, an intake answering in 10 s (budget 15 s) timed out on the batch in flight at every
+      // flush, which stayed spooled and reached the intake once more each time, never delivered.
+      return createRetryingTransport(check ? check(settings, http) : http, { budgetMs, policy: { attemptShare: 1 } });
     };
     const unmasked = destination.createSpoolExporter(settings, transport);
     // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.

@@ -357,7 +357,7 @@ describe('intakes that are slow, never answer, or are not Datadog', () => {
       .map((x) => `${String(x.attributes['zenml.log.id'])}/${String(x.attributes['dd_logstore.seq'])}`);
   }
 
-  it('an intake that answers after 2.5 s with export_timeout_millis=4000 gets every batch once, not twice', async () => {
+  it('an intake that answers after 2.5 s with export_timeout_millis=4000: run sends each batch once; flush delivers what it spooled, one copy more', async () => {
     emulator.reset();
     await register('slow', ['--export_timeout_millis=4000', '--max_export_batch_size=500']);
     emulator.inject('intake', { type: 'delay', ms: 2500, count: 100 });
@@ -382,7 +382,18 @@ describe('intakes that are slow, never answer, or are not Datadog', () => {
         ...spoolLines(home).map((l) => `${String(l.item['zenml.log.id'])}/${String(l.item['dd_logstore.seq'])}`),
       ]).size,
     ).toBe(2000);
-  }, 90_000);
+    // flush against the same slow intake converges: what the run spooled goes once more, is delivered, and is gone.
+    const f = await runCli(['flush', '--log-store', 'slow'], { home, env: KEYS, timeoutMs: 60_000 });
+    expect(f.code).toBe(0);
+    expect(f.stdout).toMatch(/ 0 still spooled/);
+    await until(() => received('slow').length >= keys.length + c.spooled, 20_000);
+    // Before: flush cut its first attempts at half the budget (2 s) again, so the batch in flight timed out, stayed
+    // spooled and reached the intake once more with every flush (one more copy each time, never delivered).
+    const all = received('slow');
+    expect(new Set(all).size).toBe(2000);
+    expect(all.length).toBe(2000 + c.spooled);
+    expect(await counts(home, 'slow')).toMatchObject({ delivered: 2000, spooled: 0 });
+  }, 120_000);
 
   it('a black-holed intake: run ends within its flush timeout, everything spooled, nothing lost', async () => {
     emulator.reset();
