@@ -1,4 +1,4 @@
-/** `runs describe` shows a step name's escape sequences escaped, as `logs` shows records; json keeps them. */
+/** `runs describe` and `runs list` show a step name's escape sequences escaped, as `logs` shows records; json keeps them. */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { runCli, tempHome } from './harness.js';
 
@@ -17,5 +17,15 @@ describe('runs describe escapes control characters', () => {
     expect(text.stdout).toContain('train\\x1b[2J');
     const json = await runCli(['runs', 'describe', 'esc', '--output', 'json'], { home });
     expect((JSON.parse(json.stdout) as { steps: { name: string }[] }).steps[0]?.name).toBe(step);
+    // runs list too, in its table and its text (before: the STEPS column played the sequences, clearing the screen).
+    for (const output of ['table', 'text']) {
+      const list = await runCli(['runs', 'list', '--output', output], { home });
+      expect(list.code).toBe(0);
+      expect(list.stdout).not.toContain('\x1b');
+      expect(list.stdout).not.toContain('\x07');
+      expect(list.stdout).toContain('train\\x1b[2J\\x1b]0;owned\\x07');
+    }
+    const listed = await runCli(['runs', 'list', '--output', 'json'], { home });
+    expect((JSON.parse(listed.stdout) as { steps: { name: string }[] }[])[0]?.steps[0]?.name).toBe(step);
   });
 });

@@ -1,5 +1,6 @@
 /** `dd-logstore runs list [--limit N] [--step S] [--status ...] [--since D]` */
 import { Command } from 'commander';
+import { escapeControlChars } from '../../../core/control-chars.js';
 import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
@@ -61,7 +62,8 @@ export function newCmdRunsList(f: Factory): Command {
         [
           { header: 'RUN ID', value: (r) => r.runId },
           { header: 'STATUS', value: (r) => statusText(r) },
-          { header: 'STEPS', value: (r) => r.steps.map((s) => s.name ?? '-').join(',') },
+          // A step name is whatever the caller gave: its escape sequences are shown, not played (json keeps them).
+          { header: 'STEPS', value: (r) => escapeControlChars(r.steps.map((s) => s.name ?? '-').join(',')) },
           { header: 'STARTED', value: started },
           { header: 'DURATION', value: duration },
           { header: 'RECORDS', value: (r) => String(totalCounts(r).read), dropOrder: 1 },
