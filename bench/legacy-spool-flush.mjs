@@ -1,0 +1,151 @@
+// Manual check (issue 18): an older-format JSONL spool file of any size flushed to the emulator; peak RSS, CPU, copies.
+// usage (after npm run build and npm run build:test): node bench/legacy-spool-flush.mjs <new home dir> <records> <pad>
+//   [extra NODE_OPTIONS, e.g. --max-old-space-size=128]; 1000000 records with pad 290 make a 649 MB file.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { createEmulator } = await import(join(ROOT, 'dist-test/test/emulator/emulator.js'));
+const [home, nArg, padArg, extraOpts = ''] = process.argv.slice(2);
+const n = Number(nArg),
+  pad = Number(padArg);
+const BIN = join(ROOT, 'bin/dd-logstore.js');
+const env = {
+  ...process.env,
+  DD_LOGSTORE_HOME: home,
+  DD_LOGSTORE_SECRET_DD_API_KEY: 'emulator-api-key',
+  DD_LOGSTORE_SECRET_DD_APP_KEY: 'emulator-app-key',
+};
+for (const k of Object.keys(env))
+  if (
+    k.startsWith('DD_LOGSTORE_') &&
+    !['DD_LOGSTORE_HOME', 'DD_LOGSTORE_SECRET_DD_API_KEY', 'DD_LOGSTORE_SECRET_DD_APP_KEY'].includes(k)
+  )
+    delete env[k];
+const emulator = await createEmulator();
+const cli = (args, extraEnv = {}) =>
+  new Promise((res) => {
+    const c = spawn(process.execPath, [BIN, ...args], {
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '',
+      err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    c.on('close', (code) => res({ code, out, err }));
+  });
+mkdirSync(home, { recursive: true, mode: 0o700 });
+let r = await cli([
+  'log-store',
+  'register',
+  'big',
+  '--flavor=datadog',
+  '--api_key={{dd.api_key}}',
+  '--application_key={{dd.app_key}}',
+  `--intake_url=${emulator.url}`,
+  `--api_url=${emulator.url}`,
+]);
+if (r.code !== 0) {
+  console.error(r.err);
+  process.exit(1);
+}
+const id = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).components['log-store'].big.id;
+const dir = join(home, 'spool', id);
+mkdirSync(dir, { recursive: true });
+const file = join(dir, '1700000000000-1-abc.jsonl');
+const fd = openSync(file, 'w');
+const filler = 'x'.repeat(pad);
+const now = Date.now();
+let text = '';
+for (let i = 0; i < n; i++) {
+  text +=
+    JSON.stringify({
+      v: 1,
+      run_id: 'legacy',
+      log_id: 'step',
+      reason: 'retries exhausted',
+      spooled_at: now,
+      item: {
+        message: `rec ${i} ${filler}`,
+        status: 'info',
+        timestamp: now,
+        service: 'dd-logstore',
+        hostname: 'h',
+        ddsource: 'python',
+        'zenml.run.id': 'legacy',
+        'zenml.log.id': 'step',
+        'zenml.step.name': 'train',
+        'dd_logstore.seq': i,
+        'dd_logstore.stream': 'stdout',
+      },
+    }) + '\n';
+  if (text.length > 4 << 20) {
+    writeSync(fd, text);
+    text = '';
+  }
+}
+writeSync(fd, text);
+closeSync(fd);
+const size = statSync(file).size;
+spawnSync('sync');
+const rssFile = join(home, 'flush.rss');
+const t0 = Date.now();
+const up0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const timed = await new Promise((res) => {
+  const c = spawn('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, BIN, 'flush', '--log-store', 'big'], {
+    env: {
+      ...env,
+      NODE_OPTIONS: `--import=${join(ROOT, 'test/fixtures/report-rss.mjs')} ${extraOpts}`.trim(),
+      DD_TEST_RSS_FILE: rssFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '',
+    err = '';
+  c.stdout.on('data', (d) => (out += d));
+  c.stderr.on('data', (d) => (err += d));
+  c.on('close', (code) => res({ code, out, err }));
+});
+const wall = (Date.now() - t0) / 1000;
+const up1 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const counts = new Uint8Array(n);
+let foreign = 0;
+for (const rec of emulator.records()) {
+  const s = Number(rec.attributes['dd_logstore.seq']);
+  if (rec.attributes['zenml.run.id'] !== 'legacy' || !(s >= 0 && s < n)) {
+    foreign++;
+    continue;
+  }
+  if (counts[s] < 255) counts[s]++;
+}
+let once = 0,
+  twice = 0,
+  missing = 0;
+for (const c of counts)
+  if (c === 0) missing++;
+  else if (c === 1) once++;
+  else twice++;
+const left = existsSync(dir) ? readdirSync(dir) : [];
+console.log(
+  JSON.stringify({
+    node: process.version,
+    nodeOptions: extraOpts,
+    records: n,
+    fileMB: +(size / 1e6).toFixed(1),
+    exit: timed.code,
+    stdout: timed.out.trim(),
+    stderrTail: timed.err.trim().split('\n').slice(-3),
+    wall,
+    peakRssMB: existsSync(rssFile) ? +(Number(readFileSync(rssFile, 'utf8')) / 1048576).toFixed(1) : null,
+    once,
+    more: twice,
+    missing,
+    foreign,
+    spoolLeft: left,
+    loadBefore: up0,
+    loadAfter: up1,
+  }),
+);
+await emulator.close();
