@@ -66,6 +66,18 @@ maybe('a full disk under the home', () => {
     expect(logs.stdout.trim().split('\n').filter(Boolean)).toHaveLength(c.delivered);
     // No temporary file left to keep the disk full.
     expect(readdirSync(home, { recursive: true }).filter((n) => String(n).endsWith('.tmp'))).toEqual([]);
+    // Before: the run record stayed `running`. It is finished, with the child's exit code and the lost records.
+    const list = await runCli(['runs', 'list', '--output', 'json'], { home });
+    const run = (JSON.parse(list.stdout) as { runId: string; status: string; exitCodes: number[] }[]).find(
+      (x) => x.runId === 'fills',
+    );
+    expect(run).toMatchObject({ status: 'failed', exitCodes: [3] });
+    const described = await runCli(['runs', 'describe', 'fills', '--output', 'json'], { home });
+    expect((JSON.parse(described.stdout) as { counts: Record<string, number> }).counts).toMatchObject({
+      read: 100_000,
+      delivered: c.delivered,
+      failed: c.lost,
+    });
   }, 180_000);
 
   it('the disk is full before the run: the child still starts and its exit code comes back', async () => {

@@ -460,6 +460,34 @@ describe('intakes that are slow, never answer, or are not Datadog', () => {
     emulator.reset();
   }, 60_000);
 
+  it('three parallel runs of one step under one run id (Datadog): logs shows all 900, none taken as a duplicate', async () => {
+    emulator.reset();
+    await register('par', []);
+    const child = (tag: string) => [NODE, '-e', `for (let i = 0; i < 300; i++) console.log('${tag} ' + i)`];
+    const runs = await Promise.all(
+      ['a', 'b', 'c'].map((t) =>
+        runCli(['run', '--log-store', 'par', '--run-id', 'par', '--step', 'same', '--', ...child(t)], {
+          home,
+          env: KEYS,
+        }),
+      ),
+    );
+    for (const r of runs) expect(r.code).toBe(0);
+    expect(received('par')).toHaveLength(900);
+    // Before: the three shared the log id and the sequence numbers, and logs dropped 2 of each 3 as duplicates.
+    const logs = await runCli(['logs', '--log-store', 'par', '--run-id', 'par', '--output', 'jsonl'], {
+      home,
+      env: KEYS,
+    });
+    expect(logs.code).toBe(0);
+    const messages = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { message: string }).message);
+    expect(new Set(messages).size).toBe(900);
+    expect(messages).toHaveLength(900);
+  }, 60_000);
+
   it('a JSON line cannot move its record to another run or take over dd_logstore.seq, nested or flat', async () => {
     emulator.reset();
     await register('reserved', []);
