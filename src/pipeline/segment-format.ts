@@ -18,10 +18,13 @@
  * (`salvage`): the table comes first for that.
  *
  * When a chunk's records are its lines as they came (the record builder's `rawLines`), the journal writes those
- * bytes instead, as a lines frame (`encodeLines`): `flags` 0x80, the record count, their time (one for all) and first
+ * bytes instead, as a lines frame (`encodeLines`): `flags` 0x81, the record count, their time (one for all) and first
  * seq (absolute; the seqs follow each other), the table's length, the table (per record its flags, message length
- * and, with bit 4, attributes length), the attributes' length and JSON, then the lines to the end of the body (each
- * ends with `\n`; its record's message is its last bytes before it). No text is encoded: the lines are copied.
+ * and, with bit 4, an index into the dictionary), the dictionary's length and the dictionary (each distinct
+ * attributes' JSON once, its length first), then the lines to the end of the body (each ends with `\n`; its record's
+ * message is its last bytes before it). No text is encoded and the lines are not copied: they are a part of their own
+ * (`parts`, one writev). Flags 0x80 (journals written before): the same but the attributes one per record, in order,
+ * each table entry giving a length instead of an index; still read.
  */
 import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 
