@@ -13,7 +13,7 @@ import type { BatchWriter, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { ORIGINAL_TIMESTAMP, type LogRecordData, type StreamContext } from '../core/log-record.js';
 import { exportWithSplitting } from './splitting.js';
-import { claimJournal, listJournals, readJournal, withAcks } from './journal.js';
+import { claimJournal, listJournals, readJournal, seqCount, withAcks } from './journal.js';
 import { openSegmentCursor } from './segment-reader.js';
 
 /** Batches in a row that ran out of retries before a flush gives up on an intake that does not answer. */
@@ -166,7 +166,7 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
               writer = header.writer;
               exporter = withAcks(options.exporterFor(context), (seqs) => {
                 claim.ack(seqs);
-                deliveredNow += seqs.length;
+                deliveredNow += seqCount(seqs);
               });
             }
             for (const r of records) {

@@ -587,7 +587,7 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     const { records, lines } = build([['stdout', 'plain 0\nplain 1\nplain 2\nplain 3\n']])[0]!;
     const bytes = journalBytes(records, lines);
     const flagsAt = 1;
-    expect(bytes[flagsAt]).toBe(0x80);
+    expect(bytes[flagsAt]).toBe(0x81);
     const damage = (at: number, value: number): string => {
       const copy = Buffer.from(bytes);
       copy[at] = value;
@@ -602,5 +602,103 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     const tableAt = skipVarint(skipVarint(skipVarint(skipVarint(flagsAt + 1))));
     expect(bytes[tableAt + 1]).toBe(7);
     expect(damage(tableAt + 1, 9)).toBe('bad');
+  });
+
+  it('attributes go once per frame (a dictionary): an index out of it is `bad`; many distinct ones, a block', () => {
+    const text = Array.from({ length: 20 }, (_, i) => (i % 2 ? `plain ${i}` : py(i))).join('\n') + '\n';
+    const { records, lines } = build([['stdout', text]])[0]!;
+    expect(lines?.count).toBe(20);
+    const bytes = journalBytes(records, lines);
+    const json = JSON.stringify({ 'logger.name': 'app.worker' });
+    // Ten records carry it; the frame holds it once.
+    expect(bytes.toString('latin1').split(json)).toHaveLength(2);
+    expect(decodeMixed(bytes).records).toEqual(records);
+    // The first record's table entry: flags, message length, index 0; an index 1 points past the dictionary.
+    const skipVarint = (at: number): number => ((bytes[at] as number) < 0x80 ? at + 1 : skipVarint(at + 1));
+    const tableAt = skipVarint(skipVarint(skipVarint(skipVarint(2))));
+    const indexAt = skipVarint(tableAt + 1);
+    expect(bytes[indexAt]).toBe(0);
+    const copy = Buffer.from(bytes);
+    copy[indexAt] = 1;
+    expect(createFrameDecoder().decode(copy, 0).kind).toBe('bad');
+    // 65 loggers in one chunk: more than a dictionary holds, so encodeLines says no (the journal writes a block).
+    const many = build([['stdout', Array.from({ length: 65 }, (_, i) => `INFO:app.l${i}:m`).join('\n') + '\n']])[0]!;
+    expect(many.lines?.count).toBe(65);
+    const enc = createFrameEncoder();
+    enc.begin();
+    expect(enc.encodeLines(many.records, 0, 65, many.lines!.bytes)).toBe(false);
+    expect(decodeMixed(journalBytes(many.records.slice(0, 64), undefined)).records).toEqual(many.records.slice(0, 64));
+  });
+
+  it('a lines frame as journals before the eighth session wrote it (0x80: attributes per record) still decodes', () => {
+    // Two records: `plain 0` (info, no attributes) and a Python logging line (info, logger app.worker).
+    const line1 = py(1);
+    const json = JSON.stringify({ 'logger.name': 'app.worker' });
+    const linesText = `plain 0\n${line1}\n`;
+    const message1 = 'processed item 1';
+    const ts = 1_700_000_000_000;
+    const zig = (n: number): number => n * 2;
+    const varint = (n: number): number[] => {
+      const out: number[] = [];
+      while (n >= 0x80) {
+        out.push((n % 128) | 0x80);
+        n = Math.floor(n / 128);
+      }
+      out.push(n);
+      return out;
+    };
+    const table = [1, ...varint(7), 1 | 0x10, ...varint(message1.length), ...varint(json.length)];
+    const body = Buffer.concat([
+      Buffer.from([0x80, ...varint(2), ...varint(zig(ts)), ...varint(zig(41)), ...varint(table.length), ...table]),
+      Buffer.from([...varint(json.length)]),
+      Buffer.from(json + linesText, 'latin1'),
+    ]);
+    const frame = Buffer.concat([Buffer.from(varint(body.length)), body]);
+    expect(decodeMixed(frame).records).toEqual([
+      { timestamp: ts, seq: 41, stream: 'stdout', level: 'info', message: 'plain 0' },
+      {
+        timestamp: ts,
+        seq: 42,
+        stream: 'stdout',
+        level: 'info',
+        message: message1,
+        attributes: { 'logger.name': 'app.worker' },
+      },
+    ]);
+    // Cut in its second line: the first record alone.
+    expect(createFrameDecoder().salvage(frame.subarray(0, frame.length - 3), 0)).toHaveLength(1);
+  });
+
+  it('the journal writes a lines frame as parts (its lines not copied): the file holds the same bytes as `bytes()`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seg-parts-'));
+    try {
+      const built = build(chunks);
+      const header = { v: SEGMENT_VERSION, kind: 'journal' as const, writer: 'w1', context, createdAt: 1 };
+      const w = createSegmentWriter({ dir, baseName: 'journal', header });
+      const expected: Buffer[] = [];
+      const enc = createFrameEncoder(16);
+      for (const { records, lines } of built) {
+        if (records.length === 0) continue;
+        enc.begin();
+        if (lines === undefined) enc.encodeAll(records);
+        else {
+          const from = lines.firstSeq - (records[0] as LogRecordData).seq;
+          enc.encodeAll(records, 0, from);
+          expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
+          enc.encodeAll(records, from + lines.count, records.length);
+        }
+        expected.push(Buffer.from(enc.bytes()));
+        expect(w.append(enc.parts())).toBe(true);
+      }
+      w.close();
+      const file = readFileSync(w.files()[0]!);
+      expect(file.subarray(file.length - Buffer.concat(expected).length)).toEqual(Buffer.concat(expected));
+      const seen: LogRecordData[] = [];
+      const r = await readSegmentFile(w.files()[0]!, (recs) => void seen.push(...recs));
+      expect(r.status.kind).toBe('ok');
+      expect(seen).toEqual(built.flatMap((b) => b.records));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,10 +18,13 @@
  * (`salvage`): the table comes first for that.
  *
  * When a chunk's records are its lines as they came (the record builder's `rawLines`), the journal writes those
- * bytes instead, as a lines frame (`encodeLines`): `flags` 0x80, the record count, their time (one for all) and first
+ * bytes instead, as a lines frame (`encodeLines`): `flags` 0x81, the record count, their time (one for all) and first
  * seq (absolute; the seqs follow each other), the table's length, the table (per record its flags, message length
- * and, with bit 4, attributes length), the attributes' length and JSON, then the lines to the end of the body (each
- * ends with `\n`; its record's message is its last bytes before it). No text is encoded: the lines are copied.
+ * and, with bit 4, an index into the dictionary), the dictionary's length and the dictionary (each distinct
+ * attributes' JSON once, its length first), then the lines to the end of the body (each ends with `\n`; its record's
+ * message is its last bytes before it). No text is encoded and the lines are not copied: they are a part of their own
+ * (`parts`, one writev). Flags 0x80 (journals written before): the same but the attributes one per record, in order,
+ * each table entry giving a length instead of an index; still read.
  */
 import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 
@@ -38,9 +41,13 @@ const HAS_ATTRIBUTES = 0x10;
 const ABSOLUTE = 0x20;
 /** A block frame's flags (alone: the records' own flags are in its table). */
 const BLOCK = 0x40;
-/** A lines frame's flags (alone, as a block's). */
+/** A lines frame's flags (alone, as a block's): its attributes one per record (written before the eighth session). */
 const LINES = 0x80;
+/** A lines frame whose attributes are a dictionary, each record's an index into it (what encodeLines writes). */
+const LINES_DICT = 0x81;
 const NEWLINE = 0x0a;
+/** A lines frame's attributes dictionary holds at most this many distinct ones (else a block frame). */
+const MAX_DICT_ENTRIES = 64;
 /** Below this many records, encodeAll writes frames (a block would not pay). */
 const MIN_BLOCK_RECORDS = 4;
 /** Above this many characters of text, encodeAll writes frames: the encoder's buffer, which stays, stays small. */
@@ -133,8 +140,10 @@ export interface FrameEncoder {
    * written, when the records do not share one time (a record given another time after the builder: `encodeAll` them).
    */
   encodeLines(records: readonly LogRecordData[], from: number, count: number, lines: Buffer): boolean;
-  /** The frames encoded since `begin()` (a view, valid until the next `begin()`). */
+  /** The frames encoded since `begin()` (a view, valid until the next `begin()`; a copy when `parts` are several). */
   bytes(): Buffer;
+  /** The same bytes as parts to write in order (one `writev`): a lines frame's lines are not copied. */
+  parts(): Buffer[];
 }
 
 type Utf8Writer = { utf8Write(s: string, offset: number, length?: number): number };
@@ -149,6 +158,10 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
   const attributesJson = createAttributesJson();
   // encodeBlock's table, reused.
   let table = Buffer.allocUnsafe(0);
+  // encodeLines' attributes dictionary, reused.
+  const dict: string[] = [];
+  // Bytes that go between the encoded ones, not copied (a lines frame's lines): pairs of (offset in buf, bytes).
+  const external: (number | Buffer)[] = [];
 
   /** The records as one block frame; false (nothing written) when their text is not ASCII or too long. */
   function encodeBlock(records: readonly LogRecordData[], from: number, to: number): boolean {
@@ -232,45 +245,65 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       const first = records[from] as LogRecordData;
       const ts = first.timestamp;
       const n = count;
+      // Per record at most flags, a message length and a dictionary index.
       if (table.length < n * 11) table = Buffer.allocUnsafe(n * 11 * 2);
       const t = table;
       let q = 0;
-      let attrsText = '';
+      // The frame's distinct attributes (most records that have any share one of a few: the Python logger's name).
+      dict.length = 0;
+      let lastJson: string | undefined;
+      let lastIndex = 0;
       for (let i = from; i < from + n; i++) {
         const r = records[i] as LogRecordData;
         if (r.timestamp !== ts) return false;
-        const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
         let flags = LEVEL_CODE[r.level] ?? 1;
         if (r.stream === 'stderr') flags |= STDERR;
-        if (attrs !== undefined) flags |= HAS_ATTRIBUTES;
-        t[q++] = flags;
-        // ASCII (the builder's promise): characters are bytes.
-        q = writeVarint(t, q, r.message.length);
-        if (attrs !== undefined) {
-          q = writeVarint(t, q, attrs.length);
-          attrsText += attrs;
+        const attrs = r.attributes === undefined ? undefined : attributesJson(r.attributes);
+        if (attrs === undefined) {
+          t[q++] = flags;
+          // ASCII (the builder's promise): characters are bytes.
+          q = writeVarint(t, q, r.message.length);
+          continue;
         }
+        if (attrs !== lastJson) {
+          lastIndex = dict.indexOf(attrs);
+          if (lastIndex === -1) {
+            // Many distinct ones (unusual): a block frame, with no dictionary to search.
+            if (dict.length >= MAX_DICT_ENTRIES) return false;
+            lastIndex = dict.push(attrs) - 1;
+          }
+          lastJson = attrs;
+        }
+        t[q++] = flags | HAS_ATTRIBUTES;
+        q = writeVarint(t, q, r.message.length);
+        q = writeVarint(t, q, lastIndex);
       }
+      let dictBytes = 0;
+      for (const d of dict) dictBytes += varintLength(d.length) + d.length;
       const firstTs = zigzag(ts);
       const firstSeq = zigzag(first.seq);
-      const attrChars = attrsText.length;
       const headLen = 1 + varintLength(n) + varintLength(firstTs) + varintLength(firstSeq) + varintLength(q) + q;
-      const bodyLen = headLen + varintLength(attrChars) + attrChars + lines.length;
+      const bodyLen = headLen + varintLength(dictBytes) + dictBytes + lines.length;
       const lenWidth = varintLength(bodyLen);
-      ensure(lenWidth + bodyLen);
+      // The lines are not copied here: they follow as a part of their own (`parts`, one writev).
+      ensure(lenWidth + bodyLen - lines.length);
       const b = buf;
-      const attrsAt = len + lenWidth + headLen + varintLength(attrChars);
-      // As many bytes as characters: ASCII (else a block, whose encoder checks the same).
-      if (attrChars > 0 && utf8Write(b, attrsText, attrsAt) !== attrChars) return false;
       let p = writeVarint(b, len, bodyLen);
-      b[p++] = LINES;
+      b[p++] = LINES_DICT;
       p = writeVarint(b, p, n);
       p = writeVarint(b, p, firstTs);
       p = writeVarint(b, p, firstSeq);
       p = writeVarint(b, p, q);
       p += t.copy(b, p, 0, q);
-      p = writeVarint(b, p, attrChars) + attrChars;
-      len = p + lines.copy(b, p);
+      p = writeVarint(b, p, dictBytes);
+      for (const d of dict) {
+        p = writeVarint(b, p, d.length);
+        // As many bytes as characters: ASCII (else a block, whose encoder checks the same).
+        if (utf8Write(b, d, p) !== d.length) return false;
+        p += d.length;
+      }
+      len = p;
+      external.push(p, lines);
       prevTs = ts;
       prevSeq = first.seq + n - 1;
       absolute = false;
@@ -279,8 +312,22 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
     begin() {
       absolute = true;
       len = 0;
+      external.length = 0;
     },
-    bytes: () => buf.subarray(0, len),
+    parts() {
+      if (external.length === 0) return [buf.subarray(0, len)];
+      const out: Buffer[] = [];
+      let at = 0;
+      for (let i = 0; i < external.length; i += 2) {
+        const to = external[i] as number;
+        if (to > at) out.push(buf.subarray(at, to));
+        out.push(external[i + 1] as Buffer);
+        at = to;
+      }
+      if (len > at) out.push(buf.subarray(at, len));
+      return out;
+    },
+    bytes: () => (external.length === 0 ? buf.subarray(0, len) : Buffer.concat(encoder.parts())),
     encode(r) {
       const message = r.message;
       // The attributes' JSON goes straight into the frame, as the message does: no Buffer of its own per record.
@@ -596,9 +643,17 @@ export function createFrameDecoder(): FrameDecoder {
   }
   /**
    * A lines frame's records (`encodeLines`), every part checked as a block's. `torn`: cut short at `end`: the records
-   * whose line and attributes are whole.
+   * whose line and attributes are whole. `dictionary`: the frame's attributes are a list of distinct ones (LINES_DICT,
+   * each record's table entry gives an index), else one per record in order (LINES, journals written before).
    */
-  function decodeLines(buf: Buffer, start: number, end: number, keep?: FrameFilter, torn = false): FrameResult {
+  function decodeLines(
+    buf: Buffer,
+    start: number,
+    end: number,
+    keep?: FrameFilter,
+    torn = false,
+    dictionary = true,
+  ): FrameResult {
     const damaged = { kind: 'bad', reason: 'damaged lines frame' } as const;
     pos.p = start + 1;
     const n = readVarint(buf, pos);
@@ -613,6 +668,16 @@ export function createFrameDecoder(): FrameDecoder {
     if (attrsTotal < 0 || at.p + attrsTotal > end) return torn ? { kind: 'records', records: [], next: end } : damaged;
     let attrsAt = at.p;
     const attrsEnd = attrsAt + attrsTotal;
+    // The dictionary's entries: where each one's JSON is, and its length.
+    const entries: number[] = [];
+    if (dictionary) {
+      while (at.p < attrsEnd) {
+        const entryLen = readVarint(buf, at);
+        if (entryLen < 0 || at.p + entryLen > attrsEnd) return damaged;
+        entries.push(at.p, entryLen);
+        at.p += entryLen;
+      }
+    }
     let line = attrsEnd;
     const timestamp = unzigzag(rawTs);
     let seq = unzigzag(rawSeq) - 1;
@@ -623,9 +688,19 @@ export function createFrameDecoder(): FrameDecoder {
       const level = tableLevel(flags);
       if (level === undefined) return damaged;
       const msgLen = readVarint(buf, pos);
-      const attrsLen = flags & HAS_ATTRIBUTES ? readVarint(buf, pos) : 0;
-      if (msgLen < 0 || attrsLen < 0 || pos.p > tableEnd) return damaged;
-      if (attrsAt + attrsLen > attrsEnd) return damaged;
+      const attrsRef = flags & HAS_ATTRIBUTES ? readVarint(buf, pos) : -1;
+      if (msgLen < 0 || (attrsRef < 0 && flags & HAS_ATTRIBUTES) || pos.p > tableEnd) return damaged;
+      let thisAt = attrsAt;
+      let attrsLen = 0;
+      if (attrsRef >= 0 && dictionary) {
+        if (2 * attrsRef >= entries.length) return damaged;
+        thisAt = entries[2 * attrsRef] as number;
+        attrsLen = entries[2 * attrsRef + 1] as number;
+      } else if (attrsRef >= 0) {
+        attrsLen = attrsRef;
+        if (attrsAt + attrsLen > attrsEnd) return damaged;
+        attrsAt += attrsLen;
+      }
       const nl = line < end ? buf.indexOf(NEWLINE, line) : -1;
       if (nl === -1 || nl >= end) {
         if (torn) break;
@@ -635,11 +710,10 @@ export function createFrameDecoder(): FrameDecoder {
       seq++;
       const message = buf.toString('utf8', nl - msgLen, nl);
       line = nl + 1;
-      if (!addRecord(records, keep, flags, level, timestamp, seq, message, buf, attrsAt, attrsLen)) return notJson;
-      attrsAt += attrsLen;
+      if (!addRecord(records, keep, flags, level, timestamp, seq, message, buf, thisAt, attrsLen)) return notJson;
     }
     if (torn) return { kind: 'records', records, next: end };
-    if (pos.p !== tableEnd || line !== end || attrsAt !== attrsEnd) return damaged;
+    if (pos.p !== tableEnd || line !== end || (!dictionary && attrsAt !== attrsEnd)) return damaged;
     prevTs = timestamp;
     prevSeq = seq;
     started = true;
@@ -658,11 +732,12 @@ export function createFrameDecoder(): FrameDecoder {
     salvage(buf, at) {
       pos.p = at;
       const len = readVarint(buf, pos);
-      if (len <= 0 || pos.p >= buf.length || (buf[pos.p] !== BLOCK && buf[pos.p] !== LINES)) return [];
+      const kind = buf[pos.p];
+      if (len <= 0 || pos.p >= buf.length || (kind !== BLOCK && kind !== LINES && kind !== LINES_DICT)) return [];
       const r =
-        buf[pos.p] === BLOCK
+        kind === BLOCK
           ? decodeBlock(buf, pos.p, buf.length, undefined, true)
-          : decodeLines(buf, pos.p, buf.length, undefined, true);
+          : decodeLines(buf, pos.p, buf.length, undefined, true, kind === LINES_DICT);
       return r.kind === 'records' ? r.records : [];
     },
     decode(buf, at, keep) {
@@ -670,7 +745,8 @@ export function createFrameDecoder(): FrameDecoder {
       const blockLen = readVarint(buf, pos);
       if (blockLen > 0 && pos.p + blockLen <= buf.length) {
         if (buf[pos.p] === BLOCK) return decodeBlock(buf, pos.p, pos.p + blockLen, keep);
-        if (buf[pos.p] === LINES) return decodeLines(buf, pos.p, pos.p + blockLen, keep);
+        if (buf[pos.p] === LINES_DICT) return decodeLines(buf, pos.p, pos.p + blockLen, keep);
+        if (buf[pos.p] === LINES) return decodeLines(buf, pos.p, pos.p + blockLen, keep, false, false);
       }
       const s = recordSpan;
       const got = decodeSpan(buf, at, s, keep);

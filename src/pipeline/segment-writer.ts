@@ -13,6 +13,7 @@ import {
   openSync,
   unlinkSync,
   writeSync,
+  writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { SEGMENT_EXTENSION, encodeHeader, type SegmentHeader } from './segment-format.js';
@@ -38,8 +39,11 @@ export interface SegmentWriterOptions {
 }
 
 export interface SegmentWriter {
-  /** Appends whole frames; false (and `error`) when they are not on disk: none of them is kept then. */
-  append(frames: Uint8Array): boolean;
+  /**
+   * Appends whole frames, given whole or as parts to write in order (one `writev`: bytes already in hand are not
+   * copied first); false (and `error`) when they are not on disk: none of them is kept then.
+   */
+  append(frames: Uint8Array | readonly Uint8Array[]): boolean;
   readonly error: string | undefined;
   /** Bytes of frames written. */
   readonly bytes: number;
@@ -95,6 +99,29 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     }
   }
 
+  /** `parts` in order, in one writev when the kernel takes them all (else on from where it stopped). */
+  function writeAllParts(handle: number, parts: readonly Uint8Array[], total: number): void {
+    let done = 0;
+    let rest: readonly Uint8Array[] = parts;
+    while (done < total) {
+      const n = writevSync(handle, rest as NodeJS.ArrayBufferView[]);
+      if (n <= 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+      done += n;
+      if (done >= total) return;
+      // A short write: skip the parts it took and go on from inside the one it stopped in.
+      let skip = n;
+      const left: Uint8Array[] = [];
+      for (const part of rest) {
+        if (skip >= part.length) skip -= part.length;
+        else {
+          left.push(skip > 0 ? part.subarray(skip) : part);
+          skip = 0;
+        }
+      }
+      rest = left;
+    }
+  }
+
   function openPart(): number {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const file = join(options.dir, segmentFileName(options.baseName, part));
@@ -118,23 +145,31 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     return handle;
   }
 
-  function append(frames: Uint8Array): boolean {
-    if (frames.length === 0) return true;
+  function append(frames: Uint8Array | readonly Uint8Array[]): boolean {
+    let total: number;
+    if (frames instanceof Uint8Array) total = frames.length;
+    else {
+      total = 0;
+      for (const part of frames) total += part.length;
+    }
+    if (total === 0) return true;
     if (closed) {
       error = 'segment writer closed';
       return false;
     }
     let before = size;
     try {
-      if (fd !== undefined && size > 0 && size + frames.length > maxFileBytes) {
+      if (fd !== undefined && size > 0 && size + total > maxFileBytes) {
         finishPart();
         part++;
       }
       const handle = fd ?? openPart();
       before = size;
-      writeAll(handle, frames);
-      size += frames.length;
-      bytes += frames.length;
+      if (frames instanceof Uint8Array) writeAll(handle, frames);
+      else if (frames.length === 1) writeAll(handle, frames[0] as Uint8Array);
+      else writeAllParts(handle, frames, total);
+      size += total;
+      bytes += total;
       if (syncEvery >= 0 && now() - lastSync >= syncEvery) sync();
       return true;
     } catch (err) {
