@@ -44,7 +44,9 @@ export async function resolveLogStoreSettings(f: Factory, component: Component):
   }
   // A value edited by hand into config.json is checked like one given on the command line: one line, not a crash.
   for (const k of spec.keys) {
-    const problem = storedValueProblem(k, component.config[k.key]);
+    const capped: string[] = [];
+    const problem = storedValueProblem(k, component.config[k.key], capped);
+    for (const line of capped) f.warn(`${f.paths().config}: log store '${component.name}': ${line}`);
     if (problem !== undefined) {
       throw new CliError(`${f.paths().config}: log store '${component.name}': ${problem}`, {
         hint: `fix it: dd-logstore log-store update ${component.name} --${k.key}=..., or edit the file`,

@@ -216,14 +216,21 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
  * Why a value stored in config.json (edited by hand, or by an older version) is not valid for its key, or undefined:
  * the same rules as on the command line, on what the file holds. A secret reference is checked when it resolves.
  */
-export function storedValueProblem(spec: KeySpec, value: ConfigValue | undefined): string | undefined {
+export function storedValueProblem(
+  spec: KeySpec,
+  value: ConfigValue | undefined,
+  warnings: string[] = [],
+): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && parseSecretRef(value) !== undefined) return undefined;
   if (spec.kind === 'int' ? typeof value !== 'number' && typeof value !== 'string' : typeof value !== 'string') {
     return `${spec.key} must be ${spec.kind === 'int' ? 'a whole number' : 'a string'}, got ${JSON.stringify(value)}`;
   }
   try {
-    parseValue(spec, String(value), []);
+    // A value above a key's cap is used capped, with the same warning as on the command line (without the `--`).
+    const said: string[] = [];
+    parseValue(spec, String(value), said);
+    for (const line of said) warnings.push(line.startsWith(`--${spec.key}`) ? line.slice(2) : line);
     return undefined;
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

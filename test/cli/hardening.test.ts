@@ -697,6 +697,19 @@ describe('bad values refused up front, one line naming the key or file and the r
     expect(r.stderr).toContain(`log store 'dd'`);
   });
 
+  it('max_export_batch_size above 1000 edited into config.json is used capped, with the warning register gives', async () => {
+    rmSync(join(home, 'config.json'), { force: true });
+    expect((await registerEmulatorLogStore(home, 'http://127.0.0.1:9', { name: 'dd' })).code).toBe(0);
+    editLogStore('dd', (c) => ((c.config as Record<string, unknown>).max_export_batch_size = 100000));
+    // Nothing to ship (the command prints nothing): the run's exit code is the command's.
+    const r = await runCli(['run', '--log-store', 'dd', '--', 'true'], { home, env: KEYS });
+    expect(r.code).toBe(0);
+    // Before: capped without a word.
+    expect(r.stderr).toMatch(
+      /^warning: .*config\.json: log store 'dd': max_export_batch_size=100000 is above Datadog's limit of 1000 logs per request; using 1000$/m,
+    );
+  });
+
   it('a key the flavor does not use (a typo: pth for path) is said in one warning, not silently ignored', async () => {
     rmSync(join(home, 'config.json'), { force: true });
     await runCli(['stack', 'list'], { home });
