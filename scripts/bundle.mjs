@@ -102,6 +102,7 @@ const lazyBuiltins = {
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
       const id = JSON.stringify(`node:${args.path}`);
+      // The exports of the Node that builds: what our code imports exists on every Node of `engines` (typechecked).
       const names = Object.keys(await import(`node:${args.path}`)).filter((name) => name !== 'default');
       const getters = names.map((name) => {
         const key = JSON.stringify(name);
