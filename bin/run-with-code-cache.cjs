@@ -3,7 +3,8 @@
 // has no module.enableCompileCache, and parsing and compiling the bundle's 370 KB is ~30M instructions a start
 // (docs/performance.md). The bundle is compiled here as one function (vm.Script), from the cache when there is one;
 // after the first run the cache is written, with the functions that run compiled, in a private directory of the
-// temporary directory (as Node's own compile cache). A cache V8 rejects (another Node, other flags) is written
+// temporary directory (as Node's own compile cache), and again after a run down a code path it was not made with
+// (`codePathsTaken`: another log store flavor). A cache V8 rejects (another Node, other flags) is written
 // again; one that cannot be read or written is only slower. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as Node's.
 const {
   closeSync,
@@ -31,7 +32,8 @@ async function runWithCodeCache(bundleUrl, importModule) {
   // The bundle's first line is the hash of its text: V8 checks a cache against the source's length, not its content.
   const key = /^\/\/ ([0-9a-f]{32})\n/.exec(source)?.[1];
   const cacheFile = key === undefined || process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : cachePath(key);
-  const cachedData = cacheFile && readCache(cacheFile);
+  const cache = cacheFile && readCache(cacheFile);
+  const cachedData = cache?.data;
   const script = new Script(`(function (exports, require, module, __ddBundleUrl, __ddImport) {${source}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
@@ -43,8 +45,15 @@ async function runWithCodeCache(bundleUrl, importModule) {
   try {
     return await bundle.exports.mainExitCode(process.argv.slice(2));
   } finally {
-    if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected))
-      writeCache(cacheFile, script);
+    if (cacheFile !== undefined) {
+      // A cache holds what the run that wrote it compiled: after a run down another path (another log store
+      // flavor), it is written again, with what it had (deserialized, so still compiled) and this run's functions.
+      const kept = cachedData !== undefined && !script.cachedDataRejected ? cache.paths : [];
+      const taken = bundle.exports.codePathsTaken?.() ?? [];
+      const missing = taken.filter((path) => !kept.includes(path));
+      if (cachedData === undefined || script.cachedDataRejected || missing.length > 0)
+        writeCache(cacheFile, script, [...kept, ...missing].sort());
+    }
   }
 }
 
@@ -61,23 +70,34 @@ function isPrivateDir(dir) {
   return st.isDirectory() && st.uid === process.getuid() && (st.mode & 0o022) === 0;
 }
 
+/**
+ * A cache file is one line naming the code paths its runs took (`paths run:datadog,run:local`), then V8's data. A file
+ * without that line (an older one) reads as no cache, and is written again.
+ */
+const HEADER = 'paths ';
+
 function readCache({ dir, file }) {
   try {
-    return isPrivateDir(dir) ? readFileSync(file) : undefined;
+    if (!isPrivateDir(dir)) return undefined;
+    const bytes = readFileSync(file);
+    const end = bytes.indexOf(10);
+    if (end === -1 || end > 4096 || bytes.toString('latin1', 0, HEADER.length) !== HEADER) return undefined;
+    const line = bytes.toString('latin1', HEADER.length, end);
+    return { paths: line === '' ? [] : line.split(','), data: bytes.subarray(end + 1) };
   } catch {
     return undefined;
   }
 }
 
 /** Written whole or not at all: a temporary file renamed over the cache. */
-function writeCache({ dir, file }, script) {
+function writeCache({ dir, file }, script, paths) {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!isPrivateDir(dir)) return;
     const fd = openSync(temp, 'wx', 0o600);
     try {
-      writeSync(fd, script.createCachedData());
+      writeSync(fd, Buffer.concat([Buffer.from(`${HEADER}${paths.join(',')}\n`, 'latin1'), script.createCachedData()]));
     } finally {
       closeSync(fd);
     }

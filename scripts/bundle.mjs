@@ -82,6 +82,38 @@ const programOfSplitBundle = {
 };
 
 /**
+ * Built-in modules that the CommonJS bundles load on first use: each becomes a module of getters, one per export,
+ * each requiring the built-in when it is read. The bundle reads an import's property at each use
+ * (`(0, import_promises.readFile)(...)`), so a module that imports one at its top costs nothing until it calls it.
+ * `run` makes only synchronous file calls until the child runs, and the journal reads `performance` for the bench's
+ * clock alone: loading node:fs/promises and node:perf_hooks was ~1-9M instructions a start on Node 20
+ * (docs/performance.md, start-up).
+ */
+const LAZY_BUILTINS = ['fs/promises', 'perf_hooks'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`);
+    // The getters' own require() is of the built-in itself.
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const id = JSON.stringify(`node:${args.path}`);
+      // The exports of the Node that builds: what our code imports exists on every Node of `engines` (typechecked).
+      const names = Object.keys(await import(`node:${args.path}`)).filter((name) => name !== 'default');
+      const getters = names.map((name) => {
+        const key = JSON.stringify(name);
+        return `  ${key}: { enumerable: true, get: () => require(${id})[${key}] },`;
+      });
+      return { contents: `Object.defineProperties(module.exports, {\n${getters.join('\n')}\n});\n`, loader: 'js' };
+    });
+  },
+};
+
+/**
  * One code-cached CommonJS bundle (`<name>.cjs`, run by bin/run-with-code-cache.cjs) of main-exit-code.js. With
  * `inlineProgram`, the program (commander and every command) is in it too; without, `./program.js` stays an
  * import of the split bundle above.
@@ -94,7 +126,7 @@ async function codeCachedBundle(name, { inlineProgram }) {
     banner: {},
     splitting: false,
     write: false,
-    plugins: [...(inlineProgram ? [] : [programOfSplitBundle]), importMetaUrlOf('__ddBundleUrl')],
+    plugins: [...(inlineProgram ? [] : [programOfSplitBundle]), importMetaUrlOf('__ddBundleUrl'), lazyBuiltins],
   });
   // What stays an `import()` (the packages left out above, ./program.js) goes through the wrapper's `__ddImport`: a
   // function compiled by vm.Script has no module to import from. Every one of them is a string literal.

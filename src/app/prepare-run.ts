@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID } from '../core/random.js';
 import { hostname } from 'node:os';
+import { noteCodePath } from '../core/code-paths.js';
 import { CliError, RunSetupError, errorMessage } from '../core/errors.js';
 import type { Level, StreamContext } from '../core/log-record.js';
 import { destinationOf } from '../destinations/index.js';
@@ -53,6 +54,7 @@ export async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       ...(opts.logStore ? { logStore: opts.logStore } : {}),
     });
     const settings = await resolveLogStoreSettings(f, component);
+    noteCodePath(`run:${settings.flavor}`);
     // The secrets are known now: a step, pipeline or tag that spells one is masked like everything else we write.
     const mask = (v: string): string => f.io.redactor.redact(v);
     opts = {

@@ -69,7 +69,7 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
   const signal = interrupt?.signal ?? new AbortController().signal;
   const notice = (line: string) => f.io.err(`${line}\n`);
   let run = t.run;
-  const reader = makeReader(f, t, d, signal, notice, () => run);
+  const reader = await makeReader(f, t, d, signal, notice, () => run);
   const printer = createPrinter(opts.output, (s) => f.io.out(s), createColor(f.io.colorOut), {
     raw: opts.raw === true,
   });
@@ -385,15 +385,15 @@ export function noRecordsWhy(run: RunRecord): string {
   return `run ${run.runId} has no records: ${how.join('; ') || 'it has no steps'}`;
 }
 
-function makeReader(
+async function makeReader(
   f: Factory,
   t: Target,
   d: LogsDeps,
   signal: AbortSignal,
   notice: (line: string) => void,
   run: () => RunRecord | undefined,
-): RunReader {
-  const reader = destinationOf(t.settings).createRunReader?.(t.settings, {
+): Promise<RunReader> {
+  const reader = await destinationOf(t.settings).createRunReader?.(t.settings, {
     runId: t.runId,
     sleep: d.sleep,
     notice,

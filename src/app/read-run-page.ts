@@ -15,8 +15,8 @@ export function canReadPages(settings: ResolvedLogStore): boolean {
   return destinationOf(settings).createRunPages !== undefined;
 }
 
-export function openRunPages(settings: ResolvedLogStore, env: PagesEnv): RunPages {
-  const pages = destinationOf(settings).createRunPages?.(settings, env);
+export async function openRunPages(settings: ResolvedLogStore, env: PagesEnv): Promise<RunPages> {
+  const pages = await destinationOf(settings).createRunPages?.(settings, env);
   if (pages === undefined)
     throw new CliError(
       `log store '${settings.component.name}' is an ${settings.flavor} log store, which ships only and cannot read logs back`,

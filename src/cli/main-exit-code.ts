@@ -1,6 +1,9 @@
 import { createSystemFactory } from '../app/factory.js';
 import { runFastPath } from './run-fast-path.js';
 
+// For the bin's code cache (bin/run-with-code-cache.cjs): which paths this run compiled.
+export { codePathsTaken } from '../core/code-paths.js';
+
 /**
  * The whole CLI for one argv, as an exit code: a plain `run` starts without commander; everything else (and any
  * `run` the fast path cannot parse) goes through the program. A function, not top-level code, so the run bundle

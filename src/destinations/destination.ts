@@ -136,10 +136,13 @@ export interface Destination<S extends CommonSettings = CommonSettings> {
   verifyWithoutSecrets(component: Component, request: VerifyRequest): Promise<CheckRow[]>;
   /** Its records can be found without a run record in this home (a search by run id, not files of the run). */
   readonly findsUnrecordedRuns?: boolean;
-  /** Reads a run back; undefined for write-only flavors (otel). */
-  createRunReader?(settings: S, env: ReaderEnv): RunReader;
-  /** Reads a run back a page at a time (the ui); undefined for write-only flavors. */
-  createRunPages?(settings: S, env: PagesEnv & { search?: SearchFn }): RunPages;
+  /**
+   * Reads a run back; undefined for write-only flavors (otel). Asynchronous: the reader's modules load on first use,
+   * so `run` never loads them (as `verify`'s).
+   */
+  createRunReader?(settings: S, env: ReaderEnv): Promise<RunReader>;
+  /** Reads a run back a page at a time (the ui); undefined for write-only flavors. Loaded on first use, as above. */
+  createRunPages?(settings: S, env: PagesEnv & { search?: SearchFn }): Promise<RunPages>;
   /**
    * The run in the destination's own web UI (Datadog's Logs Explorer), from the component's config alone: no
    * secret needed. Undefined for flavors without one; the function returns undefined when the config cannot say.

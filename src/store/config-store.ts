@@ -1,11 +1,13 @@
 /**
  * config.json: read, and changed only under the lock with an atomic write, so concurrent commands never lose an
- * update and a crash never leaves half a file. A corrupt or newer-schema file is reported, never overwritten.
+ * update and a crash never leaves half a file. A corrupt or newer-schema file is reported, never overwritten. The
+ * file calls are synchronous: one small file read once per command, on `run`'s start-up path, where the thread
+ * pool's round trips (and loading node:fs/promises) cost more than the reads (docs/performance.md, start-up).
  */
 import { randomUUID } from '../core/random.js';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { StoreError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs/atomic-write.js';
+import { writeFileAtomicSync } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
 import { modeText, unsafeMode } from '../core/fs/file-modes.js';
 import { COMPONENT_TYPES, DEFAULT_NAME, SCHEMA_VERSION } from './model.js';
@@ -30,9 +32,9 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
   const now = options.now ?? (() => new Date());
   let homeChecked = false;
   /** As ssh: a home or config.json others can write is refused; a home others can read is warned about. */
-  const checkModes = async (): Promise<void> => {
+  const checkModes = (): void => {
     if (!homeChecked) {
-      const home = await stat(paths.home).catch(() => undefined);
+      const home = statOrUndefined(paths.home);
       if (home === undefined) return;
       homeChecked = true;
       const unsafe = unsafeMode(paths.home, home, 0o022, 'dd-logstore home');
@@ -44,15 +46,15 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
         );
       }
     }
-    const config = await stat(paths.config).catch(() => undefined);
+    const config = statOrUndefined(paths.config);
     const unsafe = config && unsafeMode(paths.config, config, 0o022, 'config');
     if (unsafe) throw new StoreError(unsafe.message, { hint: unsafe.hint });
   };
-  const load = async (): Promise<StoreConfig | undefined> => {
-    await checkModes();
+  const load = (): StoreConfig | undefined => {
+    checkModes();
     let text: string;
     try {
-      text = await readFile(paths.config, 'utf8');
+      text = readFileSync(paths.config, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
@@ -61,9 +63,9 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
     return parseConfig(text, paths.config);
   };
 
-  const ensureHome = async () => {
+  const ensureHome = () => {
     try {
-      await mkdir(paths.home, { recursive: true, mode: 0o700 });
+      mkdirSync(paths.home, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new StoreError(`cannot create the dd-logstore home ${paths.home}`, {
         hint: 'set DD_LOGSTORE_HOME to a writable directory',
@@ -72,9 +74,9 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
     }
   };
 
-  const write = async (config: StoreConfig) => {
+  const write = (config: StoreConfig) => {
     try {
-      await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + '\n', 0o600);
+      writeFileAtomicSync(paths.config, JSON.stringify(config, null, 2) + '\n', 0o600);
     } catch (err) {
       throw new StoreError(`cannot write ${paths.config}`, {
         hint: 'check free disk space and permissions',
@@ -86,27 +88,35 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
   return {
     paths,
     async read() {
-      const existing = await load();
+      const existing = load();
       if (existing) return existing;
-      await ensureHome();
+      ensureHome();
       return withFileLock(paths.lock, async () => {
-        const again = await load();
+        const again = load();
         if (again) return again;
         const fresh = defaultConfig(now());
-        await write(fresh);
+        write(fresh);
         return fresh;
       });
     },
     async update(change) {
-      await ensureHome();
+      ensureHome();
       return withFileLock(paths.lock, async () => {
-        const config = (await load()) ?? defaultConfig(now());
+        const config = load() ?? defaultConfig(now());
         const result = await change(config);
-        await write(config);
+        write(config);
         return result;
       });
     },
   };
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseConfig(text: string, file: string): StoreConfig {

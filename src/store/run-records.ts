@@ -1,11 +1,14 @@
 /**
  * runs/<run-id>.json: what ran, where its logs went and how many records were read and delivered. Several `run`
- * calls with one run id (the steps of a CI pipeline) add steps to the same record, under a per-run lock.
+ * calls with one run id (the steps of a CI pipeline) add steps to the same record, under a per-run lock. `read` and
+ * `update`, which `run` calls (one read, two writes), make synchronous file calls: each write is ~20 calls, and
+ * through the thread pool they cost more than the calls themselves (docs/performance.md, start-up).
  */
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, StoreError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs/atomic-write.js';
+import { writeFileAtomicSync } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
 import { ownerLiveness, type ProcessOwner } from './process-owner.js';
 import { unsafeMode } from '../core/fs/file-modes.js';
@@ -83,9 +86,9 @@ export function createRunRecordStore(dir: string): RunRecordStore {
     let text: string;
     try {
       // A record others can write could point `logs` at another store: refused, as ssh refuses such a config.
-      const unsafe = unsafeMode(file(runId), await stat(file(runId)), 0o022, 'run record');
+      const unsafe = unsafeMode(file(runId), statSync(file(runId)), 0o022, 'run record');
       if (unsafe) throw new StoreError(unsafe.message, { hint: unsafe.hint });
-      text = await readFile(file(runId), 'utf8');
+      text = readFileSync(file(runId), 'utf8');
     } catch (err) {
       if (err instanceof StoreError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -155,10 +158,10 @@ export function createRunRecordStore(dir: string): RunRecordStore {
       });
     },
     async update(runId, change) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       return withFileLock(`${file(runId)}.lock`, async () => {
         const next = change(await read(runId));
-        await writeFileAtomic(file(runId), JSON.stringify(next, null, 2) + '\n', 0o600);
+        writeFileAtomicSync(file(runId), JSON.stringify(next, null, 2) + '\n', 0o600);
         return next;
       });
     },

@@ -94,7 +94,7 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
       if (created.notices.length > MAX_NOTICES) created.notices.shift();
     };
     try {
-      created.pages = openRunPages(settings, {
+      created.pages = await openRunPages(settings, {
         runId,
         run: () => created.run,
         now: () => f.now().getTime(),

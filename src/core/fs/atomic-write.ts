@@ -1,31 +1,60 @@
-/** Atomic file replacement: write a temp file beside the target, fsync it, rename over the target, fsync the dir. */
+/**
+ * Atomic file replacement: write a temp file beside the target, fsync it, rename over the target, fsync the dir.
+ * Synchronous calls: the config and the run records are one-shot writes on `run`'s start-up path, where each of the
+ * ~10 calls through the thread pool cost more than the call itself (docs/performance.md, start-up).
+ */
 import { randomBytes } from '../random.js';
-import { open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+export function writeFileAtomicSync(path: string, data: string, mode = 0o600): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', mode);
   try {
-    await fh.writeFile(data, 'utf8');
-    await fh.sync();
+    writeFileSync(fd, data, 'utf8');
+    fsyncSync(fd);
   } catch (err) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
+    closeQuietly(fd);
+    unlinkQuietly(tmp);
     throw err;
   }
-  await fh.close();
+  closeSync(fd);
   try {
-    await rename(tmp, path);
+    renameSync(tmp, path);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    unlinkQuietly(tmp);
     throw err;
   }
   // Make the rename itself durable; not every platform lets a directory be opened for fsync.
-  const dh = await open(dir, 'r').catch(() => undefined);
-  if (dh) {
-    await dh.sync().catch(() => undefined);
-    await dh.close();
+  let dirFd: number | undefined;
+  try {
+    dirFd = openSync(dir, 'r');
+    fsyncSync(dirFd);
+  } catch {
+    // As before: a directory that cannot be opened or synced leaves the rename to the file system.
+  } finally {
+    if (dirFd !== undefined) closeQuietly(dirFd);
+  }
+}
+
+/** The same, for callers that await it. */
+export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  writeFileAtomicSync(path, data, mode);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed or gone: nothing to keep
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // never made, or gone already
   }
 }

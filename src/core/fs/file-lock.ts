@@ -1,10 +1,12 @@
 /**
  * A cross-process lock on a file: the lock file is created with O_EXCL and holds the owner's pid. A lock left by a
  * process that died (pid gone) or that is older than STALE_LOCK_MS is taken over, so a crash never wedges the store.
+ * The file calls are synchronous (a handful of small ones, no fsync): through the thread pool each cost more than the
+ * call on `run`'s start-up path (docs/performance.md, start-up); only the wait for another holder is asynchronous.
  */
 import { processIsAlive } from '../process-alive.js';
 import { randomBytes } from '../random.js';
-import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 
 const STALE_LOCK_MS = 30_000;
@@ -15,7 +17,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): P
   try {
     return await fn();
   } finally {
-    await unlink(lockPath).catch(() => undefined);
+    unlinkQuietly(lockPath);
   }
 }
 
@@ -23,9 +25,9 @@ async function acquire(lockPath: string): Promise<void> {
   const started = Date.now();
   let delay = 5;
   for (;;) {
-    if (await tryCreate(lockPath)) return;
-    if (await isStale(lockPath)) {
-      await unlink(lockPath).catch(() => undefined);
+    if (tryCreate(lockPath)) return;
+    if (isStale(lockPath)) {
+      unlinkQuietly(lockPath);
       continue;
     }
     if (Date.now() - started > WAIT_LIMIT_MS) {
@@ -43,11 +45,11 @@ async function acquire(lockPath: string): Promise<void> {
  * fails if the lock exists. Creating the lock empty and writing the pid after would leave a moment where a waiter
  * on a loaded machine sees an empty lock, takes it for garbage and removes it while we hold it.
  */
-async function tryCreate(lockPath: string): Promise<boolean> {
+function tryCreate(lockPath: string): boolean {
   const mine = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(mine, String(process.pid), { mode: 0o600 });
-    await link(mine, lockPath);
+    writeFileSync(mine, String(process.pid), { mode: 0o600 });
+    linkSync(mine, lockPath);
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -59,15 +61,18 @@ async function tryCreate(lockPath: string): Promise<boolean> {
       cause: err,
     });
   } finally {
-    await unlink(mine).catch(() => undefined);
+    unlinkQuietly(mine);
   }
 }
 
-async function createExclusive(lockPath: string): Promise<boolean> {
+function createExclusive(lockPath: string): boolean {
   try {
-    const fh = await open(lockPath, 'wx', 0o600);
-    await fh.writeFile(String(process.pid));
-    await fh.close();
+    const fd = openSync(lockPath, 'wx', 0o600);
+    try {
+      writeSync(fd, String(process.pid));
+    } finally {
+      closeSync(fd);
+    }
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -78,14 +83,23 @@ async function createExclusive(lockPath: string): Promise<boolean> {
   }
 }
 
-async function isStale(lockPath: string): Promise<boolean> {
+function isStale(lockPath: string): boolean {
   try {
-    const [content, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
+    const content = readFileSync(lockPath, 'utf8');
+    const info = statSync(lockPath);
     if (Date.now() - info.mtimeMs > STALE_LOCK_MS) return true;
     const pid = Number.parseInt(content, 10);
     if (!Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 1000; // garbage (we never write one)
     return !processIsAlive(pid);
   } catch {
     return false; // vanished between our attempts: just retry
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
   }
 }

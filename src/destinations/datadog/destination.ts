@@ -1,42 +1,20 @@
 /** The datadog flavor: logs intake v2 (or OTLP) to ship, Logs Search to read back. */
 import { checkIntakeAnswers } from './intake-answer.js';
-import { CliError } from '../../core/errors.js';
 import { hasZstd, type Compression } from '../../pipeline/compression.js';
 import type { Destination } from '../destination.js';
 import type { DatadogSettings } from './settings.js';
-import { skipped } from '../check-row.js';
 import { capForHttpIntake } from '../http-limits.js';
 import { createOtlpExporter } from '../otel/exporter.js';
-import { searchLogs } from './api-client.js';
 import { DATADOG_SPEC } from './config.js';
 import { createDatadogIntakeExporter } from './exporter.js';
 import { createIntakeSpoolExporter } from './spool-exporter.js';
 import { createOtlpSpoolExporter } from '../otel/spool-exporter.js';
 import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
-import { SearchFailure } from './reader.js';
-import { createDatadogRunReader } from './run-reader.js';
-import { createDatadogRunPages } from './run-pages.js';
 import { datadogSiteOf, runLogsUrl } from './logs-url.js';
 import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
-import { checkDatadog, networkWithoutSecrets } from './verify.js';
 
-const LATER_CHECKS = ['api key', 'application key'];
-
-/** A 403 from Logs Search, in one line: the application key's permission and the site in use. */
-function searchFailure(err: unknown, s: DatadogSettings): Error | undefined {
-  if (!(err instanceof SearchFailure)) return undefined;
-  if (err.kind !== 'auth')
-    return new CliError(`reading logs from Datadog failed: ${err.message}`, {
-      hint: 'try again; --debug shows the cause',
-      cause: err,
-    });
-  const api = new URL(s.routes.searchUrl).origin;
-  return new CliError(
-    `Datadog refused the logs search (${err.message}) on site ${s.site} (${api}): the application key ` +
-      `needs the logs_read_data permission, and both keys must belong to site ${s.site}`,
-    { hint: `check the keys of log store '${s.component.name}' and its site`, cause: err },
-  );
-}
+/** Reading back and `verify`, loaded on first use: `run` never needs them (docs/performance.md, start-up). */
+const reading = () => import('./reading.js');
 
 /**
  * zstd (the default, as the Datadog Agent and Vector send logs) where it can go: logs intake v2 on a runtime whose
@@ -133,46 +111,10 @@ export const datadogDestination: Destination<DatadogSettings> = {
     return where ? runLogsUrl({ ...where, ...query }) : undefined;
   },
   timeWindow: { maxAgeMs: MAX_RECORD_AGE_MS, maxLeadMs: MAX_RECORD_LEAD_MS },
-  verify: (s, request, env) => checkDatadog(s, request, env),
-  verifyWithoutSecrets: async (component, request) => {
-    // The hosts can still be checked: that needs no secret.
-    const network = await networkWithoutSecrets(component);
-    const later = [
-      ...(network ? [] : ['network: api', 'network: intake']),
-      ...LATER_CHECKS,
-      ...(request.roundtrip ? ['roundtrip'] : []),
-    ];
-    return [...(network ?? []), ...later.map((c) => skipped(c, 'the secret references must resolve first'))];
-  },
-  createRunReader: (s, env) => {
-    const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
-    const search = env.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
-    const reader = createDatadogRunReader({
-      service: s.serviceName,
-      runId: env.runId,
-      deps: { search, sleep: env.sleep, notice: env.notice, signal: env.signal },
-      now: env.now,
-      run: env.run,
-    });
-    return {
-      ...reader,
-      explainFailure: (err) => searchFailure(err, s),
-      isFatal: (err) => err instanceof SearchFailure && err.kind === 'auth',
-    };
-  },
-  createRunPages: (s, env) => {
-    const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
-    const search = env.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
-    return createDatadogRunPages(
-      {
-        service: s.serviceName,
-        site: s.site,
-        deps: { search, sleep: env.sleep, notice: env.notice },
-        explainFailure: (err) => searchFailure(err, s),
-      },
-      env,
-    );
-  },
+  verify: async (s, request, env) => (await reading()).checkDatadog(s, request, env),
+  verifyWithoutSecrets: async (component, request) => (await reading()).verifyWithoutSecrets(component, request),
+  createRunReader: async (s, env) => (await reading()).createDatadogReader(s, env),
+  createRunPages: async (s, env) => (await reading()).createDatadogPages(s, env),
   describeAuthFailure: (s, status) => ({
     where: `Datadog rejected the API key (HTTP ${status}) on site ${s.site}`,
     fix: `check api_key of log store '${s.component.name}' and that ${s.site} is your Datadog site: dd-logstore log-store verify ${s.component.name}`,

@@ -3,12 +3,11 @@ import { CliError } from '../../core/errors.js';
 import { parseHeaders } from '../../store/flavors.js';
 import { capForHttpIntake } from '../http-limits.js';
 import type { Destination } from '../destination.js';
-import type { OtelSettings } from './settings.js';
 import { skipped } from '../check-row.js';
+import type { OtelSettings } from './settings.js';
 import { OTEL_SPEC } from './config.js';
 import { createOtlpExporter } from './exporter.js';
 import { createOtlpSpoolExporter } from './spool-exporter.js';
-import { OTEL_CHECKS, checkOtel } from './verify.js';
 
 /** HTTP header names are tokens: checked once the values are known, so a bad one stops `run` before it starts. */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -62,8 +61,10 @@ export const otelDestination: Destination<OtelSettings> = {
     }),
   createSpoolExporter: (s, transport) =>
     createOtlpSpoolExporter(s.endpoint, s.headers, s.protocol, s.compression, transport()),
-  verify: (s) => checkOtel(s),
-  verifyWithoutSecrets: async () => OTEL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),
+  // `verify` (node:net, the probes) loads on first use: `run` never needs it (docs/performance.md, start-up).
+  verify: async (s) => (await import('./verify.js')).checkOtel(s),
+  verifyWithoutSecrets: async () =>
+    (await import('./verify.js')).OTEL_CHECKS.map((c) => skipped(c, 'the secret references must resolve first')),
   describeAuthFailure: (s, status) => ({
     where: `${s.endpoint} refused the credentials (HTTP ${status})`,
     fix: `check the headers of log store '${s.component.name}'`,

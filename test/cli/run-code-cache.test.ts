@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmulator } from '../emulator/emulator.js';
+import type { Emulator } from '../emulator/emulator.js';
+import { EMULATOR_KEYS, registerEmulatorLogStore, ROOT, runCli, tempHome } from './harness.js';
+
+/** The first line of a cache file of `run`'s bundle: the code paths (log store flavors) its runs took. */
+function header(file: string): string {
+  const bytes = readFileSync(file);
+  return bytes.toString('latin1', 0, bytes.indexOf(10));
+}
+
+describe("run's code cache (bin/run-with-code-cache.cjs) follows the code paths runs take", () => {
+  let emulator: Emulator;
+  const { home, cleanup } = tempHome();
+  // A temporary directory of the test's own: the code cache is written there.
+  const tmp = mkdtempSync(join(tmpdir(), 'ddls-run-cache-'));
+  const env = { ...EMULATOR_KEYS, TMPDIR: tmp };
+  const key = /^\/\/ ([0-9a-f]{32})\n/.exec(readFileSync(join(ROOT, 'dist', 'bundle', 'run.cjs'), 'utf8'))?.[1];
+  const cacheFile = join(
+    tmp,
+    `dd-logstore-code-cache-${process.getuid?.() ?? ''}`,
+    `${key}-${process.version}-${process.arch}.bin`,
+  );
+  const run = async (logStore: string): Promise<void> => {
+    const r = await runCli(['run', '-q', '--log-store', logStore, '--', 'echo', `to ${logStore}`], { home, env });
+    expect(r.stdout).toBe(`to ${logStore}\n`);
+    expect(r.code).toBe(0);
+  };
+
+  beforeAll(async () => {
+    emulator = await createEmulator();
+    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
+  }, 30_000);
+  afterAll(async () => {
+    await emulator.close();
+    cleanup();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('is written by the first run, and again only after a run of another flavor', async () => {
+    expect(key).toBeDefined();
+    expect(existsSync(cacheFile)).toBe(false);
+    await run('default');
+    expect(header(cacheFile)).toBe('paths run:local');
+    const localOnly = readFileSync(cacheFile);
+    await run('default');
+    expect(readFileSync(cacheFile).equals(localOnly)).toBe(true);
+    // The datadog shipping code was not in it: written again, with both paths.
+    await run('dd');
+    expect(header(cacheFile)).toBe('paths run:datadog,run:local');
+    const both = readFileSync(cacheFile);
+    expect(both.equals(localOnly)).toBe(false);
+    await run('dd');
+    await run('default');
+    expect(readFileSync(cacheFile).equals(both)).toBe(true);
+  }, 60_000);
+
+  it('replaces a file without the paths line (an older cache) and still runs', async () => {
+    writeFileSync(cacheFile, 'not a cache of ours');
+    await run('dd');
+    expect(header(cacheFile)).toBe('paths run:datadog');
+  }, 30_000);
+});
