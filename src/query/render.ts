@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import { visibleLength } from '../io/output.js';
 import { escapeControlChars } from '../core/control-chars.js';
-import { flatAttributes } from './log-entry.js';
+import { entryJson, jsonlLine } from './entry-json.js';
 import type { LogEntry } from './log-entry.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'jsonl', 'table'] as const;
@@ -100,32 +100,6 @@ export function textBody(message: string, options: RenderOptions = {}): string {
   return `${shown}\n`;
 }
 
-/** The last timestamp `entryJson` spelled: records of one burst share their millisecond. */
-let jsonTime = NaN;
-let jsonTimeText: string | null = null;
-
-function isoTime(ms: number): string | null {
-  if (ms !== jsonTime) {
-    jsonTime = ms;
-    jsonTimeText = Number.isFinite(ms) ? new Date(ms).toISOString() : null;
-  }
-  return jsonTimeText;
-}
-
-/** The stable object of `--output json/jsonl`: the same keys, in the same order, for every store. */
-export function entryJson(e: LogEntry): Record<string, unknown> {
-  return {
-    id: e.id,
-    timestamp: isoTime(e.timestamp),
-    status: e.status,
-    message: e.message,
-    service: e.service ?? null,
-    host: e.host ?? null,
-    tags: e.tags ?? [],
-    attributes: flatAttributes(e),
-  };
-}
-
 export interface Printer {
   print(entries: readonly LogEntry[]): void;
   /** Closes the output (the `]` of json) and flushes. */
@@ -152,7 +126,7 @@ export function createPrinter(
       return {
         print(entries) {
           for (const e of entries) {
-            buf += JSON.stringify(entryJson(e)) + '\n';
+            buf += jsonlLine(e) + '\n';
             flushIfBig();
           }
           if (buf) write(buf);
