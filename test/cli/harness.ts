@@ -52,6 +52,11 @@ export function runCli(args: readonly string[], opts: CliOptions): Promise<CliRe
         stderr: Buffer.concat(err).toString('utf8'),
       });
     });
+    // A command that exits without reading its stdin (`run -- echo`) closes the pipe first: EPIPE there is not
+    // the test's failure (under load it failed a test now and then).
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
