@@ -150,7 +150,8 @@ function flatMembers(obj: Record<string, unknown>, parent: KeyNode): string | un
 let lastService: string | undefined;
 let lastHost: string | undefined;
 let lastTags: readonly string[] = [];
-let lastMiddle = '';
+// Undefined until a first record made it: its service, host and tags may all be absent too.
+let lastMiddle: string | undefined;
 
 function sameTags(tags: readonly string[]): boolean {
   if (tags.length !== lastTags.length) return false;
@@ -159,7 +160,7 @@ function sameTags(tags: readonly string[]): boolean {
 }
 
 function middle(service: string | undefined, host: string | undefined, tags: readonly string[]): string | undefined {
-  if (service === lastService && host === lastHost && sameTags(tags)) return lastMiddle;
+  if (lastMiddle !== undefined && service === lastService && host === lastHost && sameTags(tags)) return lastMiddle;
   let t = '';
   for (const tag of tags) {
     if (typeof tag !== 'string') return undefined;
