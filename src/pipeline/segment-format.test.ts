@@ -630,6 +630,27 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     expect(decodeMixed(journalBytes(many.records.slice(0, 64), undefined)).records).toEqual(many.records.slice(0, 64));
   });
 
+  it('non-ASCII attributes never make a lines frame, whatever room the encoder has (exact fits included)', () => {
+    // The builder's lines are ASCII, but the encoder must not trust its records' attributes to be.
+    const records = [0, 1].map((i): LogRecordData => ({
+      timestamp: 1_700_000_000_000,
+      seq: i,
+      stream: 'stdout',
+      level: 'info',
+      message: `m${i}`,
+      attributes: { 'logger.name': 'é' },
+    }));
+    const lines = Buffer.from('m0\nm1\n');
+    for (let size = 1; size <= 128; size++) {
+      const enc = createFrameEncoder(size);
+      enc.begin();
+      // Before: with room for exactly the frame less its lines, 'é' cut at its boundary wrote 1 byte for 1
+      // character, the frame was kept, and its attributes read back as not JSON (the rest of the segment lost).
+      expect(enc.encodeLines(records, 0, 2, lines)).toBe(false);
+    }
+    expect(decodeMixed(journalBytes(records, undefined)).records).toEqual(records);
+  });
+
   it('a lines frame as journals before the eighth session wrote it (0x80: attributes per record) still decodes', () => {
     // Two records: `plain 0` (info, no attributes) and a Python logging line (info, logger app.worker).
     const line1 = py(1);

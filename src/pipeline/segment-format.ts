@@ -270,6 +270,9 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
           if (lastIndex === -1) {
             // Many distinct ones (unusual): a block frame, with no dictionary to search.
             if (dict.length >= MAX_DICT_ENTRIES) return false;
+            // As many bytes as characters, checked here (once per entry): the frame's room is exact, so a non-ASCII
+            // entry cut at a character boundary could write exactly its length in bytes and pass the check below.
+            if (Buffer.byteLength(attrs) !== attrs.length) return false;
             lastIndex = dict.push(attrs) - 1;
           }
           lastJson = attrs;
@@ -298,7 +301,7 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       p = writeVarint(b, p, dictBytes);
       for (const d of dict) {
         p = writeVarint(b, p, d.length);
-        // As many bytes as characters: ASCII (else a block, whose encoder checks the same).
+        // ASCII (checked when it joined the dictionary; else a block, whose encoder checks the same).
         if (utf8Write(b, d, p) !== d.length) return false;
         p += d.length;
       }
