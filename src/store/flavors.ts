@@ -228,9 +228,11 @@ export function storedValueProblem(
   }
   try {
     // A value above a key's cap is used capped, with the same warning as on the command line (without the `--`).
+    // Only that one: a flavor's own parser may warn too (an unknown Datadog site), which register said already.
     const said: string[] = [];
     parseValue(spec, String(value), said);
-    for (const line of said) warnings.push(line.startsWith(`--${spec.key}`) ? line.slice(2) : line);
+    if (spec.kind === 'int')
+      for (const line of said) warnings.push(line.startsWith(`--${spec.key}`) ? line.slice(2) : line);
     return undefined;
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

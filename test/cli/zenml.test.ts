@@ -302,6 +302,10 @@ describe('--site takes all eight Datadog sites (built CLI)', () => {
     expect(r.stderr).toMatch(
       /--site=eu2\.datadoghq\.eu is not a Datadog site dd-logstore knows.*did you mean --site=datadoghq\.eu\?/,
     );
+    // Said at register, not again at every use (a command that prints nothing sends nothing).
+    const run = await runCli(['run', '--log-store', 'dd-new', '--', 'true'], { home, env: EMULATOR_KEYS });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/not a Datadog site/);
   });
 
   it('refuses a URL with a did-you-mean for its site', async () => {
