@@ -12,12 +12,12 @@ import {
   createSpoolFileWriter,
   processIsAlive,
   readSpoolProgress,
-  removeFile,
   spoolBase,
   spoolLines,
   spoolProgressPath,
 } from './spool.js';
 import type { IsAlive, SpoolEntry } from './spool.js';
+import { removeFile } from '../core/fs/remove-file.js';
 
 export interface SpoolRemoval {
   /** Records of the run removed. */

@@ -21,7 +21,6 @@ import {
   readFileSync,
   readSync,
   renameSync,
-  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -29,6 +28,7 @@ import { join } from 'node:path';
 import { processIsAlive } from '../core/process-alive.js';
 import { ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import type { IsAlive } from '../core/process-alive.js';
+import { removeFile } from '../core/fs/remove-file.js';
 
 export const SPOOL_VERSION = 1;
 /** Where unreadable spool files are moved, inside the log store's spool directory. */
@@ -486,14 +486,6 @@ export function moveAside(dir: string, path: string, name: string): string {
   const dest = join(target, `${name.slice(0, name.indexOf('.'))}.jsonl`);
   renameSync(path, dest);
   return dest;
-}
-
-export function removeFile(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone.
-  }
 }
 
 /** A short write is not success: write until all of it is on disk, or throw. */

@@ -4,8 +4,9 @@
  * ~10 calls through the thread pool cost more than the call itself (docs/performance.md, start-up).
  */
 import { randomBytes } from '../random.js';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { removeFile } from './remove-file.js';
 
 export function writeFileAtomicSync(path: string, data: string, mode = 0o600): void {
   const dir = dirname(path);
@@ -16,14 +17,14 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600): v
     fsyncSync(fd);
   } catch (err) {
     closeQuietly(fd);
-    unlinkQuietly(tmp);
+    removeFile(tmp);
     throw err;
   }
   closeSync(fd);
   try {
     renameSync(tmp, path);
   } catch (err) {
-    unlinkQuietly(tmp);
+    removeFile(tmp);
     throw err;
   }
   // Make the rename itself durable; not every platform lets a directory be opened for fsync.
@@ -48,13 +49,5 @@ function closeQuietly(fd: number): void {
     closeSync(fd);
   } catch {
     // already closed or gone: nothing to keep
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // never made, or gone already
   }
 }

@@ -6,8 +6,9 @@
  */
 import { processIsAlive } from '../process-alive.js';
 import { randomBytes } from '../random.js';
-import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { StoreError } from '../errors.js';
+import { removeFile } from './remove-file.js';
 
 const STALE_LOCK_MS = 30_000;
 const WAIT_LIMIT_MS = 20_000;
@@ -17,7 +18,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): P
   try {
     return await fn();
   } finally {
-    unlinkQuietly(lockPath);
+    removeFile(lockPath);
   }
 }
 
@@ -27,7 +28,7 @@ async function acquire(lockPath: string): Promise<void> {
   for (;;) {
     if (tryCreate(lockPath)) return;
     if (isStale(lockPath)) {
-      unlinkQuietly(lockPath);
+      removeFile(lockPath);
       continue;
     }
     if (Date.now() - started > WAIT_LIMIT_MS) {
@@ -61,7 +62,7 @@ function tryCreate(lockPath: string): boolean {
       cause: err,
     });
   } finally {
-    unlinkQuietly(mine);
+    removeFile(mine);
   }
 }
 
@@ -93,13 +94,5 @@ function isStale(lockPath: string): boolean {
     return !processIsAlive(pid);
   } catch {
     return false; // vanished between our attempts: just retry
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already
   }
 }
