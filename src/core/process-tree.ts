@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { procState } from './process-alive.js';
 
 interface ProcessLink {
   pid: number;
@@ -136,11 +137,6 @@ export function killProcessTree(root: number, self = process.pid): number {
 
 /** Stopped, a zombie, or no more (from /proc; where there is none, taken as stopped). */
 function stoppedOrGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat[stat.lastIndexOf(')') + 2];
-    return state === 'T' || state === 't' || state === 'Z' || state === 'X';
-  } catch {
-    return true;
-  }
+  const state = procState(pid);
+  return state === undefined || state === 'T' || state === 't' || state === 'Z' || state === 'X';
 }
