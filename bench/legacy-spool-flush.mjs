@@ -24,18 +24,17 @@ for (const k of Object.keys(env))
   )
     delete env[k];
 const emulator = await createEmulator();
-const cli = (args, extraEnv = {}) =>
+/** Runs a command to its end: its exit code and what it printed. */
+const collect = (cmd, args, cmdEnv) =>
   new Promise((res) => {
-    const c = spawn(process.execPath, [BIN, ...args], {
-      env: { ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const c = spawn(cmd, args, { env: cmdEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '',
       err = '';
     c.stdout.on('data', (d) => (out += d));
     c.stderr.on('data', (d) => (err += d));
     c.on('close', (code) => res({ code, out, err }));
   });
+const cli = (args, extraEnv = {}) => collect(process.execPath, [BIN, ...args], { ...env, ...extraEnv });
 mkdirSync(home, { recursive: true, mode: 0o700 });
 let r = await cli([
   'log-store',
@@ -93,21 +92,15 @@ spawnSync('sync');
 const rssFile = join(home, 'flush.rss');
 const t0 = Date.now();
 const up0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const timed = await new Promise((res) => {
-  const c = spawn('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, BIN, 'flush', '--log-store', 'big'], {
-    env: {
-      ...env,
-      NODE_OPTIONS: `--import=${join(ROOT, 'test/fixtures/report-rss.mjs')} ${extraOpts}`.trim(),
-      DD_TEST_RSS_FILE: rssFile,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '',
-    err = '';
-  c.stdout.on('data', (d) => (out += d));
-  c.stderr.on('data', (d) => (err += d));
-  c.on('close', (code) => res({ code, out, err }));
-});
+const timed = await collect(
+  '/usr/bin/time',
+  ['-f', '%e %U %S %M', process.execPath, BIN, 'flush', '--log-store', 'big'],
+  {
+    ...env,
+    NODE_OPTIONS: `--import=${join(ROOT, 'test/fixtures/report-rss.mjs')} ${extraOpts}`.trim(),
+    DD_TEST_RSS_FILE: rssFile,
+  },
+);
 const wall = (Date.now() - t0) / 1000;
 const up1 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const counts = new Uint8Array(n);
