@@ -32,7 +32,7 @@ import {
 } from './spool.js';
 
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
-import { removeFile } from '../core/fs/remove-file.js';
+import { removeFile } from '../core/fs/quiet-cleanup.js';
 
 /** Sends spooled intake items to a log store: each destination has one (destinations/<flavor>/spool-exporter.ts). */
 export type SpoolExporter = Pick<Exporter<SpoolEntry[]>, 'export' | 'split' | 'shutdown'>;

@@ -11,13 +11,13 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
-  unlinkSync,
   writeSync,
   writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { SEGMENT_EXTENSION, encodeHeader, type SegmentHeader } from './segment-format.js';
 import type { StreamName } from '../core/log-record.js';
+import { removeFile } from '../core/fs/quiet-cleanup.js';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const FSYNC_INTERVAL_MS = 1000;
@@ -132,11 +132,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
       headerBytes = head.length;
     } catch (err) {
       closeSync(handle);
-      try {
-        unlinkSync(file);
-      } catch {
-        // Already gone.
-      }
+      removeFile(file);
       throw err;
     }
     written.push(file);
@@ -243,13 +239,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     remove() {
       closed = true;
       finishPart();
-      for (const f of written) {
-        try {
-          unlinkSync(f);
-        } catch {
-          // Already gone.
-        }
-      }
+      for (const f of written) removeFile(f);
     },
     noteStream(stream) {
       if (written.length === 0) merged = stream === 'combined';

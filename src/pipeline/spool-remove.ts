@@ -17,7 +17,7 @@ import {
   spoolProgressPath,
 } from './spool.js';
 import type { IsAlive, SpoolEntry } from './spool.js';
-import { removeFile } from '../core/fs/remove-file.js';
+import { removeFile } from '../core/fs/quiet-cleanup.js';
 
 export interface SpoolRemoval {
   /** Records of the run removed. */

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { processIsAlive } from '../core/process-alive.js';
 import { ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import type { IsAlive } from '../core/process-alive.js';
-import { removeFile } from '../core/fs/remove-file.js';
+import { removeFile } from '../core/fs/quiet-cleanup.js';
 
 export const SPOOL_VERSION = 1;
 /** Where unreadable spool files are moved, inside the log store's spool directory. */

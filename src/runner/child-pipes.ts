@@ -16,7 +16,6 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import {
-  closeSync,
   constants,
   fstatSync,
   lstatSync,
@@ -32,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomBytes } from '../core/random.js';
+import { closeSafely } from '../core/fs/quiet-cleanup.js';
 
 export type PipeMode = 'auto' | 'fifo' | 'socketpair';
 
@@ -195,12 +195,4 @@ function openMade({ dir, paths }: FifoDir, made: boolean): FifoPairs | undefined
 /** A stream over our end of a FIFO. */
 export function readFifo(fd: number): Readable {
   return new Socket({ fd, readable: true, writable: false });
-}
-
-export function closeSafely(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already closed: nothing to do.
-  }
 }

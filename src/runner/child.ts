@@ -16,7 +16,8 @@ import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js
 import { killProcessTree } from '../core/process-tree.js';
 import type { StreamName } from '../core/log-record.js';
 import { buildChildEnv, fileIdentity } from './child-env.js';
-import { closeFifoPipes, closeSafely, openFifoPipes, readFifo, type FifoPairs, type PipeMode } from './child-pipes.js';
+import { closeFifoPipes, openFifoPipes, readFifo, type FifoPairs, type PipeMode } from './child-pipes.js';
+import { closeSafely } from '../core/fs/quiet-cleanup.js';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /** After the child exited, how long its pipes may stay silent and open (a grandchild holding them) before we go on. */

@@ -6,7 +6,7 @@
 import { randomBytes } from '../random.js';
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { removeFile } from './remove-file.js';
+import { closeSafely, removeFile } from './quiet-cleanup.js';
 
 export function writeFileAtomicSync(path: string, data: string, mode = 0o600): void {
   const dir = dirname(path);
@@ -16,7 +16,7 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600): v
     writeFileSync(fd, data, 'utf8');
     fsyncSync(fd);
   } catch (err) {
-    closeQuietly(fd);
+    closeSafely(fd);
     removeFile(tmp);
     throw err;
   }
@@ -35,19 +35,11 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600): v
   } catch {
     // As before: a directory that cannot be opened or synced leaves the rename to the file system.
   } finally {
-    if (dirFd !== undefined) closeQuietly(dirFd);
+    if (dirFd !== undefined) closeSafely(dirFd);
   }
 }
 
 /** The same, for callers that await it. */
 export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
   writeFileAtomicSync(path, data, mode);
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed or gone: nothing to keep
-  }
 }

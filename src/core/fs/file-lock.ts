@@ -8,7 +8,7 @@ import { processIsAlive } from '../process-alive.js';
 import { randomBytes } from '../random.js';
 import { closeSync, linkSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { StoreError } from '../errors.js';
-import { removeFile } from './remove-file.js';
+import { removeFile } from './quiet-cleanup.js';
 
 const STALE_LOCK_MS = 30_000;
 const WAIT_LIMIT_MS = 20_000;
