@@ -10,6 +10,7 @@ import {
   decodeHeader,
   encodeHeader,
   SEGMENT_VERSION,
+  type FrameEncoder,
   type FrameFilter,
 } from './segment-format.js';
 import { readSegmentFile } from './segment-reader.js';
@@ -469,9 +470,8 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     return out;
   }
 
-  /** What journal.ts writes for one chunk's records. */
-  function journalBytes(records: readonly LogRecordData[], lines: RawLines | undefined): Buffer {
-    const enc = createFrameEncoder(16);
+  /** Encodes one chunk's records as journal.ts does (its lines as a lines frame), from the encoder's begin. */
+  function encodeChunk(enc: FrameEncoder, records: readonly LogRecordData[], lines: RawLines | undefined): void {
     enc.begin();
     if (lines === undefined) enc.encodeAll(records);
     else {
@@ -480,6 +480,12 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
       expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
       enc.encodeAll(records, from + lines.count, records.length);
     }
+  }
+
+  /** What journal.ts writes for one chunk's records. */
+  function journalBytes(records: readonly LogRecordData[], lines: RawLines | undefined): Buffer {
+    const enc = createFrameEncoder(16);
+    encodeChunk(enc, records, lines);
     return Buffer.from(enc.bytes());
   }
 
@@ -700,14 +706,7 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
       const enc = createFrameEncoder(16);
       for (const { records, lines } of built) {
         if (records.length === 0) continue;
-        enc.begin();
-        if (lines === undefined) enc.encodeAll(records);
-        else {
-          const from = lines.firstSeq - (records[0] as LogRecordData).seq;
-          enc.encodeAll(records, 0, from);
-          expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
-          enc.encodeAll(records, from + lines.count, records.length);
-        }
+        encodeChunk(enc, records, lines);
         expected.push(Buffer.from(enc.bytes()));
         expect(w.append(enc.parts())).toBe(true);
       }
