@@ -2,11 +2,12 @@
 // usage (after npm run build and npm run build:test): node bench/legacy-spool-flush.mjs <new home dir> <records> <pad>
 //   [extra NODE_OPTIONS, e.g. --max-old-space-size=128]; 1000000 records with pad 290 make a 649 MB file.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { createEmulator } = await import(join(ROOT, 'dist-test/test/emulator/emulator.js'));
+const { writeLegacySpool } = await import(join(ROOT, 'dist-test/test/fixtures/legacy-spool.js'));
 const [home, nArg, padArg, extraOpts = ''] = process.argv.slice(2);
 const n = Number(nArg),
   pad = Number(padArg);
@@ -52,41 +53,15 @@ if (r.code !== 0) {
 }
 const id = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).components['log-store'].big.id;
 const dir = join(home, 'spool', id);
-mkdirSync(dir, { recursive: true });
-const file = join(dir, '1700000000000-1-abc.jsonl');
-const fd = openSync(file, 'w');
-const filler = 'x'.repeat(pad);
-const now = Date.now();
-let text = '';
-for (let i = 0; i < n; i++) {
-  text +=
-    JSON.stringify({
-      v: 1,
-      run_id: 'legacy',
-      log_id: 'step',
-      reason: 'retries exhausted',
-      spooled_at: now,
-      item: {
-        message: `rec ${i} ${filler}`,
-        status: 'info',
-        timestamp: now,
-        service: 'dd-logstore',
-        hostname: 'h',
-        ddsource: 'python',
-        'zenml.run.id': 'legacy',
-        'zenml.log.id': 'step',
-        'zenml.step.name': 'train',
-        'dd_logstore.seq': i,
-        'dd_logstore.stream': 'stdout',
-      },
-    }) + '\n';
-  if (text.length > 4 << 20) {
-    writeSync(fd, text);
-    text = '';
-  }
-}
-writeSync(fd, text);
-closeSync(fd);
+// As a run of this version would have spooled it: the stream's attributes in every item.
+const file = writeLegacySpool(dir, 'legacy', n, pad, {
+  service: 'dd-logstore',
+  hostname: 'h',
+  ddsource: 'python',
+  'zenml.log.id': 'step',
+  'zenml.step.name': 'train',
+  'dd_logstore.stream': 'stdout',
+});
 const size = statSync(file).size;
 spawnSync('sync');
 const rssFile = join(home, 'flush.rss');

@@ -5,22 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
+import { writeLegacySpool } from '../fixtures/legacy-spool.js';
 import type { Emulator } from '../emulator/emulator.js';
 import { BIN, ROOT, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
@@ -32,40 +21,6 @@ function logStoreId(home: string, name: string): string {
     components: Record<string, Record<string, { id: string }>>;
   };
   return config.components['log-store']![name]!.id;
-}
-
-/** Writes a finished spool file of `n` records of the older format, each message `pad` bytes long. */
-function writeLegacySpool(dir: string, runId: string, n: number, pad: number): string {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `1700000000000-1-abc.jsonl`);
-  const fd = openSync(file, 'w');
-  const filler = 'x'.repeat(pad);
-  const now = Date.now();
-  let text = '';
-  for (let i = 0; i < n; i++) {
-    text +=
-      JSON.stringify({
-        v: 1,
-        run_id: runId,
-        log_id: 'step',
-        reason: 'retries exhausted',
-        spooled_at: now,
-        item: {
-          message: `rec ${i} ${filler}`,
-          status: 'info',
-          timestamp: now,
-          'zenml.run.id': runId,
-          'dd_logstore.seq': i,
-        },
-      }) + '\n';
-    if (text.length > 4 << 20) {
-      writeSync(fd, text);
-      text = '';
-    }
-  }
-  writeSync(fd, text);
-  closeSync(fd);
-  return file;
 }
 
 describe('flush of an older JSON-lines spool file', () => {
