@@ -6,6 +6,7 @@
  */
 import { flatAttributes } from './log-entry.js';
 import type { LogEntry } from './log-entry.js';
+import { jsonString } from '../core/json-string.js';
 
 /** The last timestamp spelled: records of one burst share their millisecond. */
 let isoMs = NaN;
@@ -31,17 +32,6 @@ export function entryJson(e: LogEntry): Record<string, unknown> {
     tags: e.tags ?? [],
     attributes: flatAttributes(e),
   };
-}
-
-/**
- * What `JSON.stringify` escapes in a string: `"`, `\`, C0 controls, and lone surrogates (as `\udXXX`). A string with
- * none of them is written between quotes as it is; any surrogate, paired or not, goes to `JSON.stringify`.
- */
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-function jsonString(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { createByteBuffer, type ByteBuffer } from '../../pipeline/byte-buffer.js';
 import { contextAttributes, type Level, type LogRecordData, type StreamContext } from '../../core/log-record.js';
+import { jsonString, NEEDS_JSON_ESCAPE } from '../../core/json-string.js';
 
 /** The intake item's own fields: everything else on an item is an attribute. */
 export const INTAKE_ITEM_FIELDS: ReadonlySet<string> = new Set([
@@ -25,11 +26,6 @@ const MESSAGE_KEY = Buffer.from('{"message":');
 const MESSAGE_KEY_QUOTE = Buffer.from('{"message":"');
 const MESSAGE_KEY_AFTER_ID = MESSAGE_KEY.subarray(1);
 const MESSAGE_KEY_QUOTE_AFTER_ID = MESSAGE_KEY_QUOTE.subarray(1);
-/**
- * Anything but what JSON carries as is: control characters, `"`, `\\` and surrogates (JSON.stringify handles those);
- * most log lines have none. Written as a negated class, which V8 scans faster than the positive one.
- */
-const NEEDS_ESCAPE = /[^\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]/;
 
 /** Attribute names whose rendered `,"name":` is kept. */
 const MAX_CACHED_KEYS = 256;
@@ -87,7 +83,7 @@ export function createIntakeSerializer(ctx: StreamContext): IntakeSerializer {
     if (id !== undefined) out.writeString('{"id":' + JSON.stringify(id) + ',');
     const message = record.message;
     const fragment = middleFor(record.level, record.timestamp);
-    if (NEEDS_ESCAPE.test(message)) {
+    if (NEEDS_JSON_ESCAPE.test(message)) {
       out.writeBytes(id === undefined ? MESSAGE_KEY : MESSAGE_KEY_AFTER_ID);
       out.writeString(JSON.stringify(message));
       out.writeBytes(fragment.subarray(1));
@@ -140,7 +136,7 @@ function renderAttributes(attributes: Record<string, unknown>, keyPrefix: (key: 
 function renderValue(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
+      return jsonString(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
     case 'boolean':
