@@ -90,14 +90,15 @@ export function processTree(root: number, self = process.pid): ProcessTree {
   };
 }
 
-/** How many times the tree is looked at again while it is being stopped, at most. */
-const MAX_STOP_ROUNDS = 50;
+/** How long the tree may take to stop before what was found is killed as it is. */
+const STOP_BUDGET_MS = 2000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * SIGKILL to `root`, its descendants and its own process group; answers how many others were signalled. One look at
  * the tree would miss what a process starts between that look and its kill (a shell loop leaves children, re-parented
- * to init, holding the output): the tree is stopped first (a stopped process starts nothing), looked at again until a
- * look finds nothing new and every process seen has stopped, then killed.
+ * to init, holding the output): the tree is stopped first (a stopped process starts nothing), looked at again until
+ * every process seen had stopped before a look that finds nothing new, then killed.
  */
 export function killProcessTree(root: number, self = process.pid): number {
   const signal = (pid: number, name: NodeJS.Signals): boolean => {
@@ -111,7 +112,10 @@ export function killProcessTree(root: number, self = process.pid): number {
   const seen = new Set<number>();
   let group: number | undefined;
   signal(root, 'SIGSTOP');
-  for (let round = 0; round < MAX_STOP_ROUNDS; round++) {
+  for (const end = Date.now() + STOP_BUDGET_MS; ;) {
+    // The states are read before the look: a process seen stopped then started nothing the look could miss. (Read
+    // after it, a process that forked between the two looked settled and its child was left out.)
+    const settled = [root, ...seen].every(stoppedOrGone);
     const tree = processTree(root, self);
     let fresh = false;
     if (tree.group !== undefined && group === undefined) {
@@ -125,8 +129,9 @@ export function killProcessTree(root: number, self = process.pid): number {
         signal(pid, 'SIGSTOP');
         fresh = true;
       }
-    // A SIGSTOP takes effect a moment later: one not yet stopped can still start a process.
-    if (!fresh && [root, ...seen].every(stoppedOrGone)) break;
+    if ((settled && !fresh) || Date.now() >= end) break;
+    // A SIGSTOP takes effect once the process is next scheduled, which on a loaded machine takes a moment.
+    if (!fresh) Atomics.wait(pause, 0, 0, 1);
   }
   signal(root, 'SIGKILL');
   let others = 0;

@@ -234,7 +234,7 @@ describe('a command that ignores signals (as docker stop)', () => {
       expect((await r.done).code).toBe(137);
       // Before: the tree was read once and killed, and the children started after that look (2 or 3 of them, each
       // time) lived on, re-parented to init.
-      expect(await until(() => spawned().length === 0, 3000)).toBe(true);
+      expect(await until(() => spawned().length === 0, 10_000)).toBe(true);
     } finally {
       for (const pid of spawned())
         try {
