@@ -313,7 +313,9 @@ describe('a background process that holds the output after the command exits', (
       '--',
       'bash',
       '-c',
-      `"${NODE}" ${script} & echo parent done`,
+      // The parent ends once the background process runs: a loaded machine can take more than run's 2 s of silence
+      // to start a node, which then looked like a quiet one.
+      `"${NODE}" ${script} & while [ ! -s ${JSON.stringify(pidFile)} ]; do sleep 0.05; done; echo parent done`,
     ]);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     try {

@@ -75,7 +75,8 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
   let emulator: Emulator;
   const { home, cleanup } = tempHome();
   const keys = EMULATOR_KEYS;
-  const cli = (args: string[], env: NodeJS.ProcessEnv = keys, timeoutMs = 60_000) =>
+  // Generous: these are not timed (the bench is), and a loaded CI machine took over 60 s for the 100k read-back.
+  const cli = (args: string[], env: NodeJS.ProcessEnv = keys, timeoutMs = 170_000) =>
     runCli(args, { home, env, timeoutMs });
 
   beforeAll(async () => {
@@ -131,7 +132,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       });
       expect(res.status).toBe(202);
       expect(emulator.records()).toHaveLength(25_010);
-    }, 60_000);
+    }, 180_000);
 
     it('reads every record back once, in order, equal to what the child printed', async () => {
       const r = await cli(['logs', '--run-id', 'big-1', '--output', 'jsonl']);
@@ -194,7 +195,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
 
       const text = await cli(['logs', '--run-id', 'big-1', '--step', 'eval', '--grep', 'failed 000007']);
       expect(text.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR +eval ERROR: eval failed 000007\n$/);
-    }, 60_000);
+    }, 180_000);
 
     it('a wrong application key: one line naming logs_read_data and the site, exit 1', async () => {
       const r = await cli(['logs', '--run-id', 'big-1'], { ...keys, DD_LOGSTORE_SECRET_DD_APP_KEY: 'wrong-app-key' });
@@ -431,5 +432,5 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
         `the emulator answering the same ${pages} pages: ${serverMs.toFixed(0)} ms\n`,
     );
     // Speed is measured by `npm run bench` (docs/performance.md), never asserted here: this test only shows the figure.
-  }, 60_000);
+  }, 180_000);
 });
