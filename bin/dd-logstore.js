@@ -16,6 +16,10 @@ if (cached !== undefined) {
   runWithCodeCache(pathToFileURL(join(__dirname, '../dist/bundle', cached)), (specifier) => import(specifier)).then(
     (code) => {
       process.exitCode = code;
+      // Done: Node's own teardown (the heap unmapped piece by piece, the isolate disposed; ~9M instructions and
+      // sys time on Node 24, docs/performance.md) is skipped. Only when nothing is left queued on our stdout or
+      // stderr (a pipe whose reader is slow): process.exit would drop that, so then the loop ends as before.
+      if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
     },
   );
 } else import('../dist/bundle/main.js');

@@ -211,12 +211,15 @@ export async function drainSpoolInBackground(
   signal: AbortSignal,
   warn: (message: string) => void,
   mask: (text: string) => string,
+  ownJournal?: string,
 ): Promise<DrainSummary> {
   const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
   try {
     const { claimableFiles } = await import('../pipeline/spool.js');
     const { listJournals } = await import('../pipeline/journal.js');
-    if (claimableFiles(dir).length === 0 && listJournals(dir).length === 0) return none;
+    // The run's own journal (its writer alive: the flusher would pass it by) is no reason to make a flusher.
+    const others = listJournals(dir).filter((name) => ownJournal === undefined || join(dir, name) !== ownJournal);
+    if (claimableFiles(dir).length === 0 && others.length === 0) return none;
     const runs = createRunRecordStore(runsDir);
     const report = await createSpoolFlusher(settings, dir, { signal, warn, mask, runs })();
     await recordResent(runs, report);

@@ -148,6 +148,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     drainStop.signal,
     (m) => f.warn(m),
     (t) => f.io.redactor.redact(t),
+    journaling?.dir,
   );
 
   const runs = createRunRecordStore(f.paths().runs);

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, runCli, tempHome } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, cliEnv, runCli, tempHome } from './harness.js';
 
 describe('run: edges', () => {
   const { home, cleanup } = tempHome();
@@ -12,6 +13,24 @@ describe('run: edges', () => {
     expect((await cli('log-store', 'register', 'other', '--flavor=local')).code).toBe(0);
   });
   afterAll(cleanup);
+
+  it('output still queued on a slow pipe when the command is done is all written before the process exits', async () => {
+    // The bin ends the process at once when a command is done (no teardown of Node's heap), but only once nothing
+    // is left queued on stdout: here the reader sleeps first, so most of ~190 KB (30,000 lines) is still queued.
+    expect((await cli('run', '--run-id', 'queued', '--', 'seq', '1', '30000')).code).toBe(0);
+    for (const argv of [
+      ['run', '-q', '--', 'seq', '1', '30000'],
+      ['logs', '--run-id', 'queued', '--output', 'text'],
+    ]) {
+      const shell = `"$0" "$@" | (sleep 1; wc -l)`;
+      const r = spawnSync('sh', ['-c', shell, process.execPath, BIN, ...argv], {
+        env: cliEnv(home),
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect([argv[0], r.status, r.stdout.trim()]).toEqual([argv[0], 0, '30000']);
+    }
+  });
 
   it('a run id recorded in another log store: exit 125 before the child starts, naming both stores', async () => {
     expect((await cli('run', '--run-id', 'two-stores', '--step', 'a', '--', 'echo', 'first')).code).toBe(0);
