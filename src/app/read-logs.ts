@@ -70,7 +70,8 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
   const notice = (line: string) => f.io.err(`${line}\n`);
   let run = t.run;
   const reader = await makeReader(f, t, d, signal, notice, () => run);
-  const printer = createPrinter(opts.output, (s) => f.io.out(s), createColor(f.io.colorOut), {
+  const out = { write: (s: string) => f.io.outHeld(s), flush: () => f.io.flushOut() };
+  const printer = createPrinter(opts.output, out, createColor(f.io.colorOut), {
     raw: opts.raw === true,
   });
   const fail = (err: unknown): never => {

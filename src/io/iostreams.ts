@@ -2,10 +2,12 @@
  * The process's streams and the facts about them (TTY, colour). Commands write only through an IOStreams, never
  * through `process.stdout` or `console`, so tests and the redactor see everything that is printed.
  */
-import { fstatSync, statSync } from 'node:fs';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import type * as Tty from 'node:tty';
+import { createHeldOut } from './held-out.js';
+import type { ByteSink } from './held-out.js';
 import { Redactor } from './redact.js';
 
 export interface IOStreams {
@@ -25,6 +27,12 @@ export interface IOStreams {
   out(text: string): void;
   /** Data as UTF-8 bytes (the caller lets go of them), redacted: as they are when there is no secret to mask. */
   outBytes(bytes: Buffer): void;
+  /**
+   * Data in many small pieces (whole lines), redacted: held as UTF-8 in a buffer until it fills or `flushOut`. Flush
+   * before waiting: what is held shows only then (`out` and `err` flush it first, so the order stays).
+   */
+  outHeld(text: string): void;
+  flushOut(): void;
   /** Notes, warnings and errors, redacted. */
   err(text: string): void;
   /** Raw writable streams, for `run` passing the child's bytes through unchanged. */
@@ -40,6 +48,8 @@ export interface StreamFacts {
   stdinIsTTY?: boolean;
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean };
+  /** stdout's descriptor, when `stdout` is the process's own: a regular file there is written with `writeSync`. */
+  stdoutFd?: number;
 }
 
 export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
@@ -70,6 +80,13 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
   let stderrBroken = false;
   facts.stdout.on('error', () => (stdoutBroken = true));
   facts.stderr.on('error', () => (stderrBroken = true));
+  const held = createHeldOut(
+    stdoutSink(facts, () => stdoutBroken),
+    redactor,
+  );
+  const flushHeld = (): void => {
+    if (held.holding) held.flush();
+  };
   return {
     get stdin() {
       return facts.stdin;
@@ -82,13 +99,51 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
     terminalColumns: terminalColumns(facts, stdoutIsTTY),
     canPrompt: stdinIsTTY && !isCI(facts.env),
     redactor,
-    out: (text) => void (stdoutBroken || facts.stdout.write(redactor.redact(text))),
-    outBytes: (bytes) =>
-      void (stdoutBroken || facts.stdout.write(redactor.size === 0 ? bytes : redactor.redact(bytes.toString('utf8')))),
-    err: (text) => void (stderrBroken || facts.stderr.write(redactor.redact(text))),
+    out: (text) => {
+      flushHeld();
+      if (!stdoutBroken) facts.stdout.write(redactor.redact(text));
+    },
+    outBytes: (bytes) => {
+      flushHeld();
+      if (!stdoutBroken) facts.stdout.write(redactor.size === 0 ? bytes : redactor.redact(bytes.toString('utf8')));
+    },
+    outHeld: (text) => held.write(text),
+    flushOut: flushHeld,
+    err: (text) => {
+      flushHeld();
+      if (!stderrBroken) facts.stderr.write(redactor.redact(text));
+    },
     rawStdout: facts.stdout,
     rawStderr: facts.stderr,
   };
+}
+
+/**
+ * Where `outHeld`'s buffers go. A regular file is written with `writeSync`, done when it returns, so one buffer is
+ * filled again and again (as `process.stdout` on a file would write it, without its stream machinery). Anything
+ * else (a pipe, a terminal, a test's stream) gets the buffer through the stream, to keep: a pipe may still be
+ * writing it after `write` returns. What the file is, is asked on the first write (one `fstat`), not at start.
+ */
+function stdoutSink(facts: StreamFacts, broken: () => boolean): ByteSink {
+  let toFile: boolean | undefined;
+  return (bytes) => {
+    if (broken()) return true;
+    const fd = facts.stdoutFd;
+    if (fd !== undefined && (toFile ??= isRegularFile(fd))) {
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+      return true;
+    }
+    facts.stdout.write(bytes);
+    return false;
+  };
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 // `process.stdin` is made on first use: on a file or /dev/null it is an fs.ReadStream, whose module (the file
@@ -103,6 +158,7 @@ export function createSystemIOStreams(redactor?: Redactor): IOStreams {
       stdinIsTTY: isTerminal(0),
       stdout: process.stdout,
       stderr: process.stderr,
+      stdoutFd: 1,
     },
     redactor,
   );

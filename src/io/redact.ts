@@ -10,11 +10,14 @@ const MIN_MASKED_LENGTH = 3;
 export class Redactor {
   private readonly values = new Set<string>();
   private pattern: RegExp | undefined;
+  /** The same alternation without the `g` flag, for redactIfMatched. */
+  private test: RegExp | undefined;
 
   add(value: string | undefined | null): void {
     if (!value || value.length < MIN_MASKED_LENGTH || this.values.has(value)) return;
     this.values.add(value);
     this.pattern = undefined;
+    this.test = undefined;
   }
 
   get size(): number {
@@ -33,12 +36,27 @@ export class Redactor {
 
   redact(text: string): string {
     if (this.values.size === 0 || text.length === 0) return text;
-    if (!this.pattern) {
-      // Longest first, so a value that contains another is masked whole.
-      const sorted = [...this.values].sort((a, b) => b.length - a.length).map(escapeRegExp);
-      this.pattern = new RegExp(sorted.join('|'), 'g');
-    }
+    this.pattern ??= new RegExp(this.source(), 'g');
     return text.replace(this.pattern, MASK);
+  }
+
+  /** Every value, longest first (so a value that contains another is masked whole). */
+  private source(): string {
+    return [...this.values]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|');
+  }
+
+  /**
+   * `redact` for text in many pieces (a read-back's lines, 64 MB of them): one test of every value at once first,
+   * which over 64 MB took ~25 ms against ~45 for an `includes` per value (two values) or for `Buffer.indexOf` of
+   * their bytes. The text itself when nothing matched.
+   */
+  redactIfMatched(text: string): string {
+    if (this.values.size === 0) return text;
+    this.test ??= new RegExp(this.source());
+    return this.test.test(text) ? this.redact(text) : text;
   }
 
   /**

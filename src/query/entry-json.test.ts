@@ -164,7 +164,11 @@ describe('jsonlLine', () => {
   it('is what the jsonl printer writes, one line a record', () => {
     const entries = ODD_STRINGS.map((s, i) => entry(parsed(JSON.stringify({ i, s, o: { s } })), { message: s }));
     let out = '';
-    const printer = createPrinter('jsonl', (chunk) => void (out += chunk), createColor(false));
+    const printer = createPrinter(
+      'jsonl',
+      { write: (text) => void (out += text), flush: () => {} },
+      createColor(false),
+    );
     printer.print(entries);
     printer.end();
     expect(out).toBe(entries.map((e) => `${oracle(e)}\n`).join(''));

@@ -1,6 +1,7 @@
 /**
- * Rendering read-back records: text for people (coloured by level on a TTY), stable JSON for scripts. Output is
- * built into large chunks: one write per ~64 KB, not one per record.
+ * Rendering read-back records: text for people (coloured by level on a TTY), stable JSON for scripts. Each line goes
+ * to a held output (IOStreams.outHeld: a buffer written per ~64 KB, not one write per record), flushed at the end of
+ * each batch of records printed.
  */
 import type { ChalkInstance } from 'chalk';
 import { visibleLength } from '../io/output.js';
@@ -11,7 +12,6 @@ import type { LogEntry } from './log-entry.js';
 export const OUTPUT_FORMATS = ['text', 'json', 'jsonl', 'table'] as const;
 export type LogsFormat = (typeof OUTPUT_FORMATS)[number];
 
-const CHUNK = 1 << 16;
 /** Rows `--output table` holds to size its columns; later rows are printed as they come. */
 export const TABLE_WINDOW = 1000;
 
@@ -106,46 +106,39 @@ export interface Printer {
   end(): void;
 }
 
+/** Where a printer's text goes: pieces of whole lines, held until `flush`. */
+export interface PrinterOut {
+  write(text: string): void;
+  flush(): void;
+}
+
 export function createPrinter(
   format: LogsFormat,
-  write: (chunk: string) => void,
+  out: PrinterOut,
   color: ChalkInstance,
   options: RenderOptions = {},
 ): Printer {
   const shown = (s: string): string => (options.raw ? s : escapeControlChars(s, true));
-  let buf = '';
   let count = 0;
-  const flushIfBig = () => {
-    if (buf.length >= CHUNK) {
-      write(buf);
-      buf = '';
-    }
-  };
   switch (format) {
     case 'jsonl':
       return {
         print(entries) {
-          for (const e of entries) {
-            buf += jsonlLine(e) + '\n';
-            flushIfBig();
-          }
-          if (buf) write(buf);
-          buf = '';
+          for (const e of entries) out.write(jsonlLine(e) + '\n');
+          out.flush();
         },
         end() {},
       };
     case 'json':
       return {
         print(entries) {
-          for (const e of entries) {
-            buf += (count++ === 0 ? '[\n' : ',\n') + JSON.stringify(entryJson(e), null, 2).replace(/^/gm, '  ');
-            flushIfBig();
-          }
-          if (buf) write(buf);
-          buf = '';
+          for (const e of entries)
+            out.write((count++ === 0 ? '[\n' : ',\n') + JSON.stringify(entryJson(e), null, 2).replace(/^/gm, '  '));
+          out.flush();
         },
         end() {
-          write(count === 0 ? '[]\n' : '\n]\n');
+          out.write(count === 0 ? '[]\n' : '\n]\n');
+          out.flush();
         },
       };
     case 'table': {
@@ -165,9 +158,8 @@ export function createPrinter(
         const text = line(r);
         if (text.includes('\n')) {
           const indent = '\n' + ' '.repeat((widths[0] ?? 0) + (widths[1] ?? 0) + (widths[2] ?? 0) + 6);
-          buf += text.replace(/\n/g, indent) + '\n';
-        } else buf += text + '\n';
-        flushIfBig();
+          out.write(text.replace(/\n/g, indent) + '\n');
+        } else out.write(text + '\n');
       };
       // One ISO string per millisecond, one painted level per status: a 1M-row table repeats both.
       let timeMs = Number.NaN;
@@ -191,7 +183,7 @@ export function createPrinter(
         held = undefined;
         if (rows.length === 0) return;
         for (const r of rows) fit(r);
-        buf += color.bold(line(head)) + '\n';
+        out.write(color.bold(line(head)) + '\n');
         for (const r of rows) row(r);
       };
       return {
@@ -201,25 +193,19 @@ export function createPrinter(
             if (held === undefined) row(r);
             else if (held.push(r) >= TABLE_WINDOW) release();
           }
-          if (buf) write(buf);
-          buf = '';
+          out.flush();
         },
         end() {
           release();
-          if (buf) write(buf);
-          buf = '';
+          out.flush();
         },
       };
     }
     case 'text':
       return {
         print(entries) {
-          for (const e of entries) {
-            buf += renderText(e, color, options);
-            flushIfBig();
-          }
-          if (buf) write(buf);
-          buf = '';
+          for (const e of entries) out.write(renderText(e, color, options));
+          out.flush();
         },
         end() {},
       };
