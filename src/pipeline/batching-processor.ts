@@ -168,6 +168,9 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
   const ready: ClosedBatch<B>[] = [];
   const inFlight = new Set<Promise<void>>();
   let open: BatchWriter<B> = exporter.createBatch();
+  // `open.count`, kept here: the writers' `count` is a getter per batch object (and withAcks wraps one in another),
+  // which the optimizing compiler cannot inline, and `emit` read it twice per record.
+  let openCount = 0;
   let batchTimer: unknown;
   let closed = false;
   let stoppedBy: Exclude<ExportOutcome, { kind: 'success' }> | undefined;
@@ -195,7 +198,7 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
     !closed &&
     !spilling &&
     pacing.cpuBound();
-  const isIdle = (): boolean => open.count === 0 && ready.length === 0 && inFlight.size === 0;
+  const isIdle = (): boolean => openCount === 0 && ready.length === 0 && inFlight.size === 0;
 
   function emit(record: LogRecordData): boolean {
     if (closed || ((overflow === 'drop' || spilling) && isFull())) return divert(record);
@@ -203,12 +206,13 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
       closeOpenBatch();
       open.add(record, cfg.maxBatchBytes);
     }
+    openCount++;
     counts.read++;
     const full = isFull();
     // A full queue with nothing else waiting to be sent sends the open batch at once: waiting for the timer would
     // stall a caller waiting on drain(). With batches waiting, their completion makes room, so keep filling.
-    if (open.count >= cfg.maxExportBatchSize || (full && ready.length === 0)) closeOpenBatch();
-    else if (open.count === 1) batchTimer = timers.setTimeout(onBatchTimer, cfg.scheduleDelayMillis);
+    if (openCount >= cfg.maxExportBatchSize || (full && ready.length === 0)) closeOpenBatch();
+    else if (openCount === 1) batchTimer = timers.setTimeout(onBatchTimer, cfg.scheduleDelayMillis);
     if (full && overflow === 'spool' && !spilling && graceTimer === undefined) {
       graceTimer = timers.setTimeout(startSpilling, OVERFLOW_GRACE_MS);
     }
@@ -271,10 +275,11 @@ export function createBatchingProcessor<B>(options: BatchingProcessorOptions<B>)
       timers.clearTimeout(batchTimer);
       batchTimer = undefined;
     }
-    if (open.count === 0) return;
-    const count = open.count;
+    if (openCount === 0) return;
+    const count = openCount;
     ready.push({ batch: open.finish(), count });
     open = exporter.createBatch();
+    openCount = 0;
     pump();
   }
 

@@ -8,6 +8,8 @@ export interface ByteBuffer {
   writeString(s: string): void;
   /** A string known to be ASCII (field names, numbers): the cheaper encoder. */
   writeAscii(s: string): void;
+  /** One byte (a separator): `writeBytes` of a one-byte buffer costs a TypedArray `set` call, ~500 instructions. */
+  writeByte(b: number): void;
   writeBytes(b: Uint8Array): void;
   /** A non-negative integer in decimal (sequence numbers), without making a string. */
   writeUint(n: number): void;
@@ -51,6 +53,10 @@ export function createByteBuffer(initialCapacity: number, initial?: Buffer): Byt
     writeAscii(s) {
       ensure(s.length);
       len += HAS_ENCODING_WRITERS ? (buf as Buffer & EncodingWriters).latin1Write(s, len) : buf.write(s, len, 'latin1');
+    },
+    writeByte(b) {
+      ensure(1);
+      buf[len++] = b;
     },
     writeBytes(b) {
       ensure(b.length);

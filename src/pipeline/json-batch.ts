@@ -25,9 +25,9 @@ export interface JsonBatchFactory {
 }
 
 const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
+const COMMA = 0x2c;
 const CLOSE = Buffer.from(']');
-const NEWLINE = Buffer.from('\n');
+const NEWLINE = 0x0a;
 const MIN_CAPACITY = 64 * 1024;
 /** Released buffers kept for reuse: about the number of batches in flight. */
 const MAX_POOLED = 8;
@@ -54,9 +54,9 @@ export function createJsonBatchFactory(writeItem: WriteItem, framing: JsonFramin
       },
       add(record, maxBytes) {
         const start = out.length;
-        if (framing === 'array' && ends.length > 0) out.writeBytes(COMMA);
+        if (framing === 'array' && ends.length > 0) out.writeByte(COMMA);
         writeItem(out, record);
-        if (framing === 'lines') out.writeBytes(NEWLINE);
+        if (framing === 'lines') out.writeByte(NEWLINE);
         if (ends.length > 0 && out.length + closing > maxBytes) {
           out.truncate(start);
           return false;

@@ -19,6 +19,11 @@ describe('parsePythonLogLine', () => {
     ['2024-05-01 12:00:00,001 INFO [MyService] ready', ['info', 'MyService', 'ready']],
     ['[2024-05-01 12:00:00] [werkzeug] [INFO] 127.0.0.1 GET', ['info', 'werkzeug', '127.0.0.1 GET']],
     ['2024-05-01 12:00:00.5 | ERROR | app.io | disk full', ['error', 'app.io', 'disk full']],
+    ['[2024-05-01 12:00:00] [INFO] app: up', ['info', 'app', 'up']],
+    ['[12:00:00] WARNING [Svc] late', ['warn', 'Svc', 'late']],
+    ['FATAL:x:y', ['critical', 'x', 'y']],
+    ['[INFO] worker-3 step 9 finished', undefined],
+    ['DEBUG - not a time', undefined],
     // not Python logging: left to detectLevel, message kept whole
     ['12:00:00 INFO Starting: the server', undefined],
     ['INFO:     Started server process [1]', undefined],

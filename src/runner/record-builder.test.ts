@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import type { Level, LogRecordData, StreamName } from '../core/log-record.js';
 import { createRecordBuilder, finalState, PART_ATTRIBUTE, PROGRESS_INTERVAL_MS } from './record-builder.js';
 import { MAX_MESSAGE_BYTES } from './message-parts.js';
+import { Redactor } from '../io/redact.js';
 import { MAX_TRACEBACK_LINES, TRACEBACK_IDLE_FLUSH_MS } from './traceback.js';
 
 function setup(stderrLevel: Level = 'error') {
@@ -394,5 +395,55 @@ describe('combined stream', () => {
       ['combined', 'info', 'err 1', 1],
       ['combined', 'error', 'failed', 2],
     ]);
+  });
+});
+
+describe('secrets with the journal on (rawLines)', () => {
+  // The builder skips the per-line search for lines wholly in a chunk that holds no secret: every other way a
+  // secret can reach a message must still be masked, whatever the chunk boundaries.
+  const SECRET = 'sk-live-0123456789abcdef';
+  function masked(chunks: string[]): string[] {
+    const redactor = new Redactor();
+    redactor.add(SECRET);
+    const records: LogRecordData[] = [];
+    const builder = createRecordBuilder({
+      stderrLevel: 'error',
+      now: () => 1_000_000,
+      onRecord: (r) => records.push(r),
+      rawLines: true,
+      mask: {
+        text: (t) => redactor.redactIfPresent(t),
+        deep: (v) => redactor.redactDeepIfPresent(v),
+        cut: (t) => redactor.safeCut(t),
+      },
+    });
+    for (const c of chunks) builder.push('stdout', Buffer.from(c));
+    builder.end();
+    return records.map((r) => r.message + (r.attributes ? ' ' + JSON.stringify(r.attributes) : ''));
+  }
+
+  it('masks a secret in a clean-looking line, split across chunks, made by ANSI, in JSON escapes and logger names', () => {
+    const lines = [
+      'plain line',
+      `key is ${SECRET} here`,
+      `INFO:${SECRET}:logger name`,
+      `2024-05-01 12:00:00,123 INFO app.worker: ${SECRET}`,
+      `sk-live-0123\x1b[0m456789abcdef joined by ANSI`,
+      `{"message":"sk-live-\\u00301234567890abcdef","level":"info"}`,
+      'another plain line',
+    ];
+    const text = lines.join('\n') + '\n';
+    const expected = masked([text]);
+    expect(expected.join('\n')).not.toContain(SECRET);
+    expect(expected).toContain('key is **** here');
+    // Every cut point: the secret split between two chunks, a line across chunks, a clean chunk after a dirty one.
+    for (let cut = 1; cut < text.length; cut++) {
+      const got = masked([text.slice(0, cut), text.slice(cut)]);
+      expect(got).toEqual(expected);
+    }
+  });
+
+  it('leaves lines of a chunk without a secret as they came', () => {
+    expect(masked(['one\nINFO:app:two\nthree\n'])).toEqual(['one', 'two {"logger.name":"app"}', 'three']);
   });
 });

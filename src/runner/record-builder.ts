@@ -113,6 +113,9 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   let runSeq = 0;
   let runCount = 0;
   let best: RawLines | undefined;
+  // The line being completed lies wholly in the pushed chunk and that chunk holds no secret (`rawChunk`): its
+  // substrings, unchanged (`emit`'s `plain`), cannot hold one either, so they are not searched again line by line.
+  let lineInCleanChunk = false;
   const closeRun = (): void => {
     if (rawChunk !== undefined && runCount > 0 && (best === undefined || runCount > best.count))
       best = { firstSeq: runSeq, count: runCount, bytes: rawChunk.subarray(runStart, runEnd) };
@@ -145,7 +148,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     // A traceback (or a warning) on the other stream that already ended came first.
     st.other?.traceback.flushIfComplete();
     if (st.other?.heldWarning !== undefined) flushWarning(st.other);
-    if (mask) {
+    if (mask && !(plain && lineInCleanChunk)) {
       message = mask.text(message);
       if (attributes !== undefined) attributes = mask.deep(attributes);
     }
@@ -343,11 +346,13 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       st.partial = '';
     }
     let seqBefore = seq;
+    lineInCleanChunk = whole && rawChunk !== undefined;
     completeLine(st, line, time);
     if (rawChunk !== undefined) {
       if (whole) rawLineDone(0, nl + 1, seqBefore);
       else closeRun();
     }
+    lineInCleanChunk = rawChunk !== undefined;
     let start = nl + 1;
     while ((nl = text.indexOf('\n', start)) !== -1) {
       seqBefore = seq;
@@ -355,6 +360,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       if (rawChunk !== undefined) rawLineDone(start, nl + 1, seqBefore);
       start = nl + 1;
     }
+    lineInCleanChunk = false;
     if (start < text.length) {
       appendPartial(st, text.slice(start), time);
       checkProgress(st, time);
