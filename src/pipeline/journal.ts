@@ -23,7 +23,7 @@ import {
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Exporter } from './exporter.js';
-import type { LogRecordData, StreamContext } from '../core/log-record.js';
+import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION } from './segment-format.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
@@ -65,6 +65,12 @@ export interface JournalLines {
   firstSeq: number;
   count: number;
   bytes: Buffer;
+  /**
+   * With both, each record is what runner/plain-line.ts (version `parser`) makes of its line with `defaultLevel`:
+   * a parsed lines frame (no per-record table). Else a lines frame with one.
+   */
+  defaultLevel?: Level;
+  parser?: number;
 }
 
 /**
@@ -282,7 +288,12 @@ function openJournalWriter(options: JournalOptions): JournalWriter {
         records[to - 1]?.seq === lines.firstSeq + lines.count - 1
       ) {
         encoder.encodeAll(records, 0, from);
-        if (!encoder.encodeLines(records, from, lines.count, lines.bytes)) encoder.encodeAll(records, from, to);
+        const parsed =
+          lines.defaultLevel !== undefined &&
+          lines.parser !== undefined &&
+          encoder.encodeParsedLines(records, from, lines.count, lines.bytes, lines.defaultLevel, lines.parser);
+        if (!parsed && !encoder.encodeLines(records, from, lines.count, lines.bytes))
+          encoder.encodeAll(records, from, to);
         encoder.encodeAll(records, to, n);
       } else encoder.encodeAll(records);
       if (segments.append(encoder.parts())) {

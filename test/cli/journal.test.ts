@@ -12,6 +12,7 @@ import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
 import type { LogRecordData } from '../../src/core/log-record.js';
 import { createFrameDecoder, createFrameEncoder, decodeHeader } from '../../src/pipeline/segment-format.js';
+import { plainLineParser } from '../../src/runner/plain-line.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
@@ -131,7 +132,8 @@ describe('journal: nothing lost to kill -9', () => {
       const bytes = readFileSync(file);
       const h = decodeHeader(bytes);
       if (h.kind !== 'ok' || h.header.context.runId !== runId) continue;
-      const decoder = createFrameDecoder();
+      // The journal's reader: its parsed lines frames are read with the record builder's line parser.
+      const decoder = createFrameDecoder({ lineParser: plainLineParser });
       const records: LogRecordData[] = [];
       const kinds: string[] = [];
       for (let at = h.bodyStart; at < bytes.length;) {
@@ -237,6 +239,120 @@ describe('journal: nothing lost to kill -9', () => {
     expect(got.copies).toBe(400);
     expect([...got.unique.values()].sort()).toEqual([...expected].sort());
     expect(JSON.stringify(emulator.records())).not.toContain(secret);
+    expect(journalFiles(home)).toEqual([]);
+  }, 60_000);
+
+  it('a flush after kill -9 delivers the same intake items the run would have: seq, message, status, attributes', async () => {
+    // Lines of every kind, on both streams, in chunks a pause apart: Python logging (a logger, none, an empty message),
+    // levels said in the line, stderr's default level, JSON, a traceback, unicode, a blank line.
+    const out = [
+      '2024-05-01 12:00:00,123 INFO app.worker: processed item 1',
+      'WARNING:app.db:slow query',
+      'INFO:root:',
+      '2024-05-01 12:00:00,123 - ERROR - nameless',
+      'plain line',
+      'ERROR something failed',
+      'level=warn msg=logfmt',
+      '{"message":"json line","level":"warning","k":1}',
+      '',
+      'ünïcødé line',
+      'Traceback (most recent call last):',
+      '  File "x.py", line 1, in <module>',
+      'ValueError: no',
+      'after the traceback',
+    ];
+    const err = ['stderr plain', 'INFO:app.err:fine on stderr', 'W1125 12:00:00.000000 1 main.go:1] glog'];
+    const script = (stay: boolean): string[] => [
+      process.execPath,
+      '-e',
+      `const out = ${JSON.stringify(out)}, err = ${JSON.stringify(err)};
+       let n = 0;
+       const put = () => { process.stdout.write(out.join('\\n') + '\\n'); process.stderr.write(err.join('\\n') + '\\n'); };
+       const t = setInterval(() => { put(); if (++n === 4) { clearInterval(t); ${stay ? 'setInterval(() => {}, 1000);' : ''} } }, 100);`,
+    ];
+    // What the intake gets from the run itself (nothing refused).
+    const a = await runCli(['run', '--log-store', 'dd', '--run-id', 'items-run', '--', ...script(false)], {
+      home,
+      env: KEYS,
+    });
+    expect(a.code).toBe(0);
+    // 14 lines on stdout make 11 records (a blank line none, a traceback's three lines one), and 3 on stderr, 4 times.
+    expect(a.stderr).toMatch(/ 56 records read, 56 delivered, 0 spooled/);
+    // Per seq, what the intake got, less what differs between two runs by design (their ids, their read times).
+    const items = (runId: string): Map<number, unknown> => {
+      const bySeq = new Map<number, unknown>();
+      for (const r of emulator.records()) {
+        if (r.attributes['zenml.run.id'] !== runId) continue;
+        const attributes = Object.fromEntries(
+          Object.entries(r.attributes).filter(
+            ([k]) =>
+              !/^(zenml\.run\.id|zenml\.pipeline\.run\.id|zenml\.log\.id|dd_logstore\.writer|timestamp)$/.test(k),
+          ),
+        );
+        bySeq.set(Number(r.attributes['dd_logstore.seq']), {
+          message: r.message,
+          status: r.status,
+          service: r.service,
+          tags: r.tags,
+          attributes,
+        });
+      }
+      return bySeq;
+    };
+    const fromRun = items('items-run');
+    // The same output, the intake hanging, dd-logstore killed once the terminal saw every line: all in the journal.
+    emulator.inject('intake', { type: 'hang', count: 1000 });
+    const lines = 4 * (out.length + err.length);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'run', '--log-store', 'dd', '--run-id', 'items-killed', '--', ...script(true)],
+        { env: cliEnv(home, KEYS), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let seen = 0;
+      const count = (c: Buffer): void => void (seen += c.toString().split('\n').length - 1);
+      child.stdout.on('data', count);
+      child.stderr.on('data', count);
+      child.on('error', reject);
+      const started = Date.now();
+      const watch = setInterval(() => {
+        if (seen >= lines || Date.now() - started > 30_000) {
+          clearInterval(watch);
+          // What reached the terminal is journaled already; a moment for the last chunk all the same.
+          setTimeout(() => child.kill('SIGKILL'), 300);
+        }
+      }, 20);
+      child.on('close', () => resolve());
+    });
+    emulator.reset();
+    // Its plain lines went as parsed lines frames (no table): a reader without the line parser cannot read them.
+    const journal = journalOf('items-killed');
+    expect(journal.records).toHaveLength(56);
+    const bytes = readFileSync(journal.file);
+    const plainDecoder = createFrameDecoder();
+    let at = decodeHeader(bytes).kind === 'ok' ? (decodeHeader(bytes) as { bodyStart: number }).bodyStart : 0;
+    let refused = 0;
+    for (
+      let r = plainDecoder.decode(bytes, at);
+      r.kind !== 'short' && at < bytes.length;
+      r = plainDecoder.decode(bytes, at)
+    ) {
+      if (r.kind === 'bad') {
+        refused++;
+        break;
+      }
+      at = r.next;
+    }
+    expect(refused).toBe(1);
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toBe('');
+    expect(flush.code).toBe(0);
+    const fromFlush = items('items-killed');
+    // Blank lines make no record, a traceback one.
+    expect(fromRun.size).toBe(4 * (out.length - 1 - 2 + err.length));
+    expect([...fromFlush.entries()].sort((x, y) => x[0] - y[0])).toEqual(
+      [...fromRun.entries()].sort((x, y) => x[0] - y[0]),
+    );
     expect(journalFiles(home)).toEqual([]);
   }, 60_000);
 
