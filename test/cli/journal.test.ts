@@ -268,7 +268,8 @@ describe('journal: nothing lost to kill -9', () => {
       `const out = ${JSON.stringify(out)}, err = ${JSON.stringify(err)};
        let n = 0;
        const put = () => { process.stdout.write(out.join('\\n') + '\\n'); process.stderr.write(err.join('\\n') + '\\n'); };
-       const t = setInterval(() => { put(); if (++n === 4) { clearInterval(t); ${stay ? 'setInterval(() => {}, 1000);' : ''} } }, 100);`,
+       // Alive a while after its output (killed with dd-logstore or not, it then ends by itself: no orphan left).
+       const t = setInterval(() => { put(); if (++n === 4) { clearInterval(t); ${stay ? 'setTimeout(() => {}, 30000);' : ''} } }, 100);`,
     ];
     // The intake answers each request 4 s late: the run's batch reaches it (and is stored) but dd-logstore is killed
     // before the answer, so nothing is acknowledged and `flush` sends every record again. Each seq then has two copies
