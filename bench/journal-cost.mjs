@@ -6,9 +6,10 @@
  * - build: the record builder alone (the work the journal is set against);
  * - frames: a frame per record (`encode`, what the journal wrote before block frames; the local store still does);
  * - blocks: every chunk's records as a block frame (`encodeAll`, what the journal wrote before lines frames; no write);
- * - encode: the journal's encoding of every chunk's records as it does it now: the lines that became records as
- *   they came (the builder's `rawLines`) as a lines frame (their lines not copied: a part of their own for the
- *   writev), the rest as blocks or frames (no write);
+ * - lines: the lines that became records as they came (the builder's `rawLines`) as a lines frame with a table
+ *   (`encodeLines`, what the journal wrote before parsed lines frames), the rest as blocks or frames (no write);
+ * - encode: the journal's encoding of every chunk's records as it does it now: those lines as a parsed lines frame
+ *   (no table; their lines not copied: a part of their own for the writev), the rest as blocks or frames (no write);
  * - append: the journal's whole append (encode + write(2) + the once-a-second fsync) into a fresh journal, and what
  *   the journal's own clock (DD_LOGSTORE_BENCH_JOURNAL_CLOCK, as `npm run bench` reads it) says of the same calls.
  */
@@ -94,7 +95,11 @@ try {
         const from = lines.firstSeq - records[0].seq;
         const to = from + lines.count;
         encoder.encodeAll(records, 0, from);
-        if (!encoder.encodeLines(records, from, lines.count, lines.bytes)) encoder.encodeAll(records, from, to);
+        const parsed =
+          how === 'journal' &&
+          encoder.encodeParsedLines(records, from, lines.count, lines.bytes, lines.defaultLevel, lines.parser);
+        if (!parsed && !encoder.encodeLines(records, from, lines.count, lines.bytes))
+          encoder.encodeAll(records, from, to);
         encoder.encodeAll(records, to, records.length);
       }
       // As the journal hands them to its writer (a lines frame's lines are a part of their own, not copied).
@@ -121,6 +126,7 @@ try {
   const frames = [];
   const blocks = [];
   const encodes = [];
+  const linesFrames = [];
   const appends = [];
   const clocks = [];
   const walls = [];
@@ -136,6 +142,7 @@ try {
     const [b, bBytes] = encode('blocks');
     blocks.push(b);
     blockBytes = bBytes;
+    linesFrames.push(encode('lines')[0]);
     const [ms, bytes] = encode('journal');
     encodes.push(ms);
     journalBytes = bytes;
@@ -156,6 +163,7 @@ try {
   console.log(`build  median ${per(median(builds))}  all ${builds.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`frames median ${per(median(frames))}  all ${frames.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`blocks median ${per(median(blocks))}  all ${blocks.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(`lines  median ${per(median(linesFrames))}  all ${linesFrames.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`encode median ${per(median(encodes))}  all ${encodes.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(`append median ${per(median(appends))}  all ${appends.map((x) => x.toFixed(0)).join(' ')}`);
   console.log(

@@ -15,6 +15,7 @@ import { ORIGINAL_TIMESTAMP, type LogRecordData, type StreamContext } from '../c
 import { exportWithSplitting } from './splitting.js';
 import { claimJournal, listJournals, readJournal, seqCount, withAcks } from './journal.js';
 import { openSegmentCursor } from './segment-reader.js';
+import { plainLineParser } from '../runner/plain-line.js';
 
 /** Batches in a row that ran out of retries before a flush gives up on an intake that does not answer. */
 export const MAX_FAILED_BATCHES_IN_A_ROW = 3;
@@ -154,7 +155,8 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
 
     try {
       for (const file of journal.segments) {
-        const cursor = openSegmentCursor(file);
+        // The journal's parsed lines frames: each record is what the record builder's parser makes of its line.
+        const cursor = openSegmentCursor(file, { lineParser: plainLineParser });
         try {
           for (;;) {
             const records = await cursor.next({ final: true });

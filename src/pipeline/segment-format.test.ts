@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
 import { createRecordBuilder, type RawLines, type RecordMask } from '../runner/record-builder.js';
+import { PLAIN_LINE_VERSION, plainLineParser } from '../runner/plain-line.js';
 import {
   createFrameDecoder,
   createFrameEncoder,
@@ -449,11 +450,12 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
   function build(
     chunks: readonly [StreamName, string][],
     mask?: RecordMask,
+    stderrLevel: 'error' | 'warn' = 'error',
   ): { records: LogRecordData[]; lines: RawLines | undefined }[] {
     const out: { records: LogRecordData[]; lines: RawLines | undefined }[] = [];
     let pending: LogRecordData[] = [];
     const builder = createRecordBuilder({
-      stderrLevel: 'error',
+      stderrLevel,
       now: () => 1_700_000_000_000 + out.length,
       onRecord: (r) => pending.push(r),
       rawLines: true,
@@ -470,22 +472,34 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     return out;
   }
 
-  /** Encodes one chunk's records as journal.ts does (its lines as a lines frame), from the encoder's begin. */
-  function encodeChunk(enc: FrameEncoder, records: readonly LogRecordData[], lines: RawLines | undefined): void {
+  /**
+   * Encodes one chunk's records as journal.ts does (its lines as a lines frame), from the encoder's begin. `parsed`:
+   * as a parsed lines frame (what journal.ts writes first), else one with a table (its fallback).
+   */
+  function encodeChunk(
+    enc: FrameEncoder,
+    records: readonly LogRecordData[],
+    lines: RawLines | undefined,
+    parsed = false,
+  ): void {
     enc.begin();
     if (lines === undefined) enc.encodeAll(records);
     else {
       const from = lines.firstSeq - (records[0] as LogRecordData).seq;
       enc.encodeAll(records, 0, from);
-      expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
+      if (parsed)
+        expect(enc.encodeParsedLines(records, from, lines.count, lines.bytes, lines.defaultLevel, lines.parser)).toBe(
+          true,
+        );
+      else expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
       enc.encodeAll(records, from + lines.count, records.length);
     }
   }
 
   /** What journal.ts writes for one chunk's records. */
-  function journalBytes(records: readonly LogRecordData[], lines: RawLines | undefined): Buffer {
+  function journalBytes(records: readonly LogRecordData[], lines: RawLines | undefined, parsed = false): Buffer {
     const enc = createFrameEncoder(16);
-    encodeChunk(enc, records, lines);
+    encodeChunk(enc, records, lines, parsed);
     return Buffer.from(enc.bytes());
   }
 
@@ -696,6 +710,140 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     expect(createFrameDecoder().salvage(frame.subarray(0, frame.length - 3), 0)).toHaveLength(1);
   });
 
+  /** Every frame of `buf` with the journal's reader (the line parser given). */
+  function decodeJournal(buf: Buffer, merged = false): LogRecordData[] {
+    const d = createFrameDecoder({ lineParser: plainLineParser });
+    d.setMerged(merged);
+    const out: LogRecordData[] = [];
+    let at = 0;
+    while (at < buf.length) {
+      const r = d.decode(buf, at);
+      if (r.kind === 'record') out.push(r.record);
+      else if (r.kind === 'records') out.push(...r.records);
+      else throw new Error(`frame at ${at}: ${r.kind}`);
+      at = r.next;
+    }
+    return out;
+  }
+
+  /** Lines of every kind the builder takes apart, each a plain line when alone in a chunk of plain lines. */
+  const corpus = [
+    '2024-05-01 12:00:00,123 INFO app.worker: processed item 1 of the batch in 12 ms, queue depth 42',
+    'WARNING:app.db:slow query on table events took 1532 ms (item 2), consider adding an index',
+    'Processing shard 3: reading input files from the bucket and writing output parquet to disk',
+    '[INFO] worker-3 step 4 finished successfully, metrics written to the tracker, all good here',
+    'epoch 3 batch 5 loss=0.1234 acc=0.98765 lr=0.0001 grad_norm=1.234 throughput=1234.5 samples/s',
+    'INFO:root:',
+    'ERROR:__main__:failed: x',
+    'CRITICAL:app:boom',
+    'DEBUG:urllib3.connectionpool:Starting new HTTPS connection (1): example.com:443',
+    '2024-05-01 12:00:00,123 - app.module - WARNING - careful',
+    '2024-05-01 12:00:00,123 - ERROR - nameless',
+    '[2024-05-01 12:00:00,123] ERROR app.x: bracketed',
+    '12:00:00 [WARNING] [app.y] bracket name',
+    '[2024-05-01 12:00:00] [app.z] [DEBUG] three brackets',
+    '2024-05-01 12:00:00.123 | CRITICAL | app.w | piped',
+    '2024-05-01 12:00:00 INFO [app.v] message',
+    'ERROR something failed',
+    'Error: lowercase-ish',
+    'error: in prose?',
+    'warn: careful',
+    'W1125 12:00:00.000000 1 main.go:1] glog warning',
+    'E1125 12:00:00.000000 1 main.go:1] glog error',
+    'level=warn msg="logfmt"',
+    'time=2024-05-01T12:00:00Z level=ERROR msg=slog',
+    '12:00:00.123 [main] WARN com.example.App - java',
+    '[2024-01-01 12:00:00] [error] apache',
+    'INFO[0000] logrus',
+    '  indented line',
+    'tab\there',
+    '{not json at all',
+    '{"broken": json}',
+    'WARN: upper',
+    'x',
+    'INFO',
+    'INFO:',
+    'just prose with ERROR inside it',
+  ];
+
+  it('parsed lines frames: every record is what the builder made, from its line alone, on every stream', () => {
+    for (const stderrLevel of ['error', 'warn'] as const) {
+      for (const stream of ['stdout', 'stderr', 'combined'] as const) {
+        const text = corpus.join('\n') + '\n';
+        const { records, lines } = build([[stream, text]], undefined, stderrLevel)[0]!;
+        // Every line is plain: one record each, as it came.
+        expect(lines?.count).toBe(corpus.length);
+        expect(records).toHaveLength(corpus.length);
+        const bytes = journalBytes(records, lines, true);
+        expect(bytes[flagsAt(bytes)]).toBe(0x82);
+        // No table: the frame is a few bytes of head and the lines.
+        expect(bytes.length - lines!.bytes.length).toBeLessThan(20);
+        const got = decodeJournal(bytes, stream === 'combined');
+        expect(got).toStrictEqual(records.map((r) => withoutUndefined(r)));
+      }
+    }
+    // The builder's other records around them (partial lines, JSON, tracebacks, redraws, unicode) as before.
+    for (const { records, lines } of build(chunks)) {
+      if (records.length === 0 || lines === undefined) continue;
+      expect(decodeJournal(journalBytes(records, lines, true))).toStrictEqual(records.map(withoutUndefined));
+    }
+  });
+
+  it('parsed lines frames: not read without the line parser, cut short or damaged never wrong records', () => {
+    const { records, lines } = build([['stdout', corpus.slice(0, 6).join('\n') + '\n']])[0]!;
+    const bytes = journalBytes(records, lines, true);
+    expect(createFrameDecoder().decode(bytes, 0)).toMatchObject({ kind: 'bad' });
+    const parse = (b: Buffer): ReturnType<ReturnType<typeof createFrameDecoder>['decode']> =>
+      createFrameDecoder({ lineParser: plainLineParser }).decode(b, 0);
+    const salvage = (b: Buffer): LogRecordData[] => createFrameDecoder({ lineParser: plainLineParser }).salvage(b, 0);
+    const linesAt = bytes.length - lines!.bytes.length;
+    for (let cut = 0; cut < bytes.length; cut++) {
+      expect(parse(bytes.subarray(0, cut)).kind).toBe('short');
+      const whole = cut < linesAt ? 0 : bytes.subarray(linesAt, cut).filter((b) => b === 0x0a).length;
+      expect(salvage(bytes.subarray(0, cut))).toStrictEqual(records.slice(0, whole).map(withoutUndefined));
+    }
+    const damage = (at: number, value: number): string => {
+      const copy = Buffer.from(bytes);
+      copy[at] = value;
+      return parse(copy).kind;
+    };
+    // A `\n` gone: fewer lines than records. The level byte with other bits. A count one too many.
+    expect(damage(bytes.indexOf(0x0a, linesAt), 0x20)).toBe('bad');
+    expect(damage(linesAt - 1, 0x10)).toBe('bad');
+    expect(damage(linesAt - 1, 0x07)).toBe('bad');
+    expect(bytes[flagsAt(bytes) + 2]).toBe(6);
+    expect(damage(flagsAt(bytes) + 2, 7)).toBe('bad');
+    expect(damage(flagsAt(bytes) + 2, 5)).toBe('bad');
+  });
+
+  it('parsed lines frames: records changed after the builder (the time-window rewrite) are written with a table', () => {
+    const { records, lines } = build([['stdout', 'a\nb\nc\nd\n']])[0]!;
+    const enc = createFrameEncoder();
+    const args = [lines!.bytes, lines!.defaultLevel, lines!.parser] as const;
+    enc.begin();
+    expect(enc.encodeParsedLines(records, 0, 4, ...args)).toBe(true);
+    // run-step.ts's rewrite: a new time and the original kept in an attribute, for every record of the chunk.
+    const rewritten = records.map((r) => ({
+      ...r,
+      attributes: { 'dd_logstore.original_timestamp': r.timestamp },
+    }));
+    enc.begin();
+    expect(enc.encodeParsedLines(rewritten, 0, 4, ...args)).toBe(false);
+    expect(enc.bytes().length).toBe(0);
+    records[2]!.timestamp += 1;
+    expect(enc.encodeParsedLines(records, 0, 4, ...args)).toBe(false);
+    expect(enc.bytes().length).toBe(0);
+  });
+
+  it('parsed lines frames under another parser version are read with this one: every line once', () => {
+    const { records, lines } = build([['stdout', corpus.slice(0, 5).join('\n') + '\n']])[0]!;
+    const enc = createFrameEncoder();
+    enc.begin();
+    expect(lines!.parser).toBe(PLAIN_LINE_VERSION);
+    expect(enc.encodeParsedLines(records, 0, 5, lines!.bytes, 'info', PLAIN_LINE_VERSION + 1)).toBe(true);
+    expect(decodeJournal(enc.bytes())).toStrictEqual(records.map(withoutUndefined));
+  });
+
   it('the journal writes a lines frame as parts (its lines not copied): the file holds the same bytes as `bytes()`', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seg-parts-'));
     try {
@@ -717,8 +865,33 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
       const r = await readSegmentFile(w.files()[0]!, (recs) => void seen.push(...recs));
       expect(r.status.kind).toBe('ok');
       expect(seen).toEqual(built.flatMap((b) => b.records));
+      // And as parsed lines frames, read by the journal's reader.
+      const w2 = createSegmentWriter({ dir, baseName: 'parsed', header });
+      for (const { records, lines } of built) {
+        if (records.length === 0) continue;
+        encodeChunk(enc, records, lines, true);
+        expect(w2.append(enc.parts())).toBe(true);
+      }
+      w2.close();
+      const again: LogRecordData[] = [];
+      const r2 = await readSegmentFile(w2.files()[0]!, (recs) => void again.push(...recs), undefined, plainLineParser);
+      expect(r2.status.kind).toBe('ok');
+      expect(again).toEqual(built.flatMap((b) => b.records));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
+
+/** Where a frame's flags are: past its length's varint. */
+function flagsAt(frame: Buffer): number {
+  let at = 0;
+  while ((frame[at] as number) >= 0x80) at++;
+  return at + 1;
+}
+
+/** A record as a decoder builds it: no `attributes` key when it has none (the builder's records carry it undefined). */
+function withoutUndefined(r: LogRecordData): LogRecordData {
+  const { attributes, ...rest } = r;
+  return attributes === undefined ? rest : { ...rest, attributes };
+}

@@ -25,8 +25,20 @@
  * message is its last bytes before it). No text is encoded and the lines are not copied: they are a part of their own
  * (`parts`, one writev). Flags 0x80 (journals written before): the same but the attributes one per record, in order,
  * each table entry giving a length instead of an index; still read.
+ *
+ * A parsed lines frame (`encodeParsedLines`, flags 0x82, what the journal writes for such lines since the ninth
+ * session) has no table: the parser's version, the record count, their time and first seq, one byte (the level of
+ * a line that does not say its own, and bit 3 stderr), then the lines to the end of the body. Each record is what
+ * the record builder's plain-line parser (runner/plain-line.ts) makes of its line: a decoder reads these frames only
+ * when it is given that parser (`createFrameDecoder({ lineParser })`, the journal's reader).
  */
-import type { Level, LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
+import {
+  ORIGINAL_TIMESTAMP,
+  type Level,
+  type LogRecordData,
+  type StreamContext,
+  type StreamName,
+} from '../core/log-record.js';
 
 export const SEGMENT_MAGIC = Buffer.from('DDLSEG1\n', 'latin1');
 export const SEGMENT_VERSION = 1;
@@ -45,6 +57,8 @@ const BLOCK = 0x40;
 const LINES = 0x80;
 /** A lines frame whose attributes are a dictionary, each record's an index into it (what encodeLines writes). */
 const LINES_DICT = 0x81;
+/** A lines frame with no table: each record is what the line parser makes of its line (encodeParsedLines). */
+const PARSED_LINES = 0x82;
 const NEWLINE = 0x0a;
 /** A lines frame's attributes dictionary holds at most this many distinct ones (else a block frame). */
 const MAX_DICT_ENTRIES = 64;
@@ -140,6 +154,20 @@ export interface FrameEncoder {
    * written, when the records do not share one time (a record given another time after the builder: `encodeAll` them).
    */
   encodeLines(records: readonly LogRecordData[], from: number, count: number, lines: Buffer): boolean;
+  /**
+   * `records[from, from + count)` as one parsed lines frame: `lines` are theirs as `encodeLines` takes them, and each
+   * record is what plain-line.ts (version `parser`) makes of its line with `defaultLevel` (the builder's promise,
+   * `RawLines`). What can change a record after the builder is checked: false, nothing written, when they do not
+   * share one time or were given another (run-step.ts's time-window rewrite).
+   */
+  encodeParsedLines(
+    records: readonly LogRecordData[],
+    from: number,
+    count: number,
+    lines: Buffer,
+    defaultLevel: Level,
+    parser: number,
+  ): boolean;
   /** The frames encoded since `begin()` (a view, valid until the next `begin()`; a copy when `parts` are several). */
   bytes(): Buffer;
   /** The same bytes as parts to write in order (one `writev`): a lines frame's lines are not copied. */
@@ -309,6 +337,37 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       external.push(p, lines);
       prevTs = ts;
       prevSeq = first.seq + n - 1;
+      absolute = false;
+      return true;
+    },
+    encodeParsedLines(records, from, count, lines, defaultLevel, parser) {
+      if (count === 0) return true;
+      const first = records[from] as LogRecordData;
+      const ts = first.timestamp;
+      // The time-window rewrite gives every record of a chunk's lines a new time and this attribute, or none (they
+      // share one time and the window moves between chunks only): the first one tells. The times are checked all
+      // the same (one load per record).
+      if (first.attributes !== undefined && Object.hasOwn(first.attributes, ORIGINAL_TIMESTAMP)) return false;
+      for (let i = from + 1; i < from + count; i++) if ((records[i] as LogRecordData).timestamp !== ts) return false;
+      const firstTs = zigzag(ts);
+      const firstSeq = zigzag(first.seq);
+      const head = 1 + varintLength(parser) + varintLength(count) + varintLength(firstTs) + varintLength(firstSeq) + 1;
+      const bodyLen = head + lines.length;
+      const lenWidth = varintLength(bodyLen);
+      ensure(lenWidth + head);
+      const b = buf;
+      let p = writeVarint(b, len, bodyLen);
+      b[p++] = PARSED_LINES;
+      p = writeVarint(b, p, parser);
+      p = writeVarint(b, p, count);
+      p = writeVarint(b, p, firstTs);
+      p = writeVarint(b, p, firstSeq);
+      b[p++] = (LEVEL_CODE[defaultLevel] ?? 1) | (first.stream === 'stderr' ? STDERR : 0);
+      len = p;
+      // The lines are not copied here: they follow as a part of their own (`parts`, one writev).
+      external.push(p, lines);
+      prevTs = ts;
+      prevSeq = first.seq + count - 1;
       absolute = false;
       return true;
     },
@@ -490,7 +549,21 @@ export function createFrameSpan(): FrameSpan {
   };
 }
 
-export function createFrameDecoder(): FrameDecoder {
+/**
+ * What the record builder makes of a plain line (runner/plain-line.ts): a journal's parsed lines frames need it. A
+ * frame written under another `version` is read with this one all the same (every line once; its level and logger as
+ * this version sees them).
+ */
+export interface LineParser {
+  readonly version: number;
+  parse(
+    line: string,
+    defaultLevel: Level,
+  ): { message: string; level: Level; attributes: Record<string, unknown> | undefined };
+}
+
+export function createFrameDecoder(options: { lineParser?: LineParser } = {}): FrameDecoder {
+  const lineParser = options.lineParser;
   let plain: StreamName = 'stdout';
   let prevTs = 0;
   let prevSeq = -1;
@@ -722,6 +795,48 @@ export function createFrameDecoder(): FrameDecoder {
     started = true;
     return { kind: 'records', records, next: end };
   }
+  /**
+   * A parsed lines frame's records (`encodeParsedLines`): each line through the line parser. `torn`: cut short at
+   * `end`: the records whose line is whole.
+   */
+  function decodeParsedLines(buf: Buffer, start: number, end: number, keep?: FrameFilter, torn = false): FrameResult {
+    const damaged = { kind: 'bad', reason: 'damaged lines frame' } as const;
+    if (lineParser === undefined) return { kind: 'bad', reason: 'a parsed lines frame, and no line parser to read it' };
+    pos.p = start + 1;
+    const version = readVarint(buf, pos);
+    const n = readVarint(buf, pos);
+    const rawTs = readVarint(buf, pos);
+    const rawSeq = readVarint(buf, pos);
+    if (version < 0 || n < 0 || rawTs < 0 || rawSeq < 0 || pos.p >= end) return torn ? noRecords(end) : damaged;
+    const levelByte = buf[pos.p++] as number;
+    const defaultLevel = tableLevel(levelByte);
+    if (defaultLevel === undefined || levelByte & HAS_ATTRIBUTES) return damaged;
+    const stream: StreamName = levelByte & STDERR ? 'stderr' : plain;
+    const timestamp = unzigzag(rawTs);
+    let seq = unzigzag(rawSeq) - 1;
+    let line = pos.p;
+    const records: LogRecordData[] = [];
+    for (let i = 0; i < n; i++) {
+      const nl = line < end ? buf.indexOf(NEWLINE, line) : -1;
+      if (nl === -1 || nl >= end) {
+        if (torn) break;
+        return damaged;
+      }
+      seq++;
+      const parsed = lineParser.parse(buf.toString('utf8', line, nl), defaultLevel);
+      line = nl + 1;
+      if (keep !== undefined && !keep(parsed.level, timestamp)) continue;
+      const record: LogRecordData = { timestamp, seq, stream, level: parsed.level, message: parsed.message };
+      if (parsed.attributes !== undefined) record.attributes = parsed.attributes;
+      records.push(record);
+    }
+    if (torn) return { kind: 'records', records, next: end };
+    if (line !== end) return damaged;
+    prevTs = timestamp;
+    prevSeq = seq;
+    started = true;
+    return { kind: 'records', records, next: end };
+  }
   /** `decode`'s own span: its attributes are parsed once, when the record is built. */
   const recordSpan = createFrameSpan();
   return {
@@ -736,17 +851,25 @@ export function createFrameDecoder(): FrameDecoder {
       pos.p = at;
       const len = readVarint(buf, pos);
       const kind = buf[pos.p];
-      if (len <= 0 || pos.p >= buf.length || (kind !== BLOCK && kind !== LINES && kind !== LINES_DICT)) return [];
+      if (
+        len <= 0 ||
+        pos.p >= buf.length ||
+        (kind !== BLOCK && kind !== LINES && kind !== LINES_DICT && kind !== PARSED_LINES)
+      )
+        return [];
       const r =
         kind === BLOCK
           ? decodeBlock(buf, pos.p, buf.length, undefined, true)
-          : decodeLines(buf, pos.p, buf.length, undefined, true, kind === LINES_DICT);
+          : kind === PARSED_LINES
+            ? decodeParsedLines(buf, pos.p, buf.length, undefined, true)
+            : decodeLines(buf, pos.p, buf.length, undefined, true, kind === LINES_DICT);
       return r.kind === 'records' ? r.records : [];
     },
     decode(buf, at, keep) {
       pos.p = at;
       const blockLen = readVarint(buf, pos);
       if (blockLen > 0 && pos.p + blockLen <= buf.length) {
+        if (buf[pos.p] === PARSED_LINES) return decodeParsedLines(buf, pos.p, pos.p + blockLen, keep);
         if (buf[pos.p] === BLOCK) return decodeBlock(buf, pos.p, pos.p + blockLen, keep);
         if (buf[pos.p] === LINES_DICT) return decodeLines(buf, pos.p, pos.p + blockLen, keep);
         if (buf[pos.p] === LINES) return decodeLines(buf, pos.p, pos.p + blockLen, keep, false, false);
@@ -780,6 +903,10 @@ export function createFrameDecoder(): FrameDecoder {
 }
 
 const notJson = { kind: 'bad', reason: 'attributes are not JSON' } as const;
+
+function noRecords(next: number): FrameResult {
+  return { kind: 'records', records: [], next };
+}
 
 /** A block's or lines frame's table entry's level; undefined when its flags are not a record's (damage). */
 function tableLevel(flags: number): Level | undefined {

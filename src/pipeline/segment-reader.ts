@@ -15,6 +15,7 @@ import {
   SHORT,
   type FrameFilter,
   type FrameSpan,
+  type LineParser,
   type SegmentHeader,
 } from './segment-format.js';
 
@@ -53,9 +54,13 @@ export interface SegmentCursor {
   close(): Promise<void>;
 }
 
-export function openSegmentCursor(path: string, options: { chunkBytes?: number } = {}): SegmentCursor {
+/** `lineParser`: a journal's reader's (its parsed lines frames need it: segment-format.ts `LineParser`). */
+export function openSegmentCursor(
+  path: string,
+  options: { chunkBytes?: number; lineParser?: LineParser } = {},
+): SegmentCursor {
   const CHUNK_BYTES = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  const decoder = createFrameDecoder();
+  const decoder = createFrameDecoder(options.lineParser ? { lineParser: options.lineParser } : {});
   let handle: FileHandle | undefined;
   let header: SegmentHeader | undefined;
   let offset = 0;
@@ -207,8 +212,9 @@ export async function readSegmentFile(
   path: string,
   each: (records: LogRecordData[], header: SegmentHeader) => void | Promise<void>,
   keep?: FrameFilter,
+  lineParser?: LineParser,
 ): Promise<{ header: SegmentHeader | undefined; status: SegmentStatus; offset: number }> {
-  const cursor = openSegmentCursor(path);
+  const cursor = openSegmentCursor(path, lineParser ? { lineParser } : {});
   try {
     for (;;) {
       const records = await cursor.next({ final: true, ...(keep ? { keep } : {}) });

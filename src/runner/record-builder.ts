@@ -16,6 +16,7 @@ import { stripAnsi } from './ansi.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
 import { MAX_MESSAGE_BYTES, splitMessage } from './message-parts.js';
+import { PLAIN_LINE_VERSION } from './plain-line.js';
 import { LOGGER_NAME, parsePythonLogLine } from './python-logging.js';
 import { isPythonWarningLine, isWarningSourceLine } from './python-warning.js';
 import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper } from './traceback.js';
@@ -55,6 +56,10 @@ export interface RawLines {
   firstSeq: number;
   count: number;
   bytes: Buffer;
+  /** The level of a line of their stream that does not say its own: with it, plain-line.ts gives each record back. */
+  defaultLevel: Level;
+  /** plain-line.ts's PLAIN_LINE_VERSION: the rules that made these records. */
+  parser: number;
 }
 
 export interface RecordMask {
@@ -107,6 +112,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   // (char offsets in the chunk's text, first seq, count) and the longest so far.
   const trackRaw = opts.rawLines === true;
   let rawChunk: Buffer | undefined;
+  let rawDefaultLevel: Level = 'info';
   let plainSeq = -1;
   let runStart = 0;
   let runEnd = -1;
@@ -118,7 +124,13 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   let lineInCleanChunk = false;
   const closeRun = (): void => {
     if (rawChunk !== undefined && runCount > 0 && (best === undefined || runCount > best.count))
-      best = { firstSeq: runSeq, count: runCount, bytes: rawChunk.subarray(runStart, runEnd) };
+      best = {
+        firstSeq: runSeq,
+        count: runCount,
+        bytes: rawChunk.subarray(runStart, runEnd),
+        defaultLevel: rawDefaultLevel,
+        parser: PLAIN_LINE_VERSION,
+      };
     runCount = 0;
     runEnd = -1;
   };
@@ -206,7 +218,10 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     emit(st, held.message, 'warn', held.time, undefined);
   }
 
-  /** A log line (not part of a traceback): JSON or text, level detected, blank lines skipped. */
+  /**
+   * A log line (not part of a traceback): JSON or text, level detected, blank lines skipped. What a plain line
+   * (`asItCame`, not JSON) gives is plain-line.ts's `plainLineRecord` too (the journal's reader): change both.
+   */
   const emitLogLine = (
     st: StreamState,
     line: string,
@@ -384,6 +399,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
           ? chunk
           : undefined;
       plainSeq = -1;
+      rawDefaultLevel = st.defaultLevel;
       pushText(st, text, now());
       closeRun();
       rawChunk = undefined;

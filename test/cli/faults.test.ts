@@ -13,6 +13,7 @@ import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
 import { readJournal } from '../../src/pipeline/journal.js';
 import { readSegmentFile } from '../../src/pipeline/segment-reader.js';
+import { plainLineParser } from '../../src/runner/plain-line.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 import { decodeBodySync } from '../helpers/content-encoding.js';
 
@@ -102,11 +103,17 @@ async function spooled(
       if (name.endsWith('.journal')) {
         const j = readJournal(join(root, store, name));
         for (const file of j.segments)
-          await readSegmentFile(file, (records, header) => {
-            if (header.context.runId !== runId) return;
-            for (const r of records)
-              if (!j.acked.has(r.seq)) out.push({ seq: r.seq, reason: j.reason ?? '', item: { message: r.message } });
-          });
+          await readSegmentFile(
+            file,
+            (records, header) => {
+              if (header.context.runId !== runId) return;
+              for (const r of records)
+                if (!j.acked.has(r.seq)) out.push({ seq: r.seq, reason: j.reason ?? '', item: { message: r.message } });
+              // The journal's reader: its parsed lines frames need the record builder's line parser.
+            },
+            undefined,
+            plainLineParser,
+          );
         continue;
       }
       if (!/\.(jsonl|open)$/.test(name)) continue;

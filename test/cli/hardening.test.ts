@@ -21,6 +21,7 @@ import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
 import { readJournal } from '../../src/pipeline/journal.js';
 import { createFrameDecoder, decodeHeader } from '../../src/pipeline/segment-format.js';
+import { plainLineParser } from '../../src/runner/plain-line.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
@@ -108,7 +109,8 @@ function journalLines(dir: string): { reason: string; item: Record<string, unkno
     const bytes = readFileSync(file);
     const h = decodeHeader(bytes);
     if (h.kind !== 'ok') continue;
-    const decoder = createFrameDecoder();
+    // The journal's reader: its parsed lines frames need the record builder's line parser.
+    const decoder = createFrameDecoder({ lineParser: plainLineParser });
     for (let at = h.bodyStart; at < bytes.length;) {
       const r = decoder.decode(bytes, at);
       // A frame holds one record, a block frame (a chunk's, as the journal writes them) several.

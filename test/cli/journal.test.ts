@@ -12,6 +12,7 @@ import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
 import type { LogRecordData } from '../../src/core/log-record.js';
 import { createFrameDecoder, createFrameEncoder, decodeHeader } from '../../src/pipeline/segment-format.js';
+import { plainLineParser } from '../../src/runner/plain-line.js';
 import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
@@ -131,7 +132,8 @@ describe('journal: nothing lost to kill -9', () => {
       const bytes = readFileSync(file);
       const h = decodeHeader(bytes);
       if (h.kind !== 'ok' || h.header.context.runId !== runId) continue;
-      const decoder = createFrameDecoder();
+      // The journal's reader: its parsed lines frames are read with the record builder's line parser.
+      const decoder = createFrameDecoder({ lineParser: plainLineParser });
       const records: LogRecordData[] = [];
       const kinds: string[] = [];
       for (let at = h.bodyStart; at < bytes.length;) {
@@ -238,6 +240,102 @@ describe('journal: nothing lost to kill -9', () => {
     expect([...got.unique.values()].sort()).toEqual([...expected].sort());
     expect(JSON.stringify(emulator.records())).not.toContain(secret);
     expect(journalFiles(home)).toEqual([]);
+  }, 60_000);
+
+  it('a flush after kill -9 delivers the same intake items the run shipped: seq, message, status, attributes, time', async () => {
+    // Lines of every kind, on both streams, in chunks a pause apart: Python logging (a logger, none, an empty message),
+    // levels said in the line, stderr's default level, JSON, a traceback, unicode, a blank line.
+    const out = [
+      '2024-05-01 12:00:00,123 INFO app.worker: processed item 1',
+      'WARNING:app.db:slow query',
+      'INFO:root:',
+      '2024-05-01 12:00:00,123 - ERROR - nameless',
+      'plain line',
+      'ERROR something failed',
+      'level=warn msg=logfmt',
+      '{"message":"json line","level":"warning","k":1}',
+      '',
+      'ünïcødé line',
+      'Traceback (most recent call last):',
+      '  File "x.py", line 1, in <module>',
+      'ValueError: no',
+      'after the traceback',
+    ];
+    const err = ['stderr plain', 'INFO:app.err:fine on stderr', 'W1125 12:00:00.000000 1 main.go:1] glog'];
+    const script = (stay: boolean): string[] => [
+      process.execPath,
+      '-e',
+      `const out = ${JSON.stringify(out)}, err = ${JSON.stringify(err)};
+       let n = 0;
+       const put = () => { process.stdout.write(out.join('\\n') + '\\n'); process.stderr.write(err.join('\\n') + '\\n'); };
+       // Alive a while after its output (killed with dd-logstore or not, it then ends by itself: no orphan left).
+       const t = setInterval(() => { put(); if (++n === 4) { clearInterval(t); ${stay ? 'setTimeout(() => {}, 30000);' : ''} } }, 100);`,
+    ];
+    // The intake answers each request 4 s late: the run's batch reaches it (and is stored) but dd-logstore is killed
+    // before the answer, so nothing is acknowledged and `flush` sends every record again. Each seq then has two copies
+    // in the intake: what the run shipped, and what the flush read back from the journal. They must be the same.
+    emulator.inject('intake', { type: 'delay', ms: 4000, count: 1000 });
+    const lines = 4 * (out.length + err.length);
+    const sent = (): number => emulator.requests().filter((q) => q.route === 'intake' && q.fault === 'delay').length;
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'run', '--log-store', 'dd', '--run-id', 'items-killed', '--', ...script(true)],
+        { env: cliEnv(home, KEYS), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let seen = 0;
+      const count = (c: Buffer): void => void (seen += c.toString().split('\n').length - 1);
+      child.stdout.on('data', count);
+      child.stderr.on('data', count);
+      child.on('error', reject);
+      const started = Date.now();
+      const watch = setInterval(() => {
+        if ((seen >= lines && sent() > 0) || Date.now() - started > 30_000) {
+          clearInterval(watch);
+          child.kill('SIGKILL');
+        }
+      }, 20);
+      child.on('close', () => resolve());
+    });
+    expect(sent()).toBeGreaterThan(0);
+    // The late answers' records are stored by now.
+    await new Promise((r) => setTimeout(r, 4500));
+    // Its plain lines went as parsed lines frames (no table): a reader without the line parser cannot read them.
+    const journal = journalOf('items-killed');
+    // 14 lines on stdout make 11 records (a blank line none, a traceback's three lines one), and 3 on stderr, 4 times.
+    expect(journal.records).toHaveLength(56);
+    const bytes = readFileSync(journal.file);
+    const plainDecoder = createFrameDecoder();
+    const head = decodeHeader(bytes);
+    let at = head.kind === 'ok' ? head.bodyStart : 0;
+    let refused = 0;
+    while (at < bytes.length) {
+      const r = plainDecoder.decode(bytes, at);
+      if (r.kind === 'bad') refused++;
+      if (r.kind === 'bad' || r.kind === 'short') break;
+      at = r.next;
+    }
+    expect(refused).toBe(1);
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toBe('');
+    expect(flush.code).toBe(0);
+    // Per seq, the run's copy (first in intake order) and the flush's, less only the emulator's own bookkeeping.
+    const copies = new Map<number, unknown[]>();
+    for (const r of emulator.records()) {
+      if (r.attributes['zenml.run.id'] !== 'items-killed') continue;
+      const { id: _id, receivedAt: _receivedAt, ...item } = r;
+      const seq = Number(r.attributes['dd_logstore.seq']);
+      copies.set(seq, [...(copies.get(seq) ?? []), item]);
+    }
+    expect([...copies.keys()].sort((x, y) => x - y)).toEqual(Array.from({ length: 56 }, (_, i) => i));
+    const pairs = [...copies.values()].filter((c) => c.length === 2);
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const [fromRun, fromFlush] of pairs) expect(fromFlush).toEqual(fromRun);
+    // Every kind of line is among them: a Python logger, stderr's level, JSON, a traceback.
+    const messages = pairs.map((c) => (c[0] as { message: string }).message);
+    expect(messages).toEqual(expect.arrayContaining(['processed item 1', 'stderr plain', 'json line']));
+    expect(journalFiles(home)).toEqual([]);
+    emulator.reset();
   }, 60_000);
 
   it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {
