@@ -3,10 +3,10 @@
  * JSON, not blank, not part of a traceback or warning, short enough to be one part). The journal writes such lines
  * as their bytes alone and its reader gets their records back with this (docs/design.md, "parsed lines frames").
  *
- * It must give exactly what record-builder.ts's `emitLogLine` gives for such a line (its non-JSON branch; the test in
- * plain-line.test.ts and segment-format.test.ts compare them). Change either, and PLAIN_LINE_VERSION goes up: a
- * journal written under another version is still read with this one (every line delivered once, with this version's
- * level and logger), which is the fallback, not the exact record.
+ * record-builder.ts's `emitLogLine` calls it for every line that is not JSON, so the run and the reader share one
+ * function. Change what it gives (or `parsePythonLogLine`, `detectLevel`), and PLAIN_LINE_VERSION goes up: a journal
+ * written under another version is still read with this one (every line delivered once, with this version's level
+ * and logger), which is the fallback, not the exact record (plain-line.test.ts pins version 1's answers).
  */
 import type { Level } from '../core/log-record.js';
 import { detectLevel } from './level-detect.js';

@@ -16,8 +16,7 @@ import { stripAnsi } from './ansi.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
 import { MAX_MESSAGE_BYTES, splitMessage } from './message-parts.js';
-import { PLAIN_LINE_VERSION } from './plain-line.js';
-import { LOGGER_NAME, parsePythonLogLine } from './python-logging.js';
+import { PLAIN_LINE_VERSION, plainLineRecord } from './plain-line.js';
 import { isPythonWarningLine, isWarningSourceLine } from './python-warning.js';
 import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper } from './traceback.js';
 
@@ -219,8 +218,8 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   }
 
   /**
-   * A log line (not part of a traceback): JSON or text, level detected, blank lines skipped. What a plain line
-   * (`asItCame`, not JSON) gives is plain-line.ts's `plainLineRecord` too (the journal's reader): change both.
+   * A log line (not part of a traceback): JSON or text, level detected, blank lines skipped. A line that is not JSON
+   * is plain-line.ts's `plainLineRecord`, the function the journal's reader uses too.
    */
   const emitLogLine = (
     st: StreamState,
@@ -237,15 +236,9 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
         return;
       }
     }
-    // Python logging's formats: the level, the logger, and the message without the prefix every line repeats.
-    const py = parsePythonLogLine(line);
-    if (py !== undefined) {
-      const attributes = py.logger !== undefined ? { [LOGGER_NAME]: py.logger } : undefined;
-      // The message is the end of the line (the pattern's last group).
-      emit(st, py.message.length > 0 ? py.message : line, py.level, time, attributes, asItCame);
-      return;
-    }
-    emit(st, line, detectLevel(line) ?? defaultLevel, time, undefined, asItCame);
+    // Python logging's formats or a detected level: one function with the journal's reader, so both give the same.
+    const plain = plainLineRecord(line, defaultLevel);
+    emit(st, plain.message, plain.level, time, plain.attributes, asItCame);
   };
 
   /**
