@@ -15,6 +15,7 @@ import type { FlushReport, SpoolExporter } from '../pipeline/resend.js';
 import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
+import { plainLineParser } from '../runner/plain-line.js';
 
 export interface FlushOptions {
   logStore?: string;
@@ -154,6 +155,7 @@ export function createSpoolFlusher(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
       mask: options.mask,
+      lineParser: plainLineParser,
       onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
       onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
     });

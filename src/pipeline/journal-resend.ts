@@ -15,7 +15,7 @@ import { ORIGINAL_TIMESTAMP, type LogRecordData, type StreamContext } from '../c
 import { exportWithSplitting } from './splitting.js';
 import { claimJournal, listJournals, readJournal, seqCount, withAcks } from './journal.js';
 import { openSegmentCursor } from './segment-reader.js';
-import { plainLineParser } from '../runner/plain-line.js';
+import type { LineParser } from './segment-format.js';
 
 /** Batches in a row that ran out of retries before a flush gives up on an intake that does not answer. */
 export const MAX_FAILED_BATCHES_IN_A_ROW = 3;
@@ -63,6 +63,8 @@ export interface JournalFlushOptions {
   warn?: (message: string) => void;
   /** Masks what the intake's answer quotes (it can quote what we sent) before it is kept as the reason. */
   mask?: (text: string) => string;
+  /** The record builder's plain-line parser (runner/plain-line.ts): the journal's parsed lines frames need it. */
+  lineParser: LineParser;
   /** After each acknowledged batch: `delivered` more records of the stream reached the intake. */
   onBatch?: (stream: Omit<JournalStream, 'total' | 'kept' | 'delivered'>, delivered: number) => Promise<void>;
   /** After each journal, with its totals. */
@@ -156,7 +158,7 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
     try {
       for (const file of journal.segments) {
         // The journal's parsed lines frames: each record is what the record builder's parser makes of its line.
-        const cursor = openSegmentCursor(file, { lineParser: plainLineParser });
+        const cursor = openSegmentCursor(file, { lineParser: options.lineParser });
         try {
           for (;;) {
             const records = await cursor.next({ final: true });
