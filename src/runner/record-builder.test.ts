@@ -429,7 +429,7 @@ describe('secrets with the journal on (rawLines)', () => {
       `INFO:${SECRET}:logger name`,
       `2024-05-01 12:00:00,123 INFO app.worker: ${SECRET}`,
       `sk-live-0123\x1b[0m456789abcdef joined by ANSI`,
-      `{"message":"sk-live-\\u00301234567890abcdef","level":"info"}`,
+      `{"message":"sk-live-\\u0030123456789abcdef","level":"info"}`,
       'another plain line',
     ];
     const text = lines.join('\n') + '\n';
