@@ -112,7 +112,7 @@ export function killProcessTree(root: number, self = process.pid): number {
   const seen = new Set<number>();
   let group: number | undefined;
   signal(root, 'SIGSTOP');
-  for (const end = Date.now() + STOP_BUDGET_MS; ;) {
+  for (const end = performance.now() + STOP_BUDGET_MS; ;) {
     // The states are read before the look: a process seen stopped then started nothing the look could miss. (Read
     // after it, a process that forked between the two looked settled and its child was left out.)
     const settled = [root, ...seen].every(stoppedOrGone);
@@ -129,7 +129,7 @@ export function killProcessTree(root: number, self = process.pid): number {
         signal(pid, 'SIGSTOP');
         fresh = true;
       }
-    if ((settled && !fresh) || Date.now() >= end) break;
+    if ((settled && !fresh) || performance.now() >= end) break;
     // A SIGSTOP takes effect once the process is next scheduled, which on a loaded machine takes a moment.
     if (!fresh) Atomics.wait(pause, 0, 0, 1);
   }
