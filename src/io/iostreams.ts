@@ -35,6 +35,11 @@ export interface IOStreams {
   flushOut(): void;
   /** Notes, warnings and errors, redacted. */
   err(text: string): void;
+  /**
+   * Why stdout could not be written (a full disk, an I/O error), when it could not: the output is cut short, which
+   * a command that printed data must report. A closed pipe (`| head`) is not a failure: the reader wanted no more.
+   */
+  readonly outputFailure: Error | undefined;
   /** Raw writable streams, for `run` passing the child's bytes through unchanged. */
   readonly rawStdout: Writable;
   readonly rawStderr: Writable;
@@ -78,10 +83,16 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
   // (`run` must still ship what its child prints).
   let stdoutBroken = false;
   let stderrBroken = false;
-  facts.stdout.on('error', () => (stdoutBroken = true));
+  let outputFailure: Error | undefined;
+  const stdoutFailed = (err: unknown): void => {
+    stdoutBroken = true;
+    if ((err as NodeJS.ErrnoException | undefined)?.code !== 'EPIPE')
+      outputFailure ??= err instanceof Error ? err : new Error(String(err));
+  };
+  facts.stdout.on('error', stdoutFailed);
   facts.stderr.on('error', () => (stderrBroken = true));
   const held = createHeldOut(
-    stdoutSink(facts, () => stdoutBroken),
+    stdoutSink(facts, () => stdoutBroken, stdoutFailed),
     redactor,
   );
   const flushHeld = (): void => {
@@ -113,6 +124,9 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
       flushHeld();
       if (!stderrBroken) facts.stderr.write(redactor.redact(text));
     },
+    get outputFailure() {
+      return outputFailure;
+    },
     rawStdout: facts.stdout,
     rawStderr: facts.stderr,
   };
@@ -124,13 +138,17 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
  * else (a pipe, a terminal, a test's stream) gets the buffer through the stream, to keep: a pipe may still be
  * writing it after `write` returns. What the file is, is asked on the first write (one `fstat`), not at start.
  */
-function stdoutSink(facts: StreamFacts, broken: () => boolean): ByteSink {
+function stdoutSink(facts: StreamFacts, broken: () => boolean, failed: (err: unknown) => void): ByteSink {
   let toFile: boolean | undefined;
   return (bytes) => {
     if (broken()) return true;
     const fd = facts.stdoutFd;
     if (fd !== undefined && (toFile ??= isRegularFile(fd))) {
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+      try {
+        for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+      } catch (err) {
+        failed(err);
+      }
       return true;
     }
     facts.stdout.write(bytes);
