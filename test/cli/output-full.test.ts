@@ -17,8 +17,10 @@ function withStdoutOn(home: string, path: string, args: string[]): Promise<{ cod
   const fd = openSync(path, 'w');
   const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(home), stdio: ['ignore', fd, 'pipe'] });
   closeSync(fd);
+  const errPipe = child.stderr;
+  if (errPipe === null) throw new Error('spawn gave no stderr pipe');
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  errPipe.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
