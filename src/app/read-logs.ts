@@ -2,7 +2,7 @@
  * The work half of `logs`: read the run once (with --limit, completeness against the run record, --wait) or follow
  * it. Loaded lazily by logs.ts so `--help` never pays for the readers.
  */
-import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js';
+import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, outputCutShort } from '../core/errors.js';
 import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
@@ -74,6 +74,11 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
   const printer = createPrinter(opts.output, out, createColor(f.io.colorOut), {
     raw: opts.raw === true,
   });
+  // A follow runs until Ctrl-C: output that cannot be written (a full disk) ends it then, not at the end.
+  const checkOutput = (): void => {
+    const failure = f.io.outputFailure;
+    if (failure !== undefined) throw outputCutShort(failure);
+  };
   const fail = (err: unknown): never => {
     throw reader.explainFailure?.(err) ?? err;
   };
@@ -83,10 +88,18 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
         reader.followSource(opts.filter),
         {
           now: () => f.now().getTime(),
-          sleep: d.sleep,
+          // A stream reports a failed write a tick later, so it is looked at after each wait as well.
+          sleep: async (ms, sleepSignal) => {
+            await d.sleep(ms, sleepSignal);
+            checkOutput();
+          },
           signal,
           notice,
-          print: (entries) => printer.print(entries),
+          print: (entries) => {
+            printer.print(entries);
+            f.io.flushOut();
+            checkOutput();
+          },
           progress: async () => {
             run = (await rereadRun(t)) ?? run;
             return runProgress(run, opts.filter.step, opts.filter.logId);

@@ -5,7 +5,7 @@ import { escapeControlChars } from '../core/control-chars.js';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { forEachCommand, withExamples } from './command-kit.js';
-import { CliError, EXIT_OK, EXIT_USAGE, UsageError } from '../core/errors.js';
+import { EXIT_OK, EXIT_USAGE, outputCutShort, UsageError } from '../core/errors.js';
 import { reportCommandError } from './report-error.js';
 import type { Factory } from '../app/factory.js';
 import { createSystemFactory } from '../app/factory.js';
@@ -152,20 +152,13 @@ export async function runCli(argv: readonly string[], f: Factory): Promise<numbe
   }
 }
 
-/**
- * A command's output cut short (`logs > file` on a full disk) is an error, as `cat` makes it: not exit 0 with the
- * file silently incomplete. One turn first: a stream reports a failed write on the next tick.
- */
+/** Output cut short is an error (`outputCutShort`). One turn first: a stream reports a failed write on the next tick. */
 async function outputWritten(f: Factory, argv: readonly string[]): Promise<number> {
   f.io.flushOut();
   await new Promise((resolve) => setImmediate(resolve));
   const failure = f.io.outputFailure;
   if (failure === undefined) return EXIT_OK;
-  const err = new CliError(`the output could not be written, it is incomplete: ${failure.message}`, {
-    hint: 'free space where stdout goes, or send it elsewhere',
-    cause: failure,
-  });
-  return reportCommandError(err, f, argv);
+  return reportCommandError(outputCutShort(failure), f, argv);
 }
 
 function reportError(err: unknown, f: Factory, argv: readonly string[]): number {

@@ -44,6 +44,17 @@ export class StoreError extends CliError {}
 /** A secret or secret backend problem. */
 export class SecretError extends CliError {}
 
+/**
+ * A command's output cut short (`logs > file` on a full disk, `> /dev/full`) is an error, as `cat` makes it: not exit 0
+ * with the file silently incomplete. A closed pipe (EPIPE) is not one: the reader wanted no more.
+ */
+export function outputCutShort(failure: Error): CliError {
+  return new CliError(`the output could not be written, it is incomplete: ${failure.message}`, {
+    hint: 'free space where stdout goes, or send it elsewhere',
+    cause: failure,
+  });
+}
+
 /** Raised to end a command early with a given code after it already printed what it had to say. */
 export class SilentExit extends Error {
   constructor(readonly exitCode: number) {

@@ -54,6 +54,18 @@ describe('output that cannot be written (built CLI, local store)', () => {
     expect(r.code).toBe(1);
   });
 
+  // --no-exit keeps a follow going after the run ended: without the check at each print it never stopped.
+  devFull(
+    'logs --follow --no-exit > /dev/full: ends at the next print with the same line, exit 1',
+    async () => {
+      const r = await withStdoutOn(home, '/dev/full', ['logs', '--run-id', 'out-1', '--follow', '--no-exit']);
+      expect(r.stderr).toMatch(FAILED);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.code).toBe(1);
+    },
+    30_000,
+  );
+
   devFull('runs list > /dev/full: exit 1 as well', async () => {
     const r = await withStdoutOn(home, '/dev/full', ['runs', 'list']);
     expect(r.stderr).toMatch(FAILED);
