@@ -68,8 +68,8 @@ await build({
 // (docs/performance.md). What the fast path refuses goes to the split bundle's program.js, with that bundle's own
 // copies of the modules (runSystemCli makes its own factory).
 //
-// It is CommonJS text (run.cjs) that bin/run-with-code-cache.cjs compiles itself (vm.Script) as one function of
-// (exports, require, module, __ddBundleUrl, __ddImport), with a V8 code cache it keeps: Node 20 has no
+// It is CommonJS text (run.cjs), wrapped in one function of (exports, require, module, __ddBundleUrl, __ddImport),
+// that bin/run-with-code-cache.cjs compiles itself (vm.Script), with a V8 code cache it keeps: Node 20 has no
 // module.enableCompileCache, and parsing and compiling this file is ~30M instructions a start. CommonJS also takes
 // node:fs and the like by require(), without the ESM facade that reads every export (fs.ReadStream's getter loads
 // the file streams). The first line is the text's own hash: the key of its code cache (V8 checks a cache against
@@ -87,9 +87,10 @@ const programOfSplitBundle = {
  * (`(0, import_promises.readFile)(...)`), so a module that imports one at its top costs nothing until it calls it.
  * `run` makes only synchronous file calls until the child runs, and the journal reads `performance` for the bench's
  * clock alone: loading node:fs/promises and node:perf_hooks was ~1-9M instructions a start on Node 20
- * (docs/performance.md, start-up).
+ * (docs/performance.md, start-up). node:module (~1 ms on Node 24, with the source-map modules it loads) is asked
+ * for its createRequire only where a module loads another built-in on first use (node:zlib, node:http, node:tty).
  */
-const LAZY_BUILTINS = ['fs/promises', 'perf_hooks'];
+const LAZY_BUILTINS = ['fs/promises', 'perf_hooks', 'module'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -135,8 +136,14 @@ async function codeCachedBundle(name, { inlineProgram }) {
   if (inlineProgram === text.includes('__ddImport("./program.js")'))
     throw new Error(`${name} bundle: ./program.js is ${inlineProgram ? 'not inlined' : 'missing'}: see __ddImport`);
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
-  await writeFile(join(outdir, `${name}.cjs`), `// ${hash}\n${text}`);
+  // The file is the whole script the bin compiles: wrapping it there (a template around 400 KB of text) made a second
+  // copy of the source that V8 then flattened into a third (~100 page faults, ~1.5 ms on Node 24). The wrapper opens
+  // on the hash's next line, so the text's lines keep their numbers.
+  await writeFile(join(outdir, `${name}.cjs`), `// ${hash}\n${BUNDLE_WRAPPER_OPEN}${text}\n})`);
 }
+
+/** The function bin/run-with-code-cache.cjs calls (its BUNDLE_WRAPPER_OPEN is the same text). */
+const BUNDLE_WRAPPER_OPEN = '(function (exports, require, module, __ddBundleUrl, __ddImport) {';
 
 await codeCachedBundle('run', { inlineProgram: false });
 // `dd-logstore logs` (bin/dd-logstore.js picks it): read-back loads ~30 modules of the split bundle through the ESM

@@ -12,6 +12,7 @@ import type { Prepared, RunOptions } from './prepare-run.js';
 
 export type { RunOptions } from './prepare-run.js';
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
+import { isoTime } from '../core/iso-time.js';
 import { destinationOf } from '../destinations/index.js';
 import type { LogRecordData } from '../core/log-record.js';
 import { currentOwner } from '../store/process-owner.js';
@@ -152,7 +153,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   );
 
   const runs = createRunRecordStore(f.paths().runs);
-  const startedAt = f.now().toISOString();
+  const startedAt = isoTime(f.now());
   const maskedArgv = opts.command.map((a) => f.io.redactor.redact(a));
   const stepName = opts.step ?? null;
   let recordError: string | undefined;
@@ -354,7 +355,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const errors = sink.firstErrors();
   const authError = auth ? errors.failure : undefined;
   const errorText = authError ? describeAuthError(authError, counts.spooled, settings) : undefined;
-  const endedAt = f.now().toISOString();
+  const endedAt = isoTime(f.now());
   const finalCounts: RecordCounts = {
     read: counts.read,
     delivered: counts.delivered,

@@ -28,7 +28,9 @@ import {
  * node:http and node:https, loaded on first request: this module is in `run`'s bundle (the datadog destination reads
  * with it), and node:https pulls in TLS and crypto, ~60 ms of a `run -- true` start on Node 24 that never reads.
  */
-const load = createRequire(import.meta.url);
+let required: NodeJS.Require | undefined;
+// createRequire too on first request: node:module is not loaded by a run that sends nothing (~1 ms on Node 24).
+const load = (id: string): unknown => (required ??= createRequire(import.meta.url))(id);
 let httpModule: typeof Http | undefined;
 let httpsModule: typeof Https | undefined;
 const http = (): typeof Http => (httpModule ??= load('node:http') as typeof Http);
