@@ -11,10 +11,13 @@
  * - encode: the journal's encoding of every chunk's records as it does it now: those lines as a parsed lines frame
  *   (no table; their lines not copied: a part of their own for the writev), the rest as blocks or frames (no write);
  * - append: the journal's whole append (encode + write(2) + the once-a-second fsync) into a fresh journal, and what
- *   the journal's own clock (DD_LOGSTORE_BENCH_JOURNAL_CLOCK, as `npm run bench` reads it) says of the same calls.
+ *   the journal's own clock (DD_LOGSTORE_BENCH_JOURNAL_CLOCK, as `npm run bench` reads it) says of the same calls;
+ * - fsync: what the journal's fsyncs cost, which `run` does on libuv's thread pool (the clock does not count them):
+ *   the same bytes written to a plain file, fdatasync'd on this thread every ~12 MB (a second's worth in the bench's
+ *   `ceiling` run), only the fdatasync calls timed (nothing else runs meanwhile, so the process's CPU is theirs).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,7 +125,35 @@ try {
     rmSync(join(dir, `spool-${i}`), { recursive: true, force: true });
     return [ms, clock.parts.open + clock.parts.append, clock.wall.open + clock.wall.append, clock.clock];
   };
+  const fsyncs = (i) => {
+    const file = join(dir, `fsync-${i}`);
+    const fd = openSync(file, 'w');
+    let ms = 0;
+    let wall = 0;
+    let calls = 0;
+    let since = 0;
+    for (let at = 0; at < input.length; at += 65536) {
+      const chunk = input.subarray(at, at + 65536);
+      writeSync(fd, chunk);
+      since += chunk.length;
+      if (since >= 12_000_000 || at + 65536 >= input.length) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        fdatasyncSync(fd);
+        ms += cpuMs(c0);
+        wall += performance.now() - t0;
+        calls++;
+        since = 0;
+      }
+    }
+    closeSync(fd);
+    rmSync(file, { force: true });
+    return [ms, wall, calls];
+  };
   const builds = [];
+  const syncs = [];
+  let syncCalls = 0;
+  let syncWall = 0;
   const frames = [];
   const blocks = [];
   const encodes = [];
@@ -151,6 +182,10 @@ try {
     clocks.push(clock);
     walls.push(wall);
     clockCpu = kind;
+    const [sync, sWall, sCalls] = fsyncs(i);
+    syncs.push(sync);
+    syncWall = sWall;
+    syncCalls = sCalls;
   }
   const records = chunks.reduce((n, c) => n + c.length, 0);
   const asLines = rawLines.reduce((n, l) => n + (l?.count ?? 0), 0);
@@ -169,6 +204,10 @@ try {
   console.log(
     `clock  median ${per(median(clocks))}  all ${clocks.map((x) => x.toFixed(0)).join(' ')} (${clockCpu}); ` +
       `wall ${median(walls).toFixed(0)} ms`,
+  );
+  console.log(
+    `fsync  median ${per(median(syncs))}  all ${syncs.map((x) => x.toFixed(0)).join(' ')} ` +
+      `(${syncCalls} fdatasync calls, ${syncWall.toFixed(0)} ms wall in the last run)`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,6 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Exporter } from './exporter.js';
 import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
@@ -107,11 +106,29 @@ export function createJournalWriter(options: JournalOptions): JournalWriter {
   if (options.clockFile === undefined) return openJournalWriter(options);
   const c0 = cpuMs();
   const t0 = performance.now();
-  // The acks' deferred write is timed as the clock's (set once the clock exists).
-  const hooks = { writeAcks: (write: () => void): void => write() };
-  const writer = openJournalWriter(options, (write) => hooks.writeAcks(write));
+  // The acks' deferred write and the background fsyncs are the clock's to count (set once the clock exists).
+  const hooks: ClockHooks = {
+    writeAcks: (write) => write(),
+    writeFrames: (write) => write(),
+    backgroundSync: () => {},
+  };
+  const writer = openJournalWriter(options, {
+    aroundAckWrite: (write) => hooks.writeAcks(write),
+    aroundFrameWrite: (write) => hooks.writeFrames(write),
+    onBackgroundSync: (wallMs, bytes) => hooks.backgroundSync(wallMs, bytes),
+  });
   return withClock(writer, options.clockFile, { cpu: cpuMs() - c0, wall: performance.now() - t0 }, hooks);
 }
+
+/** How the clock reaches inside the writer: the acks' deferred write, the frames' write(2), the background fsyncs. */
+interface ClockHooks {
+  writeAcks: (write: () => void) => void;
+  writeFrames: (write: () => boolean) => boolean;
+  backgroundSync: (wallMs: number, bytes: number) => void;
+}
+
+// The clock reads the global `performance`: in `run`'s bundle an import of node:perf_hooks is a getter that calls
+// `require` on every read, which fell inside each timed call (~30 ms per 1M lines under perf at load ~6).
 
 /** The process's CPU milliseconds so far (getrusage: exact to the call, unlike a thread's, which moves per tick). */
 const cpuMs = (): number => {
@@ -130,7 +147,7 @@ function withClock(
   inner: JournalWriter,
   file: string,
   open: { cpu: number; wall: number },
-  hooks: { writeAcks: (write: () => void) => void },
+  hooks: ClockHooks,
 ): JournalWriter {
   const parts = ['open', 'append', 'ack', 'heartbeat', 'finish'] as const;
   type Part = (typeof parts)[number];
@@ -161,6 +178,38 @@ function withClock(
   // What the clock reads around a call that does nothing (a getrusage and a clock read fall inside each call's
   // interval: ~2-3 µs here, ~9 ms per 1M lines over 3,500 calls): taken off each call's time, not the journal's.
   const overhead = clockOverhead();
+  // `ack` (a push of a batch's ranges, ~2,000 per 1M lines) is timed by the wall clock alone: an upper bound of this
+  // thread's CPU as well, and its reading (~0.1 µs) is far less than a getrusage, which cost more than the call.
+  const wallOverhead = wallClockOverhead();
+  let ackCallsMs = 0;
+  let ackCalls = 0;
+  const ack = (seqs: SeqRangeList): void => {
+    const t0 = performance.now();
+    try {
+      inner.ack(seqs);
+    } finally {
+      ackCallsMs += performance.now() - t0;
+      ackCalls++;
+    }
+  };
+  // Inside each append, the write(2)s of its frames alone (wall time, for the breakdown; in `append` already).
+  let frameWritesMs = 0;
+  hooks.writeFrames = (write) => {
+    const t0 = performance.now();
+    try {
+      return write();
+    } finally {
+      frameWritesMs += performance.now() - t0;
+    }
+  };
+  // The fsyncs on the thread pool: not on this thread, so not in `ms`; their count, wall time and bytes are written
+  // beside (their CPU, the kernel's writeback of those bytes, is measured apart: docs/performance.md).
+  const background = { syncs: 0, wallMs: 0, bytes: 0 };
+  hooks.backgroundSync = (wallMs, bytes) => {
+    background.syncs++;
+    background.wallMs += wallMs;
+    background.bytes += bytes;
+  };
   const append = timed('append', inner.append);
   // The acks' writes, one per event-loop turn's acks, count as the acks' (each a call of its own).
   let ackWrites = 0;
@@ -175,7 +224,7 @@ function withClock(
       appends++;
       return append(records, lines);
     },
-    ack: timed('ack', inner.ack),
+    ack,
     noteReason: inner.noteReason,
     heartbeat: timed('heartbeat', inner.heartbeat),
     get written() {
@@ -194,13 +243,14 @@ function withClock(
       const result = timed('finish', inner.finish)();
       const net = zero();
       for (const p of parts) net[p] = Math.max(0, ms[p] - calls[p] * overhead);
+      net.ack += Math.max(0, ackCallsMs - ackCalls * wallOverhead);
       const total = parts.reduce((sum, p) => sum + net[p], 0);
       try {
         writeFileSync(
           file,
           JSON.stringify({
             ms: total,
-            clock: 'min(wall, process CPU) per call, less the clock reading of an empty call',
+            clock: 'min(wall, process CPU) per call (ack calls: wall), less the clock reading of an empty call',
             parts: net,
             raw: ms,
             overheadMs: overhead,
@@ -209,6 +259,9 @@ function withClock(
             wall,
             appends,
             ackWrites,
+            ackCalls: { calls: ackCalls, wallMs: ackCallsMs, overheadMs: wallOverhead },
+            frameWritesWallMs: frameWritesMs,
+            background,
             records: inner.written,
           }) + '\n',
         );
@@ -231,11 +284,27 @@ function clockOverhead(): number {
   return reads.sort((a, b) => a - b)[100] as number;
 }
 
-/** `aroundAckWrite`: how the acks' deferred write is called (the bench's clock times it). */
-function openJournalWriter(
-  options: JournalOptions,
-  aroundAckWrite: (write: () => void) => void = (write) => write(),
-): JournalWriter {
+/** The wall clock's reading of an empty call, ms: the median of 201. */
+function wallClockOverhead(): number {
+  const reads: number[] = [];
+  for (let i = 0; i < 201; i++) {
+    const t0 = performance.now();
+    reads.push(performance.now() - t0);
+  }
+  return reads.sort((a, b) => a - b)[100] as number;
+}
+
+/** How the bench's clock reaches inside (createJournalWriter); by default, nothing. */
+interface WriterHooks {
+  aroundAckWrite: (write: () => void) => void;
+  aroundFrameWrite: (write: () => boolean) => boolean;
+  onBackgroundSync?: (wallMs: number, bytes: number) => void;
+}
+
+const NO_HOOKS: WriterHooks = { aroundAckWrite: (write) => write(), aroundFrameWrite: (write) => write() };
+
+function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOKS): JournalWriter {
+  const { aroundAckWrite, aroundFrameWrite } = hooks;
   const now = options.now ?? Date.now;
   const dir = journalDir(options.spoolDir, options.context.writer);
   const owner = currentOwner();
@@ -267,8 +336,9 @@ function openJournalWriter(
         createdAt: now(),
         owner,
       },
-      // The once-a-second fsync off the thread that reads the child (segment-writer.ts).
+      // The once-a-second fsync, and a full file's, off the thread that reads the child (segment-writer.ts).
       syncInBackground: true,
+      ...(hooks.onBackgroundSync ? { onBackgroundSync: hooks.onBackgroundSync } : {}),
       now,
     });
   } catch (err) {
@@ -279,16 +349,15 @@ function openJournalWriter(
   // that read the intake's answers; 600 acks of a 300k-line run took ~390 writes, where a microtask took 600: each
   // answer is a callback of its own). Nothing reports a batch delivered before that: the flush-wait notice is a
   // timer (a later phase), and the run's counts are printed and recorded after `finish`, which writes what is left.
-  let ackText = '';
-  let ackSeqs = 0;
+  // The turn's acknowledged ranges, flat (`SeqRangeList`): formatted when written, not per batch.
+  let ackRanges: number[] = [];
   let ackQueued = false;
   const writeAcks = (): void => {
     ackQueued = false;
-    if (ackText.length === 0) return;
-    const text = ackText;
-    const n = ackSeqs;
-    ackText = '';
-    ackSeqs = 0;
+    if (ackRanges.length === 0) return;
+    const text = rangesText(ackRanges);
+    const n = seqCount(ackRanges);
+    ackRanges = [];
     try {
       ackFd ??= openSync(join(dir, ACKS), 'a', 0o600);
       writeSync(ackFd, text);
@@ -302,8 +371,7 @@ function openJournalWriter(
 
   function ack(seqs: SeqRangeList): void {
     if (seqs.length === 0 || segments === undefined) return;
-    ackText += rangesText(seqs);
-    ackSeqs += seqCount(seqs);
+    for (let i = 0; i < seqs.length; i++) ackRanges.push(seqs[i] as number);
     if (!ackQueued) {
       ackQueued = true;
       setImmediate(timedWriteAcks);
@@ -337,7 +405,8 @@ function openJournalWriter(
           encoder.encodeAll(records, from, to);
         encoder.encodeAll(records, to, n);
       } else encoder.encodeAll(records);
-      if (segments.append(encoder.parts())) {
+      const w = segments;
+      if (aroundFrameWrite(() => w.append(encoder.parts()))) {
         written += records.length;
         return true;
       }

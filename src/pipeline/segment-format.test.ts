@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogRecordData, StreamContext, StreamName } from '../core/log-record.js';
@@ -374,11 +383,35 @@ describe('segment files', () => {
         fsyncIntervalMs: 0,
         syncInBackground: true,
       });
+      const synced: number[] = [];
+      const w2 = createSegmentWriter({
+        dir: join(dir, 'counted'),
+        baseName: 'l.w1',
+        header,
+        maxFileBytes: 4096,
+        fsyncIntervalMs: 60_000,
+        syncInBackground: true,
+        onBackgroundSync: (_wallMs, bytes) => void synced.push(bytes),
+      });
       appendLines(w, 2000);
+      appendLines(w2, 2000);
       w.close();
+      w2.close();
       // The syncs still in flight finish on closed files: not an error of the writer's.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(w.error).toBeUndefined();
+      // Every rotated file was synced in the background (the periodic sync never came due), and a descriptor whose
+      // sync was in flight at the rotation or the close is closed once it is done: none is left open.
+      expect(synced.length).toBe(w2.files().length - 1);
+      expect(synced.every((b) => b > 0 && b <= 4096)).toBe(true);
+      const open = readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          return [readlinkSync(join('/proc/self/fd', fd))];
+        } catch {
+          return [];
+        }
+      });
+      expect(open.filter((target) => target.startsWith(dir))).toEqual([]);
       const seen: number[] = [];
       for (const f of w.files()) await readSegmentFile(f, (recs) => void seen.push(...recs.map((x) => x.seq)));
       expect(w.files().length).toBeGreaterThan(3);

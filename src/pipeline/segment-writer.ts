@@ -30,11 +30,14 @@ export interface SegmentWriterOptions {
   maxFileBytes?: number;
   fsyncIntervalMs?: number;
   /**
-   * The periodic fsync runs on libuv's thread pool instead of the calling thread (one at a time; a rotation and close
-   * still sync before they return). A second's worth of frames takes 25-50 ms to reach the disk, which `run`'s
-   * journal would otherwise spend with the child's pipe unread.
+   * The periodic fsync, and a rotated file's, run on libuv's thread pool instead of the calling thread (one periodic
+   * at a time); `close` still syncs before it returns, a rotated file whose sync is in flight too. A second's worth
+   * of frames takes 25-50 ms to reach the disk, which `run`'s journal would otherwise spend with the child's pipe
+   * unread. A file descriptor is closed only once no sync of it is in flight (a closed number is reused at once).
    */
   syncInBackground?: boolean;
+  /** Each background fsync as it ends: its wall time and the bytes it covered (the journal's bench clock). */
+  onBackgroundSync?: (wallMs: number, bytes: number) => void;
   now?: () => number;
 }
 
@@ -88,6 +91,9 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   let headerBytes = 0;
   let merged = false;
   let syncing = false;
+  /** Background fsyncs in flight per file descriptor, and the descriptors to close once theirs are done. */
+  const inFlight = new Map<number, number>();
+  const closeWhenSynced = new Set<number>();
 
   function writeAll(handle: number, data: Uint8Array): void {
     let off = 0;
@@ -156,7 +162,8 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     let before = size;
     try {
       if (fd !== undefined && size > 0 && size + total > maxFileBytes) {
-        finishPart();
+        if (options.syncInBackground === true) retirePart();
+        else finishPart();
         part++;
       }
       const handle = fd ?? openPart();
@@ -184,27 +191,61 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
 
   function finishPart(sync = true): void {
     if (fd === undefined) return;
+    const handle = fd;
+    fd = undefined;
     try {
       if (sync) {
-        fdatasyncSync(fd);
+        fdatasyncSync(handle);
         syncedBytes = bytes;
       }
     } catch {
       // The bytes are in the page cache; a machine crash is the bound (docs/reliability.md).
     }
-    closeSync(fd);
+    closeOnceSynced(handle);
+  }
+
+  /** The file is full: its fsync goes to the thread pool (the next file is opened meanwhile), its close after. */
+  function retirePart(): void {
+    if (fd === undefined) return;
+    const handle = fd;
     fd = undefined;
+    const covered = bytes - syncedBytes;
+    syncedBytes = bytes;
+    lastSync = now();
+    // A failure is not the writer's to report: its bytes are in the page cache, as with finishPart.
+    backgroundSync(handle, covered, () => {});
+    closeOnceSynced(handle);
+  }
+
+  /** fdatasync on the thread pool; the descriptor stays open until it is done. */
+  function backgroundSync(handle: number, covered: number, done: (err: Error | null) => void): void {
+    inFlight.set(handle, (inFlight.get(handle) ?? 0) + 1);
+    const t0 = options.onBackgroundSync === undefined ? 0 : performance.now();
+    fdatasync(handle, (err) => {
+      const left = (inFlight.get(handle) ?? 1) - 1;
+      if (left > 0) inFlight.set(handle, left);
+      else inFlight.delete(handle);
+      options.onBackgroundSync?.(performance.now() - t0, covered);
+      done(err);
+      if (left <= 0 && closeWhenSynced.delete(handle)) closeQuietly(handle);
+    });
+  }
+
+  function closeOnceSynced(handle: number): void {
+    if (inFlight.has(handle)) closeWhenSynced.add(handle);
+    else closeSync(handle);
   }
 
   function sync(): void {
     lastSync = now();
     if (fd === undefined) return;
+    const covered = bytes - syncedBytes;
     syncedBytes = bytes;
     if (options.syncInBackground === true) {
       if (syncing) return;
       syncing = true;
       const handle = fd;
-      fdatasync(handle, (err) => {
+      backgroundSync(handle, covered, (err) => {
         syncing = false;
         // Not news once the file was closed (its close synced it): only a failure on the open file is.
         if (err && fd === handle) error ??= describe(err);
@@ -215,6 +256,17 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
       fdatasyncSync(fd);
     } catch (err) {
       error ??= describe(err);
+    }
+  }
+
+  /** At close: the rotated files whose background fsync has not ended are synced here, before close returns. */
+  function syncRetired(): void {
+    for (const handle of closeWhenSynced) {
+      try {
+        fdatasyncSync(handle);
+      } catch {
+        // As finishPart: the page cache holds the bytes.
+      }
     }
   }
 
@@ -234,7 +286,9 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
     close(closeOptions) {
       if (closed) return;
       closed = true;
-      finishPart(closeOptions?.sync ?? true);
+      const wantSync = closeOptions?.sync ?? true;
+      if (wantSync) syncRetired();
+      finishPart(wantSync);
     },
     remove() {
       closed = true;
@@ -245,6 +299,14 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
       if (written.length === 0) merged = stream === 'combined';
     },
   };
+}
+
+function closeQuietly(handle: number): void {
+  try {
+    closeSync(handle);
+  } catch {
+    // Already gone: nothing was left to flush.
+  }
 }
 
 function describe(err: unknown): string {
