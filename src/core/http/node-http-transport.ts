@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
 import type * as Zlib from 'node:zlib';
+import { gunzipKept } from './gunzip-kept.js';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -49,7 +50,8 @@ const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 function inflaterOf(res: Http.IncomingMessage): ((bytes: Buffer) => Buffer) | undefined {
   const encoding = res.headers['content-encoding']?.trim().toLowerCase();
   const options = { maxOutputLength: MAX_INFLATED_BYTES };
-  if (encoding === 'gzip' || encoding === 'x-gzip') return (bytes) => zlib().gunzipSync(bytes, options);
+  // Into a buffer kept between answers, lent like the joined body (gunzip-kept.ts).
+  if (encoding === 'gzip' || encoding === 'x-gzip') return (bytes) => gunzipKept(zlib(), bytes, MAX_INFLATED_BYTES);
   if (encoding === 'deflate') return (bytes) => zlib().inflateSync(bytes, options);
   return undefined;
 }
