@@ -24,7 +24,46 @@ export interface LogRecordData {
   message: string;
   /** Extra attributes: fields of a JSON line, `dd_logstore.part`, `dd_logstore.original_timestamp`. */
   attributes?: Record<string, unknown>;
+  /**
+   * A hint, never a field of its own: true when `message` holds nothing a JSON string escapes (no `"`, `\`, control
+   * character or surrogate), so a serializer may copy it without its check. Only `JsonSafeRecord` has it (on its
+   * prototype); any other record, or a copy of one, reads undefined and is checked as before.
+   */
+  readonly jsonSafeMessage?: boolean;
 }
+
+/**
+ * A record whose message the record builder found free of anything JSON escapes (a line wholly inside an ASCII chunk
+ * with no such byte in it). The hint lives on the prototype, so the record's own fields are exactly a
+ * LogRecordData's (what the journal writes, what tests compare) and a spread or a clone drops it. Its message must
+ * not be replaced: nothing after the record builder does.
+ */
+export class JsonSafeRecord implements LogRecordData {
+  // Declared, not defined: the constructor's assignments alone make the fields, in LogRecordData's literal order.
+  declare timestamp: number;
+  declare seq: number;
+  declare stream: StreamName;
+  declare level: Level;
+  declare message: string;
+  declare attributes: Record<string, unknown> | undefined;
+  declare readonly jsonSafeMessage: true;
+  constructor(
+    timestamp: number,
+    seq: number,
+    stream: StreamName,
+    level: Level,
+    message: string,
+    attributes: Record<string, unknown> | undefined,
+  ) {
+    this.timestamp = timestamp;
+    this.seq = seq;
+    this.stream = stream;
+    this.level = level;
+    this.message = message;
+    this.attributes = attributes;
+  }
+}
+Object.defineProperty(JsonSafeRecord.prototype, 'jsonSafeMessage', { value: true });
 
 /** What is constant for every record of one log stream: one (run, step). */
 export interface StreamContext {

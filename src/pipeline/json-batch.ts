@@ -16,6 +16,16 @@ export interface JsonBatch {
 
 export type WriteItem = (out: ByteBuffer, record: LogRecordData) => void;
 
+/**
+ * Array items written as a chain, each with the next one's start: `opening` is how every item starts; `write`
+ * appends an item whose opening is already in `out`, then `,` and the next opening. The batch writes the first
+ * opening and drops the last, so the body is the same as `writeItem`'s items joined by commas.
+ */
+export interface ChainedItems {
+  opening: Uint8Array;
+  write: WriteItem;
+}
+
 export type JsonFraming = 'array' | 'lines';
 
 export interface JsonBatchFactory {
@@ -32,18 +42,16 @@ const MIN_CAPACITY = 64 * 1024;
 /** Released buffers kept for reuse: about the number of batches in flight. */
 const MAX_POOLED = 8;
 
-export function createJsonBatchFactory(writeItem: WriteItem, framing: JsonFraming): JsonBatchFactory {
-  // Each new buffer starts at about the size the previous batch reached, so it rarely grows.
-  let lastBytes = MIN_CAPACITY;
-  const pool: Buffer[] = [];
-  const storage = new WeakMap<JsonBatch, Buffer>();
+export function createJsonBatchFactory(
+  writeItem: WriteItem,
+  framing: JsonFraming,
+  chained?: ChainedItems,
+): JsonBatchFactory {
+  const buffers = createBufferPool();
+  if (chained !== undefined && framing === 'array') return createChainedBatches(chained, buffers);
 
   function createBatch(): BatchWriter<JsonBatch> {
-    // A released buffer is taken if it holds what the last batch reached: batches grow slowly as the seqs get longer,
-    // so asking for the 1/8 headroom again would turn away every buffer given back and take fresh pages each time.
-    const pooled = pool.pop();
-    const wanted = pooled !== undefined && pooled.length >= lastBytes ? pooled.length : lastBytes + (lastBytes >> 3);
-    const out = createByteBuffer(wanted, pooled);
+    const out = buffers.take();
     const ends: number[] = [];
     if (framing === 'array') out.writeBytes(OPEN);
     const closing = framing === 'array' ? 1 : 0;
@@ -66,21 +74,87 @@ export function createJsonBatchFactory(writeItem: WriteItem, framing: JsonFramin
       },
       finish() {
         if (framing === 'array') out.writeBytes(CLOSE);
-        lastBytes = Math.max(MIN_CAPACITY, out.length);
-        const batch = { body: out.bytes(), count: ends.length, ends };
-        storage.set(batch, out.storage());
-        return batch;
+        return buffers.done(out, ends);
       },
     };
   }
 
-  function release(batch: JsonBatch): void {
-    const buf = storage.get(batch);
-    storage.delete(batch);
-    if (buf && pool.length < MAX_POOLED) pool.push(buf);
+  return { createBatch, release: buffers.release };
+}
+
+/** The array framing with chained items: one copy fewer per item (the opening rides on the tail before it). */
+function createChainedBatches(chained: ChainedItems, buffers: BufferPool): JsonBatchFactory {
+  const { opening, write } = chained;
+  // What every item leaves after its end: the comma and the next item's opening.
+  const after = 1 + opening.length;
+
+  function createBatch(): BatchWriter<JsonBatch> {
+    const out = buffers.take();
+    const ends: number[] = [];
+    out.writeBytes(OPEN);
+    out.writeBytes(opening);
+
+    return {
+      get count() {
+        return ends.length;
+      },
+      add(record, maxBytes) {
+        const start = out.length;
+        write(out, record);
+        // The body were it closed now: without the next opening, with `]`.
+        const end = out.length - after;
+        if (ends.length > 0 && end + 1 > maxBytes) {
+          out.truncate(start);
+          return false;
+        }
+        ends.push(end);
+        return true;
+      },
+      finish() {
+        out.truncate(ends.length > 0 ? (ends[ends.length - 1] as number) : 1);
+        out.writeBytes(CLOSE);
+        return buffers.done(out, ends);
+      },
+    };
   }
 
-  return { createBatch, release };
+  return { createBatch, release: buffers.release };
+}
+
+interface BufferPool {
+  /** A buffer for the next batch. */
+  take(): ByteBuffer;
+  /** The finished batch of `out`; its memory comes back with `release`. */
+  done(out: ByteBuffer, ends: number[]): JsonBatch;
+  release(batch: JsonBatch): void;
+}
+
+function createBufferPool(): BufferPool {
+  // Each new buffer starts at about the size the previous batch reached, so it rarely grows.
+  let lastBytes = MIN_CAPACITY;
+  const pool: Buffer[] = [];
+  const storage = new WeakMap<JsonBatch, Buffer>();
+  return {
+    take() {
+      // A released buffer is taken if it holds what the last batch reached: batches grow slowly as the seqs get
+      // longer, so asking for the 1/8 headroom again would turn away every buffer given back and take fresh pages
+      // each time.
+      const pooled = pool.pop();
+      const wanted = pooled !== undefined && pooled.length >= lastBytes ? pooled.length : lastBytes + (lastBytes >> 3);
+      return createByteBuffer(wanted, pooled);
+    },
+    done(out, ends) {
+      lastBytes = Math.max(MIN_CAPACITY, out.length);
+      const batch = { body: out.bytes(), count: ends.length, ends };
+      storage.set(batch, out.storage());
+      return batch;
+    },
+    release(batch) {
+      const buf = storage.get(batch);
+      storage.delete(batch);
+      if (buf && pool.length < MAX_POOLED) pool.push(buf);
+    },
+  };
 }
 
 /** Where item `i` starts in the body. */

@@ -11,8 +11,9 @@
  */
 import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
-import type { Level, LogRecordData, StreamName } from '../core/log-record.js';
+import { JsonSafeRecord, type Level, type LogRecordData, type StreamName } from '../core/log-record.js';
 import { stripAnsi } from './ansi.js';
+import { createEscapeScan } from './escape-scan.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
 import { MAX_MESSAGE_BYTES, splitMessage } from './message-parts.js';
@@ -121,6 +122,12 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   // The line being completed lies wholly in the pushed chunk and that chunk holds no secret (`rawChunk`): its
   // substrings, unchanged (`emit`'s `plain`), cannot hold one either, so they are not searched again line by line.
   let lineInCleanChunk = false;
+  // The line being completed, when it lies wholly in the pushed chunk and that chunk is ASCII text: its offsets
+  // [lineStart, lineEnd) in the chunk (lineStart -1 otherwise). A plain record of it whose line holds no byte JSON
+  // escapes is a JsonSafeRecord: the serializer copies its message without its own check.
+  const escapes = createEscapeScan();
+  let lineStart = -1;
+  let lineEnd = -1;
   const closeRun = (): void => {
     if (rawChunk !== undefined && runCount > 0 && (best === undefined || runCount > best.count))
       best = {
@@ -159,15 +166,25 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     // A traceback (or a warning) on the other stream that already ended came first.
     st.other?.traceback.flushIfComplete();
     if (st.other?.heldWarning !== undefined) flushWarning(st.other);
+    // `plain`: the message is the end of the line being completed, as it came.
+    let jsonSafe = plain && lineStart >= 0 && escapes.clean(lineStart, lineEnd);
     if (mask && !(plain && lineInCleanChunk)) {
-      message = mask.text(message);
+      const masked = mask.text(message);
+      if (masked !== message) {
+        message = masked;
+        jsonSafe = false;
+      }
       if (attributes !== undefined) attributes = mask.deep(attributes);
     }
     // Nearly every message is far below the part size: no array of one part for it.
     if (message.length * 3 <= MAX_MESSAGE_BYTES) {
-      // `plain`: the message is the end of the line being completed, as it came (no secret in its chunk).
+      // (No secret in its chunk, for rawLines.)
       if (plain) plainSeq = seq;
-      onRecord({ timestamp, seq: seq++, stream: st.name, level, message, attributes });
+      onRecord(
+        jsonSafe
+          ? new JsonSafeRecord(timestamp, seq++, st.name, level, message, attributes)
+          : { timestamp, seq: seq++, stream: st.name, level, message, attributes },
+      );
       return;
     }
     const parts = splitMessage(message);
@@ -355,6 +372,11 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     }
     let seqBefore = seq;
     lineInCleanChunk = whole && rawChunk !== undefined;
+    const scanned = escapes.scanning();
+    if (whole && scanned) {
+      lineStart = 0;
+      lineEnd = nl;
+    }
     completeLine(st, line, time);
     if (rawChunk !== undefined) {
       if (whole) rawLineDone(0, nl + 1, seqBefore);
@@ -364,11 +386,16 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     let start = nl + 1;
     while ((nl = text.indexOf('\n', start)) !== -1) {
       seqBefore = seq;
+      if (scanned) {
+        lineStart = start;
+        lineEnd = nl;
+      }
       completeLine(st, text.slice(start, nl), time);
       if (rawChunk !== undefined) rawLineDone(start, nl + 1, seqBefore);
       start = nl + 1;
     }
     lineInCleanChunk = false;
+    lineStart = -1;
     if (start < text.length) {
       appendPartial(st, text.slice(start), time);
       checkProgress(st, time);
@@ -380,22 +407,23 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       if (ended) return;
       const st = stream === 'stdout' ? stdout : stream === 'stderr' ? stderr : combined;
       const text = st.decoder.write(chunk);
+      // Its text is its bytes: as many characters as bytes (nothing held from the previous chunk), all ASCII.
+      const asciiText = text.length === chunk.length && isAscii(chunk);
+      escapes.begin(asciiText ? chunk : undefined);
       if (!trackRaw) {
         pushText(st, text, now());
+        escapes.begin(undefined);
         return;
       }
       best = undefined;
-      // Its text is its bytes: as many characters as bytes (nothing held from the previous chunk), all ASCII. A
-      // secret anywhere in the chunk: none of it goes to the journal as it came (a line's prefix is not masked).
-      rawChunk =
-        text.length === chunk.length && isAscii(chunk) && (mask === undefined || mask.text(text) === text)
-          ? chunk
-          : undefined;
+      // A secret anywhere in the chunk: none of it goes to the journal as it came (a line's prefix is not masked).
+      rawChunk = asciiText && (mask === undefined || mask.text(text) === text) ? chunk : undefined;
       plainSeq = -1;
       rawDefaultLevel = st.defaultLevel;
       pushText(st, text, now());
       closeRun();
       rawChunk = undefined;
+      escapes.begin(undefined);
     },
     tick() {
       best = undefined;

@@ -10,7 +10,7 @@ import { toExportOutcome } from '../../core/http/http-outcome.js';
 import { createJsonBatchFactory, jsonBatchItems, splitJsonBatch, type JsonBatch } from '../../pipeline/json-batch.js';
 import type { StreamContext } from '../../core/log-record.js';
 import type { Transport } from '../../core/http/transport.js';
-import { createIntakeSerializer } from './serializer.js';
+import { createIntakeSerializer, ITEM_OPENING } from './serializer.js';
 
 export interface DatadogIntakeExporterOptions {
   /** The full intake URL, route included (resolved from the site by src/datadog). */
@@ -26,7 +26,10 @@ export function createDatadogIntakeExporter(options: DatadogIntakeExporterOption
   const { url, transport } = options;
   const compression = options.compression ?? 'gzip';
   const serializer = createIntakeSerializer(options.context);
-  const batches = createJsonBatchFactory((out, record) => serializer.write(out, record), 'array');
+  const batches = createJsonBatchFactory((out, record) => serializer.write(out, record), 'array', {
+    opening: ITEM_OPENING,
+    write: (out, record) => serializer.writeChained(out, record),
+  });
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'DD-API-KEY': options.apiKey,
