@@ -397,21 +397,26 @@ describe('segment files', () => {
       appendLines(w2, 2000);
       w.close();
       w2.close();
-      // The syncs still in flight finish on closed files: not an error of the writer's.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The syncs still in flight finish on closed files: not an error of the writer's. They land on the thread pool
+      // when the disk lets them (a loaded machine's writeback can hold one for seconds), so wait for them, bounded.
+      const openHere = (): string[] =>
+        readdirSync('/proc/self/fd').flatMap((fd) => {
+          try {
+            const target = readlinkSync(join('/proc/self/fd', fd));
+            return target.startsWith(dir) ? [target] : [];
+          } catch {
+            return [];
+          }
+        });
+      const expected = w2.files().length - 1;
+      for (let waited = 0; waited < 20_000 && (synced.length < expected || openHere().length > 0); waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       expect(w.error).toBeUndefined();
       // Every rotated file was synced in the background (the periodic sync never came due), and a descriptor whose
       // sync was in flight at the rotation or the close is closed once it is done: none is left open.
-      expect(synced.length).toBe(w2.files().length - 1);
+      expect(synced.length).toBe(expected);
       expect(synced.every((b) => b > 0 && b <= 4096)).toBe(true);
-      const open = readdirSync('/proc/self/fd').flatMap((fd) => {
-        try {
-          return [readlinkSync(join('/proc/self/fd', fd))];
-        } catch {
-          return [];
-        }
-      });
-      expect(open.filter((target) => target.startsWith(dir))).toEqual([]);
+      expect(openHere()).toEqual([]);
       const seen: number[] = [];
       for (const f of w.files()) await readSegmentFile(f, (recs) => void seen.push(...recs.map((x) => x.seq)));
       expect(w.files().length).toBeGreaterThan(3);

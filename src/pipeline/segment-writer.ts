@@ -237,18 +237,22 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   }
 
   function sync(): void {
+    // One background sync at a time. The bytes written meanwhile are not counted as synced: they stay due, for the
+    // next append, or for this one's end if it is due by then.
+    if (options.syncInBackground === true && syncing) return;
     lastSync = now();
     if (fd === undefined) return;
     const covered = bytes - syncedBytes;
     syncedBytes = bytes;
     if (options.syncInBackground === true) {
-      if (syncing) return;
       syncing = true;
       const handle = fd;
       backgroundSync(handle, covered, (err) => {
         syncing = false;
         // Not news once the file was closed (its close synced it): only a failure on the open file is.
         if (err && fd === handle) error ??= describe(err);
+        if (!closed && fd === handle && bytes !== syncedBytes && syncEvery >= 0 && now() - lastSync >= syncEvery)
+          sync();
       });
       return;
     }
