@@ -2,7 +2,7 @@
  * The work half of `logs`: read the run once (with --limit, completeness against the run record, --wait) or follow
  * it. Loaded lazily by logs.ts so `--help` never pays for the readers.
  */
-import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, outputCutShort } from '../core/errors.js';
+import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_OK, outputCutShort, SilentExit } from '../core/errors.js';
 import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
@@ -74,10 +74,12 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
   const printer = createPrinter(opts.output, out, createColor(f.io.colorOut), {
     raw: opts.raw === true,
   });
-  // A follow runs until Ctrl-C: output that cannot be written (a full disk) ends it then, not at the end.
+  // A follow runs until Ctrl-C: output that cannot be written (a full disk) ends it then, not at the end, and a
+  // reader that went away (`logs --follow | head`) ends it quietly, exit 0, as `tail -f | head` does.
   const checkOutput = (): void => {
     const failure = f.io.outputFailure;
     if (failure !== undefined) throw outputCutShort(failure);
+    if (f.io.stdoutClosed) throw new SilentExit(EXIT_OK);
   };
   const fail = (err: unknown): never => {
     throw reader.explainFailure?.(err) ?? err;

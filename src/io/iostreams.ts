@@ -40,6 +40,8 @@ export interface IOStreams {
    * a command that printed data must report. A closed pipe (`| head`) is not a failure: the reader wanted no more.
    */
   readonly outputFailure: Error | undefined;
+  /** Nothing more can be written to stdout (a closed pipe, or the failure above): a command that only prints stops. */
+  readonly stdoutClosed: boolean;
   /** Raw writable streams, for `run` passing the child's bytes through unchanged. */
   readonly rawStdout: Writable;
   readonly rawStderr: Writable;
@@ -126,6 +128,9 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
     },
     get outputFailure() {
       return outputFailure;
+    },
+    get stdoutClosed() {
+      return stdoutBroken;
     },
     rawStdout: facts.stdout,
     rawStderr: facts.stderr,
