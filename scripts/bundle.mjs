@@ -135,7 +135,9 @@ async function codeCachedBundle(name, { inlineProgram }) {
   if (/\bimport\(/.test(text)) throw new Error(`${name} bundle: an import() that is not of a string literal`);
   if (inlineProgram === text.includes('__ddImport("./program.js")'))
     throw new Error(`${name} bundle: ./program.js is ${inlineProgram ? 'not inlined' : 'missing'}: see __ddImport`);
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  // The hash names the code cache (bin/run-with-code-cache.cjs): it covers the wrapper too, since V8 checks a cache
+  // against the source's length alone, and a wrapper changed at the same length would take a stale cache.
+  const hash = createHash('sha256').update(BUNDLE_WRAPPER_OPEN).update(text).digest('hex').slice(0, 32);
   // The file is the whole script the bin compiles: wrapping it there (a template around 400 KB of text) made a second
   // copy of the source that V8 then flattened into a third (~100 page faults, ~1.5 ms on Node 24). The wrapper opens
   // on the hash's next line, so the text's lines keep their numbers.
