@@ -424,6 +424,9 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
       } catch {
         // A journal removed under us: nothing to prove alive.
       }
+      // Appends sync when due; a child gone quiet after a burst appends nothing, so the last second's bytes are
+      // synced here (the heartbeat comes once a second) rather than only at the end.
+      segments?.syncIfDue();
     },
     get written() {
       return written;

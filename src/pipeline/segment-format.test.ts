@@ -425,6 +425,35 @@ describe('segment files', () => {
   );
 
   it(
+    'with the fsync in the background: bytes written while one is in flight are synced after it, not counted as synced',
+    withDir(async (dir) => {
+      let t = 1_000_000;
+      const covered: number[] = [];
+      const w = createSegmentWriter({
+        dir,
+        baseName: 'l.w1',
+        header,
+        fsyncIntervalMs: 1000,
+        syncInBackground: true,
+        now: () => t,
+        onBackgroundSync: (_wallMs, bytes) => void covered.push(bytes),
+      });
+      t += 2000;
+      appendLines(w, 10); // due: a sync starts, and stays in flight until this test yields
+      t += 2000;
+      appendLines(w, 10); // due again, but one is in flight: these bytes must stay due
+      const total = w.bytes;
+      const sum = (): number => covered.reduce((a, b) => a + b, 0);
+      for (let waited = 0; waited < 20_000 && sum() < total; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      // Everything written since the header, in two syncs: the second started when the first ended.
+      expect(covered.length).toBe(2);
+      expect(sum()).toBe(total);
+      w.close();
+    }),
+  );
+
+  it(
     'a journal file of blocks cut in the middle of one reads up to its last whole record, and says so',
     withDir(async (dir) => {
       const w = createSegmentWriter({ dir, baseName: 'l.w1', header });
