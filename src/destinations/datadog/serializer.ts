@@ -24,8 +24,14 @@ export const INTAKE_ITEM_FIELDS: ReadonlySet<string> = new Set([
 const RESERVED_KEYS = new Set([...INTAKE_ITEM_FIELDS, 'dd_logstore.seq', 'dd_logstore.stream']);
 const MESSAGE_KEY = Buffer.from('{"message":');
 const MESSAGE_KEY_QUOTE = Buffer.from('{"message":"');
-const MESSAGE_KEY_AFTER_ID = MESSAGE_KEY.subarray(1);
-const MESSAGE_KEY_QUOTE_AFTER_ID = MESSAGE_KEY_QUOTE.subarray(1);
+/** An item's key before its message: alone (an escaped message brings its quote), or with the message's quote. */
+interface Opening {
+  key: Buffer;
+  keyQuote: Buffer;
+}
+const OPENING: Opening = { key: MESSAGE_KEY, keyQuote: MESSAGE_KEY_QUOTE };
+/** After `{"id":…,` the brace is written already. */
+const OPENING_AFTER_ID: Opening = { key: MESSAGE_KEY.subarray(1), keyQuote: MESSAGE_KEY_QUOTE.subarray(1) };
 /** How every chained item starts (its message's opening quote included: an escaped message writes over it). */
 export const ITEM_OPENING: Buffer = MESSAGE_KEY_QUOTE;
 const NEXT_OPENING = ',' + ITEM_OPENING.toString();
@@ -96,19 +102,7 @@ export function createIntakeSerializer(ctx: StreamContext): IntakeSerializer {
 
   function write(out: ByteBuffer, record: LogRecordData, id?: string): void {
     if (id !== undefined) out.writeString('{"id":' + JSON.stringify(id) + ',');
-    const message = record.message;
-    const fragment = middleFor(record.level, record.timestamp);
-    // The record builder's hint (core/log-record.ts): the line's chunk was scanned for these bytes already.
-    if (record.jsonSafeMessage !== true && NEEDS_JSON_ESCAPE.test(message)) {
-      out.writeBytes(id === undefined ? MESSAGE_KEY : MESSAGE_KEY_AFTER_ID);
-      out.writeString(JSON.stringify(message));
-      out.writeBytes(fragment.subarray(1));
-    } else {
-      out.writeBytes(id === undefined ? MESSAGE_KEY_QUOTE : MESSAGE_KEY_QUOTE_AFTER_ID);
-      out.writeString(message);
-      out.writeBytes(fragment);
-    }
-    out.writeUint(record.seq);
+    writeMessageAndSeq(out, record, id === undefined ? OPENING : OPENING_AFTER_ID);
     if (record.attributes === undefined) {
       out.writeBytes(tail[record.stream]);
     } else {
@@ -117,20 +111,30 @@ export function createIntakeSerializer(ctx: StreamContext): IntakeSerializer {
     }
   }
 
-  function writeChained(out: ByteBuffer, record: LogRecordData): void {
+  /**
+   * The message, the middle and the seq. `opening` is the item's key before the message; undefined when the previous
+   * item's chained tail already wrote it, with the message's opening quote.
+   */
+  function writeMessageAndSeq(out: ByteBuffer, record: LogRecordData, opening?: Opening): void {
     const message = record.message;
     const fragment = middleFor(record.level, record.timestamp);
     // The record builder's hint (core/log-record.ts): the line's chunk was scanned for these bytes already.
     if (record.jsonSafeMessage !== true && NEEDS_JSON_ESCAPE.test(message)) {
-      // JSON.stringify's opening quote is the one the opening already wrote.
-      out.truncate(out.length - 1);
+      // JSON.stringify writes its own opening quote: a chained opening's is taken back.
+      if (opening === undefined) out.truncate(out.length - 1);
+      else out.writeBytes(opening.key);
       out.writeString(JSON.stringify(message));
       out.writeBytes(fragment.subarray(1));
     } else {
+      if (opening !== undefined) out.writeBytes(opening.keyQuote);
       out.writeString(message);
       out.writeBytes(fragment);
     }
     out.writeUint(record.seq);
+  }
+
+  function writeChained(out: ByteBuffer, record: LogRecordData): void {
+    writeMessageAndSeq(out, record);
     if (record.attributes === undefined) {
       out.writeBytes(tailNext[record.stream]);
     } else {
