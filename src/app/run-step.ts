@@ -22,6 +22,7 @@ import { describeAuthError, printRunReport } from './run-report.js';
 import { startFlushWaitNotice } from './flush-wait-notice.js';
 import { capturingRun } from '../runner/child-env.js';
 import { isSameOutput } from '../runner/merged-output.js';
+import { sigintReachedCommand } from '../runner/terminal-sigint.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
 
@@ -283,7 +284,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       flushPending();
     },
     signals: process,
-    forwardSigint: !f.io.stdinIsTTY,
+    sigintReachedChild: (pid) => sigintReachedCommand(pid, f.io.stdinIsTTY),
     ...(opts.killAfterMs === undefined ? {} : { killAfterMs: opts.killAfterMs }),
     // Our own stdout and stderr: a background process still writing when we stop reading keeps them.
     passThroughFds: [1, 2],

@@ -57,10 +57,11 @@ export interface StartChildOptions {
   readLimitMs?: number | undefined;
   timers?: Timers | undefined;
   /**
-   * Pass SIGINT on (default true). False when stdin is a terminal: the Ctrl-C reached the child already (same process
-   * group); it is still counted, for the grace period and the third Ctrl-C.
+   * Asked at each SIGINT: did it reach the child already (a Ctrl-C typed at the terminal, sent to its foreground
+   * process group: terminal-sigint.ts)? Then it is not passed on (default: always passed on); it is still counted,
+   * for the grace period and the third Ctrl-C.
    */
-  forwardSigint?: boolean | undefined;
+  sigintReachedChild?: ((childPid: number | undefined) => boolean) | undefined;
   /** After a signal, how long the command may take to exit before it gets SIGKILL (DEFAULT_KILL_AFTER_MS). */
   killAfterMs?: number | undefined;
   /** Our stdout and stderr descriptors: a grandchild still writing when we stop reading gets them (see below). */
@@ -177,7 +178,7 @@ export function startChild(opts: StartChildOptions): RunningChild {
     // As `docker stop`: the signal first, SIGKILL once the grace period is over; a third Ctrl-C does not wait.
     const onSignal = (signal: NodeJS.Signals) => () => {
       if (!alive()) return;
-      if (signal !== 'SIGINT' || opts.forwardSigint !== false) child.kill(signal);
+      if (signal !== 'SIGINT' || opts.sigintReachedChild?.(child.pid) !== true) child.kill(signal);
       if (signal === 'SIGINT' && ++interrupts >= FORCE_KILL_INTERRUPTS) {
         kill(`interrupted ${interrupts} times and the command is still running`);
         return;
