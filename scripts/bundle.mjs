@@ -124,6 +124,7 @@ async function codeCachedBundle(name, { inlineProgram }) {
     ...common,
     entryPoints: { [name]: join(root, 'dist/cli/main-exit-code.js') },
     format: 'cjs',
+    charset: 'ascii',
     banner: {},
     splitting: false,
     write: false,
@@ -133,6 +134,9 @@ async function codeCachedBundle(name, { inlineProgram }) {
   // function compiled by vm.Script has no module to import from. Every one of them is a string literal.
   const text = built.outputFiles[0].text.replace(/\bimport\((?=["'])/g, '__ddImport(');
   if (/\bimport\(/.test(text)) throw new Error(`${name} bundle: an import() that is not of a string literal`);
+  // ASCII (esbuild's default charset escapes the rest): the bin reads it as Latin-1, one copy (run-with-code-cache.cjs).
+  if (/[^\t\n\r\x20-\x7e]/.test(text))
+    throw new Error(`${name} bundle: a character that is not printable ASCII (see charset)`);
   if (inlineProgram === text.includes('__ddImport("./program.js")'))
     throw new Error(`${name} bundle: ./program.js is ${inlineProgram ? 'not inlined' : 'missing'}: see __ddImport`);
   // The hash names the code cache (bin/run-with-code-cache.cjs): it covers the wrapper too, since V8 checks a cache

@@ -410,7 +410,10 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     drained,
     logStore: settings.component.name,
     flavor: settings.flavor,
-    logsUrl: destinationOf(settings).webUrl?.(settings.component, { runId, run: finalRun, nowMs: Date.now() }),
+    // The link is part of the summary line, which --quiet leaves out: not built then.
+    logsUrl: opts.quiet
+      ? undefined
+      : destinationOf(settings).webUrl?.(settings.component, { runId, run: finalRun, nowMs: Date.now() }),
   });
   return result.exitCode;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
@@ -63,4 +64,33 @@ describe("run's code cache (bin/run-with-code-cache.cjs) follows the code paths 
     await run('dd');
     expect(header(cacheFile)).toBe('paths run:datadog');
   }, 30_000);
+});
+
+describe("run's bundle is read as Latin-1 only when it is ASCII (bin/run-with-code-cache.cjs)", () => {
+  // A copy of the bin beside a bundle of our own making: the bin reads ../dist/bundle/run.cjs.
+  const dir = mkdtempSync(join(tmpdir(), 'ddls-run-text-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'dist', 'bundle'), { recursive: true });
+  const runBundle = (body: string): { stdout: string; status: number | null } => {
+    writeFileSync(
+      join(dir, 'dist', 'bundle', 'run.cjs'),
+      `// ${'0'.repeat(32)}\n(function (exports, require, module, __ddBundleUrl, __ddImport) {${body}\n})`,
+    );
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'dd-logstore.js'), 'run', '--', 'true'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' },
+    });
+    return { stdout: r.stdout, status: r.status };
+  };
+
+  it('reads a bundle with a character beyond ASCII as UTF-8', () => {
+    const r = runBundle('exports.mainExitCode = async () => (process.stdout.write("h\u00e9 \u2713\\n"), 3);');
+    expect(r).toEqual({ stdout: 'h\u00e9 \u2713\n', status: 3 });
+  });
+
+  it('reads an ASCII bundle to the same text', () => {
+    const r = runBundle('exports.mainExitCode = async () => (process.stdout.write("h\\u00e9 \\u2713\\n"), 4);');
+    expect(r).toEqual({ stdout: 'h\u00e9 \u2713\n', status: 4 });
+  });
 });
