@@ -28,7 +28,12 @@ export function stepStatus(step: StepRecord, isAlive: IsAlive = pidIsAlive): Run
 }
 
 export function runStatus(run: RunRecord, isAlive: IsAlive = pidIsAlive): RunStatus {
-  const statuses = new Set(run.steps.map((s) => stepStatus(s, isAlive)));
+  return statusOfSteps(run.steps.map((s) => stepStatus(s, isAlive)));
+}
+
+/** A run's status from its steps' statuses: the first of running, failed, interrupted that any step is in, else ok. */
+export function statusOfSteps(stepStatuses: readonly RunStatus[]): RunStatus {
+  const statuses = new Set(stepStatuses);
   for (const s of ['running', 'failed', 'interrupted'] as const) if (statuses.has(s)) return s;
   return 'ok';
 }

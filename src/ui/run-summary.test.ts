@@ -66,6 +66,26 @@ describe('summarizeRun', () => {
     expect([running.status, running.endedAt, running.durationMs]).toEqual(['running', null, 600_000]);
   });
 
+  it('is interrupted, not running, once its dd-logstore is gone: the duration stops at its last record', () => {
+    const recovered = summarizeRun(
+      run('g', [
+        step('a', '2026-01-01T00:00:00Z', {
+          recordsTo: '2026-01-01T00:00:30Z',
+          recovered: { read: 30, delivered: 30 },
+        }),
+      ]),
+      NOW,
+    );
+    expect([recovered.status, recovered.durationMs, recovered.endedAt]).toEqual([
+      'interrupted',
+      30_000,
+      '2026-01-01T00:00:30.000Z',
+    ]);
+    // No such process (above any pid_max): killed with SIGKILL before it recorded an end.
+    const killed = summarizeRun(run('k', [step('a', '2026-01-01T00:00:00Z', { pid: 2 ** 22 + 1 })]), NOW);
+    expect([killed.status, killed.steps[0]!.status, killed.durationMs]).toEqual(['interrupted', 'interrupted', 0]);
+  });
+
   it('orders runs by their latest step start, newest first', () => {
     const old = summarizeRun(run('old', [step('a', '2026-01-01T00:00:00Z'), step('b', '2026-01-01T00:09:00Z')]), NOW);
     const mid = summarizeRun(run('mid', [step('a', '2026-01-01T00:05:00Z')]), NOW);

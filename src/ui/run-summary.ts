@@ -1,8 +1,7 @@
 /** What the ui shows of a run record: its status (ok, failed with exit code, interrupted, running), steps, counts. */
 import type { RecordCounts, RunRecord, StepRecord } from '../store/run-records.js';
 import { totalCounts } from '../store/run-records.js';
-
-export type RunStatus = 'ok' | 'failed' | 'interrupted' | 'running';
+import { statusOfSteps, stepStatus, type RunStatus } from '../store/run-status.js';
 
 export interface StepSummary {
   name: string | null;
@@ -39,40 +38,35 @@ export interface RunDetail extends RunSummary {
   readFrom: { name: string; flavor: string };
 }
 
-function stepStatus(s: StepRecord): RunStatus {
-  if (s.signal !== undefined) return 'interrupted';
-  if (s.exitCode === undefined) return 'running';
-  return s.exitCode === 0 ? 'ok' : 'failed';
+/** When the step ended: now while it runs; for one whose dd-logstore was killed, its last record's time. */
+function stepEndMs(s: StepRecord, status: RunStatus, nowMs: number): number {
+  if (s.endedAt !== undefined) return Date.parse(s.endedAt);
+  return status === 'running' ? nowMs : Date.parse(s.recordsTo ?? s.startedAt);
 }
 
-function stepSummary(s: StepRecord, nowMs: number): StepSummary {
-  const end = s.endedAt !== undefined ? Date.parse(s.endedAt) : nowMs;
+function stepSummary(s: StepRecord, status: RunStatus, nowMs: number): StepSummary {
   return {
     name: s.name,
-    status: stepStatus(s),
+    status,
     exitCode: s.exitCode ?? null,
     signal: s.signal ?? null,
     command: s.argv.join(' '),
     startedAt: s.startedAt,
     endedAt: s.endedAt ?? null,
-    durationMs: Math.max(0, end - Date.parse(s.startedAt)),
+    durationMs: Math.max(0, stepEndMs(s, status, nowMs) - Date.parse(s.startedAt)),
     counts: s.counts,
     error: s.error ?? null,
   };
 }
 
-/** Running wins (something still goes on), then interrupted, then failed; ok only when every step is. */
+/** The statuses `runs list` and `runs describe` give (running wins, then failed, then interrupted). */
 export function summarizeRun(run: RunRecord, nowMs: number): RunSummary {
-  const steps = run.steps.map((s) => stepSummary(s, nowMs));
-  const status: RunStatus = steps.some((s) => s.status === 'running')
-    ? 'running'
-    : steps.some((s) => s.status === 'interrupted')
-      ? 'interrupted'
-      : steps.some((s) => s.status === 'failed')
-        ? 'failed'
-        : 'ok';
+  // A step whose dd-logstore was killed (its owner gone, or recovered by flush) is interrupted, not running.
+  const statuses = run.steps.map((s) => stepStatus(s));
+  const steps = run.steps.map((s, i) => stepSummary(s, statuses[i]!, nowMs));
+  const status = statusOfSteps(statuses);
   const starts = run.steps.map((s) => Date.parse(s.startedAt));
-  const ends = run.steps.map((s) => (s.endedAt !== undefined ? Date.parse(s.endedAt) : nowMs));
+  const ends = run.steps.map((s, i) => stepEndMs(s, statuses[i]!, nowMs));
   const startedMs = starts.length > 0 ? Math.min(...starts) : Date.parse(run.createdAt);
   const endedMs = ends.length > 0 ? Math.max(...ends) : startedMs;
   const failed = steps.find((s) => s.status === 'failed');
