@@ -4,8 +4,9 @@
  * `update`, which `run` calls (one read, two writes), make synchronous file calls: each write is ~20 calls, and
  * through the thread pool they cost more than the calls themselves (docs/performance.md, start-up).
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { makeDirs, makeDirsSync } from '../core/fs/make-dirs.js';
 import { join } from 'node:path';
 import { CliError, StoreError } from '../core/errors.js';
 import { writeFileAtomicSync } from '../core/fs/atomic-write.js';
@@ -146,7 +147,7 @@ export function createRunRecordStore(dir: string): RunRecordStore {
       return best?.run;
     },
     async remove(runId) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await makeDirs(dir, 0o700);
       return withFileLock(`${file(runId)}.lock`, async () => {
         try {
           await unlink(file(runId));
@@ -158,7 +159,7 @@ export function createRunRecordStore(dir: string): RunRecordStore {
       });
     },
     async update(runId, change) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeDirsSync(dir, 0o700);
       return withFileLock(`${file(runId)}.lock`, async () => {
         const next = change(await read(runId));
         writeFileAtomicSync(file(runId), JSON.stringify(next, null, 2) + '\n', 0o600);

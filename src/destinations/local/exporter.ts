@@ -3,7 +3,8 @@
  * batch, in order, and fsyncs at shutdown.
  */
 import { randomBytes } from '../../core/random.js';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { makeDirs } from '../../core/fs/make-dirs.js';
 import { dirname } from 'node:path';
 import { createIntakeSerializer } from '../datadog/serializer.js';
 import { SUCCESS, type Exporter } from '../../pipeline/exporter.js';
@@ -38,7 +39,7 @@ export function createLocalExporter(options: LocalExporterOptions): LocalExporte
   let tail: Promise<unknown> = Promise.resolve();
 
   function openFile(): Promise<FileHandle> {
-    handle ??= mkdir(dirname(file), { recursive: true }).then(() => open(file, 'a', 0o644));
+    handle ??= makeDirs(dirname(file)).then(() => open(file, 'a', 0o644));
     return handle;
   }
 

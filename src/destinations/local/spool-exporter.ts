@@ -1,6 +1,7 @@
 /** Spooled intake items (older spool files) written to the local store's JSONL files. */
 import { randomBytes } from '../../core/random.js';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { makeDirsSync } from '../../core/fs/make-dirs.js';
 import { dirname, join } from 'node:path';
 import { splitArrayBatch } from '../../pipeline/exporter.js';
 import type { SpoolExporter } from '../../pipeline/resend.js';
@@ -19,7 +20,7 @@ export function createLocalSpoolExporter(dir: string): SpoolExporter {
           byFile.set(file, (byFile.get(file) ?? '') + JSON.stringify(item) + '\n');
         }
         for (const [file, text] of byFile) {
-          mkdirSync(dirname(file), { recursive: true });
+          makeDirsSync(dirname(file));
           appendFileSync(file, text);
         }
         return { kind: 'success' };

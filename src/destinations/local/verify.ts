@@ -1,6 +1,7 @@
 /** `log-store verify` for the local flavor: the directory takes a file, gives it back and lets it go. */
 import { randomUUID } from '../../core/random.js';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../../core/fs/make-dirs.js';
 import { join } from 'node:path';
 import { errorMessage } from '../../core/errors.js';
 import { row } from '../check-row.js';
@@ -11,7 +12,7 @@ export const LOCAL_CHECKS = ['directory'];
 export async function checkDirectory(dir: string, name: string): Promise<CheckRow> {
   const probe = join(dir, `.dd-logstore-verify-${randomUUID()}`);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     await writeFile(probe, 'verify\n', { mode: 0o600 });
     const back = await readFile(probe, 'utf8');
     if (back !== 'verify\n') throw new Error('the file read back differs from what was written');
