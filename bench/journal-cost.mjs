@@ -110,7 +110,7 @@ try {
     }
     return [cpuMs(c0), bytes];
   };
-  const append = (i) => {
+  const append = async (i) => {
     const clockFile = join(dir, 'clock.json');
     const c0 = process.cpuUsage();
     const journal = createJournalWriter({
@@ -121,6 +121,8 @@ try {
     for (let c = 0; c < chunks.length; c++) journal.append(chunks[c], rawLines[c]);
     const ms = cpuMs(c0);
     journal.finish();
+    // The journal is removed on the thread pool; the clock's file is written once that ended.
+    await journal.removed?.();
     const clock = JSON.parse(readFileSync(clockFile, 'utf8'));
     rmSync(join(dir, `spool-${i}`), { recursive: true, force: true });
     return [ms, clock.parts.open + clock.parts.append, clock.wall.open + clock.wall.append, clock.clock];
@@ -177,7 +179,7 @@ try {
     const [ms, bytes] = encode('journal');
     encodes.push(ms);
     journalBytes = bytes;
-    const [cpu, clock, wall, kind] = append(i);
+    const [cpu, clock, wall, kind] = await append(i);
     appends.push(cpu);
     clocks.push(clock);
     walls.push(wall);
