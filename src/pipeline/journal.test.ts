@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogRecordData, StreamContext } from '../core/log-record.js';
 import {
+  ACK_WAIT_MS,
   GONE_PREFIX,
   createJournalWriter,
   journalDir,
@@ -65,7 +66,7 @@ function framesOf(file: string): FrameResult[] {
   return out;
 }
 
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ack frames (the journal checkpoint inside its segments)', () => {
   it('round-trip in front of a chunk: the records after them keep their absolute base and deltas', () => {
@@ -136,18 +137,22 @@ describe('the journal writer and its reader', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it("a turn's acks go in front of the next chunk's frames (one write), else alone at the end of the turn", async () => {
+  it("acks go in front of the next chunk's frames (one write), else alone once their wait ran out", async () => {
     const spoolDir = tempDir();
     const journal = createJournalWriter({ spoolDir, context });
     expect(journal.append(range(0, 9))).toBe(true);
     journal.ack([0, 4]);
-    // Read in the same turn: the acks go with this chunk.
+    // A chunk read a few turns later: the acks go with it.
+    await sleep(1);
+    expect(journal.acked).toBe(0);
     expect(journal.append(range(10, 19))).toBe(true);
     expect(journal.acked).toBe(5);
     journal.ack([5, 9, 12, 12]);
-    // No chunk this turn: alone, in the check phase.
+    // No chunk within ACK_WAIT_MS: alone.
     expect(journal.acked).toBe(5);
-    await tick();
+    await sleep(ACK_WAIT_MS / 4);
+    expect(journal.acked).toBe(5);
+    await sleep(ACK_WAIT_MS * 2);
     expect(journal.acked).toBe(11);
     const [file] = readdirSync(journalDir(spoolDir, 'w1')).filter((n) => n.endsWith('.seg'));
     const kinds = framesOf(join(journalDir(spoolDir, 'w1'), file!)).map((f) =>
@@ -157,7 +162,7 @@ describe('the journal writer and its reader', () => {
     // No `acks` file: the checkpoint is in the segments.
     expect(existsSync(join(journalDir(spoolDir, 'w1'), 'acks'))).toBe(false);
 
-    // Not all delivered: kept, with what was acknowledged in this last turn written first.
+    // Not all delivered: kept, with what is still due written first.
     journal.ack([10, 11]);
     expect(journal.finish()).toBe('kept');
     await journal.removed();
