@@ -1,10 +1,10 @@
 /**
  * Resending journals (`dd-logstore flush`, and `run` in the background): every journal whose writer is gone (a run
  * that ended with records undelivered, or one killed mid-run) is claimed, streamed a megabyte at a time, and what its
- * acks (its ack frames, and its `acks` file) do not cover is sent again with the stream's own exporter (the same serializer, 413 split, 400 isolation,
- * retries as `run`), with the original seq so readers de-duplicate. Each acknowledged batch is checkpointed at once,
- * so a `flush` killed midway loses nothing and resends little. Stops at a 401/403, at the caller's signal, and after
- * repeated timeouts (what is left stays in the journal).
+ * acks (its ack frames, and its `acks` file) do not cover is sent again with the stream's own exporter (the same
+ * serializer, 413 split, 400 isolation, retries as `run`), with the original seq so readers de-duplicate. Each
+ * acknowledged batch is checkpointed at once (the `acks` file), so a `flush` killed midway loses nothing and resends
+ * little. Stops at a 401/403, at the caller's signal, and after repeated timeouts (what is left stays in the journal).
  */
 import { truncateSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,8 +2,9 @@
  * The write-ahead journal of a remote flavor's run: every record is appended here (segment format, a `write(2)` per
  * chunk read from the child, fsync about once a second) before it is handed to the batching processor, and every
  * batch the intake acknowledged is checkpointed: its seq ranges go into the journal's own segments as an ack frame,
- * in the same `writev` as the next chunk's frames when one is read within ACK_WAIT_MS, else alone. At a normal end, a journal whose records were all delivered is renamed out of sight (`.gone-*`)
- * and removed on libuv's thread pool; otherwise it stays, and what it holds that its acks do not cover is the spool.
+ * in the same `writev` as the next chunk's frames when one is read within ACK_WAIT_MS, else alone. At a normal end,
+ * a journal whose records were all delivered is renamed out of sight (`.gone-*`) and removed on libuv's thread pool;
+ * otherwise it stays, and what it holds that its acks do not cover is the spool.
  * After a SIGKILL, an OOM kill or a power cut, the undelivered tail is still on disk for `flush` (journal-resend.ts).
  *
  * Layout: `spool/<log-store-id>/<writer>.journal/` holding `journal-<part>.seg` (records and ack frames), `owner`
@@ -36,8 +37,9 @@ export const JOURNAL_SUFFIX = '.journal';
 /**
  * How long acks wait for a chunk's frames to go with before they are written alone. In a busy run a chunk comes
  * every ~2 ms: written at the end of their turn instead (setImmediate), as many acks went alone as before (the chunk
- * of the turn mostly came before the answers); waiting 20 ms took ~1,250 writes per 1M lines down to ~300. The price:
- * a `kill -9` resends the batches acknowledged in the last 20 ms (docs/reliability.md).
+ * of the turn mostly came before the answers); waiting 20 ms (again after each chunk that took acks) took ~1,250
+ * writes per 1M lines down to 8-42. The price: a `kill -9` resends the batches acknowledged in the last 20 ms
+ * (docs/reliability.md).
  */
 export const ACK_WAIT_MS = 20;
 /**
@@ -499,8 +501,7 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
       return error;
     },
     finish() {
-      // Acks not written yet (acknowledged in this very turn): not worth a write when they complete the journal,
-      // which goes; else written before it closes.
+      // Acks still due: not worth a write when they complete the journal, which goes; else written before it closes.
       const due = seqCount(ackRanges);
       const delivered = healthy && written > 0 && acked + due >= written;
       if (!delivered) writeAcks();
@@ -510,18 +511,17 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
         // Out of sight at once (a rename: `listJournals` and flushers skip it), removed on the thread pool: the
         // unlinks of ~100 MB of page cache (and the disk's discards) are not this thread's to wait for.
         const gone = join(options.spoolDir, `${GONE_PREFIX}${options.context.writer}`);
-        try {
-          renameSync(dir, gone);
-        } catch {
-          // Not renamed (the disk refused): removed here as before, its acks written first in case that fails too.
-          writeAcks();
-          rmSync(dir, { recursive: true, force: true });
-          return 'removed';
-        }
         ackRanges = [];
         clearTimeout(ackTimer);
         ackTimer = undefined;
         acked += due;
+        try {
+          renameSync(dir, gone);
+        } catch {
+          // Not renamed: removed here as before (should that fail too, the batches of its last acks are resent).
+          rmSync(dir, { recursive: true, force: true });
+          return 'removed';
+        }
         const t0 = performance.now();
         removal = rm(gone, { recursive: true, force: true }).then(
           () => hooks.onBackgroundRemove?.(performance.now() - t0),
