@@ -12,6 +12,8 @@
  *   (no table; their lines not copied: a part of their own for the writev), the rest as blocks or frames (no write);
  * - append: the journal's whole append (encode + write(2) + the once-a-second fsync) into a fresh journal, and what
  *   the journal's own clock (DD_LOGSTORE_BENCH_JOURNAL_CLOCK, as `npm run bench` reads it) says of the same calls;
+ * - finish: the journal acknowledged whole, then finished (removed): the clock's part, and the removal's wall time on
+ *   the thread pool where the journal does it there (since the eleventh session);
  * - fsync: what the journal's fsyncs cost, which `run` does on libuv's thread pool (the clock does not count them):
  *   the same bytes written to a plain file, fdatasync'd on this thread every ~12 MB (a second's worth in the bench's
  *   `ceiling` run), only the fdatasync calls timed (nothing else runs meanwhile, so the process's CPU is theirs).
@@ -110,7 +112,7 @@ try {
     }
     return [cpuMs(c0), bytes];
   };
-  const append = (i) => {
+  const append = async (i) => {
     const clockFile = join(dir, 'clock.json');
     const c0 = process.cpuUsage();
     const journal = createJournalWriter({
@@ -120,10 +122,15 @@ try {
     });
     for (let c = 0; c < chunks.length; c++) journal.append(chunks[c], rawLines[c]);
     const ms = cpuMs(c0);
+    // Everything delivered: the finish removes the journal (one range: what the acks cost is measured in the run).
+    journal.ack([chunks[0][0].seq, chunks.at(-1).at(-1).seq]);
     journal.finish();
+    // The journal is removed on the thread pool; the clock's file is written once that ended.
+    await journal.removed?.();
     const clock = JSON.parse(readFileSync(clockFile, 'utf8'));
     rmSync(join(dir, `spool-${i}`), { recursive: true, force: true });
-    return [ms, clock.parts.open + clock.parts.append, clock.wall.open + clock.wall.append, clock.clock];
+    const finish = [clock.parts.finish, clock.background?.removeWallMs ?? null];
+    return [ms, clock.parts.open + clock.parts.append, clock.wall.open + clock.wall.append, clock.clock, finish];
   };
   const fsyncs = (i) => {
     const file = join(dir, `fsync-${i}`);
@@ -161,6 +168,8 @@ try {
   const appends = [];
   const clocks = [];
   const walls = [];
+  const finishes = [];
+  const removeWalls = [];
   let clockCpu = '';
   let frameBytes = 0;
   let blockBytes = 0;
@@ -177,7 +186,9 @@ try {
     const [ms, bytes] = encode('journal');
     encodes.push(ms);
     journalBytes = bytes;
-    const [cpu, clock, wall, kind] = append(i);
+    const [cpu, clock, wall, kind, [finish, removeWall]] = await append(i);
+    finishes.push(finish);
+    if (removeWall !== null) removeWalls.push(removeWall);
     appends.push(cpu);
     clocks.push(clock);
     walls.push(wall);
@@ -204,6 +215,12 @@ try {
   console.log(
     `clock  median ${per(median(clocks))}  all ${clocks.map((x) => x.toFixed(0)).join(' ')} (${clockCpu}); ` +
       `wall ${median(walls).toFixed(0)} ms`,
+  );
+  // The finish: removing the delivered journal (its clock; since the eleventh session a rename on this thread and the
+  // unlinks on the thread pool, whose wall time is beside).
+  console.log(
+    `finish median ${median(finishes).toFixed(1)} ms by the clock  all ${finishes.map((x) => x.toFixed(1)).join(' ')}` +
+      (removeWalls.length > 0 ? `; removal on the thread pool ${median(removeWalls).toFixed(0)} ms wall` : ''),
   );
   console.log(
     `fsync  median ${per(median(syncs))}  all ${syncs.map((x) => x.toFixed(0)).join(' ')} ` +

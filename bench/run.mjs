@@ -747,9 +747,15 @@ for (const w of ['ceiling', 'print']) {
   const finish = per1M((c) => c.parts.finish);
   const syncs = per1M((c) => c.background?.syncs);
   const syncWall = per1M((c) => c.background?.wallMs);
+  // Since the eleventh session: the turns whose acks went with a chunk's frames against those written alone, and a
+  // delivered journal's removal on the thread pool (wall, beside: not this thread's).
+  const withFrames = per1M((c) => c.acksWithFrames);
+  const alone = per1M((c) => c.ackWrites);
+  const removeWall = per1M((c) => c.background?.removeWallMs);
   const parts =
     `append ${append} (writes ${writes}) / ack ${ack} / finish ${finish} ms per 1M; ` +
-    `background fsyncs ${syncs}, ${syncWall} ms wall`;
+    `acks with frames ${withFrames}, alone ${alone}; ` +
+    `background fsyncs ${syncs}, ${syncWall} ms wall, removal ${removeWall} ms wall`;
   target(
     `${w}: the journal's share of our CPU (gzip, its own clock)`,
     'a few percent (<= 3 %)',

@@ -218,7 +218,9 @@ export async function drainSpoolInBackground(
   const none: DrainSummary = { delivered: 0, kept: 0, restamped: 0 };
   try {
     const { claimableFiles } = await import('../pipeline/spool.js');
-    const { listJournals } = await import('../pipeline/journal.js');
+    const { listJournals, removeGoneJournals } = await import('../pipeline/journal.js');
+    // What a run left while removing its delivered journal (it exited first): removed, never resent.
+    await removeGoneJournals(dir);
     // The run's own journal (its writer alive: the flusher would pass it by) is no reason to make a flusher.
     const others = listJournals(dir).filter((name) => ownJournal === undefined || join(dir, name) !== ownJournal);
     if (claimableFiles(dir).length === 0 && others.length === 0) return none;

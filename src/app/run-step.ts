@@ -415,5 +415,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       ? undefined
       : destinationOf(settings).webUrl?.(settings.component, { runId, run: finalRun, nowMs: Date.now() }),
   });
+  // A delivered journal is removed on the thread pool meanwhile (journal.ts finish): done before we exit.
+  await journal?.removed();
   return result.exitCode;
 }

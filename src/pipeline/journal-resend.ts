@@ -1,10 +1,10 @@
 /**
  * Resending journals (`dd-logstore flush`, and `run` in the background): every journal whose writer is gone (a run
  * that ended with records undelivered, or one killed mid-run) is claimed, streamed a megabyte at a time, and what its
- * `acks` do not cover is sent again with the stream's own exporter (the same serializer, 413 split, 400 isolation,
- * retries as `run`), with the original seq so readers de-duplicate. Each acknowledged batch is checkpointed at once,
- * so a `flush` killed midway loses nothing and resends little. Stops at a 401/403, at the caller's signal, and after
- * repeated timeouts (what is left stays in the journal).
+ * acks (its ack frames, and its `acks` file) do not cover is sent again with the stream's own exporter (the same
+ * serializer, 413 split, 400 isolation, retries as `run`), with the original seq so readers de-duplicate. Each
+ * acknowledged batch is checkpointed at once (the `acks` file), so a `flush` killed midway loses nothing and resends
+ * little. Stops at a 401/403, at the caller's signal, and after repeated timeouts (what is left stays in the journal).
  */
 import { truncateSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import type { BatchWriter, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { ORIGINAL_TIMESTAMP, type LogRecordData, type StreamContext } from '../core/log-record.js';
 import { exportWithSplitting } from './splitting.js';
-import { claimJournal, listJournals, readJournal, seqCount, withAcks } from './journal.js';
+import { claimJournal, listJournals, readJournal, removeGoneJournals, seqCount, withAcks } from './journal.js';
 import { openSegmentCursor } from './segment-reader.js';
 import type { LineParser } from './segment-format.js';
 
@@ -83,15 +83,18 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
     restamped: 0,
     streams: [],
   };
+  // Delivered journals a run left while removing them (it exited first): never resent, removed here.
+  await removeGoneJournals(options.spoolDir);
   for (const name of listJournals(options.spoolDir)) {
     if (options.signal?.aborted || report.stopped !== undefined) break;
     const dir = join(options.spoolDir, name);
     const claim = claimJournal(dir);
     if (claim === undefined) continue;
     report.journals++;
-    const journal = readJournal(dir);
     const heartbeat = setInterval(() => claim.heartbeat(), 1000);
     heartbeat.unref();
+    // Every part's acks first (a part's records can be acknowledged in a later part): a pass over the frames' lengths.
+    const journal = await readJournal(dir);
     let context: StreamContext | undefined;
     let writer = '';
     let total = 0;

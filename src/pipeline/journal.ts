@@ -1,13 +1,16 @@
 /**
  * The write-ahead journal of a remote flavor's run: every record is appended here (segment format, a `write(2)` per
  * chunk read from the child, fsync about once a second) before it is handed to the batching processor, and every
- * batch the intake acknowledged is checkpointed (its seqs appended to `acks`). At a normal end, a journal whose
- * records were all delivered is removed; otherwise it stays, and what it holds that `acks` does not is the spool.
+ * batch the intake acknowledged is checkpointed: its seq ranges go into the journal's own segments as an ack frame,
+ * in the same `writev` as the next chunk's frames when one is read within ACK_WAIT_MS, else alone. At a normal end,
+ * a journal whose records were all delivered is renamed out of sight (`.gone-*`) and removed on libuv's thread pool;
+ * otherwise it stays, and what it holds that its acks do not cover is the spool.
  * After a SIGKILL, an OOM kill or a power cut, the undelivered tail is still on disk for `flush` (journal-resend.ts).
  *
- * Layout: `spool/<log-store-id>/<writer>.journal/` holding `journal-<part>.seg`, `acks` (lines `<from> <to>`,
- * inclusive seq ranges), `owner` (the writer's identity as JSON; its mtime is the writer's heartbeat), and while a
- * flusher works on it, `claim` (the flusher's identity; its mtime is the flusher's heartbeat).
+ * Layout: `spool/<log-store-id>/<writer>.journal/` holding `journal-<part>.seg` (records and ack frames), `owner`
+ * (the writer's identity as JSON; its mtime is the writer's heartbeat), while a flusher works on it `claim` (the
+ * flusher's identity; its mtime is the flusher's heartbeat), and `acks` (lines `<from> <to>`, inclusive seq ranges):
+ * a flusher's checkpoints, and a run's in journals written before the eleventh session (both are read).
  */
 import {
   closeSync,
@@ -15,19 +18,35 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Exporter } from './exporter.js';
 import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION } from './segment-format.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
+import { readAckFrames } from './segment-reader.js';
 
 export const JOURNAL_SUFFIX = '.journal';
+/**
+ * How long acks wait for a chunk's frames to go with before they are written alone. In a busy run a chunk comes
+ * every ~2 ms: written at the end of their turn instead (setImmediate), as many acks went alone as before (the chunk
+ * of the turn mostly came before the answers); waiting 20 ms (again after each chunk that took acks) took ~1,250
+ * writes per 1M lines down to 8-42. The price: a `kill -9` resends the batches acknowledged in the last 20 ms
+ * (docs/reliability.md).
+ */
+export const ACK_WAIT_MS = 20;
+/**
+ * A delivered journal being removed (renamed to `.gone-<writer>` first): never listed, never flushed; one left by a
+ * process that exited before its removal ended is removed by the next flush (`removeGoneJournals`).
+ */
+export const GONE_PREFIX = '.gone-';
 const ACKS = 'acks';
 const OWNER = 'owner';
 const CLAIM = 'claim';
@@ -55,8 +74,13 @@ export interface JournalWriter {
   /** False once a write failed: records after that may not be in the journal. */
   readonly healthy: boolean;
   readonly error: string | undefined;
-  /** The run ended: removes the journal when everything in it was delivered, else keeps it as the spool. */
+  /**
+   * The run ended: a journal whose records were all delivered goes (renamed out of sight at once, its files removed
+   * on the thread pool: `removed()`), else it stays as the spool.
+   */
   finish(): 'removed' | 'kept';
+  /** Resolves when the removal `finish` began has ended (at once when there is none); never rejects. */
+  removed(): Promise<void>;
 }
 
 /** Records `[firstSeq, firstSeq + count)` are the lines of `bytes` as they came (record-builder.ts `RawLines`). */
@@ -111,20 +135,29 @@ export function createJournalWriter(options: JournalOptions): JournalWriter {
     writeAcks: (write) => write(),
     writeFrames: (write) => write(),
     backgroundSync: () => {},
+    acksWithFrames: () => {},
+    backgroundRemove: () => {},
   };
   const writer = openJournalWriter(options, {
     aroundAckWrite: (write) => hooks.writeAcks(write),
     aroundFrameWrite: (write) => hooks.writeFrames(write),
     onBackgroundSync: (wallMs, bytes) => hooks.backgroundSync(wallMs, bytes),
+    onAcksWithFrames: () => hooks.acksWithFrames(),
+    onBackgroundRemove: (wallMs) => hooks.backgroundRemove(wallMs),
   });
   return withClock(writer, options.clockFile, { cpu: cpuMs() - c0, wall: performance.now() - t0 }, hooks);
 }
 
-/** How the clock reaches inside the writer: the acks' deferred write, the frames' write(2), the background fsyncs. */
+/**
+ * How the clock reaches inside the writer: the acks' write of their own, the frames' write(2), the acks that went
+ * with frames instead, and what runs on the thread pool (the fsyncs, a delivered journal's removal).
+ */
 interface ClockHooks {
   writeAcks: (write: () => void) => void;
   writeFrames: (write: () => boolean) => boolean;
   backgroundSync: (wallMs: number, bytes: number) => void;
+  acksWithFrames: () => void;
+  backgroundRemove: (wallMs: number) => void;
 }
 
 // The clock reads the global `performance`: in `run`'s bundle an import of node:perf_hooks is a getter that calls
@@ -204,20 +237,31 @@ function withClock(
   };
   // The fsyncs on the thread pool: not on this thread, so not in `ms`; their count, wall time and bytes are written
   // beside (their CPU, the kernel's writeback of those bytes, is measured apart: docs/performance.md).
-  const background = { syncs: 0, wallMs: 0, bytes: 0 };
+  const background = { syncs: 0, wallMs: 0, bytes: 0, removeWallMs: 0 };
   hooks.backgroundSync = (wallMs, bytes) => {
     background.syncs++;
     background.wallMs += wallMs;
     background.bytes += bytes;
   };
+  // A delivered journal's removal (finish renames it, the thread pool unlinks its files): its wall time, beside.
+  hooks.backgroundRemove = (wallMs) => {
+    background.removeWallMs += wallMs;
+  };
+  // The appends whose writev took acks in front of the chunk's frames (timed as `append`).
+  let acksWithFrames = 0;
+  hooks.acksWithFrames = () => {
+    acksWithFrames++;
+  };
   const append = timed('append', inner.append);
-  // The acks' writes, one per event-loop turn's acks, count as the acks' (each a call of its own).
+  // The acks written alone (their wait for a chunk ran out) count as the acks' (each a call of its own).
   let ackWrites = 0;
   const writeAcks = timed('ack', (write: () => void) => {
     ackWrites++;
     write();
   });
   hooks.writeAcks = writeAcks;
+  // The clock's file is written once the removal `finish` began has ended (its wall time is in it).
+  let report: Promise<void> = Promise.resolve();
   return {
     dir: inner.dir,
     append(records, lines) {
@@ -239,38 +283,44 @@ function withClock(
     get error() {
       return inner.error;
     },
+    removed: () => report,
     finish: () => {
       const result = timed('finish', inner.finish)();
-      const net = zero();
-      for (const p of parts) net[p] = Math.max(0, ms[p] - calls[p] * overhead);
-      net.ack += Math.max(0, ackCallsMs - ackCalls * wallOverhead);
-      const total = parts.reduce((sum, p) => sum + net[p], 0);
-      try {
-        writeFileSync(
-          file,
-          JSON.stringify({
-            ms: total,
-            clock: 'min(wall, process CPU) per call (ack calls: wall), less the clock reading of an empty call',
-            parts: net,
-            raw: ms,
-            overheadMs: overhead,
-            calls,
-            cpu,
-            wall,
-            appends,
-            ackWrites,
-            ackCalls: { calls: ackCalls, wallMs: ackCallsMs, overheadMs: wallOverhead },
-            frameWritesWallMs: frameWritesMs,
-            background,
-            records: inner.written,
-          }) + '\n',
-        );
-      } catch {
-        // A bench's file: nothing of the run depends on it.
-      }
+      report = inner.removed().then(() => writeReport());
       return result;
     },
   };
+
+  function writeReport(): void {
+    const net = zero();
+    for (const p of parts) net[p] = Math.max(0, ms[p] - calls[p] * overhead);
+    net.ack += Math.max(0, ackCallsMs - ackCalls * wallOverhead);
+    const total = parts.reduce((sum, p) => sum + net[p], 0);
+    try {
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ms: total,
+          clock: 'min(wall, process CPU) per call (ack calls: wall), less the clock reading of an empty call',
+          parts: net,
+          raw: ms,
+          overheadMs: overhead,
+          calls,
+          cpu,
+          wall,
+          appends,
+          ackWrites,
+          acksWithFrames,
+          ackCalls: { calls: ackCalls, wallMs: ackCallsMs, overheadMs: wallOverhead },
+          frameWritesWallMs: frameWritesMs,
+          background,
+          records: inner.written,
+        }) + '\n',
+      );
+    } catch {
+      // A bench's file: nothing of the run depends on it.
+    }
+  }
 }
 
 /** The clock's reading of an empty call, ms: the median of 201 (a preempted one reads high, not the median). */
@@ -299,6 +349,10 @@ interface WriterHooks {
   aroundAckWrite: (write: () => void) => void;
   aroundFrameWrite: (write: () => boolean) => boolean;
   onBackgroundSync?: (wallMs: number, bytes: number) => void;
+  /** A turn's acks went in front of a chunk's frames (no write of their own). */
+  onAcksWithFrames?: () => void;
+  /** The removal of a delivered journal on the thread pool ended: its wall time. */
+  onBackgroundRemove?: (wallMs: number) => void;
 }
 
 const NO_HOOKS: WriterHooks = { aroundAckWrite: (write) => write(), aroundFrameWrite: (write) => write() };
@@ -312,9 +366,9 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
   let healthy = true;
   let written = 0;
   let acked = 0;
-  let ackFd: number | undefined;
   let segments: SegmentWriter | undefined;
   let reason: string | undefined;
+  let removal: Promise<void> = Promise.resolve();
   const encoder = createFrameEncoder();
   const fail = (err: unknown): void => {
     healthy = false;
@@ -345,37 +399,31 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
     fail(err);
   }
 
-  // Acks of one event-loop turn are written together (setImmediate: the check phase right after the I/O callbacks
-  // that read the intake's answers; 600 acks of a 300k-line run took ~390 writes, where a microtask took 600: each
-  // answer is a callback of its own). Nothing reports a batch delivered before that: the flush-wait notice is a
-  // timer (a later phase), and the run's counts are printed and recorded after `finish`, which writes what is left.
-  // The turn's acknowledged ranges, flat (`SeqRangeList`): formatted when written, not per batch.
+  // Acks wait for the next chunk: one ack frame in front of its frames (the same writev), or alone once ACK_WAIT_MS
+  // have passed without one (a timer), or at `finish`. Nothing depends on their being on disk sooner: a kill before
+  // resends those batches (at least once, their seq kept), and the run's counts are recorded after `finish`. The
+  // acknowledged ranges, flat (`SeqRangeList`), encoded when written.
   let ackRanges: number[] = [];
-  let ackQueued = false;
+  let ackTimer: NodeJS.Timeout | undefined;
   const writeAcks = (): void => {
-    ackQueued = false;
-    if (ackRanges.length === 0) return;
-    const text = rangesText(ackRanges);
+    if (ackTimer !== undefined) clearTimeout(ackTimer);
+    ackTimer = undefined;
+    if (ackRanges.length === 0 || segments === undefined) return;
     const n = seqCount(ackRanges);
+    encoder.begin();
+    encoder.encodeAcks(ackRanges);
     ackRanges = [];
-    try {
-      ackFd ??= openSync(join(dir, ACKS), 'a', 0o600);
-      writeSync(ackFd, text);
-      acked += n;
-    } catch (err) {
-      // Not checkpointed: at worst these records are sent again (at least once), never lost.
-      error ??= err instanceof Error ? err.message : String(err);
-    }
+    if (segments.append(encoder.parts())) acked += n;
+    // Not checkpointed: at worst these records are sent again (at least once), never lost.
+    else error ??= segments.error ?? 'write failed';
   };
   const timedWriteAcks = (): void => aroundAckWrite(writeAcks);
 
   function ack(seqs: SeqRangeList): void {
     if (seqs.length === 0 || segments === undefined) return;
     for (let i = 0; i < seqs.length; i++) ackRanges.push(seqs[i] as number);
-    if (!ackQueued) {
-      ackQueued = true;
-      setImmediate(timedWriteAcks);
-    }
+    // Unref'd: `finish` writes (or drops, with the journal) what is still due.
+    if (ackTimer === undefined) ackTimer = setTimeout(timedWriteAcks, ACK_WAIT_MS).unref();
   }
 
   return {
@@ -385,6 +433,9 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
       if (segments === undefined) return false;
       if (written === 0) segments.noteStream((records[0] as LogRecordData).stream);
       encoder.begin();
+      // Acks due, if any, go first in the same writev: no write of their own.
+      const acks = ackRanges.length > 0 ? ackRanges : undefined;
+      if (acks !== undefined) encoder.encodeAcks(acks);
       const n = records.length;
       // Where the lines' records are among these: all of them inside, else no lines frame.
       const from = lines === undefined ? -1 : lines.firstSeq - (records[0] as LogRecordData).seq;
@@ -408,8 +459,17 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
       const w = segments;
       if (aroundFrameWrite(() => w.append(encoder.parts()))) {
         written += records.length;
+        if (acks !== undefined) {
+          acked += seqCount(acks);
+          ackRanges = [];
+          // The next acks wait their full time again.
+          clearTimeout(ackTimer);
+          ackTimer = undefined;
+          hooks.onAcksWithFrames?.();
+        }
         return true;
       }
+      // The acks stay due (their timer tries them alone).
       fail(new Error(segments.error ?? 'write failed'));
       return false;
     },
@@ -441,15 +501,33 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
       return error;
     },
     finish() {
-      // Acks not written yet (acknowledged in this very turn) first.
-      writeAcks();
-      const delivered = healthy && written > 0 && acked >= written;
+      // Acks still due: not worth a write when they complete the journal, which goes; else written before it closes.
+      const due = seqCount(ackRanges);
+      const delivered = healthy && written > 0 && acked + due >= written;
+      if (!delivered) writeAcks();
       // Everything delivered: the journal goes, so its last second need not reach the disk first.
       segments?.close({ sync: !delivered });
-      if (ackFd !== undefined) closeSync(ackFd);
-      ackFd = undefined;
       if (delivered) {
-        rmSync(dir, { recursive: true, force: true });
+        // Out of sight at once (a rename: `listJournals` and flushers skip it), removed on the thread pool: the
+        // unlinks of ~100 MB of page cache (and the disk's discards) are not this thread's to wait for.
+        const gone = join(options.spoolDir, `${GONE_PREFIX}${options.context.writer}`);
+        ackRanges = [];
+        clearTimeout(ackTimer);
+        ackTimer = undefined;
+        acked += due;
+        try {
+          renameSync(dir, gone);
+        } catch {
+          // Not renamed: removed here as before (should that fail too, the batches of its last acks are resent).
+          rmSync(dir, { recursive: true, force: true });
+          return 'removed';
+        }
+        const t0 = performance.now();
+        removal = rm(gone, { recursive: true, force: true }).then(
+          () => hooks.onBackgroundRemove?.(performance.now() - t0),
+          // Left for the next flush (`removeGoneJournals`): never flushed, never listed.
+          () => undefined,
+        );
         return 'removed';
       }
       if (written === 0 && segments !== undefined && segments.files().length === 0) {
@@ -465,20 +543,23 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
       }
       return 'kept';
     },
+    removed: () => removal,
   };
 }
 
-/** Inclusive seq ranges, sorted and merged: what a journal's `acks` says was delivered. */
+/** Inclusive seq ranges, sorted and merged: what a journal's acks say was delivered. */
 export class SeqRanges {
   private starts: number[] = [];
   private ends: number[] = [];
 
-  static parse(text: string): SeqRanges {
+  /** `acks` lines (`<from> <to>`), and more ranges (flat, `[from, to, ...]`: ack frames'). */
+  static parse(text: string, more: SeqRangeList = []): SeqRanges {
     const pairs: [number, number][] = [];
     for (const line of text.split('\n')) {
       const m = /^(\d+) (\d+)$/.exec(line);
       if (m) pairs.push([Number(m[1]), Number(m[2])]);
     }
+    for (let i = 0; i + 1 < more.length; i += 2) pairs.push([more[i] as number, more[i + 1] as number]);
     pairs.sort((a, b) => a[0] - b[0]);
     const r = new SeqRanges();
     for (const [from, to] of pairs) {
@@ -516,15 +597,29 @@ export interface JournalOnDisk {
   ended: boolean;
 }
 
-/** The journals in a spool directory, by directory name. */
+/** The journals in a spool directory, by directory name (not one being removed: `.gone-*`). */
 export function listJournals(spoolDir: string): string[] {
   try {
     return readdirSync(spoolDir)
-      .filter((n) => n.endsWith(JOURNAL_SUFFIX))
+      .filter((n) => n.endsWith(JOURNAL_SUFFIX) && !n.startsWith('.'))
       .sort();
   } catch {
     return [];
   }
+}
+
+/**
+ * Removes what delivered journals left in a spool directory (`.gone-*`: a run that exited before its removal on the
+ * thread pool ended). Quiet: one another process is removing at the same time is gone either way.
+ */
+export async function removeGoneJournals(spoolDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync(spoolDir).filter((n) => n.startsWith(GONE_PREFIX));
+  } catch {
+    return;
+  }
+  await Promise.all(names.map((n) => rm(join(spoolDir, n), { recursive: true, force: true }).catch(() => undefined)));
 }
 
 function readJson(path: string): ProcessOwner | undefined {
@@ -543,7 +638,12 @@ function readText(path: string): string | undefined {
   }
 }
 
-export function readJournal(dir: string): JournalOnDisk {
+/**
+ * A journal as it is on disk. Its acks are every part's ack frames (an ack lands after the records it covers, in
+ * their part or a later one: all are read before anything is called undelivered) and the `acks` file (a flusher's
+ * checkpoints; a run's in journals written before ack frames).
+ */
+export async function readJournal(dir: string): Promise<JournalOnDisk> {
   const names = (() => {
     try {
       return readdirSync(dir);
@@ -551,14 +651,23 @@ export function readJournal(dir: string): JournalOnDisk {
       return [];
     }
   })();
+  const segments = names
+    .filter((n) => n.endsWith(SEGMENT_EXTENSION))
+    .sort()
+    .map((n) => join(dir, n));
+  const frames: number[] = [];
+  for (const file of segments) {
+    try {
+      for (const n of await readAckFrames(file)) frames.push(n);
+    } catch {
+      // Unreadable: its records cannot be resent either (the resend says so).
+    }
+  }
   return {
     dir,
     owner: readJson(join(dir, OWNER)),
-    segments: names
-      .filter((n) => n.endsWith(SEGMENT_EXTENSION))
-      .sort()
-      .map((n) => join(dir, n)),
-    acked: SeqRanges.parse(readText(join(dir, ACKS)) ?? ''),
+    segments,
+    acked: SeqRanges.parse(readText(join(dir, ACKS)) ?? '', frames),
     reason: readText(join(dir, REASON)) || readText(join(dir, ENDED)) || undefined,
     ended: readText(join(dir, ENDED)) !== undefined,
   };

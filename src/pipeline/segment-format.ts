@@ -31,6 +31,12 @@
  * a line that does not say its own, and bit 3 stderr), then the lines to the end of the body. Each record is what
  * the record builder's plain-line parser (runner/plain-line.ts) makes of its line: a decoder reads these frames only
  * when it is given that parser (`createFrameDecoder({ lineParser })`, the journal's reader).
+ *
+ * An ack frame (`encodeAcks`, flags 0x83, the journal's checkpoint since the eleventh session) holds no record: the
+ * seq ranges the intake acknowledged, as the range count then per range its first seq and its length less one. The
+ * journal writes it in front of the next chunk's frames (one writev) or alone; it leaves the deltas of the frames
+ * around it alone. `decode` answers it as `acks`, `decodeSpan` skips it (the local store never writes one), and
+ * `scanAcks` reads a file's acks without decoding its records.
  */
 import {
   ORIGINAL_TIMESTAMP,
@@ -59,6 +65,8 @@ const LINES = 0x80;
 const LINES_DICT = 0x81;
 /** A lines frame with no table: each record is what the line parser makes of its line (encodeParsedLines). */
 const PARSED_LINES = 0x82;
+/** An ack frame: seq ranges the intake acknowledged (the journal's checkpoint), no record. */
+const ACKS = 0x83;
 const NEWLINE = 0x0a;
 /** A lines frame's attributes dictionary holds at most this many distinct ones (else a block frame). */
 const MAX_DICT_ENTRIES = 64;
@@ -168,6 +176,11 @@ export interface FrameEncoder {
     defaultLevel: Level,
     parser: number,
   ): boolean;
+  /**
+   * An ack frame of `ranges` (`[from, to, from, to, ...]`, inclusive seqs): the journal's checkpoint. It does not
+   * change the frames' deltas: written first after `begin()`, the next record frame is still absolute.
+   */
+  encodeAcks(ranges: readonly number[]): void;
   /** The frames encoded since `begin()` (a view, valid until the next `begin()`; a copy when `parts` are several). */
   bytes(): Buffer;
   /** The same bytes as parts to write in order (one `writev`): a lines frame's lines are not copied. */
@@ -371,6 +384,25 @@ export function createFrameEncoder(initialBytes = 256 * 1024): FrameEncoder {
       absolute = false;
       return true;
     },
+    encodeAcks(ranges) {
+      const count = ranges.length >> 1;
+      let bodyLen = 1 + varintLength(count);
+      for (let i = 0; i < 2 * count; i += 2) {
+        const from = ranges[i] as number;
+        bodyLen += varintLength(from) + varintLength((ranges[i + 1] as number) - from);
+      }
+      ensure(varintLength(bodyLen) + bodyLen);
+      const b = buf;
+      let p = writeVarint(b, len, bodyLen);
+      b[p++] = ACKS;
+      p = writeVarint(b, p, count);
+      for (let i = 0; i < 2 * count; i += 2) {
+        const from = ranges[i] as number;
+        p = writeVarint(b, p, from);
+        p = writeVarint(b, p, (ranges[i + 1] as number) - from);
+      }
+      len = p;
+    },
     begin() {
       absolute = true;
       len = 0;
@@ -487,6 +519,8 @@ export type FrameResult =
   | { kind: 'records'; records: LogRecordData[]; next: number }
   /** Dropped by the filter before its record was built. */
   | { kind: 'skip'; next: number }
+  /** An ack frame (no record): inclusive seq ranges, flat (`[from, to, from, to, ...]`). */
+  | { kind: 'acks'; ranges: number[]; next: number }
   | { kind: 'short' }
   | { kind: 'bad'; reason: string };
 
@@ -581,6 +615,11 @@ export function createFrameDecoder(options: { lineParser?: LineParser } = {}): F
     const start = pos.p;
     const end = start + len;
     if (end > buf.length) return SHORT;
+    // An ack frame holds no record (a journal's; the local store's files have none): passed over.
+    if (len > 0 && buf[start] === ACKS) {
+      span.next = end;
+      return SKIPPED;
+    }
     if (len < 3) return bad('frame too short');
     const flags = buf[start] as number;
     const level = LEVEL_CODES[flags & 0x07];
@@ -873,6 +912,13 @@ export function createFrameDecoder(options: { lineParser?: LineParser } = {}): F
         if (buf[pos.p] === BLOCK) return decodeBlock(buf, pos.p, pos.p + blockLen, keep);
         if (buf[pos.p] === LINES_DICT) return decodeLines(buf, pos.p, pos.p + blockLen, keep);
         if (buf[pos.p] === LINES) return decodeLines(buf, pos.p, pos.p + blockLen, keep, false, false);
+        if (buf[pos.p] === ACKS) {
+          const ranges: number[] = [];
+          const end = pos.p + blockLen;
+          return readAckRanges(buf, pos.p, end, ranges)
+            ? { kind: 'acks', ranges, next: end }
+            : { kind: 'bad', reason: 'damaged ack frame' };
+        }
       }
       const s = recordSpan;
       const got = decodeSpan(buf, at, s, keep);
@@ -903,6 +949,64 @@ export function createFrameDecoder(options: { lineParser?: LineParser } = {}): F
 }
 
 const notJson = { kind: 'bad', reason: 'attributes are not JSON' } as const;
+
+/** An ack frame's ranges (its body is `[start, end)`) appended to `out`; false when the body does not hold them. */
+function readAckRanges(buf: Buffer, start: number, end: number, out: number[]): boolean {
+  const pos = { p: start + 1 };
+  const count = readVarint(buf, pos);
+  if (count < 0) return false;
+  const at = out.length;
+  for (let i = 0; i < count; i++) {
+    const from = readVarint(buf, pos);
+    const more = readVarint(buf, pos);
+    if (from < 0 || more < 0 || pos.p > end) {
+      out.length = at;
+      return false;
+    }
+    out.push(from, from + more);
+  }
+  if (pos.p === end) return true;
+  out.length = at;
+  return false;
+}
+
+/** What `scanAcks` came to: frames passed up to `at`; `short` when one is cut off there, `bad` when not a frame. */
+export interface AckScan {
+  at: number;
+  short: boolean;
+  bad?: string;
+}
+
+/**
+ * A journal's acks without its records (`flush` gathers every part's before it resends: an ack lands after the
+ * records it covers, in the same part or a later one). Walks the frames from `at` by their lengths, appending each
+ * ack frame's ranges to `out`; a frame is checked only as far as its kind (its flag byte a record's or a known
+ * frame's), so a damaged length is most likely caught where the next frame's flag byte makes no sense.
+ */
+export function scanAcks(buf: Buffer, at: number, out: number[]): AckScan {
+  const pos = { p: at };
+  while (at < buf.length) {
+    pos.p = at;
+    const len = readVarint(buf, pos);
+    if (len < 0 || pos.p + len > buf.length) return { at, short: true };
+    const start = pos.p;
+    const end = start + len;
+    if (len === 0) return { at, short: false, bad: 'frame too short' };
+    const flags = buf[start] as number;
+    if (flags === ACKS) {
+      if (!readAckRanges(buf, start, end, out)) return { at, short: false, bad: 'damaged ack frame' };
+    } else if (
+      flags !== BLOCK &&
+      flags !== LINES &&
+      flags !== LINES_DICT &&
+      flags !== PARSED_LINES &&
+      (flags & 0xc0 || (flags & 0x07) >= LEVEL_CODES.length)
+    )
+      return { at, short: false, bad: 'unknown frame flags' };
+    at = end;
+  }
+  return { at, short: false };
+}
 
 function noRecords(next: number): FrameResult {
   return { kind: 'records', records: [], next };

@@ -15,6 +15,7 @@ import {
   SHORT,
   type FrameFilter,
   type FrameSpan,
+  scanAcks,
   type LineParser,
   type SegmentHeader,
 } from './segment-format.js';
@@ -51,6 +52,11 @@ export interface SegmentCursor {
     visit: (bytes: Buffer, span: FrameSpan) => void,
     options?: { final?: boolean; keep?: FrameFilter },
   ): Promise<boolean>;
+  /**
+   * A journal's ack frames beyond the cursor (about a megabyte of frames), their ranges appended to `out`, no record
+   * decoded; false when there are no more frames now.
+   */
+  nextAcks(out: number[], options?: { final?: boolean }): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -199,12 +205,25 @@ export function openSegmentCursor(
     },
     next,
     nextSpans,
+    nextAcks: (out, options = {}) => readChunk(options.final === true, (view) => scanAcks(view, 0, out)),
     async close() {
       const h = handle;
       handle = undefined;
       await h?.close();
     },
   };
+}
+
+/** Every ack frame's ranges in a journal's segment file (flat, in file order), its records not decoded. */
+export async function readAckFrames(path: string): Promise<number[]> {
+  const cursor = openSegmentCursor(path);
+  const out: number[] = [];
+  try {
+    while (await cursor.nextAcks(out, { final: true }));
+    return out;
+  } finally {
+    await cursor.close();
+  }
 }
 
 /** Reads a whole segment file, chunk by chunk, handing each chunk's records to `each`. */

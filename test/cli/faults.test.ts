@@ -101,7 +101,7 @@ async function spooled(
   for (const store of readdirSync(root)) {
     for (const name of readdirSync(join(root, store))) {
       if (name.endsWith('.journal')) {
-        const j = readJournal(join(root, store, name));
+        const j = await readJournal(join(root, store, name));
         for (const file of j.segments)
           await readSegmentFile(
             file,

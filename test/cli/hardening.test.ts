@@ -81,7 +81,7 @@ async function counts(home: string, runId: string) {
     .counts;
 }
 
-function spoolLines(home: string): { reason: string; item: Record<string, unknown> }[] {
+async function spoolLines(home: string): Promise<{ reason: string; item: Record<string, unknown> }[]> {
   const root = join(home, 'spool');
   const out: { reason: string; item: Record<string, unknown> }[] = [];
   if (!existsSync(root)) return out;
@@ -89,7 +89,7 @@ function spoolLines(home: string): { reason: string; item: Record<string, unknow
     const dir = join(root, store);
     for (const name of readdirSync(dir)) {
       if (name.endsWith('.journal')) {
-        out.push(...journalLines(join(dir, name)));
+        out.push(...(await journalLines(join(dir, name))));
         continue;
       }
       if (!/\.(jsonl|open)$/.test(name)) continue;
@@ -102,8 +102,9 @@ function spoolLines(home: string): { reason: string; item: Record<string, unknow
 }
 
 /** A journal's undelivered records, as spool lines: what its acks do not cover, with the journal's reason. */
-function journalLines(dir: string): { reason: string; item: Record<string, unknown> }[] {
-  const j = readJournal(dir);
+async function journalLines(dir: string): Promise<{ reason: string; item: Record<string, unknown> }[]> {
+  // Its acks: every part's ack frames, and the `acks` file (a flusher's; a run's before ack frames).
+  const j = await readJournal(dir);
   const out: { reason: string; item: Record<string, unknown> }[] = [];
   for (const file of j.segments) {
     const bytes = readFileSync(file);
@@ -114,7 +115,8 @@ function journalLines(dir: string): { reason: string; item: Record<string, unkno
     for (let at = h.bodyStart; at < bytes.length;) {
       const r = decoder.decode(bytes, at);
       // A frame holds one record, a block frame (a chunk's, as the journal writes them) several.
-      const records = r.kind === 'record' ? [r.record] : r.kind === 'records' ? r.records : undefined;
+      const records =
+        r.kind === 'record' ? [r.record] : r.kind === 'records' ? r.records : r.kind === 'acks' ? [] : undefined;
       if (records === undefined || r.kind === 'short' || r.kind === 'bad' || r.kind === 'skip') break;
       at = r.next;
       for (const record of records) {
@@ -383,7 +385,9 @@ describe('intakes that are slow, never answer, or are not Datadog', () => {
     expect(
       new Set([
         ...keys,
-        ...spoolLines(home).map((l) => `${String(l.item['zenml.log.id'])}/${String(l.item['dd_logstore.seq'])}`),
+        ...(await spoolLines(home)).map(
+          (l) => `${String(l.item['zenml.log.id'])}/${String(l.item['dd_logstore.seq'])}`,
+        ),
       ]).size,
     ).toBe(2000);
     // flush against the same slow intake converges: what the run spooled goes once more, is delivered, and is gone.
@@ -429,7 +433,7 @@ describe('intakes that are slow, never answer, or are not Datadog', () => {
     expect(r.stderr).toMatch(/HTTP 200 that is not the Datadog intake's answer/);
     // Before: 50 delivered, none in Datadog.
     expect(await counts(home, 'portal')).toMatchObject({ read: 50, delivered: 0, spooled: 50 });
-    expect(spoolLines(home).filter((l) => l.item['zenml.run.id'] === 'portal')[0]?.reason).toMatch(
+    expect((await spoolLines(home)).filter((l) => l.item['zenml.run.id'] === 'portal')[0]?.reason).toMatch(
       /not the Datadog intake's answer \(application\/json: "<!DOCTYPE html>/,
     );
     emulator.reset();
@@ -453,9 +457,7 @@ describe('intakes that are slow, never answer, or are not Datadog', () => {
     });
     const f = await runCli(['flush', '--log-store', 'echo'], { home, env: KEYS });
     expect(f.code).toBe(1);
-    const reasons = spoolLines(home)
-      .filter((l) => l.item['zenml.run.id'] === 'echo')
-      .map((l) => l.reason);
+    const reasons = (await spoolLines(home)).filter((l) => l.item['zenml.run.id'] === 'echo').map((l) => l.reason);
     expect(reasons.length).toBe(20);
     for (const reason of reasons) {
       expect(reason).toContain('bad key ****');

@@ -6,7 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
@@ -140,7 +149,7 @@ describe('journal: nothing lost to kill -9', () => {
         const r = decoder.decode(bytes, at);
         if (r.kind === 'record') records.push(r.record);
         else if (r.kind === 'records') records.push(...r.records);
-        else throw new Error(`${file} at ${at}: ${r.kind}`);
+        else if (r.kind !== 'acks') throw new Error(`${file} at ${at}: ${r.kind}`);
         kinds.push(r.kind);
         at = r.next;
       }
@@ -336,6 +345,138 @@ describe('journal: nothing lost to kill -9', () => {
     expect(messages).toEqual(expect.arrayContaining(['processed item 1', 'stderr plain', 'json line']));
     expect(journalFiles(home)).toEqual([]);
     emulator.reset();
+  }, 60_000);
+
+  /** Runs `run` in the background until `kill` says so (SIGKILL); the lines its stdout showed, whole. */
+  function runUntilKilled(runId: string, child: string[], kill: (shown: number) => boolean): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
+      const c = spawn(process.execPath, [BIN, 'run', '--log-store', 'dd', '--run-id', runId, '--', ...child], {
+        env: cliEnv(home, KEYS),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      c.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      c.on('error', reject);
+      const started = Date.now();
+      const watch = setInterval(() => {
+        if (kill(out.split('\n').length - 1) || Date.now() - started > 30_000) {
+          clearInterval(watch);
+          c.kill('SIGKILL');
+        }
+      }, 2);
+      c.on('close', () => {
+        clearInterval(watch);
+        const lines = out.split('\n');
+        lines.pop();
+        resolve(lines);
+      });
+    });
+  }
+
+  it('kill -9 right after the first acknowledged batches (their ack frames written or not): each line once after flush', async () => {
+    // A fast child: chunks keep coming, so acks go with the next chunk's frames or alone at the end of a turn.
+    const fast = [
+      process.execPath,
+      '-e',
+      `let i=0;setInterval(()=>{let s='';for(let k=0;k<50;k++)s+='fast '+(i++)+'\\n';process.stdout.write(s)},2)`,
+    ];
+    for (const runId of ['acked-1', 'acked-2', 'acked-3']) {
+      // Killed the moment the intake holds records of the run: its answer is out, its ack frame may not be.
+      const seen = await runUntilKilled(runId, fast, () => delivered(runId).unique.size > 0);
+      expect(seen.length).toBeGreaterThan(0);
+      const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+      expect(flush.stderr).toBe('');
+      expect(flush.code).toBe(0);
+      const after = delivered(runId);
+      const messages = new Set(after.unique.values());
+      expect(seen.filter((l) => !messages.has(l))).toEqual([]);
+      // Once after de-duplication: one key per message.
+      expect(messages.size).toBe(after.unique.size);
+      expect(journalFiles(home)).toEqual([]);
+    }
+  }, 120_000);
+
+  it('a journal of the layout before ack frames (an `acks` file) flushes what it does not cover, once', async () => {
+    // 300 lines, delivered (acknowledged: ack frames); then 300 more while the intake refuses: kept.
+    const child = [
+      process.execPath,
+      '-e',
+      `const put = (from) => { let s = ''; for (let i = from; i < from + 300; i++) s += 'old ' + i + '\\n'; process.stdout.write(s); };
+       put(0); setTimeout(() => put(300), 2500);`,
+    ];
+    const running = runCli(
+      ['run', '--log-store', 'dd', '--run-id', 'old-layout', '--flush-timeout', '3s', '--', ...child],
+      {
+        home,
+        env: KEYS,
+      },
+    );
+    const started = Date.now();
+    while (delivered('old-layout').unique.size < 300 && Date.now() - started < 20_000)
+      await new Promise((r) => setTimeout(r, 20));
+    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/600 records read, 300 delivered, 300 spooled/);
+    // Rewritten as a build before ack frames left it: the same frames less the ack frames, their ranges in `acks`.
+    const segment = journalFiles(home).find((f) => f.endsWith('.seg'))!;
+    const bytes = readFileSync(segment);
+    const h = decodeHeader(bytes);
+    if (h.kind !== 'ok') throw new Error(h.kind);
+    const decoder = createFrameDecoder({ lineParser: plainLineParser });
+    const kept: Buffer[] = [bytes.subarray(0, h.bodyStart)];
+    let acks = '';
+    for (let at = h.bodyStart; at < bytes.length;) {
+      const f = decoder.decode(bytes, at);
+      if (f.kind === 'short' || f.kind === 'bad') throw new Error(f.kind);
+      if (f.kind === 'acks') for (let i = 0; i < f.ranges.length; i += 2) acks += `${f.ranges[i]} ${f.ranges[i + 1]}\n`;
+      else kept.push(bytes.subarray(at, f.next));
+      at = f.next;
+    }
+    expect(acks).not.toBe('');
+    writeFileSync(segment, Buffer.concat(kept));
+    writeFileSync(join(segment, '..', 'acks'), acks);
+    expect(journalOf('old-layout').kinds).not.toContain('acks');
+
+    emulator.reset();
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toBe('');
+    expect(flush.code).toBe(0);
+    const got = delivered('old-layout');
+    expect(got.copies).toBe(300);
+    expect([...got.unique.values()].sort()).toEqual(Array.from({ length: 300 }, (_, i) => `old ${300 + i}`).sort());
+    expect(journalFiles(home)).toEqual([]);
+  }, 60_000);
+
+  it('a delivered journal a run left while removing it (`.gone-*`): removed by the next flush or run, never flushed', async () => {
+    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    const child = [process.execPath, '-e', `for (let i = 0; i < 50; i++) console.log('gone ' + i)`];
+    const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'gone', '--flush-timeout', '2s', '--', ...child], {
+      home,
+      env: KEYS,
+    });
+    expect(r.stderr).toMatch(/50 records read, 0 delivered, 50 spooled/);
+    emulator.reset();
+    // Even holding records (a real one holds only delivered ones), a `.gone-*` directory is never resent.
+    const dir = join(
+      journalFiles(home).find((f) => f.endsWith('.seg'))!,
+      '..',
+    );
+    const store = join(dir, '..');
+    renameSync(dir, join(store, '.gone-w1'));
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.code).toBe(0);
+    expect(delivered('gone').copies).toBe(0);
+    expect(readdirSync(store).filter((n) => n.startsWith('.gone-'))).toEqual([]);
+    // The next run's background drain removes one too.
+    mkdirSync(join(store, '.gone-w2'));
+    writeFileSync(join(store, '.gone-w2', 'journal-0000.seg'), 'x');
+    const next = await runCli(['run', '--log-store', 'dd', '--run-id', 'after-gone', '--', 'true'], {
+      home,
+      env: KEYS,
+    });
+    expect(next.code).toBe(0);
+    expect(existsSync(join(store, '.gone-w2'))).toBe(false);
   }, 60_000);
 
   it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {
