@@ -48,77 +48,101 @@ export function createJsonBatchFactory(
   chained?: ChainedItems,
 ): JsonBatchFactory {
   const buffers = createBufferPool();
-  if (chained !== undefined && framing === 'array') return createChainedBatches(chained, buffers);
-
-  function createBatch(): BatchWriter<JsonBatch> {
-    const out = buffers.take();
-    const ends: number[] = [];
-    if (framing === 'array') out.writeBytes(OPEN);
-    const closing = framing === 'array' ? 1 : 0;
-
-    return {
-      get count() {
-        return ends.length;
-      },
-      add(record, maxBytes) {
-        const start = out.length;
-        if (framing === 'array' && ends.length > 0) out.writeByte(COMMA);
-        writeItem(out, record);
-        if (framing === 'lines') out.writeByte(NEWLINE);
-        if (ends.length > 0 && out.length + closing > maxBytes) {
-          out.truncate(start);
-          return false;
-        }
-        ends.push(out.length);
-        return true;
-      },
-      finish() {
-        if (framing === 'array') out.writeBytes(CLOSE);
-        return buffers.done(out, ends);
-      },
-    };
-  }
-
-  return { createBatch, release: buffers.release };
+  // The array framing with chained items: one copy fewer per item (the opening rides on the tail before it).
+  if (chained !== undefined && framing === 'array')
+    return { createBatch: () => new ChainedBatch(buffers, chained), release: buffers.release };
+  return { createBatch: () => new FramedBatch(buffers, writeItem, framing), release: buffers.release };
 }
 
-/** The array framing with chained items: one copy fewer per item (the opening rides on the tail before it). */
-function createChainedBatches(chained: ChainedItems, buffers: BufferPool): JsonBatchFactory {
-  const { opening, write } = chained;
-  // What every item leaves after its end: the comma and the next item's opening.
-  const after = 1 + opening.length;
+/*
+ * The writers are classes, not object literals: a literal with a getter (`count`) is made in dictionary mode, and
+ * the batching processor's `open.add(...)` per record was then a dictionary lookup.
+ */
 
-  function createBatch(): BatchWriter<JsonBatch> {
-    const out = buffers.take();
-    const ends: number[] = [];
-    out.writeBytes(OPEN);
-    out.writeBytes(opening);
+/** Items one by one: `[a,b]` or `a\nb\n`. */
+class FramedBatch implements BatchWriter<JsonBatch> {
+  private readonly buffers: BufferPool;
+  private readonly writeItem: WriteItem;
+  private readonly framing: JsonFraming;
+  private readonly out: ByteBuffer;
+  private readonly ends: number[] = [];
+  private readonly closing: number;
 
-    return {
-      get count() {
-        return ends.length;
-      },
-      add(record, maxBytes) {
-        const start = out.length;
-        write(out, record);
-        // The body were it closed now: without the next opening, with `]`.
-        const end = out.length - after;
-        if (ends.length > 0 && end + 1 > maxBytes) {
-          out.truncate(start);
-          return false;
-        }
-        ends.push(end);
-        return true;
-      },
-      finish() {
-        out.truncate(ends.length > 0 ? (ends[ends.length - 1] as number) : 1);
-        out.writeBytes(CLOSE);
-        return buffers.done(out, ends);
-      },
-    };
+  constructor(buffers: BufferPool, writeItem: WriteItem, framing: JsonFraming) {
+    this.buffers = buffers;
+    this.writeItem = writeItem;
+    this.framing = framing;
+    this.out = buffers.take();
+    if (framing === 'array') this.out.writeBytes(OPEN);
+    this.closing = framing === 'array' ? 1 : 0;
   }
 
-  return { createBatch, release: buffers.release };
+  get count(): number {
+    return this.ends.length;
+  }
+
+  add(record: LogRecordData, maxBytes: number): boolean {
+    const { out, ends, framing } = this;
+    const start = out.length;
+    if (framing === 'array' && ends.length > 0) out.writeByte(COMMA);
+    this.writeItem(out, record);
+    if (framing === 'lines') out.writeByte(NEWLINE);
+    if (ends.length > 0 && out.length + this.closing > maxBytes) {
+      out.truncate(start);
+      return false;
+    }
+    ends.push(out.length);
+    return true;
+  }
+
+  finish(): JsonBatch {
+    if (this.framing === 'array') this.out.writeBytes(CLOSE);
+    return this.buffers.done(this.out, this.ends);
+  }
+}
+
+/** Chained array items (ChainedItems): the batch writes the first opening and drops the last. */
+class ChainedBatch implements BatchWriter<JsonBatch> {
+  private readonly buffers: BufferPool;
+  private readonly out: ByteBuffer;
+  private readonly ends: number[] = [];
+  private readonly write: WriteItem;
+  // What every item leaves after its end: the comma and the next item's opening.
+  private readonly after: number;
+
+  constructor(buffers: BufferPool, chained: ChainedItems) {
+    this.buffers = buffers;
+    this.write = chained.write;
+    this.after = 1 + chained.opening.length;
+    this.out = buffers.take();
+    this.out.writeBytes(OPEN);
+    this.out.writeBytes(chained.opening);
+  }
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  add(record: LogRecordData, maxBytes: number): boolean {
+    const { out, ends } = this;
+    const start = out.length;
+    this.write(out, record);
+    // The body were it closed now: without the next opening, with `]`.
+    const end = out.length - this.after;
+    if (ends.length > 0 && end + 1 > maxBytes) {
+      out.truncate(start);
+      return false;
+    }
+    ends.push(end);
+    return true;
+  }
+
+  finish(): JsonBatch {
+    const { out, ends } = this;
+    out.truncate(ends.length > 0 ? (ends[ends.length - 1] as number) : 1);
+    out.writeBytes(CLOSE);
+    return this.buffers.done(out, ends);
+  }
 }
 
 interface BufferPool {

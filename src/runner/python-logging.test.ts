@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { parsePythonLogLine } from './python-logging.js';
+import { firstMatch, parsePythonLogLine, PATTERNS } from './python-logging.js';
 
 describe('parsePythonLogLine', () => {
   const table: Array<[string, [string, string | undefined, string] | undefined]> = [
@@ -36,5 +36,55 @@ describe('parsePythonLogLine', () => {
   it.each(table)('%s', (line, expected) => {
     const got = parsePythonLogLine(line);
     expect(got === undefined ? undefined : [got.level, got.logger, got.message]).toEqual(expected);
+  });
+});
+
+describe('parsePythonLogLine tries only the patterns a line can match', () => {
+  // Every pattern in order is the reference: the dispatch on the line's start (and on what follows the time) may only
+  // skip patterns that cannot match. Times with each optional part, cut short, too long; each separator; each start.
+  const times = [
+    '2024-05-01 12:00:00,123',
+    '2024-05-01T12:00:00.123456789Z',
+    '2024-05-01 12:00:00.1234567890',
+    '12:00:00',
+    '12:00:00.5+05:00',
+    '12:00:00-0500',
+    '12:00:00+05:0',
+    '12:00:00Z',
+    '12:00:0',
+    '2024-05-01 12:00',
+    '2024-05-0112:00:00',
+    '1',
+  ];
+  const after = [
+    ' - app.db - WARNING - m',
+    ' - ERROR - m',
+    '  - INFO - m',
+    ' -INFO - m',
+    ' INFO app.worker: m',
+    '  [ERROR] mod: m',
+    ' WARNING [Name] m',
+    ' | INFO | app | m',
+    '| DEBUG |x|m',
+    '   |INFO|a|',
+    ' info x: m',
+    ' - ',
+    '-',
+    '|',
+    ' [',
+    ' W',
+    '',
+  ];
+  const lines: string[] = [];
+  for (const t of times)
+    for (const a of after) {
+      lines.push(t + a, `[${t}]${a}`, `[${t}] [app]${a.replace(/^ -? ?/, ' [')}`);
+      lines.push(`[${t}] [werkzeug] [INFO] m`, `[ ${t}]${a}`);
+    }
+  it.each([...new Set(lines)])('%s', (line) => {
+    expect(parsePythonLogLine(line)).toEqual(firstMatch(line, PATTERNS));
+  });
+  it('matches some of them', () => {
+    expect(lines.filter((l) => parsePythonLogLine(l) !== undefined).length).toBeGreaterThan(40);
   });
 });

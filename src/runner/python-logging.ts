@@ -46,7 +46,8 @@ const MODULE_NAME = '([a-z_][\\w.<>-]*)';
 const TIME = '(?:\\d{4}-\\d{2}-\\d{2}[ T])?\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?';
 
 /** Which group holds what; 0: one of two alternatives (the bracket pattern). */
-const PATTERNS: ReadonlyArray<{ re: RegExp; level: number; name: number | undefined; message: number }> = [
+/** Exported for the test that checks the first-character dispatch below against trying every pattern. */
+export const PATTERNS: ReadonlyArray<{ re: RegExp; level: number; name: number | undefined; message: number }> = [
   { re: new RegExp(`^${LEVEL}:${NAME}:(.*)$`, 's'), level: 1, name: 2, message: 3 },
   { re: new RegExp(`^${TIME} - ${NAME} - ${LEVEL} *- (.*)$`, 's'), level: 2, name: 1, message: 3 },
   { re: new RegExp(`^${TIME} - ${LEVEL} *- (.*)$`, 's'), level: 1, name: undefined, message: 2 },
@@ -63,30 +64,38 @@ const PATTERNS: ReadonlyArray<{ re: RegExp; level: number; name: number | undefi
   { re: new RegExp(`^${TIME} *\\| *${LEVEL} *\\| *${NAME} *\\| ?(.*)$`, 's'), level: 1, name: 2, message: 3 },
 ];
 
-type Pattern = (typeof PATTERNS)[number];
+export type Pattern = (typeof PATTERNS)[number];
 const at = (...indexes: number[]): Pattern[] => indexes.map((i) => PATTERNS[i] as Pattern);
 /**
- * The patterns a line's first character allows, in PATTERNS' order: a level word starts only the first, a digit
- * (the time) those that start with TIME, `[` those that start with `[TIME]`. Each pattern skipped is a regex exec
- * per line saved (most lines of a run start the same way).
+ * The patterns a line's start allows, in PATTERNS' order (each pattern skipped is a regex exec per line saved, and
+ * most lines of a run start the same way). A level word starts only the first. A line starting with the time is
+ * told by what follows the time and its spaces: `-` (` - `) only the two dash formats, `|` only the pipe format, `[`
+ * or a capital (the level) only the bracket pattern. `[` must be followed by the time's first digit.
  */
 const STARTING_WITH_LEVEL = at(0);
-const STARTING_WITH_DIGIT = at(1, 2, 3, 5);
+const TIME_THEN_DASH = at(1, 2);
+const TIME_THEN_LEVEL = at(3);
+const TIME_THEN_PIPE = at(5);
 const STARTING_WITH_BRACKET = at(3, 4);
 
 /** The line taken apart, or undefined when it is not in one of the formats above. Cheap for other lines. */
 export function parsePythonLogLine(line: string): PythonLogLine | undefined {
   const c = line.charCodeAt(0);
-  // Only a level word (D, I, W, E, C, F), a digit (the time) or `[` can start one of these formats.
-  const patterns =
-    c >= 0x30 && c <= 0x39
-      ? STARTING_WITH_DIGIT
-      : c === 0x5b
+  // Only a level word (D, I, W, E, C, F), a digit (the time) or `[` and a digit can start one of these formats.
+  const patterns = isDigit(c)
+    ? afterTime(line)
+    : c === 0x5b
+      ? isDigit(line.charCodeAt(1))
         ? STARTING_WITH_BRACKET
-        : LEVEL_INITIALS.has(c)
-          ? STARTING_WITH_LEVEL
-          : undefined;
-  if (patterns === undefined) return undefined;
+        : undefined
+      : LEVEL_INITIALS.has(c)
+        ? STARTING_WITH_LEVEL
+        : undefined;
+  return patterns === undefined ? undefined : firstMatch(line, patterns);
+}
+
+/** The first of `patterns` (in order) that matches with a level word of logging's. */
+export function firstMatch(line: string, patterns: readonly Pattern[]): PythonLogLine | undefined {
   for (const p of patterns) {
     const m = p.re.exec(line);
     if (m === null) continue;
@@ -98,4 +107,62 @@ export function parsePythonLogLine(line: string): PythonLogLine | undefined {
     return { level, logger, message: m[p.message] ?? '' };
   }
   return undefined;
+}
+
+/**
+ * The patterns that can match a line starting with a digit, by the character after TIME's longest match and the
+ * spaces after it. Any shorter match of TIME's optional parts (fewer fraction digits, no fraction, no zone) is followed
+ * by a digit, `.`, `,`, `Z`, `+` or `-`, where every pattern needs a space or `|`: so the longest is the only one that
+ * can lead to a match, and a pattern ruled out here could not have matched.
+ */
+function afterTime(line: string): readonly Pattern[] | undefined {
+  let i = timeEnd(line);
+  if (i === -1) return undefined;
+  const spaces = i;
+  while (line.charCodeAt(i) === 0x20) i++;
+  const c = line.charCodeAt(i);
+  if (c === 0x2d /* - */) return i - spaces === 1 ? TIME_THEN_DASH : undefined;
+  if (c === 0x7c /* | */) return TIME_THEN_PIPE;
+  if (i > spaces && (c === 0x5b /* [ */ || LEVEL_INITIALS.has(c))) return TIME_THEN_LEVEL;
+  return undefined;
+}
+
+/** Where TIME's longest match at the line's start ends, or -1: `(?:DATE[ T])?HH:MM:SS(?:[.,]\d{1,9})?(?:Z|[+-]HH:?MM)?`. */
+function timeEnd(line: string): number {
+  let i = 0;
+  // The date, then `T` or a space. Without it the line must start `HH:`, which a date's fourth character (a digit) is not.
+  if (
+    digits(line, 0, 4) &&
+    line.charCodeAt(4) === 0x2d &&
+    digits(line, 5, 2) &&
+    line.charCodeAt(7) === 0x2d &&
+    digits(line, 8, 2) &&
+    (line.charCodeAt(10) === 0x20 || line.charCodeAt(10) === 0x54)
+  )
+    i = 11;
+  if (!(digits(line, i, 2) && line.charCodeAt(i + 2) === 0x3a && digits(line, i + 3, 2))) return -1;
+  if (!(line.charCodeAt(i + 5) === 0x3a && digits(line, i + 6, 2))) return -1;
+  i += 8;
+  let c = line.charCodeAt(i);
+  if ((c === 0x2e || c === 0x2c) && isDigit(line.charCodeAt(i + 1))) {
+    let j = i + 1;
+    while (j < i + 10 && isDigit(line.charCodeAt(j))) j++;
+    i = j;
+    c = line.charCodeAt(i);
+  }
+  if (c === 0x5a /* Z */) return i + 1;
+  if ((c === 0x2b || c === 0x2d) && digits(line, i + 1, 2)) {
+    if (line.charCodeAt(i + 3) === 0x3a && digits(line, i + 4, 2)) return i + 6;
+    if (digits(line, i + 3, 2)) return i + 5;
+  }
+  return i;
+}
+
+function digits(line: string, at: number, n: number): boolean {
+  for (let k = at; k < at + n; k++) if (!isDigit(line.charCodeAt(k))) return false;
+  return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }

@@ -6,9 +6,12 @@
 /** `{filename}:{lineno}: {category}: {message}`; the category is a class name ending in `Warning`. */
 const WARNING_LINE = /^\S.*?:\d+: (?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*Warning: /;
 
+/** Every warning's first line holds this: a line without it is not one. */
+export const WARNING_MARK = 'Warning: ';
+
 /** True for the first line of a printed warning. Cheap for other lines: one substring search first. */
 export function isPythonWarningLine(line: string): boolean {
-  return line.indexOf('Warning: ') !== -1 && WARNING_LINE.test(line);
+  return line.indexOf(WARNING_MARK) !== -1 && WARNING_LINE.test(line);
 }
 
 /** The source line Python prints under a warning: indented, not blank. */

@@ -328,6 +328,33 @@ describe('Python, as Datadog reads it', () => {
     ]);
   });
 
+  it('finds every warning of a chunk, one at its very end of line too, as it does one byte at a time', () => {
+    // Lines wholly in an ASCII chunk are looked up in one search of the chunk for `Warning: `; cut into single bytes,
+    // no line is, and each is searched alone.
+    const text =
+      'plain\nprose with Warning: inside\n/a.py:1: UserWarning: \n  src()\nmid\n/b.py:2: UserWarning: two\n' +
+      '/c.py:3: DeprecationWarning: three\nWarning: \nend Warning:\n/d.py:4: FutureWarning: '.padEnd(200, 'x') +
+      '\n';
+    const whole = setup();
+    whole.push('stderr', text);
+    whole.builder.end();
+    const split = setup();
+    for (const b of Buffer.from(text)) split.push('stderr', Buffer.from([b]));
+    split.builder.end();
+    expect(whole.records.map((r) => [r.level, r.message])).toEqual(split.records.map((r) => [r.level, r.message]));
+    expect(whole.records.map((r) => r.level)).toEqual([
+      'error',
+      'error',
+      'warn',
+      'error',
+      'warn',
+      'warn',
+      'warn',
+      'error',
+      'warn',
+    ]);
+  });
+
   it('keeps the order when the other stream writes while a warning is held', () => {
     const { push, records } = setup();
     push('stderr', '/app/a.py:1: UserWarning: w\n');

@@ -14,11 +14,12 @@ import { StringDecoder } from 'node:string_decoder';
 import { JsonSafeRecord, type Level, type LogRecordData, type StreamName } from '../core/log-record.js';
 import { stripAnsi } from './ansi.js';
 import { createEscapeScan } from './escape-scan.js';
+import { createNextOccurrence } from './next-occurrence.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
 import { MAX_MESSAGE_BYTES, splitMessage } from './message-parts.js';
 import { PLAIN_LINE_VERSION, plainLineRecord } from './plain-line.js';
-import { isPythonWarningLine, isWarningSourceLine } from './python-warning.js';
+import { isPythonWarningLine, isWarningSourceLine, WARNING_MARK } from './python-warning.js';
 import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper } from './traceback.js';
 
 export const PROGRESS_INTERVAL_MS = 10_000;
@@ -29,6 +30,17 @@ export const PART_ATTRIBUTE = 'dd_logstore.part';
 export const WARNING_HOLD_MS = 1000;
 
 const CR = 0x0d;
+
+/** StringDecoder's bytes still awaited for a character begun in the last chunk (0: it holds nothing). Undocumented. */
+interface DecoderHeld {
+  readonly lastNeed?: number;
+}
+type Latin1Slice = { latin1Slice(start: number, end: number): string };
+const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<Latin1Slice>).latin1Slice === 'function';
+/** An ASCII chunk as a string: Buffer's per-encoding reader skips `toString`'s argument checks. */
+function latin1Text(chunk: Buffer): string {
+  return HAS_LATIN1_SLICE ? (chunk as Buffer & Latin1Slice).latin1Slice(0, chunk.length) : chunk.toString('latin1');
+}
 
 export interface RecordBuilderOptions {
   /** Level of a stderr line that does not say its own. */
@@ -122,12 +134,15 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   // The line being completed lies wholly in the pushed chunk and that chunk holds no secret (`rawChunk`): its
   // substrings, unchanged (`emit`'s `plain`), cannot hold one either, so they are not searched again line by line.
   let lineInCleanChunk = false;
-  // The line being completed, when it lies wholly in the pushed chunk and that chunk is ASCII text: its offsets
-  // [lineStart, lineEnd) in the chunk (lineStart -1 otherwise). A plain record of it whose line holds no byte JSON
-  // escapes is a JsonSafeRecord: the serializer copies its message without its own check.
+  // The line being completed lies wholly in the pushed chunk, that chunk is ASCII text, and the line holds no byte
+  // JSON escapes (so no `\r` and no ANSI escape either): `lineClean`, with its offsets [lineStart, lineEnd) in the
+  // chunk. A plain record of it is a JsonSafeRecord: the serializer copies its message without its own check.
   const escapes = createEscapeScan();
-  let lineStart = -1;
-  let lineEnd = -1;
+  let lineClean = false;
+  let lineStart = 0;
+  let lineEnd = 0;
+  // Python's warning lines hold `Warning: `: found once per chunk for its clean lines, not searched line by line.
+  const warningMarks = createNextOccurrence(WARNING_MARK);
   const closeRun = (): void => {
     if (rawChunk !== undefined && runCount > 0 && (best === undefined || runCount > best.count))
       best = {
@@ -167,7 +182,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     st.other?.traceback.flushIfComplete();
     if (st.other?.heldWarning !== undefined) flushWarning(st.other);
     // `plain`: the message is the end of the line being completed, as it came.
-    let jsonSafe = plain && lineStart >= 0 && escapes.clean(lineStart, lineEnd);
+    let jsonSafe = plain && lineClean;
     if (mask && !(plain && lineInCleanChunk)) {
       const masked = mask.text(message);
       if (masked !== message) {
@@ -297,9 +312,11 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       emitLongLinePiece(st, redrawn ? finalState(raw) : raw, time, true);
       return;
     }
-    const redrawn = st.redrawing || raw.indexOf('\r') !== -1;
+    // A clean line has no `\r` and no escape sequence to strip.
+    const clean = lineClean;
+    const redrawn = st.redrawing || (!clean && raw.indexOf('\r') !== -1);
     let line = redrawn ? finalState(raw) : raw;
-    line = stripAnsi(line);
+    if (!clean) line = stripAnsi(line);
     const asItCame = !redrawn && line === raw;
     if (st.redrawing) {
       st.redrawing = false;
@@ -316,7 +333,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       flushWarning(st);
     }
     if (st.traceback.offer(line, time)) return;
-    if (isPythonWarningLine(line)) {
+    if ((!clean || warningMarks.within(lineStart, lineEnd)) && isPythonWarningLine(line)) {
       st.heldWarning = { message: line, time };
       return;
     }
@@ -373,10 +390,10 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     let seqBefore = seq;
     lineInCleanChunk = whole && rawChunk !== undefined;
     const scanned = escapes.scanning();
-    if (whole && scanned) {
-      lineStart = 0;
-      lineEnd = nl;
-    }
+    if (scanned) warningMarks.begin(text);
+    lineStart = 0;
+    lineEnd = nl;
+    lineClean = whole && scanned && escapes.clean(0, nl);
     completeLine(st, line, time);
     if (rawChunk !== undefined) {
       if (whole) rawLineDone(0, nl + 1, seqBefore);
@@ -386,16 +403,15 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     let start = nl + 1;
     while ((nl = text.indexOf('\n', start)) !== -1) {
       seqBefore = seq;
-      if (scanned) {
-        lineStart = start;
-        lineEnd = nl;
-      }
+      lineStart = start;
+      lineEnd = nl;
+      lineClean = scanned && escapes.clean(start, nl);
       completeLine(st, text.slice(start, nl), time);
       if (rawChunk !== undefined) rawLineDone(start, nl + 1, seqBefore);
       start = nl + 1;
     }
     lineInCleanChunk = false;
-    lineStart = -1;
+    lineClean = false;
     if (start < text.length) {
       appendPartial(st, text.slice(start), time);
       checkProgress(st, time);
@@ -406,9 +422,17 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     push(stream, chunk) {
       if (ended) return;
       const st = stream === 'stdout' ? stdout : stream === 'stderr' ? stderr : combined;
-      const text = st.decoder.write(chunk);
-      // Its text is its bytes: as many characters as bytes (nothing held from the previous chunk), all ASCII.
-      const asciiText = text.length === chunk.length && isAscii(chunk);
+      // Its text is its bytes: nothing held from the previous chunk, all ASCII. Then the text is the bytes copied as
+      // Latin-1, without UTF-8 decoding (the decoder holds nothing before or after).
+      let text: string;
+      let asciiText: boolean;
+      if ((st.decoder as DecoderHeld).lastNeed === 0 && isAscii(chunk)) {
+        text = latin1Text(chunk);
+        asciiText = true;
+      } else {
+        text = st.decoder.write(chunk);
+        asciiText = text.length === chunk.length && isAscii(chunk);
+      }
       escapes.begin(asciiText ? chunk : undefined);
       if (!trackRaw) {
         pushText(st, text, now());
