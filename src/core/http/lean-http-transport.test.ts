@@ -228,6 +228,18 @@ describe('lean http transport', () => {
     expect(s.received.connections).toBe(3);
   });
 
+  it("sends a URL's credentials as basic authentication, as Node's client does", async () => {
+    const s = await rawServer((socket) => socket.write(ACCEPTED));
+    const url = s.url.replace('http://', 'http://us%40er:p%3Ass@');
+    for (const create of [createLeanHttpTransport, createNodeHttpTransport]) {
+      const transport = create();
+      expect(await transport.send({ url, headers: {}, body: 'x' })).toMatchObject({ status: 202 });
+      await transport.close();
+    }
+    const auth = s.received.requests.map((r) => /\r\nauthorization: (.*)/i.exec(r.head)?.[1]);
+    expect(auth).toEqual(Array(2).fill(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`));
+  });
+
   it('returns a malformed answer as a network error', async () => {
     const s = await rawServer((socket) => socket.write('SMTP ready\r\n\r\n'));
     const transport = createLeanHttpTransport();

@@ -149,6 +149,7 @@ export function createLeanHttpTransport(options: HttpTransportOptions = {}): Tra
     let lines = '';
     let host: string | undefined;
     let connection = false;
+    let authorization = false;
     for (const [name, value] of Object.entries(req.headers)) {
       if (!HTTP_TOKEN.test(name))
         throw Object.assign(new TypeError(`invalid header name "${name}"`), { code: 'ERR_INVALID_HTTP_TOKEN' });
@@ -158,7 +159,13 @@ export function createLeanHttpTransport(options: HttpTransportOptions = {}): Tra
       if (OURS.has(lower)) continue;
       if (lower === 'host') host = value;
       if (lower === 'connection') connection = true;
+      if (lower === 'authorization') authorization = true;
       lines += `${name}: ${value}\r\n`;
+    }
+    // Credentials in the URL become basic authentication, as Node's client makes them (unless the caller set its own).
+    if (!authorization && (url.username !== '' || url.password !== '')) {
+      const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      lines += `Authorization: Basic ${Buffer.from(user).toString('base64')}\r\n`;
     }
     const defaultPort = origin.secure ? 443 : 80;
     const hostHeader = host ?? (origin.port === defaultPort ? url.host.replace(/:\d+$/, '') : url.host);
