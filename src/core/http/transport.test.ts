@@ -7,6 +7,7 @@ import { createManualTimers } from '../../../test/helpers/manual-timers.js';
 import { startTestHttpServer, type TestHttpServer } from '../../../test/helpers/test-http-server.js';
 import { createHttpTransport, type HttpTransportOptions, type Transport, type TransportResult } from './transport.js';
 import { createNodeHttpTransport } from './node-http-transport.js';
+import { createLeanHttpTransport } from './lean-http-transport.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -23,10 +24,12 @@ function response(status: number, headers: Record<string, string> = {}, body = '
   return { kind: 'response', status, headers, body };
 }
 
-// The same contract over undici (shipping) and over Node's own client (the Datadog API reads of `logs`).
+// The same contract over undici (`verify`, the probe), over Node's own client (the Datadog API reads of `logs`,
+// `flush`) and over the lean HTTP/1.1 client (`run`'s shipping).
 describe.each([
   ['undici', createHttpTransport],
   ['node:http', createNodeHttpTransport],
+  ['lean', createLeanHttpTransport],
 ] as [string, (o?: HttpTransportOptions) => Transport][])('http transport (%s)', (_name, createHttpTransport) => {
   it('posts the body with the headers and returns the answer as a value, over one kept-alive connection', async () => {
     const s = await server((_req, res) => res.writeHead(202, { 'x-thing': 'a' }).end('{}'));
@@ -190,31 +193,37 @@ describe.each([
 });
 
 // Datadog's API answers gzip when asked (`accept-encoding`): the reads of `logs` ask for it (api-client.ts).
-describe('node:http transport, compressed answers', () => {
-  it('inflates a gzip or deflate answer for decodeBody and for the text; a broken one is a network error', async () => {
-    const text = `{"data":[${'"é",'.repeat(50_000)}"x"]}`;
-    const s = await server((req, res) => {
-      const kind = req.path.slice(1);
-      if (kind === 'broken') return res.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all');
-      const body = kind === 'gzip' ? gzipSync(text) : kind === 'deflate' ? deflateSync(text) : Buffer.from(text);
-      res.writeHead(200, kind === 'plain' ? {} : { 'content-encoding': kind ?? '' });
-      // In pieces, as a large answer arrives.
-      for (let i = 0; i < body.length; i += 4096) res.write(body.subarray(i, i + 4096));
-      res.end();
+describe.each([
+  ['node:http', createNodeHttpTransport],
+  ['lean', createLeanHttpTransport],
+] as [string, (o?: HttpTransportOptions) => Transport][])(
+  '%s transport, compressed answers',
+  (_name, createNodeHttpTransport) => {
+    it('inflates a gzip or deflate answer for decodeBody and for the text; a broken one is a network error', async () => {
+      const text = `{"data":[${'"é",'.repeat(50_000)}"x"]}`;
+      const s = await server((req, res) => {
+        const kind = req.path.slice(1);
+        if (kind === 'broken') return res.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all');
+        const body = kind === 'gzip' ? gzipSync(text) : kind === 'deflate' ? deflateSync(text) : Buffer.from(text);
+        res.writeHead(200, kind === 'plain' ? {} : { 'content-encoding': kind ?? '' });
+        // In pieces, as a large answer arrives.
+        for (let i = 0; i < body.length; i += 4096) res.write(body.subarray(i, i + 4096));
+        res.end();
+      });
+      const transport = createNodeHttpTransport();
+      const decode = (bytes: Buffer) => bytes.toString('utf8');
+      for (const kind of ['gzip', 'deflate', 'plain']) {
+        const decoded = await transport.send({ url: `${s.url}/${kind}`, headers: {}, decodeBody: decode });
+        expect(decoded).toMatchObject({ kind: 'response', status: 200, decoded: text });
+        const asText = await transport.send({ url: `${s.url}/${kind}`, headers: {}, maxBodyChars: Infinity });
+        expect(asText).toMatchObject({ kind: 'response', status: 200, body: text });
+      }
+      const broken = await transport.send({ url: `${s.url}/broken`, headers: {}, decodeBody: decode });
+      expect(broken).toMatchObject({ kind: 'network-error', timedOut: false });
+      await transport.close();
     });
-    const transport = createNodeHttpTransport();
-    const decode = (bytes: Buffer) => bytes.toString('utf8');
-    for (const kind of ['gzip', 'deflate', 'plain']) {
-      const decoded = await transport.send({ url: `${s.url}/${kind}`, headers: {}, decodeBody: decode });
-      expect(decoded).toMatchObject({ kind: 'response', status: 200, decoded: text });
-      const asText = await transport.send({ url: `${s.url}/${kind}`, headers: {}, maxBodyChars: Infinity });
-      expect(asText).toMatchObject({ kind: 'response', status: 200, body: text });
-    }
-    const broken = await transport.send({ url: `${s.url}/broken`, headers: {}, decodeBody: decode });
-    expect(broken).toMatchObject({ kind: 'network-error', timedOut: false });
-    await transport.close();
-  });
-});
+  },
+);
 
 describe('toExportOutcome', () => {
   it('maps 2xx to success', () => {
