@@ -14,7 +14,6 @@
  */
 import {
   closeSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readdirSync,
@@ -24,6 +23,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { makeDirsSync } from '../core/fs/make-dirs.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Exporter } from './exporter.js';
@@ -375,7 +375,7 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
     error ??= err instanceof Error ? err.message : String(err);
   };
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirsSync(dir, 0o700);
     const fd = openSync(join(dir, OWNER), 'wx', 0o600);
     writeSync(fd, JSON.stringify(owner));
     closeSync(fd);

@@ -4,16 +4,8 @@
  * machine crash can take. Files rotate at `maxFileBytes`. A write the disk refuses (ENOSPC, EIO, a short write) is
  * undone with ftruncate, so no half frame is left for the next write to glue onto, and answers false.
  */
-import {
-  closeSync,
-  fdatasync,
-  fdatasyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  writeSync,
-  writevSync,
-} from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
+import { makeDirsSync } from '../core/fs/make-dirs.js';
 import { join } from 'node:path';
 import { SEGMENT_EXTENSION, encodeHeader, type SegmentHeader } from './segment-format.js';
 import type { StreamName } from '../core/log-record.js';
@@ -129,7 +121,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   }
 
   function openPart(): number {
-    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    makeDirsSync(options.dir, 0o700);
     const file = join(options.dir, segmentFileName(options.baseName, part));
     const handle = openSync(file, 'wx', 0o600);
     try {

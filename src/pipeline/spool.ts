@@ -15,7 +15,6 @@ import {
   closeSync,
   fsyncSync,
   ftruncateSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -24,6 +23,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { makeDirsSync } from '../core/fs/make-dirs.js';
 import { join } from 'node:path';
 import { processIsAlive } from '../core/process-alive.js';
 import { ownerAlive, type ProcessOwner } from '../store/process-owner.js';
@@ -84,7 +84,7 @@ export function createSpoolWriter(options: SpoolWriterOptions): SpoolWriter {
 
   function open(): number {
     if (fd !== undefined) return fd;
-    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    makeDirsSync(options.dir, 0o700);
     base = spoolBaseName(now(), pid);
     fd = openSync(join(options.dir, `${base}.open`), 'a', 0o600);
     return fd;
@@ -321,7 +321,7 @@ export function createSpoolFileWriter(
   let dirty = false;
   const open = (): number => {
     if (fd !== undefined) return fd;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirsSync(dir, 0o700);
     base = spoolBaseName(now, pid);
     path = options.crashSafe ? join(dir, `${base}.open`) : join(dir, `.${base}.tmp`);
     fd = openSync(path, 'w', 0o600);
@@ -482,7 +482,7 @@ export function claimFile(dir: string, name: string, pid = process.pid): string 
 /** Moves an unreadable file to `corrupt/`, where it never blocks a run; answers its new path. */
 export function moveAside(dir: string, path: string, name: string): string {
   const target = join(dir, CORRUPT_DIR);
-  mkdirSync(target, { recursive: true, mode: 0o700 });
+  makeDirsSync(target, 0o700);
   const dest = join(target, `${name.slice(0, name.indexOf('.'))}.jsonl`);
   renameSync(path, dest);
   return dest;
