@@ -70,7 +70,11 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
   const notice = (line: string) => f.io.err(`${line}\n`);
   let run = t.run;
   const reader = await makeReader(f, t, d, signal, notice, () => run);
-  const out = { write: (s: string) => f.io.outHeld(s), flush: () => f.io.flushOut() };
+  const out = {
+    write: (s: string) => f.io.outHeld(s),
+    writeBytes: (bytes: Buffer, start: number, end: number): boolean => f.io.outHeldBytes(bytes, start, end),
+    flush: () => f.io.flushOut(),
+  };
   const printer = createPrinter(opts.output, out, createColor(f.io.colorOut), {
     raw: opts.raw === true,
   });
@@ -234,7 +238,9 @@ async function readInOrderOnce(
 ): Promise<void> {
   const progress = runProgress(run, opts.filter.step, opts.filter.logId);
   const out = createLimitedPrinter(printer, opts.limit, opts.tail);
-  const r = await readInOrder(opts.filter, out.take, opts.limit);
+  // jsonl lines may come as the page's bytes (no object per record): the jsonl printer is their only reader.
+  const want = opts.output === 'jsonl' ? { jsonlLines: true } : undefined;
+  const r = await readInOrder(opts.filter, out.take, opts.limit, want);
   out.end();
   const shown = { total: r.count, stoppedEarly: r.stoppedEarly, partial: r.partial };
   report(f, opts, reader, run, shown, completeness(progress, r.count));

@@ -32,6 +32,8 @@ export interface IOStreams {
    * before waiting: what is held shows only then (`out` and `err` flush it first, so the order stays).
    */
   outHeld(text: string): void;
+  /** `outHeld` of whole lines already UTF-8, [start, end) of bytes; true when stdout keeps them (held-out.ts). */
+  outHeldBytes(bytes: Buffer, start: number, end: number): boolean;
   flushOut(): void;
   /** Notes, warnings and errors, redacted. */
   err(text: string): void;
@@ -121,6 +123,7 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
       if (!stdoutBroken) facts.stdout.write(redactor.size === 0 ? bytes : redactor.redact(bytes.toString('utf8')));
     },
     outHeld: (text) => held.write(text),
+    outHeldBytes: (bytes, start, end) => held.writeBytes(bytes, start, end),
     flushOut: flushHeld,
     err: (text) => {
       flushHeld();

@@ -9,6 +9,8 @@ const MIN_MASKED_LENGTH = 3;
 
 export class Redactor {
   private readonly values = new Set<string>();
+  /** The values' UTF-8, for output written as bytes (held-out.ts). */
+  private bytes: Buffer[] | undefined;
   private pattern: RegExp | undefined;
   /** The same alternation without the `g` flag, for redactIfMatched. */
   private test: RegExp | undefined;
@@ -18,6 +20,15 @@ export class Redactor {
     this.values.add(value);
     this.pattern = undefined;
     this.test = undefined;
+    this.bytes = undefined;
+  }
+
+  /**
+   * Each value's UTF-8: text holds a value exactly when its UTF-8 holds the value's (a value with a lone surrogate,
+   * which UTF-8 text never holds, is looked for as U+FFFD's bytes: at worst a needless `redact`).
+   */
+  valueBytes(): readonly Buffer[] {
+    return (this.bytes ??= [...this.values].map((v) => Buffer.from(v, 'utf8')));
   }
 
   get size(): number {

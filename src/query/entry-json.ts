@@ -167,6 +167,8 @@ function middle(service: string | undefined, host: string | undefined, tags: rea
 
 /** `JSON.stringify(entryJson(e))`, built from its parts; a record of unusual types is stringified as it was. */
 export function jsonlLine(e: LogEntry): string {
+  // A scanned record carries its line (with its newline) instead of its attributes.
+  if (e.lineBytes !== undefined) return e.lineBytes.toString('utf8', e.lineStart, (e.lineEnd ?? 1) - 1);
   const { id, status, message } = e;
   const service: unknown = e.service ?? undefined;
   const host: unknown = e.host ?? undefined;

@@ -24,6 +24,14 @@ export interface LogEntry {
   /** The other attributes: flat dotted keys (local), or nested as Datadog returns them (`nested` true). */
   attributes: Record<string, unknown>;
   nested: boolean;
+  /**
+   * A Datadog record read by the byte scanner for `--output jsonl` (destinations/datadog/search-scan.ts): its line,
+   * newline included, is [lineStart, lineEnd) of lineBytes (its page's lines, never written again), and its
+   * attributes are not kept (`attributes` is empty): only the `jsonl` printer may print it.
+   */
+  lineBytes?: Buffer;
+  lineStart?: number;
+  lineEnd?: number;
 }
 
 export interface LogFilter {

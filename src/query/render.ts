@@ -8,6 +8,7 @@ import { visibleLength } from '../io/output.js';
 import { escapeControlChars } from '../core/control-chars.js';
 import { entryJson, jsonlLine } from './entry-json.js';
 import type { LogEntry } from './log-entry.js';
+import { linesWritten } from './line-pages.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'jsonl', 'table'] as const;
 export type LogsFormat = (typeof OUTPUT_FORMATS)[number];
@@ -109,7 +110,44 @@ export interface Printer {
 /** Where a printer's text goes: pieces of whole lines, held until `flush`. */
 export interface PrinterOut {
   write(text: string): void;
+  /** Whole lines as UTF-8, [start, end) of bytes; true when the sink keeps them (a pipe still writing them). */
+  writeBytes?(bytes: Buffer, start: number, end: number): boolean;
   flush(): void;
+}
+
+/**
+ * `jsonl` lines: a scanned record's line as its bytes, several adjacent ones of one page in one piece (a page's
+ * records are mostly printed in its own order); any other record by `jsonlLine`.
+ */
+function printJsonl(entries: readonly LogEntry[], out: PrinterOut): void {
+  const n = entries.length;
+  for (let i = 0; i < n; i++) {
+    const e = entries[i] as LogEntry;
+    const bytes = e.lineBytes;
+    if (bytes === undefined) {
+      out.write(jsonlLine(e) + '\n');
+      continue;
+    }
+    const start = e.lineStart as number;
+    let end = e.lineEnd as number;
+    let lines = 1;
+    for (let next = entries[i + 1]; next !== undefined && next.lineBytes === bytes && next.lineStart === end;) {
+      end = next.lineEnd as number;
+      lines++;
+      next = entries[++i + 1];
+    }
+    let kept = false;
+    if (out.writeBytes !== undefined) kept = out.writeBytes(bytes, start, end);
+    else
+      for (let at = start; at < end;) {
+        const nl = bytes.indexOf(0x0a, at);
+        const stop = nl < 0 || nl >= end ? end : nl + 1;
+        out.write(bytes.toString('utf8', at, stop));
+        at = stop;
+      }
+    // Written or copied: the page's buffer is taken back once all its lines are (unless the sink keeps them).
+    linesWritten(bytes, lines, kept);
+  }
 }
 
 export function createPrinter(
@@ -124,7 +162,7 @@ export function createPrinter(
     case 'jsonl':
       return {
         print(entries) {
-          for (const e of entries) out.write(jsonlLine(e) + '\n');
+          printJsonl(entries, out);
           out.flush();
         },
         end() {},

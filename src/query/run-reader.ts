@@ -42,9 +42,15 @@ export interface RunReader {
   ): Promise<{ count: number; stoppedEarly: boolean }>;
   /**
    * What `read` gives, in the same order, handed to `each` a batch at a time instead of gathered (a store whose pages
-   * come in timestamp order: Datadog). With `limit`, paging stops where `read`'s would.
+   * come in timestamp order: Datadog). With `limit`, paging stops where `read`'s would. `want.jsonlLines`: the
+   * records are for the `jsonl` printer alone, which may get them as their lines' bytes (LogEntry.lineBytes).
    */
-  readInOrder?(filter: LogFilter, each: (entries: LogEntry[]) => void, limit?: number): Promise<OrderedRead>;
+  readInOrder?(
+    filter: LogFilter,
+    each: (entries: LogEntry[]) => void,
+    limit?: number,
+    want?: { jsonlLines?: boolean },
+  ): Promise<OrderedRead>;
   /**
    * `stream` for text output without entries: each record's frame (segment bytes) and its stream's step, in order
    * (frame-text.ts renders them). Undefined when this read cannot be done so (several streams to merge, older files,

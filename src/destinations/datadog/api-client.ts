@@ -7,7 +7,9 @@
  */
 import { createNodeHttpTransport } from '../../core/http/node-http-transport.js';
 import type { Transport } from '../../core/http/transport.js';
+import type { LogEntry } from '../../query/log-entry.js';
 import { parseSearchAnswer } from './search-page.js';
+import { scanSearchAnswer } from './search-scan.js';
 import type { DatadogRoutes } from './sites.js';
 
 export const SEARCH_REQUEST_TIMEOUT_MS = 30_000;
@@ -20,6 +22,15 @@ export interface DatadogRequestOptions {
   timeoutMs?: number;
   /** Cancels the request (Ctrl-C); the outcome is then `network` with `timedOut: false`. */
   signal?: AbortSignal;
+}
+
+/** How a search page's records are wanted. */
+export interface SearchReadOptions {
+  /**
+   * Read for `--output jsonl`: the page's common records with their lines as bytes and no attributes
+   * (`LogsSearchResponse.scanned`, search-scan.ts); a page the scanner leaves is parsed as usual.
+   */
+  jsonlLines?: boolean;
 }
 
 /** Datadog's `X-RateLimit-*` headers; each field only when the header was present and numeric. */
@@ -90,7 +101,10 @@ export interface LogsSearchWarning {
 }
 
 export interface LogsSearchResponse {
+  /** Empty when `scanned` holds the page's records. */
   data: LogsSearchEvent[];
+  /** The page's records read by the byte scanner (SearchReadOptions.jsonlLines), in the page's order. */
+  scanned?: LogEntry[];
   meta?: {
     page?: { after?: string };
     status?: 'done' | 'timeout' | string;
@@ -155,8 +169,22 @@ interface RawResponse {
 /** A search answer's body: the page when it is one, else its text (for the error it explains). */
 type SearchBody = { page: LogsSearchResponse } | { text: string };
 
-function decodeSearchBody(bytes: Buffer, status: number): SearchBody {
+/** The scanner's answer, or undefined for the object path (which also answers for a page the scanner failed on). */
+function scannedPage(bytes: Buffer): LogsSearchResponse | undefined {
+  try {
+    return scanSearchAnswer(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeSearchBody(bytes: Buffer, status: number, jsonlLines: boolean): SearchBody {
   if (status >= 200 && status < 300) {
+    // The bytes are lent (the transport's kept buffer): the scanner copies the lines it keeps.
+    if (jsonlLines) {
+      const scanned = scannedPage(bytes);
+      if (scanned !== undefined) return { page: scanned };
+    }
     try {
       const v = parseSearchAnswer(bytes);
       if (isSearchResponse(v)) return { page: v };
@@ -174,7 +202,13 @@ let shared: Transport | undefined;
 
 async function send(
   url: string,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; searchPage?: boolean },
+  init: {
+    method: 'GET' | 'POST';
+    headers: Record<string, string>;
+    body?: string;
+    searchPage?: boolean;
+    jsonlLines?: boolean;
+  },
   opts: DatadogRequestOptions,
 ): Promise<RawResponse | { error: Error; timedOut: boolean }> {
   shared ??= createNodeHttpTransport({ timeoutMs: MAX_CALL_MS, connections: 2 });
@@ -186,7 +220,9 @@ async function send(
     timeoutMs: opts.timeoutMs ?? SEARCH_REQUEST_TIMEOUT_MS,
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxBodyChars: Infinity,
-    ...(init.searchPage === true ? { decodeBody: decodeSearchBody } : {}),
+    ...(init.searchPage === true
+      ? { decodeBody: (bytes: Buffer, status: number) => decodeSearchBody(bytes, status, init.jsonlLines === true) }
+      : {}),
   });
   if (res.kind === 'network-error') {
     const error: Error & { code?: string } = new Error(res.message);
@@ -256,7 +292,7 @@ export async function searchLogs(
   routes: DatadogRoutes,
   keys: DatadogKeys,
   body: LogsSearchRequest,
-  opts: DatadogRequestOptions = {},
+  opts: DatadogRequestOptions & SearchReadOptions = {},
 ): Promise<DatadogOutcome<LogsSearchResponse>> {
   const raw = await send(
     routes.searchUrl,
@@ -271,6 +307,7 @@ export async function searchLogs(
       },
       body: JSON.stringify(body),
       searchPage: true,
+      ...(opts.jsonlLines === true ? { jsonlLines: true } : {}),
     },
     opts,
   );

@@ -9,6 +9,7 @@ import type {
   LogsSearchRequest,
   LogsSearchResponse,
   LogsSearchWarning,
+  SearchReadOptions,
 } from './api-client.js';
 import { searchTime } from './api-client.js';
 import { entryFromEvent } from './log-entry.js';
@@ -18,7 +19,12 @@ export const PAGE_LIMIT = 1000;
 /** Consecutive 429s on one page before giving up (each one waited for, never spun). */
 const MAX_RATE_LIMITED = 20;
 
-export type SearchFn = (body: LogsSearchRequest, signal?: AbortSignal) => Promise<DatadogOutcome<LogsSearchResponse>>;
+/** One search; `read` may ask for the records as jsonl lines (a search that ignores it answers with events). */
+export type SearchFn = (
+  body: LogsSearchRequest,
+  signal?: AbortSignal,
+  read?: SearchReadOptions,
+) => Promise<DatadogOutcome<LogsSearchResponse>>;
 
 export interface ReaderDeps {
   search: SearchFn;
@@ -86,6 +92,7 @@ export async function fetchPage(
   deps: ReaderDeps,
   retries: number,
   limit = PAGE_LIMIT,
+  read?: SearchReadOptions,
 ): Promise<PageResult> {
   const body: LogsSearchRequest = {
     filter: { query: window.query, from: searchTime(window.from), to: searchTime(window.to) },
@@ -95,7 +102,7 @@ export async function fetchPage(
   let limited = 0;
   let failures = 0;
   for (;;) {
-    const out = await deps.search(body, deps.signal);
+    const out = read === undefined ? await deps.search(body, deps.signal) : await deps.search(body, deps.signal, read);
     switch (out.kind) {
       case 'ok':
         return { ok: true, res: out.value };
@@ -148,6 +155,8 @@ export interface PageLoopOptions {
    * are the caller's: nothing here keeps them once it returns.
    */
   onPage(entries: LogEntry[], more: boolean): boolean;
+  /** The records as jsonl lines where the page allows (SearchReadOptions): for `--output jsonl` alone. */
+  jsonlLines?: boolean;
 }
 
 export type PagesRead = Omit<ReadResult, 'entries'>;
@@ -157,7 +166,8 @@ export async function forEachPage(window: SearchWindow, deps: ReaderDeps, opts: 
   const retries = opts.transientRetries ?? 3;
   const result: PagesRead = { pages: 0, partial: false, stoppedEarly: false, serverElapsedMs: 0 };
   const warned = new Set<string>();
-  let next: Promise<PageResult> | undefined = fetchPage(window, undefined, deps, retries);
+  const read = opts.jsonlLines === true ? { jsonlLines: true } : undefined;
+  let next: Promise<PageResult> | undefined = fetchPage(window, undefined, deps, retries, PAGE_LIMIT, read);
   while (next !== undefined) {
     const page = await next;
     next = undefined;
@@ -165,16 +175,21 @@ export async function forEachPage(window: SearchWindow, deps: ReaderDeps, opts: 
     const { res } = page;
     result.pages++;
     const after = res.meta?.page?.after;
+    const records = res.scanned?.length ?? res.data.length;
     // Ask for the next page before converting this one: the server and we work at the same time.
-    if (res.data.length > 0 && after !== undefined && after !== '') next = fetchPage(window, after, deps, retries);
+    if (records > 0 && after !== undefined && after !== '')
+      next = fetchPage(window, after, deps, retries, PAGE_LIMIT, read);
     result.serverElapsedMs += res.meta?.elapsed ?? 0;
     if (res.meta?.status === 'timeout' && !result.partial) {
       result.partial = true;
       deps.notice('Datadog answered meta.status "timeout": results may be partial (narrow --since/--until or retry)');
     }
     for (const w of res.meta?.warnings ?? []) noticeWarning(w, warned, deps);
-    const entries = new Array<LogEntry>(res.data.length);
-    for (let i = 0; i < entries.length; i++) entries[i] = entryFromEvent(res.data[i] as LogsSearchEvent);
+    let entries = res.scanned;
+    if (entries === undefined) {
+      entries = new Array<LogEntry>(res.data.length);
+      for (let i = 0; i < entries.length; i++) entries[i] = entryFromEvent(res.data[i] as LogsSearchEvent);
+    }
     if (opts.onPage(entries, next !== undefined) && next !== undefined) {
       // The prefetched page is not needed; settle it quietly.
       void next.catch(() => undefined);

@@ -50,7 +50,8 @@ export async function verifyWithoutSecrets(component: Component, request: Verify
 
 export function createDatadogReader(s: DatadogSettings, env: ReaderEnv): RunReader {
   const keys = { apiKey: s.apiKey, appKey: s.applicationKey };
-  const search = env.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
+  const search: SearchFn =
+    env.search ?? ((body, sig, read) => searchLogs(s.routes, keys, body, { ...(sig ? { signal: sig } : {}), ...read }));
   const reader = createDatadogRunReader({
     service: s.serviceName,
     runId: env.runId,

@@ -51,12 +51,13 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
         pages: r.pages,
       };
     },
-    async readInOrder(filter, each, limit) {
+    async readInOrder(filter, each, limit, want) {
       // Printed page by page: a 100k-record read no longer keeps every parsed record alive until the end.
       const window = runWindow(o.run(), o.now(), filter.since, filter.until);
       const order = createInOrder(filter, each);
       const r = await forEachPage({ query: query(filter), ...window }, o.deps, {
         onPage: (page, more) => order.add(page, limit) && more,
+        ...(want?.jsonlLines === true ? { jsonlLines: true } : {}),
       });
       return { count: order.end(), partial: r.partial, stoppedEarly: r.stoppedEarly };
     },
