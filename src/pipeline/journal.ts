@@ -26,7 +26,7 @@ import {
 import { makeDirsSync } from '../core/fs/make-dirs.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Exporter } from './exporter.js';
+import type { BatchWriter, Exporter } from './exporter.js';
 import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION } from './segment-format.js';
@@ -775,6 +775,38 @@ function splitRanges(ranges: SeqRangeList, count: number): [number[], number[]] 
 }
 
 /**
+ * A batch writer that also keeps its records' seqs as ranges: a chunk's records follow each other, so mostly one range
+ * extended per record. A class, as the batch writers are (json-batch.ts): `add` runs once per record.
+ */
+class SeqRangesWriter<B> implements BatchWriter<B> {
+  private readonly seqs: number[] = [];
+  constructor(
+    private readonly writer: BatchWriter<B>,
+    private readonly onFinish: (batch: B, seqs: number[]) => void,
+  ) {}
+
+  get count(): number {
+    return this.writer.count;
+  }
+
+  add(record: LogRecordData, maxBytes: number): boolean {
+    if (!this.writer.add(record, maxBytes)) return false;
+    const seqs = this.seqs;
+    const seq = record.seq;
+    const last = seqs.length - 1;
+    if (last > 0 && seq === (seqs[last] as number) + 1) seqs[last] = seq;
+    else seqs.push(seq, seq);
+    return true;
+  }
+
+  finish(): B {
+    const batch = this.writer.finish();
+    this.onFinish(batch, this.seqs);
+    return batch;
+  }
+}
+
+/**
  * An exporter whose acknowledged batches are checkpointed: each batch remembers the seqs of its records (halves of
  * a split batch, theirs), and a batch the intake accepted hands them to `ack`. The exporter itself is untouched.
  */
@@ -782,30 +814,9 @@ export function withAcks<B>(inner: Exporter<B>, ack: (seqs: SeqRangeList) => voi
   // Halves of a split batch are never released: a weak map lets them go with their batch.
   const seqsOf = new WeakMap<object, number[]>();
   const key = (batch: B): object => batch as object;
+  const remember = (batch: B, seqs: number[]): void => void seqsOf.set(key(batch), seqs);
   return {
-    createBatch() {
-      const writer = inner.createBatch();
-      // The batch's seqs as ranges: a chunk's records follow each other, so mostly one range extended per record.
-      const seqs: number[] = [];
-      return {
-        get count() {
-          return writer.count;
-        },
-        add(record, maxBytes) {
-          if (!writer.add(record, maxBytes)) return false;
-          const seq = record.seq;
-          const last = seqs.length - 1;
-          if (last > 0 && seq === (seqs[last] as number) + 1) seqs[last] = seq;
-          else seqs.push(seq, seq);
-          return true;
-        },
-        finish() {
-          const batch = writer.finish();
-          seqsOf.set(key(batch), seqs);
-          return batch;
-        },
-      };
-    },
+    createBatch: () => new SeqRangesWriter(inner.createBatch(), remember),
     async export(batch) {
       const outcome = await inner.export(batch);
       if (outcome.kind === 'success') ack(seqsOf.get(key(batch)) ?? []);
