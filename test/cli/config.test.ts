@@ -4,7 +4,7 @@
  * The keychain is made unreachable (a D-Bus address that does not exist), so any attempt to use it would fail.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempHome } from './harness.js';
 
@@ -116,5 +116,40 @@ describe('secrets backends and config (built CLI)', () => {
       const r = await cli(args, { DD_LOGSTORE_SECRETS_BACKEND: 'vault' });
       expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), 2, line]);
     }
+  });
+});
+
+describe('where the home is (built CLI)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    ({ home: dir, cleanup } = tempHome());
+  });
+  afterEach(() => cleanup());
+
+  it('a relative XDG_CONFIG_HOME is ignored (XDG spec): the home goes under $HOME, nothing under the cwd', async () => {
+    const cwd = join(dir, 'cwd');
+    const user = join(dir, 'user');
+    mkdirSync(cwd);
+    mkdirSync(user);
+    const res = await runCli(['run', '--', 'true'], {
+      home: '',
+      cwd,
+      env: { DD_LOGSTORE_HOME: undefined, XDG_CONFIG_HOME: 'rel', HOME: user },
+    });
+    expect(res.stderr).not.toContain('error');
+    expect(res.code).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(existsSync(join(user, '.config', 'dd-logstore', 'config.json'))).toBe(true);
+  });
+
+  it('a relative DD_LOGSTORE_HOME is resolved against the cwd', async () => {
+    const res = await runCli(['log-store', 'describe', 'default', '--output', 'json'], {
+      home: 'rel-home',
+      cwd: dir,
+    });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(join(dir, 'rel-home', 'logs'));
+    expect(existsSync(join(dir, 'rel-home', 'config.json'))).toBe(true);
   });
 });
