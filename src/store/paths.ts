@@ -5,6 +5,8 @@ import { StoreError } from '../core/errors.js';
 
 export interface StorePaths {
   home: string;
+  /** What chose the home, for messages: `DD_LOGSTORE_HOME` or `the dd-logstore home`. */
+  homeFrom: string;
   config: string;
   lock: string;
   runs: string;
@@ -41,9 +43,10 @@ export function userHome(env: NodeJS.ProcessEnv, passwdHome: () => string = () =
   return home;
 }
 
-export function storePaths(home: string): StorePaths {
+export function storePaths(home: string, homeFrom = 'the dd-logstore home'): StorePaths {
   return {
     home,
+    homeFrom,
     config: join(home, 'config.json'),
     lock: join(home, 'config.json.lock'),
     runs: join(home, 'runs'),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfigText, runCli, tempHome } from './harness.js';
+import { BIN, readConfigText, runCli, tempHome } from './harness.js';
 
 // Every bad input: the exit code of the spec, exactly one line on stderr naming the problem, config.json untouched.
 const CASES: { name: string; args: string[]; code: number; match: RegExp; input?: string; env?: NodeJS.ProcessEnv }[] =
@@ -197,6 +197,21 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       args: ['log-store', 'register', 'x', '--flavor=otel', '--endpoint=localhost'],
       code: 2,
       match: /--endpoint must be a(n http or https)? URL/,
+    },
+    {
+      // Before: a warning that the home "can be read by other users", then "cannot read <file>/config.json".
+      name: 'DD_LOGSTORE_HOME naming a file',
+      args: ['stack', 'list'],
+      env: { DD_LOGSTORE_HOME: BIN },
+      code: 1,
+      match: /^error: DD_LOGSTORE_HOME \(.*dd-logstore\.js\) is not a directory \(point DD_LOGSTORE_HOME at a directory/,
+    },
+    {
+      name: 'DD_LOGSTORE_HOME naming a file stops run before the child (125)',
+      args: ['run', '--', 'true'],
+      env: { DD_LOGSTORE_HOME: BIN },
+      code: 125,
+      match: /^error: DD_LOGSTORE_HOME \(.*\) is not a directory/,
     },
     {
       name: 'bad name',

@@ -4,7 +4,7 @@
  * The keychain is made unreachable (a D-Bus address that does not exist), so any attempt to use it would fail.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempHome } from './harness.js';
 
@@ -143,13 +143,15 @@ describe('where the home is (built CLI)', () => {
     expect(existsSync(join(user, '.config', 'dd-logstore', 'config.json'))).toBe(true);
   });
 
-  it('a relative DD_LOGSTORE_HOME is resolved against the cwd', async () => {
-    const res = await runCli(['log-store', 'describe', 'default', '--output', 'json'], {
-      home: 'rel-home',
-      cwd: dir,
-    });
+  it('a relative DD_LOGSTORE_HOME is resolved against the cwd (messages name the absolute path)', async () => {
+    const res = await runCli(['stack', 'list'], { home: 'rel-home', cwd: dir });
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain(join(dir, 'rel-home', 'logs'));
     expect(existsSync(join(dir, 'rel-home', 'config.json'))).toBe(true);
+    writeFileSync(join(dir, 'a-file'), '');
+    const file = await runCli(['stack', 'list'], { home: 'a-file', cwd: dir });
+    expect(file.stderr).toBe(
+      `error: DD_LOGSTORE_HOME (${join(dir, 'a-file')}) is not a directory (point DD_LOGSTORE_HOME at a directory, or unset it)\n`,
+    );
+    expect(file.code).toBe(1);
   });
 });
