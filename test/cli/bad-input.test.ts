@@ -214,6 +214,13 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /^error: DD_LOGSTORE_HOME \(.*\) is not a directory/,
     },
     {
+      // Before: commander's own "option '--on-overflow <policy>' argument 'bogus' is invalid. Allowed choices are ...".
+      name: 'a bad --on-overflow says it as every flag does (2)',
+      args: ['run', '--on-overflow', 'bogus', '--', 'true'],
+      code: 2,
+      match: /^error: --on-overflow must be one of spool, drop, got 'bogus' \(e\.g\. --on-overflow drop\)$/,
+    },
+    {
       name: 'bad name',
       args: ['log-store', 'register', 'bad name', '--flavor=local'],
       code: 2,

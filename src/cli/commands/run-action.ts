@@ -42,7 +42,7 @@ export async function runAction(
     flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout', MAX_WAIT_MS),
     killAfterMs: parseDuration(String(opts.killAfter), '--kill-after', MAX_WAIT_MS),
     quiet: Boolean(opts.quiet),
-    onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
+    onOverflow: parseOnOverflow(String(opts.onOverflow)),
     ciTags: opts.ciTags !== false,
     ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
     ...(opts.logStore !== undefined ? { logStore: String(opts.logStore) } : {}),
@@ -51,6 +51,18 @@ export async function runAction(
     ...(opts.pipeline !== undefined ? { pipeline: String(opts.pipeline) } : {}),
   });
   throw new SilentExit(code);
+}
+
+const ON_OVERFLOW = ['spool', 'drop'] as const;
+
+function parseOnOverflow(raw: string): (typeof ON_OVERFLOW)[number] {
+  const policy = ON_OVERFLOW.find((p) => p === raw);
+  if (policy === undefined) {
+    throw new UsageError(`--on-overflow must be one of ${ON_OVERFLOW.join(', ')}, got '${raw}'`, {
+      hint: 'e.g. --on-overflow drop',
+    });
+  }
+  return policy;
 }
 
 function normalizeLevel(raw: string): Level {
