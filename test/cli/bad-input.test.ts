@@ -220,6 +220,19 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       code: 2,
       match: /^error: --on-overflow must be one of spool, drop, got 'bogus' \(e\.g\. --on-overflow drop\)$/,
     },
+    // Before: "cannot read the run record <home>/runs/aaaa….json", exit 1 (the name was too long for the file system).
+    ...[['runs', 'describe'], ['runs', 'delete', '--yes'], ['logs', '--run-id']].map((words) => ({
+      name: `${words.join(' ')} of a 300-character run id is the same usage error as run's (2)`,
+      args: [...words, 'a'.repeat(300)],
+      code: 2,
+      match: /^error: invalid run id 'a{300}' \(use letters, digits and \. _ : -, at most 128 characters\)$/,
+    })),
+    {
+      name: 'runs describe of a run id with a slash',
+      args: ['runs', 'describe', '../config'],
+      code: 2,
+      match: /^error: invalid run id '\.\.\/config'/,
+    },
     {
       name: 'bad name',
       args: ['log-store', 'register', 'bad name', '--flavor=local'],

@@ -12,7 +12,7 @@ import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
 import { destinationNamed, destinationOf } from '../../../destinations/index.js';
 import { LEVELS } from '../../../core/log-record.js';
 import type { Level } from '../../../core/log-record.js';
-import { RUN_ID_PATTERN, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
+import { RUN_ID_PATTERN, checkRunId, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
 import { resolveLogStore } from '../../../store/active-stack.js';
 import type { Component } from '../../../store/model.js';
@@ -141,9 +141,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
       });
     filter.logId = logId;
   }
-  if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
-    throw new UsageError(`invalid run id '${runId}'`, { hint: 'run ids are letters, digits and . _ : -' });
-  }
+  if (runId !== undefined) checkRunId(runId);
   if (str('stack') !== undefined && str('logStore') !== undefined) {
     throw new UsageError('--stack and --log-store cannot be used together', { hint: 'give one of them' });
   }
