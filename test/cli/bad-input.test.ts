@@ -144,6 +144,19 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /-ls nope: no log store named 'nope' \(registered log stores: default/,
     },
     {
+      // Before: "no stack named 's'" exit 1, right after register refused the same -ls with exit 2.
+      name: 'stack update naming a missing component, the stack missing too',
+      args: ['stack', 'update', 's', '-ls', 'nope'],
+      code: 2,
+      match: /-ls nope: no log store named 'nope' \(registered log stores: default/,
+    },
+    {
+      name: 'stack update naming a missing component',
+      args: ['stack', 'update', 'default', '-ls', 'nope'],
+      code: 2,
+      match: /-ls nope: no log store named 'nope'/,
+    },
+    {
       name: 'delete component in use',
       args: ['log-store', 'delete', 'default'],
       code: 1,
