@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readConfigText, runCli, tempHome } from './harness.js';
+import { join } from 'node:path';
+import { BIN, readConfigText, runCli, tempHome } from './harness.js';
 
 describe('components and stacks (built CLI, real store)', () => {
   const { home, cleanup } = tempHome();
@@ -65,6 +66,33 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(list.stdout).toMatch(/\tloc3\tlocal\t/);
     expect(list.stdout).not.toMatch(/\tloc2\t/);
     expect((await cli('log-store', 'delete', 'loc3')).code).toBe(0);
+  });
+
+  it('a leading ~ in --path is the home directory (the shell leaves it after --path=); a path under a file is refused', async () => {
+    const user = join(home, 'user');
+    const cliAs = (...args: string[]) => runCli(args, { home, env: { HOME: user } });
+    expect((await cliAs('log-store', 'register', 'tilde', '--flavor=local', '--path=~/t7logs')).code).toBe(0);
+    const path = async () =>
+      (JSON.parse((await cli('log-store', 'describe', 'tilde', '--output', 'json')).stdout) as { config: { path: string } })
+        .config.path;
+    expect(await path()).toBe(join(user, 't7logs'));
+    expect((await cliAs('log-store', 'update', 'tilde', '--path=~')).code).toBe(0);
+    expect(await path()).toBe(user);
+    const artifacts = await cliAs('artifact-store', 'register', 'art', '--flavor=local', '--path=~/art');
+    expect(artifacts.code).toBe(0);
+    for (const args of [
+      ['log-store', 'register', 'under-file', '--flavor=local', `--path=${BIN}/sub`],
+      ['log-store', 'update', 'tilde', `--path=${BIN}/sub/deeper`],
+      ['log-store', 'update', 'tilde', `--path=${BIN}`],
+    ]) {
+      const r = await cli(...args);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: --path \S+ (is under \S+dd-logstore\.js, a file|is a file, not a directory) \(give a directory/);
+      expect(r.code).toBe(2);
+    }
+    expect(await path()).toBe(user);
+    expect((await cli('log-store', 'delete', 'tilde')).code).toBe(0);
+    expect((await cli('artifact-store', 'delete', 'art')).code).toBe(0);
   });
 
   it('register --verify registers, then runs the checks: exit 0 when they pass, 1 (still registered) when not', async () => {
