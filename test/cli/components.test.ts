@@ -147,6 +147,9 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(get('datadog', 'max_queue_size')?.default).toBe(100000);
     expect(get('datadog', 'schedule_delay_millis')?.default).toBe(5000);
     expect(get('otel', 'endpoint')?.required).toBe(true);
+    // The local store holds segment files, not JSONL (it said "directory for the JSONL files").
+    expect(r.stdout).not.toMatch(/JSONL files/);
+    expect(JSON.stringify(get('local', 'path'))).toMatch(/directory for the segment files/);
   });
 
   it('20 concurrent registers all land', async () => {
