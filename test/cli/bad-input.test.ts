@@ -160,7 +160,9 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       name: 'delete component in use',
       args: ['log-store', 'delete', 'default'],
       code: 1,
-      match: /log store 'default' is used by stack 'default'/,
+      // Not "or delete the stack": the default stack cannot be deleted.
+      match:
+        /log store 'default' is used by stack 'default' \(point the stack elsewhere first: dd-logstore stack update default -ls OTHER \(the default stack cannot be deleted\)\)$/,
     },
     {
       name: 'malformed reference',
