@@ -56,6 +56,10 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(d.stdout).not.toContain('literal-api-key-123');
     const text = await cli('log-store', 'describe', 'dd', '--output', 'text');
     expect(text.stdout).toMatch(/^service_name: zenml \(default\)$/m);
+    // Empty values say so (they were `tags:  (default)` and a bare `stacks: `).
+    expect(text.stdout).toMatch(/^tags: none \(default\)$/m);
+    expect(text.stdout).toMatch(/^stacks: none$/m);
+    expect(text.stdout).not.toMatch(/: *$|:  /m);
   });
 
   it('the top-level register alias registers a log store; update, rename and delete work', async () => {
