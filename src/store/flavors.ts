@@ -139,7 +139,9 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
         {
           hint: first.secret
             ? `e.g. --${first.key}='{{datadog_keys.${first.key}}}' after dd-logstore secret create datadog_keys --${first.key}=...`
-            : `e.g. --${first.key}=...`,
+            : first.kind === 'url'
+              ? `e.g. --${first.key}=https://host:4318`
+              : `e.g. --${first.key}=...`,
         },
       );
     }

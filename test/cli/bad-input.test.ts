@@ -208,6 +208,13 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /unexpected argument 'oops'/,
     },
     {
+      // Its example was `--endpoint=...`.
+      name: 'otel without an endpoint',
+      args: ['log-store', 'register', 'x', '--flavor=otel'],
+      code: 2,
+      match: /^error: the otel log store flavor needs --endpoint \(e\.g\. --endpoint=https:\/\/host:4318\)$/,
+    },
+    {
       name: 'otel endpoint not a URL',
       args: ['log-store', 'register', 'x', '--flavor=otel', '--endpoint=localhost'],
       code: 2,
