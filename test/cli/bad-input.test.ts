@@ -226,7 +226,8 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       args: ['stack', 'list'],
       env: { DD_LOGSTORE_HOME: BIN },
       code: 1,
-      match: /^error: DD_LOGSTORE_HOME \(.*dd-logstore\.js\) is not a directory \(point DD_LOGSTORE_HOME at a directory/,
+      match:
+        /^error: DD_LOGSTORE_HOME \(.*dd-logstore\.js\) is not a directory \(point DD_LOGSTORE_HOME at a directory/,
     },
     {
       name: 'DD_LOGSTORE_HOME naming a file stops run before the child (125)',
@@ -243,7 +244,11 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /^error: --on-overflow must be one of spool, drop, got 'bogus' \(e\.g\. --on-overflow drop\)$/,
     },
     // Before: "cannot read the run record <home>/runs/aaaa….json", exit 1 (the name was too long for the file system).
-    ...[['runs', 'describe'], ['runs', 'delete', '--yes'], ['logs', '--run-id']].map((words) => ({
+    ...[
+      ['runs', 'describe'],
+      ['runs', 'delete', '--yes'],
+      ['logs', '--run-id'],
+    ].map((words) => ({
       name: `${words.join(' ')} of a 300-character run id is the same usage error as run's (2)`,
       args: [...words, 'a'.repeat(300)],
       code: 2,

@@ -59,7 +59,7 @@ describe('components and stacks (built CLI, real store)', () => {
     // Empty values say so (they were `tags:  (default)` and a bare `stacks: `).
     expect(text.stdout).toMatch(/^tags: none \(default\)$/m);
     expect(text.stdout).toMatch(/^stacks: none$/m);
-    expect(text.stdout).not.toMatch(/: *$|:  /m);
+    expect(text.stdout).not.toMatch(/: *$|: {2}/m);
   });
 
   it('the top-level register alias registers a log store; update, rename and delete work', async () => {
@@ -77,8 +77,11 @@ describe('components and stacks (built CLI, real store)', () => {
     const cliAs = (...args: string[]) => runCli(args, { home, env: { HOME: user } });
     expect((await cliAs('log-store', 'register', 'tilde', '--flavor=local', '--path=~/t7logs')).code).toBe(0);
     const path = async () =>
-      (JSON.parse((await cli('log-store', 'describe', 'tilde', '--output', 'json')).stdout) as { config: { path: string } })
-        .config.path;
+      (
+        JSON.parse((await cli('log-store', 'describe', 'tilde', '--output', 'json')).stdout) as {
+          config: { path: string };
+        }
+      ).config.path;
     expect(await path()).toBe(join(user, 't7logs'));
     expect((await cliAs('log-store', 'update', 'tilde', '--path=~')).code).toBe(0);
     expect(await path()).toBe(user);
@@ -91,7 +94,9 @@ describe('components and stacks (built CLI, real store)', () => {
     ]) {
       const r = await cli(...args);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/^error: --path \S+ (is under \S+dd-logstore\.js, a file|is a file, not a directory) \(give a directory/);
+      expect(r.stderr).toMatch(
+        /^error: --path \S+ (is under \S+dd-logstore\.js, a file|is a file, not a directory) \(give a directory/,
+      );
       expect(r.code).toBe(2);
     }
     expect(await path()).toBe(user);
