@@ -59,7 +59,8 @@ export function createFactory(io: IOStreams, env: NodeJS.ProcessEnv): Factory {
     io,
     env,
     debug: false,
-    paths: () => (paths ??= storePaths(resolveHome(env))),
+    paths: () =>
+      (paths ??= storePaths(resolveHome(env), env.DD_LOGSTORE_HOME ? 'DD_LOGSTORE_HOME' : 'the dd-logstore home')),
     configStore: () => (store ??= createConfigStore(f.paths(), { warn: (m) => f.warn(m) })),
     secretBackend: backend,
     defaultSecretBackend: async () => backend(await defaultKind()),

@@ -333,7 +333,8 @@ async function streamOnce(
   const out = createLimitedPrinter(printer, limit, tail);
   const r = (await streamTextFromFrames(f, opts, reader)) ?? (await stream(opts.filter, out.take, limit));
   out.end();
-  if (r.stoppedEarly) f.io.err(`showing the first ${limit} records; more exist (raise --limit to see more)\n`);
+  if (r.stoppedEarly)
+    f.io.err(`showing the first ${plural(limit ?? 0, 'record')}; more exist (raise --limit to see more)\n`);
   if (tail !== undefined && r.count > tail)
     f.io.err(`showing the last ${tail} of ${r.count} records (drop --tail to see all)\n`);
   if (run === undefined) return;

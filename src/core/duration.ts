@@ -28,3 +28,15 @@ export function parseDuration(raw: string, flag: string, max = Infinity): number
 function formatMax(ms: number): string {
   return ms % UNITS.h! === 0 ? `${ms / UNITS.h!}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
+
+/** A point in time on the command line (`logs --since`, `runs list --since`): a duration back from now, or an ISO time. */
+export function parseWhen(raw: string, flag: string, nowMs: number): number {
+  // A bare number is seconds, as for every duration flag (Date.parse would take '7' for July 2001).
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)?$/.test(raw)) return nowMs - parseDuration(raw, flag);
+  const t = Date.parse(raw);
+  if (Number.isNaN(t))
+    throw new UsageError(`${flag} must be a duration (1h, 15m) or an ISO time, got '${raw}'`, {
+      hint: `e.g. ${flag} 1h`,
+    });
+  return t;
+}

@@ -36,6 +36,7 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
     if (!homeChecked) {
       const home = statOrUndefined(paths.home);
       if (home === undefined) return;
+      if (!home.isDirectory()) throw homeNotADirectory(paths);
       homeChecked = true;
       const unsafe = unsafeMode(paths.home, home, 0o022, 'dd-logstore home');
       if (unsafe) throw new StoreError(unsafe.message, { hint: unsafe.hint });
@@ -64,6 +65,7 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
   };
 
   const ensureHome = () => {
+    if (statOrUndefined(paths.home)?.isDirectory() === false) throw homeNotADirectory(paths);
     try {
       mkdirSync(paths.home, { recursive: true, mode: 0o700 });
     } catch (err) {
@@ -109,6 +111,16 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
       });
     },
   };
+}
+
+/** One line instead of a mode warning and "cannot read <file>/config.json". */
+function homeNotADirectory(paths: StorePaths): StoreError {
+  return new StoreError(`${paths.homeFrom} (${paths.home}) is not a directory`, {
+    hint:
+      paths.homeFrom === 'DD_LOGSTORE_HOME'
+        ? 'point DD_LOGSTORE_HOME at a directory, or unset it'
+        : `move the file ${paths.home} aside`,
+  });
 }
 
 function statOrUndefined(path: string): Stats | undefined {

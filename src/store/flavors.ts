@@ -6,6 +6,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { didYouMean } from './did-you-mean.js';
+import { expandTilde, fileInTheWay } from './path-option.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
 import type { ComponentType, ConfigValue } from './model.js';
 import { componentNoun } from './model.js';
@@ -113,6 +114,14 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
       });
     }
     const value = parseValue(keySpec, raw, warnings);
+    // Only on the command line: a stored path is checked where it is used, and run's start-up does no extra stat.
+    const file = keySpec.kind === 'path' ? fileInTheWay(String(value)) : undefined;
+    if (file !== undefined) {
+      throw new UsageError(
+        file === value ? `--${key} ${file} is a file, not a directory` : `--${key} ${value} is under ${file}, a file`,
+        { hint: `give a directory, e.g. --${key}=~/dd-logstore-logs` },
+      );
+    }
     config[key] = value;
     if (keySpec.secret && value !== '') {
       warnings.push(
@@ -130,7 +139,9 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
         {
           hint: first.secret
             ? `e.g. --${first.key}='{{datadog_keys.${first.key}}}' after dd-logstore secret create datadog_keys --${first.key}=...`
-            : `e.g. --${first.key}=...`,
+            : first.kind === 'url'
+              ? `e.g. --${first.key}=https://host:4318`
+              : `e.g. --${first.key}=...`,
         },
       );
     }
@@ -206,7 +217,7 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
       if (raw.trim() === '')
         throw new UsageError(`${flag} cannot be empty`, { hint: `e.g. ${flag}=/var/log/dd-logstore` });
       // Stored absolute: a relative path would point somewhere else from every other directory.
-      return resolvePath(raw);
+      return resolvePath(expandTilde(raw));
     case 'string':
       return raw;
   }

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { makeDirs, makeDirsSync } from '../core/fs/make-dirs.js';
 import { join } from 'node:path';
-import { CliError, StoreError } from '../core/errors.js';
+import { CliError, StoreError, UsageError } from '../core/errors.js';
 import { writeFileAtomicSync } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
 import { ownerLiveness, type ProcessOwner } from './process-owner.js';
@@ -65,6 +65,16 @@ export interface RunRecord {
 }
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const RUN_ID_HINT = 'use letters, digits and . _ : -, at most 128 characters';
+
+/**
+ * A run id given on the command line (`run --run-id`, `logs --run-id`, `runs describe|delete`), checked before it
+ * names a file: one usage error (exit 2), the same everywhere, never "cannot read the run record <path>".
+ */
+export function checkRunId(runId: string): string {
+  if (!RUN_ID_PATTERN.test(runId)) throw new UsageError(`invalid run id '${runId}'`, { hint: RUN_ID_HINT });
+  return runId;
+}
 
 export function emptyCounts(): RecordCounts {
   return { read: 0, delivered: 0, spooled: 0, dropped: 0, failed: 0 };

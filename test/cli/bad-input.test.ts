@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfigText, runCli, tempHome } from './harness.js';
+import { BIN, readConfigText, runCli, tempHome } from './harness.js';
 
 // Every bad input: the exit code of the spec, exactly one line on stderr naming the problem, config.json untouched.
 const CASES: { name: string; args: string[]; code: number; match: RegExp; input?: string; env?: NodeJS.ProcessEnv }[] =
@@ -144,10 +144,25 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /-ls nope: no log store named 'nope' \(registered log stores: default/,
     },
     {
+      // Before: "no stack named 's'" exit 1, right after register refused the same -ls with exit 2.
+      name: 'stack update naming a missing component, the stack missing too',
+      args: ['stack', 'update', 's', '-ls', 'nope'],
+      code: 2,
+      match: /-ls nope: no log store named 'nope' \(registered log stores: default/,
+    },
+    {
+      name: 'stack update naming a missing component',
+      args: ['stack', 'update', 'default', '-ls', 'nope'],
+      code: 2,
+      match: /-ls nope: no log store named 'nope'/,
+    },
+    {
       name: 'delete component in use',
       args: ['log-store', 'delete', 'default'],
       code: 1,
-      match: /log store 'default' is used by stack 'default'/,
+      // Not "or delete the stack": the default stack cannot be deleted.
+      match:
+        /log store 'default' is used by stack 'default' \(point the stack elsewhere first: dd-logstore stack update default -ls OTHER \(the default stack cannot be deleted\)\)$/,
     },
     {
       name: 'malformed reference',
@@ -193,10 +208,57 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /unexpected argument 'oops'/,
     },
     {
+      // Its example was `--endpoint=...`.
+      name: 'otel without an endpoint',
+      args: ['log-store', 'register', 'x', '--flavor=otel'],
+      code: 2,
+      match: /^error: the otel log store flavor needs --endpoint \(e\.g\. --endpoint=https:\/\/host:4318\)$/,
+    },
+    {
       name: 'otel endpoint not a URL',
       args: ['log-store', 'register', 'x', '--flavor=otel', '--endpoint=localhost'],
       code: 2,
       match: /--endpoint must be a(n http or https)? URL/,
+    },
+    {
+      // Before: a warning that the home "can be read by other users", then "cannot read <file>/config.json".
+      name: 'DD_LOGSTORE_HOME naming a file',
+      args: ['stack', 'list'],
+      env: { DD_LOGSTORE_HOME: BIN },
+      code: 1,
+      match:
+        /^error: DD_LOGSTORE_HOME \(.*dd-logstore\.js\) is not a directory \(point DD_LOGSTORE_HOME at a directory/,
+    },
+    {
+      name: 'DD_LOGSTORE_HOME naming a file stops run before the child (125)',
+      args: ['run', '--', 'true'],
+      env: { DD_LOGSTORE_HOME: BIN },
+      code: 125,
+      match: /^error: DD_LOGSTORE_HOME \(.*\) is not a directory/,
+    },
+    {
+      // Before: commander's own "option '--on-overflow <policy>' argument 'bogus' is invalid. Allowed choices are ...".
+      name: 'a bad --on-overflow says it as every flag does (2)',
+      args: ['run', '--on-overflow', 'bogus', '--', 'true'],
+      code: 2,
+      match: /^error: --on-overflow must be one of spool, drop, got 'bogus' \(e\.g\. --on-overflow drop\)$/,
+    },
+    // Before: "cannot read the run record <home>/runs/aaaa….json", exit 1 (the name was too long for the file system).
+    ...[
+      ['runs', 'describe'],
+      ['runs', 'delete', '--yes'],
+      ['logs', '--run-id'],
+    ].map((words) => ({
+      name: `${words.join(' ')} of a 300-character run id is the same usage error as run's (2)`,
+      args: [...words, 'a'.repeat(300)],
+      code: 2,
+      match: /^error: invalid run id 'a{300}' \(use letters, digits and \. _ : -, at most 128 characters\)$/,
+    })),
+    {
+      name: 'runs describe of a run id with a slash',
+      args: ['runs', 'describe', '../config'],
+      code: 2,
+      match: /^error: invalid run id '\.\.\/config'/,
     },
     {
       name: 'bad name',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readConfigText, runCli, tempHome } from './harness.js';
+import { join } from 'node:path';
+import { BIN, readConfigText, runCli, tempHome } from './harness.js';
 
 describe('components and stacks (built CLI, real store)', () => {
   const { home, cleanup } = tempHome();
@@ -55,6 +56,10 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(d.stdout).not.toContain('literal-api-key-123');
     const text = await cli('log-store', 'describe', 'dd', '--output', 'text');
     expect(text.stdout).toMatch(/^service_name: zenml \(default\)$/m);
+    // Empty values say so (they were `tags:  (default)` and a bare `stacks: `).
+    expect(text.stdout).toMatch(/^tags: none \(default\)$/m);
+    expect(text.stdout).toMatch(/^stacks: none$/m);
+    expect(text.stdout).not.toMatch(/: *$|: {2}/m);
   });
 
   it('the top-level register alias registers a log store; update, rename and delete work', async () => {
@@ -65,6 +70,38 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(list.stdout).toMatch(/\tloc3\tlocal\t/);
     expect(list.stdout).not.toMatch(/\tloc2\t/);
     expect((await cli('log-store', 'delete', 'loc3')).code).toBe(0);
+  });
+
+  it('a leading ~ in --path is the home directory (the shell leaves it after --path=); a path under a file is refused', async () => {
+    const user = join(home, 'user');
+    const cliAs = (...args: string[]) => runCli(args, { home, env: { HOME: user } });
+    expect((await cliAs('log-store', 'register', 'tilde', '--flavor=local', '--path=~/t7logs')).code).toBe(0);
+    const path = async () =>
+      (
+        JSON.parse((await cli('log-store', 'describe', 'tilde', '--output', 'json')).stdout) as {
+          config: { path: string };
+        }
+      ).config.path;
+    expect(await path()).toBe(join(user, 't7logs'));
+    expect((await cliAs('log-store', 'update', 'tilde', '--path=~')).code).toBe(0);
+    expect(await path()).toBe(user);
+    const artifacts = await cliAs('artifact-store', 'register', 'art', '--flavor=local', '--path=~/art');
+    expect(artifacts.code).toBe(0);
+    for (const args of [
+      ['log-store', 'register', 'under-file', '--flavor=local', `--path=${BIN}/sub`],
+      ['log-store', 'update', 'tilde', `--path=${BIN}/sub/deeper`],
+      ['log-store', 'update', 'tilde', `--path=${BIN}`],
+    ]) {
+      const r = await cli(...args);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /^error: --path \S+ (is under \S+dd-logstore\.js, a file|is a file, not a directory) \(give a directory/,
+      );
+      expect(r.code).toBe(2);
+    }
+    expect(await path()).toBe(user);
+    expect((await cli('log-store', 'delete', 'tilde')).code).toBe(0);
+    expect((await cli('artifact-store', 'delete', 'art')).code).toBe(0);
   });
 
   it('register --verify registers, then runs the checks: exit 0 when they pass, 1 (still registered) when not', async () => {
@@ -119,6 +156,9 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(get('datadog', 'max_queue_size')?.default).toBe(100000);
     expect(get('datadog', 'schedule_delay_millis')?.default).toBe(5000);
     expect(get('otel', 'endpoint')?.required).toBe(true);
+    // The local store holds segment files, not JSONL (it said "directory for the JSONL files").
+    expect(r.stdout).not.toMatch(/JSONL files/);
+    expect(JSON.stringify(get('local', 'path'))).toMatch(/directory for the segment files/);
   });
 
   it('20 concurrent registers all land', async () => {

@@ -4,7 +4,7 @@
  * The keychain is made unreachable (a D-Bus address that does not exist), so any attempt to use it would fail.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempHome } from './harness.js';
 
@@ -116,5 +116,42 @@ describe('secrets backends and config (built CLI)', () => {
       const r = await cli(args, { DD_LOGSTORE_SECRETS_BACKEND: 'vault' });
       expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), 2, line]);
     }
+  });
+});
+
+describe('where the home is (built CLI)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    ({ home: dir, cleanup } = tempHome());
+  });
+  afterEach(() => cleanup());
+
+  it('a relative XDG_CONFIG_HOME is ignored (XDG spec): the home goes under $HOME, nothing under the cwd', async () => {
+    const cwd = join(dir, 'cwd');
+    const user = join(dir, 'user');
+    mkdirSync(cwd);
+    mkdirSync(user);
+    const res = await runCli(['run', '--', 'true'], {
+      home: '',
+      cwd,
+      env: { DD_LOGSTORE_HOME: undefined, XDG_CONFIG_HOME: 'rel', HOME: user },
+    });
+    expect(res.stderr).not.toContain('error');
+    expect(res.code).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(existsSync(join(user, '.config', 'dd-logstore', 'config.json'))).toBe(true);
+  });
+
+  it('a relative DD_LOGSTORE_HOME is resolved against the cwd (messages name the absolute path)', async () => {
+    const res = await runCli(['stack', 'list'], { home: 'rel-home', cwd: dir });
+    expect(res.code).toBe(0);
+    expect(existsSync(join(dir, 'rel-home', 'config.json'))).toBe(true);
+    writeFileSync(join(dir, 'a-file'), '');
+    const file = await runCli(['stack', 'list'], { home: 'a-file', cwd: dir });
+    expect(file.stderr).toBe(
+      `error: DD_LOGSTORE_HOME (${join(dir, 'a-file')}) is not a directory (point DD_LOGSTORE_HOME at a directory, or unset it)\n`,
+    );
+    expect(file.code).toBe(1);
   });
 });

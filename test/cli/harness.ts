@@ -19,6 +19,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** The child's working directory (the test's own by default). */
+  cwd?: string;
 }
 
 /** The environment of a test CLI: the real one minus anything that would leak the developer's own set-up. */
@@ -35,6 +37,7 @@ export function runCli(args: readonly string[], opts: CliOptions): Promise<CliRe
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: cliEnv(opts.home, opts.env),
+      cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

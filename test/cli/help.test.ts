@@ -42,6 +42,16 @@ describe('help, version, completion', () => {
     expect(r.stdout).toMatch(/Examples:\n {2}\$ (eval "\$\(|)dd-logstore /);
   });
 
+  it('a flag shows its default once (ui --port said "(default 0: any free port) (default: \\"0\\")")', async () => {
+    for (const words of [['ui'], ['run'], ['logs'], ['runs', 'list']]) {
+      const r = await runCli([...words, '--help'], { home });
+      for (const line of r.stdout.split('\n')) expect(line.match(/default/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    }
+    expect((await runCli(['ui', '--help'], { home })).stdout).toMatch(
+      /--port <n> +the port to listen on \(0: any free port\) \(default: "0"\)/,
+    );
+  });
+
   it('help X is X --help, and logs --last on a fresh home finds nothing and exits 0', async () => {
     const help = await runCli(['help', 'logs', 'tail'], { home });
     expect(help.code).toBe(0);

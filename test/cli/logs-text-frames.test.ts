@@ -74,5 +74,8 @@ describe('logs text from the frames (built CLI)', () => {
     const all = await cli(['logs', '--run-id', 'tricky', '--tail', '1000']);
     expect(limited.stdout).toBe(all.stdout.split('\n').slice(0, 3).join('\n') + '\n');
     expect(limited.stderr).toBe('showing the first 3 records; more exist (raise --limit to see more)\n');
+    // One is a record, not "1 records".
+    const one = await cli(['logs', '--run-id', 'tricky', '--limit', '1']);
+    expect(one.stderr).toBe('showing the first 1 record; more exist (raise --limit to see more)\n');
   });
 });

@@ -81,6 +81,10 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: --status must be one of ok, failed, interrupted, running, got 'broken'/);
     expect((await cli(['runs', 'list', '--since', 'yesterday'])).code).toBe(2);
+    // An ISO time, as logs --since takes it (was refused: "--since must be a duration").
+    const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+    expect(await ids('--since', dayAgo)).toEqual(['fail-1', 'int-1', 'live-1', 'ok-1']);
+    expect(await ids('--since', '2000-01-01T00:00:00Z')).toHaveLength(6);
   });
 
   it('json has the status, ISO times and the duration in ms', async () => {

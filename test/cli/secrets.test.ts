@@ -120,6 +120,35 @@ it('the file backend is an explicit opt-in: secrets.json mode 0600, values never
   }
 });
 
+it('an empty secret value is refused by create and update, from flags and from --values, as register refuses it', async () => {
+  const { home, cleanup } = tempHome();
+  try {
+    const env = { DD_LOGSTORE_SECRETS_BACKEND: 'file' };
+    expect((await runCli(['secret', 'create', 'k', '--api_key=kept-1'], { home, env })).code).toBe(0);
+    const file = join(home, 'values.json');
+    writeFileSync(file, JSON.stringify({ api_key: '' }));
+    const tries: [string[], string?][] = [
+      [['secret', 'create', 'e1', '--api_key=']],
+      [['secret', 'create', 'e2', `--values=@${file}`]],
+      [['secret', 'create', 'e3', '--values=-'], '{"api_key":""}'],
+      [['secret', 'update', 'k', '--api_key=']],
+      [['secret', 'update', 'k', '--values=-'], '{"api_key":""}'],
+    ];
+    for (const [args, input] of tries) {
+      const r = await runCli(args, { home, env, ...(input !== undefined ? { input } : {}) });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: (--api_key|--values: 'api_key' in \S+) cannot be empty \(give its value/);
+      expect(r.code).toBe(2);
+    }
+    const list = await runCli(['secret', 'list', '--output', 'json'], { home, env });
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((x) => x.name)).toEqual(['k']);
+    const kept = await runCli(['secret', 'get', 'k', '--reveal', '--output', 'json'], { home, env });
+    expect((JSON.parse(kept.stdout) as { values: unknown }).values).toEqual({ api_key: 'kept-1' });
+  } finally {
+    cleanup();
+  }
+});
+
 it('an unreachable keychain is one line naming the way out', async () => {
   const { home, cleanup } = tempHome();
   try {

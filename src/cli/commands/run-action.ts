@@ -7,7 +7,7 @@ import { RunSetupError, SilentExit, UsageError } from '../../core/errors.js';
 import { MAX_WAIT_MS, parseDuration } from '../../core/duration.js';
 import { LEVELS } from '../../core/log-record.js';
 import type { Level } from '../../core/log-record.js';
-import { RUN_ID_PATTERN } from '../../store/run-records.js';
+import { RUN_ID_HINT, RUN_ID_PATTERN, checkRunId } from '../../store/run-records.js';
 import type { Factory } from '../../app/factory.js';
 import { runCommand } from '../../app/run-step.js';
 
@@ -29,11 +29,10 @@ export async function runAction(
   }
   const flagRunId = opts.runId as string | undefined;
   const runId = flagRunId ?? (f.env.DD_LOGSTORE_RUN_ID || undefined);
-  if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
-    const hint = 'use letters, digits and . _ : -, at most 128 characters';
-    // A bad --run-id is a usage error; a bad DD_LOGSTORE_RUN_ID in the environment stops the run before it starts.
-    if (flagRunId !== undefined) throw new UsageError(`invalid run id '${runId}'`, { hint });
-    throw new RunSetupError(`DD_LOGSTORE_RUN_ID='${runId}' is not a valid run id`, { hint });
+  // A bad --run-id is a usage error; a bad DD_LOGSTORE_RUN_ID in the environment stops the run before it starts.
+  if (flagRunId !== undefined) checkRunId(flagRunId);
+  else if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
+    throw new RunSetupError(`DD_LOGSTORE_RUN_ID='${runId}' is not a valid run id`, { hint: RUN_ID_HINT });
   }
   const code = await runF(f, {
     command,
@@ -42,7 +41,7 @@ export async function runAction(
     flushTimeoutMs: parseDuration(String(opts.flushTimeout), '--flush-timeout', MAX_WAIT_MS),
     killAfterMs: parseDuration(String(opts.killAfter), '--kill-after', MAX_WAIT_MS),
     quiet: Boolean(opts.quiet),
-    onOverflow: opts.onOverflow === 'drop' ? 'drop' : 'spool',
+    onOverflow: parseOnOverflow(String(opts.onOverflow)),
     ciTags: opts.ciTags !== false,
     ...(opts.stack !== undefined ? { stack: String(opts.stack) } : {}),
     ...(opts.logStore !== undefined ? { logStore: String(opts.logStore) } : {}),
@@ -51,6 +50,18 @@ export async function runAction(
     ...(opts.pipeline !== undefined ? { pipeline: String(opts.pipeline) } : {}),
   });
   throw new SilentExit(code);
+}
+
+const ON_OVERFLOW = ['spool', 'drop'] as const;
+
+function parseOnOverflow(raw: string): (typeof ON_OVERFLOW)[number] {
+  const policy = ON_OVERFLOW.find((p) => p === raw);
+  if (policy === undefined) {
+    throw new UsageError(`--on-overflow must be one of ${ON_OVERFLOW.join(', ')}, got '${raw}'`, {
+      hint: 'e.g. --on-overflow drop',
+    });
+  }
+  return policy;
 }
 
 function normalizeLevel(raw: string): Level {

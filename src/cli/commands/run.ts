@@ -27,11 +27,8 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
     .addOption(new Option('--stderr-level <level>', 'level of stderr lines that do not say their own').default('error'))
     .option('--flush-timeout <duration>', 'how long to wait for delivery after the command ends', '30s')
     .option('--kill-after <duration>', 'after a signal, how long the command may take to exit before SIGKILL', '10s')
-    .addOption(
-      new Option('--on-overflow <policy>', 'when the in-memory queue is full: spool to disk, or drop (counted)')
-        .choices(['spool', 'drop'])
-        .default('spool'),
-    )
+    // Checked in run-action.ts (not with commander's .choices) so a bad value gets the same one line as every flag.
+    .option('--on-overflow <policy>', 'when the in-memory queue is full: spool (to disk) or drop (counted)', 'spool')
     .option('--no-ci-tags', "do not put the CI job's git.* and ci.* attributes on the records")
     .option('-q, --quiet', 'print only errors (no summary line)')
     .action((command: string[], opts: Record<string, unknown>) => runAction(f, command, opts, runF));

@@ -15,7 +15,7 @@ export function newCmdUi(
 ): Command {
   const cmd = new Command('ui')
     .description('show the runs and their logs in a browser (served on 127.0.0.1, with a token in the URL)')
-    .option('--port <n>', 'the port to listen on (default 0: any free port)', '0')
+    .option('--port <n>', 'the port to listen on (0: any free port)', '0')
     .option('--log-store <name>', 'only the runs shipped to this log store, read from it')
     .option('--no-open', 'print the URL without opening a browser')
     .action(async (opts: { port: string; logStore?: string; open: boolean }) => {

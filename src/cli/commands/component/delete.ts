@@ -8,7 +8,7 @@ import { withExamples } from '../../command-kit.js';
 import type { ComponentType } from '../../../store/model.js';
 import { findComponent } from '../../../store/find-component.js';
 import { stacksUsing } from './shared.js';
-import { aComponent, componentNoun } from '../../../store/model.js';
+import { DEFAULT_NAME, aComponent, componentNoun } from '../../../store/model.js';
 
 export function newCmdDelete(f: Factory, type: ComponentType, runF = deleteComponent): Command {
   const cmd = new Command('delete')
@@ -37,7 +37,12 @@ export async function deleteComponent(f: Factory, type: ComponentType, name: str
       throw new CliError(
         `${componentNoun(type)} '${name}' is used by stack${users.length > 1 ? 's' : ''} ${users.map((s) => `'${s}'`).join(', ')}`,
         {
-          hint: `point the stack elsewhere first: dd-logstore stack update ${users[0]} ${flagFor(type)} OTHER, or delete the stack`,
+          // The default stack cannot be deleted: suggesting it would send the user to a second refusal.
+          hint:
+            `point the stack elsewhere first: dd-logstore stack update ${users[0]} ${flagFor(type)} OTHER` +
+            (users[0] === DEFAULT_NAME
+              ? ' (the default stack cannot be deleted)'
+              : `, or delete the stack: dd-logstore stack delete ${users[0]}`),
         },
       );
     }

@@ -58,9 +58,10 @@ export async function describeComponent(f: Factory, opts: DescribeOptions): Prom
     const value = shown[key.key];
     if (value !== undefined) pairs.push([key.key, String(value)]);
     else if (key.default !== undefined || key.defaultText)
-      pairs.push([key.key, `${key.defaultText ?? String(key.default)} (default)`]);
+      pairs.push([key.key, `${key.defaultText ?? (String(key.default) || 'none')} (default)`]);
   }
-  pairs.push(['stacks', (json.stacks as string[]).join(', ')]);
+  // An empty list says so, as `references: none` does (it was `tags:  (default)` and a bare `stacks: `).
+  pairs.push(['stacks', (json.stacks as string[]).join(', ') || 'none']);
   let checks: RefCheck[] | undefined;
   if (opts.resolveCheck) {
     const refs = referenceStrings(component.config);

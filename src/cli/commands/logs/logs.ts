@@ -7,12 +7,12 @@ import { Command } from 'commander';
 import { CliError, UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
-import { MAX_WAIT_MS, parseDuration } from '../../../core/duration.js';
+import { MAX_WAIT_MS, parseDuration, parseWhen } from '../../../core/duration.js';
 import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
 import { destinationNamed, destinationOf } from '../../../destinations/index.js';
 import { LEVELS } from '../../../core/log-record.js';
 import type { Level } from '../../../core/log-record.js';
-import { RUN_ID_PATTERN, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
+import { RUN_ID_PATTERN, checkRunId, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
 import { resolveLogStore } from '../../../store/active-stack.js';
 import type { Component } from '../../../store/model.js';
@@ -141,9 +141,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
       });
     filter.logId = logId;
   }
-  if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
-    throw new UsageError(`invalid run id '${runId}'`, { hint: 'run ids are letters, digits and . _ : -' });
-  }
+  if (runId !== undefined) checkRunId(runId);
   if (str('stack') !== undefined && str('logStore') !== undefined) {
     throw new UsageError('--stack and --log-store cannot be used together', { hint: 'give one of them' });
   }
@@ -189,16 +187,6 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
 }
 
 /** `1h` (ago) or an ISO-8601 time. */
-export function parseWhen(raw: string, flag: string, nowMs: number): number {
-  if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(raw)) return nowMs - parseDuration(raw, flag);
-  const t = Date.parse(raw);
-  if (Number.isNaN(t))
-    throw new UsageError(`${flag} must be a duration (1h, 15m) or an ISO time, got '${raw}'`, {
-      hint: `e.g. ${flag} 1h`,
-    });
-  return t;
-}
-
 async function defaultDeps(): Promise<LogsDeps> {
   const { sleep, listenForInterrupt } = await import('../../../query/system.js');
   return { sleep, listenForInterrupt };

@@ -5,7 +5,7 @@ import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { confirmOrYes } from '../../../io/confirm.js';
 import { plural } from '../../../io/plural.js';
-import { createRunRecordStore, runNotFound } from '../../../store/run-records.js';
+import { checkRunId, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
 import { deleteRun, deletionLine, whyNotDeletable } from '../../../app/delete-runs.js';
 
@@ -16,6 +16,7 @@ export function newCmdRunsDelete(f: Factory): Command {
     .option('--force', 'also drop their records still waiting in the spool (never delivered)')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (ids: string[], opts: { force?: boolean; yes?: boolean }) => {
+      for (const id of ids) checkRunId(id);
       const store = createRunRecordStore(f.paths().runs);
       const runs: RunRecord[] = [];
       // Every id is checked before anything is deleted: a typo in one never deletes the others half-way.

@@ -5,7 +5,7 @@ import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { shellJoin } from '../../../io/shell-quote.js';
-import { createRunRecordStore, runNotFound, stepState, totalCounts } from '../../../store/run-records.js';
+import { checkRunId, createRunRecordStore, runNotFound, stepState, totalCounts } from '../../../store/run-records.js';
 import { runLogsUrlOf } from '../../../app/run-logs-link.js';
 import { countInterruptedSteps } from '../../../app/interrupted-counts.js';
 import { destinationNamed, isFlavor } from '../../../destinations/index.js';
@@ -16,7 +16,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
     .argument('<run-id>', 'the run id')
     .action(async (runId: string, opts: { output?: string }) => {
       const format = parseOutputFormat(opts.output, f.io);
-      const run = await createRunRecordStore(f.paths().runs).read(runId);
+      const run = await createRunRecordStore(f.paths().runs).read(checkRunId(runId));
       if (!run) throw runNotFound(runId);
       await countInterruptedSteps(f, run);
       const total = totalCounts(run);

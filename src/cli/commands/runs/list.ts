@@ -1,10 +1,10 @@
-/** `dd-logstore runs list [--limit N] [--step S] [--status ...] [--since D]` */
+/** `dd-logstore runs list [--limit N] [--step S] [--status ...] [--since WHEN]` */
 import { Command } from 'commander';
 import { escapeControlChars } from '../../../core/control-chars.js';
 import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
-import { parseDuration } from '../../../core/duration.js';
+import { parseWhen } from '../../../core/duration.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { formatDuration, relativeTime } from '../../../io/relative-time.js';
 import { createRunRecordStore, totalCounts } from '../../../store/run-records.js';
@@ -26,7 +26,7 @@ export function newCmdRunsList(f: Factory): Command {
     .option('--limit <n>', 'at most this many runs', '20')
     .option('--step <name>', 'only runs with a step of this name')
     .option('--status <status>', `only runs in this state: ${RUN_STATUSES.join(', ')}`)
-    .option('--since <duration>', 'only runs active in the last DURATION (e.g. 2h, 7d)')
+    .option('--since <when>', 'only runs active since: a duration (2h, 7d) or an ISO time')
     .action(async (opts: ListOpts) => {
       const format = parseOutputFormat(opts.output, f.io);
       const limit = Number(opts.limit);
@@ -36,7 +36,7 @@ export function newCmdRunsList(f: Factory): Command {
         });
       const status = opts.status === undefined ? undefined : parseStatus(opts.status);
       const nowMs = f.now().getTime();
-      const since = opts.since === undefined ? undefined : nowMs - parseDuration(opts.since, '--since');
+      const since = opts.since === undefined ? undefined : parseWhen(opts.since, '--since', nowMs);
       const all = (
         await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
       ).filter(

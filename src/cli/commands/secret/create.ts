@@ -5,7 +5,7 @@ import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
 import { checkName } from '../component/shared.js';
-import { checkSecretKeys, promptValues, readValuesSource } from './shared.js';
+import { checkNoEmptyValues, checkSecretKeys, promptValues, readValuesSource } from './shared.js';
 
 export interface SecretCreateOptions {
   name: string;
@@ -40,6 +40,7 @@ export function newCmdSecretCreate(f: Factory, runF = createSecret): Command {
 }
 
 export async function collectValues(f: Factory, opts: SecretCreateOptions): Promise<Record<string, string>> {
+  checkNoEmptyValues(opts.values);
   const values = { ...opts.values };
   if (opts.valuesSource !== undefined) Object.assign(values, await readValuesSource(f, opts.valuesSource));
   if (opts.interactive) Object.assign(values, await promptValues(f, opts.name));

@@ -16,6 +16,19 @@ export function checkSecretKeys(values: Record<string, string>): void {
   }
 }
 
+/**
+ * An empty value is refused at once, as `log-store register --api_key=` is: stored, it would only fail later and less
+ * clearly (an intake's 403, a reference that resolves to nothing).
+ */
+export function checkNoEmptyValues(values: Record<string, string>, where?: string): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== '') continue;
+    throw new UsageError(where ? `--values: '${key}' in ${where} cannot be empty` : `--${key} cannot be empty`, {
+      hint: `give its value, e.g. ${where ? `{"${key}": "..."}` : `--${key}=...`}; an empty secret value would only fail later`,
+    });
+  }
+}
+
 /** `--values=@file.json` or `--values=-` (JSON object on stdin): keeps secrets out of argv and shell history. */
 export async function readValuesSource(f: Factory, source: string): Promise<Record<string, string>> {
   let text: string;
@@ -63,6 +76,7 @@ export async function readValuesSource(f: Factory, source: string): Promise<Reco
     }
     values[k] = String(v);
   }
+  checkNoEmptyValues(values, where);
   return values;
 }
 
@@ -83,7 +97,12 @@ export async function promptValues(f: Factory, name: string): Promise<Record<str
       f.warn(`invalid key '${key}': use letters, digits, _ and -`);
       continue;
     }
-    values[key] = await password({ message: `value of ${key}:`, mask: '*' });
+    const value = await password({ message: `value of ${key}:`, mask: '*' });
+    if (value === '') {
+      f.warn(`the value of ${key} cannot be empty: enter the key again with its value`);
+      continue;
+    }
+    values[key] = value;
   }
   return values;
 }

@@ -15,8 +15,10 @@ export function newCmdStackUpdate(f: Factory): Command {
         throw new UsageError(`nothing to update for stack '${name}'`, { hint: 'give -a, -o or -ls' });
       }
       await f.configStore().update((config) => {
-        const stack = findStack(config, name);
+        // The command line first, as register checks it: `-ls nosuch` is the same usage error (exit 2) whether the
+        // stack exists or not (it was "no stack named" exit 1 after a register refused for that very -ls).
         checkComponentsExist(config, chosen);
+        const stack = findStack(config, name);
         for (const type of COMPONENT_TYPES) {
           const value = chosen[type];
           if (value !== undefined) stack.components[type] = value;
