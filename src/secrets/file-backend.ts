@@ -4,7 +4,8 @@
  * or others can access it. A corrupt or newer file is reported, never overwritten.
  */
 import { unsafeMode } from '../core/fs/file-modes.js';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
+import { makeDirs } from '../core/fs/make-dirs.js';
 import { join } from 'node:path';
 import { SecretError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic-write.js';
@@ -66,7 +67,7 @@ export function createFileBackend(opts: { home: string; platform?: NodeJS.Platfo
 }
 
 async function ensureDir(dir: string, checkModes: boolean): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  await makeDirs(dir, DIR_MODE);
   if (!checkModes) return;
   const info = await stat(dir);
   // The home also holds config.json and runs/; tightening it is harmless and keeps the secrets file private.

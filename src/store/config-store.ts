@@ -5,7 +5,8 @@
  * pool's round trips (and loading node:fs/promises) cost more than the reads (docs/performance.md, start-up).
  */
 import { randomUUID } from '../core/random.js';
-import { mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { makeDirsSync } from '../core/fs/make-dirs.js';
 import { StoreError } from '../core/errors.js';
 import { writeFileAtomicSync } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
@@ -67,7 +68,7 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
   const ensureHome = () => {
     if (statOrUndefined(paths.home)?.isDirectory() === false) throw homeNotADirectory(paths);
     try {
-      mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+      makeDirsSync(paths.home, 0o700);
     } catch (err) {
       throw new StoreError(`cannot create the dd-logstore home ${paths.home}`, {
         hint: 'set DD_LOGSTORE_HOME to a writable directory',
