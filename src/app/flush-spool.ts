@@ -165,6 +165,7 @@ export function createSpoolFlusher(
     report.kept += j.kept;
     report.rejected += j.rejected;
     report.restamped += j.restamped;
+    report.corrupt.push(...j.corrupt);
     if (j.authError) report.authError = j.authError;
     if (j.stopped !== undefined && j.authError === undefined) report.stopped = j.stopped;
     if (j.firstError !== undefined) report.firstError ??= j.firstError;

@@ -32,6 +32,8 @@ export interface JournalStream {
   kept: number;
   /** The writer died before the end of its run (no clean finish): an interrupted step. */
   interrupted: boolean;
+  /** Where the journal is damaged, when it is (moved to `corrupt/`: what follows cannot be resent). */
+  damaged?: string;
 }
 
 export interface JournalFlushReport {
@@ -48,6 +50,8 @@ export interface JournalFlushReport {
   /** The first answer that kept records undelivered. */
   firstError?: string;
   streams: JournalStream[];
+  /** Damaged journals moved to `corrupt/`: their new path and where the damage is. */
+  corrupt: { file: string; damaged: string }[];
 }
 
 export interface JournalFlushOptions {
@@ -82,6 +86,7 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
     rejected: 0,
     restamped: 0,
     streams: [],
+    corrupt: [],
   };
   // Delivered journals a run left while removing them (it exited first): never resent, removed here.
   await removeGoneJournals(options.spoolDir);
@@ -101,6 +106,8 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
     let ackedBefore = 0;
     let deliveredNow = 0;
     let kept = 0;
+    /** The first damaged frame: what follows it in that part cannot be read, so the journal is never removed. */
+    let damaged: string | undefined;
     let exporter: Exporter | undefined;
     let open: BatchWriter<unknown> | undefined;
     let failedInARow = 0;
@@ -206,10 +213,12 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
             );
             // A block cut short gave its whole records: the bytes stay (they are read again if not all delivered).
             if (s.salvaged === undefined) truncateSync(file, s.offset);
-          } else if (s.kind === 'damaged')
+          } else if (s.kind === 'damaged') {
+            damaged ??= `${file} at byte ${s.offset} (${s.reason})`;
             options.warn?.(
               `journal ${file} is damaged at byte ${s.offset} (${s.reason}): the records after it cannot be resent`,
             );
+          }
         } finally {
           await cursor.close();
         }
@@ -229,11 +238,17 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
         delivered: ackedBefore + deliveredNow,
         kept,
         interrupted: !journal.ended,
+        ...(damaged !== undefined ? { damaged } : {}),
       };
       report.streams.push(stream);
       await options.onJournal?.(stream);
     }
-    if (kept === 0) claim.remove();
+    if (damaged !== undefined) {
+      // Not removed even when all it could read was delivered: what follows the damage is still in it.
+      const dest = claim.moveAside();
+      report.corrupt.push({ file: dest, damaged });
+      options.warn?.(`journal ${name} is damaged: moved to ${dest}; the records it could read were resent`);
+    } else if (kept === 0) claim.remove();
     else claim.release();
   }
   return report;

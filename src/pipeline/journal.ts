@@ -25,7 +25,7 @@ import {
 } from 'node:fs';
 import { makeDirsSync } from '../core/fs/make-dirs.js';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { BatchWriter, Exporter } from './exporter.js';
 import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
@@ -50,6 +50,8 @@ export const GONE_PREFIX = '.gone-';
 const ACKS = 'acks';
 const OWNER = 'owner';
 const CLAIM = 'claim';
+/** Where a damaged journal is moved, beside the journals (the spool's own `corrupt/`, spool.ts). */
+const CORRUPT_DIR = 'corrupt';
 /** Written when the run ended (with why records were not delivered): without it, the run was interrupted. */
 const ENDED = 'ended';
 /** The latest reason a flusher could not deliver what is left (masked), newer than the run's. */
@@ -688,6 +690,11 @@ export interface JournalClaim {
   release(): void;
   /** Everything in it was delivered: remove the journal. */
   remove(): void;
+  /**
+   * It is damaged (what follows a damaged frame cannot be read): move it to the spool's `corrupt/`, out of every later
+   * flush's way but kept, never removed; answers its new path.
+   */
+  moveAside(): string;
 }
 
 /**
@@ -747,6 +754,21 @@ export function claimJournal(dir: string): JournalClaim | undefined {
     remove() {
       close();
       rmSync(dir, { recursive: true, force: true });
+    },
+    moveAside() {
+      close();
+      rmSync(claimPath, { force: true });
+      const aside = join(dirname(dir), CORRUPT_DIR);
+      makeDirsSync(aside, 0o700);
+      // A journal of the same writer moved aside before keeps its name; this one gets the time.
+      let dest = join(aside, basename(dir));
+      try {
+        renameSync(dir, dest);
+      } catch {
+        dest = join(aside, `${Date.now()}-${basename(dir)}`);
+        renameSync(dir, dest);
+      }
+      return dest;
     },
   };
 }

@@ -47,8 +47,8 @@ export interface FlushReport {
   /** Refused by the intake as malformed (400/413 on a single record): kept, with the intake's text. */
   rejected: number;
   restamped: number;
-  /** Files moved aside to corrupt/, and their unreadable lines. */
-  corrupt: { file: string; badLines: number }[];
+  /** Files moved aside to corrupt/: a spool file with its unreadable lines, a journal with where it is damaged. */
+  corrupt: ({ file: string; badLines: number } | { file: string; damaged: string })[];
   /** Why the flush stopped before the end (repeated timeouts), when it did. */
   stopped?: string;
   /** Set when a 401/403 stopped the flush. */

@@ -289,7 +289,7 @@ export function stepState(step: StepRecord): { kind: 'exit' | 'signal' | 'runnin
  */
 export function applyJournal(
   run: RunRecord,
-  j: { logId: string; writer: string; total: number; delivered: number; kept: number },
+  j: { logId: string; writer: string; total: number; delivered: number; kept: number; damaged?: string },
 ): void {
   const step = run.steps.find((s) => s.writer === j.writer && s.logId === j.logId);
   if (step === undefined) return;
@@ -303,7 +303,9 @@ export function applyJournal(
     0,
     step.counts.read - step.counts.delivered - step.counts.spooled - step.counts.dropped,
   );
-  if (j.kept === 0 && step.error !== undefined && !step.error.startsWith('resolved:'))
+  if (j.damaged !== undefined)
+    step.error = `its spool journal is damaged (${j.damaged}): ${step.counts.failed} records could not be resent (the journal is kept in the spool's corrupt/)`;
+  else if (j.kept === 0 && step.error !== undefined && !step.error.startsWith('resolved:'))
     step.error = `resolved: delivered later by flush (was: ${step.error})`;
 }
 

@@ -16,7 +16,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
 import type { Emulator } from '../emulator/emulator.js';
 import type { LogRecordData } from '../../src/core/log-record.js';
@@ -477,6 +477,37 @@ describe('journal: nothing lost to kill -9', () => {
     });
     expect(next.code).toBe(0);
     expect(existsSync(join(store, '.gone-w2'))).toBe(false);
+  }, 60_000);
+
+  it('a journal damaged in the middle (bytes overwritten): kept in corrupt/, never removed; flush exits 1; the run says why', async () => {
+    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    const child = [process.execPath, '-e', `for (let i = 0; i < 2000; i++) console.log('dmg ' + i)`];
+    const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'dmg', '--flush-timeout', '3s', '--', ...child], {
+      home,
+      env: KEYS,
+    });
+    expect(r.stderr).toMatch(/2000 records read, 0 delivered, 2000 spooled/);
+    emulator.reset();
+    const segment = journalFiles(home).find((f) => f.endsWith('.seg'))!;
+    const bytes = readFileSync(segment);
+    // Newlines where a line's text was: the lines frame no longer holds the records it says it holds.
+    bytes.fill(0x0a, Math.floor(bytes.length * 0.75), Math.floor(bytes.length * 0.75) + 16);
+    writeFileSync(segment, bytes);
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.stderr).toMatch(/warning: journal .* is damaged at byte \d+/);
+    expect(flush.stderr).toMatch(/warning: journal .*\.journal is damaged: moved to .*corrupt/);
+    expect(flush.stderr).toMatch(/error: 1 damaged spool file of log store 'dd' moved to .*corrupt/);
+    expect(flush.code).toBe(1);
+    // Kept, byte for byte, out of every later flush's way.
+    const store = readdirSync(join(home, 'spool'))[0]!;
+    const aside = join(home, 'spool', store, 'corrupt');
+    const [moved] = readdirSync(aside);
+    expect(readFileSync(join(aside, moved!, basename(segment)))).toEqual(bytes);
+    expect(journalFiles(home)).toEqual([]);
+    const describe = await runCli(['runs', 'describe', 'dmg'], { home, env: KEYS });
+    expect(describe.stdout).toMatch(/spool journal is damaged/);
+    const again = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/0 records read from 0 spool files/)]);
   }, 60_000);
 
   it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {

@@ -3,6 +3,7 @@
  * store; exit 1 while records stay undelivered.
  */
 import { Command } from 'commander';
+import { dirname } from 'node:path';
 import { SilentExit } from '../../core/errors.js';
 import type { Factory } from '../../app/factory.js';
 import { flushSpools } from '../../app/flush-spool.js';
@@ -58,6 +59,12 @@ export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promi
     } else if (r.stopped !== undefined) {
       f.io.err(
         `error: flush of log store '${r.logStore}' stopped: ${r.stopped}; ${r.kept} records are left in the spool (run dd-logstore flush again once the intake answers)\n`,
+      );
+      code = 1;
+    } else if (r.corrupt.length > 0) {
+      // Not all of it could be read: what follows the damage is not delivered (kept in corrupt/, never removed).
+      f.io.err(
+        `error: ${plural(r.corrupt.length, 'damaged spool file')} of log store '${r.logStore}' moved to ${dirname(r.corrupt[0]!.file)}: the records that could be read were resent, the rest cannot be (see the warnings above)\n`,
       );
       code = 1;
     } else if (r.kept > 0) {
