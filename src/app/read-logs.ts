@@ -7,7 +7,8 @@ import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { createColor } from '../io/color.js';
 import { createFrameTextPrinter } from '../query/frame-text.js';
-import { stepState, totalCounts } from '../store/run-records.js';
+import { totalCounts } from '../store/run-records.js';
+import { stepStatus } from '../store/run-status.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import { destinationOf } from '../destinations/index.js';
 import { follow } from '../query/follow.js';
@@ -281,7 +282,8 @@ function report(
       hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (run.runId ?? ''),
     });
   }
-  if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
+  if (wasInterrupted(run)) f.io.err(INTERRUPTED_NOTE);
+  else if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (tooFew)
     f.io.err(
       `${complete.seen} of ${complete.expected} records ${reader.arrivalWord} so far` +
@@ -345,13 +347,13 @@ async function streamOnce(
   }
   const progress = runProgress(run, opts.filter.step, opts.filter.logId);
   if (progress === undefined) return;
-  if (!progress.ended && !run.steps.some((s) => stepState(s).kind === 'running'))
-    // Killed before it could record its end: the store holds what it wrote (on the local store, all it showed).
-    f.io.err('the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n');
+  // Killed before it could record its end: the store holds what it wrote (on the local store, all it showed).
+  if (wasInterrupted(run)) f.io.err(INTERRUPTED_NOTE);
   else if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (!hasContentFilter(opts.filter) && !r.stoppedEarly && r.count < progress.delivered)
+    // The run is over and the local store is read as it is on disk: waiting would not bring the rest.
     f.io.err(
-      `${r.count} of ${progress.delivered} records ${reader.arrivalWord} so far (add --wait to wait for the rest)\n`,
+      `${r.count} of ${progress.delivered} records ${reader.arrivalWord}: the rest could not be read back (see the warnings above, and dd-logstore runs describe ${run.runId})\n`,
     );
 }
 
@@ -428,4 +430,12 @@ async function makeReader(
   });
   if (!reader) throw new CliError(`log store '${t.settings.component.name}' cannot be read back`);
   return reader;
+}
+
+const INTERRUPTED_NOTE =
+  'the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n';
+
+/** A step never recorded its end and its dd-logstore is gone (killed, out of memory, a reboot). */
+function wasInterrupted(run: RunRecord): boolean {
+  return run.steps.some((s) => s.endedAt === undefined && stepStatus(s) === 'interrupted');
 }

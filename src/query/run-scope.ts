@@ -1,5 +1,6 @@
 /** What the run record tells a reader: the time window to search, and how many records to expect. */
 import type { RunRecord } from '../store/run-records.js';
+import { stepStatus } from '../store/run-status.js';
 import type { RunProgress } from './follow.js';
 
 /** Slack around the run's start and end: clocks differ, and a record's timestamp can be its own (JSON lines). */
@@ -49,10 +50,18 @@ export function runProgress(
     (s) => (step === undefined || s.name === step) && (logId === undefined || s.logId === logId),
   );
   const all = run.steps;
-  const ended = all.length > 0 && all.every((s) => s.endedAt !== undefined);
+  // A step whose dd-logstore was killed never records an end: it is over too (interrupted), at its last record.
+  const ends = all.map((s) =>
+    s.endedAt !== undefined
+      ? Date.parse(s.endedAt)
+      : stepStatus(s) === 'interrupted'
+        ? Date.parse(s.recordsTo ?? s.startedAt)
+        : undefined,
+  );
+  const ended = all.length > 0 && ends.every((t) => t !== undefined);
   return {
     ended,
-    endedAt: ended ? Math.max(...all.map((s) => Date.parse(s.endedAt!))) : undefined,
+    endedAt: ended ? Math.max(...(ends as number[])) : undefined,
     delivered: steps.reduce((n, s) => n + s.counts.delivered, 0),
   };
 }

@@ -56,6 +56,14 @@ describe('local store: nothing shown is lost to kill -9', () => {
     expect(messages).toEqual(messages.map((_, i) => `tick ${i}`));
     expect(messages.length).toBeGreaterThanOrEqual(seen.length);
 
+    // It is over: following it ends by itself once its records are printed (it waited for ever before).
+    const follow = await runCli(['logs', '--run-id', 'killed', '--follow', '--output', 'jsonl'], {
+      home,
+      timeoutMs: 30_000,
+    });
+    expect([follow.signal, follow.code]).toEqual([null, 0]);
+    expect(follow.stdout.trim().split('\n')).toHaveLength(messages.length);
+
     const describeRun = await runCli(['runs', 'describe', 'killed'], { home });
     expect(describeRun.stdout).toMatch(/— interrupted \(.*what it showed is in the log store/);
     // Its counts were never written: they are what its segments hold (every record logs read), not 0.
