@@ -107,6 +107,8 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     expect(r.stdout).toMatch(/interrupted \(SIGINT\)/);
     const wide = await cli(['runs', 'list', '--output', 'table'], { COLUMNS: '200' });
     expect(wide.stdout).toMatch(/LOG STORE/);
+    // What did not reach the log store shows beside the count.
+    expect(wide.stdout).toMatch(/^old-spooled .* 2 \(2 spooled\) /m);
   });
 
   it('runs describe prints the command line shell-quoted', async () => {

@@ -8,7 +8,7 @@ import { parseWhen } from '../../../core/duration.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { formatDuration, relativeTime } from '../../../io/relative-time.js';
 import { createRunRecordStore, totalCounts } from '../../../store/run-records.js';
-import type { RunRecord } from '../../../store/run-records.js';
+import type { RecordCounts, RunRecord } from '../../../store/run-records.js';
 import { RUN_STATUSES, runDurationMs, runLastActivityMs, runStartedMs, runStatus } from '../../../store/run-status.js';
 import type { RunStatus } from '../../../store/run-status.js';
 
@@ -66,7 +66,7 @@ export function newCmdRunsList(f: Factory): Command {
           { header: 'STEPS', value: (r) => escapeControlChars(r.steps.map((s) => s.name ?? '-').join(',')) },
           { header: 'STARTED', value: started },
           { header: 'DURATION', value: duration },
-          { header: 'RECORDS', value: (r) => String(totalCounts(r).read), dropOrder: 1 },
+          { header: 'RECORDS', value: (r) => recordsText(totalCounts(r)), dropOrder: 1 },
           { header: 'LOG STORE', value: (r) => r.logStore.name, dropOrder: 2 },
         ],
         (r) => ({
@@ -95,6 +95,12 @@ function parseStatus(raw: string): RunStatus {
   throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}, got '${raw}'`, {
     hint: 'e.g. --status failed',
   });
+}
+
+/** `400000`, or with what did not reach the log store: `400000 (205970 lost)`, `1200 (1200 spooled)`. */
+function recordsText(c: RecordCounts): string {
+  const notes = [c.failed > 0 ? `${c.failed} lost` : '', c.spooled > 0 ? `${c.spooled} spooled` : ''].filter(Boolean);
+  return notes.length > 0 ? `${c.read} (${notes.join(', ')})` : String(c.read);
 }
 
 /** `ok`, `failed (exit 1)`, `interrupted (SIGINT)`, `running`: the state and the exit codes behind it. */
