@@ -123,7 +123,9 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   function openPart(): number {
     makeDirsSync(options.dir, 0o700);
     const file = join(options.dir, segmentFileName(options.baseName, part));
-    const handle = openSync(file, 'wx', 0o600);
+    // O_APPEND: a refused write is undone with ftruncate, which leaves the file offset where the write stopped; without
+    // it the next write would land past the end, leaving a hole of zeros that ends what readers can read.
+    const handle = openSync(file, 'ax', 0o600);
     try {
       const head = encodeHeader({ ...options.header, part, ...(merged ? { merged } : {}) });
       writeAll(handle, head);
