@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = join(root, 'dist-test', 'test', 'emulator', 'main.js');
@@ -47,4 +47,4 @@ if (newest > builtAt) {
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   writeFileSync(stamp, '');
 }
-await import(new URL(`file://${built}`).href);
+await import(pathToFileURL(built).href);

@@ -32,7 +32,7 @@ function formatMax(ms: number): string {
 /** A point in time on the command line (`logs --since`, `runs list --since`): a duration back from now, or an ISO time. */
 export function parseWhen(raw: string, flag: string, nowMs: number): number {
   // A bare number is seconds, as for every duration flag (Date.parse would take '7' for July 2001).
-  if (/^\d+(\.\d+)?(ms|s|m|h|d)?$/.test(raw)) return nowMs - parseDuration(raw, flag);
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)?$/.test(raw.trim())) return nowMs - parseDuration(raw, flag);
   const t = Date.parse(raw);
   if (Number.isNaN(t))
     throw new UsageError(`${flag} must be a duration (1h, 15m) or an ISO time, got '${raw}'`, {

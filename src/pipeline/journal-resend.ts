@@ -238,13 +238,14 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
         delivered: ackedBefore + deliveredNow,
         kept,
         interrupted: !journal.ended,
-        ...(damaged !== undefined ? { damaged } : {}),
+        ...(damaged !== undefined && kept === 0 ? { damaged } : {}),
       };
       report.streams.push(stream);
       await options.onJournal?.(stream);
     }
-    if (damaged !== undefined) {
-      // Not removed even when all it could read was delivered: what follows the damage is still in it.
+    if (damaged !== undefined && kept === 0) {
+      // Everything it could read was delivered, but it is not removed: what follows the damage is still in it. (With
+      // records not delivered yet it stays in the spool: the next flush resends them and warns again.)
       const dest = claim.moveAside();
       report.corrupt.push({ file: dest, damaged });
       options.warn?.(`journal ${name} is damaged: moved to ${dest}; the records it could read were resent`);

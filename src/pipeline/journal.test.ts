@@ -190,10 +190,12 @@ describe('the journal writer and its reader', () => {
       mkdirSync(join(spoolDir, name, 'sub'), { recursive: true });
       writeFileSync(join(spoolDir, name, 'journal-0000.seg'), 'x');
     }
+    // A journal of this version (a leading dot, hidden from versions before ack frames) and one they left.
     mkdirSync(journalDir(spoolDir, 'w4'));
-    expect(listJournals(spoolDir)).toEqual(['w4.journal']);
+    mkdirSync(join(spoolDir, 'w5.journal'));
+    expect(listJournals(spoolDir)).toEqual(['.w4.journal', 'w5.journal']);
     await removeGoneJournals(spoolDir);
-    expect(readdirSync(spoolDir)).toEqual(['w4.journal']);
+    expect(readdirSync(spoolDir).sort()).toEqual(['.w4.journal', 'w5.journal']);
   });
 
   it('acks of an earlier part in a later one (rotation), and an `acks` file (older journals, flushers): all read', async () => {

@@ -7,7 +7,7 @@
  * otherwise it stays, and what it holds that its acks do not cover is the spool.
  * After a SIGKILL, an OOM kill or a power cut, the undelivered tail is still on disk for `flush` (journal-resend.ts).
  *
- * Layout: `spool/<log-store-id>/<writer>.journal/` holding `journal-<part>.seg` (records and ack frames), `owner`
+ * Layout: `spool/<log-store-id>/.<writer>.journal/` (journalDir: why the dot) holding `journal-<part>.seg` (records and ack frames), `owner`
  * (the writer's identity as JSON; its mtime is the writer's heartbeat), while a flusher works on it `claim` (the
  * flusher's identity; its mtime is the flusher's heartbeat), and `acks` (lines `<from> <to>`, inclusive seq ranges):
  * a flusher's checkpoints, and a run's in journals written before the eleventh session (both are read).
@@ -31,6 +31,7 @@ import type { Level, LogRecordData, StreamContext } from '../core/log-record.js'
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
 import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION } from './segment-format.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
+import { CORRUPT_DIR } from './spool.js';
 import { readAckFrames } from './segment-reader.js';
 
 export const JOURNAL_SUFFIX = '.journal';
@@ -50,8 +51,6 @@ export const GONE_PREFIX = '.gone-';
 const ACKS = 'acks';
 const OWNER = 'owner';
 const CLAIM = 'claim';
-/** Where a damaged journal is moved, beside the journals (the spool's own `corrupt/`, spool.ts). */
-const CORRUPT_DIR = 'corrupt';
 /** Written when the run ended (with why records were not delivered): without it, the run was interrupted. */
 const ENDED = 'ended';
 /** The latest reason a flusher could not deliver what is left (masked), newer than the run's. */
@@ -124,8 +123,13 @@ export interface JournalOptions {
   clockFile?: string;
 }
 
+/**
+ * `.<writer>.journal`: the leading dot hides it from dd-logstore versions before ack frames (the eleventh session),
+ * which list only names without one: they would read the first ack frame as damage and remove the journal with the
+ * records after it. This version lists both (a journal those versions left has no dot).
+ */
 export function journalDir(spoolDir: string, writer: string): string {
-  return join(spoolDir, `${writer}${JOURNAL_SUFFIX}`);
+  return join(spoolDir, `.${writer}${JOURNAL_SUFFIX}`);
 }
 
 export function createJournalWriter(options: JournalOptions): JournalWriter {
@@ -599,11 +603,11 @@ export interface JournalOnDisk {
   ended: boolean;
 }
 
-/** The journals in a spool directory, by directory name (not one being removed: `.gone-*`). */
+/** The journals in a spool directory, by directory name (`.<writer>.journal`, and `<writer>.journal` of older versions; not one being removed: `.gone-*`). */
 export function listJournals(spoolDir: string): string[] {
   try {
     return readdirSync(spoolDir)
-      .filter((n) => n.endsWith(JOURNAL_SUFFIX) && !n.startsWith('.'))
+      .filter((n) => n.endsWith(JOURNAL_SUFFIX) && !n.startsWith(GONE_PREFIX))
       .sort();
   } catch {
     return [];
@@ -760,12 +764,13 @@ export function claimJournal(dir: string): JournalClaim | undefined {
       rmSync(claimPath, { force: true });
       const aside = join(dirname(dir), CORRUPT_DIR);
       makeDirsSync(aside, 0o700);
-      // A journal of the same writer moved aside before keeps its name; this one gets the time.
-      let dest = join(aside, basename(dir));
+      // In sight there (no leading dot); a journal of the same writer moved aside before keeps its name.
+      const name = basename(dir).replace(/^\./, '');
+      let dest = join(aside, name);
       try {
         renameSync(dir, dest);
       } catch {
-        dest = join(aside, `${Date.now()}-${basename(dir)}`);
+        dest = join(aside, `${Date.now()}-${name}`);
         renameSync(dir, dest);
       }
       return dest;

@@ -479,25 +479,42 @@ describe('journal: nothing lost to kill -9', () => {
     expect(existsSync(join(store, '.gone-w2'))).toBe(false);
   }, 60_000);
 
-  it('a journal damaged in the middle (bytes overwritten): kept in corrupt/, never removed; flush exits 1; the run says why', async () => {
+  it('a journal damaged in the middle (bytes overwritten): what it reads is resent, then it is kept in corrupt/, never removed; flush exits 1; the run says why', async () => {
     emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
-    const child = [process.execPath, '-e', `for (let i = 0; i < 2000; i++) console.log('dmg ' + i)`];
+    // Three bursts: three chunks, three frames; the damage goes in the last one.
+    const child = [
+      process.execPath,
+      '-e',
+      `let b = 0; const burst = () => { for (let i = 0; i < 300; i++) console.log('dmg ' + (b * 300 + i)); if (++b < 3) setTimeout(burst, 300); }; burst();`,
+    ];
     const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'dmg', '--flush-timeout', '3s', '--', ...child], {
       home,
       env: KEYS,
     });
-    expect(r.stderr).toMatch(/2000 records read, 0 delivered, 2000 spooled/);
+    expect(r.stderr).toMatch(/900 records read, 0 delivered, 900 spooled/);
     emulator.reset();
     const segment = journalFiles(home).find((f) => f.endsWith('.seg'))!;
     const bytes = readFileSync(segment);
-    // Newlines where a line's text was: the lines frame no longer holds the records it says it holds.
-    bytes.fill(0x0a, Math.floor(bytes.length * 0.75), Math.floor(bytes.length * 0.75) + 16);
+    // Newlines where a line's text was: the last lines frame no longer holds the records it says it holds.
+    bytes.fill(0x0a, bytes.length - 200, bytes.length - 184);
     writeFileSync(segment, bytes);
+    // The intake refuses the key: what it read is not delivered, so it stays in the spool (not moved aside).
+    emulator.inject('intake', { type: 'status', status: 403, count: 1000 });
+    const refused = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).not.toMatch(/moved to/);
+    expect(journalFiles(home).length).toBeGreaterThan(0);
+    emulator.reset();
     const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(flush.stderr).toMatch(/warning: journal .* is damaged at byte \d+/);
     expect(flush.stderr).toMatch(/warning: journal .*\.journal is damaged: moved to .*corrupt/);
     expect(flush.stderr).toMatch(/error: 1 damaged spool file of log store 'dd' moved to .*corrupt/);
     expect(flush.code).toBe(1);
+    // The lines before the damaged frame (the first two bursts at least; a burst may come in more than one chunk).
+    const got = [...delivered('dmg').unique.values()].map((m) => Number(m.slice(4))).sort((a, b) => a - b);
+    expect(got.length).toBeGreaterThanOrEqual(600);
+    expect(got.length).toBeLessThan(900);
+    expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i));
     // Kept, byte for byte, out of every later flush's way.
     const store = readdirSync(join(home, 'spool'))[0]!;
     const aside = join(home, 'spool', store, 'corrupt');
@@ -508,7 +525,7 @@ describe('journal: nothing lost to kill -9', () => {
     expect(describe.stdout).toMatch(/spool journal is damaged/);
     const again = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/0 records read from 0 spool files/)]);
-  }, 60_000);
+  }, 90_000);
 
   it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {
     emulator.inject('intake', { type: 'status', status: 503, count: 1000 });

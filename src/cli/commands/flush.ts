@@ -61,16 +61,17 @@ export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promi
         `error: flush of log store '${r.logStore}' stopped: ${r.stopped}; ${r.kept} records are left in the spool (run dd-logstore flush again once the intake answers)\n`,
       );
       code = 1;
-    } else if (r.corrupt.length > 0) {
-      // Not all of it could be read: what follows the damage is not delivered (kept in corrupt/, never removed).
-      f.io.err(
-        `error: ${plural(r.corrupt.length, 'damaged spool file')} of log store '${r.logStore}' moved to ${dirname(r.corrupt[0]!.file)}: the records that could be read were resent, the rest cannot be (see the warnings above)\n`,
-      );
-      code = 1;
     } else if (r.kept > 0) {
       const why = r.firstError !== undefined ? `: ${r.firstError}` : '';
       f.io.err(
         `error: ${plural(r.kept, 'record')} of log store '${r.logStore}' ${r.kept === 1 ? 'is' : 'are'} still in the spool${why} (run dd-logstore flush again later; each record's reason is in ${spoolRoot})\n`,
+      );
+      code = 1;
+    }
+    if (r.corrupt.length > 0) {
+      // Moved aside once all they could read was delivered: what follows their damage cannot be (kept, never removed).
+      f.io.err(
+        `error: ${plural(r.corrupt.length, 'damaged spool file')} of log store '${r.logStore}' moved to ${dirname(r.corrupt[0]!.file)}: what could be read was resent, the rest cannot be (see the warnings above)\n`,
       );
       code = 1;
     }

@@ -389,6 +389,8 @@ export function createLeanHttpTransport(options: HttpTransportOptions = {}): Tra
     const i = origin.idle.indexOf(c);
     if (i !== -1) origin.idle.splice(i, 1);
     c.socket.destroy();
+    // Closing: the waiting requests are failed by close(), not connected now only to be torn down.
+    if (closing.signal.aborted) return;
     // A socket slot is free: a waiting request may connect.
     for (let next = origin.waiting.shift(); next !== undefined; next = origin.waiting.shift()) {
       if (next.settled) continue;
