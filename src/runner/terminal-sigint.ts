@@ -11,8 +11,7 @@
  * SIGINT (a test harness, a supervisor) has it passed on, in a terminal's foreground group or not. Elsewhere (no
  * /proc) `fallback` answers: whether stdin is a terminal, the rule before.
  */
-import { readFileSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 interface ProcStat {
   pgrp: number;
@@ -40,8 +39,17 @@ export function sigintReachedCommand(commandPid: number | undefined, fallback: b
   if (self === undefined) return fallback;
   // No controlling terminal, or we are not in its foreground group: the signal came from kill(1), to us alone.
   if (self.ttyNr === 0 || self.tpgid !== self.pgrp) return false;
-  if (!isatty(0) && !isatty(1) && !isatty(2)) return false;
+  if (![0, 1, 2].some(isTerminal)) return false;
   const command = commandPid === undefined ? undefined : readStat(String(commandPid));
   // A command that made a process group of its own is not in the foreground group: the Ctrl-C did not reach it.
   return command === undefined || command.pgrp === self.tpgid;
+}
+
+/** Our descriptor `fd` is a terminal (read from /proc, as the rest: `node:tty` is not loaded at start for this). */
+function isTerminal(fd: number): boolean {
+  try {
+    return /^\/dev\/(pts\/|tty|console$)/.test(readlinkSync(`/proc/self/fd/${fd}`));
+  } catch {
+    return false;
+  }
 }
