@@ -24,7 +24,7 @@ const VALUE_FLAGS: Readonly<Record<string, string>> = {
   '--kill-after': 'killAfter',
   '--on-overflow': 'onOverflow',
 };
-const ON_OVERFLOW_CHOICES = ['spool', 'drop'];
+export const ON_OVERFLOW_CHOICES = ['spool', 'drop'] as const;
 
 export interface ParsedRun {
   debug: boolean;
@@ -67,7 +67,7 @@ export function parseRunWords(words: readonly string[]): ParsedRun | undefined {
       // Commander takes the next word as the value whatever it is; such a value is rare enough to leave to it.
       if (value === undefined || (eq === -1 && value.startsWith('-'))) return undefined;
       if (key === 'tag') opts.tag = [...(opts.tag as string[]), value];
-      else if (key === 'onOverflow' && !ON_OVERFLOW_CHOICES.includes(value)) return undefined;
+      else if (key === 'onOverflow' && !(ON_OVERFLOW_CHOICES as readonly string[]).includes(value)) return undefined;
       else opts[key] = value;
     }
   }

@@ -221,7 +221,7 @@ function isLower(c: number): boolean {
 function isLetter(c: number): boolean {
   return isUpper(c) || isLower(c);
 }
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 function isSpace(c: number): boolean {

@@ -14,6 +14,7 @@
  * FATAL): prose never matches. The line's time is not taken (logging prints local time without a zone).
  */
 import type { Level } from '../core/log-record.js';
+import { isDigit } from './level-detect.js';
 
 export const LOGGER_NAME = 'logger.name';
 
@@ -161,8 +162,4 @@ function timeEnd(line: string): number {
 function digits(line: string, at: number, n: number): boolean {
   for (let k = at; k < at + n; k++) if (!isDigit(line.charCodeAt(k))) return false;
   return true;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
 }

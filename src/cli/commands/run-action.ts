@@ -9,6 +9,7 @@ import { LEVELS } from '../../core/log-record.js';
 import type { Level } from '../../core/log-record.js';
 import { RUN_ID_HINT, RUN_ID_PATTERN, checkRunId } from '../../store/run-records.js';
 import type { Factory } from '../../app/factory.js';
+import { ON_OVERFLOW_CHOICES } from '../run-fast-path.js';
 import { runCommand } from '../../app/run-step.js';
 
 /** Throws SilentExit with the child's exit code once the run is over; a usage or set-up error otherwise. */
@@ -52,12 +53,10 @@ export async function runAction(
   throw new SilentExit(code);
 }
 
-const ON_OVERFLOW = ['spool', 'drop'] as const;
-
-function parseOnOverflow(raw: string): (typeof ON_OVERFLOW)[number] {
-  const policy = ON_OVERFLOW.find((p) => p === raw);
+function parseOnOverflow(raw: string): (typeof ON_OVERFLOW_CHOICES)[number] {
+  const policy = ON_OVERFLOW_CHOICES.find((p) => p === raw);
   if (policy === undefined) {
-    throw new UsageError(`--on-overflow must be one of ${ON_OVERFLOW.join(', ')}, got '${raw}'`, {
+    throw new UsageError(`--on-overflow must be one of ${ON_OVERFLOW_CHOICES.join(', ')}, got '${raw}'`, {
       hint: 'e.g. --on-overflow drop',
     });
   }
