@@ -555,9 +555,17 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
       const from = lines.firstSeq - (records[0] as LogRecordData).seq;
       enc.encodeAll(records, 0, from);
       if (parsed)
-        expect(enc.encodeParsedLines(records, from, lines.count, lines.bytes, lines.defaultLevel, lines.parser)).toBe(
-          true,
-        );
+        expect(
+          enc.encodeParsedLines(
+            records,
+            from,
+            lines.count,
+            lines.bytes,
+            lines.defaultLevel,
+            lines.parser,
+            lines.timestamp,
+          ),
+        ).toBe(true);
       else expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
       enc.encodeAll(records, from + lines.count, records.length);
     }
@@ -900,6 +908,36 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     records[2]!.timestamp += 1;
     expect(enc.encodeParsedLines(records, 0, 4, ...args)).toBe(false);
     expect(enc.bytes().length).toBe(0);
+  });
+
+  it("parsed lines frames with the builder's time (RawLines.timestamp): the first and last record checked against it", () => {
+    const { records, lines } = build([['stdout', 'a\nb\nc\nd\n']])[0]!;
+    // The push's read time, which every record of its lines has.
+    expect(lines!.timestamp).toBe(1_700_000_000_000);
+    expect(records.every((r) => r.timestamp === lines!.timestamp)).toBe(true);
+    const args = [lines!.bytes, lines!.defaultLevel, lines!.parser] as const;
+    const enc = createFrameEncoder();
+    enc.begin();
+    expect(enc.encodeParsedLines(records, 0, 4, ...args, lines!.timestamp)).toBe(true);
+    expect(decodeJournal(enc.bytes())).toStrictEqual(records.map(withoutUndefined));
+    // Another time than the builder's (its promise broken), on all of them, on the first or on the last: a table.
+    for (const changed of [
+      records.map((r) => ({ ...r, timestamp: r.timestamp + 1 })),
+      records.map((r, i) => (i === 0 ? { ...r, timestamp: r.timestamp - 5 } : r)),
+      records.map((r, i) => (i === 3 ? { ...r, timestamp: r.timestamp + 5 } : r)),
+    ]) {
+      enc.begin();
+      expect(enc.encodeParsedLines(changed, 0, 4, ...args, lines!.timestamp)).toBe(false);
+      expect(enc.bytes().length).toBe(0);
+    }
+    // The time-window rewrite (all of them, the original kept in an attribute): a table, with the time given or not.
+    const rewritten = records.map((r) => ({
+      ...r,
+      timestamp: lines!.timestamp,
+      attributes: { 'dd_logstore.original_timestamp': r.timestamp - 86_400_000 },
+    }));
+    enc.begin();
+    expect(enc.encodeParsedLines(rewritten, 0, 4, ...args, lines!.timestamp)).toBe(false);
   });
 
   it('parsed lines frames under another parser version are read with this one: every line once', () => {

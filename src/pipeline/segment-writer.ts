@@ -39,6 +39,8 @@ export interface SegmentWriter {
    * copied first); false (and `error`) when they are not on disk: none of them is kept then.
    */
   append(frames: Uint8Array | readonly Uint8Array[]): boolean;
+  /** `append` of parts, for a caller that always has parts (the journal: no check of which it was given). */
+  appendParts(parts: readonly Uint8Array[]): boolean;
   readonly error: string | undefined;
   /** Bytes of frames written. */
   readonly bytes: number;
@@ -142,12 +144,17 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   }
 
   function append(frames: Uint8Array | readonly Uint8Array[]): boolean {
-    let total: number;
-    if (frames instanceof Uint8Array) total = frames.length;
-    else {
-      total = 0;
-      for (const part of frames) total += part.length;
-    }
+    return frames instanceof Uint8Array ? write(frames.length, frames, undefined) : appendParts(frames);
+  }
+
+  function appendParts(parts: readonly Uint8Array[]): boolean {
+    let total = 0;
+    for (let i = 0; i < parts.length; i++) total += (parts[i] as Uint8Array).length;
+    return write(total, undefined, parts);
+  }
+
+  /** `total` bytes, given `whole` or as `parts`. */
+  function write(total: number, whole: Uint8Array | undefined, parts: readonly Uint8Array[] | undefined): boolean {
     if (total === 0) return true;
     if (closed) {
       error = 'segment writer closed';
@@ -162,9 +169,10 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
       }
       const handle = fd ?? openPart();
       before = size;
-      if (frames instanceof Uint8Array) writeAll(handle, frames);
-      else if (frames.length === 1) writeAll(handle, frames[0] as Uint8Array);
-      else writeAllParts(handle, frames, total);
+      if (whole !== undefined) writeAll(handle, whole);
+      else if ((parts as readonly Uint8Array[]).length === 1)
+        writeAll(handle, (parts as readonly Uint8Array[])[0] as Uint8Array);
+      else writeAllParts(handle, parts as readonly Uint8Array[], total);
       size += total;
       bytes += total;
       if (syncEvery >= 0 && now() - lastSync >= syncEvery) sync();
@@ -270,6 +278,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
 
   return {
     append,
+    appendParts,
     get error() {
       return error;
     },

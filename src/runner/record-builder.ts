@@ -72,6 +72,8 @@ export interface RawLines {
   defaultLevel: Level;
   /** plain-line.ts's PLAIN_LINE_VERSION: the rules that made these records. */
   parser: number;
+  /** The time they were all given (the push's read time): the journal checks the first and last, not each one. */
+  timestamp: number;
 }
 
 export interface RecordMask {
@@ -125,6 +127,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
   const trackRaw = opts.rawLines === true;
   let rawChunk: Buffer | undefined;
   let rawDefaultLevel: Level = 'info';
+  let rawTime = 0;
   let plainSeq = -1;
   let runStart = 0;
   let runEnd = -1;
@@ -151,6 +154,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
         bytes: rawChunk.subarray(runStart, runEnd),
         defaultLevel: rawDefaultLevel,
         parser: PLAIN_LINE_VERSION,
+        timestamp: rawTime,
       };
     runCount = 0;
     runEnd = -1;
@@ -444,7 +448,8 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       rawChunk = asciiText && (mask === undefined || mask.text(text) === text) ? chunk : undefined;
       plainSeq = -1;
       rawDefaultLevel = st.defaultLevel;
-      pushText(st, text, now());
+      rawTime = now();
+      pushText(st, text, rawTime);
       closeRun();
       rawChunk = undefined;
       escapes.begin(undefined);
