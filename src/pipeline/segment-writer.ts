@@ -13,6 +13,7 @@ import { removeFile } from '../core/fs/quiet-cleanup.js';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const FSYNC_INTERVAL_MS = 1000;
+const NO_PARTS: readonly Uint8Array[] = [];
 
 export interface SegmentWriterOptions {
   dir: string;
@@ -144,7 +145,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   }
 
   function append(frames: Uint8Array | readonly Uint8Array[]): boolean {
-    return frames instanceof Uint8Array ? write(frames.length, frames, undefined) : appendParts(frames);
+    return frames instanceof Uint8Array ? write(frames.length, frames, NO_PARTS) : appendParts(frames);
   }
 
   function appendParts(parts: readonly Uint8Array[]): boolean {
@@ -154,7 +155,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   }
 
   /** `total` bytes, given `whole` or as `parts`. */
-  function write(total: number, whole: Uint8Array | undefined, parts: readonly Uint8Array[] | undefined): boolean {
+  function write(total: number, whole: Uint8Array | undefined, parts: readonly Uint8Array[]): boolean {
     if (total === 0) return true;
     if (closed) {
       error = 'segment writer closed';
@@ -170,9 +171,8 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
       const handle = fd ?? openPart();
       before = size;
       if (whole !== undefined) writeAll(handle, whole);
-      else if ((parts as readonly Uint8Array[]).length === 1)
-        writeAll(handle, (parts as readonly Uint8Array[])[0] as Uint8Array);
-      else writeAllParts(handle, parts as readonly Uint8Array[], total);
+      else if (parts.length === 1) writeAll(handle, parts[0] as Uint8Array);
+      else writeAllParts(handle, parts, total);
       size += total;
       bytes += total;
       if (syncEvery >= 0 && now() - lastSync >= syncEvery) sync();
