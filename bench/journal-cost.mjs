@@ -102,7 +102,15 @@ try {
         encoder.encodeAll(records, 0, from);
         const parsed =
           how === 'journal' &&
-          encoder.encodeParsedLines(records, from, lines.count, lines.bytes, lines.defaultLevel, lines.parser);
+          encoder.encodeParsedLines(
+            records,
+            from,
+            lines.count,
+            lines.bytes,
+            lines.defaultLevel,
+            lines.parser,
+            lines.timestamp,
+          );
         if (!parsed && !encoder.encodeLines(records, from, lines.count, lines.bytes))
           encoder.encodeAll(records, from, to);
         encoder.encodeAll(records, to, records.length);
