@@ -127,7 +127,9 @@ export function createIntakeSerializer(ctx: StreamContext): IntakeSerializer {
       out.writeBytes(fragment.subarray(1));
     } else {
       if (opening !== undefined) out.writeBytes(opening.keyQuote);
-      out.writeString(message);
+      // A marked message is ASCII: Latin-1's writer copies it, about half of UTF-8's cost per call (Node 20 and 24).
+      if (record.jsonSafeMessage === true) out.writeAscii(message);
+      else out.writeString(message);
       out.writeBytes(fragment);
     }
     out.writeUint(record.seq);
