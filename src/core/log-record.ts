@@ -25,16 +25,16 @@ export interface LogRecordData {
   /** Extra attributes: fields of a JSON line, `dd_logstore.part`, `dd_logstore.original_timestamp`. */
   attributes?: Record<string, unknown>;
   /**
-   * A hint, never a field of its own: true when `message` holds nothing a JSON string escapes (no `"`, `\`, control
-   * character or surrogate), so a serializer may copy it without its check. Only `JsonSafeRecord` has it (on its
-   * prototype); any other record, or a copy of one, reads undefined and is checked as before.
+   * A hint, never a field of its own: true when `message` is ASCII and holds nothing a JSON string escapes (no `"`,
+   * `\` or control character), so a serializer may copy it as its bytes, without its check. Only `JsonSafeRecord` has
+   * it (on its prototype); any other record, or a copy of one, reads undefined and is checked as before.
    */
   readonly jsonSafeMessage?: boolean;
 }
 
 /**
- * A record whose message the record builder found free of anything JSON escapes (a line wholly inside an ASCII chunk
- * with no such byte in it). The hint lives on the prototype, so the record's own fields are exactly a
+ * A record whose message the record builder found ASCII and free of anything JSON escapes (a line wholly inside an
+ * ASCII chunk with no such byte in it). The hint lives on the prototype, so the record's own fields are exactly a
  * LogRecordData's (what the journal writes, what tests compare) and a spread or a clone drops it. Its message must
  * not be replaced: nothing after the record builder does.
  */

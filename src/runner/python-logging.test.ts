@@ -22,6 +22,10 @@ describe('parsePythonLogLine', () => {
     ['[2024-05-01 12:00:00] [INFO] app: up', ['info', 'app', 'up']],
     ['[12:00:00] WARNING [Svc] late', ['warn', 'Svc', 'late']],
     ['FATAL:x:y', ['critical', 'x', 'y']],
+    ['CRITICAL:x:y', ['critical', 'x', 'y']],
+    ['WARN:x:y', ['warn', 'x', 'y']],
+    ['DEBUG:x:y', ['debug', 'x', 'y']],
+    ['[12:00:00] [x] [ERROR] z', ['error', 'x', 'z']],
     ['[INFO] worker-3 step 9 finished', undefined],
     ['DEBUG - not a time', undefined],
     // not Python logging: left to detectLevel, message kept whole

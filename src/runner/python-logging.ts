@@ -25,15 +25,29 @@ export interface PythonLogLine {
   message: string;
 }
 
-const LEVELS: Readonly<Record<string, Level>> = {
-  DEBUG: 'debug',
-  INFO: 'info',
-  WARNING: 'warn',
-  WARN: 'warn',
-  ERROR: 'error',
-  CRITICAL: 'critical',
-  FATAL: 'critical',
-};
+/**
+ * logging's level name as our level. A switch, not a lookup table: the word is a substring of a regex match, and
+ * `table[word]` had V8 look it up in the string table (to internalize it) and then in a megamorphic stub cache on
+ * every line.
+ */
+function levelOf(word: string): Level | undefined {
+  switch (word) {
+    case 'INFO':
+      return 'info';
+    case 'WARNING':
+    case 'WARN':
+      return 'warn';
+    case 'ERROR':
+      return 'error';
+    case 'DEBUG':
+      return 'debug';
+    case 'CRITICAL':
+    case 'FATAL':
+      return 'critical';
+    default:
+      return undefined;
+  }
+}
 
 const LEVEL_INITIALS = new Set([...'DIWECF'].map((ch) => ch.charCodeAt(0)));
 const LEVEL = '(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)';
@@ -103,7 +117,7 @@ export function firstMatch(line: string, patterns: readonly Pattern[]): PythonLo
     // The bracket pattern has alternatives: the level and the name are whichever group matched.
     const levelWord = p.level === 0 ? (m[1] ?? m[2]) : m[p.level];
     const logger = p.name === 0 ? (m[3] ?? m[4]) : p.name === undefined ? undefined : m[p.name];
-    const level = levelWord === undefined ? undefined : LEVELS[levelWord];
+    const level = levelWord === undefined ? undefined : levelOf(levelWord);
     if (level === undefined) continue;
     return { level, logger, message: m[p.message] ?? '' };
   }

@@ -10,7 +10,7 @@ import { testContext } from '../../../test/helpers/test-records.js';
 import { NEEDS_JSON_ESCAPE } from '../../core/json-string.js';
 import type { LogRecordData, StreamName } from '../../core/log-record.js';
 import { createJsonBatchFactory, splitJsonBatch, type JsonBatch } from '../../pipeline/json-batch.js';
-import { createRecordBuilder, type RecordMask } from '../../runner/record-builder.js';
+import { createRecordBuilder, MAX_PENDING_LINE_CHARS, type RecordMask } from '../../runner/record-builder.js';
 import { createEscapeScan } from '../../runner/escape-scan.js';
 import { createIntakeSerializer, ITEM_OPENING } from './serializer.js';
 
@@ -68,6 +68,8 @@ function check(chunks: readonly [StreamName, Buffer][], rawLines: boolean, withM
   const records = build(chunks, rawLines, withMask);
   const hinted = records.filter((r) => r.jsonSafeMessage === true);
   for (const r of hinted) expect(NEEDS_JSON_ESCAPE.test(r.message)).toBe(false);
+  // And ASCII: the serializer copies a marked message as Latin-1, which is its UTF-8 only then.
+  for (const r of hinted) expect(Buffer.from(r.message, 'latin1').equals(Buffer.from(r.message, 'utf8'))).toBe(true);
   // The hint is not a field: the record's own keys are a LogRecordData's.
   for (const r of hinted)
     expect(Object.keys(r)).toEqual(['timestamp', 'seq', 'stream', 'level', 'message', 'attributes']);
@@ -191,6 +193,59 @@ describe('records marked JSON-safe by the record builder', () => {
       marked += check(chunks, rand(2) === 0, rand(2) === 0);
     }
     expect(marked).toBeGreaterThan(100);
+  });
+
+  it('CR/LF lines, a non-ASCII chunk between ASCII ones, a secret across chunks', () => {
+    const ascii = (n: number): string => `line ${n} of plain ASCII text, nothing to escape\n`;
+    const parts = [
+      Buffer.from(ascii(1) + ascii(2) + `the key ${SECRET.slice(0, 7)}`),
+      Buffer.from(`${SECRET.slice(7)} printed\r\n` + ascii(3)),
+      Buffer.from('non-ASCII: é ✓\r\n' + ascii(4), 'utf8'),
+      Buffer.from(ascii(5) + 'a CR/LF line\r\n' + ascii(6)),
+      // A character split across two chunks: the decoder holds its first byte, so the next chunk is not marked.
+      Buffer.from('split ✓', 'utf8').subarray(0, -1),
+      Buffer.concat([Buffer.from('✓', 'utf8').subarray(-1), Buffer.from('\n' + ascii(7))]),
+      Buffer.from(ascii(8)),
+    ];
+    for (const withMask of [true, false]) {
+      const records = build(
+        parts.map((p) => ['stdout', p]),
+        true,
+        withMask,
+      );
+      // Lines of wholly ASCII chunks with nothing held before are marked; a CR/LF line is not (`\r` is escaped).
+      expect(records.filter((r) => r.jsonSafeMessage === true).map((r) => r.message)).toEqual(
+        [1, 2, 3, 5, 6, 8].map((n) => `line ${n} of plain ASCII text, nothing to escape`),
+      );
+      expect(records.some((r) => r.message.includes(SECRET))).toBe(!withMask);
+      check(
+        parts.map((p) => ['stdout', p]),
+        true,
+        withMask,
+      );
+    }
+  });
+
+  it('a line too long to hold, cut at the limit, a secret across the cut', () => {
+    // Held up to MAX_PENDING_LINE_CHARS, then recorded in pieces; the mask's `cut` keeps the secret whole.
+    const cutMask: RecordMask = { ...mask, cut: (t) => (t.includes(SECRET) ? t.indexOf(SECRET) : t.length) };
+    const before = 'z'.repeat(MAX_PENDING_LINE_CHARS - 10);
+    const input = Buffer.from(`short\n${before}${SECRET}${'w'.repeat(100_000)}\nafter\n`);
+    const records: LogRecordData[] = [];
+    const builder = createRecordBuilder({
+      stderrLevel: 'error',
+      now: () => 1_700_000_000_000,
+      onRecord: (r) => records.push(r),
+      rawLines: true,
+      mask: cutMask,
+    });
+    for (let at = 0; at < input.length; at += 65_536) builder.push('stdout', input.subarray(at, at + 65_536));
+    builder.end();
+    expect(records.filter((r) => r.jsonSafeMessage === true).map((r) => r.message)).toEqual(['short', 'after']);
+    expect(records.some((r) => r.message.includes(SECRET))).toBe(false);
+    expect(records.map((r) => r.message).join('')).toBe(`short${before}****${'w'.repeat(100_000)}after`);
+    const { hinted, plain } = batches(records);
+    expect(hinted.equals(plain)).toBe(true);
   });
 
   it('a line over the part size is not marked, and goes out in parts as before', () => {
