@@ -253,13 +253,15 @@ function kindAt(b: Buffer, p: number): number {
 // ---- the output
 
 /**
- * Where bytes are written: the lines of the page being read (copied out, exactly sized, once the page is read), or,
- * while an event's attributes are flattened, their members (`members`), copied into its line once its other fields
- * are known (they may come after the attributes).
+ * Where bytes are written: the lines of the page being read (copied out, exactly sized, once the page is read). An
+ * event's attributes are flattened as they are read, at the place its line will start (`lineAt`), since its other
+ * fields may come after them; once they are known its line is written after the members, the members moved behind
+ * it and the whole line back to `lineAt` (`copyWithin`: a memmove, ~25 ns for a line where a JS byte loop over the
+ * ~400 bytes of members was ~650 ns).
  */
 let out: Buffer = Buffer.allocUnsafeSlow(1 << 20);
-let lines: Buffer = out;
-let members: Buffer = Buffer.allocUnsafeSlow(16 * 1024);
+/** Where the event being read will have its line, and the length of its flattened attributes there. */
+let lineAt = 0;
 let membersLength = 0;
 
 function ensure(o: number, more: number): void {
@@ -397,8 +399,12 @@ function pushPrefix(b: Buffer, s: number, e: number): void {
     prefix.bytes.copy(grown, 0, 0, prefix.length);
     prefix.bytes = grown;
   }
-  if (prefix.length > 0) prefix.bytes[prefix.length++] = DOT;
-  prefix.length += b.copy(prefix.bytes, prefix.length, s, e);
+  const to = prefix.bytes;
+  let at = prefix.length;
+  if (at > 0) to[at++] = DOT;
+  // A loop: the names are short, and Buffer.copy's checks and view cost ~200 ns a call (8 a record).
+  for (let i = s; i < e; i++) to[at++] = b[i] as number;
+  prefix.length = at;
 }
 
 /** Where flatten ended: past the object in the page, and in the output. */
@@ -597,6 +603,7 @@ function readEventKeys(b: Buffer, p: number): number {
 /** The record's own fields, in the event's `attributes` at p; past it, or -1. */
 function readOuterAttributes(b: Buffer, p: number): number {
   f.ts = f.status = f.message = f.service = f.host = f.tags = f.attrs = -1;
+  membersLength = 0;
   resetKnown();
   p = skipSpace(b, p + 1);
   if (b[p] === CLOSE) return p + 1;
@@ -615,15 +622,10 @@ function readOuterAttributes(b: Buffer, p: number): number {
     // A field twice: JSON.parse keeps the last; left to it.
     if (len === 10 && sameBytes(b, ks, ke, K_ATTRIBUTES)) {
       if (f.attrs >= 0 || c !== OPEN) return -1;
-      // Flattened now, into `members`: read once.
-      lines = out;
-      out = members;
-      const ok = flatten(b, p, 0);
-      members = out;
-      out = lines;
-      if (!ok) return -1;
+      // Flattened now, where the line will be: read once.
+      if (!flatten(b, p, lineAt)) return -1;
       p = flattened.p;
-      membersLength = flattened.o;
+      membersLength = flattened.o - lineAt;
       f.attrs = vs;
     } else if (len === 4 && sameBytes(b, ks, ke, K_TAGS)) {
       if (f.tags >= 0) return -1;
@@ -683,8 +685,11 @@ function tagsEnd(b: Buffer, p: number): number {
   }
 }
 
-/** The event's line into the output at o, its entry into entries; the output's end, or -1 (uncommon). */
-function writeEvent(b: Buffer, o: number, entries: LogEntry[]): number {
+/**
+ * The event's line into the output at `lineAt` (its flattened attributes are there), its entry into entries; the
+ * output's end, or -1 (uncommon).
+ */
+function writeEvent(b: Buffer, entries: LogEntry[]): number {
   if (f.ts < 0) return -1;
   if (f.tsE - f.ts !== lastTimeLength || !sameBytes(b, f.ts, f.tsE, lastTime.subarray(0, lastTimeLength))) {
     if (f.tsE - f.ts > lastTime.length) lastTime = Buffer.allocUnsafeSlow(f.tsE - f.ts);
@@ -697,8 +702,10 @@ function writeEvent(b: Buffer, o: number, entries: LogEntry[]): number {
     }
     lastIso = latin1(new Date(lastMs).toISOString());
   }
-  const start = o;
-  o = putAll(o, L_ID);
+  // The line is written after the members, which then move behind it, and the whole line moves back to lineAt.
+  const members = lineAt;
+  const start = lineAt + membersLength;
+  let o = putAll(start, L_ID);
   o = putString(o, b, f.id, f.idE, f.idEsc);
   o = putAll(o, L_TIME);
   o = putAll(o, lastIso);
@@ -724,10 +731,13 @@ function writeEvent(b: Buffer, o: number, entries: LogEntry[]): number {
       if (b[t] === COMMA) t = skipSpace(b, t + 1);
     }
   o = putAll(o, L_ATTRS);
-  if (f.attrs >= 0) o = put(o, members, 0, membersLength);
-  o = putAll(o, L_END);
-  entries.push(scannedEntry(b, start, o));
-  return o;
+  ensure(o, membersLength + L_END.length);
+  out.copyWithin(o, members, start);
+  o = putAll(o + membersLength, L_END);
+  out.copyWithin(lineAt, start, o);
+  const end = lineAt + (o - start);
+  entries.push(scannedEntry(b, lineAt, end));
+  return end;
 }
 
 /** A string field's span as the page spells it (quotes and escapes included), or null. */
@@ -808,8 +818,9 @@ export function scanSearchAnswer(b: Buffer): ScannedAnswer | undefined {
   let lines = 0;
   for (;;) {
     const at = p;
+    lineAt = o;
     const end = readEventKeys(b, p);
-    const o2 = end < 0 ? -1 : writeEvent(b, o, entries);
+    const o2 = end < 0 ? -1 : writeEvent(b, entries);
     if (o2 >= 0) {
       o = o2;
       p = end;
