@@ -153,6 +153,7 @@ function literalEnd(b: Buffer, p: number, word: Buffer): number {
   return p + word.length;
 }
 const TRUE = latin1('true');
+const PROTO = latin1('__proto__');
 const FALSE = latin1('false');
 
 /** Past the scalar at p, or -1 (an object, an array, not JSON). */
@@ -437,7 +438,7 @@ function flatten(b: Buffer, p: number, o: number): boolean {
     // are left to JSON.stringify by jsonlLine.
     const c0 = b[ks] as number;
     if (c0 >= 0x30 && c0 <= 0x39) return false;
-    if (depth === 0 && (ke === ks || (ke - ks === 9 && latin1Text(b, ks, ke) === '__proto__'))) return false;
+    if (depth === 0 && (ke === ks || sameBytes(b, ks, ke, PROTO))) return false;
     // A repeated name: JSON.parse keeps the last value at the first one's place.
     for (let j = keysFrom[depth] as number; j < keys; j++)
       if (sameRange(b, keyStart[j] as number, keyEnd[j] as number, ks, ke)) return false;
@@ -527,6 +528,13 @@ let lastTime: Buffer = Buffer.allocUnsafeSlow(64);
 let lastTimeLength = -1;
 let lastMs = Number.NaN;
 let lastIso: Buffer = NO_BYTES;
+
+/** The time at [s, e) is the one last read (compared in place: a subarray a record cost a view object). */
+function sameTime(b: Buffer, s: number, e: number): boolean {
+  if (e - s !== lastTimeLength) return false;
+  for (let i = 0; i < lastTimeLength; i++) if (b[s + i] !== lastTime[i]) return false;
+  return true;
+}
 
 /** The spans of an event's fields: [start, end) of each JSON value in the page, -1 when absent. */
 const f = {
@@ -691,7 +699,7 @@ function tagsEnd(b: Buffer, p: number): number {
  */
 function writeEvent(b: Buffer, entries: LogEntry[]): number {
   if (f.ts < 0) return -1;
-  if (f.tsE - f.ts !== lastTimeLength || !sameBytes(b, f.ts, f.tsE, lastTime.subarray(0, lastTimeLength))) {
+  if (!sameTime(b, f.ts, f.tsE)) {
     if (f.tsE - f.ts > lastTime.length) lastTime = Buffer.allocUnsafeSlow(f.tsE - f.ts);
     lastTimeLength = b.copy(lastTime, 0, f.ts, f.tsE);
     lastMs = Date.parse(utf8(b, f.ts, f.tsE));
@@ -750,12 +758,24 @@ function hasEscape(b: Buffer, s: number, e: number): boolean {
   return false;
 }
 
+/** Number(text) of the JSON number at [s, e): summed when it is up to 15 digits (exact), else parsed from its text. */
+function integerAt(b: Buffer, s: number, e: number): number {
+  if (e - s > 15 || (b[s] === 0x30 && e - s > 1)) return Number(latin1Text(b, s, e));
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = (b[i] as number) - 0x30;
+    if (d < 0 || d > 9) return Number(latin1Text(b, s, e));
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 /** `entryFromEvent`'s fields of the event just written (its line at [start, end) of the output). */
 function scannedEntry(b: Buffer, start: number, end: number): ScannedEntry {
   let seq = 0;
   let hasSeq = false;
   if (known.seq === NUMBER) {
-    seq = Number(latin1Text(b, known.seqS, known.seqE));
+    seq = integerAt(b, known.seqS, known.seqE);
     hasSeq = true;
   } else if (known.seq === STRING && known.seqE - known.seqS > 2) {
     seq = Number(stringValue(b, known.seqS, known.seqE, known.seqEsc));
