@@ -290,6 +290,24 @@ function putText(o: number, text: string): number {
   return o + out.write(text, o, 'utf8');
 }
 
+/**
+ * The JSON string whose quote is at p copied to the output at o as it is read, when it has no escape and no control
+ * byte (then it is what `jsonString` spells): past its closing quote in the page, or -1 (nothing to use in the output).
+ */
+function copyPlainString(b: Buffer, p: number, o: number): number {
+  const n = b.length;
+  ensure(o, n - p);
+  const to = out;
+  to[o++] = Q;
+  for (let i = p + 1; i < n; i++) {
+    const c = b[i] as number;
+    to[o++] = c;
+    if (c === Q) return i + 1;
+    if (c === BACKSLASH || c < 0x20) return -1;
+  }
+  return -1;
+}
+
 /** The JSON string at [s, e) as `jsonString` spells its value. */
 function putString(o: number, b: Buffer, s: number, e: number, hasEscape: boolean): number {
   return hasEscape ? putText(o, jsonString(stringValue(b, s, e, true))) : put(o, b, s, e);
@@ -466,10 +484,6 @@ function flatten(b: Buffer, p: number, o: number): boolean {
       prefix.length = prefixAt[depth] as number;
     } else {
       const isArray = c === OPEN_ARRAY;
-      const ve = isArray ? valueEnd(b, p) : scalarEnd(b, p);
-      if (ve < 0) return false;
-      const esc = escaped;
-      const isCanonical = canonical;
       ensure(o, prefix.length + (ke - ks) + 4);
       if (wrote) out[o++] = COMMA;
       wrote = true;
@@ -478,26 +492,37 @@ function flatten(b: Buffer, p: number, o: number): boolean {
       o = put(o, prefix.bytes, 0, prefix.length);
       if (prefix.length > 0) out[o++] = DOT;
       o = put(o, b, ks, ke);
-      noteKnown(dotted, o, isArray ? OTHER : kindAt(b, p), p, ve, esc);
+      const dottedEnd = o;
       ensure(o, 2);
       out[o++] = Q;
       out[o++] = COLON;
-      if (isArray) {
-        let v: unknown;
-        try {
-          v = JSON.parse(utf8(b, p, ve));
-        } catch {
-          return false;
-        }
-        o = putText(o, JSON.stringify(v));
-      } else if (c === Q) o = putString(o, b, p, ve, esc);
-      else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
-        if (isCanonical) o = put(o, b, p, ve);
-        else {
-          const v = Number(latin1Text(b, p, ve));
-          o = putText(o, Number.isFinite(v) ? String(v) : 'null');
-        }
-      } else o = put(o, b, p, ve);
+      // A string with no escape is copied as it is read (one pass over its bytes, not a scan and then a copy).
+      let ve = c === Q ? copyPlainString(b, p, o) : -1;
+      if (ve >= 0) {
+        noteKnown(dotted, dottedEnd, STRING, p, ve, false);
+        o += ve - p;
+      } else {
+        ve = isArray ? valueEnd(b, p) : scalarEnd(b, p);
+        if (ve < 0) return false;
+        const esc = escaped;
+        noteKnown(dotted, dottedEnd, isArray ? OTHER : kindAt(b, p), p, ve, esc);
+        if (isArray) {
+          let v: unknown;
+          try {
+            v = JSON.parse(utf8(b, p, ve));
+          } catch {
+            return false;
+          }
+          o = putText(o, JSON.stringify(v));
+        } else if (c === Q) o = putString(o, b, p, ve, esc);
+        else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+          if (canonical) o = put(o, b, p, ve);
+          else {
+            const v = Number(latin1Text(b, p, ve));
+            o = putText(o, Number.isFinite(v) ? String(v) : 'null');
+          }
+        } else o = put(o, b, p, ve);
+      }
       p = ve;
     }
     // After a member: a comma, or the end of as many objects as close here.
