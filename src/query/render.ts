@@ -171,7 +171,11 @@ export function createPrinter(
       return {
         print(entries) {
           for (const e of entries)
-            out.write((count++ === 0 ? '[\n' : ',\n') + JSON.stringify(entryJson(e), null, 2).replace(/^/gm, '  '));
+            // Indented after each \n alone: `^` with the m flag also matches after U+2028 and U+2029, which
+            // JSON.stringify leaves raw inside a string (two spaces went into the message).
+            out.write(
+              (count++ === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(entryJson(e), null, 2).replace(/\n/g, '\n  '),
+            );
           out.flush();
         },
         end() {

@@ -33,8 +33,8 @@ function item(i: number): Record<string, unknown> {
     'dd_logstore.writer': 'w1',
   };
   if (kind === 1) base.message = `quote " back \\ tab \t nl \n \u001b[31mred\u001b[0m ${i}`;
-  // (Not U+2028: `--output json` indents after it, inside the string: a defect of its own, docs/performance.md.)
-  if (kind === 2) base.message = `caf\u00e9 \u2014 \u{1F600} \u00a0 ${i}`;
+  // U+2028 and U+2029: JSON.stringify leaves them raw, and `--output json` once indented after them too.
+  if (kind === 2) base.message = `caf\u00e9 \u2014 \u{1F600} \u00a0 \u2028 \u2029 ${i}`;
   if (kind === 4)
     Object.assign(base, { 'metric.loss': 0.125 * i, 'metric.big': 1e21, 'metric.neg': -i, ok: i % 2 === 0 });
   if (kind === 5) Object.assign(base, { list: [1, 'two', { three: 3 }], empty: {}, nothing: null });
@@ -98,12 +98,23 @@ describe('logs --output jsonl from Datadog: the byte path prints what the object
     expect(lines).toHaveLength(N);
     const first = (k: number) => JSON.parse(lines.find((l) => l.includes(`"dd_logstore.seq":${k}`)) ?? '{}');
     expect(first(1).message).toContain('\u001b[31mred');
-    expect(first(2).message).toContain('\u{1F600}');
+    expect(first(2).message).toBe('caf\u00e9 \u2014 \u{1F600} \u00a0 \u2028 \u2029 2');
     expect(first(4).attributes['metric.big']).toBe(1e21);
     expect(first(5).attributes.list).toEqual([1, 'two', { three: 3 }]);
     expect(first(6).attributes['deep.a.b.c.d']).toBe('v6');
     expect(first(8).attributes.hostname).toBeUndefined();
     expect(lines.filter((l) => l.includes('"dd_logstore.seq":"9"'))).toHaveLength(1);
+  });
+
+  it('--output json: a message with U+2028 and U+2029 parses back to the same message', async () => {
+    const r = await logs(['--output', 'json', '--grep', '\u2028']);
+    expect(r.code).toBe(0);
+    const records = JSON.parse(r.stdout) as { message: string; attributes: Record<string, unknown> }[];
+    expect(records).toHaveLength(N / 10);
+    for (const rec of records)
+      expect(rec.message).toBe(
+        `caf\u00e9 \u2014 \u{1F600} \u00a0 \u2028 \u2029 ${String(rec.attributes['dd_logstore.seq'])}`,
+      );
   });
 
   it('to a file (written with writeSync) the same bytes as through a pipe', async () => {

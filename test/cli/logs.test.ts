@@ -183,10 +183,20 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       );
       expect(window.map(key)).toEqual(all.filter((l) => l.timestamp >= from && l.timestamp <= to).map(key));
 
+      const asked = emulator.requests().length;
       const limited = await cli(['logs', '--run-id', 'big-1', '--limit', '100', '--output', 'jsonl']);
       expect(limited.code).toBe(0);
       expect(parse(limited).map(key)).toEqual(all.slice(0, 100).map(key));
       expect(limited.stderr).toMatch(/showing the first 100 .*records.*raise --limit/);
+      // A short read asks for 101 records first, and for full pages next (not prefetched) only while the 100 are not
+      // settled (this run's child printed hundreds of records a millisecond: the last millisecond's wait).
+      const limits = emulator
+        .requests()
+        .slice(asked)
+        .filter((q) => q.route === 'search')
+        .map((q) => q.search?.limit);
+      expect(limits[0]).toBe(101);
+      expect(limits.slice(1).every((l) => l === 1000)).toBe(true);
 
       const tailed = await cli(['logs', '--run-id', 'big-1', '--tail', '5', '--output', 'jsonl']);
       expect(tailed.code).toBe(0);

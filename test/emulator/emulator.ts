@@ -98,8 +98,10 @@ export interface RequestLogEntry {
   status: number;
   fault: Fault['type'] | undefined;
   receivedAt: number;
-  /** A search's filter as received (query, from, to with their JSON types), for assertions on what was asked. */
-  search?: { query: unknown; from: unknown; to: unknown };
+  /**
+   * A search's filter and page limit as received (with their JSON types), for assertions on what was asked.
+   */
+  search?: { query: unknown; from: unknown; to: unknown; limit: unknown };
   /** `gzip` when the answer was sent gzipped (the request's `accept-encoding` took it). */
   answerEncoding?: 'gzip';
 }
@@ -385,7 +387,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
         limit: get('page[limit]'),
         cursor: get('page[cursor]'),
       };
-      entry.search = { query: params.query, from: params.from, to: params.to };
+      entry.search = { query: params.query, from: params.from, to: params.to, limit: params.limit };
     } else {
       let body: { filter?: Record<string, unknown>; page?: Record<string, unknown>; sort?: unknown };
       try {
@@ -398,7 +400,12 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
           headers: limit.headers,
         };
       }
-      entry.search = { query: body.filter?.query, from: body.filter?.from, to: body.filter?.to };
+      entry.search = {
+        query: body.filter?.query,
+        from: body.filter?.from,
+        to: body.filter?.to,
+        limit: body.page?.limit,
+      };
       // The API types the time bounds as strings (ISO-8601, date math, or milliseconds in a string); a JSON number
       // is refused with a 400, as Datadog does.
       for (const bound of ['from', 'to'] as const) {

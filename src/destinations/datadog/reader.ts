@@ -157,6 +157,13 @@ export interface PageLoopOptions {
   onPage(entries: LogEntry[], more: boolean): boolean;
   /** The records as jsonl lines where the page allows (SearchReadOptions): for `--output jsonl` alone. */
   jsonlLines?: boolean;
+  /**
+   * The caller needs about this many records (--limit): when that is fewer than a page, the first page asks for
+   * `limit + 1` and each next page (full) is asked for only once the last did not settle it (no prefetch). A short
+   * read then fetches and decodes a few records, not two pages of 1000. Later pages are full: a millisecond of many
+   * records, or records filtered out here, never cost a request per `limit` records.
+   */
+  limit?: number;
 }
 
 export type PagesRead = Omit<ReadResult, 'entries'>;
@@ -167,7 +174,9 @@ export async function forEachPage(window: SearchWindow, deps: ReaderDeps, opts: 
   const result: PagesRead = { pages: 0, partial: false, stoppedEarly: false, serverElapsedMs: 0 };
   const warned = new Set<string>();
   const read = opts.jsonlLines === true ? { jsonlLines: true } : undefined;
-  let next: Promise<PageResult> | undefined = fetchPage(window, undefined, deps, retries, PAGE_LIMIT, read);
+  const firstLimit = opts.limit !== undefined ? Math.max(1, Math.min(PAGE_LIMIT, opts.limit + 1)) : PAGE_LIMIT;
+  const short = firstLimit < PAGE_LIMIT;
+  let next: Promise<PageResult> | undefined = fetchPage(window, undefined, deps, retries, firstLimit, read);
   while (next !== undefined) {
     const page = await next;
     next = undefined;
@@ -176,9 +185,10 @@ export async function forEachPage(window: SearchWindow, deps: ReaderDeps, opts: 
     result.pages++;
     const after = res.meta?.page?.after;
     const records = res.scanned?.length ?? res.data.length;
-    // Ask for the next page before converting this one: the server and we work at the same time.
-    if (records > 0 && after !== undefined && after !== '')
-      next = fetchPage(window, after, deps, retries, PAGE_LIMIT, read);
+    const hasNext = records > 0 && after !== undefined && after !== '';
+    // Ask for the next page before converting this one: the server and we work at the same time. For a short read,
+    // only once it is known to be needed (a page of 1000 is more than it wants).
+    if (hasNext && !short) next = fetchPage(window, after, deps, retries, PAGE_LIMIT, read);
     result.serverElapsedMs += res.meta?.elapsed ?? 0;
     if (res.meta?.status === 'timeout' && !result.partial) {
       result.partial = true;
@@ -190,12 +200,14 @@ export async function forEachPage(window: SearchWindow, deps: ReaderDeps, opts: 
       entries = new Array<LogEntry>(res.data.length);
       for (let i = 0; i < entries.length; i++) entries[i] = entryFromEvent(res.data[i] as LogsSearchEvent);
     }
-    if (opts.onPage(entries, next !== undefined) && next !== undefined) {
-      // The prefetched page is not needed; settle it quietly.
-      void next.catch(() => undefined);
-      next = undefined;
-      result.stoppedEarly = true;
-    }
+    if (opts.onPage(entries, hasNext)) {
+      if (next !== undefined) {
+        // The prefetched page is not needed; settle it quietly.
+        void next.catch(() => undefined);
+        next = undefined;
+      }
+      if (hasNext) result.stoppedEarly = true;
+    } else if (next === undefined && hasNext) next = fetchPage(window, after, deps, retries, PAGE_LIMIT, read);
   }
   return result;
 }

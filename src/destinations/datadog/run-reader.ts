@@ -58,6 +58,7 @@ export function createDatadogRunReader(o: DatadogRunReaderOptions): RunReader {
       const r = await forEachPage({ query: query(filter), ...window }, o.deps, {
         onPage: (page, more) => order.add(page, limit) && more,
         ...(want?.jsonlLines === true ? { jsonlLines: true } : {}),
+        ...(limit !== undefined ? { limit } : {}),
       });
       return { count: order.end(), partial: r.partial, stoppedEarly: r.stoppedEarly };
     },
