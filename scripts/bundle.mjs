@@ -82,37 +82,61 @@ const programOfSplitBundle = {
 };
 
 /**
- * Built-in modules that the CommonJS bundles load on first use: each becomes a module of getters, one per export,
- * each requiring the built-in when it is read. The bundle reads an import's property at each use
+ * Built-in modules that the CommonJS bundles load on first use: each becomes one object that reads through to the
+ * built-in, required when a property is first read. The bundle reads an import's property at each use
  * (`(0, import_promises.readFile)(...)`), so a module that imports one at its top costs nothing until it calls it.
  * `run` makes only synchronous file calls until the child runs, and the journal reads `performance` for the bench's
  * clock alone: loading node:fs/promises and node:perf_hooks was ~1-9M instructions a start on Node 20
  * (docs/performance.md, start-up). node:module (~1 ms on Node 24, with the source-map modules it loads) is asked
  * for its createRequire only where a module loads another built-in on first use (node:zlib, node:http, node:tty).
+ *
+ * A Proxy, not an object of one getter per export: esbuild imports a CommonJS module through `__toESM`, which copies
+ * every property into a new object with a getter of its own, once per importing module (14 for node:fs/promises in
+ * run.cjs). Those copies were ~110 KB of the young generation at each start, a third of what stood between `run` and
+ * its one scavenge (docs/performance.md, start-up, twelfth session); lazyBuiltinsWithoutCopies below drops `__toESM`
+ * for these modules, so each importer holds the one object.
  */
 const LAZY_BUILTINS = ['fs/promises', 'perf_hooks', 'module'];
+const LAZY_NAMESPACE = 'lazy-builtin';
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`);
-    // The getters' own require() is of the built-in itself.
+    // The object's own require() is of the built-in itself.
     b.onResolve({ filter }, (args) =>
-      args.namespace === 'lazy-builtin'
+      args.namespace === LAZY_NAMESPACE
         ? { path: args.path, external: true }
-        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+        : { path: args.path.replace(/^node:/, ''), namespace: LAZY_NAMESPACE },
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+    b.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => {
       const id = JSON.stringify(`node:${args.path}`);
-      // The exports of the Node that builds: what our code imports exists on every Node of `engines` (typechecked).
-      const names = Object.keys(await import(`node:${args.path}`)).filter((name) => name !== 'default');
-      const getters = names.map((name) => {
-        const key = JSON.stringify(name);
-        return `  ${key}: { enumerable: true, get: () => require(${id})[${key}] },`;
-      });
-      return { contents: `Object.defineProperties(module.exports, {\n${getters.join('\n')}\n});\n`, loader: 'js' };
+      // `default` is the module itself, as __toESM made it for a default import.
+      const contents = [
+        'let loaded;',
+        'module.exports = new Proxy({}, {',
+        `  get: (_, key) => ((loaded ??= require(${id})), key === 'default' ? loaded : loaded[key]),`,
+        '});',
+        '',
+      ].join('\n');
+      return { contents, loader: 'js' };
     });
   },
 };
+
+/** The bundle's text with each lazy built-in's `__toESM(require_x(), 1)` as `require_x()` (see lazyBuiltins). */
+function lazyBuiltinsWithoutCopies(name, text) {
+  const requires = [...text.matchAll(/^var (require_[\w$]+) = __commonJS\(\{\n {2}"lazy-builtin:/gm)].map((m) => m[1]);
+  let out = text;
+  for (const fn of requires) {
+    out = out.replaceAll(new RegExp(`__toESM\\(${fn.replaceAll('$', '\\$')}\\(\\)(?:, 1)?\\)`, 'g'), `${fn}()`);
+    // Every other use of it would be a form this rewrite does not know.
+    const uses = out.split(`${fn}(`).length - 1;
+    const calls = out.split(`${fn}()`).length - 1;
+    if (uses !== calls || out.includes(`__toESM(${fn}`))
+      throw new Error(`${name} bundle: ${fn} is used in a form lazyBuiltinsWithoutCopies does not rewrite`);
+  }
+  return out;
+}
 
 /**
  * One code-cached CommonJS bundle (`<name>.cjs`, run by bin/run-with-code-cache.cjs) of main-exit-code.js. With
@@ -132,7 +156,7 @@ async function codeCachedBundle(name, { inlineProgram }) {
   });
   // What stays an `import()` (the packages left out above, ./program.js) goes through the wrapper's `__ddImport`: a
   // function compiled by vm.Script has no module to import from. Every one of them is a string literal.
-  const text = built.outputFiles[0].text.replace(/\bimport\((?=["'])/g, '__ddImport(');
+  const text = lazyBuiltinsWithoutCopies(name, built.outputFiles[0].text).replace(/\bimport\((?=["'])/g, '__ddImport(');
   if (/\bimport\(/.test(text)) throw new Error(`${name} bundle: an import() that is not of a string literal`);
   // ASCII (esbuild's default charset escapes the rest): the bin reads it as Latin-1, one copy (run-with-code-cache.cjs).
   if (/[^\t\n\r\x20-\x7e]/.test(text))
