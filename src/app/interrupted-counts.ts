@@ -3,7 +3,8 @@
  * (local), what it wrote is there: `runs describe` shows those records as read and delivered instead of 0 / 0.
  */
 import { destinationNamed, isFlavor } from '../destinations/index.js';
-import { stepState, type RunRecord } from '../store/run-records.js';
+import type { RunRecord } from '../store/run-records.js';
+import { stepState } from '../store/run-status.js';
 import type { Factory } from './factory.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 

@@ -2,6 +2,7 @@
  * The work half of `logs`: read the run once (with --limit, completeness against the run record, --wait) or follow
  * it. Loaded lazily by logs.ts so `--help` never pays for the readers.
  */
+import { escapeControlChars } from '../core/control-chars.js';
 import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_OK, outputCutShort, SilentExit } from '../core/errors.js';
 import type { Factory } from './factory.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
@@ -407,7 +408,8 @@ export function noRecordsWhy(run: RunRecord): string {
     if (s.exitCode === EXIT_NOT_EXECUTABLE) return `${name}${cmd} is not executable (exit 126)`;
     return `${name}${cmd} printed nothing (exit ${s.exitCode ?? '?'})`;
   });
-  return `run ${run.runId} has no records: ${how.join('; ') || 'it has no steps'}`;
+  // A step name or command can hold anything (`--step $'a\n\e]0;x\a'`): shown escaped, never written raw.
+  return escapeControlChars(`run ${run.runId} has no records: ${how.join('; ') || 'it has no steps'}`);
 }
 
 async function makeReader(

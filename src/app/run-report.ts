@@ -7,6 +7,7 @@ import type { ResolvedLogStore } from './resolve-log-store.js';
 import { destinationOf } from '../destinations/index.js';
 import type { RecordCounts } from '../store/run-records.js';
 import { plural } from '../io/plural.js';
+import { escapeControlChars } from '../core/control-chars.js';
 
 export interface DrainSummary {
   delivered: number;
@@ -64,7 +65,7 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
   const droppedNote = counts.dropped > 0 ? '; dropped because --on-overflow=drop and the queue was full' : '';
   const urlNote = r.logsUrl ? `; logs: ${r.logsUrl}` : '';
   io.err(
-    `dd-logstore: run ${r.runId}${r.step ? ` step ${r.step}` : ''}: ${parts.join(', ')} → ${r.logStore} (${r.flavor})${flushNote}${spooledNote}${droppedNote}${urlNote}\n`,
+    `dd-logstore: run ${r.runId}${r.step ? ` step ${escapeControlChars(r.step)}` : ''}: ${parts.join(', ')} → ${r.logStore} (${r.flavor})${flushNote}${spooledNote}${droppedNote}${urlNote}\n`,
   );
 }
 

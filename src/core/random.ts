@@ -5,8 +5,7 @@
  * node:crypto after all.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type * as Crypto from 'node:crypto';
+import { builtin } from './builtins.js';
 
 /** Read at a time and handed out in slices: a run asks for ~60 bytes in all. */
 const POOL_BYTES = 256;
@@ -51,6 +50,6 @@ function freshBytes(n: number): Buffer {
     }
     return buf;
   } catch {
-    return (createRequire(import.meta.url)('node:crypto') as typeof Crypto).randomBytes(n);
+    return builtin('node:crypto').randomBytes(n);
   }
 }

@@ -3,9 +3,8 @@
  * through `process.stdout` or `console`, so tests and the redactor see everything that is printed.
  */
 import { fstatSync, statSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtin } from '../core/builtins.js';
 import type { Readable, Writable } from 'node:stream';
-import type * as Tty from 'node:tty';
 import { createHeldOut } from './held-out.js';
 import type { ByteSink } from './held-out.js';
 import { Redactor } from './redact.js';
@@ -201,5 +200,5 @@ function isTerminal(fd: number): boolean {
   } catch {
     return false;
   }
-  return (createRequire(import.meta.url)('node:tty') as typeof Tty).isatty(fd);
+  return builtin('node:tty').isatty(fd);
 }

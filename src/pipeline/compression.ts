@@ -4,8 +4,8 @@
  * resource on small machines. zstd is in node:zlib from Node 22.15 (and 23.8); on older runtimes it is not offered
  * (the datadog destination's resolve falls back to gzip, saying so when zstd was asked for).
  */
-import { createRequire } from 'node:module';
 import type * as Zlib from 'node:zlib';
+import { builtin } from '../core/builtins.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -20,14 +20,8 @@ interface ZstdZlib {
   createZstdCompress?: (options: object) => Zlib.Gzip;
   constants: Record<string, number>;
 }
-/**
- * node:zlib, loaded on first use: a run that sends nothing (the local store, `run -- true`) does not pay for it
- * (~13M instructions of start-up on Node 20, docs/performance.md).
- */
-let loaded: typeof Zlib | undefined;
-function zlib(): typeof Zlib {
-  return (loaded ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib);
-}
+/** node:zlib, loaded on first use: a run that sends nothing (the local store, `run -- true`) does not pay for it. */
+const zlib = (): typeof Zlib => builtin('node:zlib');
 const zstd = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
 /**

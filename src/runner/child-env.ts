@@ -1,6 +1,6 @@
 /** The child's environment: ours, plus what ties its output to the run. */
 import { fstatSync } from 'node:fs';
-import { delimiter } from 'node:path';
+import { delimiter, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -44,6 +44,10 @@ export function capturingRun(env: NodeJS.ProcessEnv, stdoutFd = 1): string | und
 
 export function buildChildEnv(base: NodeJS.ProcessEnv, opts: ChildEnvOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, DD_LOGSTORE_RUN_ID: opts.runId };
+  // Our home was resolved against our directory (store/paths.ts): a child that cds elsewhere and runs dd-logstore
+  // (a nested `run`) must find the same one, not a new home under its own directory.
+  const home = env.DD_LOGSTORE_HOME;
+  if (home && !isAbsolute(home)) env.DD_LOGSTORE_HOME = resolve(home);
   if (opts.step !== undefined) env.DD_LOGSTORE_STEP = opts.step;
   if (opts.capture !== undefined) env[CAPTURE_ENV] = `${opts.capture}@${opts.runId}`;
   else delete env[CAPTURE_ENV];

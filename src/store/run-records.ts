@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CliError, StoreError, UsageError } from '../core/errors.js';
 import { writeFileAtomicSync } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
-import { ownerLiveness, type ProcessOwner } from './process-owner.js';
+import type { ProcessOwner } from './process-owner.js';
 import { unsafeMode } from '../core/fs/file-modes.js';
 
 export interface RecordCounts {
@@ -269,18 +269,6 @@ export function widenRecordRange(step: StepRecord, fromMs: number, toMs: number)
   const end = step.endedAt ?? step.startedAt;
   const to = Math.max(toMs, Date.parse(step.recordsTo ?? end));
   if (to > Date.parse(end)) step.recordsTo = new Date(to).toISOString();
-}
-
-/**
- * How a step ended, in a word: `exit N`, the signal, `running`, or `interrupted` when it never ended and the process
- * that ran it is gone (killed with SIGKILL, out of memory, a crash or a reboot).
- */
-export function stepState(step: StepRecord): { kind: 'exit' | 'signal' | 'running' | 'interrupted'; text: string } {
-  if (step.signal) return { kind: 'signal', text: step.signal };
-  if (step.exitCode !== undefined) return { kind: 'exit', text: String(step.exitCode) };
-  if (step.recovered !== undefined || (step.owner !== undefined && ownerLiveness(step.owner) === 'gone'))
-    return { kind: 'interrupted', text: 'interrupted' };
-  return { kind: 'running', text: 'running' };
 }
 
 /**

@@ -16,15 +16,34 @@ const STOP_SIGNALS = new Set(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
 const STOP_CODES = new Set([130, 143]);
 
 export function stepStatus(step: StepRecord, isAlive: IsAlive = pidIsAlive): RunStatus {
-  if (step.endedAt === undefined && step.exitCode === undefined && step.signal === undefined) {
-    // Its journal was recovered by flush, or its owner (pid with its start time, boot, namespace) is gone.
-    if (step.recovered !== undefined) return 'interrupted';
-    if (step.owner !== undefined) return ownerLiveness(step.owner) === 'gone' ? 'interrupted' : 'running';
-    return step.pid === undefined || isAlive(step.pid) ? 'running' : 'interrupted';
-  }
+  if (step.endedAt === undefined && step.exitCode === undefined && step.signal === undefined)
+    return unendedStatus(step, isAlive);
   if (step.signal !== undefined) return STOP_SIGNALS.has(step.signal) ? 'interrupted' : 'failed';
   if (step.exitCode === 0) return 'ok';
   return step.exitCode !== undefined && STOP_CODES.has(step.exitCode) ? 'interrupted' : 'failed';
+}
+
+/**
+ * How a step ended, in a word (`runs describe`): `exit N`, the signal, `running`, or `interrupted` when it never
+ * ended and the process that ran it is gone (killed with SIGKILL, out of memory, a crash or a reboot).
+ */
+export function stepState(
+  step: StepRecord,
+  isAlive: IsAlive = pidIsAlive,
+): { kind: 'exit' | 'signal' | 'running' | 'interrupted'; text: string } {
+  if (step.signal) return { kind: 'signal', text: step.signal };
+  if (step.exitCode !== undefined) return { kind: 'exit', text: String(step.exitCode) };
+  const kind = unendedStatus(step, isAlive);
+  return { kind, text: kind };
+}
+
+/** A step without a recorded end: running while the dd-logstore that ran it is alive, else interrupted. */
+function unendedStatus(step: StepRecord, isAlive: IsAlive): 'running' | 'interrupted' {
+  // Its journal was recovered by flush, or its owner (pid with its start time, boot, namespace) is gone.
+  if (step.recovered !== undefined) return 'interrupted';
+  if (step.owner !== undefined) return ownerLiveness(step.owner) === 'gone' ? 'interrupted' : 'running';
+  // A record written before owners were: its pid alone.
+  return step.pid === undefined || isAlive(step.pid) ? 'running' : 'interrupted';
 }
 
 export function runStatus(run: RunRecord, isAlive: IsAlive = pidIsAlive): RunStatus {

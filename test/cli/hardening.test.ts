@@ -586,6 +586,33 @@ describe('secrets, files others can write, hostile bytes, long lines (local stor
     expect(whole.length).toBe(8 * 1024 * 1024 - 10 + 4 + 4);
   }, 90_000);
 
+  it('masks a secret that straddles the split of a line into 900 KB records: neither part holds half of it', async () => {
+    const secret = 'split-0123456789-abcdefghij';
+    // The secret starts 8 bytes before the part boundary (MAX_MESSAGE_BYTES, 900 KiB): unmasked, each part would
+    // hold one half.
+    const before = 900 * 1024 - 8;
+    const script = `process.stdout.write('x'.repeat(${before})+process.env.SPLIT+'y'.repeat(100)+'\\n')`;
+    const r = await runCli(['run', '--run-id', 'split-secret', '--', NODE, '-e', script], {
+      home,
+      env: { DD_LOGSTORE_SECRET_SPLIT: secret, SPLIT: secret },
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(secret);
+    const logs = await runCli(['logs', '--run-id', 'split-secret', '--output', 'jsonl', '--raw'], {
+      home,
+      timeoutMs: 60_000,
+    });
+    const parts = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message: string; attributes: Record<string, unknown> });
+    expect(parts.map((p) => p.attributes['dd_logstore.part'])).toEqual(['1/2', '2/2']);
+    for (const p of parts)
+      expect([p.message.includes('split-01'), p.message.includes('abcdefghij')]).toEqual([false, false]);
+    expect(parts.map((p) => p.message).join('')).toBe('x'.repeat(before) + '****' + 'y'.repeat(100));
+  }, 90_000);
+
   it('numbers the parts of a 20 MB line across the whole line, so it can be put back together', async () => {
     const size = 20 * 1024 * 1024;
     const r = await runCli(

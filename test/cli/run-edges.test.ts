@@ -1,6 +1,6 @@
 /** Awkward situations around `run` and the run records, found by trying to break the CLI (built CLI, local store). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, cliEnv, runCli, tempHome } from './harness.js';
@@ -143,6 +143,22 @@ describe('run: edges', () => {
     const elsewhere = await cli('run', '--run-id', 'nested-2', '--', 'sh', '-c', `${inner} echo x > /dev/null`);
     expect(elsewhere.code).toBe(0);
     expect(elsewhere.stderr).not.toMatch(/inside another/);
+  });
+
+  it('a relative DD_LOGSTORE_HOME reaches the child absolute: a nested run from another directory uses the same home', async () => {
+    const { home: dir, cleanup: cleanupDir } = tempHome('ddls-rel-');
+    try {
+      mkdirSync(join(dir, 'h'));
+      mkdirSync(join(dir, 'other'));
+      const inner = `cd other && echo "$DD_LOGSTORE_HOME" && "${process.execPath}" "${BIN}" run --run-id rel-inner -- true`;
+      const r = await runCli(['run', '--run-id', 'rel-outer', '--', 'sh', '-c', inner], { home: 'h', cwd: dir });
+      expect([r.code, r.stdout]).toEqual([0, `${join(dir, 'h')}\n`]);
+      expect(existsSync(join(dir, 'other', 'h'))).toBe(false);
+      const described = await runCli(['runs', 'describe', 'rel-inner', '--output', 'json'], { home: 'h', cwd: dir });
+      expect(described.code).toBe(0);
+    } finally {
+      cleanupDir();
+    }
   });
 
   it('logs on a local store with a damaged record: a warning naming the file, the records before it read back', async () => {

@@ -1,5 +1,6 @@
 /** `runs list` filters and table, `runs describe` quoting, `runs delete` and `runs prune` (built CLI, local store). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempHome } from './harness.js';
@@ -163,5 +164,16 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     expect(await ids()).toEqual(['int-1', 'live-1']);
     const none = await cli(['runs', 'prune', '--older-than', '5d', '--yes']);
     expect(none.stderr).toBe('No runs to delete older than 5d.\n');
+  });
+  it('a step of an older record (a pid, no owner) whose process is gone: interrupted in runs list and describe alike', async () => {
+    // A pid that was alive and is not any more: a child that has exited and been reaped.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeRecord('pid-gone', Date.now() - 60_000, { pid: gone });
+    const listed = await cli(['runs', 'list', '--output', 'json', '--status', 'interrupted']);
+    expect((JSON.parse(listed.stdout) as { runId: string }[]).map((x) => x.runId)).toContain('pid-gone');
+    const described = await cli(['runs', 'describe', 'pid-gone', '--output', 'text']);
+    expect(described.stdout).toMatch(/^step 1: old — interrupted \(/m);
+    const live = await cli(['runs', 'describe', 'live-1', '--output', 'text']);
+    expect(live.stdout).toMatch(/^step 1: old — running$/m);
   });
 });

@@ -115,4 +115,17 @@ describe('small ones (built CLI)', () => {
     },
     60_000,
   );
+
+  it("a step name with control characters is shown escaped on run's stderr, never written raw to the terminal", async () => {
+    const step = 'a\nb\x1b]0;title\x07';
+    const r = await cli(['run', '--run-id', 'ctl-step', '--step', step, '--', 'true']);
+    expect(r.code).toBe(0);
+    expect([...r.stderr.trimEnd()].filter((c) => c < ' ' || c === '\x7f')).toEqual([]);
+    expect(r.stderr).toContain('step a\\x0ab\\x1b]0;title\\x07: 0 records read');
+    const logs = await cli(['logs', '--run-id', 'ctl-step']);
+    expect([logs.code, logs.stderr]).toEqual([
+      0,
+      'run ctl-step has no records: step a\\x0ab\\x1b]0;title\\x07: true printed nothing (exit 0)\n',
+    ]);
+  });
 });

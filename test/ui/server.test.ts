@@ -160,11 +160,11 @@ describe('dd-logstore ui (built CLI, HTTP)', () => {
     expect((await get(api('/api/runs/nope/records'))).status).toBe(404);
   });
 
+  // Last: it stops the server the tests above used (one start less than a server of its own).
   it('stops cleanly on SIGTERM', async () => {
-    const other = await startUi(home);
-    const end = await other.stop();
+    const end = await ui.stop();
     expect(end).toEqual({ code: 0, signal: null });
-    expect(other.stderr()).toContain('stopping');
+    expect(ui.stderr()).toContain('stopping');
   });
 });
 

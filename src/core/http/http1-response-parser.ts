@@ -55,6 +55,8 @@ const enum State {
 }
 
 const CRLF = Buffer.from('\r\n');
+/** A chunk-size or trailer line longer than this is a malformed answer (whether it came in one read or several). */
+const MAX_LINE_BYTES = 4096;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
 
@@ -149,29 +151,38 @@ export class Http1ResponseParser {
 
   /** Collects a head up to its blank line, then reads it; returns where the body starts in `chunk`. */
   private readHead(chunk: Buffer, at: number): number {
-    let buf: Buffer;
-    let base: number;
-    if (this.pending.length === 0) {
-      buf = chunk;
-      base = at;
-    } else {
-      buf = Buffer.concat([this.pending, chunk.subarray(at)]);
-      base = 0;
-    }
     // A head cut across reads is searched again whole (heads are small), so a blank line cut in two is found.
-    const end = buf.indexOf(HEAD_END, base);
+    const found = this.upTo(chunk, at, HEAD_END, MAX_HEAD_BYTES, "the answer's head is too large");
+    if (found === undefined) return chunk.length;
+    this.parseHead(found.buf.toString('latin1', found.base, found.end));
+    return found.next;
+  }
+
+  /**
+   * `pending` and `chunk` from `at`, up to `delimiter`: where what comes before it lies ([base, end) of `buf`) and
+   * where in `chunk` what follows it starts. Undefined while the delimiter has not come (what came is kept pending);
+   * more than `maxBytes` before it is a malformed answer.
+   */
+  private upTo(
+    chunk: Buffer,
+    at: number,
+    delimiter: Buffer,
+    maxBytes: number,
+    tooLarge: string,
+  ): { buf: Buffer; base: number; end: number; next: number } | undefined {
+    const held = this.pending.length;
+    const buf = held === 0 ? chunk : Buffer.concat([this.pending, chunk.subarray(at)]);
+    const base = held === 0 ? at : 0;
+    const end = buf.indexOf(delimiter, base);
     if (end === -1) {
-      if (buf.length - base > MAX_HEAD_BYTES) throw new MalformedAnswerError("the answer's head is too large");
+      if (buf.length - base > maxBytes) throw new MalformedAnswerError(tooLarge);
       this.pending = Buffer.from(buf.subarray(base));
-      return chunk.length;
+      return undefined;
     }
-    if (end - base > MAX_HEAD_BYTES) throw new MalformedAnswerError("the answer's head is too large");
-    const consumedOfBuf = end + 4;
-    // How far into `chunk` the head ended.
-    const next = this.pending.length === 0 ? consumedOfBuf : at + (consumedOfBuf - this.pending.length);
+    if (end - base > maxBytes) throw new MalformedAnswerError(tooLarge);
     this.pending = EMPTY;
-    this.parseHead(buf.toString('latin1', base, end));
-    return next;
+    const consumed = end + delimiter.length;
+    return { buf, base, end, next: held === 0 ? consumed : at + (consumed - held) };
   }
 
   private parseHead(text: string): void {
@@ -225,24 +236,10 @@ export class Http1ResponseParser {
 
   /** A chunk-size line, the CRLF after a chunk's data, or a trailer line; returns where the next part starts. */
   private readLine(chunk: Buffer, at: number): number {
-    let buf: Buffer;
-    let base: number;
-    if (this.pending.length === 0) {
-      buf = chunk;
-      base = at;
-    } else {
-      buf = Buffer.concat([this.pending, chunk.subarray(at)]);
-      base = 0;
-    }
-    const eol = buf.indexOf(CRLF, base);
-    if (eol === -1) {
-      if (buf.length - base > 4096) throw new MalformedAnswerError('the answer has a malformed chunk line');
-      this.pending = Buffer.from(buf.subarray(base));
-      return chunk.length;
-    }
-    const next = this.pending.length === 0 ? eol + 2 : at + (eol + 2 - this.pending.length);
-    this.pending = EMPTY;
-    const line = buf.toString('latin1', base, eol);
+    const found = this.upTo(chunk, at, CRLF, MAX_LINE_BYTES, 'the answer has a malformed chunk line');
+    if (found === undefined) return chunk.length;
+    const { next } = found;
+    const line = found.buf.toString('latin1', found.base, found.end);
     if (this.state === State.ChunkDataEnd) {
       if (line !== '') throw new MalformedAnswerError('the answer has a malformed chunk');
       this.state = State.ChunkSize;

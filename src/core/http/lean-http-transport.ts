@@ -15,10 +15,8 @@
  * that the far end closed before any byte of an answer (the keep-alive race) is sent again at once on a fresh
  * socket, once: at-least-once, as the retrying transport's retries already are.
  */
-import { createRequire } from 'node:module';
 import type * as Net from 'node:net';
-import type * as Tls from 'node:tls';
-import type * as Zlib from 'node:zlib';
+import { builtin } from '../builtins.js';
 import { gunzipKept } from './gunzip-kept.js';
 import { Http1ResponseParser, type ParsedAnswer } from './http1-response-parser.js';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
@@ -34,15 +32,10 @@ import {
   type TransportResult,
 } from './transport.js';
 
-let required: NodeJS.Require | undefined;
-const load = (id: string): unknown => (required ??= createRequire(import.meta.url))(id);
-let netModule: typeof Net | undefined;
-let tlsModule: typeof Tls | undefined;
-let zlibModule: typeof Zlib | undefined;
 // node:tls pulls in crypto: loaded on the first https request only, as node-http-transport.ts loads node:https.
-const net = (): typeof Net => (netModule ??= load('node:net') as typeof Net);
-const tls = (): typeof Tls => (tlsModule ??= load('node:tls') as typeof Tls);
-const zlib = (): typeof Zlib => (zlibModule ??= load('node:zlib') as typeof Zlib);
+const net = () => builtin('node:net');
+const tls = () => builtin('node:tls');
+const zlib = () => builtin('node:zlib');
 
 /** An inflated answer larger than this is refused (as node-http-transport.ts). */
 const MAX_INFLATED_BYTES = 256 * 1024 * 1024;

@@ -6,10 +6,9 @@
  * items) it cost ~1.9 µs of our CPU per line more than this client (docs/performance.md, "The datadog run path, next
  * step"). A keep-alive Agent with `maxSockets` = the exporter's concurrency queues requests as undici's pool did.
  */
-import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
-import type * as Zlib from 'node:zlib';
+import { builtin } from '../builtins.js';
 import { gunzipKept } from './gunzip-kept.js';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
@@ -29,15 +28,9 @@ import {
  * node:http and node:https, loaded on first request: this module is in `run`'s bundle (the datadog destination reads
  * with it), and node:https pulls in TLS and crypto, ~60 ms of a `run -- true` start on Node 24 that never reads.
  */
-let required: NodeJS.Require | undefined;
-// createRequire too on first request: node:module is not loaded by a run that sends nothing (~1 ms on Node 24).
-const load = (id: string): unknown => (required ??= createRequire(import.meta.url))(id);
-let httpModule: typeof Http | undefined;
-let httpsModule: typeof Https | undefined;
-const http = (): typeof Http => (httpModule ??= load('node:http') as typeof Http);
-const https = (): typeof Https => (httpsModule ??= load('node:https') as typeof Https);
-let zlibModule: typeof Zlib | undefined;
-const zlib = (): typeof Zlib => (zlibModule ??= load('node:zlib') as typeof Zlib);
+const http = () => builtin('node:http');
+const https = () => builtin('node:https');
+const zlib = () => builtin('node:zlib');
 
 /** An inflated answer larger than this is refused (a page of 1000 records is ~640 KB). */
 const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
