@@ -88,7 +88,7 @@ export function textPrefix(
   let step = '';
   if (stepName !== undefined && stepName !== '') {
     const key = raw ? `r:${stepName}` : `e:${stepName}`;
-    step = c.steps.get(key) ?? color.cyan(raw ? stepName : escapeControlChars(stepName, true)) + ' ';
+    step = c.steps.get(key) ?? color.cyan(raw ? stepName : escapeControlChars(stepName)) + ' ';
     if (c.steps.size < MAX_CACHED) c.steps.set(key, step);
   }
   return `${c.timeText} ${level} ${step}`;
