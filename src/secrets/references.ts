@@ -7,6 +7,7 @@
  */
 import { SecretError } from '../core/errors.js';
 import type { Redactor } from '../io/redact.js';
+import { urlPasswords } from '../io/url-credentials.js';
 import { envSecretName, envSecretValue } from './env-secrets.js';
 import { KeychainUnavailableError } from './keyring-backend.js';
 import type { SecretBackend, SecretValues } from './secret-backend.js';
@@ -195,8 +196,8 @@ async function lookUp(values: Record<string, string>, deps: ResolveDeps): Promis
 }
 
 /**
- * Returns `values` with every reference replaced by its value. Registers every resolved value and every literal value
- * of a secret-looking key with the redactor. Throws SecretRefError for a malformed reference or a missing secret or
+ * Returns `values` with every reference replaced by its value. Registers every resolved value, every literal value
+ * of a secret-looking key and every URL's password with the redactor. Throws SecretRefError for a malformed reference or a missing secret or
  * key, and the backend's SecretError when it cannot be reached.
  */
 export async function resolveSecretRefs(
@@ -206,6 +207,7 @@ export async function resolveSecretRefs(
   const isSecretKey = deps.isSecretKey ?? isSecretLookingKey;
   for (const [configKey, raw] of Object.entries(values)) {
     if (raw !== '' && isSecretKey(configKey) && !parseSecretRef(raw)) register(deps.redactor, configKey, raw);
+    for (const password of urlPasswords(raw)) deps.redactor.add(password);
   }
   const outcomes = await lookUp(values, deps);
   const out = { ...values };

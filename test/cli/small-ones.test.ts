@@ -127,5 +127,40 @@ describe('small ones (built CLI)', () => {
       0,
       'run ctl-step has no records: step a\\x0ab\\x1b]0;title\\x07: true printed nothing (exit 0)\n',
     ]);
+    // With records, the text output's step column: one line per record, the newline shown escaped.
+    expect((await cli(['run', '--run-id', 'ctl-step-2', '--step', step, '--', 'echo', 'hi'])).code).toBe(0);
+    const text = await cli(['logs', '--run-id', 'ctl-step-2', '--output', 'text']);
+    expect(text.code).toBe(0);
+    expect(text.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(text.stdout).toContain('a\\x0ab\\x1b]0;title\\x07 hi');
   });
+
+  it("a password in a URL value (a proxy's user:pass@) is never shown: describe, list, verify's errors, run's summary", async () => {
+    // Port 9 (discard) refuses on 127.0.0.1: every check and the run's delivery fail, naming the URL.
+    const url = 'http://proxyuser:pr0xy%40pw@127.0.0.1:9';
+    const reg = await cli([
+      'log-store',
+      'register',
+      'proxied',
+      '--flavor=datadog',
+      '--api_key=k-value',
+      '--application_key=a-value',
+      `--intake_url=${url}`,
+      `--api_url=${url}`,
+    ]);
+    expect(reg.code).toBe(0);
+    const outputs = [
+      await cli(['log-store', 'describe', 'proxied']),
+      await cli(['log-store', 'list', '--output', 'json']),
+      await cli(['log-store', 'verify', 'proxied']),
+      await cli(['run', '--log-store', 'proxied', '--flush-timeout', '1s', '--', 'echo', 'hi']),
+    ];
+    const describe = outputs[0]!;
+    expect(describe.stdout).toContain('intake_url: http://proxyuser:****@127.0.0.1:9\n');
+    expect(outputs[2]!.stdout).toContain('cannot reach http://proxyuser:****@127.0.0.1:9/api/v1/validate');
+    for (const r of outputs) {
+      const all = r.stdout + r.stderr;
+      expect(all).not.toContain('pr0xy');
+    }
+  }, 60_000);
 });

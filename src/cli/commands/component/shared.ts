@@ -1,6 +1,7 @@
 /** Lookups and display rules shared by the component commands. */
 import { UsageError } from '../../../core/errors.js';
 import { MASK } from '../../../io/redact.js';
+import { maskUrlPassword } from '../../../io/url-credentials.js';
 import { parseSecretRef } from '../../../secrets/references.js';
 import { NAME_PATTERN } from '../../../store/model.js';
 import type { Component, ComponentType, ConfigValue, StoreConfig } from '../../../store/model.js';
@@ -20,13 +21,17 @@ export function stacksUsing(config: StoreConfig, type: ComponentType, name: stri
     .map((s) => s.name);
 }
 
-/** Config as shown by list/describe: references as written, literal secrets as ****. */
+/** Config as shown by list/describe: references as written, literal secrets (and a URL's password) as ****. */
 export function displayConfig(component: Component): Record<string, ConfigValue> {
   const spec = findFlavor(component.type, component.flavor);
   const out: Record<string, ConfigValue> = {};
   for (const [key, value] of Object.entries(component.config)) {
     const keySpec = spec.keys.find((k) => k.key === key);
-    out[key] = keySpec?.secret ? maskSecretValue(key, value) : value;
+    out[key] = keySpec?.secret
+      ? maskSecretValue(key, value)
+      : typeof value === 'string'
+        ? maskUrlPassword(value)
+        : value;
   }
   return out;
 }

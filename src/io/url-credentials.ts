@@ -1,0 +1,37 @@
+/**
+ * A password written into a URL (`http://user:pass@proxy:8080`): a secret like any other. Config values are
+ * free-form, so any value that parses as a URL with a password is treated so: masked where the config is shown,
+ * registered with the redactor where it is used (errors name the URL they could not reach).
+ */
+import { MASK } from './redact.js';
+
+/** The password of a URL value, as written and as decoded (either may be printed), or none. */
+export function urlPasswords(value: string): string[] {
+  if (!value.includes('://') || !value.includes('@')) return [];
+  try {
+    const { password } = new URL(value.trim());
+    if (password === '') return [];
+    const decoded = safeDecode(password);
+    return decoded === password ? [password] : [password, decoded];
+  } catch {
+    return [];
+  }
+}
+
+/** The value with a URL's password shown as ****; any other value as it is. */
+export function maskUrlPassword(value: string): string {
+  const [password] = urlPasswords(value);
+  if (password === undefined) return value;
+  // The password as written sits between the user's `:` and the `@` before the host: replace it there alone.
+  const at = value.indexOf('@');
+  const colon = value.lastIndexOf(':', at);
+  return `${value.slice(0, colon + 1)}${MASK}${value.slice(at)}`;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
