@@ -49,7 +49,10 @@ describe('dd-logstore ui on a Datadog log store (built CLI, emulator)', () => {
     const url = new URL(detail.explorerUrl);
     expect(url.origin).toBe('https://app.datadoghq.com');
     expect(url.pathname).toBe('/logs');
-    expect(url.searchParams.get('query')).toBe('service:"zenml" @zenml.run.id:"dd-run-1"');
+    // The same query as the summary line's link and `runs describe`: the run id under both names it goes by.
+    expect(url.searchParams.get('query')).toBe(
+      'service:"zenml" (@zenml.run.id:"dd-run-1" OR @zenml.pipeline.run.id:"dd-run-1")',
+    );
     expect(Number(url.searchParams.get('from_ts'))).toBeLessThan(Number(url.searchParams.get('to_ts')));
     expect(detail.readFrom).toEqual({ name: 'dd', flavor: 'datadog' });
   });

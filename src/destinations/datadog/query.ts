@@ -24,7 +24,7 @@ export interface RunQuery {
 }
 
 /** `@a:"v"`, or `(@a:"v" OR @b:"v")` for a value that goes by two attribute names. */
-function anyOf(attrs: readonly string[], value: string): string {
+export function anyOf(attrs: readonly string[], value: string): string {
   const v = quoteValue(value);
   return attrs.length === 1 ? `@${attrs[0]}:${v}` : `(${attrs.map((a) => `@${a}:${v}`).join(' OR ')})`;
 }

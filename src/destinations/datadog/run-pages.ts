@@ -11,7 +11,7 @@ import { addToHistogram, clampLimit, emptyHistogram, pageRecord } from '../../qu
 import type { PagesEnv, RecordQuery, RunPages } from '../../query/run-pages.js';
 import { WINDOW_MARGIN_MS, runWindow } from '../../query/run-scope.js';
 import { entryFromEvent } from './log-entry.js';
-import { quoteValue } from './query.js';
+import { RUN_ID_ATTRIBUTES, STEP_ATTRIBUTES, anyOf, quoteValue } from './query.js';
 import { fetchPage, readAllPages } from './reader.js';
 import type { ReaderDeps, SearchWindow } from './reader.js';
 import { FOLLOW_LAG_MS } from './run-reader.js';
@@ -31,8 +31,9 @@ const DATADOG_STATUSES: Record<Level, string[]> = {
 
 /** The Logs Search query of a page: the run, the step, the levels and the text. */
 export function pageQuery(service: string, runId: string, q: RecordQuery): string {
-  const parts = [`service:${quoteValue(service)}`, `@zenml.run.id:${quoteValue(runId)}`];
-  if (q.step !== undefined) parts.push(`@zenml.step.name:${quoteValue(q.step)}`);
+  // The run and the step under both names they go by, as `logs` and the summary line's link match them (query.ts).
+  const parts = [`service:${quoteValue(service)}`, anyOf(RUN_ID_ATTRIBUTES, runId)];
+  if (q.step !== undefined) parts.push(anyOf(STEP_ATTRIBUTES, q.step));
   if (q.levels !== undefined && q.levels.length > 0 && q.levels.length < LEVELS.length)
     parts.push(`(${q.levels.flatMap((l) => DATADOG_STATUSES[l].map((s) => `status:${s}`)).join(' OR ')})`);
   if (q.text !== undefined && q.text.trim() !== '') parts.push(quoteValue(q.text));
