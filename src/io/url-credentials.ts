@@ -20,11 +20,15 @@ export function urlPasswords(value: string): string[] {
 
 /** The value with a URL's password shown as ****; any other value as it is. */
 export function maskUrlPassword(value: string): string {
-  const [password] = urlPasswords(value);
-  if (password === undefined) return value;
-  // The password as written sits between the user's `:` and the `@` before the host: replace it there alone.
-  const at = value.indexOf('@');
-  const colon = value.lastIndexOf(':', at);
+  if (urlPasswords(value).length === 0) return value;
+  // As written: the user info runs from the scheme's `//` to the authority's last `@` (a raw `@` in a password is
+  // the URL parser's too), and the password from the first `:` in it.
+  const start = value.indexOf('://') + 3;
+  const rest = value.slice(start).search(/[/?#]/);
+  const end = rest === -1 ? value.length : start + rest;
+  const at = value.lastIndexOf('@', end - 1);
+  const colon = value.indexOf(':', start);
+  if (at < start || colon === -1 || colon > at) return value;
   return `${value.slice(0, colon + 1)}${MASK}${value.slice(at)}`;
 }
 
