@@ -17,7 +17,7 @@
  */
 import type * as Net from 'node:net';
 import { builtin } from '../builtins.js';
-import { gunzipKept } from './gunzip-kept.js';
+import { inflaterFor } from './answer-inflate.js';
 import { Http1ResponseParser, type ParsedAnswer } from './http1-response-parser.js';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
@@ -35,10 +35,7 @@ import {
 // node:tls pulls in crypto: loaded on the first https request only, as node-http-transport.ts loads node:https.
 const net = () => builtin('node:net');
 const tls = () => builtin('node:tls');
-const zlib = () => builtin('node:zlib');
 
-/** An inflated answer larger than this is refused (as node-http-transport.ts). */
-const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 /** A compressed answer's bytes kept before inflating it: far more than any intake answer. */
 const MAX_ENCODED_BYTES = 16 * 1024 * 1024;
 /** TCP keep-alive probes' initial delay, as node-http-transport.ts's agent (`keepAliveMsecs`). */
@@ -415,7 +412,8 @@ function resultOf(req: TransportRequest, answer: ParsedAnswer): TransportResult 
   const { status, headers } = answer;
   let bytes: Buffer;
   try {
-    bytes = inflated(answer.body, headers['content-encoding']);
+    const inflate = inflaterFor(headers['content-encoding']);
+    bytes = inflate === undefined ? answer.body : inflate(answer.body);
   } catch (err) {
     return networkError(err);
   }
@@ -425,12 +423,4 @@ function resultOf(req: TransportRequest, answer: ParsedAnswer): TransportResult 
   const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const text = bytes.length === 0 ? '' : bytes.toString('utf8', start, bytes.length);
   return { kind: 'response', status, headers, body: text.length > max ? text.slice(0, max) : text };
-}
-
-/** gzip and deflate answers inflated as node-http-transport.ts does; any other coding is left as it came. */
-function inflated(bytes: Buffer, encoding: string | undefined): Buffer {
-  const coding = encoding?.trim().toLowerCase();
-  if (coding === 'gzip' || coding === 'x-gzip') return gunzipKept(zlib(), bytes, MAX_INFLATED_BYTES);
-  if (coding === 'deflate') return zlib().inflateSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
-  return bytes;
 }

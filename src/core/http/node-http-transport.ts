@@ -9,7 +9,7 @@
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
 import { builtin } from '../builtins.js';
-import { gunzipKept } from './gunzip-kept.js';
+import { inflaterFor } from './answer-inflate.js';
 import { KEEP_ALIVE_TIMERS } from '../timers.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -30,24 +30,6 @@ import {
  */
 const http = () => builtin('node:http');
 const https = () => builtin('node:https');
-const zlib = () => builtin('node:zlib');
-
-/** An inflated answer larger than this is refused (a page of 1000 records is ~640 KB). */
-const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
-
-/**
- * How to inflate an answer that came compressed (`content-encoding: gzip` or `deflate`, which a request asks for with
- * `accept-encoding`); undefined when it came as is. In one synchronous call once the body is whole: a zlib stream
- * over the chunks as they arrive cost Node 24 ~0.3 CPU-s and ~90 MB more per 100 pages (docs/performance.md).
- */
-function inflaterOf(res: Http.IncomingMessage): ((bytes: Buffer) => Buffer) | undefined {
-  const encoding = res.headers['content-encoding']?.trim().toLowerCase();
-  const options = { maxOutputLength: MAX_INFLATED_BYTES };
-  // Into a buffer kept between answers, lent like the joined body (gunzip-kept.ts).
-  if (encoding === 'gzip' || encoding === 'x-gzip') return (bytes) => gunzipKept(zlib(), bytes, MAX_INFLATED_BYTES);
-  if (encoding === 'deflate') return (bytes) => zlib().inflateSync(bytes, options);
-  return undefined;
-}
 
 /**
  * Where a body's chunks are joined before decoding, kept from one answer to the next (decoding is synchronous, so
@@ -132,7 +114,7 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
       request.on('response', (res) => {
         const chunks: Buffer[] = [];
         let length = 0;
-        const inflate = inflaterOf(res);
+        const inflate = inflaterFor(res.headers['content-encoding']);
         res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           length += chunk.length;
@@ -147,7 +129,7 @@ export function createNodeHttpTransport(options: HttpTransportOptions = {}): Tra
           try {
             bytes = inflate === undefined ? joined(chunks, length) : inflate(joined(chunks, length));
           } catch (err) {
-            // Not the gzip (or deflate) it said, or larger than MAX_INFLATED_BYTES.
+            // Not the gzip (or deflate) it said, or larger than answer-inflate.ts's MAX_INFLATED_BYTES.
             fail(err);
             return;
           }
