@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { maskUrlPassword, urlPasswords } from './url-credentials.js';
+import { maskUrlPassword, stripCredentials, urlPasswords } from './url-credentials.js';
 
 describe('a password written in a URL', () => {
   it('is masked where it was written, the user and the rest kept', () => {
@@ -20,4 +20,14 @@ describe('a password written in a URL', () => {
     expect(urlPasswords('http://u:p@ss@host')).toEqual(['p%40ss', 'p@ss']);
     expect(urlPasswords('http://u:plain@host')).toEqual(['plain']);
   });
+});
+
+describe('stripCredentials', () => {
+  it.each([
+    ['https://x-access-token:ghs_abc@github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['https://token@github.com/o/r', 'https://github.com/o/r'],
+    ['https://github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['git@github.com:o/r.git', 'git@github.com:o/r.git'],
+    ['ssh://git@github.com/o/r.git', 'ssh://github.com/o/r.git'],
+  ])('%s', (url, expected) => expect(stripCredentials(url)).toBe(expected));
 });

@@ -1,7 +1,8 @@
 /**
- * A password written into a URL (`http://user:pass@proxy:8080`): a secret like any other. Config values are
+ * Credentials written into a URL (`http://user:pass@proxy:8080`): secrets like any other. Config values are
  * free-form, so any value that parses as a URL with a password is treated so: masked where the config is shown,
- * registered with the redactor where it is used (errors name the URL they could not reach).
+ * registered with the redactor where it is used (errors name the URL they could not reach); a CI provider's
+ * repository URL is recorded with none (`stripCredentials`).
  */
 import { MASK } from './redact.js';
 
@@ -30,6 +31,24 @@ export function maskUrlPassword(value: string): string {
   const colon = value.indexOf(':', start);
   if (at < start || colon === -1 || colon > at) return value;
   return `${value.slice(0, colon + 1)}${MASK}${value.slice(at)}`;
+}
+
+/**
+ * A repository URL without user name, password or token: `https://x-token:abc@gitlab.com/g/p.git` ->
+ * `https://gitlab.com/g/p.git`. scp-like `git@host:path` has no secret in it and stays as it is.
+ */
+export function stripCredentials(url: string): string {
+  if (!url.includes('://')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    // Not a URL we can parse: drop anything up to an `@` after the scheme, which is where credentials go.
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+  }
 }
 
 function safeDecode(s: string): string {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { readCiMetadata, stripCredentials } from './ci-metadata.js';
+import { readCiMetadata } from './ci-metadata.js';
 
 describe('readCiMetadata', () => {
   it('is empty outside CI', () => {
@@ -106,14 +106,4 @@ describe('readCiMetadata', () => {
       'git.commit.sha': 'az1',
     });
   });
-});
-
-describe('stripCredentials', () => {
-  it.each([
-    ['https://x-access-token:ghs_abc@github.com/o/r.git', 'https://github.com/o/r.git'],
-    ['https://token@github.com/o/r', 'https://github.com/o/r'],
-    ['https://github.com/o/r.git', 'https://github.com/o/r.git'],
-    ['git@github.com:o/r.git', 'git@github.com:o/r.git'],
-    ['ssh://git@github.com/o/r.git', 'ssh://github.com/o/r.git'],
-  ])('%s', (url, expected) => expect(stripCredentials(url)).toBe(expected));
 });

@@ -5,6 +5,8 @@
  *
  * URLs lose any credentials they carry (`https://token@host/...`, as GitLab's CI_REPOSITORY_URL does).
  */
+import { stripCredentials } from '../io/url-credentials.js';
+
 export const GIT_COMMIT_SHA = 'git.commit.sha';
 export const GIT_BRANCH = 'git.branch';
 export const GIT_TAG = 'git.tag';
@@ -180,22 +182,4 @@ export function readCiMetadata(env: Env): CiAttributes {
     out[key] = key.endsWith('url') ? stripCredentials(value.trim()) : value.trim();
   }
   return out;
-}
-
-/**
- * A repository URL without user name, password or token: `https://x-token:abc@gitlab.com/g/p.git` ->
- * `https://gitlab.com/g/p.git`. scp-like `git@host:path` has no secret in it and stays as it is.
- */
-export function stripCredentials(url: string): string {
-  if (!url.includes('://')) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === '' && parsed.password === '') return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    // Not a URL we can parse: drop anything up to an `@` after the scheme, which is where credentials go.
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-  }
 }
