@@ -56,7 +56,7 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
   if (counts.failed) parts.push(`${counts.failed} lost`);
   const flushNote = r.reasons['flush timeout'] ? ` (flush timed out after ${r.flushMs} ms)` : '';
   const why = Object.entries(r.reasons)
-    .map(([reason, n]) => `${n} ${reason}`)
+    .map(([reason, n]) => `${reason} (${plural(n ?? 0, 'record')})`)
     .join(', ');
   const spooledNote =
     counts.spooled > 0
