@@ -13,6 +13,7 @@ import type { Prepared, RunOptions } from './prepare-run.js';
 export type { RunOptions } from './prepare-run.js';
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
 import { isoTime } from '../core/iso-time.js';
+import { BUSY_RUN_BYTES, tuneJitForBusyRun } from '../core/jit-tuning.js';
 import { destinationOf } from '../destinations/index.js';
 import type { LogRecordData } from '../core/log-record.js';
 import { currentOwner } from '../store/process-owner.js';
@@ -267,6 +268,8 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   }, 1000);
   ticker.unref();
 
+  // A child that writes this much is likely to write a lot more: V8 is tuned for it (core/jit-tuning.ts).
+  let untilTuned = BUSY_RUN_BYTES;
   const pairs = await fifos;
   const running = startChild({
     fifos: { pairs },
@@ -280,6 +283,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     // `run ... > out 2>&1`: one pipe for both, so the child's lines keep their order (docs/run.md).
     merged: isSameOutput(f.io.rawStdout, f.io.rawStderr),
     onChunk: (stream, chunk) => {
+      if (untilTuned > 0 && (untilTuned -= chunk.length) <= 0) tuneJitForBusyRun();
       builder.push(stream, chunk);
       flushPending();
     },

@@ -1,0 +1,33 @@
+/**
+ * V8's tier-up, tuned for a busy `run` on Node 20.
+ *
+ * On Node 20 (V8 11) a 1M-line datadog run spent ~0.35 s of its ~2.7 CPU-s compiling with TurboFan on V8's helper
+ * threads, and the compiles go on all run long: the functions called once per chunk, batch or request become hot
+ * one after the other. Four times V8 11's interrupt budget (the bytecode a function runs between two tier-up checks;
+ * its default is 67,584 bytes) compiles fewer of them: −5 to −8 % of our CPU on the bench's `ceiling`, no change on
+ * the local store or on `print` (paired runs, docs/performance.md "tier-up").
+ *
+ * Not on Node 24 (V8 13, with Maglev): it has no such flag, and later tier-up (its invocation counts raised) cost
+ * ~5 % more there.
+ */
+import { builtin } from './builtins.js';
+
+/** What the child must have written before the run is tuned: loading node:v8 costs ~3 ms a short run need not pay. */
+export const BUSY_RUN_BYTES = 256 * 1024;
+
+const INTERRUPT_BUDGET = 4 * 67_584;
+
+let applied = false;
+
+/** Raises V8 11's interrupt budget, once per process; elsewhere, or if V8 refuses, nothing happens. */
+export function tuneJitForBusyRun(v8Version: string = process.versions.v8): boolean {
+  if (applied || !v8Version.startsWith('11.')) return false;
+  applied = true;
+  try {
+    builtin('node:v8').setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
+    return true;
+  } catch {
+    // A runtime without the flag or the module: the run is only a little slower.
+    return false;
+  }
+}
