@@ -275,6 +275,7 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       ['logs', '--last', '--log-store='],
       ['logs', 'tail', '--last', '--stack='],
       ['logs', '--last', '--step', ''],
+      ['runs', 'list', '--step='],
     ].map((args) => ({
       name: `${args.join(' ')} is refused (2)`,
       args,
