@@ -282,6 +282,19 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       code: 2,
       match: /^error: --(log-store|stack|step) cannot be empty \(give a name, e\.g\. /,
     })),
+    // Before: "-ls : no log store named '' (...; register one with dd-logstore log-store register  --flavor=...)".
+    {
+      name: 'stack register -ls "" is refused with the names to give (2)',
+      args: ['stack', 'register', 's', '-ls', ''],
+      code: 2,
+      match: /^error: -ls cannot be empty \(give one of the registered log stores: default\)$/,
+    },
+    {
+      name: 'stack update --artifact-store= is refused with the names to give (2)',
+      args: ['stack', 'update', 'default', '--artifact-store='],
+      code: 2,
+      match: /^error: -a cannot be empty \(give one of the registered artifact stores: default\)$/,
+    },
     {
       name: 'runs describe of a run id with a slash',
       args: ['runs', 'describe', '../config'],
