@@ -27,11 +27,18 @@ export async function openRunInDatadog(
   run: RunRecord | undefined,
   runId: string,
 ): Promise<void> {
-  const webUrl = destinationNamed(component.flavor).webUrl;
+  const destination = destinationNamed(component.flavor);
+  const webUrl = destination.webUrl;
   if (webUrl === undefined)
     throw new UsageError(
-      `--web opens Datadog's Logs Explorer, and log store '${component.name}' is a ${component.flavor} log store`,
-      { hint: `read the run here: dd-logstore logs --run-id ${runId}` },
+      `--web opens Datadog's Logs Explorer, and log store '${component.name}' is ${/^[aeiou]/i.test(component.flavor) ? 'an' : 'a'} ${component.flavor} log store`,
+      {
+        // An otel log store ships only: `logs` cannot read it back either.
+        hint:
+          destination.createRunReader !== undefined
+            ? `read the run here: dd-logstore logs --run-id ${runId}`
+            : 'it ships only: read the run in the backend its OTLP endpoint feeds',
+      },
     );
   const url = webUrl(component, {
     runId,

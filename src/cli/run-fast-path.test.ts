@@ -56,12 +56,25 @@ describe("run's fast path", () => {
     [['-ls=dd', '--', 'true']],
     [['--stack=s', '--no-ci-tags', '--', 'true']],
     [['--stderr-level', 'WARNING', '--flush-timeout', '5s', '--kill-after=1s', '--on-overflow', 'drop', 'true']],
-    [['--step=', '--', 'true']],
     [['--step', 'a', '--step', 'b', '--', 'true']],
   ])('builds what commander builds for run %j', async (argv) => {
     const expected = await viaCommander(argv);
     expect(expected).toBeDefined();
     expect(await viaFastPath(argv)).toEqual(expected);
+  });
+
+  it('reads an empty --step= as commander does, and both refuse it (a step named nothing)', async () => {
+    const argv = ['--step=', '--', 'true'];
+    const cmd = newCmdRun(factory(), () => Promise.resolve(7)).exitOverride();
+    await expect(cmd.parseAsync(normalizeArgv(['run', ...argv]).slice(1), { from: 'user' })).rejects.toThrow(
+      '--step cannot be empty',
+    );
+    const parsed = parseRunWords(normalizeArgv(['run', ...argv]));
+    if (parsed === undefined) throw new Error('the fast path refused --step=');
+    expect(parsed.opts.step).toBe('');
+    await expect(runAction(factory(), parsed.command, parsed.opts, () => Promise.resolve(7))).rejects.toThrow(
+      '--step cannot be empty',
+    );
   });
 
   it.each([

@@ -67,7 +67,13 @@ export interface ValidatedConfig {
  * Checks user-given values against a flavor. With `partial` (update), required keys may be absent because the
  * stored config already has them; the caller validates the merged result again without `partial`.
  */
-export function validateConfig(spec: FlavorSpec, given: Record<string, string>, partial = false): ValidatedConfig {
+export function validateConfig(
+  spec: FlavorSpec,
+  given: Record<string, string>,
+  partial = false,
+  /** Keys stored before (update's merged check): an empty value there is let through, as run lets it through. */
+  stored: readonly string[] = [],
+): ValidatedConfig {
   const known = spec.keys.map((k) => k.key);
   const config: Record<string, ConfigValue> = {};
   const warnings: string[] = [];
@@ -111,6 +117,14 @@ export function validateConfig(spec: FlavorSpec, given: Record<string, string>, 
     if (isMalformedSecretRef(raw)) {
       throw new UsageError(`--${key} has a malformed secret reference '${raw}'`, {
         hint: 'write it as {{secret_name.key}}, e.g. {{datadog_keys.api_key}}',
+      });
+    }
+    // `--service_name=` would ship every record with an empty service (and Datadog's Logs Explorer link, built with
+    // the default, would find none of them). Only on the command line: a stored empty value keeps working as before.
+    if (keySpec.kind === 'string' && !keySpec.required && raw.trim() === '' && !stored.includes(key)) {
+      const dflt = keySpec.default !== undefined ? String(keySpec.default) : keySpec.defaultText;
+      throw new UsageError(`--${key} cannot be empty`, {
+        hint: `give a value, or leave it out for the default${dflt !== undefined ? ` (${dflt})` : ''}${partial ? `: --remove-key ${key}` : ''}`,
       });
     }
     const value = parseValue(keySpec, raw, warnings);

@@ -226,10 +226,9 @@ function stepProblem(step: unknown): string | undefined {
   return undefined;
 }
 
-export function runNotFound(runId: string): CliError {
-  return new CliError(`no run with id '${runId}' in this store`, {
-    hint: 'see dd-logstore runs list; a run shipped from elsewhere is read with --log-store NAME or --stack NAME',
-  });
+/** `hint` says what else to try: `runs describe` and `runs delete` know only the runs recorded here. */
+export function runNotFound(runId: string, hint = 'see dd-logstore runs list'): CliError {
+  return new CliError(`no run with id '${runId}' in this store`, { hint });
 }
 
 export function totalCounts(run: RunRecord): RecordCounts {

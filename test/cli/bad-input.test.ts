@@ -254,6 +254,47 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       code: 2,
       match: /^error: invalid run id 'a{300}' \(use letters, digits and \. _ : -, at most 128 characters\)$/,
     })),
+    // Before: an empty name (`--log-store="$LOG_STORE"` with the variable unset) read as no flag: run shipped to the
+    // active stack's log store (and recorded a step named ''), logs read from it, both without a word.
+    ...(
+      [
+        ['--stack=', '--stack', 'my_stack'],
+        ['--log-store=', '--log-store', 'datadog_logs'],
+        ['--step=', '--step', 'train'],
+        ['--pipeline=', '--pipeline', 'training'],
+      ] as const
+    ).map(([word, flag, example]) => ({
+      name: `run ${word} is refused before the command starts (2)`,
+      args: ['run', word, '--', 'echo', 'started'],
+      code: 2,
+      match: new RegExp(
+        `^error: ${flag} cannot be empty \\(give a name, e\\.g\\. ${flag} ${example}, or leave the flag out\\)$`,
+      ),
+    })),
+    ...[
+      ['logs', '--last', '--log-store='],
+      ['logs', 'tail', '--last', '--stack='],
+      ['logs', '--last', '--step', ''],
+      ['runs', 'list', '--step='],
+    ].map((args) => ({
+      name: `${args.join(' ')} is refused (2)`,
+      args,
+      code: 2,
+      match: /^error: --(log-store|stack|step) cannot be empty \(give a name, e\.g\. /,
+    })),
+    // Before: "-ls : no log store named '' (...; register one with dd-logstore log-store register  --flavor=...)".
+    {
+      name: 'stack register -ls "" is refused with the names to give (2)',
+      args: ['stack', 'register', 's', '-ls', ''],
+      code: 2,
+      match: /^error: -ls cannot be empty \(give one of the registered log stores: default\)$/,
+    },
+    {
+      name: 'stack update --artifact-store= is refused with the names to give (2)',
+      args: ['stack', 'update', 'default', '--artifact-store='],
+      code: 2,
+      match: /^error: -a cannot be empty \(give one of the registered artifact stores: default\)$/,
+    },
     {
       name: 'runs describe of a run id with a slash',
       args: ['runs', 'describe', '../config'],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, readConfigText, runCli, tempHome } from './harness.js';
 
@@ -60,6 +61,40 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(text.stdout).toMatch(/^tags: none \(default\)$/m);
     expect(text.stdout).toMatch(/^stacks: none$/m);
     expect(text.stdout).not.toMatch(/: *$|: {2}/m);
+  });
+
+  it('an empty --service_name=, --service_version= or --source= is refused; a stored empty one does not block update', async () => {
+    // Before: stored, and every record shipped with an empty service (the Logs Explorer link, built with the
+    // default, found none of them).
+    const before = readConfigText(home);
+    const reg = await cli(
+      'log-store',
+      'register',
+      'x',
+      '--flavor=otel',
+      '--endpoint=http://127.0.0.1:9',
+      '--service_name=',
+    );
+    expect(reg.code).toBe(2);
+    expect(reg.stderr).toBe(
+      'error: --service_name cannot be empty (give a value, or leave it out for the default (zenml))\n',
+    );
+    const upd = await cli('log-store', 'update', 'dd', '--source=');
+    expect(upd.code).toBe(2);
+    expect(upd.stderr).toBe(
+      'error: --source cannot be empty (give a value, or leave it out for the default (dd-logstore): --remove-key source)\n',
+    );
+    expect((await cli('log-store', 'update', 'dd', '--service_version', ' ')).code).toBe(2);
+    expect(readConfigText(home)).toBe(before);
+    // One an older version stored is left as it is: updating another key still works.
+    const path = join(home, 'config.json');
+    const config = JSON.parse(readFileSync(path, 'utf8')) as {
+      components: Record<string, Record<string, { config: Record<string, unknown> }>>;
+    };
+    config.components['log-store']!.dd!.config.service_name = '';
+    writeFileSync(path, JSON.stringify(config));
+    expect((await cli('log-store', 'update', 'dd', '--schedule_delay_millis=1000')).code).toBe(0);
+    expect((await cli('log-store', 'update', 'dd', '--remove-key', 'service_name')).code).toBe(0);
   });
 
   it('the top-level register alias registers a log store; update, rename and delete work', async () => {

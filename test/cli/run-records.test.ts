@@ -331,6 +331,24 @@ describe('what the records say (built CLI, Datadog emulator)', () => {
       const r = await runCli(['logs', '--run-id', 'local-1', '--web'], { home: local.home });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/--web opens Datadog's Logs Explorer, and log store 'default' is a local log store/);
+      expect(r.stderr).toMatch(/\(read the run here: dd-logstore logs --run-id local-1\)$/m);
+      // Before: "is a otel log store (read the run here: dd-logstore logs --run-id ...)", which `logs` refuses.
+      const reg = ['log-store', 'register', 'ot', '--flavor=otel', '--endpoint=http://127.0.0.1:9'];
+      expect((await runCli(reg, { home: local.home })).code).toBe(0);
+      // An otel run record (nothing printed: nothing to send), then its Logs Explorer page.
+      const otRun = ['run', '--log-store', 'ot', '--run-id', 'ot-1', '--flush-timeout', '1s', '--', 'true'];
+      expect((await runCli(otRun, { home: local.home })).code).toBe(0);
+      const ot = await runCli(['logs', '--run-id', 'ot-1', '--web'], { home: local.home });
+      expect(ot.code).toBe(2);
+      expect(ot.stderr).toMatch(
+        /^error: --web opens Datadog's Logs Explorer, and log store 'ot' is an otel log store \(it ships only: read the run in the backend its OTLP endpoint feeds\)$/m,
+      );
+      // A run it has no record of: not "read with --log-store NAME" (given already), but that it cannot read at all.
+      const unknown = await runCli(['logs', '--log-store', 'ot', '--run-id', 'nope'], { home: local.home });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toBe(
+        "error: no run with id 'nope' in this store (log store 'ot' (otel) ships only and cannot read logs back)\n",
+      );
     } finally {
       local.cleanup();
     }

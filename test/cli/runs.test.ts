@@ -126,7 +126,9 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     );
     const typo = await cli(['runs', 'delete', 'fail-1', 'nosuch', '--yes']);
     expect(typo.code).toBe(1);
-    expect(typo.stderr).toMatch(/no run with id 'nosuch'/);
+    // Before, the hint was logs's: "a run shipped from elsewhere is read with --log-store NAME", a flag runs lacks.
+    expect(typo.stderr).toBe("error: no run with id 'nosuch' in this store (see dd-logstore runs list)\n");
+    expect((await cli(['runs', 'describe', 'nosuch'])).stderr).toBe(typo.stderr);
     expect(existsSync(join(home, 'runs', 'fail-1.json'))).toBe(true);
     const running = await cli(['runs', 'delete', 'live-1', '--yes']);
     expect(running.code).toBe(1);
@@ -138,7 +140,13 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     expect(ok.stderr).toBe('Deleted run ok-1 (run record, 1 local log file).\nDeleted run fail-1 (run record).\n');
     expect(existsSync(join(home, 'runs', 'ok-1.json'))).toBe(false);
     expect(existsSync(join(home, 'logs', 'ok-1'))).toBe(false);
-    expect((await cli(['logs', '--run-id', 'ok-1'])).stderr).toMatch(/no run with id 'ok-1'/);
+    expect((await cli(['logs', '--run-id', 'ok-1'])).stderr).toBe(
+      "error: no run with id 'ok-1' in this store (see dd-logstore runs list; a run shipped from elsewhere is read with --log-store NAME or --stack NAME)\n",
+    );
+    // With --log-store given, that hint was the flag just used: a local store reads only the runs recorded here.
+    expect((await cli(['logs', '--run-id', 'ok-1', '--log-store', 'default'])).stderr).toBe(
+      "error: no run with id 'ok-1' in this store (see dd-logstore runs list; log store 'default' (local) reads only the runs recorded here)\n",
+    );
   });
 
   it('spooled records are dropped only with --force, and only those of that run', async () => {

@@ -68,7 +68,12 @@ export async function updateComponent(f: Factory, opts: UpdateOptions): Promise<
       delete merged[key];
     }
     // Validate the whole result, so an update can never leave a component that `run` would reject.
-    const full = validateConfig(spec, merged);
+    const full = validateConfig(
+      spec,
+      merged,
+      false,
+      Object.keys(component.config).filter((k) => opts.values[k] === undefined),
+    );
     component.config = full.config;
     component.updatedAt = f.now().toISOString();
     return {

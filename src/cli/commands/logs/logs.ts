@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { CliError, UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
+import { refuseEmptyNames } from '../../empty-names.js';
 import { MAX_WAIT_MS, parseDuration, parseWhen } from '../../../core/duration.js';
 import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
 import { destinationNamed, destinationOf } from '../../../destinations/index.js';
@@ -85,6 +86,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
       hint: 'e.g. --output jsonl',
     });
   }
+  refuseEmptyNames(opts, ['stack', 'logStore', 'step']);
   const filter: LogFilter = {};
   const step = str('step');
   if (step !== undefined) filter.step = step;
@@ -216,7 +218,16 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   const what = runId ?? `log id ${opts.logId ?? ''}`;
   const component = await pickLogStore(f, opts, run, what);
   if (!run && !destinationNamed(component.flavor).findsUnrecordedRuns) {
-    if (runId !== undefined && !opts.follow) throw runNotFound(runId);
+    if (runId !== undefined && !opts.follow)
+      throw runNotFound(
+        runId,
+        // The log store named cannot search for a run it has no record of (local), or read at all (otel).
+        destinationNamed(component.flavor).createRunReader === undefined
+          ? `log store '${component.name}' (${component.flavor}) ships only and cannot read logs back`
+          : opts.logStore !== undefined || opts.stack !== undefined
+            ? `see dd-logstore runs list; log store '${component.name}' (${component.flavor}) reads only the runs recorded here`
+            : 'see dd-logstore runs list; a run shipped from elsewhere is read with --log-store NAME or --stack NAME',
+      );
     if (runId === undefined)
       throw new CliError(`no run here has a step with log id '${opts.logId ?? ''}'`, {
         hint: 'see dd-logstore runs describe RUN_ID for the log ids of its steps',

@@ -35,6 +35,11 @@ export function checkComponentsExist(config: StoreConfig, chosen: StackComponent
     if (name === undefined || config.components[type][name]) continue;
     const flag = type === 'log-store' ? '-ls' : type === 'orchestrator' ? '-o' : '-a';
     const names = Object.keys(config.components[type]);
+    // `-ls "$LOG_STORE"` with the variable unset: "register one with ... register  --flavor=..." helped nobody.
+    if (name.trim() === '')
+      throw new UsageError(`${flag} cannot be empty`, {
+        hint: `give one of the registered ${componentNoun(type)}s: ${names.join(', ') || 'none'}`,
+      });
     throw new UsageError(`${flag} ${name}: no ${componentNoun(type)} named '${name}'`, {
       hint: `registered ${componentNoun(type)}s: ${names.join(', ') || 'none'}; register one with dd-logstore ${type} register ${name} --flavor=...`,
     });
