@@ -4,8 +4,9 @@
  * On Node 20 (V8 11) a 1M-line datadog run spent ~0.35 s of its ~2.7 CPU-s compiling with TurboFan on V8's helper
  * threads, and the compiles go on all run long: the functions called once per chunk, batch or request become hot
  * one after the other. Four times V8 11's interrupt budget (the bytecode a function runs between two tier-up checks;
- * its default is 67,584 bytes) compiles fewer of them: −5 to −8 % of our CPU on the bench's `ceiling`, no change on
- * the local store or on `print` (paired runs, docs/performance.md "tier-up").
+ * its default is 67,584 bytes) compiles fewer of them: −3 to −5 % of our CPU on the bench's `ceiling` as set here
+ * (−5 to −10 % set at start), no change on the local store or on `print` (paired runs, docs/performance.md
+ * "tier-up").
  *
  * Not on Node 24 (V8 13, with Maglev): it has no such flag, and later tier-up (its invocation counts raised) cost
  * ~5 % more there.
