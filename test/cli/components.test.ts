@@ -172,6 +172,15 @@ describe('components and stacks (built CLI, real store)', () => {
       env: { DD_LOGSTORE_STACK: 'default' },
     });
     expect((JSON.parse(viaEnv.stdout) as { name: string }).name).toBe('default');
+    // A variable naming no stack: `stack list` still lists (it is how one finds the right name), marks none, says why.
+    const badEnv = await runCli(['stack', 'list', '--output', 'text'], { home, env: { DD_LOGSTORE_STACK: 'nope' } });
+    expect(badEnv.code).toBe(0);
+    expect(badEnv.stdout).toMatch(/^\tmy_stack\tdefault\tdefault\tdd$/m);
+    expect(badEnv.stdout).not.toMatch(/^\*/m);
+    expect(badEnv.stderr).toBe(
+      "warning: no stack named 'nope' (from DD_LOGSTORE_STACK): no stack is active in this shell (dd-logstore stack set NAME, or fix the variable)\n",
+    );
+    expect((await runCli(['stack', 'describe'], { home, env: { DD_LOGSTORE_STACK: 'nope' } })).code).toBe(1);
     const rename = await cli('log-store', 'rename', 'dd', 'dd_eu');
     expect(rename.code).toBe(0);
     const d = await cli('stack', 'describe', 'my_stack', '--output', 'json');

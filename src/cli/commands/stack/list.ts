@@ -1,5 +1,6 @@
 /** `dd-logstore stack list`: the active stack is marked. */
 import { Command } from 'commander';
+import { CliError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
@@ -13,8 +14,16 @@ export function newCmdStackList(f: Factory): Command {
       const format = parseOutputFormat(opts.output, f.io);
       const config = await f.configStore().read();
       const rows = Object.values(config.stacks).sort((a, b) => a.name.localeCompare(b.name));
-      // The stack in effect for this shell: DD_LOGSTORE_STACK wins over the one set in config.json.
-      const active = resolveActiveStack(config, f.env).stack.name;
+      // The stack in effect for this shell: DD_LOGSTORE_STACK wins over the one set in config.json. One that names
+      // no stack is said, and nothing is marked: this is the command a user runs to fix it (kubectl's get-contexts
+      // lists with a bad current context too).
+      let active: string | undefined;
+      try {
+        active = resolveActiveStack(config, f.env).stack.name;
+      } catch (err) {
+        if (!(err instanceof CliError)) throw err;
+        f.warn(`${err.message}: no stack is active in this shell (dd-logstore stack set NAME, or fix the variable)`);
+      }
       await printList(
         f.io,
         format,
