@@ -35,7 +35,7 @@ export function resolveLogStore(
   const name = opts.logStore ?? resolveActiveStack(config, env, opts.stack).stack.components['log-store'];
   const component = config.components['log-store'][name];
   if (!component) {
-    throw new CliError(`no log-store named '${name}'`, {
+    throw new CliError(`no log store named '${name}'`, {
       hint: `log stores: ${Object.keys(config.components['log-store']).join(', ')}`,
     });
   }

@@ -181,7 +181,7 @@ describe('dd-logstore ui flags', () => {
   it('rejects an unknown --log-store, listing the ones there are', async () => {
     const r = await runCli(['ui', '--no-open', '--log-store', 'nope'], { home });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no log-store named 'nope'.*default/);
+    expect(r.stderr).toMatch(/no log store named 'nope'.*default/);
   });
 
   it('says which port is taken', async () => {
