@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const { createJournalWriter } = await import(join(ROOT, 'dist/pipeline/journal.js'));
+const { createJournalWriter, encodeChunk } = await import(join(ROOT, 'dist/pipeline/journal.js'));
 const { createFrameEncoder } = await import(join(ROOT, 'dist/pipeline/segment-format.js'));
 const { createRecordBuilder } = await import(join(ROOT, 'dist/runner/record-builder.js'));
 
@@ -95,26 +95,8 @@ try {
       encoder.begin();
       if (how === 'frames') for (const r of records) encoder.encode(r);
       else if (how === 'blocks' || lines === undefined) encoder.encodeAll(records);
-      else {
-        // As journal.ts does it.
-        const from = lines.firstSeq - records[0].seq;
-        const to = from + lines.count;
-        encoder.encodeAll(records, 0, from);
-        const parsed =
-          how === 'journal' &&
-          encoder.encodeParsedLines(
-            records,
-            from,
-            lines.count,
-            lines.bytes,
-            lines.defaultLevel,
-            lines.parser,
-            lines.timestamp,
-          );
-        if (!parsed && !encoder.encodeLines(records, from, lines.count, lines.bytes))
-          encoder.encodeAll(records, from, to);
-        encoder.encodeAll(records, to, records.length);
-      }
+      // As journal.ts does it ('lines': its fallback, a lines frame with a table).
+      else encodeChunk(encoder, records, lines.firstSeq - records[0].seq, lines, how === 'journal');
       // As the journal hands them to its writer (a lines frame's lines are a part of their own, not copied).
       for (const part of encoder.parts()) bytes += part.length;
     }

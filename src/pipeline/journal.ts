@@ -29,7 +29,7 @@ import { basename, dirname, join } from 'node:path';
 import type { BatchWriter, Exporter } from './exporter.js';
 import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
-import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION } from './segment-format.js';
+import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION, type FrameEncoder } from './segment-format.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
 import { CORRUPT_DIR } from './spool.js';
 import { readAckFrames } from './segment-reader.js';
@@ -97,6 +97,46 @@ export interface JournalLines {
   parser?: number;
   /** The time the builder gave them all (record-builder.ts `RawLines`): spares a check of each record's. */
   timestamp?: number;
+}
+
+/** Which frame took a chunk's lines (`encodeChunk`). */
+export type ChunkLinesFrame = 'parsed' | 'lines' | 'records';
+
+/**
+ * One chunk's records into `encoder` (begun), as the journal writes them: those before and after its lines as
+ * records; its lines as their own bytes, in a parsed lines frame (no per-record table) when `lines` says how and
+ * `parse` allows, else in a lines frame with a table, else as records. `from`: where the lines' first record is
+ * among `records` (all of them inside). Says which frame took the lines.
+ */
+export function encodeChunk(
+  encoder: FrameEncoder,
+  records: readonly LogRecordData[],
+  from: number,
+  lines: JournalLines,
+  parse = true,
+): ChunkLinesFrame {
+  const to = from + lines.count;
+  encoder.encodeAll(records, 0, from);
+  let took: ChunkLinesFrame = 'records';
+  if (
+    parse &&
+    lines.defaultLevel !== undefined &&
+    lines.parser !== undefined &&
+    encoder.encodeParsedLines(
+      records,
+      from,
+      lines.count,
+      lines.bytes,
+      lines.defaultLevel,
+      lines.parser,
+      lines.timestamp,
+    )
+  )
+    took = 'parsed';
+  else if (encoder.encodeLines(records, from, lines.count, lines.bytes)) took = 'lines';
+  else encoder.encodeAll(records, from, to);
+  encoder.encodeAll(records, to, records.length);
+  return took;
 }
 
 /**
@@ -468,22 +508,7 @@ function openJournalWriter(options: JournalOptions, hooks: WriterHooks = NO_HOOK
         records[from]?.seq === lines.firstSeq &&
         records[to - 1]?.seq === lines.firstSeq + lines.count - 1
       ) {
-        encoder.encodeAll(records, 0, from);
-        const parsed =
-          lines.defaultLevel !== undefined &&
-          lines.parser !== undefined &&
-          encoder.encodeParsedLines(
-            records,
-            from,
-            lines.count,
-            lines.bytes,
-            lines.defaultLevel,
-            lines.parser,
-            lines.timestamp,
-          );
-        if (!parsed && !encoder.encodeLines(records, from, lines.count, lines.bytes))
-          encoder.encodeAll(records, from, to);
-        encoder.encodeAll(records, to, n);
+        encodeChunk(encoder, records, from, lines);
       } else encoder.encodeAll(records);
       if (writeFrames(segments, encoder.parts())) {
         written += records.length;

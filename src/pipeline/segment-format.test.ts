@@ -23,6 +23,7 @@ import {
   type FrameEncoder,
   type FrameFilter,
 } from './segment-format.js';
+import { encodeChunk as encodeJournalChunk } from './journal.js';
 import { readSegmentFile } from './segment-reader.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
 
@@ -553,21 +554,7 @@ describe('lines frames (encodeLines, the journal: lines as they came)', () => {
     if (lines === undefined) enc.encodeAll(records);
     else {
       const from = lines.firstSeq - (records[0] as LogRecordData).seq;
-      enc.encodeAll(records, 0, from);
-      if (parsed)
-        expect(
-          enc.encodeParsedLines(
-            records,
-            from,
-            lines.count,
-            lines.bytes,
-            lines.defaultLevel,
-            lines.parser,
-            lines.timestamp,
-          ),
-        ).toBe(true);
-      else expect(enc.encodeLines(records, from, lines.count, lines.bytes)).toBe(true);
-      enc.encodeAll(records, from + lines.count, records.length);
+      expect(encodeJournalChunk(enc, records, from, lines, parsed)).toBe(parsed ? 'parsed' : 'lines');
     }
   }
 
