@@ -46,7 +46,7 @@ export function createHeldOut(sink: ByteSink, redactor: Redactor): HeldOut {
     if (!sink(bytes)) buf = undefined;
   };
   const write = (piece: string): void => {
-    const text = redactor.redactIfMatched(piece);
+    const text = redactor.redactIfPresent(piece);
     const most = text.length * MAX_BYTES_PER_UNIT;
     if (most > CAPACITY - used) {
       flush();

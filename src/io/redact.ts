@@ -12,7 +12,7 @@ export class Redactor {
   /** The values' UTF-8, for output written as bytes (held-out.ts). */
   private bytes: Buffer[] | undefined;
   private pattern: RegExp | undefined;
-  /** The same alternation without the `g` flag, for redactIfMatched. */
+  /** The same alternation without the `g` flag, for redactIfPresent. */
   private test: RegExp | undefined;
 
   add(value: string | undefined | null): void {
@@ -36,13 +36,15 @@ export class Redactor {
   }
 
   /**
-   * `redact` for hot paths (one call per log record): a plain substring check per value first, so the common case,
-   * a line with no secret in it, costs a few `includes` and allocates nothing.
+   * `redact` for hot paths (each chunk a child writes, a log record, a read-back's lines): one test of every value at
+   * once first, so the common case, text with no secret in it, allocates nothing. The text itself when nothing
+   * matched. The test beats an `includes` per value at every length (two values: 100 chars 59 ns against 193, a
+   * 64 KB chunk 8.5 us against 22, Node 20; Node 24 alike) and `Buffer.indexOf` of their bytes (19 us).
    */
   redactIfPresent(text: string): string {
     if (this.values.size === 0) return text;
-    for (const v of this.values) if (text.includes(v)) return this.redact(text);
-    return text;
+    this.test ??= new RegExp(this.source());
+    return this.test.test(text) ? this.redact(text) : text;
   }
 
   redact(text: string): string {
@@ -57,17 +59,6 @@ export class Redactor {
       .sort((a, b) => b.length - a.length)
       .map(escapeRegExp)
       .join('|');
-  }
-
-  /**
-   * `redact` for text in many pieces (a read-back's lines, 64 MB of them): one test of every value at once first,
-   * which over 64 MB took ~25 ms against ~45 for an `includes` per value (two values) or for `Buffer.indexOf` of
-   * their bytes. The text itself when nothing matched.
-   */
-  redactIfMatched(text: string): string {
-    if (this.values.size === 0) return text;
-    this.test ??= new RegExp(this.source());
-    return this.test.test(text) ? this.redact(text) : text;
   }
 
   /**

@@ -341,6 +341,31 @@ describe('chained intake items', () => {
     }
   });
 
+  it('gives each item the end of its own logger and stream, with more loggers than the serializer recalls', () => {
+    // Six names over three streams, interleaved and repeated: the recent names are checked first, then the Map.
+    const names = ['app.worker', 'app.db', 'app', 'urllib3.connectionpool', 'app.db', 'torch', 'x', 'y', 'app.worker'];
+    const streams: StreamName[] = ['stdout', 'stderr', 'combined'];
+    const base = records[0] as LogRecordData;
+    const logged: LogRecordData[] = [];
+    for (let i = 0; i < 60; i++) {
+      // Each stream in turn gets all the names (its own recent names and Map), then the next stream.
+      const name = names[i % names.length] as string;
+      const stream = streams[Math.floor(i / names.length) % 3] as StreamName;
+      logged.push({ ...base, seq: i, stream, attributes: { 'logger.name': name } });
+    }
+    const body = (chained: boolean): string => {
+      const batch = batchFactory(chained).createBatch();
+      for (const r of logged) expect(batch.add(r, Number.MAX_SAFE_INTEGER)).toBe(true);
+      return batch.finish().body.toString();
+    };
+    const text = body(true);
+    expect(text).toBe(body(false));
+    const items = JSON.parse(text) as Record<string, unknown>[];
+    expect(items.map((x) => [x['logger.name'], x['dd_logstore.stream']])).toEqual(
+      logged.map((r) => [r.attributes?.['logger.name'], r.stream]),
+    );
+  });
+
   it('an empty batch is [] and a released buffer is reused as the plain way', () => {
     const factory = batchFactory(true);
     expect(factory.createBatch().finish().body.toString()).toBe('[]');
