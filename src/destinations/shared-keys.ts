@@ -13,15 +13,27 @@ export const BATCHING_DEFAULTS: BatchingSettings = {
   exportTimeoutMillis: DEFAULT_REQUEST_TIMEOUT_MS,
 };
 
-export const BATCHING_KEYS: readonly KeySpec[] = [
-  {
-    key: 'max_export_batch_size',
-    kind: 'int',
-    default: BATCHING_DEFAULTS.maxExportBatchSize,
-    min: 1,
-    cap: MAX_ENTRIES_PER_REQUEST,
-    description: 'records per request (at most 1000, the Datadog intake limit)',
-  },
+/**
+ * The batching keys of a flavor. `limit` says what caps a request at MAX_ENTRIES_PER_REQUEST records, in the warning
+ * for a value above it: Datadog's intake limit, or (OTLP) the same cap kept for any collector.
+ */
+export function batchingKeys(limit: (max: number) => string): readonly KeySpec[] {
+  const maxBatchLimit = limit(MAX_ENTRIES_PER_REQUEST);
+  return [
+    {
+      key: 'max_export_batch_size',
+      kind: 'int',
+      default: BATCHING_DEFAULTS.maxExportBatchSize,
+      min: 1,
+      cap: MAX_ENTRIES_PER_REQUEST,
+      capReason: maxBatchLimit,
+      description: `records per request (at most ${MAX_ENTRIES_PER_REQUEST})`,
+    },
+    ...OTHER_BATCHING_KEYS,
+  ];
+}
+
+const OTHER_BATCHING_KEYS: readonly KeySpec[] = [
   {
     key: 'max_queue_size',
     kind: 'int',

@@ -27,6 +27,8 @@ export interface KeySpec {
   max?: number;
   /** Values above are capped to this with a warning (Datadog's 1000 items per request). */
   cap?: number;
+  /** What the cap is, for that warning: "Datadog's limit of 1000 logs per request". */
+  capReason?: string;
   /** Holds a credential: a literal value gets a warning suggesting a secret reference. */
   secret?: boolean;
   /** kind 'custom': the flavor's own parser (e.g. a Datadog site); throws a UsageError naming `flag`. */
@@ -180,7 +182,7 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
         throw new UsageError(`${flag} is out of range: ${raw}`, { hint: rangeHint(spec) });
       }
       if (spec.cap !== undefined && n > spec.cap) {
-        warnings.push(`${flag}=${n} is above Datadog's limit of ${spec.cap} logs per request; using ${spec.cap}`);
+        warnings.push(`${flag}=${n} is above ${spec.capReason ?? `the limit of ${spec.cap}`}; using ${spec.cap}`);
         n = spec.cap;
       }
       return n;

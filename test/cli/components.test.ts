@@ -63,6 +63,24 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(text.stdout).not.toMatch(/: *$|: {2}/m);
   });
 
+  it("caps an otel store's batch size without naming Datadog's limit (it may not point at Datadog)", async () => {
+    const r = await cli(
+      'log-store',
+      'register',
+      'collector',
+      '--flavor=otel',
+      '--endpoint=http://127.0.0.1:9',
+      '--max_export_batch_size=5000',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning: --max_export_batch_size=5000 is above dd-logstore's limit of 1000 records per OTLP request; using 1000$/m,
+    );
+    expect(r.stderr).not.toMatch(/Datadog/);
+    const d = await cli('log-store', 'describe', 'collector', '--output', 'json');
+    expect((JSON.parse(d.stdout) as { config: Record<string, unknown> }).config.max_export_batch_size).toBe(1000);
+  });
+
   it('an empty --service_name=, --service_version= or --source= is refused; a stored empty one does not block update', async () => {
     // Before: stored, and every record shipped with an empty service (the Logs Explorer link, built with the
     // default, found none of them).

@@ -2,7 +2,7 @@
 import { UsageError } from '../../core/errors.js';
 import { didYouMean } from '../../store/did-you-mean.js';
 import type { FlavorSpec } from '../../store/flavors.js';
-import { BATCHING_KEYS, SERVICE_KEYS } from '../shared-keys.js';
+import { batchingKeys, SERVICE_KEYS } from '../shared-keys.js';
 import { DATADOG_SITES, checkDatadogSite } from './sites.js';
 
 /** One of the sites; an unknown region of the same shape with a warning; anything else refused with a did-you-mean. */
@@ -43,7 +43,7 @@ export const DATADOG_SPEC: FlavorSpec = {
       description: 'Datadog site',
     },
     ...SERVICE_KEYS,
-    ...BATCHING_KEYS,
+    ...batchingKeys((max) => `Datadog's limit of ${max} logs per request`),
     { key: 'protocol', kind: 'enum', default: 'intake', choices: ['intake', 'otlp'], description: 'wire protocol' },
     {
       key: 'compression',

@@ -1,5 +1,5 @@
 /** The otel flavor's config keys. */
-import { BATCHING_KEYS, SERVICE_KEYS } from '../shared-keys.js';
+import { batchingKeys, SERVICE_KEYS } from '../shared-keys.js';
 import type { FlavorSpec } from '../../store/flavors.js';
 
 export const OTEL_SPEC: FlavorSpec = {
@@ -29,6 +29,6 @@ export const OTEL_SPEC: FlavorSpec = {
       description: 'request body compression',
     },
     ...SERVICE_KEYS,
-    ...BATCHING_KEYS,
+    ...batchingKeys((max) => `dd-logstore's limit of ${max} records per OTLP request`),
   ],
 };
