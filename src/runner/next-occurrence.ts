@@ -3,6 +3,8 @@
  * line: the first occurrence at or after the line asked about is kept, and searched again only once a line starts
  * past it. A string that a run prints rarely (`Warning: `) costs one `indexOf` per chunk instead of one per line.
  */
+import { createFindText } from '../core/find-text.js';
+
 export interface NextOccurrence {
   /** The text whose lines are asked about next. */
   begin(text: string): void;
@@ -11,6 +13,7 @@ export interface NextOccurrence {
 }
 
 export function createNextOccurrence(needle: string): NextOccurrence {
+  const find = createFindText(needle);
   let text = '';
   // The first occurrence at or after `from` (text.length when none); -1 before the first search of the text.
   let at = -1;
@@ -23,7 +26,7 @@ export function createNextOccurrence(needle: string): NextOccurrence {
     },
     within(start, end) {
       if (at === -1 || at < start || start < from) {
-        const i = text.indexOf(needle, start);
+        const i = find(text, start);
         at = i === -1 ? text.length : i;
       }
       from = start;
