@@ -34,6 +34,26 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
         /^error: --tail must be a positive whole number, got '0' \(e\.g\. --tail 100; with --follow, --tail 0 shows only the new records\)$/,
     },
     {
+      // Before: each was taken and did nothing.
+      name: 'logs --interval without --follow or --wait',
+      args: ['logs', '--last', '--interval', '5s'],
+      code: 2,
+      match: /^error: --interval needs --follow or --wait \(it sets how often they poll; e\.g\. .*--interval 5s\)$/,
+    },
+    {
+      name: 'logs --no-exit without --follow',
+      args: ['logs', '--last', '--no-exit'],
+      code: 2,
+      match: /^error: --no-exit needs --follow \(e\.g\. dd-logstore logs tail --last --no-exit\)$/,
+    },
+    {
+      name: 'logs --raw with --output json',
+      args: ['logs', '--last', '--raw', '--output', 'jsonl'],
+      code: 2,
+      match:
+        /^error: --raw applies to text and table output, not jsonl \(jsonl gives control characters as JSON escapes; drop --raw\)$/,
+    },
+    {
       name: 'logs of an invalid run id',
       args: ['logs', '--run-id', 'bad id'],
       code: 2,

@@ -570,7 +570,7 @@ describe('secrets, files others can write, hostile bytes, long lines (local stor
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(secret);
-    const logs = await runCli(['logs', '--run-id', 'straddle', '--output', 'jsonl', '--raw'], {
+    const logs = await runCli(['logs', '--run-id', 'straddle', '--output', 'jsonl'], {
       home,
       timeoutMs: 60_000,
     });
@@ -599,7 +599,7 @@ describe('secrets, files others can write, hostile bytes, long lines (local stor
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(secret);
-    const logs = await runCli(['logs', '--run-id', 'split-secret', '--output', 'jsonl', '--raw'], {
+    const logs = await runCli(['logs', '--run-id', 'split-secret', '--output', 'jsonl'], {
       home,
       timeoutMs: 60_000,
     });

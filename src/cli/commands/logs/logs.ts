@@ -160,6 +160,17 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
     throw new UsageError(`--tail must be a positive whole number, got '${rawTail ?? ''}'`, {
       hint: 'e.g. --tail 100; with --follow, --tail 0 shows only the new records',
     });
+  // Flags that only change following or waiting: without them they would be taken and do nothing.
+  if (intervalMs !== undefined && !follow && waitMs === undefined)
+    throw new UsageError('--interval needs --follow or --wait', {
+      hint: 'it sets how often they poll; e.g. dd-logstore logs tail --last --interval 5s',
+    });
+  if (opts.exit === false && !follow)
+    throw new UsageError('--no-exit needs --follow', { hint: 'e.g. dd-logstore logs tail --last --no-exit' });
+  if (opts.raw === true && (output === 'json' || output === 'jsonl'))
+    throw new UsageError(`--raw applies to text and table output, not ${output}`, {
+      hint: `${output} gives control characters as JSON escapes; drop --raw`,
+    });
   const web = opts.web === true;
   if (web && (follow || waitMs !== undefined))
     throw new UsageError(`--web cannot be used with ${follow ? '--follow' : '--wait'}`, {
