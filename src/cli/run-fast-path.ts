@@ -43,7 +43,6 @@ export function parseRunWords(words: readonly string[]): ParsedRun | undefined {
   }
   if (words[i] !== 'run') return undefined;
   const opts: Record<string, unknown> = {
-    tag: [],
     stderrLevel: 'error',
     flushTimeout: '30s',
     killAfter: '10s',
@@ -66,7 +65,7 @@ export function parseRunWords(words: readonly string[]): ParsedRun | undefined {
       const value = eq === -1 ? words[++i] : word.slice(eq + 1);
       // Commander takes the next word as the value whatever it is; such a value is rare enough to leave to it.
       if (value === undefined || (eq === -1 && value.startsWith('-'))) return undefined;
-      if (key === 'tag') opts.tag = [...(opts.tag as string[]), value];
+      if (key === 'tag') opts.tag = [...((opts.tag as string[] | undefined) ?? []), value];
       else if (key === 'onOverflow' && !(ON_OVERFLOW_CHOICES as readonly string[]).includes(value)) return undefined;
       else opts[key] = value;
     }

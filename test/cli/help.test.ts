@@ -50,6 +50,10 @@ describe('help, version, completion', () => {
     expect((await runCli(['ui', '--help'], { home })).stdout).toMatch(
       /--port <n> +the port to listen on \(0: any free port\) \(default: "0"\)/,
     );
+    // A repeatable flag has no default to show (run --tag said "(default: [])").
+    const run = (await runCli(['run', '--help'], { home })).stdout;
+    expect(run).toMatch(/^ {2}--tag <k:v> +a tag on every record \(repeatable\)$/m);
+    expect(run).not.toContain('[]');
   });
 
   it('help X is X --help, and logs --last on a fresh home finds nothing and exits 0', async () => {

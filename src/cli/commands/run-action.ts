@@ -21,7 +21,7 @@ export async function runAction(
   runF = runCommand,
 ): Promise<never> {
   const stderrLevel = normalizeLevel(String(opts.stderrLevel));
-  const tags = opts.tag as string[];
+  const tags = (opts.tag as string[] | undefined) ?? [];
   for (const t of tags) {
     if (!/^[^:,\s]+:[^,]*$/.test(t))
       throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });

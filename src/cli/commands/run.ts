@@ -18,12 +18,11 @@ export function newCmdRun(f: Factory, runF = runCommand): Command {
     .option('--run-id <id>', 'join or name a run (default: $DD_LOGSTORE_RUN_ID, else a new UUID)')
     .option('--step <name>', 'the step name (zenml.step.name, and zenml.step.run.name as ZenML names it)')
     .option('--pipeline <name>', 'the pipeline name (dd_logstore.pipeline, and zenml.pipeline.name as ZenML names it)')
-    .option(
-      '--tag <k:v>',
-      'a tag on every record (repeatable)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
-    )
+    // No default (commander would print `(default: [])` in the help): no --tag leaves it undefined.
+    .option('--tag <k:v>', 'a tag on every record (repeatable)', (v: string, acc: string[] | undefined) => [
+      ...(acc ?? []),
+      v,
+    ])
     .addOption(new Option('--stderr-level <level>', 'level of stderr lines that do not say their own').default('error'))
     .option('--flush-timeout <duration>', 'how long to wait for delivery after the command ends', '30s')
     .option('--kill-after <duration>', 'after a signal, how long the command may take to exit before SIGKILL', '10s')
