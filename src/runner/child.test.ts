@@ -46,7 +46,8 @@ function run(mode: PipeMode, args: string[], extra: Partial<StartChildOptions> =
     runId: 'run-123',
     stdout: out.stream,
     stderr: err.stream,
-    onChunk: (stream, chunk) => seen[stream].push(chunk),
+    // A copy: the chunk is valid until onChunk returns.
+    onChunk: (stream, chunk) => seen[stream].push(Buffer.from(chunk)),
     signals,
     pipeMode: mode,
     ...extra,
@@ -119,6 +120,37 @@ describe.each<PipeMode>(['fifo', 'socketpair'])('startChild (%s)', (mode) => {
     expect(r.err.bytes().equals(errBytes)).toBe(true);
     expect(Buffer.concat(r.seen.stdout).equals(outBytes)).toBe(true);
     expect(Buffer.concat(r.seen.stderr).equals(errBytes)).toBe(true);
+  });
+
+  it('a chunk our stdout queues is not read over: what it gets later and what onChunk got are the bytes', async () => {
+    // A FIFO's reader reads into one buffer again unless the chunk was kept. A stream over a descriptor that queues a
+    // write (writableLength > 0 after it) keeps the chunk: here one that holds every chunk for 5 ms, with a mark high
+    // enough that write() never asks us to pause, so the next reads come while the chunks wait.
+    const outBytes = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < outBytes.length; i++) outBytes[i] = (i * 31 + (i >> 9)) & 0xff;
+    writeFileSync(join(tmp, 'queued.bin'), outBytes);
+    writeFileSync(join(tmp, 'none.bin'), '');
+    const got: Buffer[] = [];
+    let queued = 0;
+    const ours = Object.assign(
+      new Writable({
+        highWaterMark: 1 << 26,
+        write(chunk: Buffer, _enc, cb) {
+          queued++;
+          setTimeout(() => {
+            got.push(Buffer.from(chunk));
+            cb();
+          }, 5);
+        },
+      }),
+      { fd: 99 },
+    );
+    const r = run(mode, [fixture('cat-files.mjs'), join(tmp, 'queued.bin'), join(tmp, 'none.bin')], { stdout: ours });
+    expect(await r.child.done).toEqual({ exitCode: 0 });
+    await new Promise<void>((resolve) => ours.end(resolve));
+    expect(queued).toBeGreaterThan(1);
+    expect(Buffer.concat(got).equals(outBytes)).toBe(true);
+    expect(Buffer.concat(r.seen.stdout).equals(outBytes)).toBe(true);
   });
 
   it('pauses the child while our stdout is full: nothing lost, our buffer stays small', async () => {

@@ -16,7 +16,14 @@ import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../core/errors.js
 import { killProcessTree } from '../core/process-tree.js';
 import type { StreamName } from '../core/log-record.js';
 import { buildChildEnv, fileIdentity } from './child-env.js';
-import { closeFifoPipes, openFifoPipes, readFifo, type FifoPairs, type PipeMode } from './child-pipes.js';
+import {
+  closeFifoPipes,
+  openFifoPipes,
+  readFifo,
+  type FifoPairs,
+  type FifoReader,
+  type PipeMode,
+} from './child-pipes.js';
 import { closeSafely } from '../core/fs/quiet-cleanup.js';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
@@ -46,7 +53,10 @@ export interface StartChildOptions {
   /** Our raw stdout / stderr: the child's bytes go there unchanged. */
   stdout: Writable;
   stderr: Writable;
-  /** Every chunk read, after it was written through. Must not throw. */
+  /**
+   * Every chunk read, before it is written through. Must not throw. The chunk is valid until this returns (a FIFO is
+   * read into one buffer again and again): copy what must be kept.
+   */
   onChunk: (stream: StreamName, chunk: Buffer) => void;
   signals: SignalSource;
   pipeMode?: PipeMode | undefined;
@@ -324,11 +334,21 @@ function pipeThrough(
     waitingForDest = false;
     resumeIfFree();
   };
+  // A FIFO's reader hands out views of one buffer it reads into again (child-pipes.ts `readFifo`). A stream over a
+  // descriptor (our stdout or stderr: a file, a pipe, a terminal) has written a chunk out when write() returns, or
+  // queued it (writableLength > 0); any other Writable may keep it.
+  const chunkKept = (reader as Partial<FifoReader>).chunkKept?.bind(reader);
+  const writesOut = typeof (dest as { fd?: unknown }).fd === 'number';
   reader.on('data', (chunk: Buffer) => {
     // Recorded (and journaled) before it is shown: a line that reached the terminal is on disk even if we are
     // killed right after (docs/reliability.md).
     onChunk(chunk);
-    if (!broken && !dest.write(chunk) && !broken) {
+    if (broken) return;
+    const wrote = dest.write(chunk);
+    // Queued (a slow pipe or terminal) or kept: the chunk must outlive this call, so the reader's next read goes to a
+    // new buffer.
+    if (!writesOut || dest.writableLength > 0) chunkKept?.();
+    if (!wrote && !broken) {
       waitingForDest = true;
       reader.pause();
       dest.once('drain', onDrain);
