@@ -38,4 +38,32 @@ describe('first try (built CLI)', () => {
     expect([all.code, all.stdout, all.stderr]).toEqual([0, '', 'nothing to flush: the spool is empty\n']);
     expect((await cli('flush', '--output', 'json')).stdout).toBe('[]\n');
   });
+
+  it('two references to a secret not created yet: one warning, whose command creates it with both keys', async () => {
+    const reg = await cli(
+      'log-store',
+      'register',
+      'dd2',
+      '--flavor=datadog',
+      '--api_key={{k.api_key}}',
+      '--application_key={{k.app}}',
+    );
+    expect([reg.code, reg.stderr]).toEqual([
+      0,
+      "warning: --api_key and --application_key refer to secret 'k', which does not exist yet (create it: dd-logstore secret create k --api_key=... --app=...)\n" +
+        "Registered log store 'dd2' (flavor datadog).\n",
+    ]);
+    // Following it is enough.
+    expect((await cli('secret', 'create', 'k', '--api_key=abc123', '--app=def456')).code).toBe(0);
+    expect((await cli('log-store', 'describe', 'dd2', '--resolve-check')).code).toBe(0);
+
+    // A secret that exists without the keys: one warning too, adding both.
+    expect((await cli('secret', 'create', 'k2', '--other=xyz789')).code).toBe(0);
+    const upd = await cli('log-store', 'update', 'dd2', '--api_key={{k2.api_key}}', '--application_key={{k2.app}}');
+    expect(upd.code).toBe(0);
+    expect(upd.stderr).toContain(
+      "warning: --api_key and --application_key refer to keys 'api_key', 'app' of secret 'k2', which has only: other (add them: dd-logstore secret update k2 --api_key=... --app=...)\n",
+    );
+    expect(upd.stderr.match(/^warning:/gm)).toHaveLength(1);
+  });
 });
