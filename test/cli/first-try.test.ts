@@ -66,4 +66,35 @@ describe('first try (built CLI)', () => {
     );
     expect(upd.stderr.match(/^warning:/gm)).toHaveLength(1);
   });
+
+  it("commander's usage errors read as the others: too many arguments, a flag without its value", async () => {
+    const extra = await cli('runs', 'describe', 'my', 'run');
+    expect([extra.code, extra.stderr]).toEqual([
+      2,
+      "error: runs describe takes 1 argument, got 2 (quote a value that has spaces; see 'dd-logstore runs describe --help')\n",
+    ]);
+    const none = await cli('log-store', 'flavor', 'list', 'datadog');
+    expect([none.code, none.stderr]).toEqual([
+      2,
+      "error: log-store flavor list takes no arguments, got 1 (see 'dd-logstore log-store flavor list --help')\n",
+    ]);
+    const value = await cli('logs', '--last', '--step');
+    expect([value.code, value.stderr]).toEqual([
+      2,
+      "error: --step needs a value (e.g. --step <name>; see 'dd-logstore logs --help')\n",
+    ]);
+  });
+
+  it('a verb from zenml or kubectl that lives under another command says where', async () => {
+    const get = await cli('secret', 'describe', 'k');
+    expect([get.code, get.stderr]).toEqual([
+      2,
+      "error: unknown command 'describe' (did you mean dd-logstore secret get? see 'dd-logstore secret --help')\n",
+    ]);
+    const verify = await cli('verify', 'dd');
+    expect([verify.code, verify.stderr]).toEqual([
+      2,
+      "error: unknown command 'verify' (did you mean dd-logstore log-store verify? see 'dd-logstore --help')\n",
+    ]);
+  });
 });
