@@ -97,4 +97,22 @@ describe('first try (built CLI)', () => {
       "error: unknown command 'verify' (did you mean dd-logstore log-store verify? see 'dd-logstore --help')\n",
     ]);
   });
+  it('runs list and describe name a renamed log store as it is named now, and a deleted one as gone', async () => {
+    const path = join(home, 'renamed-logs');
+    expect((await cli('log-store', 'register', 'loc', '--flavor=local', `--path=${path}`)).code).toBe(0);
+    expect((await cli('run', '--log-store', 'loc', '--run-id', 'ren-1', '--', 'echo', 'hi')).code).toBe(0);
+    expect((await cli('log-store', 'rename', 'loc', 'loc2')).code).toBe(0);
+    const list = await cli('runs', 'list', '--output', 'text');
+    expect(list.stdout).toMatch(/^ren-1\tok\t.*\tloc2$/m);
+    const described = await cli('runs', 'describe', 'ren-1');
+    expect(described.stdout).toContain("log store: loc2 (local; named 'loc' when the run shipped)\n");
+    // The json is the record as written.
+    const json = JSON.parse((await cli('runs', 'describe', 'ren-1', '--output', 'json')).stdout) as {
+      logStore: { name: string };
+    };
+    expect(json.logStore.name).toBe('loc');
+    expect((await cli('log-store', 'delete', 'loc2')).code).toBe(0);
+    expect((await cli('runs', 'list', '--output', 'text')).stdout).toMatch(/^ren-1\tok\t.*\tloc$/m);
+    expect((await cli('runs', 'describe', 'ren-1')).stdout).toContain('log store: loc (local; no longer registered)\n');
+  });
 });

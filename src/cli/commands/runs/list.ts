@@ -12,6 +12,8 @@ import { createRunRecordStore, totalCounts } from '../../../store/run-records.js
 import type { RecordCounts, RunRecord } from '../../../store/run-records.js';
 import { RUN_STATUSES, runDurationMs, runLastActivityMs, runStartedMs, runStatus } from '../../../store/run-status.js';
 import type { RunStatus } from '../../../store/run-status.js';
+import { logStoreNow } from '../../../store/run-log-store.js';
+import type { Component } from '../../../store/model.js';
 
 interface ListOpts {
   output?: string;
@@ -48,6 +50,14 @@ export function newCmdRunsList(f: Factory): Command {
           (since === undefined || runLastActivityMs(r) >= since),
       );
       const runs = all.slice(0, limit);
+      // A log store renamed since is shown by its name now (the one --log-store takes); json keeps the record as is.
+      let stores: Record<string, Component> = {};
+      try {
+        stores = (await f.configStore().read()).components['log-store'];
+      } catch {
+        // A config that cannot be read does not hide the runs: their log stores as recorded.
+      }
+      const logStoreName = (r: RunRecord) => logStoreNow(r.logStore, stores) ?? r.logStore.name;
       // Never cut silently: say how many more there are (on stderr, so piped output stays data).
       if (all.length > limit)
         f.io.err(`showing the ${limit} newest of ${all.length} runs (--limit ${all.length} for all)\n`);
@@ -69,7 +79,7 @@ export function newCmdRunsList(f: Factory): Command {
           { header: 'STARTED', value: started },
           { header: 'DURATION', value: duration },
           { header: 'RECORDS', value: (r) => recordsText(totalCounts(r)), dropOrder: 1 },
-          { header: 'LOG STORE', value: (r) => r.logStore.name, dropOrder: 2 },
+          { header: 'LOG STORE', value: logStoreName, dropOrder: 2 },
         ],
         (r) => ({
           ...r,
