@@ -13,6 +13,36 @@ describe('first try (built CLI)', () => {
   const cli = (...args: string[]) => runCli(args, { home, env });
   afterAll(() => cleanup());
 
+  it('an empty table says so on stderr instead of printing nothing; piped text stays empty', async () => {
+    const fresh = tempHome();
+    try {
+      const at = (...args: string[]) => runCli(args, { home: fresh.home, env });
+      const runs = await at('runs', 'list', '--output', 'table');
+      expect([runs.code, runs.stdout, runs.stderr]).toEqual([
+        0,
+        '',
+        'no runs yet (start one: dd-logstore run -- COMMAND)\n',
+      ]);
+      expect((await at('run', '--quiet', '--', 'true')).code).toBe(0);
+      const none = await at('runs', 'list', '--status', 'failed', '--output', 'table');
+      expect([none.code, none.stdout, none.stderr]).toEqual([
+        0,
+        '',
+        'no run matches these filters (1 run recorded: dd-logstore runs list)\n',
+      ]);
+      const secrets = await at('secret', 'list', '--output', 'table');
+      expect([secrets.code, secrets.stdout, secrets.stderr]).toEqual([
+        0,
+        '',
+        'no secrets yet (create one: dd-logstore secret create NAME --KEY=VALUE, or -i to be prompted)\n',
+      ]);
+      const text = await at('secret', 'list', '--output', 'text');
+      expect([text.code, text.stdout, text.stderr]).toEqual([0, '', '']);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('flush: an emptied spool directory is nothing to flush, and needs no secret of its log store', async () => {
     const reg = await cli(
       'log-store',

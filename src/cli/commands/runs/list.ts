@@ -12,6 +12,7 @@ import { createRunRecordStore, totalCounts } from '../../../store/run-records.js
 import type { RecordCounts, RunRecord } from '../../../store/run-records.js';
 import { RUN_STATUSES, runDurationMs, runLastActivityMs, runStartedMs, runStatus } from '../../../store/run-status.js';
 import type { RunStatus } from '../../../store/run-status.js';
+import { plural } from '../../../io/plural.js';
 import { logStoreNow } from '../../../store/run-log-store.js';
 import type { Component } from '../../../store/model.js';
 
@@ -41,9 +42,10 @@ export function newCmdRunsList(f: Factory): Command {
       const status = opts.status === undefined ? undefined : parseStatus(opts.status);
       const nowMs = f.now().getTime();
       const since = opts.since === undefined ? undefined : parseWhen(opts.since, '--since', nowMs);
-      const all = (
-        await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
-      ).filter(
+      const recorded = await createRunRecordStore(f.paths().runs).list((file) =>
+        f.warn(`skipped ${file}: not a readable run record`),
+      );
+      const all = recorded.filter(
         (r) =>
           (opts.step === undefined || r.steps.some((s) => s.name === opts.step)) &&
           (status === undefined || runStatus(r) === status) &&
@@ -89,7 +91,13 @@ export function newCmdRunsList(f: Factory): Command {
           durationMs: runDurationMs(r, nowMs),
           counts: totalCounts(r),
         }),
-        { borderless: true },
+        {
+          borderless: true,
+          empty:
+            recorded.length === 0
+              ? 'no runs yet (start one: dd-logstore run -- COMMAND)'
+              : `no run matches these filters (${plural(recorded.length, 'run')} recorded: dd-logstore runs list)`,
+        },
       );
     });
   addOutputOption(cmd);
