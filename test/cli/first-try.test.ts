@@ -145,4 +145,22 @@ describe('first try (built CLI)', () => {
     expect((await cli('runs', 'list', '--output', 'text')).stdout).toMatch(/^ren-1\tok\t.*\tloc$/m);
     expect((await cli('runs', 'describe', 'ren-1')).stdout).toContain('log store: loc (local; no longer registered)\n');
   });
+  it('a stray word among the values: pointed at its flag, and a secret value is never quoted back', async () => {
+    const pair = await cli('secret', 'create', 'stray', 'api_key=s3cr3t-value');
+    expect([pair.code, pair.stderr]).toEqual([
+      2,
+      "error: unexpected argument 'api_key=****' (did you mean --api_key=...?)\n",
+    ]);
+    // An unquoted value with a space: its second half.
+    const half = await cli('secret', 'create', 'stray', '--api_key', 's3cr3t', 'second-half');
+    expect([half.code, half.stderr]).toEqual([
+      2,
+      'error: unexpected argument (not shown: it may be a secret value) (give values as --key=value, and quote a value that has spaces)\n',
+    ]);
+    const literal = await cli('log-store', 'register', 'x', '--flavor=datadog', 'api_key=s3cr3t-value');
+    expect(literal.stderr).toBe("error: unexpected argument 'api_key=****' (did you mean --api_key=...?)\n");
+    const path = await cli('log-store', 'register', 'x', '--flavor=local', 'path=/tmp/x');
+    expect(path.stderr).toBe("error: unexpected argument 'path=/tmp/x' (did you mean --path=/tmp/x?)\n");
+    for (const r of [pair, half, literal]) expect(r.stderr).not.toMatch(/s3cr3t|second-half/);
+  });
 });
