@@ -2,10 +2,12 @@
  * What a new user met on a first try (built CLI): `flush` of a spool an earlier flush emptied, the warnings for a
  * secret not created yet, and commander's own usage errors in the one-line style.
  */
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempHome } from './harness.js';
+import { createEmulator } from '../emulator/emulator.js';
+import type { Emulator } from '../emulator/emulator.js';
+import { EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
 
 describe('first try (built CLI)', () => {
   const { home, cleanup } = tempHome();
@@ -162,5 +164,34 @@ describe('first try (built CLI)', () => {
     const path = await cli('log-store', 'register', 'x', '--flavor=local', 'path=/tmp/x');
     expect(path.stderr).toBe("error: unexpected argument 'path=/tmp/x' (did you mean --path=/tmp/x?)\n");
     for (const r of [pair, half, literal]) expect(r.stderr).not.toMatch(/s3cr3t|second-half/);
+  });
+});
+
+describe('first try against the Datadog emulator (built CLI)', () => {
+  const { home, cleanup } = tempHome();
+  let emulator: Emulator;
+  const cli = (...args: string[]) => runCli(args, { home, env: EMULATOR_KEYS });
+  beforeAll(async () => {
+    emulator = await createEmulator();
+    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await emulator.close();
+    cleanup();
+  });
+
+  it('logs of a run id Datadog has no record of, and no run record here: says nothing was found', async () => {
+    const r = await cli('logs', '--log-store', 'dd', '--run-id', 'no-such-run');
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      0,
+      '',
+      "no run record for 'no-such-run' here: searching log store 'dd' without one\n" +
+        'no records found in the last 15 days (check the id; an older run: --since 30d)\n',
+    ]);
+    const filtered = await cli('logs', '--log-store', 'dd', '--run-id', 'no-such-run', '--level', 'error');
+    expect(filtered.stderr).toMatch(/\nno records found that match the filters\n$/);
+    // Data stays data: an empty json list on stdout, the note on stderr.
+    const json = await cli('logs', '--log-store', 'dd', '--run-id', 'no-such-run', '--output', 'json');
+    expect([json.code, json.stdout]).toEqual([0, '[]\n']);
   });
 });
