@@ -221,7 +221,8 @@ function houseWording(text: string, code: string, path: string): { text: string;
   }
   if (code === 'commander.optionMissingArgument') {
     const m = /option '(?:-\w+, )?(--?[\w-]+) (<[^>]+>)' argument missing/.exec(text);
-    if (m) return { text: `${m[1]!} needs a value`, fix: `e.g. ${m[1]!} ${m[2]!}` };
+    // `<key...>` (a repeatable flag) is one value per flag: `e.g. --remove-key <key>`.
+    if (m) return { text: `${m[1]!} needs a value`, fix: `e.g. ${m[1]!} ${m[2]!.replace('...', '')}` };
   }
   return { text };
 }

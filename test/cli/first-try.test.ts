@@ -115,6 +115,10 @@ describe('first try (built CLI)', () => {
       2,
       "error: --step needs a value (e.g. --step <name>; see 'dd-logstore logs --help')\n",
     ]);
+    const repeatable = await cli('secret', 'update', 'k', '--remove-key');
+    expect(repeatable.stderr).toBe(
+      "error: --remove-key needs a value (e.g. --remove-key <key>; see 'dd-logstore secret update --help')\n",
+    );
   });
 
   it('a verb from zenml or kubectl that lives under another command says where', async () => {
