@@ -151,6 +151,18 @@ describe('first try (built CLI)', () => {
     expect((await cli('runs', 'list', '--output', 'text')).stdout).toMatch(/^ren-1\tok\t.*\tloc$/m);
     expect((await cli('runs', 'describe', 'ren-1')).stdout).toContain('log store: loc (local; no longer registered)\n');
   });
+  it('logs tail of a run not started yet says it waits for it, then follows it to its end', async () => {
+    const tail = cli('logs', 'tail', '--run-id', 'later-1');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await cli('run', '--run-id', 'later-1', '--quiet', '--', 'echo', 'came later')).code).toBe(0);
+    const r = await tail;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      "no run record for 'later-1' here yet: waiting for it in log store 'default' (Ctrl-C stops)\n",
+    );
+    expect(r.stdout).toMatch(/ INFO +came later\n$/);
+  });
+
   it('a stray word among the values: pointed at its flag, and a secret value is never quoted back', async () => {
     const pair = await cli('secret', 'create', 'stray', 'api_key=s3cr3t-value');
     expect([pair.code, pair.stderr]).toEqual([
