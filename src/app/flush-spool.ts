@@ -43,9 +43,11 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
       throw new CliError(`no log store named '${opts.logStore}'`, {
         hint: `log stores: ${Object.keys(stores).join(', ')}`,
       });
-    targets = [c];
+    // Nothing spooled: nothing to resolve either (a secret that is missing here only matters to records to send).
+    targets = hasEntries(join(spoolRoot, c.id)) ? [c] : [];
   } else {
-    const ids = listDirs(spoolRoot);
+    // A spool directory emptied by an earlier flush or run stays: it is no log store to report (or resolve) again.
+    const ids = listDirs(spoolRoot).filter((id) => hasEntries(join(spoolRoot, id)));
     targets = Object.values(stores).filter((c) => ids.includes(c.id));
     const known = new Set(Object.values(stores).map((c) => c.id));
     for (const id of ids)
@@ -191,6 +193,14 @@ export async function recordResent(runs: ReturnType<typeof createRunRecordStore>
 function describeFlushAuth(settings: ResolvedLogStore, status: number): string {
   const { where, fix } = destinationOf(settings).describeAuthFailure(settings, status);
   return `${where}; nothing more was sent and the spool is kept (${fix})`;
+}
+
+function hasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function listDirs(dir: string): string[] {

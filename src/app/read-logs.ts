@@ -17,7 +17,7 @@ import { hasContentFilter } from '../query/log-entry.js';
 import type { LogEntry, LogFilter } from '../query/log-entry.js';
 import { createPrinter } from '../query/render.js';
 import type { RunRead, RunReader } from '../query/run-reader.js';
-import { runProgress } from '../query/run-scope.js';
+import { DEFAULT_LOOKBACK_MS, runProgress } from '../query/run-scope.js';
 import type { LogsFormat } from '../query/render.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
 import type { Interrupt } from '../query/system.js';
@@ -268,7 +268,16 @@ function report(
         ? `showing the first ${plural(opts.limit ?? 0, 'record')}; more exist (raise --limit to see more)\n`
         : `showing the first ${opts.limit} of ${total} records (raise --limit to see more)\n`,
     );
-  if (run === undefined) return;
+  if (run === undefined) {
+    // A search without a run record (a run shipped from elsewhere) that found nothing: said, never silence.
+    if (total === 0 && !aborted)
+      f.io.err(
+        hasContentFilter(opts.filter) || opts.filter.step !== undefined
+          ? 'no records found that match the filters\n'
+          : `no records found in the last ${DEFAULT_LOOKBACK_MS / 86_400_000} days (check the id; an older run: --since 30d)\n`,
+      );
+    return;
+  }
   if (total === 0 && totalCounts(run).read === 0 && !run.steps.some((s) => s.endedAt === undefined)) {
     // Nothing to print is success, but never silence: say why (a command that was not found printed nothing).
     f.io.err(`${noRecordsWhy(run)}\n`);

@@ -3,6 +3,7 @@
  * commander hands us the raw words and we pair them here.
  */
 import { UsageError } from '../core/errors.js';
+import { isSecretLookingKey } from '../secrets/references.js';
 
 /** Flags that are not config keys: consumed here so they may stand anywhere among the keys. */
 export interface ParsedKeyValues {
@@ -15,16 +16,15 @@ export interface ParsedKeyValues {
 
 export function parseKeyValueArgs(
   words: readonly string[],
-  known: { switches?: readonly string[]; options?: readonly string[] } = {},
+  /** `secretValues`: the words are a secret's values (`secret create/update`): a stray one is never quoted back. */
+  known: { switches?: readonly string[]; options?: readonly string[]; secretValues?: boolean } = {},
 ): ParsedKeyValues {
   const values: Record<string, string> = {};
   const options: Record<string, string> = {};
   const switches = new Set<string>();
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (!word.startsWith('--') || word === '--') {
-      throw new UsageError(`unexpected argument '${word}'`, { hint: 'config values are given as --key=value' });
-    }
+    if (!word.startsWith('--') || word === '--') throw strayWord(word, known.secretValues === true);
     const eq = word.indexOf('=');
     const key = eq === -1 ? word.slice(2) : word.slice(2, eq);
     if (key === '')
@@ -52,4 +52,24 @@ export function parseKeyValueArgs(
     target[key] = value;
   }
   return { values, switches, options };
+}
+
+/**
+ * A word that is not a flag: `api_key=abc` (the `--` left out) is pointed at its flag; a secret's value (a stray word
+ * of `secret create`, half of an unquoted value with a space, `api_key=...`) is not written to the terminal or a CI log.
+ */
+function strayWord(word: string, secret: boolean): UsageError {
+  const pair = /^-?([A-Za-z0-9_][\w.-]*)=(.*)$/s.exec(word);
+  if (pair) {
+    const [, key, value] = pair;
+    const masked = secret || isSecretLookingKey(key!);
+    return new UsageError(`unexpected argument '${masked ? `${key!}=****` : word}'`, {
+      hint: `did you mean --${key!}=${masked ? '...' : value!}?`,
+    });
+  }
+  if (secret)
+    return new UsageError('unexpected argument (not shown: it may be a secret value)', {
+      hint: 'give values as --key=value, and quote a value that has spaces',
+    });
+  return new UsageError(`unexpected argument '${word}'`, { hint: 'config values are given as --key=value' });
 }

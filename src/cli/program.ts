@@ -168,20 +168,63 @@ function reportError(err: unknown, f: Factory, argv: readonly string[]): number 
     }
     if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
     // "error: unknown option '--x'\n(Did you mean --y?)" -> one line, usage exit code.
-    const text = err.message
-      .replace(/^error:\s*/, '')
-      .replace(/\n\(?(Did you mean[^)]*)\)?/i, ' ($1)')
-      .replace(/\s*\n\s*/g, ' ');
+    const { text, fix } = houseWording(
+      err.message
+        .replace(/^error:\s*/, '')
+        .replace(/\n\(?(Did you mean[^)]*)\)?/i, ' ($1)')
+        .replace(/\s*\n\s*/g, ' '),
+      err.code,
+      excessPath(argv, err) ?? commandPath(argv),
+    );
     // For an unknown command, the help to see is its parent's (`secret bogus x` -> `secret --help`).
     const unknown =
       err.code === 'commander.unknownCommand' ? /unknown command '([^']*)'/.exec(err.message)?.[1] : undefined;
-    const path = unknown !== undefined ? wordsBefore(argv, unknown) : commandPath(argv);
-    const hint = /\(did you mean/i.test(text) ? '' : ` (see 'dd-logstore ${path}--help')`;
+    const path = unknown !== undefined ? wordsBefore(argv, unknown) : (excessPath(argv, err) ?? commandPath(argv));
+    const elsewhere = unknown !== undefined ? ELSEWHERE[`${path}${unknown}`] : undefined;
+    const first =
+      elsewhere !== undefined ? `did you mean dd-logstore ${elsewhere}? ` : fix !== undefined ? `${fix}; ` : '';
+    const hint = /\(did you mean/i.test(text) ? '' : ` (${first}see 'dd-logstore ${path}--help')`;
     // Commander quotes the argument it refused: its control characters are shown, not obeyed.
     f.io.err(`error: ${escapeControlChars(text.replace(/\(Did you mean/, '(did you mean'))}${hint}\n`);
     return EXIT_USAGE;
   }
   return reportCommandError(err, f, argv);
+}
+
+/**
+ * Words users bring from other CLIs (zenml, kubectl, gh) that name a command found elsewhere here: too far from it for
+ * commander's did-you-mean (`secret describe` is `secret get`; `verify` is a `log-store` verb).
+ */
+const ELSEWHERE: Readonly<Record<string, string>> = {
+  'secret describe': 'secret get',
+  'secret show': 'secret get',
+  verify: 'log-store verify',
+  tail: 'logs tail',
+  prune: 'runs prune',
+  describe: 'runs describe',
+};
+
+/**
+ * Commander's own wording of two usage errors, in the one-line style of the others: "too many arguments for
+ * 'describe'. Expected 1 argument but got 2." and "option '--step <name>' argument missing".
+ */
+function houseWording(text: string, code: string, path: string): { text: string; fix?: string } {
+  if (code === 'commander.excessArguments') {
+    const m = /Expected (\d+) arguments? but got (\d+)/.exec(text);
+    if (m) {
+      const takes = m[1] === '0' ? 'no arguments' : m[1] === '1' ? '1 argument' : `${m[1]!} arguments`;
+      return {
+        text: `${path.trim() || 'dd-logstore'} takes ${takes}, got ${m[2]!}`,
+        ...(m[1] !== '0' ? { fix: 'quote a value that has spaces' } : {}),
+      };
+    }
+  }
+  if (code === 'commander.optionMissingArgument') {
+    const m = /option '(?:-\w+, )?(--?[\w-]+) (<[^>]+>)' argument missing/.exec(text);
+    // `<key...>` (a repeatable flag) is one value per flag: `e.g. --remove-key <key>`.
+    if (m) return { text: `${m[1]!} needs a value`, fix: `e.g. ${m[1]!} ${m[2]!.replace('...', '')}` };
+  }
+  return { text };
 }
 
 /** The command word: the first argument that is not a global flag. */
@@ -196,6 +239,22 @@ function commandPath(argv: readonly string[]): string {
     words.push(a);
   }
   return words.length ? `${words.join(' ')} ` : '';
+}
+
+/**
+ * `log-store flavor list x` -> `log-store flavor list `: the command words through the one given too many arguments
+ * (commander names it), which may be the third.
+ */
+function excessPath(argv: readonly string[], err: CommanderError): string | undefined {
+  const name = err.code === 'commander.excessArguments' ? /arguments for '([^']*)'/.exec(err.message)?.[1] : undefined;
+  if (name === undefined) return undefined;
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) continue;
+    words.push(a);
+    if (a === name) return `${words.join(' ')} `;
+  }
+  return undefined;
 }
 
 /** `secret bogus x` -> `secret `: the command words before the unknown one. */

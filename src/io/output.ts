@@ -30,8 +30,11 @@ export async function printList<T>(
   rows: readonly T[],
   columns: readonly Column<T>[],
   toJson: (row: T) => unknown,
-  /** `borderless`: `docker ps`/`kubectl get` style, no lines, two spaces between columns (long lists). */
-  style: { borderless?: boolean } = {},
+  /**
+   * `borderless`: `docker ps`/`kubectl get` style, no lines, two spaces between columns (long lists). `empty`: what a
+   * table with no rows says on stderr (a terminal left blank looks like a hang or a failure); piped formats say nothing.
+   */
+  style: { borderless?: boolean; empty?: string } = {},
 ): Promise<void> {
   switch (format) {
     case 'json':
@@ -44,7 +47,10 @@ export async function printList<T>(
       for (const row of rows) io.out(columns.map((c) => c.value(row)).join('\t') + '\n');
       return;
     case 'table': {
-      if (rows.length === 0) return;
+      if (rows.length === 0) {
+        if (style.empty !== undefined) io.err(style.empty + '\n');
+        return;
+      }
       const { default: Table } = await import('cli-table3');
       const shown = columnsThatFit(columns, rows, io.terminalColumns);
       const cells = rows.map((row) => shown.map((c) => c.value(row)));

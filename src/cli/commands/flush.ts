@@ -40,7 +40,12 @@ export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promi
     const text = format === 'json' ? JSON.stringify(rows, null, 2) : rows.map((r) => JSON.stringify(r)).join('\n');
     if (text) f.io.out(text + '\n');
   } else {
-    if (rows.length === 0) f.io.err('nothing to flush: the spool is empty\n');
+    if (rows.length === 0)
+      f.io.err(
+        opts.logStore !== undefined
+          ? `nothing to flush: the spool of log store '${opts.logStore}' is empty\n`
+          : 'nothing to flush: the spool is empty\n',
+      );
     for (const r of rows)
       f.io.out(
         `${r.logStore}: ${plural(r.read, 'record')} read from ${plural(r.files, 'spool file')}, ${r.delivered} delivered, ${r.kept} still spooled` +

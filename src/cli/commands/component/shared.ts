@@ -64,28 +64,49 @@ export function componentJson(config: StoreConfig, component: Component): Record
   };
 }
 
-/** Warnings for references whose secret or key is not known yet (registering before creating is allowed). */
+/**
+ * Warnings for references whose secret or key is not known yet (registering before creating is allowed): one per
+ * secret, whose fix names every key the component needs of it, so that following it once is enough (a warning per
+ * reference made `secret create k --api_key=...` the fix of the first and `create k --app=...` of the second, which
+ * then failed: 'k' exists).
+ */
 export function referenceWarnings(
   config: StoreConfig,
   env: NodeJS.ProcessEnv,
   references: { key: string; secret: string; secretKey: string }[],
   envName: (secret: string, key: string) => string,
 ): string[] {
-  const warnings: string[] = [];
+  const missing = new Map<string, { flags: string[]; keys: string[] }>();
   for (const ref of references) {
     if (env[envName(ref.secret, ref.secretKey)] !== undefined) continue;
     const entry = config.secrets[ref.secret];
+    if (entry?.keys.includes(ref.secretKey)) continue;
+    const m = missing.get(ref.secret) ?? { flags: [], keys: [] };
+    missing.set(ref.secret, m);
+    if (!m.flags.includes(ref.key)) m.flags.push(ref.key);
+    if (!m.keys.includes(ref.secretKey)) m.keys.push(ref.secretKey);
+  }
+  const warnings: string[] = [];
+  for (const [secret, { flags, keys }] of missing) {
+    const entry = config.secrets[secret];
+    const refer = `${listWords(flags.map((k) => `--${k}`))} ${flags.length === 1 ? 'refers' : 'refer'} to`;
+    const values = keys.map((k) => `--${k}=...`).join(' ');
     if (!entry) {
       warnings.push(
-        `--${ref.key} refers to secret '${ref.secret}', which does not exist yet ` +
-          `(create it: dd-logstore secret create ${ref.secret} --${ref.secretKey}=...)`,
+        `${refer} secret '${secret}', which does not exist yet (create it: dd-logstore secret create ${secret} ${values})`,
       );
-    } else if (!entry.keys.includes(ref.secretKey)) {
+    } else {
+      const what = keys.length === 1 ? `key '${keys[0]!}'` : `keys ${keys.map((k) => `'${k}'`).join(', ')}`;
       warnings.push(
-        `--${ref.key} refers to key '${ref.secretKey}' of secret '${ref.secret}', which has only: ${entry.keys.join(', ')} ` +
-          `(add it: dd-logstore secret update ${ref.secret} --${ref.secretKey}=...)`,
+        `${refer} ${what} of secret '${secret}', which has only: ${entry.keys.join(', ')} ` +
+          `(add ${keys.length === 1 ? 'it' : 'them'}: dd-logstore secret update ${secret} ${values})`,
       );
     }
   }
   return warnings;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listWords(words: string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]!}`;
 }

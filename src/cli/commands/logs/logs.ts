@@ -246,7 +246,12 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   }
   if (!run)
     f.io.err(
-      `no run record for ${runId !== undefined ? `'${runId}'` : what} here: searching log store '${component.name}' without one\n`,
+      opts.follow && !destinationNamed(component.flavor).findsUnrecordedRuns
+        ? // Tail started before the run (docs/logs.md): it waits, which must not look like a hang.
+          `no run record for ${runId !== undefined ? `'${runId}'` : what} here yet: waiting for it in log store '${component.name}' (Ctrl-C stops)\n`
+        : opts.follow
+          ? `no run record for ${runId !== undefined ? `'${runId}'` : what} here: following log store '${component.name}' without one, until Ctrl-C (no run record says when it ends)\n`
+          : `no run record for ${runId !== undefined ? `'${runId}'` : what} here: searching log store '${component.name}' without one\n`,
     );
   if (run && component.id !== run.logStore.id) {
     f.warn(`run ${run.runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);

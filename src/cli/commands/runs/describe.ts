@@ -10,6 +10,9 @@ import { stepState } from '../../../store/run-status.js';
 import { runLogsUrlOf } from '../../../app/run-logs-link.js';
 import { countInterruptedSteps } from '../../../app/interrupted-counts.js';
 import { destinationNamed, isFlavor } from '../../../destinations/index.js';
+import { logStoreNow } from '../../../store/run-log-store.js';
+import type { RunRecord } from '../../../store/run-records.js';
+import type { Component } from '../../../store/model.js';
 
 export function newCmdRunsDescribe(f: Factory): Command {
   const cmd = new Command('describe')
@@ -24,7 +27,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
       const logsUrl = await runLogsUrlOf(f, run);
       const pairs: [string, string][] = [
         ['run id', run.runId],
-        ['log store', `${run.logStore.name} (${run.logStore.flavor})`],
+        ['log store', logStoreText(run.logStore, (await f.configStore().read()).components['log-store'])],
         ['created', run.createdAt],
         [
           'records',
@@ -67,4 +70,13 @@ export function newCmdRunsDescribe(f: Factory): Command {
     'dd-logstore runs describe 3f2c...',
     'dd-logstore runs describe my-ci-run-42 --output json',
   ]);
+}
+
+/** `dd (datadog)`; under its name now once renamed, and said when it is no longer registered. */
+function logStoreText(recorded: RunRecord['logStore'], stores: Record<string, Component>): string {
+  const now = logStoreNow(recorded, stores);
+  if (now === undefined) return `${recorded.name} (${recorded.flavor}; no longer registered)`;
+  return now === recorded.name
+    ? `${now} (${recorded.flavor})`
+    : `${now} (${recorded.flavor}; named '${recorded.name}' when the run shipped)`;
 }

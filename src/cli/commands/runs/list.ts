@@ -12,6 +12,9 @@ import { createRunRecordStore, totalCounts } from '../../../store/run-records.js
 import type { RecordCounts, RunRecord } from '../../../store/run-records.js';
 import { RUN_STATUSES, runDurationMs, runLastActivityMs, runStartedMs, runStatus } from '../../../store/run-status.js';
 import type { RunStatus } from '../../../store/run-status.js';
+import { plural } from '../../../io/plural.js';
+import { logStoreNow } from '../../../store/run-log-store.js';
+import type { Component } from '../../../store/model.js';
 
 interface ListOpts {
   output?: string;
@@ -39,15 +42,24 @@ export function newCmdRunsList(f: Factory): Command {
       const status = opts.status === undefined ? undefined : parseStatus(opts.status);
       const nowMs = f.now().getTime();
       const since = opts.since === undefined ? undefined : parseWhen(opts.since, '--since', nowMs);
-      const all = (
-        await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
-      ).filter(
+      const recorded = await createRunRecordStore(f.paths().runs).list((file) =>
+        f.warn(`skipped ${file}: not a readable run record`),
+      );
+      const all = recorded.filter(
         (r) =>
           (opts.step === undefined || r.steps.some((s) => s.name === opts.step)) &&
           (status === undefined || runStatus(r) === status) &&
           (since === undefined || runLastActivityMs(r) >= since),
       );
       const runs = all.slice(0, limit);
+      // A log store renamed since is shown by its name now (the one --log-store takes); json keeps the record as is.
+      let stores: Record<string, Component> = {};
+      try {
+        stores = (await f.configStore().read()).components['log-store'];
+      } catch {
+        // A config that cannot be read does not hide the runs: their log stores as recorded.
+      }
+      const logStoreName = (r: RunRecord) => logStoreNow(r.logStore, stores) ?? r.logStore.name;
       // Never cut silently: say how many more there are (on stderr, so piped output stays data).
       if (all.length > limit)
         f.io.err(`showing the ${limit} newest of ${all.length} runs (--limit ${all.length} for all)\n`);
@@ -69,7 +81,7 @@ export function newCmdRunsList(f: Factory): Command {
           { header: 'STARTED', value: started },
           { header: 'DURATION', value: duration },
           { header: 'RECORDS', value: (r) => recordsText(totalCounts(r)), dropOrder: 1 },
-          { header: 'LOG STORE', value: (r) => r.logStore.name, dropOrder: 2 },
+          { header: 'LOG STORE', value: logStoreName, dropOrder: 2 },
         ],
         (r) => ({
           ...r,
@@ -79,7 +91,13 @@ export function newCmdRunsList(f: Factory): Command {
           durationMs: runDurationMs(r, nowMs),
           counts: totalCounts(r),
         }),
-        { borderless: true },
+        {
+          borderless: true,
+          empty:
+            recorded.length === 0
+              ? 'no runs yet (start one: dd-logstore run -- COMMAND)'
+              : `no run matches these filters (${plural(recorded.length, 'run')} recorded: dd-logstore runs list)`,
+        },
       );
     });
   addOutputOption(cmd);

@@ -23,7 +23,7 @@ export function newCmdSecretCreate(f: Factory, runF = createSecret): Command {
     .option('--values <source>', 'read a JSON object from @FILE or - (stdin)')
     .allowUnknownOption()
     .action(async (name: string, words: string[], opts: { interactive?: boolean; values?: string }) => {
-      const parsed = parseKeyValueArgs(words, { options: ['values'], switches: ['interactive'] });
+      const parsed = parseKeyValueArgs(words, { options: ['values'], switches: ['interactive'], secretValues: true });
       const source = opts.values ?? parsed.options.values;
       await runF(f, {
         name,

@@ -22,6 +22,7 @@ export function newCmdSecretList(f: Factory): Command {
           { header: 'UPDATED', value: ([, s]) => s.updatedAt },
         ],
         ([n, s]) => ({ name: n, ...s }),
+        { empty: 'no secrets yet (create one: dd-logstore secret create NAME --KEY=VALUE, or -i to be prompted)' },
       );
     });
   addOutputOption(cmd);

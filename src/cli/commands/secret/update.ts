@@ -18,7 +18,11 @@ export function newCmdSecretUpdate(f: Factory): Command {
     .allowUnknownOption()
     .action(
       async (name: string, words: string[], opts: { interactive?: boolean; values?: string; removeKey?: string[] }) => {
-        const parsed = parseKeyValueArgs(words, { options: ['values', 'remove-key'], switches: ['interactive'] });
+        const parsed = parseKeyValueArgs(words, {
+          options: ['values', 'remove-key'],
+          switches: ['interactive'],
+          secretValues: true,
+        });
         const remove = [
           ...(opts.removeKey ?? []),
           ...(parsed.options['remove-key'] ? [parsed.options['remove-key']] : []),
