@@ -15,6 +15,14 @@ export function envSecretName(name: string, key: string): string {
   return `${SECRET_ENV_PREFIX}${envPart(name)}_${envPart(key)}`;
 }
 
+/** The environment's variables that give keys of secret `name` (`DD_LOGSTORE_SECRET_<NAME>_*`), set and not empty. */
+export function envSecretVariables(env: NodeJS.ProcessEnv, name: string): string[] {
+  const prefix = `${SECRET_ENV_PREFIX}${envPart(name)}_`;
+  return Object.keys(env)
+    .filter((k) => k.startsWith(prefix) && k.length > prefix.length && env[k] !== '')
+    .sort();
+}
+
 /**
  * The value the environment gives for name.key, or undefined. An empty variable counts as unset: CI systems expand a
  * missing secret to '', and sending an empty API key would only fail later and less clearly.

@@ -118,7 +118,11 @@ describe('components and stacks (built CLI, real store)', () => {
   it('the top-level register alias registers a log store; update, rename and delete work', async () => {
     expect((await cli('register', 'loc2', '--flavor=local', '--path=/tmp/x')).code).toBe(0);
     expect((await cli('log-store', 'update', 'loc2', '--path', '/tmp/y')).code).toBe(0);
-    expect((await cli('log-store', 'rename', 'loc2', 'loc3')).code).toBe(0);
+    const renamed = await cli('log-store', 'rename', 'loc2', 'loc3');
+    expect([renamed.code, renamed.stderr]).toEqual([0, "Renamed log store 'loc2' to 'loc3'.\n"]);
+    // Before: "Renamed log store 'loc3' to 'loc3'."
+    const same = await cli('log-store', 'rename', 'loc3', 'loc3');
+    expect([same.code, same.stderr]).toEqual([0, "Nothing to change: log store 'loc3' already has that name.\n"]);
     const list = await cli('log-store', 'list', '--output', 'text');
     expect(list.stdout).toMatch(/\tloc3\tlocal\t/);
     expect(list.stdout).not.toMatch(/\tloc2\t/);

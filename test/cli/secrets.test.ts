@@ -200,3 +200,30 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
     cleanup();
   }
 });
+
+it('secret get/update/delete of a secret given only by the environment says so (CI), and never shows its value', async () => {
+  const { home, cleanup } = tempHome();
+  try {
+    // Before: "no secret named 'envs'", though the job's variables fill its references.
+    const env = { DD_LOGSTORE_SECRET_ENVS_API_KEY: 'env-value-123', DD_LOGSTORE_SECRET_ENVS_APP_KEY: 'env-value-456' };
+    for (const args of [
+      ['secret', 'get', 'envs'],
+      ['secret', 'update', 'envs', '--api_key=x-value'],
+      ['secret', 'delete', 'envs', '--yes'],
+    ]) {
+      const r = await runCli(args, { home, env });
+      expect([args, r.code]).toEqual([args, 1]);
+      expect(r.stderr).toBe(
+        "error: no secret named 'envs' is stored (DD_LOGSTORE_SECRET_ENVS_API_KEY, DD_LOGSTORE_SECRET_ENVS_APP_KEY in the environment fill only '{{envs.KEY}}' references)\n",
+      );
+      expect(r.stderr + r.stdout).not.toContain('env-value');
+    }
+    // Without them, as before.
+    const plain = await runCli(['secret', 'get', 'envs'], { home });
+    expect(plain.stderr).toBe(
+      "error: no secret named 'envs' (create it: dd-logstore secret create envs --KEY=VALUE)\n",
+    );
+  } finally {
+    cleanup();
+  }
+});

@@ -19,9 +19,13 @@ export function newCmdRename(f: Factory, type: ComponentType, runF = renameCompo
 
 export async function renameComponent(f: Factory, type: ComponentType, from: string, to: string): Promise<void> {
   checkName(type, to);
+  let unchanged = false;
   await f.configStore().update((config) => {
     const component = findComponent(config, type, from);
-    if (from === to) return;
+    if (from === to) {
+      unchanged = true;
+      return;
+    }
     if (config.components[type][to]) {
       throw new UsageError(`${aComponent(type)} named '${to}' already exists`, { hint: 'pick another name' });
     }
@@ -31,5 +35,7 @@ export async function renameComponent(f: Factory, type: ComponentType, from: str
     config.components[type][to] = component;
     for (const stack of Object.values(config.stacks)) if (stack.components[type] === from) stack.components[type] = to;
   });
-  f.io.err(`Renamed ${componentNoun(type)} '${from}' to '${to}'.\n`);
+  // Said as it is: "Renamed 'dd' to 'dd'" reported a change that did not happen.
+  if (unchanged) f.io.err(`Nothing to change: ${componentNoun(type)} '${from}' already has that name.\n`);
+  else f.io.err(`Renamed ${componentNoun(type)} '${from}' to '${to}'.\n`);
 }

@@ -12,7 +12,7 @@ export function newCmdSecretDelete(f: Factory): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (name: string, opts: { yes?: boolean }) => {
       const config = await f.configStore().read();
-      if (!config.secrets[name]) throw secretNotFound(config, name);
+      if (!config.secrets[name]) throw secretNotFound(config, name, f.env);
       const users = componentsReferring(config, name);
       const ok = await confirmOrYes(f.io, {
         yes: Boolean(opts.yes),

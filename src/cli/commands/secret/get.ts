@@ -16,7 +16,7 @@ export function newCmdSecretGet(f: Factory): Command {
       const format = parseOutputFormat(opts.output, f.io);
       const config = await f.configStore().read();
       const entry = config.secrets[name];
-      if (!entry) throw secretNotFound(config, name);
+      if (!entry) throw secretNotFound(config, name, f.env);
       const values = await (await f.secretBackendOf(name)).get(name);
       if (!values) {
         throw new CliError(

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { CliError, UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import type { StoreConfig } from '../../../store/model.js';
+import { envSecretVariables } from '../../../secrets/env-secrets.js';
 
 export const SECRET_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
@@ -107,7 +108,13 @@ export async function promptValues(f: Factory, name: string): Promise<Record<str
   return values;
 }
 
-export function secretNotFound(config: StoreConfig, name: string): CliError {
+export function secretNotFound(config: StoreConfig, name: string, env: NodeJS.ProcessEnv = {}): CliError {
+  // CI gives secrets as variables: they fill references, but are no stored secret to show, change or delete.
+  const fromEnv = envSecretVariables(env, name);
+  if (fromEnv.length > 0)
+    return new CliError(`no secret named '${name}' is stored`, {
+      hint: `${fromEnv.join(', ')} in the environment ${fromEnv.length === 1 ? 'fills' : 'fill'} only '{{${name}.KEY}}' references`,
+    });
   const names = Object.keys(config.secrets);
   return new CliError(`no secret named '${name}'`, {
     hint: names.length ? `secrets: ${names.join(', ')}` : `create it: dd-logstore secret create ${name} --KEY=VALUE`,

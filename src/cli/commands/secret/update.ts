@@ -30,7 +30,7 @@ export function newCmdSecretUpdate(f: Factory): Command {
         const source = opts.values ?? parsed.options.values;
         const config = await f.configStore().read();
         const entry = config.secrets[name];
-        if (!entry) throw secretNotFound(config, name);
+        if (!entry) throw secretNotFound(config, name, f.env);
         const changes = await collectValues(f, {
           name,
           values: parsed.values,
