@@ -13,6 +13,7 @@ import { helpAsFlag, normalizeArgv } from './argv-normalize.js';
 import { didYouMean } from '../store/did-you-mean.js';
 import { envSecretBackendKind } from '../secrets/backend-kind.js';
 import { componentNoun } from '../store/model.js';
+import { plural } from '../io/plural.js';
 
 interface CommandEntry {
   name: string;
@@ -168,18 +169,19 @@ function reportError(err: unknown, f: Factory, argv: readonly string[]): number 
     }
     if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
     // "error: unknown option '--x'\n(Did you mean --y?)" -> one line, usage exit code.
+    const ownPath = excessPath(argv, err) ?? commandPath(argv);
     const { text, fix } = houseWording(
       err.message
         .replace(/^error:\s*/, '')
         .replace(/\n\(?(Did you mean[^)]*)\)?/i, ' ($1)')
         .replace(/\s*\n\s*/g, ' '),
       err.code,
-      excessPath(argv, err) ?? commandPath(argv),
+      ownPath,
     );
     // For an unknown command, the help to see is its parent's (`secret bogus x` -> `secret --help`).
     const unknown =
       err.code === 'commander.unknownCommand' ? /unknown command '([^']*)'/.exec(err.message)?.[1] : undefined;
-    const path = unknown !== undefined ? wordsBefore(argv, unknown) : (excessPath(argv, err) ?? commandPath(argv));
+    const path = unknown !== undefined ? wordsBefore(argv, unknown) : ownPath;
     const elsewhere = unknown !== undefined ? ELSEWHERE[`${path}${unknown}`] : undefined;
     const first =
       elsewhere !== undefined ? `did you mean dd-logstore ${elsewhere}? ` : fix !== undefined ? `${fix}; ` : '';
@@ -212,7 +214,7 @@ function houseWording(text: string, code: string, path: string): { text: string;
   if (code === 'commander.excessArguments') {
     const m = /Expected (\d+) arguments? but got (\d+)/.exec(text);
     if (m) {
-      const takes = m[1] === '0' ? 'no arguments' : m[1] === '1' ? '1 argument' : `${m[1]!} arguments`;
+      const takes = m[1] === '0' ? 'no arguments' : plural(Number(m[1]), 'argument');
       return {
         text: `${path.trim() || 'dd-logstore'} takes ${takes}, got ${m[2]!}`,
         ...(m[1] !== '0' ? { fix: 'quote a value that has spaces' } : {}),

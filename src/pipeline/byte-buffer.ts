@@ -97,7 +97,8 @@ class GrowableBytes implements ByteBuffer {
       return;
     }
     // The seqs of a batch mostly follow one another: the last one's digits are counted up by one (a carry is rare)
-    // instead of dividing the number down again (~26 ns a record against ~14, in a loop).
+    // instead of dividing the number down again (in a loop, with a comma after each: ~17 ns a call against ~40 on
+    // Node 20, 37 against 63 on Node 24).
     const digits = this.uintDigits;
     let count = this.uintCount;
     if (n === this.lastUint + 1) {

@@ -228,12 +228,13 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   const runId = run?.runId ?? opts.runId;
   const what = runId ?? `log id ${opts.logId ?? ''}`;
   const component = await pickLogStore(f, opts, run, what);
-  if (!run && !destinationNamed(component.flavor).findsUnrecordedRuns) {
+  const destination = destinationNamed(component.flavor);
+  if (!run && !destination.findsUnrecordedRuns) {
     if (runId !== undefined && !opts.follow)
       throw runNotFound(
         runId,
         // The log store named cannot search for a run it has no record of (local), or read at all (otel).
-        destinationNamed(component.flavor).createRunReader === undefined
+        destination.createRunReader === undefined
           ? `log store '${component.name}' (${component.flavor}) ships only and cannot read logs back`
           : opts.logStore !== undefined || opts.stack !== undefined
             ? `see dd-logstore runs list; log store '${component.name}' (${component.flavor}) reads only the runs recorded here`
@@ -244,15 +245,17 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
         hint: 'see dd-logstore runs describe RUN_ID for the log ids of its steps',
       });
   }
-  if (!run)
+  if (!run) {
+    const noRecord = `no run record for ${runId !== undefined ? `'${runId}'` : what} here`;
     f.io.err(
-      opts.follow && !destinationNamed(component.flavor).findsUnrecordedRuns
+      opts.follow && !destination.findsUnrecordedRuns
         ? // Tail started before the run (docs/logs.md): it waits, which must not look like a hang.
-          `no run record for ${runId !== undefined ? `'${runId}'` : what} here yet: waiting for it in log store '${component.name}' (Ctrl-C stops)\n`
+          `${noRecord} yet: waiting for it in log store '${component.name}' (Ctrl-C stops)\n`
         : opts.follow
-          ? `no run record for ${runId !== undefined ? `'${runId}'` : what} here: following log store '${component.name}' without one, until Ctrl-C (no run record says when it ends)\n`
-          : `no run record for ${runId !== undefined ? `'${runId}'` : what} here: searching log store '${component.name}' without one\n`,
+          ? `${noRecord}: following log store '${component.name}' without one, until Ctrl-C (no run record says when it ends)\n`
+          : `${noRecord}: searching log store '${component.name}' without one\n`,
     );
+  }
   if (run && component.id !== run.logStore.id) {
     f.warn(`run ${run.runId} was shipped to log store '${run.logStore.name}', not '${component.name}'`);
   }
