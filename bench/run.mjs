@@ -75,7 +75,19 @@ if (!existsSync(TIME)) {
   process.stderr.write('bench: needs GNU time at /usr/bin/time for CPU and peak RSS (Debian: apt-get install time)\n');
   process.exit(2);
 }
-const PYTHON = (await exitCode('python3', ['-c', 'pass'])) === 0 ? 'python3' : undefined;
+/**
+ * The interpreter itself, not a launcher in front of it: `python3` on PATH may be a pyenv or asdf shim, a bash script
+ * that on these machines costs ~0.3 s and ~0.3 CPU-s a start (a dozen bash processes). It would add the same constant
+ * to the child alone and under `run`, and so shrink every ratio (until the fifteenth session the `print` ratio here
+ * was measured through it: docs/performance.md).
+ */
+function resolvePython() {
+  const r = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) return undefined;
+  const exe = r.stdout.trim();
+  return exe !== '' && existsSync(exe) ? exe : 'python3';
+}
+const PYTHON = resolvePython();
 if (!PYTHON && ['print', 'ceiling', 'tqdm', 'readback'].some((w) => ONLY.has(w))) {
   process.stderr.write('bench: the print, ceiling, tqdm and readback workloads need python3 on PATH\n');
   process.exit(2);
@@ -97,14 +109,6 @@ const baseEnv = { ...env, DD_LOGSTORE_HOME: home, NO_COLOR: '1' };
 for (const k of Object.keys(baseEnv)) if (k.startsWith('DD_LOGSTORE_') && k !== 'DD_LOGSTORE_HOME') delete baseEnv[k];
 delete baseEnv.PYTHONUNBUFFERED;
 delete baseEnv.FORCE_COLOR;
-
-function exitCode(cmd, args) {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: 'ignore' });
-    c.once('error', () => resolve(-1));
-    c.once('exit', (code) => resolve(code ?? -1));
-  });
-}
 
 /** `%M %U %S` as written by /usr/bin/time -o: peak RSS (KB), user and system CPU seconds. */
 function readTime(file) {
@@ -582,7 +586,7 @@ const machine = {
   cpuModel: os.cpus()[0]?.model,
   node: process.version,
   zstd: HAS_ZSTD,
-  python: PYTHON ? spawnSync(PYTHON, ['--version'], { encoding: 'utf8' }).stdout.trim() : null,
+  python: PYTHON ? `${spawnSync(PYTHON, ['--version'], { encoding: 'utf8' }).stdout.trim()} (${PYTHON})` : null,
   loadAvgBefore: os.loadavg(),
   lines: LINES,
   runs: RUNS,
