@@ -47,6 +47,19 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /^error: --no-exit needs --follow \(e\.g\. dd-logstore logs tail --last --no-exit\)$/,
     },
     {
+      name: 'logs without a run names logs',
+      args: ['logs'],
+      code: 2,
+      match: /^error: logs needs --run-id ID, --log-id ID or --last \(see dd-logstore runs list\)$/,
+    },
+    {
+      // Before: "logs needs ...", for a command typed as `logs tail`.
+      name: 'logs tail without a run names logs tail',
+      args: ['logs', 'tail'],
+      code: 2,
+      match: /^error: logs tail needs --run-id ID, --log-id ID or --last \(see dd-logstore runs list\)$/,
+    },
+    {
       name: 'logs --raw with --output json',
       args: ['logs', '--last', '--raw', '--output', 'jsonl'],
       code: 2,

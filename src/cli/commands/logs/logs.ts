@@ -63,7 +63,9 @@ export function newCmdLogs(f: Factory, runF: (f: Factory, o: LogsOptions) => Pro
       // take its values, then anything tail itself parsed.
       const opts: RawOpts = { ...cmd.opts<RawOpts>() };
       for (const [k, v] of Object.entries(own)) if (self.getOptionValueSource(k) !== 'default') opts[k] = v;
-      await runF(f, parseLogsOptions({ ...opts, follow: true }, f.now().getTime()));
+      const parsed = parseLogsOptions({ ...opts, follow: true }, f.now().getTime());
+      if (!parsed.last && parsed.runId === undefined && parsed.logId === undefined) throw whichRunMissing('logs tail');
+      await runF(f, parsed);
     });
   withExamples(tail, ['dd-logstore logs tail --run-id "$CI_PIPELINE_ID"', 'dd-logstore logs tail --last --level warn']);
   cmd.addCommand(tail);
@@ -205,6 +207,11 @@ async function defaultDeps(): Promise<LogsDeps> {
   return { sleep, listenForInterrupt };
 }
 
+/** No --run-id, --log-id or --last: the command (`logs` or `logs tail`) is named as the user typed it. */
+function whichRunMissing(command: string): UsageError {
+  return new UsageError(`${command} needs --run-id ID, --log-id ID or --last`, { hint: 'see dd-logstore runs list' });
+}
+
 export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): Promise<void> {
   const d = deps ?? (await defaultDeps());
   const runs = createRunRecordStore(f.paths().runs);
@@ -222,7 +229,7 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
     const logId = opts.logId;
     run = (await runs.list()).find((r) => r.steps.some((s) => s.logId === logId));
   } else {
-    throw new UsageError('logs needs --run-id ID, --log-id ID or --last', { hint: 'see dd-logstore runs list' });
+    throw whichRunMissing('logs');
   }
   // Undefined for a --log-id no run record here knows: a stream ZenML shipped, searched by its log id alone.
   const runId = run?.runId ?? opts.runId;
