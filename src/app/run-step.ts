@@ -177,6 +177,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
         logId: context.logId,
         argv: maskedArgv,
         cwd: process.cwd(),
+        ...(opts.tags.length > 0 ? { tags: opts.tags } : {}),
         startedAt,
         counts: emptyCounts(),
         writer: context.writer as string,

@@ -28,6 +28,8 @@ export interface StepRecord {
   logId: string;
   argv: string[];
   cwd: string;
+  /** The step's `--tag k:v` (masked), when it had any: the attributes and ddtags its records carry. */
+  tags?: string[];
   pid?: number;
   startedAt: string;
   endedAt?: string;
@@ -206,6 +208,8 @@ function stepProblem(step: unknown): string | undefined {
   if (st.name !== null && typeof st.name !== 'string') return 'name is neither a string nor null';
   if (typeof st.logId !== 'string') return 'no logId';
   if (!Array.isArray(st.argv) || !st.argv.every((a) => typeof a === 'string')) return 'argv is not a list of strings';
+  if (st.tags !== undefined && (!Array.isArray(st.tags) || !st.tags.every((t) => typeof t === 'string')))
+    return 'tags is not a list of strings';
   if (typeof st.startedAt !== 'string' || Number.isNaN(Date.parse(st.startedAt))) return 'startedAt is not a time';
   for (const key of ['endedAt', 'recordsFrom', 'recordsTo'] as const) {
     const v = st[key];

@@ -184,4 +184,23 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     const live = await cli(['runs', 'describe', 'live-1', '--output', 'text']);
     expect(live.stdout).toMatch(/^step 1: old — running$/m);
   });
+  it("runs describe shows a step's --tag values, a secret among them masked, and json keeps them", async () => {
+    const env = { DD_LOGSTORE_SECRET_TAGKEY_TOKEN: 'hunter2-tag-secret' };
+    const ran = await cli(
+      ['run', '-q', '--run-id', 'tagged-1', '--tag', 'team:ml', '--tag', 'note:hunter2-tag-secret', '--', 'true'],
+      env,
+    );
+    expect(ran.code).toBe(0);
+    const untagged = await cli(['run', '-q', '--run-id', 'tagged-1', '--step', 'bare', '--', 'true']);
+    expect(untagged.code).toBe(0);
+    const text = await cli(['runs', 'describe', 'tagged-1'], env);
+    expect(text.stdout).toContain('step 1 tags: team:ml, note:****\n');
+    expect(text.stdout).not.toContain('step 2 tags');
+    expect(text.stdout).not.toContain('hunter2');
+    const json = JSON.parse((await cli(['runs', 'describe', 'tagged-1', '--output', 'json'])).stdout) as {
+      steps: { tags?: string[] }[];
+    };
+    expect(json.steps.map((s) => s.tags)).toEqual([['team:ml', 'note:****'], undefined]);
+    expect((await cli(['runs', 'delete', 'tagged-1', '--yes'])).code).toBe(0);
+  });
 });

@@ -54,6 +54,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
         pairs.push([`step ${i + 1}`, `${s.name ?? '(no step)'} — ${end}`]);
         // Shell-quoted, so it can be copied and run again (secrets in it were masked when the run was recorded).
         pairs.push([`step ${i + 1} command`, shellJoin(s.argv)]);
+        if (s.tags !== undefined && s.tags.length > 0) pairs.push([`step ${i + 1} tags`, s.tags.join(', ')]);
         pairs.push([`step ${i + 1} time`, `${s.startedAt} .. ${s.endedAt ?? ''}`]);
         pairs.push([
           `step ${i + 1} records`,
