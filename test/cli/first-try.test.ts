@@ -2,12 +2,10 @@
  * What a new user met on a first try (built CLI): `flush` of a spool an earlier flush emptied, the warnings for a
  * secret not created yet, and commander's own usage errors in the one-line style.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 
 describe('first try (built CLI)', () => {
   const { home, cleanup } = tempHome();
@@ -185,16 +183,9 @@ describe('first try (built CLI)', () => {
 
 describe('first try against the Datadog emulator (built CLI)', () => {
   const { home, cleanup } = tempHome();
-  let emulator: Emulator;
   const cli = (...args: string[]) => runCli(args, { home, env: EMULATOR_KEYS });
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
-  });
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  useEmulatorLogStore(home);
+  afterAll(cleanup);
 
   it('logs of a run id Datadog has no record of, and no run record here: says nothing was found', async () => {
     const r = await cli('logs', '--log-store', 'dd', '--run-id', 'no-such-run');

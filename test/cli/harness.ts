@@ -1,8 +1,11 @@
 /** Runs the built CLI as a child process against a temp DD_LOGSTORE_HOME: what a user's shell does. */
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createEmulator } from '../emulator/emulator.js';
+import type { Emulator, EmulatorOptions } from '../emulator/emulator.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'dd-logstore.js');
@@ -100,4 +103,24 @@ export async function registerEmulatorLogStore(
     ],
     { home },
   );
+}
+
+/** Starts an emulator before the describe's tests and registers it in `home` as the log store `dd`; closes it after. */
+export function useEmulatorLogStore(
+  home: string,
+  opts: { emulator?: EmulatorOptions; extra?: readonly string[]; scheduleDelayMs?: number } = {},
+): () => Emulator {
+  const { emulator: emulatorOptions, ...registration } = opts;
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await createEmulator(emulatorOptions);
+    expect((await registerEmulatorLogStore(home, emulator.url, registration)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  return () => {
+    if (!emulator) throw new Error('the emulator starts in beforeAll: ask for it from a hook or a test');
+    return emulator;
+  };
 }

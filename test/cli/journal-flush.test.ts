@@ -3,13 +3,20 @@
  * after repeated timeouts, counts per acknowledged batch (a `flush` killed with SIGKILL has counted what it
  * delivered), and a live run's journal left alone by a flush that cannot see its pid (another pid namespace).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { BIN, ROOT, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import {
+  BIN,
+  ROOT,
+  cliEnv,
+  EMULATOR_KEYS,
+  registerEmulatorLogStore,
+  runCli,
+  tempHome,
+  useEmulatorLogStore,
+} from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
 const RSS_PRELOAD = join(ROOT, 'test', 'fixtures', 'report-rss.mjs');
@@ -41,28 +48,22 @@ function canUnshare(): boolean {
 
 describe('flush of journals', () => {
   const { home, cleanup } = tempHome();
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    // A small queue: with the intake down, records go to the journal's spool within a second, not after retries.
-    const extra = ['--max_queue_size=1000', '--export_timeout_millis=3000', '--max_export_batch_size=1000'];
-    expect((await registerEmulatorLogStore(home, emulator.url, { extra })).code).toBe(0);
+  // A small queue: with the intake down, records go to the journal's spool within a second, not after retries.
+  const emulator = useEmulatorLogStore(home, {
+    extra: ['--max_queue_size=1000', '--export_timeout_millis=3000', '--max_export_batch_size=1000'],
   });
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  afterAll(cleanup);
 
   const unique = (runId: string): Set<string> =>
     new Set(
-      emulator
+      emulator()
         .records()
         .filter((r) => r.attributes['zenml.run.id'] === runId)
         .map((r) => `${String(r.attributes['dd_logstore.writer'])}/${String(r.attributes['dd_logstore.seq'])}`),
     );
 
   it('a black-holed intake: flush stops after repeated timeouts, says so, exits 1, leaves the rest spooled', async () => {
-    emulator.inject('intake', { type: 'status', status: 503, count: 1_000_000 });
+    emulator().inject('intake', { type: 'status', status: 503, count: 1_000_000 });
     const r = await runCli(
       ['run', '--log-store', 'dd', '--run-id', 'big', '--flush-timeout', '2s', '--', ...printer(200_000, 'big')],
       {
@@ -74,8 +75,8 @@ describe('flush of journals', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/200000 records read, \d+ delivered, \d+ spooled, 0 dropped/);
     expect(journals(home)).toHaveLength(1);
-    emulator.reset();
-    emulator.inject('intake', { type: 'hang', count: 1_000_000 });
+    emulator().reset();
+    emulator().inject('intake', { type: 'hang', count: 1_000_000 });
     const f = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS, timeoutMs: 120_000 });
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(
@@ -85,9 +86,9 @@ describe('flush of journals', () => {
   }, 180_000);
 
   it('flush of a big journal streams it in bounded memory, and counts per batch: a flush killed midway kept its count', async () => {
-    emulator.reset();
+    emulator().reset();
     // Slow answers: the flush is still going when it is killed.
-    emulator.inject('intake', { type: 'delay', ms: 300, count: 1_000_000 });
+    emulator().inject('intake', { type: 'delay', ms: 300, count: 1_000_000 });
     const killed = await new Promise<void>((resolve, reject) => {
       const c = spawn(process.execPath, [BIN, 'flush', '--log-store', 'dd'], {
         env: cliEnv(home, KEYS),
@@ -118,7 +119,7 @@ describe('flush of journals', () => {
     expect(run.counts.delivered).toBeLessThanOrEqual(deliveredSoFar);
     expect(deliveredSoFar - run.counts.delivered).toBeLessThanOrEqual(3000);
 
-    emulator.reset();
+    emulator().reset();
     const rssFile = join(home, 'flush.rss');
     const f = await runCli(['flush', '--log-store', 'dd'], {
       home,
@@ -142,10 +143,10 @@ describe('flush of journals', () => {
   (canUnshare() ? it : it.skip)(
     "a flush in another pid namespace leaves a live run's journal alone (the heartbeat, not the pid, decides)",
     async () => {
-      emulator.reset();
+      emulator().reset();
       // Its own log store, with the default time budget: the last flush must not time out on a busy machine.
-      expect((await registerEmulatorLogStore(home, emulator.url, { name: 'dd2' })).code).toBe(0);
-      emulator.inject('intake', { type: 'status', status: 503, count: 1_000_000 });
+      expect((await registerEmulatorLogStore(home, emulator().url, { name: 'dd2' })).code).toBe(0);
+      emulator().inject('intake', { type: 'status', status: 503, count: 1_000_000 });
       const child = [
         process.execPath,
         '-e',
@@ -180,7 +181,7 @@ describe('flush of journals', () => {
       expect(rows.reduce((n, r) => n + r.files, 0)).toBe(0);
       const r = await running;
       expect(r.code).toBe(0);
-      emulator.reset();
+      emulator().reset();
       const f = await runCli(['flush', '--log-store', 'dd2'], { home, env: KEYS });
       expect({ code: f.code, stderr: f.stderr }).toEqual({ code: 0, stderr: '' });
       expect(unique('live').size).toBe(400);

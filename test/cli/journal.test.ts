@@ -4,7 +4,7 @@
  * de-duplication, and the step reads `interrupted`. A journal cut in the middle of a record is recovered up to its
  * last whole record.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import {
   existsSync,
@@ -17,12 +17,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
 import type { LogRecordData } from '../../src/core/log-record.js';
 import { createFrameDecoder, createFrameEncoder, decodeHeader } from '../../src/pipeline/segment-format.js';
 import { plainLineParser } from '../../src/runner/plain-line.js';
-import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 
 const KEYS = EMULATOR_KEYS;
 
@@ -41,21 +39,14 @@ function journalFiles(home: string): string[] {
 
 describe('journal: nothing lost to kill -9', () => {
   const { home, cleanup } = tempHome();
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    expect((await registerEmulatorLogStore(home, emulator.url, { scheduleDelayMs: 1000 })).code).toBe(0);
-  });
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  const emulator = useEmulatorLogStore(home, { scheduleDelayMs: 1000 });
+  afterAll(cleanup);
 
   /** Keys of the run's records in the emulator: one per record after de-duplication, and how many copies in all. */
   function delivered(runId: string): { unique: Map<string, string>; copies: number } {
     const unique = new Map<string, string>();
     let copies = 0;
-    for (const r of emulator.records()) {
+    for (const r of emulator().records()) {
       if (r.attributes['zenml.run.id'] !== runId) continue;
       copies++;
       const key = `${String(r.attributes['zenml.log.id'])}/${String(r.attributes['dd_logstore.writer'])}/${String(r.attributes['dd_logstore.seq'])}`;
@@ -161,7 +152,7 @@ describe('journal: nothing lost to kill -9', () => {
   }
 
   it('journals of block frames mixed with frames (a chunk with unicode), and of frames alone (the format before blocks), flush every line once', async () => {
-    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
     // Three chunks of 100 lines (a pause between them): ASCII, unicode, ASCII.
     const child = [
       process.execPath,
@@ -190,7 +181,7 @@ describe('journal: nothing lost to kill -9', () => {
     writeFileSync(old.file, Buffer.concat([old.head, enc.bytes()]));
     expect(new Set(journalOf('frames').kinds)).toEqual(new Set(['record']));
 
-    emulator.reset();
+    emulator().reset();
     const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(flush.stderr).toBe('');
     expect(flush.code).toBe(0);
@@ -203,7 +194,7 @@ describe('journal: nothing lost to kill -9', () => {
   }, 60_000);
 
   it('lines written as they came (lines frames) flush once; a secret the child prints never reaches the journal file', async () => {
-    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
     const secret = 'emulator-api-key';
     // Chunks a pause apart: plain lines (as they came), one with the secret in its message, one with it in a Python
     // logger's name (a prefix the message leaves out), then plain lines again.
@@ -242,14 +233,14 @@ describe('journal: nothing lost to kill -9', () => {
     expect(journal.records[250]?.attributes).toEqual({ 'logger.name': '****' });
     expect(journal.records[5]).toMatchObject({ level: 'info', attributes: { 'logger.name': 'app.plain' } });
 
-    emulator.reset();
+    emulator().reset();
     const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(flush.stderr).toBe('');
     expect(flush.code).toBe(0);
     const got = delivered('as-they-came');
     expect(got.copies).toBe(400);
     expect([...got.unique.values()].sort()).toEqual([...expected].sort());
-    expect(JSON.stringify(emulator.records())).not.toContain(secret);
+    expect(JSON.stringify(emulator().records())).not.toContain(secret);
     expect(journalFiles(home)).toEqual([]);
   }, 60_000);
 
@@ -285,9 +276,12 @@ describe('journal: nothing lost to kill -9', () => {
     // The intake answers each request 4 s late: the run's batch reaches it (and is stored) but dd-logstore is killed
     // before the answer, so nothing is acknowledged and `flush` sends every record again. Each seq then has two copies
     // in the intake: what the run shipped, and what the flush read back from the journal. They must be the same.
-    emulator.inject('intake', { type: 'delay', ms: 4000, count: 1000 });
+    emulator().inject('intake', { type: 'delay', ms: 4000, count: 1000 });
     const lines = 4 * (out.length + err.length);
-    const sent = (): number => emulator.requests().filter((q) => q.route === 'intake' && q.fault === 'delay').length;
+    const sent = (): number =>
+      emulator()
+        .requests()
+        .filter((q) => q.route === 'intake' && q.fault === 'delay').length;
     await new Promise<void>((resolve, reject) => {
       const child = spawn(
         process.execPath,
@@ -332,7 +326,7 @@ describe('journal: nothing lost to kill -9', () => {
     expect(flush.code).toBe(0);
     // Per seq, the run's copy (first in intake order) and the flush's, less only the emulator's own bookkeeping.
     const copies = new Map<number, unknown[]>();
-    for (const r of emulator.records()) {
+    for (const r of emulator().records()) {
       if (r.attributes['zenml.run.id'] !== 'items-killed') continue;
       const { id: _id, receivedAt: _receivedAt, ...item } = r;
       const seq = Number(r.attributes['dd_logstore.seq']);
@@ -346,7 +340,7 @@ describe('journal: nothing lost to kill -9', () => {
     const messages = pairs.map((c) => (c[0] as { message: string }).message);
     expect(messages).toEqual(expect.arrayContaining(['processed item 1', 'stderr plain', 'json line']));
     expect(journalFiles(home)).toEqual([]);
-    emulator.reset();
+    emulator().reset();
   }, 60_000);
 
   /** Runs `run` in the background until `kill` says so (SIGKILL); the lines its stdout showed, whole. */
@@ -416,7 +410,7 @@ describe('journal: nothing lost to kill -9', () => {
     const started = Date.now();
     while (delivered('old-layout').unique.size < 300 && Date.now() - started < 20_000)
       await new Promise((r) => setTimeout(r, 20));
-    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
     const r = await running;
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/600 records read, 300 delivered, 300 spooled/);
@@ -440,7 +434,7 @@ describe('journal: nothing lost to kill -9', () => {
     writeFileSync(join(segment, '..', 'acks'), acks);
     expect(journalOf('old-layout').kinds).not.toContain('acks');
 
-    emulator.reset();
+    emulator().reset();
     const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(flush.stderr).toBe('');
     expect(flush.code).toBe(0);
@@ -451,14 +445,14 @@ describe('journal: nothing lost to kill -9', () => {
   }, 60_000);
 
   it('a delivered journal a run left while removing it (`.gone-*`): removed by the next flush or run, never flushed', async () => {
-    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
     const child = [process.execPath, '-e', `for (let i = 0; i < 50; i++) console.log('gone ' + i)`];
     const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'gone', '--flush-timeout', '2s', '--', ...child], {
       home,
       env: KEYS,
     });
     expect(r.stderr).toMatch(/50 records read, 0 delivered, 50 spooled/);
-    emulator.reset();
+    emulator().reset();
     // Even holding records (a real one holds only delivered ones), a `.gone-*` directory is never resent.
     const dir = join(
       journalFiles(home).find((f) => f.endsWith('.seg'))!,
@@ -482,7 +476,7 @@ describe('journal: nothing lost to kill -9', () => {
   }, 60_000);
 
   it('a journal damaged in the middle (bytes overwritten): what it reads is resent, then it is kept in corrupt/, never removed; flush exits 1; the run says why', async () => {
-    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
     // Three bursts: three chunks, three frames; the damage goes in the last one.
     const child = [
       process.execPath,
@@ -494,19 +488,19 @@ describe('journal: nothing lost to kill -9', () => {
       env: KEYS,
     });
     expect(r.stderr).toMatch(/900 records read, 0 delivered, 900 spooled/);
-    emulator.reset();
+    emulator().reset();
     const segment = journalFiles(home).find((f) => f.endsWith('.seg'))!;
     const bytes = readFileSync(segment);
     // Newlines where a line's text was: the last lines frame no longer holds the records it says it holds.
     bytes.fill(0x0a, bytes.length - 200, bytes.length - 184);
     writeFileSync(segment, bytes);
     // The intake refuses the key: what it read is not delivered, so it stays in the spool (not moved aside).
-    emulator.inject('intake', { type: 'status', status: 403, count: 1000 });
+    emulator().inject('intake', { type: 'status', status: 403, count: 1000 });
     const refused = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(refused.code).toBe(1);
     expect(refused.stderr).not.toMatch(/moved to/);
     expect(journalFiles(home).length).toBeGreaterThan(0);
-    emulator.reset();
+    emulator().reset();
     const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(flush.stderr).toMatch(/warning: journal .* is damaged at byte \d+/);
     expect(flush.stderr).toMatch(/warning: journal .*\.journal is damaged: moved to .*corrupt/);
@@ -530,7 +524,7 @@ describe('journal: nothing lost to kill -9', () => {
   }, 90_000);
 
   it('a journal cut in the middle of a record: recovered up to its last whole record, with a warning', async () => {
-    emulator.inject('intake', { type: 'status', status: 503, count: 1000 });
+    emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
     const child = [process.execPath, '-e', `for (let i = 0; i < 200; i++) console.log('cut ' + i)`];
     const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'cut', '--flush-timeout', '3s', '--', ...child], {
       home,
@@ -538,7 +532,7 @@ describe('journal: nothing lost to kill -9', () => {
     });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/200 records read, 0 delivered, 200 spooled/);
-    emulator.reset();
+    emulator().reset();
     const segment = journalFiles(home).find((f) => f.endsWith('.seg'))!;
     // The last record is `cut 199`: cut off its last bytes, as a crash mid-write would.
     truncateSync(segment, statSync(segment).size - 3);

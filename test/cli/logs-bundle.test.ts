@@ -3,9 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, ROOT, runCli, tempHome } from './harness.js';
+import { cliEnv, EMULATOR_KEYS, ROOT, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 import type { CliResult } from './harness.js';
 
 /** The split ESM bundle's entry: what every command but `run` and `logs` loads (bin/dd-logstore.js). */
@@ -29,15 +27,13 @@ function runSplit(args: readonly string[], home: string, env: NodeJS.ProcessEnv)
 }
 
 describe('dd-logstore logs from its code-cached bundle (dist/bundle/logs.cjs)', () => {
-  let emulator: Emulator;
   const { home, cleanup } = tempHome();
   // A temporary directory of the test's own: the code cache is written there, where the test can look for it.
   const tmp = mkdtempSync(join(tmpdir(), 'ddls-logs-bundle-'));
   const env = { ...EMULATOR_KEYS, TMPDIR: tmp };
 
+  useEmulatorLogStore(home);
   beforeAll(async () => {
-    emulator = await createEmulator();
-    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
     for (const step of ['prep', 'train']) {
       const r = await runCli(
         [
@@ -58,8 +54,7 @@ describe('dd-logstore logs from its code-cached bundle (dist/bundle/logs.cjs)', 
       expect(r.code).toBe(0);
     }
   }, 60_000);
-  afterAll(async () => {
-    await emulator.close();
+  afterAll(() => {
     cleanup();
     rmSync(tmp, { recursive: true, force: true });
   });

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 
 /**
  * `logs --output jsonl` reads Datadog's pages as bytes (destinations/datadog/search-scan.ts), every other format
@@ -46,31 +44,26 @@ function item(i: number): Record<string, unknown> {
 }
 
 describe('logs --output jsonl from Datadog: the byte path prints what the objects print (built CLI, emulator)', () => {
-  let emulator: Emulator;
   const { home, cleanup } = tempHome();
   const logs = (args: string[]) =>
     runCli(['logs', '--run-id', RUN, '--log-store', 'dd', ...args], { home, env: EMULATOR_KEYS, timeoutMs: 60_000 });
 
+  const emulator = useEmulatorLogStore(home);
   beforeAll(async () => {
-    emulator = await createEmulator();
-    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
     const items = Array.from({ length: N }, (_, i) => item(i));
     // Delivered twice (an at-least-once retry): de-duplicated by (log id, writer, seq).
     const again = items.slice(990, 1010).map((it) => ({ ...it, message: 'a second copy' }));
     for (const batch of [items.slice(0, 800), items.slice(800, 1600), items.slice(1600), again]) {
-      const res = await fetch(`${emulator.url}/api/v2/logs`, {
+      const res = await fetch(`${emulator().url}/api/v2/logs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'dd-api-key': 'emulator-api-key' },
         body: JSON.stringify(batch),
       });
       expect(res.status).toBe(202);
     }
-    expect(emulator.records()).toHaveLength(N + 20);
+    expect(emulator().records()).toHaveLength(N + 20);
   }, 60_000);
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  afterAll(cleanup);
 
   it.each([
     [[]],

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 
 /** Known to `logs` alone: the run that stored the records did not have it, so its records hold it as printed. */
 const SECRET = 'read-side-only-5e1d9c';
@@ -21,27 +19,22 @@ process.stdout.write(out);`;
 const WITH_SECRET = Math.ceil((LINES - 5) / 97);
 
 describe('logs masks secrets in what it reads back (built CLI, Datadog emulator)', () => {
-  let emulator: Emulator;
   const { home, cleanup } = tempHome();
   const readEnv = { ...EMULATOR_KEYS, DD_LOGSTORE_SECRET_READ_TOKEN: SECRET };
   const logs = (args: string[], env: NodeJS.ProcessEnv = readEnv) =>
     runCli(['logs', '--run-id', 'masked', ...args], { home, env, timeoutMs: 60_000 });
 
+  const emulator = useEmulatorLogStore(home);
   beforeAll(async () => {
-    emulator = await createEmulator();
-    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
     const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'masked', '--', process.execPath, '-e', child], {
       home,
       env: EMULATOR_KEYS,
       timeoutMs: 60_000,
     });
     expect(r.code).toBe(0);
-    expect(emulator.records()).toHaveLength(LINES);
+    expect(emulator().records()).toHaveLength(LINES);
   }, 90_000);
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  afterAll(cleanup);
 
   it('stored unmasked: without the secret, logs prints it', async () => {
     const r = await logs(['--output', 'jsonl'], EMULATOR_KEYS);

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 import type { CliResult } from './harness.js';
 
 /** A child that prints `n` numbered lines: every 10th a WARNING, every 50th an ERROR on stderr, a few with a pause. */
@@ -72,22 +70,14 @@ function expectOrdered(lines: Line[]): void {
 }
 
 describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
-  let emulator: Emulator;
   const { home, cleanup } = tempHome();
   const keys = EMULATOR_KEYS;
   // Generous: these are not timed (the bench is), and a loaded CI machine took over 60 s for the 100k read-back.
   const cli = (args: string[], env: NodeJS.ProcessEnv = keys, timeoutMs = 170_000) =>
     runCli(args, { home, env, timeoutMs });
 
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    const r = await registerEmulatorLogStore(home, emulator.url);
-    expect(r.code).toBe(0);
-  });
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  const emulator = useEmulatorLogStore(home);
+  afterAll(cleanup);
 
   describe('a 25,000-record run of two steps', () => {
     const train = printed('train', 20_000);
@@ -95,7 +85,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     let all: Line[] = [];
 
     beforeAll(async () => {
-      emulator.reset();
+      emulator().reset();
       for (const [step, n] of [
         ['train', 20_000],
         ['eval', 5_000],
@@ -115,8 +105,8 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
         expect(r.stdout.split('\n').filter(Boolean)).toEqual(printed(step, n).stdout);
       }
       // An at-least-once retry: one batch delivered twice must still show once.
-      const dup = emulator.records().slice(100, 110);
-      const res = await fetch(`${emulator.url}/api/v2/logs`, {
+      const dup = emulator().records().slice(100, 110);
+      const res = await fetch(`${emulator().url}/api/v2/logs`, {
         method: 'POST',
         headers: { 'dd-api-key': 'emulator-api-key', 'content-type': 'application/json' },
         body: JSON.stringify(
@@ -131,7 +121,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
         ),
       });
       expect(res.status).toBe(202);
-      expect(emulator.records()).toHaveLength(25_010);
+      expect(emulator().records()).toHaveLength(25_010);
     }, 180_000);
 
     it('reads every record back once, in order, equal to what the child printed', async () => {
@@ -156,7 +146,9 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       }
       expect(all[0]).toMatchObject({ service: 'zenml', attributes: { 'zenml.run.id': 'big-1' } });
       // Every page was asked for with the page limit of 1000, through to the end.
-      const searches = emulator.requests().filter((q) => q.route === 'search');
+      const searches = emulator()
+        .requests()
+        .filter((q) => q.route === 'search');
       expect(searches.length).toBeGreaterThanOrEqual(26);
       // Asked for gzip, answered gzipped (the last, empty page goes as it is), and inflated: the records above.
       expect(searches.every((q) => q.headers['accept-encoding'] === 'gzip')).toBe(true);
@@ -183,14 +175,14 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       );
       expect(window.map(key)).toEqual(all.filter((l) => l.timestamp >= from && l.timestamp <= to).map(key));
 
-      const asked = emulator.requests().length;
+      const asked = emulator().requests().length;
       const limited = await cli(['logs', '--run-id', 'big-1', '--limit', '100', '--output', 'jsonl']);
       expect(limited.code).toBe(0);
       expect(parse(limited).map(key)).toEqual(all.slice(0, 100).map(key));
       expect(limited.stderr).toMatch(/showing the first 100 .*records.*raise --limit/);
       // A short read asks for 101 records first, and for full pages next (not prefetched) only while the 100 are not
       // settled (this run's child printed hundreds of records a millisecond: the last millisecond's wait).
-      const limits = emulator
+      const limits = emulator()
         .requests()
         .slice(asked)
         .filter((q) => q.route === 'search')
@@ -220,7 +212,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
   });
 
   it('JSON lines with their own time are read back: an hour ago widens the window, 20 h ago is re-stamped', async () => {
-    emulator.reset();
+    emulator().reset();
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
     const dayAgo = new Date(Date.now() - 20 * 3_600_000).toISOString();
     const hourAhead = new Date(Date.now() + 3_600_000).toISOString();
@@ -233,7 +225,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     const r = await cli(['run', '--log-store', 'dd', '--run-id', 'own-time-1', '--', 'node', '-e', script]);
     expect(r.code).toBe(0);
     // Datadog drops a log older than 18 h without a word: the emulator does too; this one was sent as of now.
-    expect(emulator.stats().notIndexed).toBe(0);
+    expect(emulator().stats().notIndexed).toBe(0);
     const read = await cli(['logs', '--run-id', 'own-time-1', '--output', 'jsonl', '--wait=10s']);
     expect({ code: read.code, stderr: read.stderr }).toMatchObject({ code: 0 });
     const lines = parse(read);
@@ -262,14 +254,14 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
   });
 
   it('with a 3 s indexing delay: M of N right after the run, --wait=1s exits 1, --wait returns all', async () => {
-    emulator.reset();
-    emulator.setIndexingDelay(3000);
+    emulator().reset();
+    emulator().setIndexingDelay(3000);
     try {
       const run = await cli(['run', '--log-store', 'dd', '--run-id', 'delay-1', '--', ...printer('d', 500)]);
       expect(run.code).toBe(0);
       // On a loaded machine the run alone can take longer than 3 s; holding the records back for the two checks
       // that need them missing keeps those checks about the CLI, not about the machine's speed.
-      emulator.setIndexingDelay(60_000);
+      emulator().setIndexingDelay(60_000);
       const now = await cli(['logs', '--run-id', 'delay-1', '--output', 'jsonl']);
       expect(now.code).toBe(0);
       const m = /(\d+) of 500 records indexed so far.*--wait/.exec(now.stderr);
@@ -278,7 +270,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       const short = await cli(['logs', '--run-id', 'delay-1', '--wait=1s', '--interval', '200ms', '--output', 'jsonl']);
       expect(short.code).toBe(1);
       expect(short.stderr).toMatch(/^error: only \d+ of 500 records indexed after waiting 1s/m);
-      emulator.setIndexingDelay(3000);
+      emulator().setIndexingDelay(3000);
       const waited = await cli(['logs', '--run-id', 'delay-1', '--wait', '--interval', '300ms', '--output', 'jsonl']);
       expect(waited.code).toBe(0);
       expect(waited.stderr).toBe('');
@@ -286,12 +278,12 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       expect(new Set(parse(waited).map((l) => l.message))).toEqual(new Set([...want.stdout, ...want.stderr]));
       expect(parse(waited)).toHaveLength(500);
     } finally {
-      emulator.setIndexingDelay(0);
+      emulator().setIndexingDelay(0);
     }
   }, 30_000);
 
   it('logs tail started before two runs of one run id: every line once, in order, through 429 and 500; exits by itself', async () => {
-    emulator.reset();
+    emulator().reset();
     const tail = spawn(
       process.execPath,
       [BIN, 'logs', 'tail', '--run-id', 'tail-1', '--log-store', 'dd', '--interval', '250ms', '--output', 'jsonl'],
@@ -315,7 +307,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       ...printer('a', 400, 20, 100),
     ]);
     await new Promise((r) => setTimeout(r, 800));
-    emulator.inject('search', { type: 'status', status: 429, rateLimitReset: 1 });
+    emulator().inject('search', { type: 'status', status: 429, rateLimitReset: 1 });
     const second = cli([
       'run',
       '--log-store',
@@ -328,7 +320,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       ...printer('b', 300, 20, 100),
     ]);
     await new Promise((r) => setTimeout(r, 1200));
-    emulator.inject('search', { type: 'status', status: 500 });
+    emulator().inject('search', { type: 'status', status: 500 });
     expect((await first).code).toBe(0);
     expect((await second).code).toBe(0);
 
@@ -363,7 +355,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
   }, 40_000);
 
   it('reads back 100,000 records and says how fast (side by side with the emulator answering the same pages)', async () => {
-    emulator.reset();
+    emulator().reset();
     const t0 = Date.parse(new Date().toISOString());
     const base = {
       service: 'zenml',
@@ -384,7 +376,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
           'dd_logstore.seq': n,
         };
       });
-      const res = await fetch(`${emulator.url}/api/v2/logs`, {
+      const res = await fetch(`${emulator().url}/api/v2/logs`, {
         method: 'POST',
         headers: { 'dd-api-key': 'emulator-api-key' },
         body: JSON.stringify(items),
@@ -397,7 +389,7 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const res = await fetch(`${emulator.url}/api/v2/logs/events/search`, {
+      const res = await fetch(`${emulator().url}/api/v2/logs/events/search`, {
         method: 'POST',
         headers: {
           'dd-api-key': 'emulator-api-key',

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { EMULATOR_KEYS, registerEmulatorLogStore, ROOT, runCli, tempHome } from './harness.js';
+import { EMULATOR_KEYS, ROOT, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 
 /** The first line of a cache file of `run`'s bundle: the code paths (log store flavors) its runs took. */
 function header(file: string): string {
@@ -14,7 +12,6 @@ function header(file: string): string {
 }
 
 describe("run's code cache (bin/run-with-code-cache.cjs) follows the code paths runs take", () => {
-  let emulator: Emulator;
   const { home, cleanup } = tempHome();
   // A temporary directory of the test's own: the code cache is written there.
   const tmp = mkdtempSync(join(tmpdir(), 'ddls-run-cache-'));
@@ -31,12 +28,8 @@ describe("run's code cache (bin/run-with-code-cache.cjs) follows the code paths 
     expect(r.code).toBe(0);
   };
 
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
-  }, 30_000);
-  afterAll(async () => {
-    await emulator.close();
+  useEmulatorLogStore(home);
+  afterAll(() => {
     cleanup();
     rmSync(tmp, { recursive: true, force: true });
   });

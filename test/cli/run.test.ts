@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { BIN, cliEnv, EMULATOR_KEYS, registerEmulatorLogStore, ROOT, runCli, tempHome } from './harness.js';
+import { BIN, cliEnv, EMULATOR_KEYS, ROOT, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 import { DEFAULT_DATADOG_ENCODING } from '../helpers/content-encoding.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'mixed_output.py');
@@ -51,20 +49,12 @@ function indexOfWhole(hay: Buffer, needle: Buffer, from: number): number {
 }
 
 describe('dd-logstore run (built CLI, Datadog emulator)', () => {
-  let emulator: Emulator;
   const { home, cleanup } = tempHome();
   const cli = (...args: string[]) => runCli(args, { home });
 
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    const r = await registerEmulatorLogStore(home, emulator.url);
-    expect(r.code).toBe(0);
-  });
-  beforeEach(() => emulator.reset());
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  const emulator = useEmulatorLogStore(home);
+  beforeEach(() => emulator().reset());
+  afterAll(cleanup);
   const keys = (api?: string) => ({ ...EMULATOR_KEYS, ...(api ? { DD_LOGSTORE_SECRET_DD_API_KEY: api } : {}) });
 
   it('passes output through byte for byte, returns the exit code, and ships every line once with its attributes', async () => {
@@ -100,7 +90,7 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     );
 
     // Batches may land out of order (several in flight): the order is (timestamp, seq).
-    const records = emulator
+    const records = emulator()
       .records()
       .sort(
         (a, b) =>
@@ -160,7 +150,9 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     expect(stepNumbers).toHaveLength(8000);
 
     // The wire: zstd (gzip where Node has no zstd) JSON batches of at most 1000 items and 5 MB.
-    const intake = emulator.requests().filter((q) => q.route === 'intake');
+    const intake = emulator()
+      .requests()
+      .filter((q) => q.route === 'intake');
     expect(intake.length).toBeGreaterThan(0);
     for (const q of intake) {
       expect(q.headers['content-encoding']).toBe(DEFAULT_DATADOG_ENCODING);
@@ -198,7 +190,11 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout.toString()).toBe(`key is ${secret}\n`);
-    expect(emulator.records().map((x) => x.message)).toEqual(['key is ****']);
+    expect(
+      emulator()
+        .records()
+        .map((x) => x.message),
+    ).toEqual(['key is ****']);
     const described = await cli('runs', 'describe', 'run-secret', '--output', 'json');
     expect(described.stdout).not.toContain(secret);
     expect(described.stdout).toContain('****');
@@ -234,19 +230,23 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
       keys(),
     );
     expect(r.code).toBe(0);
-    const shipped = JSON.stringify(emulator.records());
+    const shipped = JSON.stringify(emulator().records());
     expect(shipped).not.toContain(secret);
     expect(shipped).not.toContain('emulator-a'); // no half of it either
-    const json = emulator.records().find((x) => x.message === 'hi');
+    const json = emulator()
+      .records()
+      .find((x) => x.message === 'hi');
     expect(json?.attributes).toMatchObject({ token: '****', 'zenml.step.name': 's-****' });
     expect(JSON.stringify(json?.attributes)).toContain('"x-****"');
-    const parts = emulator.records().filter((x) => x.attributes['dd_logstore.part'] !== undefined);
+    const parts = emulator()
+      .records()
+      .filter((x) => x.attributes['dd_logstore.part'] !== undefined);
     expect(parts.map((x) => x.message).join('')).toBe('x'.repeat(900 * 1024 - 8) + '****' + 'y'.repeat(2000));
     const described = await cli('runs', 'describe', 'run-secret-2', '--output', 'json');
     expect(described.stdout).not.toContain(secret);
 
     // The intake's error text can quote what it got: the spool file's reason is masked too.
-    emulator.inject('intake', { type: 'status', status: 400, count: 10, body: `{"errors":["bad key ${secret}"]}` });
+    emulator().inject('intake', { type: 'status', status: 400, count: 10, body: `{"errors":["bad key ${secret}"]}` });
     const failed = await runRaw(
       ['run', '--log-store', 'dd', '--run-id', 'run-secret-3', '--', 'echo', 'one'],
       home,
@@ -272,7 +272,7 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
             'register',
             'ot',
             '--flavor=otel',
-            `--endpoint=${emulator.url}`,
+            `--endpoint=${emulator().url}`,
             '--headers=dd-api-key={{dd.api_key}}',
           ],
           { home },
@@ -285,7 +285,7 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
       keys(),
     );
     expect(r.code).toBe(0);
-    const records = emulator.records();
+    const records = emulator().records();
     expect(records.every((x) => x.route === 'otlp')).toBe(true);
     expect(records.filter((x) => /^(step \d|line \d|plain)/.test(x.message))).toHaveLength(500);
     expect(records[0]?.attributes['zenml.run.id']).toBe('run-otel');
@@ -293,14 +293,18 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
 
   it('otel headers may be one reference holding the whole list, resolved then split', async () => {
     const reg = await runCli(
-      ['log-store', 'register', 'ot2', '--flavor=otel', `--endpoint=${emulator.url}`, '--headers={{oh.headers}}'],
+      ['log-store', 'register', 'ot2', '--flavor=otel', `--endpoint=${emulator().url}`, '--headers={{oh.headers}}'],
       { home },
     );
     expect(reg.code).toBe(0);
     const env = { DD_LOGSTORE_SECRET_OH_HEADERS: 'dd-api-key=emulator-api-key,x-team=ml' };
     const r = await runRaw(['run', '--log-store', 'ot2', '--', 'python3', '-c', 'print("via otlp")'], home, env);
     expect(r.code).toBe(0);
-    expect(emulator.records().map((x) => x.message)).toEqual(['via otlp']);
+    expect(
+      emulator()
+        .records()
+        .map((x) => x.message),
+    ).toEqual(['via otlp']);
     const bad = await runRaw(['run', '--log-store', 'ot2', '--', 'true'], home, {
       DD_LOGSTORE_SECRET_OH_HEADERS: 'bad header=x',
     });
@@ -430,7 +434,9 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(143);
-    const msgs = emulator.records().map((x) => x.message);
+    const msgs = emulator()
+      .records()
+      .map((x) => x.message);
     for (let i = 0; i < 50; i++) expect(msgs).toContain(`before ${i}`);
   }, 60_000);
 });

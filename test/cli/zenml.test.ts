@@ -6,9 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from './harness.js';
+import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 import type { CliResult } from './harness.js';
 
 interface Line {
@@ -68,21 +66,14 @@ function zenmlItem(step: 'trainer' | 'evaluator', logId: string, message: string
 }
 
 describe('ZenML interop and Datadog fidelity (built CLI, Datadog emulator)', () => {
-  let emulator: Emulator;
   const { home, cleanup } = tempHome();
   const cli = (args: string[]) => runCli(args, { home, env: EMULATOR_KEYS, timeoutMs: 60_000 });
 
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
-  });
-  afterAll(async () => {
-    await emulator.close();
-    cleanup();
-  });
+  const emulator = useEmulatorLogStore(home);
+  afterAll(cleanup);
 
   it("a record shipped with --step train --pipeline p carries the seed's attributes and ZenML's code-level ones", async () => {
-    emulator.reset();
+    emulator().reset();
     const runId = 'zenml-shape-1';
     const r = await cli([
       'run',
@@ -100,7 +91,7 @@ describe('ZenML interop and Datadog fidelity (built CLI, Datadog emulator)', () 
       'console.log("epoch 1 done")',
     ]);
     expect(r.code).toBe(0);
-    const [rec] = emulator.records();
+    const [rec] = emulator().records();
     expect(rec?.message).toBe('epoch 1 done');
     const logStoreId = (
       JSON.parse(readFileSync(join(home, 'runs', `${runId}.json`), 'utf8')) as {
@@ -123,7 +114,7 @@ describe('ZenML interop and Datadog fidelity (built CLI, Datadog emulator)', () 
     });
     // So ZenML's own dashboard query finds it.
     const logId = String(rec?.attributes['zenml.log.id']);
-    const zenmlQuery = await fetch(`${emulator.url}/api/v2/logs/events/search`, {
+    const zenmlQuery = await fetch(`${emulator().url}/api/v2/logs/events/search`, {
       method: 'POST',
       headers: {
         'dd-api-key': 'emulator-api-key',
@@ -139,11 +130,11 @@ describe('ZenML interop and Datadog fidelity (built CLI, Datadog emulator)', () 
     expect(((await zenmlQuery.json()) as { data: unknown[] }).data).toHaveLength(1);
 
     // Reading it back sends string time bounds, as the Logs Search API types them.
-    const before = emulator.requests().length;
+    const before = emulator().requests().length;
     const back = await cli(['logs', '--run-id', runId, '--output', 'jsonl']);
     expect(back.code).toBe(0);
     expect(lines(back).map((l) => l.message)).toEqual(['epoch 1 done']);
-    const searches = emulator
+    const searches = emulator()
       .requests()
       .slice(before)
       .filter((q) => q.route === 'search');
@@ -158,7 +149,7 @@ describe('ZenML interop and Datadog fidelity (built CLI, Datadog emulator)', () 
 
   describe('a batch ZenML itself shipped', () => {
     beforeAll(async () => {
-      emulator.reset();
+      emulator().reset();
       const t = Date.now() - 60_000;
       const batch = [
         zenmlItem('trainer', TRAIN_LOG, 'loading data', 'info', t),
@@ -168,7 +159,7 @@ describe('ZenML interop and Datadog fidelity (built CLI, Datadog emulator)', () 
         zenmlItem('evaluator', EVAL_LOG, 'accuracy below target', 'warning', t + 4),
       ];
       // ZenML posts the JSON array to the logs intake v2 with DD-API-KEY (its OTLPLogExporter base class).
-      const res = await fetch(`${emulator.url}/api/v2/logs`, {
+      const res = await fetch(`${emulator().url}/api/v2/logs`, {
         method: 'POST',
         headers: { 'DD-API-KEY': 'emulator-api-key', 'Content-Type': 'application/json' },
         body: JSON.stringify(batch),
@@ -204,7 +195,7 @@ describe('ZenML interop and Datadog fidelity (built CLI, Datadog emulator)', () 
 
     it('--log-id reads one stream by zenml.log.id, as ZenML does', async () => {
       expect(await read('--log-id', TRAIN_LOG)).toEqual(['loading data', 'GPU memory is low', 'epoch 1 failed']);
-      const last = emulator
+      const last = emulator()
         .requests()
         .filter((q) => q.route === 'search')
         .pop();

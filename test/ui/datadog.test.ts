@@ -4,9 +4,7 @@
  * keys never in an answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createEmulator } from '../emulator/emulator.js';
-import type { Emulator } from '../emulator/emulator.js';
-import { EMULATOR_KEYS, registerEmulatorLogStore, runCli, tempHome } from '../cli/harness.js';
+import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from '../cli/harness.js';
 import { startUi } from './harness.js';
 import type { UiProcess } from './harness.js';
 
@@ -19,17 +17,15 @@ interface Page {
 
 describe('dd-logstore ui on a Datadog log store (built CLI, emulator)', () => {
   const { home, cleanup } = tempHome('ddls-ui-dd-');
-  let emulator: Emulator;
   let ui: UiProcess;
   const get = async (path: string): Promise<{ status: number; text: string }> => {
     const res = await fetch(`${ui.base}${path}${path.includes('?') ? '&' : '?'}token=${ui.token}`);
     return { status: res.status, text: await res.text() };
   };
 
+  // Two searches a second: the third in a second is answered 429 with X-RateLimit-Reset.
+  const emulator = useEmulatorLogStore(home, { emulator: { searchRateLimit: { limit: 2, periodSec: 1 } } });
   beforeAll(async () => {
-    // Two searches a second: the third in a second is answered 429 with X-RateLimit-Reset.
-    emulator = await createEmulator({ searchRateLimit: { limit: 2, periodSec: 1 } });
-    expect((await registerEmulatorLogStore(home, emulator.url)).code).toBe(0);
     const script = `for (let i = 0; i < 1500; i++) console.log(i % 100 === 0 ? 'ERROR: failure ' + i : 'line ' + i + ' uses emulator-app-key');`;
     const r = await runCli(['run', '--log-store', 'dd', '--run-id', 'dd-run-1', '--', 'node', '-e', script], {
       home,
@@ -40,7 +36,6 @@ describe('dd-logstore ui on a Datadog log store (built CLI, emulator)', () => {
   });
   afterAll(async () => {
     await ui?.stop();
-    await emulator?.close();
     cleanup();
   });
 
@@ -81,7 +76,7 @@ describe('dd-logstore ui on a Datadog log store (built CLI, emulator)', () => {
     const notices: string[] = [...first.notices, ...second.notices];
     // The emulator's own limit (two a second) answers 429 only when three searches fall in one second, which a loaded
     // machine may not manage: one 429 with its headers is injected as well, so the wait is always exercised.
-    emulator.inject('search', { type: 'status', status: 429, rateLimitReset: 1 });
+    emulator().inject('search', { type: 'status', status: 429, rateLimitReset: 1 });
     for (let i = 0; i < 3; i++) {
       const errors = JSON.parse((await get('/api/runs/dd-run-1/records?levels=error')).text) as Page;
       expect(errors.records.map((r) => r.message)).toEqual(
