@@ -62,7 +62,8 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   try {
     prepared = await prepare(f, opts);
   } catch (err) {
-    void fifos.then(closeFifoPipes);
+    // Awaited: the process exits right after the error, and a `mkfifo` still running would leave its directory.
+    await fifos.then(closeFifoPipes);
     throw err;
   }
   const { settings, context, runId } = prepared;
@@ -190,7 +191,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     if (err instanceof RunSetupError) {
       // The step could not be recorded (another log store holds the run id): nothing started, nothing left running.
       drainStop.abort();
-      void fifos.then(closeFifoPipes);
+      await fifos.then(closeFifoPipes);
       throw err;
     }
     // A full disk, a read-only home, an unwritable runs/: the user's job comes first. It runs; the record is a
