@@ -292,6 +292,20 @@ function report(
       hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (run.runId ?? ''),
     });
   }
+  if (complete.ended) {
+    // Records `run` could not deliver are in the spool, not in the store: never read back as if they did not exist.
+    const spooled = run.steps
+      .filter(
+        (s) =>
+          (opts.filter.step === undefined || s.name === opts.filter.step) &&
+          (opts.filter.logId === undefined || s.logId === opts.filter.logId),
+      )
+      .reduce((n, s) => n + s.counts.spooled, 0);
+    if (spooled > 0)
+      f.io.err(
+        `${plural(spooled, 'record')} of run ${run.runId} ${spooled === 1 ? 'was' : 'were'} never delivered: ${spooled === 1 ? 'it is' : 'they are'} in the spool (resend: dd-logstore flush, then read again)\n`,
+      );
+  }
   if (wasInterrupted(run)) f.io.err(INTERRUPTED_NOTE);
   else if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (tooFew)

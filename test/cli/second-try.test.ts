@@ -1,0 +1,46 @@
+/**
+ * What a demanding user met on a second try (built CLI): reading back a run whose records are still in the spool,
+ * and the other corners listed in each test.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
+
+describe('second try against the Datadog emulator (built CLI)', () => {
+  const { home, cleanup } = tempHome();
+  const cli = (...args: string[]) => runCli(args, { home, env: EMULATOR_KEYS });
+  const emulator = useEmulatorLogStore(home, { extra: ['--export_timeout_millis=1000'] });
+  afterAll(cleanup);
+
+  it('logs of a run whose records were all spooled says they are in the spool, and reads them after flush', async () => {
+    emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
+    const run = await cli(
+      'run',
+      '--quiet',
+      '--log-store',
+      'dd',
+      '--run-id',
+      'spooled-1',
+      '--',
+      'sh',
+      '-c',
+      'echo a; echo b',
+    );
+    expect(run.code).toBe(0);
+    emulator().reset();
+    const before = await cli('logs', '--run-id', 'spooled-1');
+    expect([before.code, before.stdout, before.stderr]).toEqual([
+      0,
+      '',
+      '2 records of run spooled-1 were never delivered: they are in the spool (resend: dd-logstore flush, then read again)\n',
+    ]);
+    expect((await cli('flush')).code).toBe(0);
+    const after = await cli('logs', '--run-id', 'spooled-1', '--output', 'jsonl');
+    expect([after.code, after.stderr]).toEqual([0, '']);
+    expect(
+      after.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { message: string }).message),
+    ).toEqual(['a', 'b']);
+  });
+});
