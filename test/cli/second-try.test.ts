@@ -5,6 +5,38 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 
+describe('second try (built CLI)', () => {
+  const { home, cleanup } = tempHome();
+  const env = { DD_LOGSTORE_SECRETS_BACKEND: 'file' };
+  const cli = (...args: string[]) => runCli(args, { home, env });
+  afterAll(() => cleanup());
+
+  it('secret update --remove-key of a key a log store refers to warns, as secret delete does', async () => {
+    expect(
+      (await cli('secret', 'create', 'k', '--api_key=AKEY123456', '--application_key=APPKEY98765', '--x=1')).code,
+    ).toBe(0);
+    const reg = await cli(
+      'log-store',
+      'register',
+      'dl',
+      '--flavor=datadog',
+      '--api_key={{k.api_key}}',
+      '--application_key=<<k.application_key>>',
+    );
+    expect(reg.code).toBe(0);
+    const removed = await cli('secret', 'update', 'k', '--remove-key', 'application_key', '--remove-key', 'x');
+    expect([removed.code, removed.stdout, removed.stderr]).toEqual([
+      0,
+      '',
+      "Updated secret 'k' (keys api_key).\n" +
+        'warning: {{k.application_key}} is still referred to by log-store/dl; it will fail to resolve until the key is set again (dd-logstore secret update k --application_key=...)\n',
+    ]);
+    // A key removed and given again in the same command is no orphan.
+    const replaced = await cli('secret', 'update', 'k', '--remove-key', 'api_key', '--api_key=NEWVALUE12');
+    expect([replaced.code, replaced.stderr]).toEqual([0, "Updated secret 'k' (keys api_key).\n"]);
+  });
+});
+
 describe('second try against the Datadog emulator (built CLI)', () => {
   const { home, cleanup } = tempHome();
   const cli = (...args: string[]) => runCli(args, { home, env: EMULATOR_KEYS });
