@@ -4,6 +4,8 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
+import { startUi } from '../ui/harness.js';
+import type { UiProcess } from '../ui/harness.js';
 
 describe('second try (built CLI)', () => {
   const { home, cleanup } = tempHome();
@@ -34,6 +36,38 @@ describe('second try (built CLI)', () => {
     // A key removed and given again in the same command is no orphan.
     const replaced = await cli('secret', 'update', 'k', '--remove-key', 'api_key', '--api_key=NEWVALUE12');
     expect([replaced.code, replaced.stderr]).toEqual([0, "Updated secret 'k' (keys api_key).\n"]);
+  });
+});
+
+describe('second try: dd-logstore ui (built CLI, HTTP)', () => {
+  const { home, cleanup } = tempHome();
+  let ui: UiProcess | undefined;
+  afterAll(async () => {
+    await ui?.stop();
+    cleanup();
+  });
+  const getJson = async (path: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+    if (ui === undefined) ui = await startUi(home);
+    const res = await fetch(`${ui.base}${path}${path.includes('?') ? '&' : '?'}token=${ui.token}`);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('a records cursor past the end of a run gives its real total and the end, not the cursor as the total', async () => {
+    const r = await runCli(
+      ['run', '--quiet', '--run-id', 'ten', '--', 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; done'],
+      { home },
+    );
+    expect(r.code).toBe(0);
+    const { status, body } = await getJson('/api/runs/ten/records?limit=5&cursor=o:99999');
+    expect(status).toBe(200);
+    expect([body.records, body.offset, body.total, body.resume, body.next]).toEqual([[], 10, 10, 'o:10', undefined]);
+    const mid = await getJson('/api/runs/ten/records?limit=5&cursor=o:8');
+    expect([(mid.body.records as unknown[]).length, mid.body.offset, mid.body.total, mid.body.resume]).toEqual([
+      2,
+      8,
+      10,
+      'o:10',
+    ]);
   });
 });
 
