@@ -69,6 +69,20 @@ describe('second try: dd-logstore ui (built CLI, HTTP)', () => {
       'o:10',
     ]);
   });
+
+  it('a run deleted while the ui has it open is 404 for its records too, not an empty run', async () => {
+    const r = await runCli(['run', '--quiet', '--run-id', 'gone', '--', 'echo', 'hello'], { home });
+    expect(r.code).toBe(0);
+    const before = await getJson('/api/runs/gone/records');
+    expect([before.status, (before.body.records as { message: string }[]).map((x) => x.message)]).toEqual([
+      200,
+      ['hello'],
+    ]);
+    expect((await runCli(['runs', 'delete', 'gone', '--yes'], { home })).code).toBe(0);
+    expect(await getJson('/api/runs/gone')).toEqual({ status: 404, body: { error: "no run with id 'gone'" } });
+    expect(await getJson('/api/runs/gone/records')).toEqual({ status: 404, body: { error: "no run with id 'gone'" } });
+    expect((await getJson('/api/runs/gone/histogram')).status).toBe(404);
+  });
 });
 
 describe('second try against the Datadog emulator (built CLI)', () => {
