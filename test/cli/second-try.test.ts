@@ -3,7 +3,8 @@
  * and the other corners listed in each test.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 import { startUi } from '../ui/harness.js';
 import type { UiProcess } from '../ui/harness.js';
 
@@ -36,6 +37,43 @@ describe('second try (built CLI)', () => {
     // A key removed and given again in the same command is no orphan.
     const replaced = await cli('secret', 'update', 'k', '--remove-key', 'api_key', '--api_key=NEWVALUE12');
     expect([replaced.code, replaced.stderr]).toEqual([0, "Updated secret 'k' (keys api_key).\n"]);
+  });
+
+  it('SIGUSR1 and SIGUSR2 sent to run reach the command: no Node inspector, no run killed and its command orphaned', async () => {
+    const script =
+      "process.on('SIGUSR1', () => console.log('got SIGUSR1'));" +
+      "process.on('SIGUSR2', () => { console.log('got SIGUSR2'); process.exit(7); });" +
+      "console.log('ready'); setTimeout(() => process.exit(3), 20000);";
+    const child = spawn(process.execPath, [BIN, 'run', '--quiet', '--run-id', 'usr', '--', 'node', '-e', script], {
+      env: cliEnv(home, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const seen = (text: string): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (!out.includes(text)) return;
+          child.stdout.off('data', check);
+          resolve();
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await seen('ready');
+    child.kill('SIGUSR1');
+    await seen('got SIGUSR1');
+    child.kill('SIGUSR2');
+    expect(await exited).toBe(7);
+    expect([out, err]).toEqual(['ready\ngot SIGUSR1\ngot SIGUSR2\n', '']);
+    const runs = JSON.parse((await cli('runs', 'list', '--output', 'json')).stdout) as {
+      runId: string;
+      status: string;
+    }[];
+    expect(runs.find((r) => r.runId === 'usr')?.status).toBe('failed');
   });
 });
 
