@@ -75,6 +75,21 @@ describe('second try (built CLI)', () => {
     }[];
     expect(runs.find((r) => r.runId === 'usr')?.status).toBe('failed');
   });
+
+  it('runs describe --output json carries the status, exit codes, start and duration that runs list json has', async () => {
+    expect((await cli('run', '--quiet', '--run-id', 'two', '--step', 'a', '--', 'sh', '-c', 'exit 4')).code).toBe(4);
+    expect((await cli('run', '--quiet', '--run-id', 'two', '--step', 'b', '--', 'true')).code).toBe(0);
+    const fields = (o: Record<string, unknown>) => [o.status, o.exitCodes, o.startedAt, o.durationMs];
+    const described = JSON.parse((await cli('runs', 'describe', 'two', '--output', 'json')).stdout) as Record<
+      string,
+      unknown
+    >;
+    const listed = (
+      JSON.parse((await cli('runs', 'list', '--output', 'json')).stdout) as Record<string, unknown>[]
+    ).find((r) => r.runId === 'two');
+    expect(fields(described)).toEqual(fields(listed!));
+    expect(fields(described).slice(0, 2)).toEqual(['failed', [4, 0]]);
+  });
 });
 
 describe('second try: dd-logstore ui (built CLI, HTTP)', () => {
