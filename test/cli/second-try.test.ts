@@ -90,6 +90,15 @@ describe('second try (built CLI)', () => {
     expect(fields(described)).toEqual(fields(listed!));
     expect(fields(described).slice(0, 2)).toEqual(['failed', [4, 0]]);
   });
+
+  it('runs prune with a bad --older-than suggests an age in days, not 30s (which would delete nearly every run)', async () => {
+    const r = await cli('runs', 'prune', '--older-than', '1w', '--yes');
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      "error: --older-than must be a duration such as 30s, 2m or 1500ms, got '1w' (e.g. --older-than 30d)\n",
+    ]);
+  });
 });
 
 describe('second try: dd-logstore ui (built CLI, HTTP)', () => {
