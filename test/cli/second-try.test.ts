@@ -132,6 +132,14 @@ describe('second try: dd-logstore ui (built CLI, HTTP)', () => {
     ]);
   });
 
+  it('SIGUSR1 sent to the ui does not open a Node inspector (no password) in the process that holds the token', async () => {
+    if (ui === undefined) ui = await startUi(home);
+    ui.child.kill('SIGUSR1');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ui.stderr()).not.toMatch(/Debugger listening/);
+    expect((await getJson('/api/runs')).status).toBe(200);
+  });
+
   it('a run deleted while the ui has it open is 404 for its records too, not an empty run', async () => {
     const r = await runCli(['run', '--quiet', '--run-id', 'gone', '--', 'echo', 'hello'], { home });
     expect(r.code).toBe(0);
