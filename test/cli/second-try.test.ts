@@ -91,6 +91,31 @@ describe('second try (built CLI)', () => {
     expect(fields(described).slice(0, 2)).toEqual(['failed', [4, 0]]);
   });
 
+  it('logs --last with a --log-store or --stack that names nothing (or an otel store) says so, even with no runs yet', async () => {
+    const fresh = tempHome();
+    try {
+      const at = (...args: string[]) => runCli(args, { home: fresh.home, env });
+      const store = await at('logs', '--last', '--log-store', 'nope');
+      expect([store.code, store.stdout, store.stderr]).toEqual([
+        1,
+        '',
+        "error: no log store named 'nope' (log stores: default)\n",
+      ]);
+      expect((await at('logs', 'tail', '--last', '--stack', 'nope')).code).toBe(1);
+      expect((await at('log-store', 'register', 'o1', '--flavor=otel', '--endpoint=http://127.0.0.1:1')).code).toBe(0);
+      const otel = await at('logs', '--last', '--log-store', 'o1');
+      expect([otel.code, otel.stderr]).toEqual([
+        1,
+        "error: log store 'o1' is an otel log store, which ships only and cannot read logs back (read them in the backend the OTLP endpoint feeds, or use a datadog or local log store)\n",
+      ]);
+      // Nothing found in a store that exists is still success.
+      const none = await at('logs', '--last', '--log-store', 'default');
+      expect([none.code, none.stderr]).toEqual([0, 'no runs yet (start one: dd-logstore run -- COMMAND)\n']);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('runs prune with a bad --older-than suggests an age in days, not 30s (which would delete nearly every run)', async () => {
     const r = await cli('runs', 'prune', '--older-than', '1w', '--yes');
     expect([r.code, r.stdout, r.stderr]).toEqual([
