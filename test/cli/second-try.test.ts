@@ -186,6 +186,20 @@ describe('second try against the Datadog emulator (built CLI)', () => {
   const emulator = useEmulatorLogStore(home, { extra: ['--export_timeout_millis=1000'] });
   afterAll(cleanup);
 
+  it("verify with a refused application key names the secret's own key to update, not a placeholder", async () => {
+    const r = await runCli(['log-store', 'verify', 'dd', '--output', 'json'], {
+      home,
+      env: { ...EMULATOR_KEYS, DD_LOGSTORE_SECRET_DD_APP_KEY: 'not-the-app-key' },
+    });
+    expect(r.code).toBe(1);
+    const rows = JSON.parse(r.stdout) as { check: string; ok: boolean; hint: string | null }[];
+    const app = rows.find((row) => row.check === 'application key');
+    expect(app?.ok).toBe(false);
+    expect(app?.hint).toMatch(
+      /then dd-logstore secret update dd --app_key=\.\.\. \(or DD_LOGSTORE_SECRET_DD_APP_KEY, which wins when set\)$/,
+    );
+  });
+
   it('logs of a run whose records were all spooled says they are in the spool, and reads them after flush', async () => {
     emulator().inject('intake', { type: 'status', status: 503, count: 1000 });
     const run = await cli(
