@@ -222,6 +222,9 @@ describe('second try against the Datadog emulator (built CLI)', () => {
       '',
       '2 records of run spooled-1 were never delivered: they are in the spool (resend: dd-logstore flush, then read again)\n',
     ]);
+    // `logs tail` of the ended run stops at once, and says the same.
+    const tail = await cli('logs', 'tail', '--run-id', 'spooled-1');
+    expect([tail.code, tail.stdout, tail.stderr]).toEqual([0, '', before.stderr]);
     expect((await cli('flush')).code).toBe(0);
     const after = await cli('logs', '--run-id', 'spooled-1', '--output', 'jsonl');
     expect([after.code, after.stderr]).toEqual([0, '']);
