@@ -128,6 +128,7 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
         },
       ).catch(fail);
       printer.end();
+      if (end.kind === 'done' && run !== undefined) spoolNote(f, run, opts.filter);
       if (end.kind === 'incomplete')
         throw new CliError(
           `the run has ended but only ${end.seen} of its ${end.expected} delivered records were ${reader.arrivalWord}`,
@@ -292,6 +293,7 @@ function report(
       hint: 'wait longer with --wait=TIMEOUT, or see dd-logstore runs describe ' + (run.runId ?? ''),
     });
   }
+  if (complete.ended) spoolNote(f, run, opts.filter);
   if (wasInterrupted(run)) f.io.err(INTERRUPTED_NOTE);
   else if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (tooFew)
@@ -441,6 +443,21 @@ async function makeReader(
   });
   if (!reader) throw new CliError(`log store '${t.settings.component.name}' cannot be read back`);
   return reader;
+}
+
+/** Records `run` could not deliver are in the spool, not in the store: never read back as if they did not exist. */
+function spoolNote(f: Factory, run: RunRecord, filter: LogFilter): void {
+  const spooled = run.steps
+    .filter(
+      (s) =>
+        (filter.step === undefined || s.name === filter.step) &&
+        (filter.logId === undefined || s.logId === filter.logId),
+    )
+    .reduce((n, s) => n + s.counts.spooled, 0);
+  if (spooled > 0)
+    f.io.err(
+      `${plural(spooled, 'record')} of run ${run.runId} ${spooled === 1 ? 'was' : 'were'} never delivered: ${spooled === 1 ? 'it is' : 'they are'} in the spool (resend: dd-logstore flush, then read again)\n`,
+    );
 }
 
 const INTERRUPTED_NOTE =

@@ -9,12 +9,16 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
  */
 export const MAX_WAIT_MS = 86_400_000;
 
-/** `max` bounds a duration that becomes a timer; one that only measures back in time (`--since 30d`) has none. */
-export function parseDuration(raw: string, flag: string, max = Infinity): number {
+/**
+ * `max` bounds a duration that becomes a timer; one that only measures back in time (`--since 30d`) has none.
+ * `example` is the value the error suggests: one that makes sense for the flag (`runs prune --older-than 30s` would
+ * delete nearly every run).
+ */
+export function parseDuration(raw: string, flag: string, max = Infinity, example = '30s'): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
   if (!m)
     throw new UsageError(`${flag} must be a duration such as 30s, 2m or 1500ms, got '${raw}'`, {
-      hint: `e.g. ${flag} 30s`,
+      hint: `e.g. ${flag} ${example}`,
     });
   const ms = Math.round(Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000));
   if (ms > max) {

@@ -25,11 +25,16 @@ export function listenForInterrupt(): Interrupt {
     dispose();
     ac.abort();
   };
+  // Left to Node, SIGUSR1 opens its inspector on 127.0.0.1:9229 (no password: any local user can attach) in a long
+  // wait that holds the log store's keys (and the ui's token): listening keeps it off.
+  const ignore = () => {};
   const dispose = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGUSR1', ignore);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGUSR1', ignore);
   return { signal: ac.signal, dispose };
 }

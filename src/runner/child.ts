@@ -27,6 +27,12 @@ import {
 import { closeSafely } from '../core/fs/quiet-cleanup.js';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+/**
+ * A command's own signals (reopen logs, dump state), passed on as they are (as tini and dumb-init do), with no
+ * --kill-after. Listening for them also keeps Node's defaults away: SIGUSR1 would open its inspector on
+ * 127.0.0.1:9229 in a process that holds resolved secrets, SIGUSR2 would kill `run` and leave the command orphaned.
+ */
+export const PASSED_SIGNALS: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2'];
 /** After the child exited, how long its pipes may stay silent and open (a grandchild holding them) before we go on. */
 export const PIPE_DRAIN_TIMEOUT_MS = 2000;
 /** After the child exited, how long we read its pipes at most, however chatty what holds them: `run` always ends. */
@@ -200,7 +206,18 @@ export function startChild(opts: StartChildOptions): RunningChild {
         );
       }
     };
-    const forwarders = FORWARDED_SIGNALS.map((signal) => [signal, onSignal(signal)] as const);
+    const forwarders = [
+      ...FORWARDED_SIGNALS.map((signal) => [signal, onSignal(signal)] as const),
+      ...PASSED_SIGNALS.map(
+        (signal) =>
+          [
+            signal,
+            () => {
+              if (alive()) child.kill(signal);
+            },
+          ] as const,
+      ),
+    ];
     for (const [signal, listener] of forwarders) opts.signals.on(signal, listener);
 
     const finish = (): void => {

@@ -66,15 +66,21 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
   };
 
   const pagesOf = async (runId: string, run: RunRecord | undefined): Promise<RunPages | undefined> => {
+    // Without a run record only a store that searches by run id can find the run (as `logs --log-store` does).
+    const findsUnrecorded = o.logStore !== undefined && destinationNamed(o.logStore.flavor).findsUnrecordedRuns;
     const entry = open.get(runId);
+    // A run deleted (`runs delete`, `prune`) while the ui had it open is gone, not a run with no records.
+    if (entry !== undefined && run === undefined && !findsUnrecorded) {
+      open.delete(runId);
+      return undefined;
+    }
     if (entry !== undefined) {
       entry.run = run ?? entry.run;
       open.delete(runId);
       open.set(runId, entry); // most recently used last
       return entry.pages;
     }
-    // Without a run record only a store that searches by run id can find the run (as `logs --log-store` does).
-    if (run === undefined && !(o.logStore && destinationNamed(o.logStore.flavor).findsUnrecordedRuns)) return undefined;
+    if (run === undefined && !findsUnrecorded) return undefined;
     const component = await componentOf(run);
     if (component === undefined)
       throw new UiDataError(

@@ -16,6 +16,7 @@ import {
 } from '../../core/http/probe.js';
 import type { Probe } from '../../core/http/probe.js';
 import { parseSecretRef } from '../../secrets/references.js';
+import { envSecretName } from '../../secrets/env-secrets.js';
 import { createHttpTransport } from '../../core/http/transport.js';
 import type { StreamContext } from '../../core/log-record.js';
 import { createDatadogIntakeExporter } from './exporter.js';
@@ -155,7 +156,7 @@ export async function checkDatadog(s: DatadogSettings, opts: VerifyRequest, env:
             `permission (the logs_read scope of a scoped key), or it is not a key of the organization the API key ` +
             `belongs to on ${s.site}`,
           'check the key in Organization Settings -> Application Keys: its owner (or its scopes) must have ' +
-            `logs_read_data; then dd-logstore secret update ... --application_key=... (or log-store update ${component.name})`,
+            `logs_read_data; then ${setApplicationKey(component)}`,
         ),
       );
     } else
@@ -169,6 +170,15 @@ export async function checkDatadog(s: DatadogSettings, opts: VerifyRequest, env:
     else rows.push(await roundtrip(s, opts.timeoutMs, env));
   }
   return rows;
+}
+
+/** How to give the log store another application key: its secret's key (or the variable that wins), else the store. */
+function setApplicationKey(component: Component): string {
+  const value = component.config.application_key;
+  const ref = typeof value === 'string' ? parseSecretRef(value) : undefined;
+  return ref === undefined
+    ? `dd-logstore log-store update ${component.name} --application_key=...`
+    : `dd-logstore secret update ${ref.name} --${ref.key}=... (or ${envSecretName(ref.name, ref.key)}, which wins when set)`;
 }
 
 function viaOverride(s: DatadogSettings, overridden: boolean): string {

@@ -139,11 +139,14 @@ export function createSegmentRunPages(dir: string, env: PagesEnv): RunPages {
         // The reader hands over offset + n + 1 records at most: the one past the page says there is a next page.
         prefixSafe ? offset + n : undefined,
       );
-      const end = offset + page.length;
-      const total = more ? await totalNow(q) : end;
+      // Without a record past the page every matching record was seen: an offset past the end (a cursor from an
+      // older total, a hand-made one) is the end, as the JSONL pages clamp it, and does not become the total.
+      const start = Math.min(offset, seen);
+      const end = start + page.length;
+      const total = more ? await totalNow(q) : seen;
       const out: RecordPage = {
         records: page.map(pageRecord),
-        offset,
+        offset: start,
         resume: `o:${end}`,
         ...(total !== undefined ? { total } : { indexing: true }),
       };

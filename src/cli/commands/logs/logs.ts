@@ -219,6 +219,11 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   if (opts.last) {
     run = await runs.last();
     if (!run) {
+      // A --log-store or --stack that names nothing, or a store that cannot be read, is said as it is with runs.
+      if (opts.logStore !== undefined || opts.stack !== undefined) {
+        const component = await pickLogStore(f, opts, undefined, 'the last run');
+        if (destinationNamed(component.flavor).createRunReader === undefined) throw shipsOnly(component);
+      }
       // Nothing found is success (exit 0), said on stderr.
       f.io.err('no runs yet (start one: dd-logstore run -- COMMAND)\n');
       return;
@@ -279,15 +284,16 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
     f.warn(`run ${run.runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
   }
   const settings = await resolveLogStoreSettings(f, component);
-  if (destinationOf(settings).createRunReader === undefined)
-    throw new CliError(
-      `log store '${component.name}' is an ${settings.flavor} log store, which ships only and cannot read logs back`,
-      {
-        hint: 'read them in the backend the OTLP endpoint feeds, or use a datadog or local log store',
-      },
-    );
+  if (destinationOf(settings).createRunReader === undefined) throw shipsOnly(component);
   const { readLogs } = await import('../../../app/read-logs.js');
   await readLogs(f, opts, d, { run, runId, runs, settings });
+}
+
+function shipsOnly(component: Component): CliError {
+  return new CliError(
+    `log store '${component.name}' is an ${component.flavor} log store, which ships only and cannot read logs back`,
+    { hint: 'read them in the backend the OTLP endpoint feeds, or use a datadog or local log store' },
+  );
 }
 
 async function pickLogStore(

@@ -6,7 +6,7 @@ import { addOutputOption, withExamples } from '../../command-kit.js';
 import { parseOutputFormat, printObject } from '../../../io/output.js';
 import { shellJoin } from '../../../io/shell-quote.js';
 import { checkRunId, createRunRecordStore, runNotFound, totalCounts } from '../../../store/run-records.js';
-import { stepState } from '../../../store/run-status.js';
+import { runDurationMs, runStartedMs, runStatus, stepState } from '../../../store/run-status.js';
 import { runLogsUrlOf } from '../../../app/run-logs-link.js';
 import { countInterruptedSteps } from '../../../app/interrupted-counts.js';
 import { destinationNamed, isFlavor } from '../../../destinations/index.js';
@@ -64,7 +64,17 @@ export function newCmdRunsDescribe(f: Factory): Command {
       });
       // A step name, command or error can hold escape sequences: shown escaped, as logs shows records (json keeps them).
       const shown = pairs.map(([k, v]): [string, string] => [k, escapeControlChars(v)]);
-      await printObject(f.io, format, shown, { ...run, counts: total, ...(logsUrl ? { logsUrl } : {}) });
+      // The json of `runs list` has these too (docs/run.md): a script reading one run needs its status as much.
+      const json = {
+        ...run,
+        status: runStatus(run),
+        exitCodes: run.steps.map((s) => s.exitCode ?? null),
+        startedAt: new Date(runStartedMs(run)).toISOString(),
+        durationMs: runDurationMs(run, f.now().getTime()),
+        counts: total,
+        ...(logsUrl ? { logsUrl } : {}),
+      };
+      await printObject(f.io, format, shown, json);
     });
   addOutputOption(cmd);
   return withExamples(cmd, [

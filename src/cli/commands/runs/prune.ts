@@ -21,7 +21,7 @@ export function newCmdRunsPrune(f: Factory): Command {
         throw new UsageError('runs prune needs --older-than DURATION', {
           hint: 'e.g. dd-logstore runs prune --older-than 7d',
         });
-      const age = parseDuration(opts.olderThan, '--older-than');
+      const age = parseDuration(opts.olderThan, '--older-than', Infinity, '30d');
       const cutoff = f.now().getTime() - age;
       const old = (
         await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))

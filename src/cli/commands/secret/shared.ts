@@ -121,14 +121,13 @@ export function secretNotFound(config: StoreConfig, name: string, env: NodeJS.Pr
   });
 }
 
-/** Components whose config refers to the secret, as `type/name`. */
-export function componentsReferring(config: StoreConfig, secret: string): string[] {
+/** Components whose config refers to the secret (or to that key of it), as `type/name`. */
+export function componentsReferring(config: StoreConfig, secret: string, key?: string): string[] {
   const out: string[] = [];
+  const ref = new RegExp(`(\\{\\{|<<)\\s*${secret}\\.${key === undefined ? '' : `${key}\\s*(\\}\\}|>>)`}`);
   for (const [type, byName] of Object.entries(config.components)) {
     for (const c of Object.values(byName)) {
-      if (
-        Object.values(c.config).some((v) => typeof v === 'string' && new RegExp(`(\\{\\{|<<)\\s*${secret}\\.`).test(v))
-      ) {
+      if (Object.values(c.config).some((v) => typeof v === 'string' && ref.test(v))) {
         out.push(`${type}/${c.name}`);
       }
     }

@@ -5,7 +5,7 @@ import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
 import { collectValues } from './create.js';
-import { secretNotFound } from './shared.js';
+import { componentsReferring, secretNotFound } from './shared.js';
 
 export function newCmdSecretUpdate(f: Factory): Command {
   const cmd = new Command('update')
@@ -70,6 +70,13 @@ export function newCmdSecretUpdate(f: Factory): Command {
           }
         });
         f.io.err(`Updated secret '${name}' (keys ${Object.keys(next).sort().join(', ')}).\n`);
+        for (const key of remove) {
+          const users = key in next ? [] : componentsReferring(config, name, key);
+          if (users.length)
+            f.warn(
+              `{{${name}.${key}}} is still referred to by ${users.join(', ')}; it will fail to resolve until the key is set again (dd-logstore secret update ${name} --${key}=...)`,
+            );
+        }
       },
     );
   return withExamples(cmd, [
