@@ -284,6 +284,7 @@ function report(
     f.io.err(`${noRecordsWhy(run)}\n`);
     return;
   }
+  if (!aborted && complete.ended) noMatchNote(f, opts, run, total);
   const tooFew = !hasContentFilter(opts.filter) && !capped && complete.seen < complete.expected;
   if (opts.waitMs !== undefined && !complete.ok && !aborted) {
     const why = !complete.ended
@@ -362,7 +363,8 @@ async function streamOnce(
   // Killed before it could record its end: the store holds what it wrote (on the local store, all it showed).
   if (wasInterrupted(run)) f.io.err(INTERRUPTED_NOTE);
   else if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
-  else if (!hasContentFilter(opts.filter) && !r.stoppedEarly && r.count < progress.delivered)
+  else if (hasContentFilter(opts.filter)) noMatchNote(f, opts, run, r.count);
+  else if (!r.stoppedEarly && r.count < progress.delivered)
     // The run is over and the local store is read as it is on disk: waiting would not bring the rest.
     f.io.err(
       `${r.count} of ${progress.delivered} records ${reader.arrivalWord}: the rest could not be read back (see the warnings above, and dd-logstore runs describe ${run.runId})\n`,
@@ -443,6 +445,15 @@ async function makeReader(
   });
   if (!reader) throw new CliError(`log store '${t.settings.component.name}' cannot be read back`);
   return reader;
+}
+
+/**
+ * Filters that match nothing print nothing on stdout (a script's empty result); a person is told why on stderr, as
+ * kubectl says "No resources found".
+ */
+function noMatchNote(f: Factory, opts: LogsOptions, run: RunRecord, count: number): void {
+  if (count === 0 && hasContentFilter(opts.filter))
+    f.io.err(`no records of run ${run.runId} match the filters (widen or drop --level, --grep, --since, --until)\n`);
 }
 
 /** Records `run` could not deliver are in the spool, not in the store: never read back as if they did not exist. */

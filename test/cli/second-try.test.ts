@@ -124,6 +124,24 @@ describe('second try (built CLI)', () => {
       "error: --older-than must be a duration such as 30s, 2m or 1500ms, got '1w' (e.g. --older-than 30d)\n",
     ]);
   });
+
+  it('logs whose filters match none of the run says so on stderr; stdout stays empty, exit 0', async () => {
+    const ran = await cli('run', '-q', '--run-id', 'filtered-1', '--', 'sh', '-c', 'echo one; echo two');
+    expect(ran.code).toBe(0);
+    const none = await cli('logs', '--run-id', 'filtered-1', '--grep', 'zzz');
+    expect([none.code, none.stdout, none.stderr]).toEqual([
+      0,
+      '',
+      'no records of run filtered-1 match the filters (widen or drop --level, --grep, --since, --until)\n',
+    ]);
+    const warn = await cli('logs', '--run-id', 'filtered-1', '--level', 'warn', '--output', 'jsonl');
+    expect([warn.code, warn.stdout]).toEqual([0, '']);
+    expect(warn.stderr).toMatch(/^no records of run filtered-1 match the filters/);
+    // A filter that matches says nothing more.
+    const some = await cli('logs', '--run-id', 'filtered-1', '--grep', 'two');
+    expect([some.code, some.stderr]).toEqual([0, '']);
+    expect(some.stdout).toMatch(/^\S+ INFO +two\n$/);
+  });
 });
 
 describe('second try: dd-logstore ui (built CLI, HTTP)', () => {
@@ -234,5 +252,12 @@ describe('second try against the Datadog emulator (built CLI)', () => {
         .split('\n')
         .map((l) => (JSON.parse(l) as { message: string }).message),
     ).toEqual(['a', 'b']);
+    // Filters that match none of them: said on stderr, as on the local store.
+    const none = await cli('logs', '--run-id', 'spooled-1', '--level', 'error', '--output', 'jsonl');
+    expect([none.code, none.stdout, none.stderr]).toEqual([
+      0,
+      '',
+      'no records of run spooled-1 match the filters (widen or drop --level, --grep, --since, --until)\n',
+    ]);
   });
 });
