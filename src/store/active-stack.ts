@@ -19,7 +19,7 @@ export function resolveActiveStack(config: StoreConfig, env: NodeJS.ProcessEnv, 
   if (!stack) {
     const where =
       source === 'flag' ? '--stack' : source === 'env' ? 'DD_LOGSTORE_STACK' : 'the active stack in config.json';
-    throw new CliError(`no stack named '${name}' (from ${where})`, {
+    throw new CliError(`no stack named '${name}', given by ${where}`, {
       hint: `stacks: ${Object.keys(config.stacks).join(', ')}`,
     });
   }

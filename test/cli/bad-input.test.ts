@@ -47,6 +47,13 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /^error: --no-exit needs --follow \(e\.g\. dd-logstore logs tail --last --no-exit\)$/,
     },
     {
+      // Before: "no stack named 'nope' (from --stack) (stacks: default)", two brackets in a row.
+      name: 'an unknown --stack names the flag once, in the sentence',
+      args: ['logs', '--last', '--stack', 'nope'],
+      code: 1,
+      match: /^error: no stack named 'nope', given by --stack \(stacks: default\)$/,
+    },
+    {
       name: 'logs without a run names logs',
       args: ['logs'],
       code: 2,

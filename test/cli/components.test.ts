@@ -200,7 +200,7 @@ describe('components and stacks (built CLI, real store)', () => {
     expect(badEnv.stdout).toMatch(/^\tmy_stack\tdefault\tdefault\tdd$/m);
     expect(badEnv.stdout).not.toMatch(/^\*/m);
     expect(badEnv.stderr).toBe(
-      "warning: no stack named 'nope' (from DD_LOGSTORE_STACK): no stack is active in this shell (dd-logstore stack set NAME, or fix the variable)\n",
+      "warning: no stack named 'nope', given by DD_LOGSTORE_STACK: no stack is active in this shell (dd-logstore stack set NAME, or fix the variable)\n",
     );
     expect((await runCli(['stack', 'describe'], { home, env: { DD_LOGSTORE_STACK: 'nope' } })).code).toBe(1);
     const rename = await cli('log-store', 'rename', 'dd', 'dd_eu');
