@@ -184,6 +184,18 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     const live = await cli(['runs', 'describe', 'live-1', '--output', 'text']);
     expect(live.stdout).toMatch(/^step 1: old — running$/m);
   });
+  it('runs prune says which old runs it did not delete, and why, in one sentence each', async () => {
+    const old = Date.now() - 10 * DAY;
+    writeRecord('old-spooled-2', old, { endedAt: new Date(old + 1000).toISOString(), exitCode: 0 }, 2);
+    const r = await cli(['runs', 'prune', '--older-than', '5d', '--yes']);
+    expect([r.code, r.stderr]).toEqual([
+      0,
+      'not deleted: run old-spooled-2 has 2 records waiting in the spool, not delivered yet (flush it, or --force drops them)\n' +
+        'No runs to delete older than 5d.\n',
+    ]);
+    expect((await cli(['runs', 'delete', 'old-spooled-2', '--force', '--yes'])).code).toBe(0);
+  });
+
   it("runs describe shows a step's --tag values, a secret among them masked, and json keeps them", async () => {
     const env = { DD_LOGSTORE_SECRET_TAGKEY_TOKEN: 'hunter2-tag-secret' };
     const ran = await cli(

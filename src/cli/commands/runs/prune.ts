@@ -31,7 +31,7 @@ export function newCmdRunsPrune(f: Factory): Command {
       const doomed = old.filter((r) => whyNotDeletable(r, force) === undefined);
       for (const r of kept) {
         const why = whyNotDeletable(r, force) ?? '';
-        f.io.err(`keeping ${why}${why.includes('spool') ? ' (flush it, or --force drops them)' : ''}\n`);
+        f.io.err(`not deleted: ${why}${why.includes('spool') ? ' (flush it, or --force drops them)' : ''}\n`);
       }
       if (doomed.length === 0) {
         f.io.err(`No runs to delete older than ${opts.olderThan}.\n`);
