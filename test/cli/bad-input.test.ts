@@ -121,7 +121,9 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
         '--site=datadoghq.xyz',
       ],
       code: 2,
-      match: /--site 'datadoghq.xyz' is not a Datadog site.*datadoghq.eu/,
+      // One pair of brackets: before, the list of sites sat in a second pair inside the hint's.
+      match:
+        /^error: --site 'datadoghq\.xyz' is not a Datadog site \((did you mean --site=[a-z0-9.]+\? )?a site is a domain; sites: datadoghq\.com, [a-z0-9., -]+\)$/,
     },
     {
       name: 'batch size abc',

@@ -11,7 +11,7 @@ function parseSite(raw: string, flag: string, warnings: string[]): string {
   const meant = (guess: string | undefined) => (guess ? `did you mean ${flag}=${guess}? ` : '');
   if (check.kind === 'invalid')
     throw new UsageError(`${flag} '${raw}' is not a Datadog site`, {
-      hint: `${meant(check.guess)}a site is a domain such as datadoghq.eu (sites: ${DATADOG_SITES.join(', ')})`,
+      hint: `${meant(check.guess)}a site is a domain; sites: ${DATADOG_SITES.join(', ')}`,
     });
   if (check.kind === 'unknown')
     warnings.push(
