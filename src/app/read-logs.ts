@@ -17,7 +17,7 @@ import { hasContentFilter } from '../query/log-entry.js';
 import type { LogEntry, LogFilter } from '../query/log-entry.js';
 import { createPrinter } from '../query/render.js';
 import type { RunRead, RunReader } from '../query/run-reader.js';
-import { DEFAULT_LOOKBACK_MS, runProgress } from '../query/run-scope.js';
+import { DEFAULT_LOOKBACK_MS, runProgress, stepsInView } from '../query/run-scope.js';
 import type { LogsFormat } from '../query/render.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
 import type { Interrupt } from '../query/system.js';
@@ -458,13 +458,7 @@ function noMatchNote(f: Factory, opts: LogsOptions, run: RunRecord, count: numbe
 
 /** Records `run` could not deliver are in the spool, not in the store: never read back as if they did not exist. */
 function spoolNote(f: Factory, run: RunRecord, filter: LogFilter): void {
-  const spooled = run.steps
-    .filter(
-      (s) =>
-        (filter.step === undefined || s.name === filter.step) &&
-        (filter.logId === undefined || s.logId === filter.logId),
-    )
-    .reduce((n, s) => n + s.counts.spooled, 0);
+  const spooled = stepsInView(run, filter.step, filter.logId).reduce((n, s) => n + s.counts.spooled, 0);
   if (spooled > 0)
     f.io.err(
       `${plural(spooled, 'record')} of run ${run.runId} ${spooled === 1 ? 'was' : 'were'} never delivered: ${spooled === 1 ? 'it is' : 'they are'} in the spool (resend: dd-logstore flush, then read again)\n`,

@@ -39,6 +39,11 @@ export function runWindow(
   return { from, to };
 }
 
+/** The steps in view: those named `step` and of stream `logId` (undefined: any). */
+export function stepsInView(run: RunRecord, step: string | undefined, logId?: string): RunRecord['steps'] {
+  return run.steps.filter((s) => (step === undefined || s.name === step) && (logId === undefined || s.logId === logId));
+}
+
 /** Progress of the steps in view (`step` and `logId` undefined: all of them). */
 export function runProgress(
   run: RunRecord | undefined,
@@ -46,9 +51,7 @@ export function runProgress(
   logId?: string,
 ): RunProgress | undefined {
   if (run === undefined) return undefined;
-  const steps = run.steps.filter(
-    (s) => (step === undefined || s.name === step) && (logId === undefined || s.logId === logId),
-  );
+  const steps = stepsInView(run, step, logId);
   const all = run.steps;
   // A step whose dd-logstore was killed never records an end: it is over too (interrupted), at its last record.
   const ends = all.map((s) =>
