@@ -4,6 +4,7 @@ import { CliError, UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import type { StoreConfig } from '../../../store/model.js';
 import { envSecretVariables } from '../../../secrets/env-secrets.js';
+import { parseSecretRef } from '../../../secrets/references.js';
 
 export const SECRET_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
@@ -124,10 +125,14 @@ export function secretNotFound(config: StoreConfig, name: string, env: NodeJS.Pr
 /** Components whose config refers to the secret (or to that key of it), as `type/name`. */
 export function componentsReferring(config: StoreConfig, secret: string, key?: string): string[] {
   const out: string[] = [];
-  const ref = new RegExp(`(\\{\\{|<<)\\s*${secret}\\.${key === undefined ? '' : `${key}\\s*(\\}\\}|>>)`}`);
+  // The references `run` resolves, parsed as it parses them (references.ts): a value that is exactly one.
+  const refers = (v: unknown): boolean => {
+    const ref = typeof v === 'string' ? parseSecretRef(v) : undefined;
+    return ref !== undefined && ref.name === secret && (key === undefined || ref.key === key);
+  };
   for (const [type, byName] of Object.entries(config.components)) {
     for (const c of Object.values(byName)) {
-      if (Object.values(c.config).some((v) => typeof v === 'string' && ref.test(v))) {
+      if (Object.values(c.config).some(refers)) {
         out.push(`${type}/${c.name}`);
       }
     }
