@@ -455,6 +455,36 @@ describe('segment files', () => {
   );
 
   it(
+    'with the fsync in the background and fsyncBytes: one begins once that many bytes were written, the clock still',
+    withDir(async (dir) => {
+      const covered: number[] = [];
+      const options = {
+        dir,
+        header,
+        fsyncIntervalMs: 60_000,
+        syncInBackground: true,
+        now: () => 1_000_000,
+        onBackgroundSync: (_wallMs: number, bytes: number) => void covered.push(bytes),
+      };
+      const bySize = createSegmentWriter({ ...options, baseName: 'l.w1', fsyncBytes: 2048 });
+      const byTime = createSegmentWriter({ ...options, dir: join(dir, 'time'), baseName: 'l.w1' });
+      appendLines(bySize, 10);
+      expect(bySize.bytes).toBeLessThan(2048);
+      appendLines(byTime, 200);
+      for (let waited = 0; waited < 1000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Below fsyncBytes, and with time alone however much was written: no fsync before close.
+      expect(covered).toEqual([]);
+      appendLines(bySize, 200);
+      for (let waited = 0; waited < 20_000 && covered.length === 0; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(covered.length).toBeGreaterThan(0);
+      expect(covered[0]).toBeGreaterThanOrEqual(2048);
+      bySize.close();
+      byTime.close();
+    }),
+  );
+
+  it(
     'a journal file of blocks cut in the middle of one reads up to its last whole record, and says so',
     withDir(async (dir) => {
       const w = createSegmentWriter({ dir, baseName: 'l.w1', header });

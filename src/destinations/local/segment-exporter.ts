@@ -11,7 +11,7 @@ import type { RecordWriter } from '../../pipeline/direct-sink.js';
 import type { LogRecordData, StreamContext } from '../../core/log-record.js';
 import { localRunDir, localSegmentBase } from './paths.js';
 import { createFrameEncoder, SEGMENT_VERSION } from '../../pipeline/segment-format.js';
-import { createSegmentWriter, type SegmentWriter } from '../../pipeline/segment-writer.js';
+import { createSegmentWriter, FSYNC_BYTES, type SegmentWriter } from '../../pipeline/segment-writer.js';
 
 export interface SegmentExporterOptions {
   /** The logs directory (home/logs or the flavor's `path`). */
@@ -44,6 +44,10 @@ export function createSegmentRecordWriter(options: SegmentExporterOptions): Segm
       context,
       createdAt: (options.now ?? Date.now)(),
     },
+    // The periodic fsyncs off the thread that reads the child, and begun every FSYNC_BYTES too: the fsync at close,
+    // which `run` waits for, then covers the last few MB instead of everything since the last second.
+    syncInBackground: true,
+    fsyncBytes: FSYNC_BYTES,
     ...(options.now ? { now: options.now } : {}),
   });
   const encoder = createFrameEncoder();
