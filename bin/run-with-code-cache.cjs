@@ -54,8 +54,11 @@ async function runWithCodeCache(bundleUrl, importModule) {
       const kept = cachedData !== undefined && !script.cachedDataRejected ? cache.paths : [];
       const taken = bundle.exports.codePathsTaken?.() ?? [];
       const missing = taken.filter((path) => !kept.includes(path));
-      if (cachedData === undefined || script.cachedDataRejected || missing.length > 0)
+      if (cachedData === undefined || script.cachedDataRejected || missing.length > 0) {
+        // V8's flags as a fresh process has them (a busy run tunes one): a cache stamped with others is rejected.
+        bundle.exports.beforeCodeCache?.();
         writeCache(cacheFile, script, [...kept, ...missing].sort());
+      }
     }
   }
 }

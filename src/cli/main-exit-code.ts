@@ -3,6 +3,8 @@ import { runFastPath } from './run-fast-path.js';
 
 // For the bin's code cache (bin/run-with-code-cache.cjs): which paths this run compiled.
 export { codePathsTaken } from '../core/code-paths.js';
+// Called by bin/run-with-code-cache.cjs before it writes the cache (core/jit-tuning.ts).
+export { untuneJit as beforeCodeCache } from '../core/jit-tuning.js';
 
 /**
  * The whole CLI for one argv, as an exit code: a plain `run` starts without commander; everything else (and any

@@ -16,7 +16,9 @@ import { builtin } from './builtins.js';
 /** What the child must have written before the run is tuned: loading node:v8 costs ~3 ms a short run need not pay. */
 export const BUSY_RUN_BYTES = 256 * 1024;
 
-const INTERRUPT_BUDGET = 4 * 67_584;
+/** V8 11's default interrupt budget. */
+const DEFAULT_INTERRUPT_BUDGET = 67_584;
+const INTERRUPT_BUDGET = 4 * DEFAULT_INTERRUPT_BUDGET;
 
 let applied = false;
 
@@ -30,5 +32,20 @@ export function tuneJitForBusyRun(v8Version: string = process.versions.v8): bool
   } catch {
     // A runtime without the flag or the module: the run is only a little slower.
     return false;
+  }
+}
+
+/**
+ * Puts the flag back to V8's default, when it was raised: before bin/run-with-code-cache.cjs writes the code cache.
+ * V8 stamps a cache with a hash of its flags, and a process started with the defaults rejects a cache written under
+ * others: a busy run's cache was thrown away by every next start, which compiled the bundle from scratch (+16 % on
+ * `run -- true`) and wrote it again, poisoned again when that run was busy too.
+ */
+export function untuneJit(): void {
+  if (!applied) return;
+  try {
+    builtin('node:v8').setFlagsFromString(`--interrupt-budget=${DEFAULT_INTERRUPT_BUDGET}`);
+  } catch {
+    // As above: the cache is only written for nothing.
   }
 }

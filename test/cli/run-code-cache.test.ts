@@ -52,6 +52,22 @@ describe("run's code cache (bin/run-with-code-cache.cjs) follows the code paths 
     expect(readFileSync(cacheFile).equals(both)).toBe(true);
   }, 60_000);
 
+  it('is written by a busy run (V8 tuned for it on Node 20) so that the next runs accept it, not each replace it', async () => {
+    rmSync(cacheFile, { force: true });
+    // ~590 KB of output: past BUSY_RUN_BYTES, so Node 20's run raises V8's interrupt budget (core/jit-tuning.ts).
+    const busy = async (): Promise<void> => {
+      const r = await runCli(['run', '-q', '--log-store', 'dd', '--', 'seq', '1', '100000'], { home, env });
+      expect(r.code).toBe(0);
+      expect(r.stdout.endsWith('\n99999\n100000\n')).toBe(true);
+    };
+    await busy();
+    const written = readFileSync(cacheFile);
+    // A cache V8 rejected (stamped with other flags) would be written again by each of these.
+    await run('dd');
+    await busy();
+    expect(readFileSync(cacheFile).equals(written)).toBe(true);
+  }, 60_000);
+
   it('replaces a file without the paths line (an older cache) and still runs', async () => {
     writeFileSync(cacheFile, 'not a cache of ours');
     await run('dd');
