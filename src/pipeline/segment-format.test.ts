@@ -471,7 +471,7 @@ describe('segment files', () => {
       appendLines(bySize, 10);
       expect(bySize.bytes).toBeLessThan(2048);
       appendLines(byTime, 200);
-      for (let waited = 0; waited < 1000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let waited = 0; waited < 300; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
       // Below fsyncBytes, and with time alone however much was written: no fsync before close.
       expect(covered).toEqual([]);
       appendLines(bySize, 200);
