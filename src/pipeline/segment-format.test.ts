@@ -455,7 +455,7 @@ describe('segment files', () => {
   );
 
   it(
-    'with the fsync in the background and fsyncBytes: one begins once that many bytes were written, the clock still',
+    'with the fsync in the background and fsyncBytes: one begins once that many bytes were written, and by the clock',
     withDir(async (dir) => {
       const covered: number[] = [];
       const options = {
@@ -481,6 +481,25 @@ describe('segment files', () => {
       expect(covered[0]).toBeGreaterThanOrEqual(2048);
       bySize.close();
       byTime.close();
+      // fsyncBytes adds to the interval, it does not replace it: below the bytes, the clock still begins one.
+      let t = 1_000_000;
+      const timed: number[] = [];
+      const both = createSegmentWriter({
+        ...options,
+        dir: join(dir, 'both'),
+        baseName: 'l.w1',
+        fsyncBytes: 1 << 30,
+        fsyncIntervalMs: 1000,
+        now: () => t,
+        onBackgroundSync: (_wallMs: number, bytes: number) => void timed.push(bytes),
+      });
+      appendLines(both, 10);
+      t += 2000;
+      appendLines(both, 10);
+      for (let waited = 0; waited < 20_000 && timed.length === 0; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(timed.length).toBe(1);
+      both.close();
     }),
   );
 

@@ -38,6 +38,47 @@ describe('createPrintableCheck', () => {
     expect(printable).toBeLessThan(tried - tried / 10);
   });
 
+  it('reads memory of any length, shared by several buffers, and memory that grew', () => {
+    const check = createPrintableCheck();
+    for (let size = 0; size < 23; size++) {
+      // Views at each offset of one ArrayBuffer of every length, checked in turn: one cached view serves them all.
+      const memory = new ArrayBuffer(size);
+      const whole = Buffer.from(memory);
+      whole.fill(0x61);
+      for (let offset = 0; offset <= size; offset++) {
+        const b = Buffer.from(memory, offset);
+        for (let start = 0; start <= b.length; start++)
+          for (let end = start; end <= b.length; end++) {
+            expect(check(b, start, end)).toBe(true);
+            if (end > start) {
+              b[end - 1] = 0x7f;
+              expect([size, offset, start, end, check(b, start, end)]).toEqual([size, offset, start, end, false]);
+              b[end - 1] = 0x61;
+            }
+          }
+      }
+    }
+    // A resizable ArrayBuffer that grows after a check: its new bytes are read, not taken as printable.
+    const Resizable = ArrayBuffer as unknown as new (
+      n: number,
+      o: { maxByteLength: number },
+    ) => ArrayBuffer & {
+      resize?: (n: number) => void;
+    };
+    const memory = new Resizable(8, { maxByteLength: 64 });
+    if (typeof memory.resize === 'function') {
+      const first = Buffer.from(memory);
+      first.fill(0x61);
+      expect(check(first, 0, 8)).toBe(true);
+      memory.resize(32);
+      const grown = Buffer.from(memory);
+      grown.fill(0x61, 8);
+      grown[20] = 0x00;
+      expect(check(grown, 0, 32)).toBe(false);
+      expect(check(grown, 0, 20)).toBe(true);
+    }
+  });
+
   it('finds one byte out of range at any place of a long span', () => {
     const check = createPrintableCheck();
     const b = Buffer.alloc(64, 'a');

@@ -111,10 +111,18 @@ export function createPrintableCheck(): (b: Buffer, start: number, end: number) 
   let memory: ArrayBufferLike | undefined;
   let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
   const plainByte = (c: number): boolean => c >= 0x20 && c < 0x7f;
+  const bytewise = (b: Buffer, start: number, end: number): boolean => {
+    for (let i = start; i < end; i++) if (!plainByte(b[i] as number)) return false;
+    return true;
+  };
   return (b, start, end) => {
-    if (b.buffer !== memory) {
+    const size = b.buffer.byteLength;
+    // Word indexes are int32 arithmetic: memory of 2 GiB or more goes byte by byte (the reader's is a few MB).
+    if (size > MAX_WORDS_BYTES) return bytewise(b, start, end);
+    // A new view for other memory, or for memory that grew (a resizable ArrayBuffer).
+    if (b.buffer !== memory || words.length !== size >> 2) {
       memory = b.buffer;
-      words = new Int32Array(memory, 0, memory.byteLength >> 2);
+      words = new Int32Array(memory, 0, size >> 2);
     }
     const base = b.byteOffset;
     let i = start;
@@ -124,7 +132,9 @@ export function createPrintableCheck(): (b: Buffer, start: number, end: number) 
       const x = words[w] as number;
       if ((((x - 0x20202020) & ~x) | (x + 0x01010101) | x) & 0x80808080) return false;
     }
-    for (i = Math.max(i, (last << 2) - base); i < end; i++) if (!plainByte(b[i] as number)) return false;
-    return true;
+    return bytewise(b, Math.max(i, (last << 2) - base), end);
   };
 }
+
+/** The largest memory whose byte offsets the word loop's `>> 2` and `<< 2` keep positive. */
+const MAX_WORDS_BYTES = 0x7fff_fffc;
