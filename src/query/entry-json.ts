@@ -190,6 +190,6 @@ export function jsonlLine(e: LogEntry): string {
   // An ISO time (digits, `-`, `+`, `:`, `.`, `T`, `Z`) needs no escaping.
   return (
     `{"id":${jsonString(id)},"timestamp":${time === null ? 'null' : `"${time}"`},"status":${jsonString(status)}` +
-    `,"message":${jsonString(message)}${rest}${e.nested ? `{${members}}` : JSON.stringify(e.attributes)}}`
+    `,"message":${jsonString(message)}${rest}${e.nested ? `{${members}}` : (e.attributesJson?.() ?? JSON.stringify(e.attributes))}}`
   );
 }

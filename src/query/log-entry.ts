@@ -25,6 +25,11 @@ export interface LogEntry {
   attributes: Record<string, unknown>;
   nested: boolean;
   /**
+   * `JSON.stringify(attributes)` of a flat record, when its store spells it for less than building the object and
+   * stringifying it (local: the stream's members rendered once); undefined from it means stringify them.
+   */
+  attributesJson?(): string | undefined;
+  /**
    * A Datadog record read by the byte scanner for `--output jsonl` (destinations/datadog/search-scan.ts): its line,
    * newline included, is [lineStart, lineEnd) of lineBytes (its page's lines, never written again), and its
    * attributes are not kept (`attributes` is empty): only the `jsonl` printer may print it.

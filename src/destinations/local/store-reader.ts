@@ -8,6 +8,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RENAMED_ATTRIBUTE_PREFIX } from '../datadog/serializer.js';
+import { jsonString } from '../../core/json-string.js';
 import { contextAttributes, type LogRecordData, type StreamContext } from '../../core/log-record.js';
 import { legacyRunDir, localRunDir, localSegmentBase } from './paths.js';
 import { createLocalTail } from './reader.js';
@@ -80,6 +81,22 @@ class SegmentEntry implements LogEntry {
     return this.record.message;
   }
 
+  /**
+   * `JSON.stringify(this.attributes)` without building the object: the record's own members, then its seq, then the
+   * stream's members rendered once (`jsonTail`). Undefined (stringify it) when an own key or value is not of the
+   * plain kind: a key the object would rename, reorder (index-like) or not hold (`__proto__`), a value JSON leaves out.
+   */
+  attributesJson(): string | undefined {
+    const tail = jsonTail(this.stream, this.record.stream);
+    const seq = this.record.seq;
+    if (tail === undefined || !Number.isFinite(seq)) return undefined;
+    const own = this.record.attributes;
+    if (own === undefined) return `{"dd_logstore.seq":${seq}${tail}`;
+    const members = ownMembers(own, this.stream.constant);
+    if (members === undefined) return undefined;
+    return `{${members === '' ? '' : `${members},`}"dd_logstore.seq":${seq}${tail}`;
+  }
+
   get attributes(): Record<string, unknown> {
     if (this.builtAttributes === undefined) {
       const a: Record<string, unknown> = {};
@@ -103,6 +120,48 @@ interface StreamInfo {
   /** Keys a record's own attribute may not take. */
   constant: Set<string>;
   tags: string[];
+  /** Per record stream name, what follows the seq in `attributesJson` (null: it cannot be spliced). */
+  jsonTails: Map<string, string | null>;
+}
+
+const SEQ_FIRST = '{"dd_logstore.seq":0';
+
+/**
+ * The attributes' JSON after `"dd_logstore.seq":N` for a record of this stream with no attributes of its own,
+ * stringified once from the object `attributes` builds; undefined when the seq would not come first (an index-like
+ * key among the stream's, which JSON.stringify writes before every other).
+ */
+function jsonTail(stream: StreamInfo, name: string): string | undefined {
+  let tail = stream.jsonTails.get(name);
+  if (tail === undefined) {
+    const a: Record<string, unknown> = { 'dd_logstore.seq': 0, 'dd_logstore.stream': name };
+    a.version = stream.context.serviceVersion;
+    Object.assign(a, stream.attributes);
+    const json = JSON.stringify(a);
+    tail = json.startsWith(SEQ_FIRST) ? json.slice(SEQ_FIRST.length) : null;
+    stream.jsonTails.set(name, tail);
+  }
+  return tail ?? undefined;
+}
+
+/** A record's own attributes as members (`"k":v,...`), or undefined when one is not of the plain kind (above). */
+function ownMembers(own: Record<string, unknown>, constant: Set<string>): string | undefined {
+  let s = '';
+  for (const k in own) {
+    const c = k.charCodeAt(0);
+    if (constant.has(k) || k.startsWith(RENAMED_ATTRIBUTE_PREFIX) || k === '__proto__' || (c >= 0x30 && c <= 0x39))
+      return undefined;
+    const v = own[k];
+    let value: string;
+    if (typeof v === 'string') value = jsonString(v);
+    else if (typeof v === 'number') value = Number.isFinite(v) ? String(v) : 'null';
+    else if (typeof v === 'boolean') value = v ? 'true' : 'false';
+    else if (v === null) value = 'null';
+    else if (typeof v === 'object') value = JSON.stringify(v);
+    else return undefined;
+    s = s === '' ? `${jsonString(k)}:${value}` : `${s},${jsonString(k)}:${value}`;
+  }
+  return s;
 }
 
 function streamInfo(header: SegmentHeader): StreamInfo {
@@ -123,6 +182,7 @@ function streamInfo(header: SegmentHeader): StreamInfo {
       'message',
     ]),
     tags,
+    jsonTails: new Map(),
   };
 }
 
