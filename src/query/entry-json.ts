@@ -81,8 +81,11 @@ function childOf(parent: KeyNode, k: string): KeyNode {
   return node;
 }
 
-/** A value `JSON.stringify` writes inside an object, or undefined for one it would leave out (or we do not spell). */
-function jsonValue(v: unknown): string | undefined {
+/**
+ * A value `JSON.stringify` writes inside an object, or undefined for one it would leave out (or we do not spell: an
+ * array or object, which the caller writes). Also the local store's own members (store-reader.ts `ownMembers`).
+ */
+export function jsonValue(v: unknown): string | undefined {
   switch (typeof v) {
     case 'string':
       return jsonString(v);

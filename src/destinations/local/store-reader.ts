@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RENAMED_ATTRIBUTE_PREFIX } from '../datadog/serializer.js';
 import { jsonString } from '../../core/json-string.js';
+import { jsonValue } from '../../query/entry-json.js';
 import { contextAttributes, type LogRecordData, type StreamContext } from '../../core/log-record.js';
 import { legacyRunDir, localRunDir, localSegmentBase } from './paths.js';
 import { createLocalTail } from './reader.js';
@@ -103,11 +104,7 @@ class SegmentEntry implements LogEntry {
       const own = this.record.attributes;
       if (own !== undefined)
         for (const k in own) a[this.stream.constant.has(k) ? RENAMED_ATTRIBUTE_PREFIX + k : k] = own[k];
-      a['dd_logstore.seq'] = this.record.seq;
-      a['dd_logstore.stream'] = this.record.stream;
-      a.version = this.stream.context.serviceVersion;
-      Object.assign(a, this.stream.attributes);
-      this.builtAttributes = a;
+      this.builtAttributes = addStreamMembers(a, this.stream, this.record.seq, this.record.stream);
     }
     return this.builtAttributes;
   }
@@ -124,6 +121,19 @@ interface StreamInfo {
   jsonTails: Map<string, string | null>;
 }
 
+/** What a record's attributes hold after its own: its seq and stream name, then its stream's members (to `a`). */
+function addStreamMembers(
+  a: Record<string, unknown>,
+  stream: StreamInfo,
+  seq: number,
+  name: string,
+): Record<string, unknown> {
+  a['dd_logstore.seq'] = seq;
+  a['dd_logstore.stream'] = name;
+  a.version = stream.context.serviceVersion;
+  return Object.assign(a, stream.attributes);
+}
+
 const SEQ_FIRST = '{"dd_logstore.seq":0';
 
 /**
@@ -134,10 +144,7 @@ const SEQ_FIRST = '{"dd_logstore.seq":0';
 function jsonTail(stream: StreamInfo, name: string): string | undefined {
   let tail = stream.jsonTails.get(name);
   if (tail === undefined) {
-    const a: Record<string, unknown> = { 'dd_logstore.seq': 0, 'dd_logstore.stream': name };
-    a.version = stream.context.serviceVersion;
-    Object.assign(a, stream.attributes);
-    const json = JSON.stringify(a);
+    const json = JSON.stringify(addStreamMembers({}, stream, 0, name));
     tail = json.startsWith(SEQ_FIRST) ? json.slice(SEQ_FIRST.length) : null;
     stream.jsonTails.set(name, tail);
   }
@@ -152,13 +159,8 @@ function ownMembers(own: Record<string, unknown>, constant: Set<string>): string
     if (constant.has(k) || k.startsWith(RENAMED_ATTRIBUTE_PREFIX) || k === '__proto__' || (c >= 0x30 && c <= 0x39))
       return undefined;
     const v = own[k];
-    let value: string;
-    if (typeof v === 'string') value = jsonString(v);
-    else if (typeof v === 'number') value = Number.isFinite(v) ? String(v) : 'null';
-    else if (typeof v === 'boolean') value = v ? 'true' : 'false';
-    else if (v === null) value = 'null';
-    else if (typeof v === 'object') value = JSON.stringify(v);
-    else return undefined;
+    const value = jsonValue(v) ?? (typeof v === 'object' ? JSON.stringify(v) : undefined);
+    if (value === undefined) return undefined;
     s = s === '' ? `${jsonString(k)}:${value}` : `${s},${jsonString(k)}:${value}`;
   }
   return s;
