@@ -85,4 +85,9 @@ set +e
 "$@"
 rc=$?
 set -e
+# A keychain test that failed because the daemon went away says why only here: its log goes with the temp dir.
+if [ "$rc" -ne 0 ] && ! kill -0 "$daemon" 2>/dev/null; then
+  echo "with-keyring: gnome-keyring-daemon exited during the run; its log:" >&2
+  cat "$dir/daemon.log" >&2
+fi
 exit "$rc"
