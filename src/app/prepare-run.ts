@@ -113,6 +113,13 @@ export function checkSameLogStore(
   logStore: { id: string; name: string },
 ): void {
   if (run === undefined || run.logStore.id === logStore.id) return;
+  // The same name, another id: the store the run began with was deleted and this one registered under its name.
+  if (run.logStore.name === logStore.name)
+    throw new RunSetupError(
+      `run '${runId}' ships to the log store that was named '${logStore.name}' when it began (id ${run.logStore.id}), ` +
+        `not the '${logStore.name}' registered since (id ${logStore.id}): its steps must share one log store`,
+      { hint: `give this step another --run-id` },
+    );
   throw new RunSetupError(
     `run '${runId}' ships to log store '${run.logStore.name}', not '${logStore.name}': its steps must share one log store`,
     { hint: `add this step with --log-store ${run.logStore.name}, or give it another --run-id` },

@@ -41,6 +41,31 @@ describe('run: edges', () => {
     expect(r.stderr).toMatch(/run 'two-stores' ships to log store 'default', not 'other'.*--log-store default/);
   });
 
+  it('a run id recorded in a log store deleted since and registered again under its name: both ids, not one name twice', async () => {
+    expect((await cli('log-store', 'register', 'again', '--flavor=local')).code).toBe(0);
+    expect((await cli('run', '--run-id', 'reborn', '--log-store', 'again', '--', 'echo', 'first')).code).toBe(0);
+    expect((await cli('log-store', 'delete', 'again')).code).toBe(0);
+    expect((await cli('log-store', 'register', 'again', '--flavor=local')).code).toBe(0);
+    const r = await cli('run', '--run-id', 'reborn', '--log-store', 'again', '--', 'echo', 'second');
+    expect(r.code).toBe(125);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /run 'reborn' ships to the log store that was named 'again' when it began \(id [0-9a-f-]{36}\), not the 'again' registered since \(id [0-9a-f-]{36}\).*another --run-id/,
+    );
+    expect(r.stderr).not.toContain('--log-store again');
+    // Read back: the run's store is gone, and the namesake is named as a store to read from on purpose only.
+    const read = await cli('logs', '--run-id', 'reborn');
+    expect(read.code).toBe(1);
+    expect(read.stderr).toContain(
+      "the log store of run reborn ('again') is no longer registered; 'again' is another one registered since",
+    );
+    expect(read.stderr).toContain('pass --log-store again');
+    const named = await cli('logs', '--run-id', 'reborn', '--log-store', 'again');
+    // Local stores keep records under the home's logs/ by run id: this namesake holds the run's first step.
+    expect([named.code, named.stdout.endsWith(' first\n')]).toEqual([0, true]);
+  });
+
   it('a run record that is JSON but not a run record: one line naming the file; runs list skips it', async () => {
     const file = join(home, 'runs', 'odd.json');
     writeFileSync(file, '{"foo":1}\n');

@@ -309,10 +309,14 @@ async function pickLogStore(
       ...(opts.logStore ? { logStore: opts.logStore } : {}),
     });
   }
-  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
-  if (!component)
-    throw new CliError(`the log store of run ${what} ('${run.logStore.name}') is no longer registered`, {
-      hint: 'pass --log-store NAME',
-    });
-  return component;
+  const stores = config.components['log-store'];
+  const component = Object.values(stores).find((c) => c.id === run.logStore.id);
+  if (component) return component;
+  const { name } = run.logStore;
+  // Deleted and registered again under its name: another store, which may or may not hold the run's records.
+  const namesake = stores[name] !== undefined;
+  throw new CliError(
+    `the log store of run ${what} ('${name}') is no longer registered${namesake ? `; '${name}' is another one registered since` : ''}`,
+    { hint: namesake ? `to read the run from that one, pass --log-store ${name}` : 'pass --log-store NAME' },
+  );
 }
