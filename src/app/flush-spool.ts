@@ -12,6 +12,7 @@ import { destinationOf } from '../destinations/index.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import type { FlushReport, SpoolExporter } from '../pipeline/resend.js';
+import type { RetryingTransport } from '../core/http/retrying-transport.js';
 import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
@@ -82,6 +83,9 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
   return rows;
 }
 
+/** How long a stopped resend's attempts in flight may go on before they are cut (see createSpoolFlusher). */
+const DRAIN_STOP_GRACE_MS = 1000;
+
 /** A flusher for one log store's spool directory, with its settings (URL, key, batching, timeouts). */
 export function createSpoolFlusher(
   settings: ResolvedLogStore,
@@ -101,77 +105,101 @@ export function createSpoolFlusher(
     const budgetMs = settings.batching.exportTimeoutMillis;
     const destination = destinationOf(settings);
     const check = destination.checkAnswers;
-    const transport = () => {
+    // Stopped (`run`'s own flush is done): no more retries, and the attempts in flight get DRAIN_STOP_GRACE_MS to end
+    // (a delivery under way completes, not sent again by the next run as a copy) before they are cut; what was not
+    // delivered stays spooled. The signal checked between batches alone kept `run` up to export_timeout_millis past
+    // its --flush-timeout, retrying an intake that was down.
+    const opened: RetryingTransport[] = [];
+    let cut: NodeJS.Timeout | undefined;
+    const stop = (): void => {
+      for (const t of opened) t.stopRetrying();
+      cut ??= setTimeout(() => {
+        for (const t of opened.splice(0)) void t.close();
+      }, DRAIN_STOP_GRACE_MS);
+    };
+    const transport = (): RetryingTransport => {
       const http = createNodeHttpTransport({ timeoutMs: budgetMs, connections: 2 });
       // Which answers count as delivery (Datadog: only the intake's own), under the retries. What the spool holds was
       // tried already, often against a slow intake: its first attempt gets the whole budget. Cut at half, as a run's
       // first attempts are, an intake answering in 10 s (budget 15 s) timed out on the batch in flight at every
       // flush, which stayed spooled and reached the intake once more each time, never delivered.
-      return createRetryingTransport(check ? check(settings, http) : http, { budgetMs, policy: { attemptShare: 1 } });
+      const t = createRetryingTransport(check ? check(settings, http) : http, {
+        budgetMs,
+        policy: { attemptShare: 1 },
+      });
+      opened.push(t);
+      if (options.signal?.aborted) stop();
+      return t;
     };
-    const unmasked = destination.createSpoolExporter(settings, transport);
-    // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.
-    const exporter: SpoolExporter = {
-      ...unmasked,
-      export: async (batch) => {
-        const outcome = await unmasked.export(batch);
-        return outcome.kind === 'success' ? outcome : { ...outcome, message: options.mask(outcome.message) };
-      },
-    };
-    const { DEFAULT_BATCHING } = await import('../pipeline/batching-processor.js');
-    // The batch limits a run of this destination uses: its defaults and its intake's caps.
-    const limits = destination.batching({
-      ...DEFAULT_BATCHING,
-      maxExportBatchSize: settings.batching.maxExportBatchSize,
-    });
-    // The older spool files (JSONL items), then the journals (segments) with the destination's own exporter.
-    const report = await flushSpool({
-      dir,
-      exporter,
-      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
-      maxBatchItems: limits.maxExportBatchSize,
-      maxBatchBytes: limits.maxBatchBytes,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.warn ? { warn: options.warn } : {}),
-    });
-    if (report.authError !== undefined || options.signal?.aborted) return report;
-    const { flushJournals } = await import('../pipeline/journal-resend.js');
-    const runs = options.runs;
-    const update = async (runId: string, change: (run: RunRecord) => void): Promise<void> => {
-      try {
-        if (runs === undefined || (await runs.read(runId)) === undefined) return;
-        await runs.update(runId, (run) => {
-          change(run!);
-          return run!;
-        });
-      } catch {
-        // A run record we cannot update must not undo the delivery; `runs describe` shows the older counts.
-      }
-    };
-    const j = await flushJournals({
-      spoolDir: dir,
-      exporterFor: (context) => destination.createExporter(settings, context, transport),
-      ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
-      maxBatchItems: limits.maxExportBatchSize,
-      maxBatchBytes: limits.maxBatchBytes,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.warn ? { warn: options.warn } : {}),
-      mask: options.mask,
-      lineParser: plainLineParser,
-      onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
-      onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
-    });
-    report.files += j.journals;
-    report.read += j.read;
-    report.delivered += j.delivered;
-    report.kept += j.kept;
-    report.rejected += j.rejected;
-    report.restamped += j.restamped;
-    report.corrupt.push(...j.corrupt);
-    if (j.authError) report.authError = j.authError;
-    if (j.stopped !== undefined && j.authError === undefined) report.stopped = j.stopped;
-    if (j.firstError !== undefined) report.firstError ??= j.firstError;
-    return report;
+    options.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const unmasked = destination.createSpoolExporter(settings, transport);
+      // The reason kept with a record still spooled quotes the intake's answer, which can quote what we sent: masked.
+      const exporter: SpoolExporter = {
+        ...unmasked,
+        export: async (batch) => {
+          const outcome = await unmasked.export(batch);
+          return outcome.kind === 'success' ? outcome : { ...outcome, message: options.mask(outcome.message) };
+        },
+      };
+      const { DEFAULT_BATCHING } = await import('../pipeline/batching-processor.js');
+      // The batch limits a run of this destination uses: its defaults and its intake's caps.
+      const limits = destination.batching({
+        ...DEFAULT_BATCHING,
+        maxExportBatchSize: settings.batching.maxExportBatchSize,
+      });
+      // The older spool files (JSONL items), then the journals (segments) with the destination's own exporter.
+      const report = await flushSpool({
+        dir,
+        exporter,
+        ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
+        maxBatchItems: limits.maxExportBatchSize,
+        maxBatchBytes: limits.maxBatchBytes,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.warn ? { warn: options.warn } : {}),
+      });
+      if (report.authError !== undefined || options.signal?.aborted) return report;
+      const { flushJournals } = await import('../pipeline/journal-resend.js');
+      const runs = options.runs;
+      const update = async (runId: string, change: (run: RunRecord) => void): Promise<void> => {
+        try {
+          if (runs === undefined || (await runs.read(runId)) === undefined) return;
+          await runs.update(runId, (run) => {
+            change(run!);
+            return run!;
+          });
+        } catch {
+          // A run record we cannot update must not undo the delivery; `runs describe` shows the older counts.
+        }
+      };
+      const j = await flushJournals({
+        spoolDir: dir,
+        exporterFor: (context) => destination.createExporter(settings, context, transport),
+        ...(destination.timeWindow ? { restampOlderThanMs: destination.timeWindow.maxAgeMs } : {}),
+        maxBatchItems: limits.maxExportBatchSize,
+        maxBatchBytes: limits.maxBatchBytes,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.warn ? { warn: options.warn } : {}),
+        mask: options.mask,
+        lineParser: plainLineParser,
+        onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
+        onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
+      });
+      report.files += j.journals;
+      report.read += j.read;
+      report.delivered += j.delivered;
+      report.kept += j.kept;
+      report.rejected += j.rejected;
+      report.restamped += j.restamped;
+      report.corrupt.push(...j.corrupt);
+      if (j.authError) report.authError = j.authError;
+      if (j.stopped !== undefined && j.authError === undefined) report.stopped = j.stopped;
+      if (j.firstError !== undefined) report.firstError ??= j.firstError;
+      return report;
+    } finally {
+      options.signal?.removeEventListener('abort', stop);
+      clearTimeout(cut);
+    }
   };
 }
 

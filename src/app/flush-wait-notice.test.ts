@@ -36,6 +36,23 @@ describe('startFlushWaitNotice', () => {
     );
   });
 
+  it('says nothing once the wait is over: a --flush-timeout no longer than the delay before the notice', async () => {
+    const out = io(false);
+    const notice = startFlushWaitNotice({
+      io: out.streams,
+      timeoutMs: 100,
+      quiet: false,
+      delayMs: 0,
+      waiting: () => 1,
+      delivered: () => 0,
+      problem: () => 'ECONNREFUSED',
+    });
+    // Past two checks of the notice (every 250 ms), the wait of 100 ms long over.
+    await new Promise((r) => setTimeout(r, 700));
+    notice.stop();
+    expect(out.text()).toBe('');
+  });
+
   it('on a terminal, a live count, erased when the wait ends', async () => {
     const out = io(true);
     let waiting = 5;

@@ -73,6 +73,8 @@ export function startFlushWaitNotice(opts: FlushWaitNoticeOptions): FlushWaitNot
     const n = opts.waiting();
     const problem = opts.problem();
     if (n <= 0 || (problem === undefined && t - lastProgress < FLUSH_STALL_MS)) return;
+    // The wait already over (a --flush-timeout as short as the delay): "up to 0 s" says nothing the summary does not.
+    if (secondsLeft() === 0) return;
     said = true;
     if (live) {
       draw();

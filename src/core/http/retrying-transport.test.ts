@@ -162,6 +162,43 @@ describe('retrying transport', () => {
   });
 });
 
+describe('retrying transport: stopRetrying', () => {
+  it('lets the attempt in flight end as it ends, and does not retry it; the inner transport stays open', async () => {
+    const timers = createManualTimers();
+    let answer: ((r: TransportResult) => void) | undefined;
+    let closed = false;
+    const inner: Transport = {
+      send: () => new Promise<TransportResult>((resolve) => (answer = resolve)),
+      close: () => {
+        closed = true;
+        return Promise.resolve();
+      },
+    };
+    const t = createRetryingTransport(inner, { budgetMs: 15_000, timers, now: timers.now, random: () => 0.5 });
+    let result: TransportResult | undefined;
+    void t.send({ url: 'u', headers: {}, body: '' }).then((r) => (result = r));
+    await flush();
+    t.stopRetrying();
+    await flush();
+    // Still in flight: a delivery under way is not cut.
+    expect([result, closed]).toEqual([undefined, false]);
+    answer?.(status(503));
+    await flush();
+    expect(result).toMatchObject({ status: 503, attempts: 1, shutdown: true });
+    expect(result?.gaveUp).toMatch(/shutting down/);
+    // A success in flight comes back as it is.
+    const ok = createRetryingTransport(inner, { budgetMs: 15_000, timers, now: timers.now });
+    let okResult: TransportResult | undefined;
+    void ok.send({ url: 'u', headers: {}, body: '' }).then((r) => (okResult = r));
+    await flush();
+    ok.stopRetrying();
+    answer?.(status(202));
+    await flush();
+    expect(okResult).toMatchObject({ kind: 'response', status: 202 });
+    expect(closed).toBe(false);
+  });
+});
+
 /** An intake that answers 202 after `latencyMs`, or times out at the request's timeout when that is shorter. */
 function slowIntake(
   timers: ManualTimers,

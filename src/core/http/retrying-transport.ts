@@ -46,7 +46,13 @@ export interface RetryingTransportOptions {
   random?: () => number;
 }
 
-export function createRetryingTransport(inner: Transport, options: RetryingTransportOptions): Transport {
+/** A retrying transport that can also be told to stop retrying, the attempts in flight left to end. */
+export interface RetryingTransport extends Transport {
+  /** No attempt after those in flight (a retryable answer then comes back marked as shut down), no wait ended late. */
+  stopRetrying(): void;
+}
+
+export function createRetryingTransport(inner: Transport, options: RetryingTransportOptions): RetryingTransport {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const timers = options.timers ?? KEEP_ALIVE_TIMERS;
   const now = options.now ?? Date.now;
@@ -110,11 +116,15 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
     }
   }
 
-  async function close(): Promise<void> {
+  function stopRetrying(): void {
     closed = true;
     for (const wake of [...sleeping]) wake();
+  }
+
+  async function close(): Promise<void> {
+    stopRetrying();
     await inner.close();
   }
 
-  return { send, close };
+  return { send, close, stopRetrying };
 }
