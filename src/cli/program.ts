@@ -12,6 +12,7 @@ import { createSystemFactory } from '../app/factory.js';
 import { helpAsFlag, normalizeArgv } from './argv-normalize.js';
 import { didYouMean } from '../store/did-you-mean.js';
 import { envSecretBackendKind } from '../secrets/backend-kind.js';
+import { checkOptionValuesGiven, commandInvoked } from './option-values.js';
 import { componentNoun } from '../store/model.js';
 import { plural } from '../io/plural.js';
 
@@ -146,6 +147,7 @@ export async function runCli(argv: readonly string[], f: Factory): Promise<numbe
   try {
     const program = await buildProgram(f, firstCommand(words));
     if (argv[0] === 'help') checkHelpTopic(program, argv.slice(1));
+    checkOptionValuesGiven(commandInvoked(program, words), words);
     await program.parseAsync(words, { from: 'user' });
     return await outputWritten(f, argv);
   } catch (err) {

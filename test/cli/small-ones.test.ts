@@ -36,6 +36,25 @@ describe('small ones (built CLI)', () => {
     expect(s.stderr).toBe("error: unknown command 'nosuch' (see 'dd-logstore secret --help')\n");
   });
 
+  it('a value flag followed by -- or another flag is a missing value (exit 2, nothing run), not a value', async () => {
+    for (const [args, flag, next] of [
+      [['run', '--step', '--', 'echo', 'hi'], '--step', '--'],
+      [['run', '--step', '--quiet', '--', 'echo', 'hi'], '--step', 'the flag --quiet'],
+      [['run', '--pipeline', '-q', '--', 'echo', 'hi'], '--pipeline', 'the flag -q'],
+      [['logs', '--last', '--grep', '--level', 'warn'], '--grep', 'the flag --level'],
+    ] as const) {
+      const r = await cli([...args]);
+      expect([args, r.code, r.stdout]).toEqual([args, 2, '']);
+      expect(r.stderr).toBe(
+        `error: ${flag} needs a value, and the next word is ${next} (give one, or a value that starts with a dash as ${flag}=VALUE)\n`,
+      );
+    }
+    // Given with `=`, a value may start with a dash; a flag's word after `--` is the child's.
+    const dashed = await cli(['run', '--step=--quiet', '--', 'echo', '--step', '--quiet']);
+    expect([dashed.code, dashed.stdout]).toEqual([0, '--step --quiet\n']);
+    expect(dashed.stderr).toContain(' step --quiet: 1 record read');
+  });
+
   it('component types read as words: an artifact store, an orchestrator, log stores', async () => {
     const root = await cli(['--help']);
     expect(root.stdout).toMatch(/manage artifact stores/);
