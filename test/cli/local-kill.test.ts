@@ -70,5 +70,11 @@ describe('local store: nothing shown is lost to kill -9', () => {
     const n = messages.length;
     expect(describeRun.stdout).toMatch(new RegExp(`^step 1 records:\\s+read ${n}, delivered ${n}, spooled 0`, 'm'));
     expect(describeRun.stdout).toMatch(new RegExp(`^records:\\s+read ${n}, delivered ${n}, spooled 0`, 'm'));
+    // And `runs list` counts it alike (it said 0 read).
+    const listed = await runCli(['runs', 'list', '--output', 'json'], { home });
+    const row = (JSON.parse(listed.stdout) as { runId: string; counts: { read: number; delivered: number } }[]).find(
+      (r) => r.runId === 'killed',
+    );
+    expect(row?.counts).toMatchObject({ read: n, delivered: n });
   }, 90_000);
 });

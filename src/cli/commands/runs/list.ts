@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { escapeControlChars } from '../../../core/control-chars.js';
 import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
+import { countInterruptedSteps } from '../../../app/interrupted-counts.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
 import { refuseEmptyNames } from '../../empty-names.js';
 import { parseWhen } from '../../../core/duration.js';
@@ -52,6 +53,8 @@ export function newCmdRunsList(f: Factory): Command {
           (since === undefined || runLastActivityMs(r) >= since),
       );
       const runs = all.slice(0, limit);
+      // A step killed before it recorded its counts is counted from its store, as `runs describe` counts it.
+      for (const r of runs) await countInterruptedSteps(f, r);
       // A log store renamed since is shown by its name now (the one --log-store takes); json keeps the record as is.
       let stores: Record<string, Component> = {};
       try {
