@@ -1,5 +1,6 @@
 /** Which stack (and so which log store) a command uses: --stack flag > DD_LOGSTORE_STACK > config > default. */
 import { CliError } from '../core/errors.js';
+import { findComponent } from './find-component.js';
 import type { Component, Stack, StoreConfig } from './model.js';
 
 export interface ActiveStack {
@@ -32,12 +33,19 @@ export function resolveLogStore(
   env: NodeJS.ProcessEnv,
   opts: { stack?: string; logStore?: string },
 ): Component {
-  const name = opts.logStore ?? resolveActiveStack(config, env, opts.stack).stack.components['log-store'];
+  if (opts.logStore !== undefined) return findComponent(config, 'log-store', opts.logStore);
+  const { stack } = resolveActiveStack(config, env, opts.stack);
+  const name = stack.components['log-store'];
   const component = config.components['log-store'][name];
-  if (!component) {
-    throw new CliError(`no log store named '${name}'`, {
-      hint: `log stores: ${Object.keys(config.components['log-store']).join(', ')}`,
-    });
-  }
-  return component;
+  if (component) return component;
+  // Only a config.json edited by hand names a component it does not have: say where the name comes from.
+  const names = Object.keys(config.components['log-store']);
+  throw new CliError(
+    `stack '${stack.name}' in config.json names log store '${name}', which config.json does not have`,
+    {
+      hint: names.length
+        ? `point the stack at one of ${names.join(', ')}: dd-logstore stack update ${stack.name} -ls NAME`
+        : `register it: dd-logstore log-store register ${name} --flavor=local`,
+    },
+  );
 }

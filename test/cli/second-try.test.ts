@@ -4,6 +4,8 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BIN, cliEnv, EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from './harness.js';
 import { startUi } from '../ui/harness.js';
 import type { UiProcess } from '../ui/harness.js';
@@ -91,6 +93,27 @@ describe('second try (built CLI)', () => {
     expect(fields(described).slice(0, 2)).toEqual(['failed', [4, 0]]);
   });
 
+  it('a stack whose log store a hand edit of config.json removed: the stack, the name and the file, and the way out', async () => {
+    const fresh = tempHome();
+    try {
+      const at = (...args: string[]) => runCli(args, { home: fresh.home, env });
+      expect((await at('stack', 'list')).code).toBe(0);
+      const file = join(fresh.home, 'config.json');
+      const config = JSON.parse(readFileSync(file, 'utf8')) as { components: Record<string, Record<string, unknown>> };
+      delete config.components['log-store']!['default'];
+      writeFileSync(file, JSON.stringify(config));
+      const r = await at('run', '--', 'echo', 'hi');
+      expect([r.code, r.stdout]).toEqual([125, '']);
+      expect(r.stderr).toBe(
+        "error: stack 'default' in config.json names log store 'default', which config.json does not have (register it: dd-logstore log-store register default --flavor=local)\n",
+      );
+      expect((await at('log-store', 'register', 'default', '--flavor=local')).code).toBe(0);
+      expect((await at('run', '-q', '--', 'echo', 'hi')).stdout).toBe('hi\n');
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('logs --last with a --log-store or --stack that names nothing (or an otel store) says so, even with no runs yet', async () => {
     const fresh = tempHome();
     try {
@@ -99,7 +122,7 @@ describe('second try (built CLI)', () => {
       expect([store.code, store.stdout, store.stderr]).toEqual([
         1,
         '',
-        "error: no log store named 'nope' (log stores: default)\n",
+        "error: no log store named 'nope' (registered log stores: default)\n",
       ]);
       expect((await at('logs', 'tail', '--last', '--stack', 'nope')).code).toBe(1);
       expect((await at('log-store', 'register', 'o1', '--flavor=otel', '--endpoint=http://127.0.0.1:1')).code).toBe(0);
