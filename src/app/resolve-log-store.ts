@@ -3,10 +3,10 @@
  * resolved (and registered with the redactor), and what its destination makes of them (hosts, paths). `run`, `logs`,
  * `flush` and `verify` all come here.
  */
-import { CliError } from '../core/errors.js';
-import { destinationNamed } from '../destinations/index.js';
+import { CliError, UsageError } from '../core/errors.js';
+import { destinationNamed, isFlavor, LOG_STORE_SPECS } from '../destinations/index.js';
 import type { ResolvedLogStore } from '../destinations/index.js';
-import type { CommonSettings } from '../destinations/destination.js';
+import type { CommonSettings, Destination } from '../destinations/destination.js';
 import { BATCHING_DEFAULTS } from '../destinations/shared-keys.js';
 import { parseHeaders, splitList, storedValueProblem, withDefaults } from '../store/flavors.js';
 import { didYouMean } from '../store/did-you-mean.js';
@@ -31,8 +31,22 @@ export function referenceStrings(config: Record<string, unknown>): Record<string
   return strings;
 }
 
+/** The destination of a registered log store; a flavor edited by hand into config.json is named with the file. */
+export function componentDestination(component: Component): Destination<ResolvedLogStore> {
+  // Not as an unknown --flavor: the user never typed one.
+  if (!isFlavor(component.flavor)) {
+    const flavors = LOG_STORE_SPECS.map((spec) => spec.flavor);
+    const guess = didYouMean(component.flavor, flavors);
+    throw new UsageError(
+      `log store '${component.name}' in config.json has flavor '${component.flavor}', which is not a log store flavor`,
+      { hint: `${guess ? `did you mean ${guess}? ` : ''}flavors: ${flavors.join(', ')}` },
+    );
+  }
+  return destinationNamed(component.flavor);
+}
+
 export async function resolveLogStoreSettings(f: Factory, component: Component): Promise<ResolvedLogStore> {
-  const destination = destinationNamed(component.flavor);
+  const destination = componentDestination(component);
   const spec = destination.spec;
   // config.json edited by hand can lack a required key: say so now, not as an HTTP 401 after the child ran.
   const missing = spec.keys.filter((k) => k.required && (component.config[k.key] ?? '') === '').map((k) => k.key);

@@ -5,11 +5,11 @@
  */
 import type { Factory } from './factory.js';
 import { SecretError } from '../core/errors.js';
-import { referenceStrings, resolveLogStoreSettings } from './resolve-log-store.js';
+import { componentDestination, referenceStrings, resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import { row } from '../destinations/check-row.js';
 import type { CheckRow, VerifyRequest } from '../destinations/check-row.js';
-import { destinationNamed, destinationOf } from '../destinations/index.js';
+import { destinationOf } from '../destinations/index.js';
 import { checkSecretRefs, parseSecretRef } from '../secrets/references.js';
 import type { Component } from '../store/model.js';
 import { findComponent } from '../store/find-component.js';
@@ -53,7 +53,7 @@ export async function runChecks(
   opts: VerifyRequest,
   deps: VerifyDeps = SYSTEM_VERIFY_DEPS,
 ): Promise<CheckRow[]> {
-  const destination = destinationNamed(component.flavor);
+  const destination = componentDestination(component);
   const secrets = await checkSecrets(f, component);
   if (!secrets.settings) return [secrets.row, ...(await destination.verifyWithoutSecrets(component, opts))];
   const s = secrets.settings;

@@ -114,6 +114,29 @@ describe('second try (built CLI)', () => {
     }
   });
 
+  it('a flavor misspelt by a hand edit of config.json: named with the file, not as a --flavor never typed', async () => {
+    const fresh = tempHome();
+    try {
+      const at = (...args: string[]) => runCli(args, { home: fresh.home, env });
+      expect((await at('log-store', 'register', 'loc', '--flavor=local')).code).toBe(0);
+      const file = join(fresh.home, 'config.json');
+      const config = JSON.parse(readFileSync(file, 'utf8')) as {
+        components: Record<string, Record<string, { flavor: string }>>;
+      };
+      config.components['log-store']!['loc']!.flavor = 'locl';
+      writeFileSync(file, JSON.stringify(config));
+      const line =
+        "error: log store 'loc' in config.json has flavor 'locl', which is not a log store flavor (did you mean local? flavors: local, datadog, otel)\n";
+      const r = await at('run', '--log-store', 'loc', '--', 'echo', 'hi');
+      expect([r.code, r.stdout, r.stderr]).toEqual([125, '', line]);
+      const read = await at('logs', '--last', '--log-store', 'loc');
+      expect([read.code, read.stderr]).toEqual([2, line]);
+      expect((await at('log-store', 'delete', 'loc')).code).toBe(0);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('logs --last with a --log-store or --stack that names nothing (or an otel store) says so, even with no runs yet', async () => {
     const fresh = tempHome();
     try {

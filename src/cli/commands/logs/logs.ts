@@ -9,8 +9,8 @@ import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { refuseEmptyNames } from '../../empty-names.js';
 import { MAX_WAIT_MS, parseDuration, parseWhen } from '../../../core/duration.js';
-import { resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
-import { destinationNamed, destinationOf } from '../../../destinations/index.js';
+import { componentDestination, resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
+import { destinationOf } from '../../../destinations/index.js';
 import { LEVELS } from '../../../core/log-record.js';
 import type { Level } from '../../../core/log-record.js';
 import { RUN_ID_PATTERN, checkRunId, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
@@ -222,7 +222,7 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
       // A --log-store or --stack that names nothing, or a store that cannot be read, is said as it is with runs.
       if (opts.logStore !== undefined || opts.stack !== undefined) {
         const component = await pickLogStore(f, opts, undefined, 'the last run');
-        if (destinationNamed(component.flavor).createRunReader === undefined) throw shipsOnly(component);
+        if (componentDestination(component).createRunReader === undefined) throw shipsOnly(component);
       }
       // Nothing found is success (exit 0), said on stderr.
       f.io.err('no runs yet (start one: dd-logstore run -- COMMAND)\n');
@@ -240,7 +240,7 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   const runId = run?.runId ?? opts.runId;
   const what = runId ?? `log id ${opts.logId ?? ''}`;
   const component = await pickLogStore(f, opts, run, what);
-  const destination = destinationNamed(component.flavor);
+  const destination = componentDestination(component);
   if (!run && !destination.findsUnrecordedRuns) {
     if (runId !== undefined && !opts.follow)
       throw runNotFound(
