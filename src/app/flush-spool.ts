@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { DrainSummary } from './run-report.js';
 import type { Factory } from './factory.js';
 import { destinationOf } from '../destinations/index.js';
@@ -16,6 +16,7 @@ import type { RetryingTransport } from '../core/http/retrying-transport.js';
 import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
+import { findComponent } from '../store/find-component.js';
 import { plainLineParser } from '../runner/plain-line.js';
 
 export interface FlushOptions {
@@ -39,11 +40,7 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
   const spoolRoot = f.paths().spool;
   let targets: Component[];
   if (opts.logStore !== undefined) {
-    const c = stores[opts.logStore];
-    if (!c)
-      throw new CliError(`no log store named '${opts.logStore}'`, {
-        hint: `log stores: ${Object.keys(stores).join(', ')}`,
-      });
+    const c = findComponent(config, 'log-store', opts.logStore);
     // Nothing spooled: nothing to resolve either (a secret that is missing here only matters to records to send).
     targets = hasEntries(join(spoolRoot, c.id)) ? [c] : [];
   } else {

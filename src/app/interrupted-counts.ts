@@ -20,11 +20,11 @@ export async function countInterruptedSteps(f: Factory, run: RunRecord): Promise
       s.writer !== undefined && s.recovered === undefined && s.counts.read === 0 && stepState(s).kind === 'interrupted',
   );
   if (steps.length === 0) return;
-  const config = await f.configStore().read();
-  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
-  // A log store no longer registered here: where its files are is not known.
-  if (component === undefined) return;
   try {
+    const config = await f.configStore().read();
+    const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+    // A log store no longer registered here: where its files are is not known.
+    if (component === undefined) return;
     const settings = await resolveLogStoreSettings(f, component);
     for (const s of steps) {
       const n = await storedRecords(settings, { runId: run.runId, logId: s.logId, writer: s.writer as string });

@@ -3,7 +3,7 @@
  * resolved (and registered with the redactor), and what its destination makes of them (hosts, paths). `run`, `logs`,
  * `flush` and `verify` all come here.
  */
-import { CliError, UsageError } from '../core/errors.js';
+import { CliError } from '../core/errors.js';
 import { destinationNamed, isFlavor, LOG_STORE_SPECS } from '../destinations/index.js';
 import type { ResolvedLogStore } from '../destinations/index.js';
 import type { CommonSettings, Destination } from '../destinations/destination.js';
@@ -37,7 +37,7 @@ export function componentDestination(component: Component): Destination<Resolved
   if (!isFlavor(component.flavor)) {
     const flavors = LOG_STORE_SPECS.map((spec) => spec.flavor);
     const guess = didYouMean(component.flavor, flavors);
-    throw new UsageError(
+    throw new CliError(
       `log store '${component.name}' in config.json has flavor '${component.flavor}', which is not a log store flavor`,
       { hint: `${guess ? `did you mean ${guess}? ` : ''}flavors: ${flavors.join(', ')}` },
     );

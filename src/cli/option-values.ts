@@ -13,9 +13,14 @@ import { UsageError } from '../core/errors.js';
  */
 export function commandInvoked(program: Command, words: readonly string[]): Command {
   let cmd = program;
-  for (const word of words) {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
     if (word === '--') break;
-    if (word.startsWith('-')) continue;
+    if (word.startsWith('-')) {
+      // A value option's own word is its value, not a subcommand (`logs --step tail` is a step named tail).
+      if (cmd.options.some((o) => o.required && (o.long === word || o.short === word))) i++;
+      continue;
+    }
     const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
     if (sub === undefined) break;
     cmd = sub;

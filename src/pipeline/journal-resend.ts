@@ -148,11 +148,11 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
           kept += p.count;
           if (p.outcome.kind === 'failure' && (p.outcome.status === 400 || p.outcome.status === 413) && p.count === 1)
             report.rejected++;
-          if (p.outcome.kind === 'retryable' && !/^not resent/.test(p.outcome.message)) timedOut = true;
+          if (p.outcome.kind === 'retryable' && !isOurStop(p.outcome)) timedOut = true;
         }
       }
       report.delivered += delivered;
-      const failed = parts.find((p) => p.outcome.kind !== 'success' && !/^not resent/.test(p.outcome.message));
+      const failed = parts.find((p) => p.outcome.kind !== 'success' && !isOurStop(p.outcome));
       if (failed !== undefined && failed.outcome.kind !== 'success') {
         const reason = (options.mask ?? ((t: string) => t))(failed.outcome.message);
         claim.noteReason(reason);
@@ -265,4 +265,9 @@ function restamp(r: LogRecordData, now: number, maxAgeMs: number, report: Journa
   if (r.timestamp >= now - maxAgeMs) return r;
   report.restamped++;
   return { ...r, timestamp: now, attributes: { ...r.attributes, [ORIGINAL_TIMESTAMP]: r.timestamp } };
+}
+
+/** Not the far end's answer but our own stop (a batch not sent, or cut by `run`'s end): no reason to keep. */
+function isOurStop(outcome: Exclude<ExportOutcome, { kind: 'success' }>): boolean {
+  return outcome.unsent === true || /^not resent/.test(outcome.message);
 }

@@ -71,7 +71,10 @@ export interface FlushSpoolOptions {
   now?: () => number;
   pid?: number;
   isAlive?: IsAlive;
-  /** Stops between batches and aborts the one in flight (what is left stays in the spool). */
+  /**
+   * Stops between batches (what is left stays in the spool). The batch in flight is its transport's to end
+   * (app/flush-spool.ts: a moment of grace, then cut).
+   */
   signal?: AbortSignal;
   warn?: (message: string) => void;
 }
@@ -96,8 +99,6 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
   let stoppedBy: ExportOutcome | undefined;
   let gaveUp: ExportOutcome | undefined;
   let failedInARow = 0;
-  const onAbort = (): void => void exporter.shutdown().catch(() => undefined);
-  signal?.addEventListener('abort', onAbort, { once: true });
   const aborted = (): ExportOutcome | undefined =>
     signal?.aborted ? { kind: 'retryable', message: 'not resent: stopped', unsent: true } : (stoppedBy ?? gaveUp);
 
@@ -231,7 +232,6 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
       removeFile(spoolProgressPath(options.dir, base));
     }
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     await exporter.shutdown().catch(() => undefined);
   }
   return report;

@@ -3,7 +3,9 @@
  * not hold `run` past its own --flush-timeout through that resend's retries (built CLI, a port nothing listens on).
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { runCli, tempHome } from './harness.js';
 
@@ -53,6 +55,11 @@ describe("run's background resend of earlier runs' spool", () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       await twoRuns('hung', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      // Cut by our own stop: not a reason the intake gave, so not the one `flush` will quote for the first run.
+      const reasons = readdirSync(join(home, 'spool'), { recursive: true, encoding: 'utf8' })
+        .filter((name) => name.endsWith('reason'))
+        .map((name) => readFileSync(join(home, 'spool', name), 'utf8'));
+      expect(reasons.filter((r) => /shutting down|transport closed/.test(r))).toEqual([]);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));

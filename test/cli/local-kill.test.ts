@@ -5,6 +5,8 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BIN, cliEnv, runCli, tempHome } from './harness.js';
 
 /** A numbered line every 5 ms, for ever (until its pipe breaks). */
@@ -76,5 +78,10 @@ describe('local store: nothing shown is lost to kill -9', () => {
       (r) => r.runId === 'killed',
     );
     expect(row?.counts).toMatchObject({ read: n, delivered: n });
+    // A config.json that cannot be read does not hide the runs: the killed step is then shown as recorded.
+    writeFileSync(join(home, 'config.json'), '{ broken');
+    const blind = await runCli(['runs', 'list', '--output', 'json'], { home });
+    expect(blind.code).toBe(0);
+    expect((JSON.parse(blind.stdout) as { runId: string }[]).map((r) => r.runId)).toContain('killed');
   }, 90_000);
 });

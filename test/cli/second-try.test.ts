@@ -130,7 +130,7 @@ describe('second try (built CLI)', () => {
       const r = await at('run', '--log-store', 'loc', '--', 'echo', 'hi');
       expect([r.code, r.stdout, r.stderr]).toEqual([125, '', line]);
       const read = await at('logs', '--last', '--log-store', 'loc');
-      expect([read.code, read.stderr]).toEqual([2, line]);
+      expect([read.code, read.stderr]).toEqual([1, line]);
       expect((await at('log-store', 'delete', 'loc')).code).toBe(0);
     } finally {
       fresh.cleanup();

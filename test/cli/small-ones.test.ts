@@ -42,6 +42,8 @@ describe('small ones (built CLI)', () => {
       [['run', '--step', '--quiet', '--', 'echo', 'hi'], '--step', 'the flag --quiet'],
       [['run', '--pipeline', '-q', '--', 'echo', 'hi'], '--pipeline', 'the flag -q'],
       [['logs', '--last', '--grep', '--level', 'warn'], '--grep', 'the flag --level'],
+      // A step named like the `tail` subcommand is still a value: the flags checked are those of `logs`.
+      [['logs', '--step', 'tail', '--last', '--grep', '-f'], '--grep', 'the flag -f'],
     ] as const) {
       const r = await cli([...args]);
       expect([args, r.code, r.stdout]).toEqual([args, 2, '']);

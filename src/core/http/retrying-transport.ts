@@ -48,7 +48,10 @@ export interface RetryingTransportOptions {
 
 /** A retrying transport that can also be told to stop retrying, the attempts in flight left to end. */
 export interface RetryingTransport extends Transport {
-  /** No attempt after those in flight (a retryable answer then comes back marked as shut down), no wait ended late. */
+  /**
+   * No retry after the attempts in flight (a retryable answer then comes back marked as shut down) and no wait left to
+   * sleep; a send begun after it still makes its one attempt.
+   */
   stopRetrying(): void;
 }
 
