@@ -49,6 +49,7 @@ export function parseRunWords(words: readonly string[]): ParsedRun | undefined {
     onOverflow: 'spool',
     ciTags: true,
   };
+  const given = new Set<string>();
   for (i++; i < words.length; i++) {
     const word = words[i]!;
     if (word === '--') {
@@ -65,6 +66,9 @@ export function parseRunWords(words: readonly string[]): ParsedRun | undefined {
       const value = eq === -1 ? words[++i] : word.slice(eq + 1);
       // Commander takes the next word as the value whatever it is; such a value is rare enough to leave to it.
       if (value === undefined || (eq === -1 && value.startsWith('-'))) return undefined;
+      // A flag given twice is commander's to refuse (cli/option-values.ts).
+      if (key !== 'tag' && given.has(key)) return undefined;
+      given.add(key);
       if (key === 'tag') opts.tag = [...((opts.tag as string[] | undefined) ?? []), value];
       else if (key === 'onOverflow' && !(ON_OVERFLOW_CHOICES as readonly string[]).includes(value)) return undefined;
       else opts[key] = value;

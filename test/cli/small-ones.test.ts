@@ -51,6 +51,22 @@ describe('small ones (built CLI)', () => {
         `error: ${flag} needs a value, and the next word is ${next} (give one, or a value that starts with a dash as ${flag}=VALUE)\n`,
       );
     }
+    // A value flag given twice: one value silently won. Refused, unless it is repeatable (--tag).
+    for (const [args, flag] of [
+      [['run', '--step', 'a', '--step=b', '--', 'echo', 'hi'], '--step'],
+      [['run', '-ls', 'default', '-ls', 'default', '--', 'echo', 'hi'], '--log-store'],
+      [['log-store', 'register', 'x', '--flavor=local', '--flavor=datadog'], '--flavor'],
+    ] as const) {
+      const r = await cli([...args]);
+      expect([args, r.code, r.stdout, r.stderr]).toEqual([
+        args,
+        2,
+        '',
+        `error: ${flag} is given twice (give ${flag} once)\n`,
+      ]);
+    }
+    const tags = await cli(['run', '-q', '--tag', 'a:1', '--tag', 'b:2', '--', 'echo', 'hi']);
+    expect([tags.code, tags.stdout]).toEqual([0, 'hi\n']);
     // Given with `=`, a value may start with a dash; a flag's word after `--` is the child's.
     const dashed = await cli(['run', '--step=--quiet', '--', 'echo', '--step', '--quiet']);
     expect([dashed.code, dashed.stdout]).toEqual([0, '--step --quiet\n']);
