@@ -29,7 +29,10 @@ export function commandInvoked(program: Command, words: readonly string[]): Comm
   return cmd;
 }
 
-/** Throws a UsageError for the first value option of `action` in `words` whose value is `--` or a flag of `action`. */
+/**
+ * Throws a UsageError for the first value option of `action` in `words` that is given twice (not repeatable) or whose
+ * value is `--` or a flag of `action`.
+ */
 export function checkOptionValuesGiven(action: Command, words: readonly string[]): void {
   const flags = new Set(['--debug', '-h', '--help']);
   const valued = new Map<string, string>();
