@@ -5,11 +5,12 @@
  */
 import { join } from 'node:path';
 import type { Factory } from './factory.js';
-import { resolveLogStoreSettings } from './resolve-log-store.js';
-import { destinationNamed, destinationOf } from '../destinations/index.js';
+import { componentDestination, resolveLogStoreSettings } from './resolve-log-store.js';
+import { destinationOf } from '../destinations/index.js';
 import { removeRunFromSpool } from '../pipeline/spool-remove.js';
 import { createRunRecordStore, totalCounts } from '../store/run-records.js';
 import type { RunRecord } from '../store/run-records.js';
+import { logStoreOfRun } from '../store/run-log-store.js';
 import { runStatus } from '../store/run-status.js';
 import { plural } from '../io/plural.js';
 
@@ -37,10 +38,10 @@ export function whyNotDeletable(run: RunRecord, force: boolean): string | undefi
 export async function deleteRun(f: Factory, run: RunRecord, force: boolean): Promise<RunDeletion> {
   const out: RunDeletion = { runId: run.runId, localFiles: 0, spoolRemoved: 0, spoolLeft: 0 };
   const config = await f.configStore().read();
-  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  const component = logStoreOfRun(run.logStore, config.components['log-store']);
   if (component === undefined) out.remote = `log store '${run.logStore.name}' (no longer registered)`;
   else {
-    const destination = destinationNamed(component.flavor);
+    const destination = componentDestination(component);
     if (destination.deleteRecords) {
       const settings = await resolveLogStoreSettings(f, component);
       out.localFiles = (await destinationOf(settings).deleteRecords?.(settings, run.runId)) ?? 0;

@@ -4,6 +4,7 @@
  */
 import { destinationNamed, isFlavor } from '../destinations/index.js';
 import type { RunRecord } from '../store/run-records.js';
+import { logStoreOfRun } from '../store/run-log-store.js';
 import { stepState } from '../store/run-status.js';
 import type { Factory } from './factory.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
@@ -22,7 +23,7 @@ export async function countInterruptedSteps(f: Factory, run: RunRecord): Promise
   if (steps.length === 0) return;
   try {
     const config = await f.configStore().read();
-    const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+    const component = logStoreOfRun(run.logStore, config.components['log-store']);
     // A log store no longer registered here: where its files are is not known.
     if (component === undefined) return;
     const settings = await resolveLogStoreSettings(f, component);

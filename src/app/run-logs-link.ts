@@ -4,19 +4,20 @@
  * from the log store's config.
  */
 import { CliError, UsageError } from '../core/errors.js';
-import { destinationNamed } from '../destinations/index.js';
 import { openInBrowser } from '../io/browser.js';
 import type { Component } from '../store/model.js';
 import type { RunRecord } from '../store/run-records.js';
+import { logStoreOfRun } from '../store/run-log-store.js';
 import type { Factory } from './factory.js';
 import type { LogsOptions } from './read-logs.js';
+import { componentDestination } from './resolve-log-store.js';
 
 /** The run's web URL, when its log store is still registered here and has a web UI. */
 export async function runLogsUrlOf(f: Factory, run: RunRecord): Promise<string | undefined> {
   const config = await f.configStore().read();
-  const component = Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+  const component = logStoreOfRun(run.logStore, config.components['log-store']);
   if (component === undefined) return undefined;
-  return destinationNamed(component.flavor).webUrl?.(component, { runId: run.runId, run, nowMs: f.now().getTime() });
+  return componentDestination(component).webUrl?.(component, { runId: run.runId, run, nowMs: f.now().getTime() });
 }
 
 /** `logs --web`: the run's Logs Explorer page, opened or printed. */
@@ -27,7 +28,7 @@ export async function openRunInDatadog(
   run: RunRecord | undefined,
   runId: string,
 ): Promise<void> {
-  const destination = destinationNamed(component.flavor);
+  const destination = componentDestination(component);
   const webUrl = destination.webUrl;
   if (webUrl === undefined)
     throw new UsageError(

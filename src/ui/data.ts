@@ -5,11 +5,11 @@
  */
 import type { Factory } from '../app/factory.js';
 import { formatErrorLine } from '../core/errors.js';
-import { resolveLogStoreSettings } from '../app/resolve-log-store.js';
+import { componentDestination, resolveLogStoreSettings } from '../app/resolve-log-store.js';
+import { logStoreOfRun } from '../store/run-log-store.js';
 import type { ResolvedLogStore } from '../app/resolve-log-store.js';
 import { openRunPages } from '../app/read-run-page.js';
 import type { RunPages } from '../app/read-run-page.js';
-import { destinationNamed } from '../destinations/index.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
 import { sleep } from '../query/system.js';
 import { createRunRecordStore } from '../store/run-records.js';
@@ -47,7 +47,7 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
     if (o.logStore !== undefined) return o.logStore;
     if (run === undefined) return undefined;
     const config = await f.configStore().read();
-    return Object.values(config.components['log-store']).find((c) => c.id === run.logStore.id);
+    return logStoreOfRun(run.logStore, config.components['log-store']);
   };
   const settingsOf = (c: Component): Promise<ResolvedLogStore> => {
     let s = settingsById.get(c.id);
@@ -67,7 +67,7 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
 
   const pagesOf = async (runId: string, run: RunRecord | undefined): Promise<RunPages | undefined> => {
     // Without a run record only a store that searches by run id can find the run (as `logs --log-store` does).
-    const findsUnrecorded = o.logStore !== undefined && destinationNamed(o.logStore.flavor).findsUnrecordedRuns;
+    const findsUnrecorded = o.logStore !== undefined && componentDestination(o.logStore).findsUnrecordedRuns;
     const entry = open.get(runId);
     // A run deleted (`runs delete`, `prune`) while the ui had it open is gone, not a run with no records.
     if (entry !== undefined && run === undefined && !findsUnrecorded) {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { CliError } from '../core/errors.js';
 import type { Factory } from '../app/factory.js';
 import { resolveLogStore } from '../store/active-stack.js';
-import { destinationNamed } from '../destinations/index.js';
+import { componentDestination } from '../app/resolve-log-store.js';
 import type { Component } from '../store/model.js';
 import { listenForInterrupt } from '../query/system.js';
 import type { Interrupt } from '../query/system.js';
@@ -37,7 +37,7 @@ export async function serveUi(f: Factory, opts: UiOptions, deps: UiDeps = defaul
   let logStore: Component | undefined;
   if (opts.logStore !== undefined) {
     logStore = resolveLogStore(await f.configStore().read(), f.env, { logStore: opts.logStore });
-    if (destinationNamed(logStore.flavor).createRunPages === undefined)
+    if (componentDestination(logStore).createRunPages === undefined)
       throw new CliError(
         `log store '${logStore.name}' is an ${logStore.flavor} log store, which ships only and cannot be read back`,
         {

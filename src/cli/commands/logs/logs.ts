@@ -15,6 +15,7 @@ import { LEVELS } from '../../../core/log-record.js';
 import type { Level } from '../../../core/log-record.js';
 import { RUN_ID_PATTERN, checkRunId, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
+import { logStoreOfRun } from '../../../store/run-log-store.js';
 import { resolveLogStore } from '../../../store/active-stack.js';
 import type { Component } from '../../../store/model.js';
 import type { LogFilter } from '../../../query/log-entry.js';
@@ -310,7 +311,7 @@ async function pickLogStore(
     });
   }
   const stores = config.components['log-store'];
-  const component = Object.values(stores).find((c) => c.id === run.logStore.id);
+  const component = logStoreOfRun(run.logStore, stores);
   if (component) return component;
   const { name } = run.logStore;
   // Deleted and registered again under its name: another store, which may or may not hold the run's records.
