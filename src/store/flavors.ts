@@ -121,6 +121,12 @@ export function validateConfig(
         hint: 'write it as {{secret_name.key}}, e.g. {{datadog_keys.api_key}}',
       });
     }
+    // An empty required key is a value the user typed: say so, rather than that the flag is missing.
+    if (keySpec.required && raw.trim() === '') {
+      throw new UsageError(`--${key} cannot be empty`, {
+        hint: `the ${spec.flavor} ${componentNoun(spec.type)} flavor needs it: ${requiredKeyExample(keySpec)}`,
+      });
+    }
     // `--service_name=` would ship every record with an empty service (and Datadog's Logs Explorer link, built with
     // the default, would find none of them). Only on the command line: a stored empty value keeps working as before.
     if (keySpec.kind === 'string' && !keySpec.required && raw.trim() === '' && !stored.includes(key)) {
@@ -152,17 +158,18 @@ export function validateConfig(
       const first = missing[0]!;
       throw new UsageError(
         `the ${spec.flavor} ${componentNoun(spec.type)} flavor needs --${missing.map((k) => k.key).join(' and --')}`,
-        {
-          hint: first.secret
-            ? `e.g. --${first.key}='{{datadog_keys.${first.key}}}' after dd-logstore secret create datadog_keys --${first.key}=...`
-            : first.kind === 'url'
-              ? `e.g. --${first.key}=https://host:4318`
-              : `e.g. --${first.key}=...`,
-        },
+        { hint: requiredKeyExample(first) },
       );
     }
   }
   return { config, warnings, references };
+}
+
+/** How to give a required key: a secret reference for a secret, a URL for a URL. */
+function requiredKeyExample(k: KeySpec): string {
+  if (k.secret)
+    return `e.g. --${k.key}='{{datadog_keys.${k.key}}}' after dd-logstore secret create datadog_keys --${k.key}=...`;
+  return k.kind === 'url' ? `e.g. --${k.key}=https://host:4318` : `e.g. --${k.key}=...`;
 }
 
 function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue {

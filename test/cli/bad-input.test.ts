@@ -250,6 +250,21 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /unexpected argument 'oops'/,
     },
     {
+      // Before: "needs --api_key", as if the flag had not been typed.
+      name: 'an empty required key is named as empty',
+      args: ['log-store', 'register', 'x', '--flavor=datadog', '--api_key=', '--application_key={{k.b}}'],
+      code: 2,
+      match:
+        /^error: --api_key cannot be empty \(the datadog log store flavor needs it: e\.g\. --api_key='\{\{datadog_keys\.api_key\}\}' after dd-logstore secret create datadog_keys --api_key=\.\.\.\)$/,
+    },
+    {
+      name: 'an empty otel endpoint',
+      args: ['log-store', 'register', 'x', '--flavor=otel', '--endpoint= '],
+      code: 2,
+      match:
+        /^error: --endpoint cannot be empty \(the otel log store flavor needs it: e\.g\. --endpoint=https:\/\/host:4318\)$/,
+    },
+    {
       // Its example was `--endpoint=...`.
       name: 'otel without an endpoint',
       args: ['log-store', 'register', 'x', '--flavor=otel'],

@@ -103,6 +103,10 @@ describe('components and stacks (built CLI, real store)', () => {
       'error: --source cannot be empty (give a value, or leave it out for the default (dd-logstore): --remove-key source)\n',
     );
     expect((await cli('log-store', 'update', 'dd', '--service_version', ' ')).code).toBe(2);
+    // A required key emptied by update: named as empty (it said "needs --api_key").
+    const key = await cli('log-store', 'update', 'dd', '--api_key=');
+    expect(key.code).toBe(2);
+    expect(key.stderr).toMatch(/^error: --api_key cannot be empty \(the datadog log store flavor needs it: e\.g\. /);
     expect(readConfigText(home)).toBe(before);
     // One an older version stored is left as it is: updating another key still works.
     const path = join(home, 'config.json');
