@@ -14,6 +14,7 @@ import { modeText, unsafeMode } from '../core/fs/file-modes.js';
 import { COMPONENT_TYPES, DEFAULT_NAME, SCHEMA_VERSION } from './model.js';
 import type { Component, ComponentType, StoreConfig } from './model.js';
 import type { StorePaths } from './paths.js';
+import { fileInTheWay } from './path-option.js';
 
 export interface ConfigStore {
   readonly paths: StorePaths;
@@ -60,6 +61,8 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
+      // A file where the home or one of its parents must be a directory (DD_LOGSTORE_HOME=/etc/hostname/x).
+      if (code === 'ENOTDIR') throw homeNotADirectory(paths);
       throw new StoreError(`cannot read ${paths.config}`, { hint: 'check its permissions', cause: err });
     }
     return parseConfig(text, paths.config);
@@ -70,6 +73,7 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
     try {
       makeDirsSync(paths.home, 0o700);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw homeNotADirectory(paths);
       throw new StoreError(`cannot create the dd-logstore home ${paths.home}`, {
         hint: 'set DD_LOGSTORE_HOME to a writable directory',
         cause: err,
@@ -116,11 +120,13 @@ export function createConfigStore(paths: StorePaths, options: ConfigStoreOptions
 
 /** One line instead of a mode warning and "cannot read <file>/config.json". */
 function homeNotADirectory(paths: StorePaths): StoreError {
-  return new StoreError(`${paths.homeFrom} (${paths.home}) is not a directory`, {
+  const file = fileInTheWay(paths.home) ?? paths.home;
+  const what = file === paths.home ? 'is not a directory' : `is under ${file}, a file`;
+  return new StoreError(`${paths.homeFrom} (${paths.home}) ${what}`, {
     hint:
       paths.homeFrom === 'DD_LOGSTORE_HOME'
         ? 'point DD_LOGSTORE_HOME at a directory, or unset it'
-        : `move the file ${paths.home} aside`,
+        : `move the file ${file} aside`,
   });
 }
 

@@ -153,5 +153,17 @@ describe('where the home is (built CLI)', () => {
       `error: DD_LOGSTORE_HOME (${join(dir, 'a-file')}) is not a directory (point DD_LOGSTORE_HOME at a directory, or unset it)\n`,
     );
     expect(file.code).toBe(1);
+    // Under a file: named, not "cannot read .../config.json (check its permissions)"; run refuses before the child.
+    for (const args of [
+      ['stack', 'list'],
+      ['run', '--', 'true'],
+      ['log-store', 'register', 'x', '--flavor=local'],
+    ]) {
+      const under = await runCli(args, { home: 'a-file/home', cwd: dir });
+      expect(under.stderr).toBe(
+        `error: DD_LOGSTORE_HOME (${join(dir, 'a-file', 'home')}) is under ${join(dir, 'a-file')}, a file (point DD_LOGSTORE_HOME at a directory, or unset it)\n`,
+      );
+      expect(under.code).toBe(args[0] === 'run' ? 125 : 1);
+    }
   });
 });
