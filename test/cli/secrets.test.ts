@@ -149,6 +149,33 @@ it('an empty secret value is refused by create and update, from flags and from -
   }
 });
 
+it('--values takes strings, booleans and whole numbers as text; null, objects and a number JSON may alter are refused, the value not shown', async () => {
+  const { home, cleanup } = tempHome();
+  try {
+    const env = { DD_LOGSTORE_SECRETS_BACKEND: 'file' };
+    const refused: [string, string][] = [
+      ['{"api_key":null}', 'got null (give it as a string: {"api_key": "..."})'],
+      ['{"api_key":{"a":1}}', 'got an object (give it as a string'],
+      ['{"api_key":[1]}', 'got an array (give it as a string'],
+      ['{"api_key":1.50}', 'got a number that JSON may not keep digit for digit (quote it: {"api_key": "..."})'],
+      ['{"api_key":98765432109876543210}', 'got a number that JSON may not keep digit for digit (quote it'],
+    ];
+    for (const [input, says] of refused) {
+      const r = await runCli(['secret', 'create', 'n', '--values=-'], { home, env, input });
+      expect(r.stderr).toContain(`error: --values: the value of 'api_key' in stdin must be a string, ${says}`);
+      expect(r.stderr).not.toMatch(/98765|1\.5/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.code).toBe(2);
+    }
+    const ok = await runCli(['secret', 'create', 'n', '--values=-'], { home, env, input: '{"id":4200,"on":true}' });
+    expect(ok.code).toBe(0);
+    const got = await runCli(['secret', 'get', 'n', '--reveal', '--output', 'json'], { home, env });
+    expect((JSON.parse(got.stdout) as { values: unknown }).values).toEqual({ id: '4200', on: 'true' });
+  } finally {
+    cleanup();
+  }
+});
+
 it('an unreachable keychain is one line naming the way out', async () => {
   const { home, cleanup } = tempHome();
   try {

@@ -71,12 +71,23 @@ export async function readValuesSource(f: Factory, source: string): Promise<Reco
   }
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) {
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new UsageError(`--values: the value of '${k}' in ${where} must be a string`, {
-        hint: '{"api_key": "..."}',
-      });
+    // A whole number (an account id) keeps its digits; a large or fractional one may not (1.50 parses as 1.5,
+    // 12345678901234567890 as 12345678901234567000), so it must be quoted, as null and objects must.
+    if (typeof v === 'string' || typeof v === 'boolean' || Number.isSafeInteger(v)) {
+      values[k] = String(v);
+      continue;
     }
-    values[k] = String(v);
+    const got =
+      typeof v === 'number'
+        ? 'a number that JSON may not keep digit for digit' // not shown: it is a secret's value
+        : v === null
+          ? 'null'
+          : Array.isArray(v)
+            ? 'an array'
+            : `${typeof v === 'object' ? 'an object' : typeof v}`;
+    throw new UsageError(`--values: the value of '${k}' in ${where} must be a string, got ${got}`, {
+      hint: `${typeof v === 'number' ? 'quote it' : 'give it as a string'}: {"${k}": "..."}`,
+    });
   }
   checkNoEmptyValues(values, where);
   return values;
