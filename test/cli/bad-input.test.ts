@@ -250,6 +250,26 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /unexpected argument 'oops'/,
     },
     {
+      // Before: taken, put in every record's attributes, and a later `logs --step` warning split over two lines.
+      name: 'a step name with a newline, on run (before the child)',
+      args: ['run', '--step', 'a\nb', '--', 'sh', '-c', 'echo child-ran'],
+      code: 2,
+      match: /^error: --step cannot hold a newline \(give a name on one line, e\.g\. --step train\)$/,
+    },
+    {
+      name: 'a step name with a newline, on logs',
+      args: ['logs', '--last', '--step=a\nb'],
+      code: 2,
+      match: /^error: --step cannot hold a newline \(/,
+    },
+    {
+      name: 'a pipeline name with a control character',
+      args: ['run', '--pipeline', 'p\u0001', '--', 'true'],
+      code: 2,
+      match:
+        /^error: --pipeline cannot hold a control character \(0x01\) \(give a name on one line, e\.g\. --pipeline training\)$/,
+    },
+    {
       // Before: "needs --api_key", as if the flag had not been typed.
       name: 'an empty required key is named as empty',
       args: ['log-store', 'register', 'x', '--flavor=datadog', '--api_key=', '--application_key={{k.b}}'],

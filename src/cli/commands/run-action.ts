@@ -11,7 +11,7 @@ import { RUN_ID_HINT, RUN_ID_PATTERN, checkRunId } from '../../store/run-records
 import type { Factory } from '../../app/factory.js';
 import { ON_OVERFLOW_CHOICES } from '../run-fast-path.js';
 import { runCommand } from '../../app/run-step.js';
-import { refuseEmptyNames } from '../empty-names.js';
+import { checkNameFlags } from '../name-flags.js';
 
 /** Throws SilentExit with the child's exit code once the run is over; a usage or set-up error otherwise. */
 export async function runAction(
@@ -26,7 +26,7 @@ export async function runAction(
     if (!/^[^:,\s]+:[^,]*$/.test(t))
       throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
   }
-  refuseEmptyNames(opts, ['stack', 'logStore', 'step', 'pipeline']);
+  checkNameFlags(opts, ['stack', 'logStore', 'step', 'pipeline']);
   if (opts.stack !== undefined && opts.logStore !== undefined) {
     throw new UsageError('--stack and --log-store cannot be used together', { hint: 'give one of them' });
   }

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { CliError, UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
-import { refuseEmptyNames } from '../../empty-names.js';
+import { checkNameFlags } from '../../name-flags.js';
 import { MAX_WAIT_MS, parseDuration, parseWhen } from '../../../core/duration.js';
 import { componentDestination, resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
 import { destinationOf } from '../../../destinations/index.js';
@@ -89,7 +89,7 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
       hint: 'e.g. --output jsonl',
     });
   }
-  refuseEmptyNames(opts, ['stack', 'logStore', 'step']);
+  checkNameFlags(opts, ['stack', 'logStore', 'step']);
   const filter: LogFilter = {};
   const step = str('step');
   if (step !== undefined) filter.step = step;

@@ -5,7 +5,7 @@ import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { countInterruptedSteps } from '../../../app/interrupted-counts.js';
 import { addOutputOption, withExamples } from '../../command-kit.js';
-import { refuseEmptyNames } from '../../empty-names.js';
+import { checkNameFlags } from '../../name-flags.js';
 import { parseWhen } from '../../../core/duration.js';
 import { parseOutputFormat, printList } from '../../../io/output.js';
 import { formatDuration, relativeTime } from '../../../io/relative-time.js';
@@ -39,7 +39,7 @@ export function newCmdRunsList(f: Factory): Command {
         throw new UsageError(`--limit must be a positive whole number, got '${opts.limit}'`, {
           hint: 'e.g. --limit 50',
         });
-      refuseEmptyNames({ step: opts.step }, ['step']);
+      checkNameFlags({ step: opts.step }, ['step']);
       const status = opts.status === undefined ? undefined : parseStatus(opts.status);
       const nowMs = f.now().getTime();
       const since = opts.since === undefined ? undefined : parseWhen(opts.since, '--since', nowMs);

@@ -1,0 +1,43 @@
+/**
+ * The name flags (`--stack`, `--log-store`, `--step`, `--pipeline`), checked before anything runs:
+ * - An empty value (`--log-store="$LOG_STORE"` with the variable unset) would read as no flag at all: `run` would ship
+ *   to the active stack's log store and `logs` read from it without a word. Refused instead, as an empty `--run-id` is.
+ * - A control character (a newline from `--step "$(cmd)"`) would go into every record's attributes and split the
+ *   one-line messages that name the step. Refused too: no step or component name can hold one.
+ */
+import { UsageError } from '../core/errors.js';
+
+const NAME_FLAGS = {
+  stack: ['--stack', 'e.g. --stack my_stack'],
+  logStore: ['--log-store', 'e.g. --log-store datadog_logs'],
+  step: ['--step', 'e.g. --step train'],
+  pipeline: ['--pipeline', 'e.g. --pipeline training'],
+} as const;
+
+export type NameFlag = keyof typeof NAME_FLAGS;
+
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** Throws a usage error naming the first of `keys` whose value in `opts` is empty (or only blanks), or holds a control character. */
+export function checkNameFlags(opts: Readonly<Record<string, unknown>>, keys: readonly NameFlag[]): void {
+  for (const key of keys) {
+    const value = opts[key];
+    if (typeof value !== 'string') continue;
+    const [flag, example] = NAME_FLAGS[key];
+    if (value.trim() === '') {
+      throw new UsageError(`${flag} cannot be empty`, { hint: `give a name, ${example}, or leave the flag out` });
+    }
+    const found = CONTROL_CHARACTER.exec(value);
+    if (found) {
+      const code = found[0].charCodeAt(0);
+      const what =
+        code === 10
+          ? 'a newline'
+          : code === 9
+            ? 'a tab'
+            : `a control character (0x${code.toString(16).padStart(2, '0')})`;
+      throw new UsageError(`${flag} cannot hold ${what}`, { hint: `give a name on one line, ${example}` });
+    }
+  }
+}
