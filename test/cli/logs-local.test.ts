@@ -43,7 +43,14 @@ describe('logs on the local store (built CLI)', () => {
     expect(both.stderr).toMatch(/^error: --limit and --tail cannot be used together \(/);
     const bad = await cli(['logs', '--run-id', 'five', '--tail', 'x']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error: --tail must be a whole number, got 'x'/);
+    expect(bad.stderr).toMatch(/^error: --tail must be a positive whole number, got 'x' \(e\.g\. --tail 100: /);
+    // -3 is a whole number: the message says what is wanted (it said "must be a whole number").
+    const negative = await cli(['logs', '--run-id', 'five', '--tail', '-3']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/^error: --tail must be a positive whole number, got '-3'/);
+    const following = await cli(['logs', 'tail', '--run-id', 'five', '--tail=-3']);
+    expect(following.code).toBe(2);
+    expect(following.stderr).toMatch(/^error: --tail must be a whole number, 0 or more, got '-3'/);
   });
 
   it('logs --last after a command that was not found says why nothing is printed', async () => {

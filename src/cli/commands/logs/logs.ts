@@ -125,7 +125,10 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   if (rawTail !== undefined) {
     tail = Number(rawTail);
     if (!/^\d+$/.test(rawTail.trim()) || !Number.isSafeInteger(tail))
-      throw new UsageError(`--tail must be a whole number, got '${rawTail}'`, { hint: 'e.g. --tail 100' });
+      throw new UsageError(
+        `--tail must be ${opts.follow ? 'a whole number, 0 or more' : 'a positive whole number'}, got '${rawTail}'`,
+        { hint: 'e.g. --tail 100: the last 100 records' },
+      );
     if (limit !== undefined)
       throw new UsageError('--limit and --tail cannot be used together', {
         hint: '--limit N keeps the first N records, --tail N the last N: give one of them',
