@@ -5,6 +5,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { checkTag } from '../core/tags.js';
 import { didYouMean } from './did-you-mean.js';
 import { expandTilde, fileInTheWay } from './path-option.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
@@ -220,9 +221,15 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
     }
     case 'tags':
       for (const tag of splitList(raw)) {
-        if (!/^[^:,\s]+:[^,]*$/.test(tag)) {
+        const check = checkTag(tag);
+        if (check === 'malformed') {
           throw new UsageError(`${flag} has a malformed tag '${tag}'`, {
             hint: `write tags as ${flag}=team:ml,env:prod`,
+          });
+        }
+        if (check === 'no value') {
+          throw new UsageError(`${flag} has a tag with no value, '${tag}'`, {
+            hint: `give it one, e.g. ${flag}=${tag}ml, or leave it out`,
           });
         }
       }

@@ -270,6 +270,47 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
         /^error: --pipeline cannot hold a control character \(0x01\) \(give a name on one line, e\.g\. --pipeline training\)$/,
     },
     {
+      name: 'a --tag that is not k:v',
+      args: ['run', '--tag', 'team', '--', 'sh', '-c', 'echo child-ran'],
+      code: 2,
+      match: /^error: --tag must be k:v, got 'team' \(e\.g\. --tag team:ml\)$/,
+    },
+    {
+      // Before: shipped as `team:` on every record (`--tag team:$TEAM` with the variable unset).
+      name: 'a --tag with no value',
+      args: ['run', '--tag', 'team:', '--', 'sh', '-c', 'echo child-ran'],
+      code: 2,
+      match: /^error: --tag team: has no value \(give one, e\.g\. --tag team:ml, or leave the tag out\)$/,
+    },
+    {
+      name: 'a malformed tag in --tags',
+      args: [
+        'log-store',
+        'register',
+        'x',
+        '--flavor=datadog',
+        '--api_key={{k.a}}',
+        '--application_key={{k.b}}',
+        '--tags=a:b,c d:e',
+      ],
+      code: 2,
+      match: /^error: --tags has a malformed tag 'c d:e' \(write tags as --tags=team:ml,env:prod\)$/,
+    },
+    {
+      name: 'a tag with no value in --tags',
+      args: [
+        'log-store',
+        'register',
+        'x',
+        '--flavor=datadog',
+        '--api_key={{k.a}}',
+        '--application_key={{k.b}}',
+        '--tags=a:b,env:',
+      ],
+      code: 2,
+      match: /^error: --tags has a tag with no value, 'env:' \(give it one, e\.g\. --tags=env:ml, or leave it out\)$/,
+    },
+    {
       // Before: "needs --api_key", as if the flag had not been typed.
       name: 'an empty required key is named as empty',
       args: ['log-store', 'register', 'x', '--flavor=datadog', '--api_key=', '--application_key={{k.b}}'],

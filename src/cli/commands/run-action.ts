@@ -12,6 +12,7 @@ import type { Factory } from '../../app/factory.js';
 import { ON_OVERFLOW_CHOICES } from '../run-fast-path.js';
 import { runCommand } from '../../app/run-step.js';
 import { checkNameFlags } from '../name-flags.js';
+import { checkTag } from '../../core/tags.js';
 
 /** Throws SilentExit with the child's exit code once the run is over; a usage or set-up error otherwise. */
 export async function runAction(
@@ -23,8 +24,10 @@ export async function runAction(
   const stderrLevel = normalizeLevel(String(opts.stderrLevel));
   const tags = (opts.tag as string[] | undefined) ?? [];
   for (const t of tags) {
-    if (!/^[^:,\s]+:[^,]*$/.test(t))
-      throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
+    const check = checkTag(t);
+    if (check === 'malformed') throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
+    if (check === 'no value')
+      throw new UsageError(`--tag ${t} has no value`, { hint: `give one, e.g. --tag ${t}ml, or leave the tag out` });
   }
   checkNameFlags(opts, ['stack', 'logStore', 'step', 'pipeline']);
   if (opts.stack !== undefined && opts.logStore !== undefined) {
