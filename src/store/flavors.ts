@@ -137,6 +137,17 @@ export function validateConfig(
       });
     }
     const value = parseValue(keySpec, raw, warnings);
+    // A tag with no value (`--tags=env:$ENV`, the variable unset). Only on the command line: one an older version
+    // stored is still shipped as it was, and `run` does not refuse it.
+    const valueless =
+      keySpec.kind === 'tags' && !stored.includes(key)
+        ? splitList(raw).find((t) => checkTag(t) === 'no value')
+        : undefined;
+    if (valueless !== undefined) {
+      throw new UsageError(`--${key} has a tag with no value, '${valueless}'`, {
+        hint: `give it one, e.g. --${key}=${valueless}ml, or leave it out`,
+      });
+    }
     // Only on the command line: a stored path is checked where it is used, and run's start-up does no extra stat.
     const file = keySpec.kind === 'path' ? fileInTheWay(String(value)) : undefined;
     if (file !== undefined) {
@@ -221,15 +232,9 @@ function parseValue(spec: KeySpec, raw: string, warnings: string[]): ConfigValue
     }
     case 'tags':
       for (const tag of splitList(raw)) {
-        const check = checkTag(tag);
-        if (check === 'malformed') {
+        if (checkTag(tag) === 'malformed') {
           throw new UsageError(`${flag} has a malformed tag '${tag}'`, {
             hint: `write tags as ${flag}=team:ml,env:prod`,
-          });
-        }
-        if (check === 'no value') {
-          throw new UsageError(`${flag} has a tag with no value, '${tag}'`, {
-            hint: `give it one, e.g. ${flag}=${tag}ml, or leave it out`,
           });
         }
       }

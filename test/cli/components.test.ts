@@ -114,8 +114,14 @@ describe('components and stacks (built CLI, real store)', () => {
       components: Record<string, Record<string, { config: Record<string, unknown> }>>;
     };
     config.components['log-store']!.dd!.config.service_name = '';
+    config.components['log-store']!.dd!.config.tags = 'team:ml,env:';
     writeFileSync(path, JSON.stringify(config));
     expect((await cli('log-store', 'update', 'dd', '--schedule_delay_millis=1000')).code).toBe(0);
+    expect((await cli('log-store', 'describe', 'dd')).stdout).toMatch(/^tags: team:ml,env:$/m);
+    // Given again on the command line, the tag with no value is refused.
+    const tags = await cli('log-store', 'update', 'dd', '--tags=team:ml,env:');
+    expect(tags.stderr).toMatch(/^error: --tags has a tag with no value, 'env:'/);
+    expect(tags.code).toBe(2);
     expect((await cli('log-store', 'update', 'dd', '--remove-key', 'service_name')).code).toBe(0);
   });
 
