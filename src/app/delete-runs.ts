@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Factory } from './factory.js';
 import { componentDestination, resolveLogStoreSettings } from './resolve-log-store.js';
 import { destinationOf } from '../destinations/index.js';
-import { removeRunFromSpool } from '../pipeline/spool-remove.js';
+import { journalsOfWriters, removeJournals, removeRunFromSpool } from '../pipeline/spool-remove.js';
 import { createRunRecordStore, totalCounts } from '../store/run-records.js';
 import type { RunRecord } from '../store/run-records.js';
 import { logStoreOfRun } from '../store/run-log-store.js';
@@ -20,23 +20,41 @@ export interface RunDeletion {
   localFiles: number;
   /** Spooled records removed (--force). */
   spoolRemoved: number;
-  /** Spool files holding records of the run that were left (in use or damaged). */
+  /** Journals of its steps removed (--force): records never delivered, of a step killed or ended with them spooled. */
+  journalsRemoved: number;
+  /** Spool files and journals holding records of the run that were left (in use or damaged). */
   spoolLeft: number;
   /** Where the run's records stay, when not on this machine: `Datadog`, an OTLP endpoint, an unregistered store. */
   remote?: string;
 }
 
+/** The spool directory of the run's log store. */
+function spoolDirOf(f: Factory, run: RunRecord): string {
+  return join(f.paths().spool, run.logStore.id);
+}
+
+/** The journals of the run's steps still in the spool. */
+function runJournals(f: Factory, run: RunRecord): string[] {
+  return journalsOfWriters(
+    spoolDirOf(f, run),
+    run.steps.flatMap((s) => (s.writer !== undefined ? [s.writer] : [])),
+  );
+}
+
 /** Why a run may not be deleted now, or undefined. */
-export function whyNotDeletable(run: RunRecord, force: boolean): string | undefined {
+export function whyNotDeletable(f: Factory, run: RunRecord, force: boolean): string | undefined {
   if (runStatus(run) === 'running') return `run ${run.runId} is still running`;
+  if (force) return undefined;
   const spooled = totalCounts(run).spooled;
-  if (spooled > 0 && !force)
-    return `run ${run.runId} has ${plural(spooled, 'record')} waiting in the spool, not delivered yet`;
+  if (spooled > 0) return `run ${run.runId} has ${plural(spooled, 'record')} waiting in the spool, not delivered yet`;
+  // A step killed with `kill -9` counted nothing: its journal is what says records wait (runs describe says so too).
+  if (runJournals(f, run).length > 0)
+    return `run ${run.runId} has records waiting in the spool (a step's journal), not delivered yet`;
   return undefined;
 }
 
 export async function deleteRun(f: Factory, run: RunRecord, force: boolean): Promise<RunDeletion> {
-  const out: RunDeletion = { runId: run.runId, localFiles: 0, spoolRemoved: 0, spoolLeft: 0 };
+  const out: RunDeletion = { runId: run.runId, localFiles: 0, spoolRemoved: 0, journalsRemoved: 0, spoolLeft: 0 };
   const config = await f.configStore().read();
   const component = logStoreOfRun(run.logStore, config.components['log-store']);
   if (component === undefined) out.remote = `log store '${run.logStore.name}' (no longer registered)`;
@@ -48,9 +66,12 @@ export async function deleteRun(f: Factory, run: RunRecord, force: boolean): Pro
     } else out.remote = destination.recordsKeptBy?.(component) ?? `log store '${component.name}'`;
   }
   if (force) {
-    const spool = removeRunFromSpool(join(f.paths().spool, run.logStore.id), run.runId);
+    const spool = removeRunFromSpool(spoolDirOf(f, run), run.runId);
+    // Before: the journals stayed, and the next flush delivered the records of a run deleted with --force.
+    const journals = removeJournals(runJournals(f, run));
     out.spoolRemoved = spool.removed;
-    out.spoolLeft = spool.left;
+    out.journalsRemoved = journals.removed;
+    out.spoolLeft = spool.left + journals.left;
   }
   await createRunRecordStore(f.paths().runs).remove(run.runId);
   return out;
@@ -61,6 +82,7 @@ export function deletionLine(d: RunDeletion): string {
   const parts = ['run record'];
   if (d.localFiles > 0) parts.push(plural(d.localFiles, 'local log file'));
   if (d.spoolRemoved > 0) parts.push(plural(d.spoolRemoved, 'spooled record'));
+  if (d.journalsRemoved > 0) parts.push(`the undelivered records of ${plural(d.journalsRemoved, 'step')}`);
   let line = `Deleted run ${d.runId} (${parts.join(', ')}).`;
   if (d.remote) line += ` Its logs stay in ${d.remote}.`;
   if (d.spoolLeft > 0)

@@ -4,7 +4,7 @@
  * dropped. Files a live `run` or flusher holds, and files with unreadable lines, are left alone and counted. Files are
  * streamed (never held whole), from where an interrupted flush left them.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   claimFile,
@@ -18,6 +18,7 @@ import {
 } from './spool.js';
 import type { IsAlive, SpoolEntry } from './spool.js';
 import { removeFile } from '../core/fs/quiet-cleanup.js';
+import { claimJournal, journalDir, JOURNAL_SUFFIX } from './journal.js';
 
 export interface SpoolRemoval {
   /** Records of the run removed. */
@@ -79,6 +80,38 @@ export function removeRunFromSpool(dir: string, runId: string, isAlive: IsAlive 
     removeFile(claimed);
     removeFile(spoolProgressPath(dir, base));
     out.removed += mine;
+  }
+  return out;
+}
+
+/**
+ * The journals in `dir` of these writers (a run's steps), by path: a journal still in the spool holds records not
+ * delivered yet (a delivered one is removed), whether its step ended with them spooled or `run` was killed.
+ */
+export function journalsOfWriters(dir: string, writers: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const writer of writers) {
+    // This version's `.<writer>.journal`, and the name of versions before the eleventh session.
+    for (const path of [journalDir(dir, writer), join(dir, `${writer}${JOURNAL_SUFFIX}`)]) {
+      if (existsSync(path)) out.push(path);
+    }
+  }
+  return out;
+}
+
+/**
+ * Removes these journals (`runs delete --force`), each claimed first as a flusher claims it: one a live `run` writes
+ * or a flusher is resending is left, and counted.
+ */
+export function removeJournals(paths: readonly string[]): { removed: number; left: number } {
+  const out = { removed: 0, left: 0 };
+  for (const path of paths) {
+    const claim = claimJournal(path);
+    if (claim === undefined) out.left++;
+    else {
+      claim.remove();
+      out.removed++;
+    }
   }
   return out;
 }

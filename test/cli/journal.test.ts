@@ -96,6 +96,16 @@ describe('journal: nothing lost to kill -9', () => {
     expect(describeBefore.stdout).toMatch(/interrupted/);
     const list = await runCli(['runs', 'list'], { home });
     expect(list.stdout).toMatch(/killed.*interrupted/);
+    // Its records wait in the journal: not deleted (it was, with "Its logs stay in Datadog."), the journal kept.
+    const journalBefore = journalFiles(home);
+    const del = await runCli(['runs', 'delete', 'killed', '--yes'], { home });
+    expect(del.stderr).toBe(
+      "error: run killed has records waiting in the spool (a step's journal), not delivered yet; nothing deleted (deliver them first with dd-logstore flush, or pass --force to drop them)\n",
+    );
+    expect(del.code).toBe(1);
+    const prune = await runCli(['runs', 'prune', '--older-than', '0s', '--yes'], { home });
+    expect(prune.stderr).toMatch(/^not deleted: run killed has records waiting in the spool \(a step's journal\)/);
+    expect(journalFiles(home)).toEqual(journalBefore);
 
     const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(flush.stderr).toBe('');
@@ -543,5 +553,42 @@ describe('journal: nothing lost to kill -9', () => {
     const got = delivered('cut');
     expect([...got.unique.values()].sort()).toEqual(Array.from({ length: 199 }, (_, i) => `cut ${i}`).sort());
     expect(journalFiles(home)).toEqual([]);
+  }, 60_000);
+
+  it('runs delete --force drops the journal of a step whose records were spooled: a later flush sends none of them', async () => {
+    emulator().inject('intake', { type: 'status', status: 503, count: 100_000 });
+    const run = await runCli(
+      [
+        'run',
+        '--log-store',
+        'dd',
+        '--run-id',
+        'dropped',
+        '--flush-timeout',
+        '1s',
+        '--',
+        'sh',
+        '-c',
+        'echo one; echo two',
+      ],
+      { home, env: KEYS },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/2 spooled/);
+    const journals = () => journalFiles(home).filter((f) => readFileSync(f).includes('dropped'));
+    expect(journals().length).toBeGreaterThan(0);
+    const del = await runCli(['runs', 'delete', 'dropped', '--force', '--yes'], { home });
+    expect(del.stderr).toBe(
+      'Deleted run dropped (run record, the undelivered records of 1 step). Its logs stay in Datadog.\n',
+    );
+    expect(del.code).toBe(0);
+    expect(journals()).toEqual([]);
+    emulator().reset(); // the fault's count was not used up
+    expect((await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS })).code).toBe(0);
+    expect(
+      emulator()
+        .records()
+        .filter((r) => r.attributes['zenml.run.id'] === 'dropped'),
+    ).toEqual([]);
   }, 60_000);
 });

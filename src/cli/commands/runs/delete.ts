@@ -23,7 +23,7 @@ export function newCmdRunsDelete(f: Factory): Command {
       for (const id of [...new Set(ids)]) {
         const run = await store.read(id);
         if (!run) throw runNotFound(id);
-        const why = whyNotDeletable(run, Boolean(opts.force));
+        const why = whyNotDeletable(f, run, Boolean(opts.force));
         if (why)
           throw new CliError(`${why}; nothing deleted`, {
             hint: why.includes('spool')

@@ -27,10 +27,10 @@ export function newCmdRunsPrune(f: Factory): Command {
         await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
       ).filter((r) => runLastActivityMs(r) < cutoff);
       const force = Boolean(opts.force);
-      const kept = old.filter((r) => whyNotDeletable(r, force) !== undefined);
-      const doomed = old.filter((r) => whyNotDeletable(r, force) === undefined);
+      const kept = old.filter((r) => whyNotDeletable(f, r, force) !== undefined);
+      const doomed = old.filter((r) => whyNotDeletable(f, r, force) === undefined);
       for (const r of kept) {
-        const why = whyNotDeletable(r, force) ?? '';
+        const why = whyNotDeletable(f, r, force) ?? '';
         f.io.err(`not deleted: ${why}${why.includes('spool') ? ' (flush it, or --force drops them)' : ''}\n`);
       }
       if (doomed.length === 0) {
