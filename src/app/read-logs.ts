@@ -2,6 +2,7 @@
  * The work half of `logs`: read the run once (with --limit, completeness against the run record, --wait) or follow
  * it. Loaded lazily by logs.ts so `--help` never pays for the readers.
  */
+import { join } from 'node:path';
 import { escapeControlChars } from '../core/control-chars.js';
 import { CliError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_OK, outputCutShort, SilentExit } from '../core/errors.js';
 import type { Factory } from './factory.js';
@@ -22,6 +23,7 @@ import type { LogsFormat } from '../query/render.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
 import type { Interrupt } from '../query/system.js';
 import { plural } from '../io/plural.js';
+import { journalsOfWriters } from '../pipeline/journal.js';
 
 export interface LogsOptions {
   runId?: string;
@@ -128,7 +130,11 @@ export async function readLogs(f: Factory, given: LogsOptions, d: LogsDeps, t: T
         },
       ).catch(fail);
       printer.end();
-      if (end.kind === 'done' && run !== undefined) spoolNote(f, run, opts.filter);
+      if (end.kind === 'done' && run !== undefined) {
+        spoolNote(f, run, opts.filter);
+        // It ended because its dd-logstore was killed: said, as a read without --follow says it.
+        if (wasInterrupted(run)) f.io.err(interruptedNote(f, run));
+      }
       if (end.kind === 'incomplete')
         throw new CliError(
           `the run has ended but only ${end.seen} of its ${end.expected} delivered records were ${reader.arrivalWord}`,
@@ -295,7 +301,7 @@ function report(
     });
   }
   if (complete.ended) spoolNote(f, run, opts.filter);
-  if (wasInterrupted(run)) f.io.err(INTERRUPTED_NOTE);
+  if (wasInterrupted(run)) f.io.err(interruptedNote(f, run));
   else if (!complete.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (tooFew)
     f.io.err(
@@ -361,7 +367,7 @@ async function streamOnce(
   const progress = runProgress(run, opts.filter.step, opts.filter.logId);
   if (progress === undefined) return;
   // Killed before it could record its end: the store holds what it wrote (on the local store, all it showed).
-  if (wasInterrupted(run)) f.io.err(INTERRUPTED_NOTE);
+  if (wasInterrupted(run)) f.io.err(interruptedNote(f, run));
   else if (!progress.ended) f.io.err('the run is still running; add --follow to keep reading\n');
   else if (hasContentFilter(opts.filter)) noMatchNote(f, opts, run, r.count);
   else if (!r.stoppedEarly && r.count < progress.delivered)
@@ -465,8 +471,19 @@ function spoolNote(f: Factory, run: RunRecord, filter: LogFilter): void {
     );
 }
 
-const INTERRUPTED_NOTE =
-  'the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n';
+/**
+ * A killed step of a remote log store delivered what its acknowledged batches held; the rest of what it read waits
+ * in its journal until a `flush` (runs describe says so too). Said, so that a short read is not taken for all.
+ */
+function interruptedNote(f: Factory, run: RunRecord): string {
+  const writers = run.steps.flatMap((s) =>
+    s.endedAt === undefined && s.writer !== undefined && stepStatus(s) === 'interrupted' ? [s.writer] : [],
+  );
+  const waiting = journalsOfWriters(join(f.paths().spool, run.logStore.id), writers).length > 0;
+  return waiting
+    ? 'the run was interrupted (dd-logstore was killed before it ended): these are the records it delivered; the rest of what it read waits in its journal (deliver it with dd-logstore flush, then read again)\n'
+    : 'the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n';
+}
 
 /** A step never recorded its end and its dd-logstore is gone (killed, out of memory, a reboot). */
 function wasInterrupted(run: RunRecord): boolean {

@@ -13,6 +13,7 @@
  * a flusher's checkpoints, and a run's in journals written before the eleventh session (both are read).
  */
 import {
+  existsSync,
   closeSync,
   openSync,
   readFileSync,
@@ -172,6 +173,21 @@ export interface JournalOptions {
  */
 export function journalDir(spoolDir: string, writer: string): string {
   return join(spoolDir, `.${writer}${JOURNAL_SUFFIX}`);
+}
+
+/**
+ * The journals in `dir` of these writers (a run's steps), by path: a journal still in the spool holds records not
+ * delivered yet (a delivered one is removed), whether its step ended with them spooled or `run` was killed.
+ */
+export function journalsOfWriters(dir: string, writers: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const writer of writers) {
+    // This version's `.<writer>.journal`, and the name of versions before the eleventh session.
+    for (const path of [journalDir(dir, writer), join(dir, `${writer}${JOURNAL_SUFFIX}`)]) {
+      if (existsSync(path)) out.push(path);
+    }
+  }
+  return out;
 }
 
 export function createJournalWriter(options: JournalOptions): JournalWriter {

@@ -4,7 +4,7 @@
  * dropped. Files a live `run` or flusher holds, and files with unreadable lines, are left alone and counted. Files are
  * streamed (never held whole), from where an interrupted flush left them.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   claimFile,
@@ -18,7 +18,7 @@ import {
 } from './spool.js';
 import type { IsAlive, SpoolEntry } from './spool.js';
 import { removeFile } from '../core/fs/quiet-cleanup.js';
-import { claimJournal, journalDir, JOURNAL_SUFFIX } from './journal.js';
+import { claimJournal } from './journal.js';
 
 export interface SpoolRemoval {
   /** Records of the run removed. */
@@ -80,21 +80,6 @@ export function removeRunFromSpool(dir: string, runId: string, isAlive: IsAlive 
     removeFile(claimed);
     removeFile(spoolProgressPath(dir, base));
     out.removed += mine;
-  }
-  return out;
-}
-
-/**
- * The journals in `dir` of these writers (a run's steps), by path: a journal still in the spool holds records not
- * delivered yet (a delivered one is removed), whether its step ended with them spooled or `run` was killed.
- */
-export function journalsOfWriters(dir: string, writers: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const writer of writers) {
-    // This version's `.<writer>.journal`, and the name of versions before the eleventh session.
-    for (const path of [journalDir(dir, writer), join(dir, `${writer}${JOURNAL_SUFFIX}`)]) {
-      if (existsSync(path)) out.push(path);
-    }
   }
   return out;
 }

@@ -106,6 +106,11 @@ describe('journal: nothing lost to kill -9', () => {
     const prune = await runCli(['runs', 'prune', '--older-than', '0s', '--yes'], { home });
     expect(prune.stderr).toMatch(/^not deleted: run killed has records waiting in the spool \(a step's journal\)/);
     expect(journalFiles(home)).toEqual(journalBefore);
+    // logs says the rest waits in the journal (it said "these are the records it wrote", as if that were all).
+    const early = await runCli(['logs', '--run-id', 'killed', '--output', 'jsonl'], { home, env: KEYS });
+    expect(early.stderr).toContain(
+      'these are the records it delivered; the rest of what it read waits in its journal (deliver it with dd-logstore flush, then read again)\n',
+    );
 
     const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
     expect(flush.stderr).toBe('');
@@ -136,6 +141,7 @@ describe('journal: nothing lost to kill -9', () => {
     // logs reads it back whole, once.
     const logs = await runCli(['logs', '--run-id', 'killed', '--output', 'jsonl'], { home, env: KEYS });
     expect(logs.stdout.trim().split('\n')).toHaveLength(after.unique.size);
+    expect(logs.stderr).toContain('these are the records it wrote\n');
   }, 60_000);
 
   /** A run's journal segment: its bytes up to the first frame, its records, and the kinds of frame that hold them. */

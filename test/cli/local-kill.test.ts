@@ -57,6 +57,13 @@ describe('local store: nothing shown is lost to kill -9', () => {
     // Nothing twice, and in order: tick 0, tick 1, ... (a line read but not yet shown when killed may follow).
     expect(messages).toEqual(messages.map((_, i) => `tick ${i}`));
     expect(messages.length).toBeGreaterThanOrEqual(seen.length);
+    // Followed, it ends by itself and says why, as the read above does (it ended without a word).
+    const tail = await runCli(['logs', 'tail', '--run-id', 'killed', '--output', 'jsonl'], { home, timeoutMs: 60_000 });
+    expect(tail.stderr).toBe(
+      'the run was interrupted (dd-logstore was killed before it ended): these are the records it wrote\n',
+    );
+    expect(tail.code).toBe(0);
+    expect(tail.stdout.trim().split('\n')).toHaveLength(messages.length);
 
     // It is over: following it ends by itself once its records are printed (it waited for ever before).
     const follow = await runCli(['logs', '--run-id', 'killed', '--follow', '--output', 'jsonl'], {
