@@ -1,6 +1,7 @@
 /**
- * A step killed before it ended (kill -9, OOM) never wrote its counts. On a store whose own files are its journal
- * (local), what it wrote is there: `runs describe` shows those records as read and delivered instead of 0 / 0.
+ * A step killed before it ended (kill -9, OOM) never wrote its final counts: at most those its `run` wrote a few
+ * seconds before (app/run-progress.ts). On a store whose own files are its journal (local), what it wrote is there:
+ * `runs list`, `runs describe` and the ui show those records as read and delivered.
  */
 import { destinationNamed, isFlavor } from '../destinations/index.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -9,16 +10,18 @@ import { stepState } from '../store/run-status.js';
 import type { Factory } from './factory.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
 
-/** Fills in the counts of the run's interrupted steps from the records their files hold (in memory only). */
-export async function countInterruptedSteps(f: Factory, run: RunRecord): Promise<void> {
+/**
+ * Fills in the counts of the run's interrupted steps from the records their files hold (in memory only). A killed
+ * step's files no longer change, so `counted` (the ui's, kept while it serves) spares counting them again.
+ */
+export async function countInterruptedSteps(f: Factory, run: RunRecord, counted?: Map<string, number>): Promise<void> {
   const flavor = run.logStore.flavor;
   if (!isFlavor(flavor)) return;
   const destination = destinationNamed(flavor);
   const storedRecords = destination.storedRecords;
   if (storedRecords === undefined) return;
   const steps = run.steps.filter(
-    (s) =>
-      s.writer !== undefined && s.recovered === undefined && s.counts.read === 0 && stepState(s).kind === 'interrupted',
+    (s) => s.writer !== undefined && s.recovered === undefined && stepState(s).kind === 'interrupted',
   );
   if (steps.length === 0) return;
   try {
@@ -28,9 +31,14 @@ export async function countInterruptedSteps(f: Factory, run: RunRecord): Promise
     if (component === undefined) return;
     const settings = await resolveLogStoreSettings(f, component);
     for (const s of steps) {
-      const n = await storedRecords(settings, { runId: run.runId, logId: s.logId, writer: s.writer as string });
-      s.counts.read = n;
-      s.counts.delivered = n;
+      const key = `${run.runId}\n${s.logId}\n${s.writer as string}`;
+      const n =
+        counted?.get(key) ??
+        (await storedRecords(settings, { runId: run.runId, logId: s.logId, writer: s.writer as string }));
+      counted?.set(key, n);
+      // The store holds everything the step showed: at least what its last counts said.
+      s.counts.read = Math.max(s.counts.read, n);
+      s.counts.delivered = Math.max(s.counts.delivered, n);
     }
   } catch {
     // Counts are a courtesy here: the step still reads as interrupted, its records with `logs`.

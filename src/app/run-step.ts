@@ -26,6 +26,7 @@ import { isSameOutput } from '../runner/merged-output.js';
 import { sigintReachedCommand } from '../runner/terminal-sigint.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
+import { startRunProgress } from './run-progress.js';
 
 async function loadRunModules() {
   const [sink, builder, child, spool, flush, journal, direct] = await Promise.all([
@@ -202,6 +203,17 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
         'will not know this step',
     );
   }
+  const progress =
+    recordError === undefined
+      ? startRunProgress({
+          runs,
+          runId,
+          logId: context.logId,
+          writer: context.writer as string,
+          counts: () => sink.counts(),
+          now: () => f.now(),
+        })
+      : undefined;
 
   let paused = false;
   const redactor = f.io.redactor;
@@ -372,6 +384,8 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   };
   const firstProblem = errors.retryable ?? errors.failure;
   let finalRun: RunRecord | undefined;
+  // A counts write in flight would land after the final one otherwise.
+  await progress?.stop();
   try {
     if (recordError !== undefined) throw new Error(recordError);
     finalRun = await runs.update(runId, (current) => {
@@ -383,6 +397,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
         .find((s) => s.logId === context.logId && s.startedAt === startedAt && s.endedAt === undefined);
       if (step) {
         step.endedAt = endedAt;
+        delete step.seenAt; // its end says more
         step.exitCode = result.exitCode;
         if (result.signal) step.signal = result.signal;
         step.counts = finalCounts;

@@ -36,6 +36,11 @@ export interface StepRecord {
   exitCode?: number;
   signal?: string;
   counts: RecordCounts;
+  /**
+   * While the step runs, when its `run` last wrote its counts (every few seconds, app/run-progress.ts): a step whose
+   * dd-logstore was killed keeps its last counts, and its duration ends here.
+   */
+  seenAt?: string;
   /** `dd_logstore.writer` of the process that ran it: with the log id, its records' key. */
   writer?: string;
   /** That process (pid, start time, boot, pid namespace): a step without an end whose owner is gone was interrupted. */
@@ -85,7 +90,12 @@ export function emptyCounts(): RecordCounts {
 export interface RunRecordStore {
   read(runId: string): Promise<RunRecord | undefined>;
   /** Changes a run record under its lock; `change` gets undefined for a new run. */
-  update(runId: string, change: (current: RunRecord | undefined) => RunRecord): Promise<RunRecord>;
+  /** `durable: false`: no fsync (a running step's counts, rewritten every few seconds). */
+  update(
+    runId: string,
+    change: (current: RunRecord | undefined) => RunRecord,
+    options?: { durable?: boolean },
+  ): Promise<RunRecord>;
   /** Every readable record, newest first; `onUnreadable` hears of the files that are not. */
   list(onUnreadable?: (file: string) => void): Promise<RunRecord[]>;
   last(): Promise<RunRecord | undefined>;
@@ -170,11 +180,11 @@ export function createRunRecordStore(dir: string): RunRecordStore {
         }
       });
     },
-    async update(runId, change) {
+    async update(runId, change, options) {
       makeDirsSync(dir, 0o700);
       return withFileLock(`${file(runId)}.lock`, async () => {
         const next = change(await read(runId));
-        writeFileAtomicSync(file(runId), JSON.stringify(next, null, 2) + '\n', 0o600);
+        writeFileAtomicSync(file(runId), JSON.stringify(next, null, 2) + '\n', 0o600, options?.durable ?? true);
         return next;
       });
     },

@@ -62,16 +62,32 @@ export function runStartedMs(run: RunRecord): number {
   return Math.min(Date.parse(run.createdAt), ...run.steps.map((s) => Date.parse(s.startedAt)));
 }
 
-/** Epoch ms of the run's last activity: the latest step start or end. */
+/**
+ * Epoch ms of the step's end: its recorded end; `nowMs` while it runs; for one whose dd-logstore was killed, the last
+ * sign of it: its last counts written (`seenAt`) or its latest record, else its start.
+ */
+export function stepEndMs(step: StepRecord, status: RunStatus, nowMs: number): number {
+  if (step.endedAt !== undefined) return Date.parse(step.endedAt);
+  if (status === 'running') return nowMs;
+  return Math.max(
+    Date.parse(step.startedAt),
+    step.seenAt !== undefined ? Date.parse(step.seenAt) : 0,
+    step.recordsTo !== undefined ? Date.parse(step.recordsTo) : 0,
+  );
+}
+
+/** Epoch ms of the run's last activity: the latest step start or end (a killed step's last sign of life). */
 export function runLastActivityMs(run: RunRecord): number {
   return Math.max(
     Date.parse(run.createdAt),
-    ...run.steps.flatMap((s) => [Date.parse(s.startedAt), s.endedAt ? Date.parse(s.endedAt) : 0]),
+    ...run.steps.map((s) =>
+      Math.max(Date.parse(s.startedAt), s.endedAt ? Date.parse(s.endedAt) : 0, s.seenAt ? Date.parse(s.seenAt) : 0),
+    ),
   );
 }
 
 /** Wall time from the first step start to the last step end (to `nowMs` while running). */
 export function runDurationMs(run: RunRecord, nowMs: number, isAlive: IsAlive = pidIsAlive): number {
-  const end = runStatus(run, isAlive) === 'running' ? nowMs : runLastActivityMs(run);
-  return Math.max(0, end - runStartedMs(run));
+  const ends = run.steps.map((s) => stepEndMs(s, stepStatus(s, isAlive), nowMs));
+  return Math.max(0, Math.max(Date.parse(run.createdAt), ...ends) - runStartedMs(run));
 }

@@ -9,6 +9,7 @@ import { componentDestination, resolveLogStoreSettings } from '../app/resolve-lo
 import { logStoreOfRun } from '../store/run-log-store.js';
 import type { ResolvedLogStore } from '../app/resolve-log-store.js';
 import { openRunPages } from '../app/read-run-page.js';
+import { countInterruptedSteps } from '../app/interrupted-counts.js';
 import type { RunPages } from '../app/read-run-page.js';
 import type { SearchFn } from '../destinations/datadog/reader.js';
 import { sleep } from '../query/system.js';
@@ -116,6 +117,8 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
     return created.pages;
   };
 
+  /** Records of killed steps counted from their files, by run, log id and writer (countInterruptedSteps). */
+  const counted = new Map<string, number>();
   return {
     async listRuns() {
       const all = await runs.list((file) => {
@@ -124,14 +127,15 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
         f.warn(`skipped ${file}: not a readable run record`);
       });
       const now = f.now().getTime();
-      return all
-        .filter((r) => o.logStore === undefined || r.logStore.id === o.logStore.id)
-        .map((r) => summarizeRun(r, now))
-        .sort(newestFirst);
+      const shown = all.filter((r) => o.logStore === undefined || r.logStore.id === o.logStore.id);
+      // As runs list counts them (a killed step's files are counted once, then remembered).
+      for (const r of shown) await countInterruptedSteps(f, r, counted);
+      return shown.map((r) => summarizeRun(r, now)).sort(newestFirst);
     },
     async runDetail(runId) {
       const run = await readRun(runId);
       if (run === undefined) return undefined;
+      await countInterruptedSteps(f, run, counted);
       const component = await componentOf(run);
       let webUrl: string | null = null;
       try {

@@ -1,7 +1,7 @@
 /** What the ui shows of a run record: its status (ok, failed with exit code, interrupted, running), steps, counts. */
 import type { RecordCounts, RunRecord, StepRecord } from '../store/run-records.js';
 import { totalCounts } from '../store/run-records.js';
-import { statusOfSteps, stepStatus, type RunStatus } from '../store/run-status.js';
+import { statusOfSteps, stepEndMs, stepStatus, type RunStatus } from '../store/run-status.js';
 
 export interface StepSummary {
   name: string | null;
@@ -36,12 +36,6 @@ export interface RunDetail extends RunSummary {
   explorerUrl: string | null;
   /** Where the records are read from: the run's own store, or the one --log-store named. */
   readFrom: { name: string; flavor: string };
-}
-
-/** When the step ended: now while it runs; for one whose dd-logstore was killed, its last record's time. */
-function stepEndMs(s: StepRecord, status: RunStatus, nowMs: number): number {
-  if (s.endedAt !== undefined) return Date.parse(s.endedAt);
-  return status === 'running' ? nowMs : Date.parse(s.recordsTo ?? s.startedAt);
 }
 
 function stepSummary(s: StepRecord, status: RunStatus, nowMs: number): StepSummary {

@@ -8,13 +8,18 @@ import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:
 import { basename, dirname, join } from 'node:path';
 import { closeSafely, removeFile } from './quiet-cleanup.js';
 
-export function writeFileAtomicSync(path: string, data: string, mode = 0o600): void {
+/**
+ * `durable: false` leaves out both fsyncs: the replacement is still atomic (a reader sees the old file or the new one),
+ * but a machine crash may keep the old one. For a running step's counts, rewritten every few seconds, where an fsync
+ * could hold the main thread behind the journal's own writeback.
+ */
+export function writeFileAtomicSync(path: string, data: string, mode = 0o600, durable = true): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeFileSync(fd, data, 'utf8');
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (err) {
     closeSafely(fd);
     removeFile(tmp);
@@ -27,6 +32,7 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600): v
     removeFile(tmp);
     throw err;
   }
+  if (!durable) return;
   // Make the rename itself durable; not every platform lets a directory be opened for fsync.
   let dirFd: number | undefined;
   try {

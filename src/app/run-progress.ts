@@ -1,0 +1,75 @@
+/**
+ * A running step's counts, written to its run record every few seconds: `runs list`, `runs describe` and the ui show
+ * them moving (they read 0 until the step ended), and a step whose dd-logstore is killed keeps its last counts and
+ * when they were written (`seenAt`: its duration ends there).
+ *
+ * Kept off the run's way: no fsync (a courtesy, rewritten in a moment anyway; an fsync could wait behind the
+ * journal's writeback on the main thread), no write while one is in flight or when nothing moved, timers unref'd,
+ * and a failure is silent (the final write, which `run` waits for, reports a record it cannot update).
+ */
+import type { RecordCounts, RunRecordStore } from '../store/run-records.js';
+
+export const PROGRESS_INTERVAL_MS = 2000;
+
+export interface RunProgressOptions {
+  runs: RunRecordStore;
+  runId: string;
+  logId: string;
+  writer: string;
+  counts: () => RecordCounts;
+  now: () => Date;
+  intervalMs?: number;
+}
+
+export interface RunProgress {
+  /** No more writes; resolves once a write in flight is done (before the step's final write, which must win). */
+  stop(): Promise<void>;
+}
+
+export function startRunProgress(o: RunProgressOptions): RunProgress {
+  let last = '';
+  let inFlight: Promise<void> | undefined;
+  const write = (): void => {
+    if (inFlight !== undefined) return;
+    const c = o.counts();
+    const counts: RecordCounts = {
+      read: c.read,
+      delivered: c.delivered,
+      spooled: c.spooled,
+      dropped: c.dropped,
+      failed: c.failed,
+    };
+    const key = JSON.stringify(counts);
+    if (key === last) return;
+    inFlight = o.runs
+      .update(
+        o.runId,
+        (current) => {
+          const step = current?.steps.find((s) => s.writer === o.writer && s.logId === o.logId);
+          // Gone (deleted meanwhile) or already ended: nothing to write (the throw leaves the file alone).
+          if (current === undefined || step === undefined || step.endedAt !== undefined) throw new Error('no step');
+          step.counts = counts;
+          step.seenAt = o.now().toISOString();
+          return current;
+        },
+        { durable: false },
+      )
+      .then(
+        () => {
+          last = key;
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
+  };
+  const timer = setInterval(write, o.intervalMs ?? PROGRESS_INTERVAL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
