@@ -20,6 +20,7 @@ import type { RunDetail, RunSummary } from './run-summary.js';
 export const UI_HOST = '127.0.0.1';
 const PAGE_DEFAULT = 500;
 const HISTOGRAM_BUCKETS_DEFAULT = 60;
+const MAX_BUCKETS = 500;
 
 export interface UiData {
   listRuns(): Promise<RunSummary[]>;
@@ -137,15 +138,26 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     }
     const pages = await o.data.pages(runId);
     if (pages === undefined) return sendJson(res, 404, { error: `no run with id '${runId}'` });
-    const q = recordQuery(url.searchParams);
+    // A parameter that is not understood is a 400 naming it, never ignored: a bad level read as every level, and
+    // a bad cursor as the first page, whose `next` then started a client over.
+    let params: { q: RecordQuery; cursor?: string; limit: number; buckets: number };
+    try {
+      params = {
+        q: recordQuery(url.searchParams),
+        ...cursorParam(url.searchParams),
+        // More than a page holds is served as a full page (docs/ui.md), as before.
+        limit: intParam(url.searchParams, 'limit', 1, undefined, PAGE_DEFAULT),
+        buckets: intParam(url.searchParams, 'buckets', 1, MAX_BUCKETS, HISTOGRAM_BUCKETS_DEFAULT),
+      };
+    } catch (err) {
+      if (err instanceof BadParameter) return sendJson(res, 400, { error: err.message });
+      throw err;
+    }
     if (api[2] === 'records') {
-      const cursor = url.searchParams.get('cursor') ?? undefined;
-      const limit = Number(url.searchParams.get('limit') ?? PAGE_DEFAULT);
-      const page = await pages.page(q, cursor, Number.isFinite(limit) ? limit : PAGE_DEFAULT);
+      const page = await pages.page(params.q, params.cursor, params.limit);
       return sendJson(res, 200, { ...page, notices: o.data.takeNotices(runId), damaged: pages.damaged() });
     }
-    const buckets = Math.max(1, Math.min(500, Number(url.searchParams.get('buckets')) || HISTOGRAM_BUCKETS_DEFAULT));
-    return sendJson(res, 200, await pages.histogram(q, buckets));
+    return sendJson(res, 200, await pages.histogram(params.q, params.buckets));
   }
 
   function sendAsset(res: ServerResponse, name: string): void {
@@ -196,17 +208,51 @@ function runIdOf(segment: string): string | undefined {
   return RUN_ID_PATTERN.test(id) ? id : undefined;
 }
 
+class BadParameter extends Error {}
+
 function recordQuery(p: URLSearchParams): RecordQuery {
   const q: RecordQuery = {};
   const step = p.get('step');
   if (step !== null && step !== '') q.step = step;
-  const levels = (p.get('levels') ?? '')
-    .split(',')
-    .filter((l): l is Level => (LEVELS as readonly string[]).includes(l));
+  const levels: Level[] = [];
+  for (const raw of (p.get('levels') ?? '').split(',')) {
+    if (raw === '') continue;
+    // As `logs --level`: any case, and `warning` for warn.
+    const level = raw.toLowerCase() === 'warning' ? 'warn' : raw.toLowerCase();
+    if (!(LEVELS as readonly string[]).includes(level))
+      throw new BadParameter(`levels: unknown level '${raw}' (levels: ${LEVELS.join(', ')})`);
+    levels.push(level as Level);
+  }
   if (levels.length > 0) q.levels = levels;
   const text = p.get('text');
   if (text !== null && text !== '') q.text = text;
   return q;
+}
+
+/**
+ * A page's cursor as the pages give them out: `end` (the last page), `o:<offset>` (local), `c:<Logs Search cursor>`
+ * and `t:<ms>` (Datadog: next page, and following from the newest record seen).
+ */
+function cursorParam(p: URLSearchParams): { cursor?: string } {
+  const cursor = p.get('cursor');
+  if (cursor === null || cursor === '') return {};
+  if (!/^(end|o:\d+|t:\d+|c:.+)$/.test(cursor))
+    throw new BadParameter(
+      `cursor: '${cursor.slice(0, 40)}' is not a cursor this server gave (use a page's next or resume)`,
+    );
+  return { cursor };
+}
+
+/** A whole number from `min` to `max` (no upper bound when undefined). */
+function intParam(p: URLSearchParams, name: string, min: number, max: number | undefined, dflt: number): number {
+  const raw = p.get(name);
+  if (raw === null || raw === '') return dflt;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || (max !== undefined && n > max)) {
+    const range = max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`;
+    throw new BadParameter(`${name}: must be a whole number ${range}, got '${raw.slice(0, 20)}'`);
+  }
+  return n;
 }
 
 function sameToken(given: string, token: string): boolean {

@@ -153,6 +153,34 @@ describe('dd-logstore ui (built CLI, HTTP)', () => {
     expect(h.counts).toHaveLength(10);
     expect(h.counts.reduce((n, c) => n + c[3]!, 0)).toBe(12);
     expect(h.counts.reduce((n, c) => n + c.reduce((a, b) => a + b, 0), 0)).toBe(1200);
+    // As logs --level: any case, and warning for warn.
+    const warned = JSON.parse((await get(api('/api/runs/paged/records?levels=ERROR,warning'))).body) as Page;
+    expect(warned.total).toBe(12);
+  });
+
+  it('answers 400 naming a parameter it does not understand (it ignored it: every level, or the first page again)', async () => {
+    const cases: [string, string][] = [
+      [
+        '/api/runs/paged/records?levels=bogus',
+        "levels: unknown level 'bogus' (levels: debug, info, warn, error, critical)",
+      ],
+      [
+        '/api/runs/paged/records?cursor=garbage',
+        "cursor: 'garbage' is not a cursor this server gave (use a page's next or resume)",
+      ],
+      ['/api/runs/paged/records?cursor=o:abc', "cursor: 'o:abc' is not a cursor"],
+      ['/api/runs/paged/records?limit=0', "limit: must be a whole number of at least 1, got '0'"],
+      ['/api/runs/paged/records?limit=-3', "limit: must be a whole number of at least 1, got '-3'"],
+      ['/api/runs/paged/records?limit=2.5', 'limit: must be a whole number'],
+      ['/api/runs/paged/histogram?buckets=0', "buckets: must be a whole number from 1 to 500, got '0'"],
+      ['/api/runs/paged/histogram?buckets=501', 'buckets: must be a whole number from 1 to 500'],
+      ['/api/runs/paged/histogram?levels=nope', "levels: unknown level 'nope'"],
+    ];
+    for (const [path, error] of cases) {
+      const r = await get(api(path));
+      expect([path, r.status]).toEqual([path, 400]);
+      expect((JSON.parse(r.body) as { error: string }).error).toContain(error);
+    }
   });
 
   it('answers 404 for a run that is not there', async () => {
