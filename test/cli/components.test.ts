@@ -139,6 +139,15 @@ describe('components and stacks (built CLI, real store)', () => {
     expect((await cli('log-store', 'delete', 'loc3')).code).toBe(0);
   });
 
+  it('stack delete and log-store delete take --yes / -y, as secret delete and runs delete do (it was an unknown option)', async () => {
+    expect((await cli('log-store', 'register', 'yes1', '--flavor=local', '--path=/tmp/yes1')).code).toBe(0);
+    expect((await cli('stack', 'register', 'yes_stack', '-a', 'default', '-o', 'default', '-ls', 'yes1')).code).toBe(0);
+    const stack = await cli('stack', 'delete', 'yes_stack', '--yes');
+    expect([stack.code, stack.stderr]).toEqual([0, "Deleted stack 'yes_stack'.\n"]);
+    const store = await cli('log-store', 'delete', 'yes1', '-y');
+    expect([store.code, store.stderr]).toEqual([0, "Deleted log store 'yes1'.\n"]);
+  });
+
   it('a leading ~ in --path is the home directory (the shell leaves it after --path=); a path under a file is refused', async () => {
     const user = join(home, 'user');
     const cliAs = (...args: string[]) => runCli(args, { home, env: { HOME: user } });

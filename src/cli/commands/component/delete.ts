@@ -15,6 +15,9 @@ export function newCmdDelete(f: Factory, type: ComponentType, runF = deleteCompo
     .description(`delete ${aComponent(type)} that no stack uses`)
     .argument('<name>', `name of the ${componentNoun(type)}`);
   if (type === 'log-store') cmd.option('--force', 'delete it even though records wait in its spool (they are dropped)');
+  // Nothing to confirm (refused while a stack uses it or records wait for it): taken, so that a script passing
+  // --yes to every delete (secret delete and runs delete ask) works.
+  cmd.option('-y, --yes', `accepted for scripts; ${type} delete does not ask`);
   cmd.action(async (name: string, opts: { force?: boolean }) => runF(f, type, name, Boolean(opts.force)));
   return withExamples(cmd, [`dd-logstore ${type} delete old_store`]);
 }

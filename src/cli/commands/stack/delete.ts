@@ -10,6 +10,9 @@ export function newCmdStackDelete(f: Factory): Command {
   const cmd = new Command('delete')
     .description('delete a stack (its components stay registered)')
     .argument('<name>', 'name of the stack')
+    // Nothing to confirm (the stack's components stay, and it is registered again in one command): taken, as
+    // ZenML's `stack delete -y` is, so that a script passing --yes to every delete works.
+    .option('-y, --yes', 'accepted for scripts; stack delete does not ask')
     .action(async (name: string) => {
       await f.configStore().update((config) => {
         findStack(config, name);
