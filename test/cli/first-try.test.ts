@@ -23,6 +23,14 @@ describe('first try (built CLI)', () => {
         '',
         'no runs yet (start one: dd-logstore run -- COMMAND)\n',
       ]);
+      // json is still a document (it printed nothing), as when filters match no records; text and jsonl print none.
+      const json = await at('logs', '--last', '--output', 'json');
+      expect([json.code, json.stdout, json.stderr]).toEqual([
+        0,
+        '[]\n',
+        'no runs yet (start one: dd-logstore run -- COMMAND)\n',
+      ]);
+      expect((await at('logs', '--last', '--output', 'jsonl')).stdout).toBe('');
       expect((await at('run', '--quiet', '--', 'true')).code).toBe(0);
       const none = await at('runs', 'list', '--status', 'failed', '--output', 'table');
       expect([none.code, none.stdout, none.stderr]).toEqual([

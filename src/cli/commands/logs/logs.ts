@@ -228,7 +228,8 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
         const component = await pickLogStore(f, opts, undefined, 'the last run');
         if (componentDestination(component).createRunReader === undefined) throw shipsOnly(component);
       }
-      // Nothing found is success (exit 0), said on stderr.
+      // Nothing found is success (exit 0), said on stderr; json is still a document, as for filters matching none.
+      if (opts.output === 'json') f.io.out('[]\n');
       f.io.err('no runs yet (start one: dd-logstore run -- COMMAND)\n');
       return;
     }
