@@ -31,6 +31,20 @@ describe('logs on the local store (built CLI)', () => {
     expect(all.stderr).toBe('');
   });
 
+  it('--log-id with a --step that is not its own says nothing can match (it printed nothing at all)', async () => {
+    expect((await cli(['run', '-q', '--run-id', 'two', '--step', 'train', '--', 'echo', 'a'])).code).toBe(0);
+    expect((await cli(['run', '-q', '--run-id', 'two', '--step', 'eval', '--', 'echo', 'b'])).code).toBe(0);
+    const described = await cli(['runs', 'describe', 'two', '--output', 'json']);
+    const evalLog = (JSON.parse(described.stdout) as { steps: { logId: string }[] }).steps[1]!.logId;
+    const other = await cli(['logs', '--log-id', evalLog, '--step', 'train', '--output', 'jsonl']);
+    expect([other.code, other.stdout]).toEqual([0, '']);
+    expect(other.stderr).toBe(
+      `warning: log id ${evalLog} is of step 'eval', not 'train': nothing matches both (drop --step)\n`,
+    );
+    const own = await cli(['logs', '--log-id', evalLog, '--step', 'eval', '--output', 'jsonl']);
+    expect([messages(own.stdout), own.stderr]).toEqual([['b'], '']);
+  });
+
   it('--tail N with --follow starts from the last N records', async () => {
     const r = await cli(['logs', 'tail', '--run-id', 'five', '--tail', '1', '--output', 'jsonl']);
     expect(r.code).toBe(0);

@@ -287,6 +287,13 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
   const stepNames = run?.steps.map((s) => s.name).filter((n): n is string => n !== null) ?? [];
   if (run && opts.filter.step !== undefined && !stepNames.includes(opts.filter.step)) {
     f.warn(`run ${run.runId} has no step '${opts.filter.step}' (steps: ${stepNames.join(', ') || 'none named'})`);
+  } else if (run && opts.filter.step !== undefined && opts.logId !== undefined) {
+    // Both filters hold only where the log id's step has that name: else nothing can match, which must be said.
+    const own = run.steps.find((s) => s.logId === opts.logId);
+    if (own !== undefined && own.name !== opts.filter.step)
+      f.warn(
+        `log id ${opts.logId} is of ${own.name === null ? 'a step without a name' : `step '${own.name}'`}, not '${opts.filter.step}': nothing matches both (drop --step)`,
+      );
   }
   const settings = await resolveLogStoreSettings(f, component);
   if (destinationOf(settings).createRunReader === undefined) throw shipsOnly(component);
