@@ -354,6 +354,31 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     expectOrdered(lines);
   }, 40_000);
 
+  it('logs tail of a run with no record here yet says it follows until Ctrl-C or until a record ends it, and does end with the run', async () => {
+    const tail = spawn(
+      process.execPath,
+      [BIN, 'logs', 'tail', '--run-id', 'tail-later', '--log-store', 'dd', '--interval', '250ms', '--output', 'jsonl'],
+      { env: cliEnv(home, keys), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    tail.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    tail.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => tail.on('close', resolve));
+    // Said before the run starts (it said "until Ctrl-C (no run record says when it ends)", then ended by itself).
+    for (let i = 0; i < 100 && !err.includes('\n'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(err).toBe(
+      "no run record for 'tail-later' here yet: following log store 'dd' until Ctrl-C, or until a run record here says the run ended\n",
+    );
+    expect(
+      (await cli(['run', '--log-store', 'dd', '--run-id', 'tail-later', '-q', '--', 'echo', 'came later'])).code,
+    ).toBe(0);
+    const timer = setTimeout(() => tail.kill('SIGKILL'), 20_000);
+    expect(await exited).toBe(0);
+    clearTimeout(timer);
+    expect((JSON.parse(out.trim()) as Line).message).toBe('came later');
+  }, 40_000);
+
   it('reads back 100,000 records and says how fast (side by side with the emulator answering the same pages)', async () => {
     emulator().reset();
     const t0 = Date.parse(new Date().toISOString());

@@ -269,7 +269,8 @@ export async function showLogs(f: Factory, opts: LogsOptions, deps?: LogsDeps): 
         ? // Tail started before the run (docs/logs.md): it waits, which must not look like a hang.
           `${noRecord} yet: waiting for it in log store '${component.name}' (Ctrl-C stops)\n`
         : opts.follow
-          ? `${noRecord}: following log store '${component.name}' without one, until Ctrl-C (no run record says when it ends)\n`
+          ? // A run started here later writes its record, and the follow ends with it (read again at every poll).
+            `${noRecord} yet: following log store '${component.name}' until Ctrl-C, or until a run record here says the run ended\n`
           : `${noRecord}: searching log store '${component.name}' without one\n`,
     );
   }
