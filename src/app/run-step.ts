@@ -400,6 +400,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
         delete step.seenAt; // its end says more
         step.exitCode = result.exitCode;
         if (result.signal) step.signal = result.signal;
+        if (result.killedAfter !== undefined) step.killedAfter = result.killedAfter;
         step.counts = finalCounts;
         step.nextSeq = prepared.firstSeq + builder.count;
         const stepError = errorText ?? firstProblem?.message;

@@ -106,6 +106,8 @@ export interface ChildResult {
   pipesAbandoned?: 'handed-off' | 'closed';
   /** The command outlived a signal by `killAfterMs`, or a third Ctrl-C came: we sent SIGKILL. */
   killed?: boolean;
+  /** When `killed`: the stop signal we had relayed first (SIGINT, SIGTERM, ...): why it was stopped. */
+  killedAfter?: NodeJS.Signals;
 }
 
 export interface RunningChild {
@@ -176,6 +178,7 @@ export function startChild(opts: StartChildOptions): RunningChild {
     let killTimer: unknown;
     let interrupts = 0;
     let killed = false;
+    let firstStop: NodeJS.Signals | undefined;
     let settled = false;
 
     const alive = (): boolean => child.exitCode === null && child.signalCode === null;
@@ -194,6 +197,7 @@ export function startChild(opts: StartChildOptions): RunningChild {
     // As `docker stop`: the signal first, SIGKILL once the grace period is over; a third Ctrl-C does not wait.
     const onSignal = (signal: NodeJS.Signals) => () => {
       if (!alive()) return;
+      firstStop ??= signal;
       if (signal !== 'SIGINT' || opts.sigintReachedChild?.(child.pid) !== true) child.kill(signal);
       if (signal === 'SIGINT' && ++interrupts >= FORCE_KILL_INTERRUPTS) {
         kill(`interrupted ${interrupts} times and the command is still running`);
@@ -225,7 +229,7 @@ export function startChild(opts: StartChildOptions): RunningChild {
       settled = true;
       for (const t of [drainTimer, readLimitTimer, killTimer]) if (t !== undefined) timers.clearTimeout(t);
       for (const [signal, listener] of forwarders) opts.signals.off(signal, listener);
-      resolve(killed ? { ...exit, killed } : exit);
+      resolve(killed ? { ...exit, killed, ...(firstStop !== undefined ? { killedAfter: firstStop } : {}) } : exit);
     };
     /**
      * We stop reading while something (a grandchild) still holds the pipes. Where they are FIFOs, our read ends go to

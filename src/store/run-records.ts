@@ -35,6 +35,11 @@ export interface StepRecord {
   endedAt?: string;
   exitCode?: number;
   signal?: string;
+  /**
+   * The stop signal `run` relayed before it had to kill the command (`--kill-after`, a third Ctrl-C): a step ended by
+   * SIGKILL after a Ctrl-C was stopped by its user, not failed (as `docker stop` ends a container).
+   */
+  killedAfter?: string;
   counts: RecordCounts;
   /**
    * While the step runs, when its `run` last wrote its counts (every few seconds, app/run-progress.ts): a step whose

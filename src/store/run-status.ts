@@ -18,7 +18,10 @@ const STOP_CODES = new Set([130, 143]);
 export function stepStatus(step: StepRecord, isAlive: IsAlive = pidIsAlive): RunStatus {
   if (step.endedAt === undefined && step.exitCode === undefined && step.signal === undefined)
     return unendedStatus(step, isAlive);
-  if (step.signal !== undefined) return STOP_SIGNALS.has(step.signal) ? 'interrupted' : 'failed';
+  if (step.signal !== undefined)
+    return STOP_SIGNALS.has(step.signal) || (step.killedAfter !== undefined && STOP_SIGNALS.has(step.killedAfter))
+      ? 'interrupted'
+      : 'failed';
   if (step.exitCode === 0) return 'ok';
   return step.exitCode !== undefined && STOP_CODES.has(step.exitCode) ? 'interrupted' : 'failed';
 }

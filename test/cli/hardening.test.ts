@@ -173,6 +173,13 @@ describe('a command that ignores signals (as docker stop)', () => {
     expect(r.stdout()).toContain('ignored SIGTERM');
     expect(r.stderr()).toMatch(/did not exit within 1 s of SIGTERM \(--kill-after\): killing it \(SIGKILL\)/);
     expect(await counts(home, 'term')).toMatchObject({ read: 2, delivered: 2 });
+    // Stopped by its user, so interrupted (it read failed, as a crash's SIGKILL does), and describe says whose kill.
+    const listed = await runCli(['runs', 'list', '--status', 'interrupted', '--output', 'text'], { home });
+    expect(listed.stdout).toMatch(/^term\tinterrupted \(SIGKILL\)\t/m);
+    const described = await runCli(['runs', 'describe', 'term'], { home });
+    expect(described.stdout).toMatch(
+      /^step 1: \(no step\) — killed by SIGKILL \(sent by dd-logstore when SIGTERM did not stop it\)$/m,
+    );
   }, 30_000);
 
   it('SIGKILL after --kill-after reaches what the command started too: one holding the pipe, one in its own group', async () => {
@@ -259,6 +266,8 @@ describe('a command that ignores signals (as docker stop)', () => {
     const { code } = await r.done;
     expect(code).toBe(137);
     expect(r.stderr()).toMatch(/interrupted 3 times and the command is still running: killing it \(SIGKILL\)/);
+    const listed = await runCli(['runs', 'list', '--output', 'text'], { home });
+    expect(listed.stdout).toMatch(/^int\tinterrupted \(SIGKILL\)\t/m);
   }, 30_000);
 });
 

@@ -45,7 +45,7 @@ export function newCmdRunsDescribe(f: Factory): Command {
         const state = stepState(s);
         const end =
           state.kind === 'signal'
-            ? `killed by ${state.text}`
+            ? `killed by ${state.text}${s.killedAfter !== undefined ? ` (sent by dd-logstore when ${s.killedAfter} did not stop it)` : ''}`
             : state.kind === 'exit'
               ? `exit ${state.text}`
               : state.kind === 'interrupted'
