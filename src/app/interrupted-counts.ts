@@ -24,23 +24,34 @@ export async function countInterruptedSteps(f: Factory, run: RunRecord, counted?
     (s) => s.writer !== undefined && s.recovered === undefined && stepState(s).kind === 'interrupted',
   );
   if (steps.length === 0) return;
+  const keyOf = (s: (typeof steps)[number]) => `${run.runId}\n${s.logId}\n${s.writer as string}`;
+  // Counted before (the ui's polls): no config read, no store opened.
+  const uncounted = steps.filter((s) => counted?.get(keyOf(s)) === undefined);
   try {
-    const config = await f.configStore().read();
-    const component = logStoreOfRun(run.logStore, config.components['log-store']);
-    // A log store no longer registered here: where its files are is not known.
-    if (component === undefined) return;
-    const settings = await resolveLogStoreSettings(f, component);
-    for (const s of steps) {
-      const key = `${run.runId}\n${s.logId}\n${s.writer as string}`;
-      const n =
-        counted?.get(key) ??
-        (await storedRecords(settings, { runId: run.runId, logId: s.logId, writer: s.writer as string }));
-      counted?.set(key, n);
-      // The store holds everything the step showed: at least what its last counts said.
-      s.counts.read = Math.max(s.counts.read, n);
-      s.counts.delivered = Math.max(s.counts.delivered, n);
+    if (uncounted.length > 0) {
+      const config = await f.configStore().read();
+      const component = logStoreOfRun(run.logStore, config.components['log-store']);
+      // A log store no longer registered here: where its files are is not known.
+      if (component === undefined) return;
+      const settings = await resolveLogStoreSettings(f, component);
+      for (const s of uncounted) {
+        const n = await storedRecords(settings, { runId: run.runId, logId: s.logId, writer: s.writer as string });
+        counted?.set(keyOf(s), n);
+        apply(s, n);
+      }
     }
+    for (const s of steps) if (!uncounted.includes(s)) apply(s, counted?.get(keyOf(s)) ?? 0);
   } catch {
     // Counts are a courtesy here: the step still reads as interrupted, its records with `logs`.
   }
+}
+
+/**
+ * The store holds everything the step showed: at least what its last counts said delivered. What they said was
+ * dropped, failed or spooled stays so, and read covers all of it.
+ */
+function apply(s: RunRecord['steps'][number], stored: number): void {
+  const c = s.counts;
+  c.delivered = Math.max(c.delivered, stored);
+  c.read = Math.max(c.read, c.delivered + c.dropped + c.failed + c.spooled);
 }

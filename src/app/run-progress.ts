@@ -3,13 +3,15 @@
  * them moving (they read 0 until the step ended), and a step whose dd-logstore is killed keeps its last counts and
  * when they were written (`seenAt`: its duration ends there).
  *
- * Kept off the run's way: no fsync (a courtesy, rewritten in a moment anyway; an fsync could wait behind the
- * journal's writeback on the main thread), no write while one is in flight or when nothing moved, timers unref'd,
- * and a failure is silent (the final write, which `run` waits for, reports a record it cannot update).
+ * Kept off the run's way: the write's calls (and its data fsync, which could wait behind the journal's writeback)
+ * on the thread pool, none while one is in flight, none when nothing moved (but one every QUIET_REWRITE_MS all the
+ * same, so that a quiet step killed later has a recent `seenAt`), timers unref'd, and a failure is silent (the
+ * final write, which `run` waits for, reports a record it cannot update).
  */
 import type { RecordCounts, RunRecordStore } from '../store/run-records.js';
 
 export const PROGRESS_INTERVAL_MS = 2000;
+const QUIET_REWRITE_MS = 30_000;
 
 export interface RunProgressOptions {
   runs: RunRecordStore;
@@ -28,6 +30,7 @@ export interface RunProgress {
 
 export function startRunProgress(o: RunProgressOptions): RunProgress {
   let last = '';
+  let lastAt = 0;
   let inFlight: Promise<void> | undefined;
   const write = (): void => {
     if (inFlight !== undefined) return;
@@ -40,7 +43,8 @@ export function startRunProgress(o: RunProgressOptions): RunProgress {
       failed: c.failed,
     };
     const key = JSON.stringify(counts);
-    if (key === last) return;
+    const now = o.now();
+    if (key === last && now.getTime() - lastAt < QUIET_REWRITE_MS) return;
     inFlight = o.runs
       .update(
         o.runId,
@@ -49,14 +53,15 @@ export function startRunProgress(o: RunProgressOptions): RunProgress {
           // Gone (deleted meanwhile) or already ended: nothing to write (the throw leaves the file alone).
           if (current === undefined || step === undefined || step.endedAt !== undefined) throw new Error('no step');
           step.counts = counts;
-          step.seenAt = o.now().toISOString();
+          step.seenAt = now.toISOString();
           return current;
         },
-        { durable: false },
+        { background: true },
       )
       .then(
         () => {
           last = key;
+          lastAt = now.getTime();
         },
         () => undefined,
       )

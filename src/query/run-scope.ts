@@ -1,6 +1,6 @@
 /** What the run record tells a reader: the time window to search, and how many records to expect. */
 import type { RunRecord } from '../store/run-records.js';
-import { stepStatus } from '../store/run-status.js';
+import { stepEndMs, stepStatus } from '../store/run-status.js';
 import type { RunProgress } from './follow.js';
 
 /** Slack around the run's start and end: clocks differ, and a record's timestamp can be its own (JSON lines). */
@@ -53,14 +53,13 @@ export function runProgress(
   if (run === undefined) return undefined;
   const steps = stepsInView(run, step, logId);
   const all = run.steps;
-  // A step whose dd-logstore was killed never records an end: it is over too (interrupted), at its last record.
-  const ends = all.map((s) =>
-    s.endedAt !== undefined
-      ? Date.parse(s.endedAt)
-      : stepStatus(s) === 'interrupted'
-        ? Date.parse(s.recordsTo ?? s.startedAt)
-        : undefined,
-  );
+  // A step whose dd-logstore was killed never records an end: it is over too (interrupted), at its last sign of
+  // life (its last counts written, or its last record): a follow gives up waiting for records from there, not from
+  // its start (it gave up at once on a step that ran longer than the wait).
+  const ends = all.map((s) => {
+    const status = stepStatus(s);
+    return status === 'running' ? undefined : stepEndMs(s, status, 0);
+  });
   const ended = all.length > 0 && ends.every((t) => t !== undefined);
   return {
     ended,

@@ -9,7 +9,7 @@ import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { makeDirs, makeDirsSync } from '../core/fs/make-dirs.js';
 import { join } from 'node:path';
 import { CliError, StoreError, UsageError } from '../core/errors.js';
-import { writeFileAtomicSync } from '../core/fs/atomic-write.js';
+import { writeFileAtomicInBackground, writeFileAtomicSync } from '../core/fs/atomic-write.js';
 import { withFileLock } from '../core/fs/file-lock.js';
 import type { ProcessOwner } from './process-owner.js';
 import { unsafeMode } from '../core/fs/file-modes.js';
@@ -95,11 +95,11 @@ export function emptyCounts(): RecordCounts {
 export interface RunRecordStore {
   read(runId: string): Promise<RunRecord | undefined>;
   /** Changes a run record under its lock; `change` gets undefined for a new run. */
-  /** `durable: false`: no fsync (a running step's counts, rewritten every few seconds). */
+  /** `background`: the write's calls on the thread pool (a running step's counts, rewritten every few seconds). */
   update(
     runId: string,
     change: (current: RunRecord | undefined) => RunRecord,
-    options?: { durable?: boolean },
+    options?: { background?: boolean },
   ): Promise<RunRecord>;
   /** Every readable record, newest first; `onUnreadable` hears of the files that are not. */
   list(onUnreadable?: (file: string) => void): Promise<RunRecord[]>;
@@ -189,7 +189,9 @@ export function createRunRecordStore(dir: string): RunRecordStore {
       makeDirsSync(dir, 0o700);
       return withFileLock(`${file(runId)}.lock`, async () => {
         const next = change(await read(runId));
-        writeFileAtomicSync(file(runId), JSON.stringify(next, null, 2) + '\n', 0o600, options?.durable ?? true);
+        const text = JSON.stringify(next, null, 2) + '\n';
+        if (options?.background === true) await writeFileAtomicInBackground(file(runId), text, 0o600);
+        else writeFileAtomicSync(file(runId), text, 0o600);
         return next;
       });
     },

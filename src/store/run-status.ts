@@ -70,8 +70,13 @@ export function runStartedMs(run: RunRecord): number {
  * sign of it: its last counts written (`seenAt`) or its latest record, else its start.
  */
 export function stepEndMs(step: StepRecord, status: RunStatus, nowMs: number): number {
+  if (step.endedAt === undefined && status === 'running') return nowMs;
+  return stepLastSignMs(step);
+}
+
+/** Its recorded end; without one, its latest sign of life: its last counts written, its latest record, its start. */
+function stepLastSignMs(step: StepRecord): number {
   if (step.endedAt !== undefined) return Date.parse(step.endedAt);
-  if (status === 'running') return nowMs;
   return Math.max(
     Date.parse(step.startedAt),
     step.seenAt !== undefined ? Date.parse(step.seenAt) : 0,
@@ -79,14 +84,9 @@ export function stepEndMs(step: StepRecord, status: RunStatus, nowMs: number): n
   );
 }
 
-/** Epoch ms of the run's last activity: the latest step start or end (a killed step's last sign of life). */
+/** Epoch ms of the run's last activity: the latest step end, or sign of life of a step without one. */
 export function runLastActivityMs(run: RunRecord): number {
-  return Math.max(
-    Date.parse(run.createdAt),
-    ...run.steps.map((s) =>
-      Math.max(Date.parse(s.startedAt), s.endedAt ? Date.parse(s.endedAt) : 0, s.seenAt ? Date.parse(s.seenAt) : 0),
-    ),
-  );
+  return Math.max(Date.parse(run.createdAt), ...run.steps.map(stepLastSignMs));
 }
 
 /** Wall time from the first step start to the last step end (to `nowMs` while running). */

@@ -5,6 +5,8 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BIN, cliEnv, runCli, tempHome } from '../cli/harness.js';
 import { startUi } from './harness.js';
 
@@ -70,6 +72,16 @@ describe('counts of a running step, and of one whose dd-logstore was killed', ()
       expect(inUi.durationMs).toBe(killed.durationMs);
       const detail = (await (await fetch(`${ui.base}/api/runs/live?token=${ui.token}`)).json()) as Listed;
       expect(detail.counts.read).toBe(killed.counts.read);
+      // Counted once, then remembered (not every 2 s poll): with the step's counts zeroed in its record and its
+      // files gone, the ui still says what it counted; runs list, which counts afresh, finds nothing.
+      const file = join(home, 'runs', 'live.json');
+      const record = JSON.parse(readFileSync(file, 'utf8')) as { steps: { counts: Record<string, number> }[] };
+      record.steps[0]!.counts = { read: 0, delivered: 0, spooled: 0, dropped: 0, failed: 0 };
+      writeFileSync(file, JSON.stringify(record));
+      rmSync(join(home, 'logs', 'live'), { recursive: true, force: true });
+      const again = (await (await fetch(`${ui.base}/api/runs?token=${ui.token}`)).json()) as { runs: Listed[] };
+      expect(again.runs.find((x) => x.runId === 'live')!.counts.read).toBe(killed.counts.read);
+      expect((await listed()).counts.read).toBe(0);
     } finally {
       await ui.stop();
     }

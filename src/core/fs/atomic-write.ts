@@ -8,18 +8,13 @@ import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:
 import { basename, dirname, join } from 'node:path';
 import { closeSafely, removeFile } from './quiet-cleanup.js';
 
-/**
- * `durable: false` leaves out both fsyncs: the replacement is still atomic (a reader sees the old file or the new one),
- * but a machine crash may keep the old one. For a running step's counts, rewritten every few seconds, where an fsync
- * could hold the main thread behind the journal's own writeback.
- */
-export function writeFileAtomicSync(path: string, data: string, mode = 0o600, durable = true): void {
+export function writeFileAtomicSync(path: string, data: string, mode = 0o600): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeFileSync(fd, data, 'utf8');
-    if (durable) fsyncSync(fd);
+    fsyncSync(fd);
   } catch (err) {
     closeSafely(fd);
     removeFile(tmp);
@@ -32,7 +27,6 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600, du
     removeFile(tmp);
     throw err;
   }
-  if (!durable) return;
   // Make the rename itself durable; not every platform lets a directory be opened for fsync.
   let dirFd: number | undefined;
   try {
@@ -42,6 +36,28 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600, du
     // As before: a directory that cannot be opened or synced leaves the rename to the file system.
   } finally {
     if (dirFd !== undefined) closeSafely(dirFd);
+  }
+}
+
+/**
+ * The same, each call on the thread pool: for a file rewritten every few seconds by a busy process (a running step's
+ * counts), whose fsync must not hold its main thread behind other writeback (the journal's). The data is synced
+ * before the rename, so a crash leaves the old file or the new one, never an empty one; the rename itself is not
+ * synced (a crash may keep the old file: the next write replaces it).
+ */
+export async function writeFileAtomicInBackground(path: string, data: string, mode = 0o600): Promise<void> {
+  const { open, rename, unlink } = await import('node:fs/promises');
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const file = await open(tmp, 'wx', mode);
+  try {
+    await file.writeFile(data, 'utf8');
+    await file.datasync();
+    await file.close();
+    await rename(tmp, path);
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
 }
 
