@@ -5,6 +5,7 @@
  * - A control character (a newline from `--step "$(cmd)"`) would go into every record's attributes and split the
  *   one-line messages that name the step. Refused too: no step or component name can hold one.
  */
+import { firstControlChar } from '../core/control-chars.js';
 import { UsageError } from '../core/errors.js';
 
 const NAME_FLAGS = {
@@ -16,9 +17,6 @@ const NAME_FLAGS = {
 
 export type NameFlag = keyof typeof NAME_FLAGS;
 
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-
 /** Throws a usage error naming the first of `keys` whose value in `opts` is empty (or only blanks), or holds a control character. */
 export function checkNameFlags(opts: Readonly<Record<string, unknown>>, keys: readonly NameFlag[]): void {
   for (const key of keys) {
@@ -28,16 +26,8 @@ export function checkNameFlags(opts: Readonly<Record<string, unknown>>, keys: re
     if (value.trim() === '') {
       throw new UsageError(`${flag} cannot be empty`, { hint: `give a name, ${example}, or leave the flag out` });
     }
-    const found = CONTROL_CHARACTER.exec(value);
-    if (found) {
-      const code = found[0].charCodeAt(0);
-      const what =
-        code === 10
-          ? 'a newline'
-          : code === 9
-            ? 'a tab'
-            : `a control character (0x${code.toString(16).padStart(2, '0')})`;
+    const what = firstControlChar(value);
+    if (what !== undefined)
       throw new UsageError(`${flag} cannot hold ${what}`, { hint: `give a name on one line, ${example}` });
-    }
   }
 }

@@ -15,3 +15,21 @@ export function escapeControlChars(text: string, keepNewlines = false): string {
   pattern.lastIndex = 0;
   return text.replace(pattern, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The first control character in `text` (a tab and a newline included), named for a message (`a newline`, `a tab`,
+ * `a control character (0x1b)`), or undefined: for names and tags, which go into every record and one-line messages.
+ */
+export function firstControlChar(text: string): string | undefined {
+  const found = ANY_CONTROL.exec(text);
+  if (found === null) return undefined;
+  const code = found[0].charCodeAt(0);
+  return code === 10
+    ? 'a newline'
+    : code === 9
+      ? 'a tab'
+      : `a control character (0x${code.toString(16).padStart(2, '0')})`;
+}

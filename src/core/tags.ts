@@ -3,9 +3,13 @@
  * empty value (`--tag team:$TEAM` with the variable unset) is told apart, so that it is refused by name rather than
  * shipped as `team:` on every record.
  */
+import { firstControlChar } from './control-chars.js';
+
 export type TagCheck = 'ok' | 'malformed' | 'no value';
 
 export function checkTag(tag: string): TagCheck {
-  if (!/^[^:,\s]+:[^,]*$/.test(tag)) return 'malformed';
-  return tag.endsWith(':') ? 'no value' : 'ok';
+  // A control character (a newline from `--tag note:$(cmd)`) would ride on every record: not a tag.
+  if (!/^[^:,\s]+:[^,]*$/.test(tag) || firstControlChar(tag) !== undefined) return 'malformed';
+  // The value is all after the first `:` (`a:b:` is key a, value b:); blanks alone are none.
+  return tag.slice(tag.indexOf(':') + 1).trim() === '' ? 'no value' : 'ok';
 }

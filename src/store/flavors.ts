@@ -145,7 +145,7 @@ export function validateConfig(
         : undefined;
     if (valueless !== undefined) {
       throw new UsageError(`--${key} has a tag with no value, '${valueless}'`, {
-        hint: `give it one, e.g. --${key}=${valueless}ml, or leave it out`,
+        hint: `give it one, e.g. --${key}=${valueless.slice(0, valueless.indexOf(':') + 1)}ml, or leave it out`,
       });
     }
     // Only on the command line: a stored path is checked where it is used, and run's start-up does no extra stat.

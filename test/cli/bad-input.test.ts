@@ -263,6 +263,13 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /^error: --step cannot hold a newline \(/,
     },
     {
+      // C1 controls too (U+0085 next line, U+009B the terminal's CSI), as the escaping of output counts them.
+      name: 'a step name with a C1 control character',
+      args: ['run', '--step', 'train\u009b2J', '--', 'true'],
+      code: 2,
+      match: /^error: --step cannot hold a control character \(0x9b\) \(/,
+    },
+    {
       name: 'a pipeline name with a control character',
       args: ['run', '--pipeline', 'p\u0001', '--', 'true'],
       code: 2,

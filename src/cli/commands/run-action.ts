@@ -27,7 +27,9 @@ export async function runAction(
     const check = checkTag(t);
     if (check === 'malformed') throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
     if (check === 'no value')
-      throw new UsageError(`--tag ${t} has no value`, { hint: `give one, e.g. --tag ${t}ml, or leave the tag out` });
+      throw new UsageError(`--tag ${t} has no value`, {
+        hint: `give one, e.g. --tag ${t.slice(0, t.indexOf(':') + 1)}ml, or leave the tag out`,
+      });
   }
   checkNameFlags(opts, ['stack', 'logStore', 'step', 'pipeline']);
   if (opts.stack !== undefined && opts.logStore !== undefined) {
