@@ -71,15 +71,15 @@ export async function readValuesSource(f: Factory, source: string): Promise<Reco
   }
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) {
-    // A whole number (an account id) keeps its digits; a large or fractional one may not (1.50 parses as 1.5,
-    // 12345678901234567890 as 12345678901234567000), so it must be quoted, as null and objects must.
-    if (typeof v === 'string' || typeof v === 'boolean' || Number.isSafeInteger(v)) {
+    // A number is refused, whatever it is: JSON does not keep its text (1.50 parses as 1.5, 1e3 as 1000, a 20-digit
+    // id loses its last digits), and a secret's value must be kept as it was typed. `true`/`false` have one text.
+    if (typeof v === 'string' || typeof v === 'boolean') {
       values[k] = String(v);
       continue;
     }
     const got =
       typeof v === 'number'
-        ? 'a number that JSON may not keep digit for digit' // not shown: it is a secret's value
+        ? 'a number (JSON does not keep its digits as written)' // not shown: it is a secret's value
         : v === null
           ? 'null'
           : Array.isArray(v)
