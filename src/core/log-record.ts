@@ -10,6 +10,13 @@ export const ORIGINAL_TIMESTAMP = 'dd_logstore.original_timestamp';
 
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error', 'critical'];
 
+/** A level as a user types it (`--level`, `--stderr-level`, the ui's `levels`): any case, `warning` and `fatal` as Python names them. */
+export function levelNamed(raw: string): Level | undefined {
+  const v = raw.toLowerCase();
+  const level = v === 'warning' ? 'warn' : v === 'fatal' ? 'critical' : v;
+  return (LEVELS as readonly string[]).includes(level) ? (level as Level) : undefined;
+}
+
 /** `combined`: the child's stdout and stderr were one pipe (ours were one file or pipe: `run ... > out 2>&1`). */
 export type StreamName = 'stdout' | 'stderr' | 'combined';
 

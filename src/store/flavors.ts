@@ -123,7 +123,8 @@ export function validateConfig(
       });
     }
     // An empty required key is a value the user typed: say so, rather than that the flag is missing.
-    if (keySpec.required && raw.trim() === '') {
+    // Only on the command line: a stored one (a hand edit) gets "the flavor needs --key" from the check below.
+    if (keySpec.required && raw.trim() === '' && !stored.includes(key)) {
       throw new UsageError(`--${key} cannot be empty`, {
         hint: `the ${spec.flavor} ${componentNoun(spec.type)} flavor needs it: ${requiredKeyExample(keySpec)}`,
       });

@@ -10,7 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { CliError, formatErrorLine } from '../core/errors.js';
 import type { Redactor } from '../io/redact.js';
-import { LEVELS } from '../core/log-record.js';
+import { LEVELS, levelNamed } from '../core/log-record.js';
 import type { Level } from '../core/log-record.js';
 import type { RecordQuery, RunPages } from '../app/read-run-page.js';
 import { RUN_ID_PATTERN } from '../store/run-records.js';
@@ -217,11 +217,10 @@ function recordQuery(p: URLSearchParams): RecordQuery {
   const levels: Level[] = [];
   for (const raw of (p.get('levels') ?? '').split(',')) {
     if (raw === '') continue;
-    // As `logs --level`: any case, and `warning` for warn.
-    const level = raw.toLowerCase() === 'warning' ? 'warn' : raw.toLowerCase();
-    if (!(LEVELS as readonly string[]).includes(level))
-      throw new BadParameter(`levels: unknown level '${raw}' (levels: ${LEVELS.join(', ')})`);
-    levels.push(level as Level);
+    // As `logs --level`.
+    const level = levelNamed(raw);
+    if (level === undefined) throw new BadParameter(`levels: unknown level '${raw}' (levels: ${LEVELS.join(', ')})`);
+    levels.push(level);
   }
   if (levels.length > 0) q.levels = levels;
   const text = p.get('text');

@@ -5,7 +5,7 @@
  */
 import { RunSetupError, SilentExit, UsageError } from '../../core/errors.js';
 import { MAX_WAIT_MS, parseDuration } from '../../core/duration.js';
-import { LEVELS } from '../../core/log-record.js';
+import { LEVELS, levelNamed } from '../../core/log-record.js';
 import type { Level } from '../../core/log-record.js';
 import { RUN_ID_HINT, RUN_ID_PATTERN, checkRunId } from '../../store/run-records.js';
 import type { Factory } from '../../app/factory.js';
@@ -71,12 +71,11 @@ function parseOnOverflow(raw: string): (typeof ON_OVERFLOW_CHOICES)[number] {
 }
 
 function normalizeLevel(raw: string): Level {
-  const v = raw.toLowerCase();
-  const level = v === 'warning' ? 'warn' : v === 'fatal' ? 'critical' : v;
-  if (!(LEVELS as readonly string[]).includes(level)) {
+  const level = levelNamed(raw);
+  if (level === undefined) {
     throw new UsageError(`--stderr-level must be one of ${LEVELS.join(', ')}, got '${raw}'`, {
       hint: 'e.g. --stderr-level warn',
     });
   }
-  return level as Level;
+  return level;
 }

@@ -11,8 +11,7 @@ import { checkNameFlags } from '../../name-flags.js';
 import { MAX_WAIT_MS, parseDuration, parseWhen } from '../../../core/duration.js';
 import { componentDestination, resolveLogStoreSettings } from '../../../app/resolve-log-store.js';
 import { destinationOf } from '../../../destinations/index.js';
-import { LEVELS } from '../../../core/log-record.js';
-import type { Level } from '../../../core/log-record.js';
+import { LEVELS, levelNamed } from '../../../core/log-record.js';
 import { RUN_ID_PATTERN, checkRunId, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
 import { logStoreOfRun } from '../../../store/run-log-store.js';
@@ -95,12 +94,12 @@ export function parseLogsOptions(opts: RawOpts, nowMs: number): LogsOptions {
   if (step !== undefined) filter.step = step;
   const level = str('level');
   if (level !== undefined) {
-    const v = level.toLowerCase() === 'warning' ? 'warn' : level.toLowerCase();
-    if (!(LEVELS as readonly string[]).includes(v))
+    const v = levelNamed(level);
+    if (v === undefined)
       throw new UsageError(`--level must be one of ${LEVELS.join(', ')}, got '${level}'`, {
         hint: 'e.g. --level warn',
       });
-    filter.level = v as Level;
+    filter.level = v;
   }
   const grep = str('grep');
   if (grep !== undefined) filter.grep = grep;

@@ -27,11 +27,12 @@ export function newCmdRunsPrune(f: Factory): Command {
         await createRunRecordStore(f.paths().runs).list((file) => f.warn(`skipped ${file}: not a readable run record`))
       ).filter((r) => runLastActivityMs(r) < cutoff);
       const force = Boolean(opts.force);
-      const kept = old.filter((r) => whyNotDeletable(f, r, force) !== undefined);
-      const doomed = old.filter((r) => whyNotDeletable(f, r, force) === undefined);
-      for (const r of kept) {
-        const why = whyNotDeletable(f, r, force) ?? '';
-        f.io.err(`not deleted: ${why}${why.includes('spool') ? ' (flush it, or --force drops them)' : ''}\n`);
+      // Asked once a run: it looks in the spool for each step's journal.
+      const why = new Map(old.map((r) => [r, whyNotDeletable(f, r, force)]));
+      const doomed = old.filter((r) => why.get(r) === undefined);
+      for (const reason of why.values()) {
+        if (reason === undefined) continue;
+        f.io.err(`not deleted: ${reason}${reason.includes('spool') ? ' (flush it, or --force drops them)' : ''}\n`);
       }
       if (doomed.length === 0) {
         f.io.err(`No runs to delete older than ${opts.olderThan}.\n`);
