@@ -120,10 +120,12 @@ export function contextAttributes(ctx: StreamContext): Record<string, string> {
   attrs['zenml.pipeline.run.id'] = ctx.runId;
   if (ctx.stepName !== undefined) attrs['zenml.step.run.name'] = ctx.stepName;
   if (ctx.pipeline !== undefined) attrs['zenml.pipeline.name'] = ctx.pipeline;
+  // What says whose record it is: a tag never replaces it (`--tag zenml.run.id:x` made the run unreadable by id).
+  const identity = new Set(Object.keys(attrs));
   if (ctx.attributes !== undefined) Object.assign(attrs, ctx.attributes);
   for (const tag of ctx.tags) {
     const i = tag.indexOf(':');
-    if (i > 0) attrs[tag.slice(0, i)] = tag.slice(i + 1);
+    if (i > 0 && !identity.has(tag.slice(0, i))) attrs[tag.slice(0, i)] = tag.slice(i + 1);
   }
   return attrs;
 }

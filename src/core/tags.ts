@@ -13,3 +13,12 @@ export function checkTag(tag: string): TagCheck {
   // The value is all after the first `:` (`a:b:` is key a, value b:); blanks alone are none.
   return tag.slice(tag.indexOf(':') + 1).trim() === '' ? 'no value' : 'ok';
 }
+
+/**
+ * A tag key that names an attribute dd-logstore sets itself (`zenml.run.id`, `zenml.log.id`, `dd_logstore.seq`, ...):
+ * such a tag would not be the record's attribute (the record keeps its own), only a confusing `ddtags` entry.
+ */
+export function isReservedTagKey(tag: string): boolean {
+  const key = tag.slice(0, Math.max(0, tag.indexOf(':')));
+  return key.startsWith('zenml.') || key.startsWith('dd_logstore.');
+}

@@ -5,7 +5,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { checkTag } from '../core/tags.js';
+import { checkTag, isReservedTagKey } from '../core/tags.js';
 import { didYouMean } from './did-you-mean.js';
 import { expandTilde, fileInTheWay } from './path-option.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
@@ -144,6 +144,13 @@ export function validateConfig(
       keySpec.kind === 'tags' && !stored.includes(key)
         ? splitList(raw).find((t) => checkTag(t) === 'no value')
         : undefined;
+    const reserved =
+      keySpec.kind === 'tags' && !stored.includes(key) ? splitList(raw).find(isReservedTagKey) : undefined;
+    if (reserved !== undefined) {
+      throw new UsageError(`--${key} has '${reserved}', which names an attribute dd-logstore sets itself`, {
+        hint: 'zenml.* and dd_logstore.* say whose record it is: give the tag another key',
+      });
+    }
     if (valueless !== undefined) {
       throw new UsageError(`--${key} has a tag with no value, '${valueless}'`, {
         hint: `give it one, e.g. --${key}=${valueless.slice(0, valueless.indexOf(':') + 1)}ml, or leave it out`,

@@ -290,6 +290,28 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /^error: --tag team: has no value \(give one, e\.g\. --tag team:ml, or leave the tag out\)$/,
     },
     {
+      // Before: it replaced the record's zenml.log.id, and the run could not be read back by its id.
+      name: 'a --tag naming an attribute dd-logstore sets',
+      args: ['run', '--tag', 'zenml.log.id:abc', '--', 'sh', '-c', 'echo child-ran'],
+      code: 2,
+      match:
+        /^error: --tag zenml\.log\.id:abc names an attribute dd-logstore sets itself \(zenml\.\* and dd_logstore\.\* say whose record it is: give the tag another key, e\.g\. --tag team:ml\)$/,
+    },
+    {
+      name: 'a tag in --tags naming an attribute dd-logstore sets',
+      args: [
+        'log-store',
+        'register',
+        'x',
+        '--flavor=datadog',
+        '--api_key={{k.a}}',
+        '--application_key={{k.b}}',
+        '--tags=a:b,zenml.run.id:fixed',
+      ],
+      code: 2,
+      match: /^error: --tags has 'zenml\.run\.id:fixed', which names an attribute dd-logstore sets itself \(/,
+    },
+    {
       name: 'a malformed tag in --tags',
       args: [
         'log-store',

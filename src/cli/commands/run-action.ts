@@ -12,7 +12,7 @@ import type { Factory } from '../../app/factory.js';
 import { ON_OVERFLOW_CHOICES } from '../run-fast-path.js';
 import { runCommand } from '../../app/run-step.js';
 import { checkNameFlags } from '../name-flags.js';
-import { checkTag } from '../../core/tags.js';
+import { checkTag, isReservedTagKey } from '../../core/tags.js';
 
 /** Throws SilentExit with the child's exit code once the run is over; a usage or set-up error otherwise. */
 export async function runAction(
@@ -26,6 +26,10 @@ export async function runAction(
   for (const t of tags) {
     const check = checkTag(t);
     if (check === 'malformed') throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
+    if (isReservedTagKey(t))
+      throw new UsageError(`--tag ${t} names an attribute dd-logstore sets itself`, {
+        hint: 'zenml.* and dd_logstore.* say whose record it is: give the tag another key, e.g. --tag team:ml',
+      });
     if (check === 'no value')
       throw new UsageError(`--tag ${t} has no value`, {
         hint: `give one, e.g. --tag ${t.slice(0, t.indexOf(':') + 1)}ml, or leave the tag out`,

@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import { contextAttributes, type StreamContext } from './log-record.js';
+
+const ctx: StreamContext = {
+  runId: 'r1',
+  logId: 'l1',
+  logSource: 'step',
+  logStoreId: 's1',
+  logStoreName: 'dd',
+  stepName: 'train',
+  tags: [],
+  service: 'zenml',
+  serviceVersion: '1',
+  hostname: 'h',
+  source: 'dd-logstore',
+  writer: 'w1',
+  attributes: { 'git.branch': 'main' },
+};
+
+describe('contextAttributes', () => {
+  it('a tag never replaces what says whose record it is (it made the run unreadable by id), but replaces a CI attribute', () => {
+    const attrs = contextAttributes({
+      ...ctx,
+      tags: [
+        'zenml.run.id:other',
+        'zenml.log.id:abc',
+        'zenml.step.name:evil',
+        'dd_logstore.writer:x',
+        'git.branch:mine',
+        'team:ml',
+      ],
+    });
+    expect(attrs).toMatchObject({
+      'zenml.run.id': 'r1',
+      'zenml.log.id': 'l1',
+      'zenml.step.name': 'train',
+      'dd_logstore.writer': 'w1',
+      'git.branch': 'mine',
+      team: 'ml',
+    });
+  });
+});
