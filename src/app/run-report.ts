@@ -44,7 +44,15 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
       `error: ${plural(counts.failed, 'record')} could not be delivered nor written to the spool ${r.spoolDir}${r.spoolError ? `: ${r.spoolError}` : ''} (free disk space or check permissions)\n`,
     );
   }
-  if (r.quiet) return;
+  if (r.quiet) {
+    // Records that did not reach the log store are never silent, --quiet or not: on a CI runner the spool goes with
+    // the job. (A refused key said so above already.)
+    if (counts.spooled > 0 && !r.errorText)
+      io.err(
+        `warning: run ${r.runId}: ${plural(counts.spooled, 'record')} not delivered, in the spool${r.firstProblem ? ` (first error: ${r.firstProblem})` : ''}; resend with: dd-logstore flush --log-store ${r.logStore}\n`,
+      );
+    return;
+  }
   const { drained } = r;
   if (drained.delivered > 0 || drained.kept > 0) {
     io.err(
