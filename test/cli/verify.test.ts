@@ -184,8 +184,38 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(r.code).toBe(1);
     const row = rowNamed(rowsOf(r), 'roundtrip');
     expect(row.result).toBe('FAILED');
-    expect(row.detail).toMatch(/accepted \(HTTP 202\) but could not be read back within 1\.5 s/);
+    expect(row.detail).toMatch(/accepted but could not be read back within 1\.5 s/);
     expect(row.hint).toMatch(/--timeout/);
+  });
+
+  it("--roundtrip goes the way run ships: an OTLP store's record to /v1/logs, and an HTTP 200 that is no intake's answer fails", async () => {
+    const refs = ['--api_key={{dd_keys.api_key}}', '--application_key={{dd_keys.application_key}}'];
+    const reg = await cli(
+      ['log-store', 'register', 'dd_otlp', '--flavor=datadog', '--protocol=otlp', ...refs].concat([
+        `--intake_url=${emu.url}`,
+        `--api_url=${emu.url}`,
+      ]),
+    );
+    expect(reg.code).toBe(0);
+    const ok = await cli(['log-store', 'verify', 'dd_otlp', '--roundtrip', '--output', 'json']);
+    expect(rowNamed(rowsOf(ok), 'roundtrip').result).toBe('ok');
+    expect(emu.requests().filter((q) => q.route === 'otlp')).toHaveLength(1);
+    expect(emu.requests().filter((q) => q.route === 'intake')).toHaveLength(0);
+    // The OTLP route refuses the key: verify says so (it passed, on the intake's route, while every run failed).
+    emu.inject('otlp', { type: 'status', status: 403, count: 100 });
+    const refused = await cli(['log-store', 'verify', 'dd_otlp', '--roundtrip', '--output', 'json']);
+    expect(refused.code).toBe(1);
+    expect(rowNamed(rowsOf(refused), 'roundtrip')).toMatchObject({ result: 'FAILED' });
+    expect(rowNamed(rowsOf(refused), 'roundtrip').detail).toContain('/v1/logs refused the record');
+    // A proxy's login page (HTTP 200): not "accepted ... could not be read back" (it said HTTP 202).
+    emu.reset();
+    emu.inject('intake', { type: 'status', status: 200, body: '<!DOCTYPE html><html>login</html>', count: 100 });
+    const html = await cli(['log-store', 'verify', 'dd', '--roundtrip', '--timeout', '3s', '--output', 'json']);
+    expect(html.code).toBe(1);
+    const row = rowNamed(rowsOf(html), 'roundtrip');
+    expect(row.result).toBe('FAILED');
+    expect(row.detail).not.toMatch(/accepted/);
+    expect(row.detail).toMatch(/not the Datadog intake's answer/);
   });
 
   it('a missing secret: FAILED naming the reference and how to create it; nothing is sent', async () => {

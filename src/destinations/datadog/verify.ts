@@ -18,8 +18,11 @@ import type { Probe } from '../../core/http/probe.js';
 import { parseSecretRef } from '../../secrets/references.js';
 import { envSecretName } from '../../secrets/env-secrets.js';
 import { createHttpTransport } from '../../core/http/transport.js';
-import type { StreamContext } from '../../core/log-record.js';
+import type { LogRecordData, StreamContext } from '../../core/log-record.js';
+import type { Exporter } from '../../pipeline/exporter.js';
 import { createDatadogIntakeExporter } from './exporter.js';
+import { checkIntakeAnswers } from './intake-answer.js';
+import { createOtlpExporter } from '../otel/exporter.js';
 import type { Component } from '../../store/model.js';
 import { row, skipped } from '../check-row.js';
 import type { CheckRow, VerifyRequest } from '../check-row.js';
@@ -226,8 +229,9 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
   const check = 'roundtrip';
   const verifyId = randomUUID();
   const sentAt = Date.now();
-  // Always through logs intake v2, whatever `protocol` says: one small JSON item every API key may send.
-  // Sent the way `run` sends: the intake exporter and its serializer, with the configured compression.
+  // Sent the way `run` sends: the exporter of the store's protocol (logs intake v2, or OTLP to /v1/logs: a store
+  // that ships OTLP was checked on the intake's route, which told nothing of its own), its serializer, the configured
+  // compression, and the same check of the answer (an HTTP 200 of a login page is no intake's answer).
   const context: StreamContext = {
     runId: `verify-${verifyId}`,
     logId: verifyId,
@@ -240,33 +244,48 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
     hostname: hostname(),
     source: s.source,
   };
-  const transport = createHttpTransport({ timeoutMs: VERIFY_REQUEST_TIMEOUT_MS, connections: 1 });
-  const exporter = createDatadogIntakeExporter({
-    url: s.routes.intakeLogsUrl,
-    apiKey: s.apiKey,
-    context,
-    compression: s.compression,
-    transport,
-  });
-  const batch = exporter.createBatch();
-  batch.add(
-    {
-      timestamp: sentAt,
-      seq: 0,
-      stream: 'stdout',
-      level: 'info',
-      message: `dd-logstore log-store verify ${component.name}: roundtrip ${verifyId}`,
-      attributes: { 'dd_logstore.verify_id': verifyId },
-    },
-    Number.POSITIVE_INFINITY,
+  const transport = checkIntakeAnswers(
+    createHttpTransport({ timeoutMs: VERIFY_REQUEST_TIMEOUT_MS, connections: 1 }),
+    s.protocol,
   );
+  const shipUrl = s.protocol === 'otlp' ? s.routes.otlpLogsUrl : s.routes.intakeLogsUrl;
+  const record: LogRecordData = {
+    timestamp: sentAt,
+    seq: 0,
+    stream: 'stdout',
+    level: 'info',
+    message: `dd-logstore log-store verify ${component.name}: roundtrip ${verifyId}`,
+    attributes: { 'dd_logstore.verify_id': verifyId },
+  };
   const started = env.nowMs();
-  const sent = await exporter.export(batch.finish()).finally(() => exporter.shutdown());
+  const sent =
+    s.protocol === 'otlp'
+      ? await sendOne(
+          createOtlpExporter({
+            url: shipUrl,
+            headers: { 'dd-api-key': s.apiKey },
+            protocol: 'http/protobuf',
+            compression: s.compression,
+            context,
+            transport,
+          }),
+          record,
+        )
+      : await sendOne(
+          createDatadogIntakeExporter({
+            url: shipUrl,
+            apiKey: s.apiKey,
+            context,
+            compression: s.compression,
+            transport,
+          }),
+          record,
+        );
   if (sent.kind !== 'success' && sent.status === undefined) {
     return row(
       check,
       'FAILED',
-      unreachableDetail(s.routes.intakeLogsUrl, sent.message),
+      unreachableDetail(shipUrl, sent.message),
       networkHint('intake_url', s.component.name, s.site),
     );
   }
@@ -274,7 +293,7 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
     return row(
       check,
       'FAILED',
-      `the intake ${s.routes.intakeLogsUrl} refused the record: ${sent.message}`,
+      `the intake ${shipUrl} refused the record: ${sent.message}`,
       sent.status === 401 || sent.status === 403
         ? 'the intake rejected the API key the API accepted: intake_url and api_url may point at different sites'
         : 'run again with --debug; a 5xx is on the server side',
@@ -318,7 +337,7 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
       return row(
         check,
         'FAILED',
-        `the record was accepted (HTTP 202) but could not be read back within ${timeoutMs / 1000} s ` +
+        `the record was accepted but could not be read back within ${timeoutMs / 1000} s ` +
           `(query ${query}, ${searches} searches${outcome.kind === 'ok' ? '' : `, last: ${outcome.kind}`})`,
         'indexing can take minutes under load: retry with --timeout 5m; otherwise check index exclusion filters ' +
           `and daily quota for service:${s.serviceName}, and that both keys belong to one organization`,
@@ -326,4 +345,11 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
     }
     await env.sleep(Math.min(wait, remaining));
   }
+}
+
+/** One record through an exporter, as `run` would send it in a batch of one. */
+async function sendOne<B>(exporter: Exporter<B>, record: LogRecordData): ReturnType<Exporter<B>['export']> {
+  const batch = exporter.createBatch();
+  batch.add(record, Number.POSITIVE_INFINITY);
+  return exporter.export(batch.finish()).finally(() => exporter.shutdown());
 }
