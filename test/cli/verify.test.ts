@@ -191,7 +191,7 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
   it("--roundtrip goes the way run ships: an OTLP store's record to /v1/logs, and an HTTP 200 that is no intake's answer fails", async () => {
     const refs = ['--api_key={{dd_keys.api_key}}', '--application_key={{dd_keys.application_key}}'];
     const reg = await cli(
-      ['log-store', 'register', 'dd_otlp', '--flavor=datadog', '--protocol=otlp', ...refs].concat([
+      ['log-store', 'register', 'dd_otlp', '--flavor=datadog', '--protocol=otlp', '--tags=env:prod', ...refs].concat([
         `--intake_url=${emu.url}`,
         `--api_url=${emu.url}`,
       ]),
@@ -201,6 +201,22 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(rowNamed(rowsOf(ok), 'roundtrip').result).toBe('ok');
     expect(emu.requests().filter((q) => q.route === 'otlp')).toHaveLength(1);
     expect(emu.requests().filter((q) => q.route === 'intake')).toHaveLength(0);
+    // And run's records carry the tags there too (as ddtags: without it, OTLP records had none).
+    emu.reset();
+    const run = await cli([
+      'run',
+      '--log-store',
+      'dd_otlp',
+      '--run-id',
+      'otlp-tags',
+      '--tag',
+      'team:ml',
+      '--',
+      'echo',
+      'x',
+    ]);
+    expect(run.code).toBe(0);
+    expect(emu.records().map((r) => r.tags)).toEqual([expect.arrayContaining(['env:prod', 'team:ml'])]);
     // The OTLP route refuses the key: verify says so (it passed, on the intake's route, while every run failed).
     emu.inject('otlp', { type: 'status', status: 403, count: 100 });
     const refused = await cli(['log-store', 'verify', 'dd_otlp', '--roundtrip', '--output', 'json']);

@@ -4,7 +4,7 @@ import { hasZstd, type Compression } from '../../pipeline/compression.js';
 import type { Destination } from '../destination.js';
 import type { DatadogSettings } from './settings.js';
 import { capForHttpIntake } from '../http-limits.js';
-import { createOtlpExporter } from '../otel/exporter.js';
+import { createDatadogOtlpExporter } from './otlp-exporter.js';
 import { DATADOG_SPEC } from './config.js';
 import { createDatadogIntakeExporter } from './exporter.js';
 import { createIntakeSpoolExporter } from './spool-exporter.js';
@@ -86,10 +86,9 @@ export const datadogDestination: Destination<DatadogSettings> = {
           compression: s.compression,
           transport: transport(),
         })
-      : createOtlpExporter({
+      : createDatadogOtlpExporter({
           url: s.routes.otlpLogsUrl,
-          headers: { 'dd-api-key': s.apiKey },
-          protocol: 'http/protobuf',
+          apiKey: s.apiKey,
           compression: s.compression,
           context,
           transport: transport(),

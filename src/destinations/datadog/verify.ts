@@ -22,7 +22,7 @@ import type { LogRecordData, StreamContext } from '../../core/log-record.js';
 import type { Exporter } from '../../pipeline/exporter.js';
 import { createDatadogIntakeExporter } from './exporter.js';
 import { checkIntakeAnswers } from './intake-answer.js';
-import { createOtlpExporter } from '../otel/exporter.js';
+import { createDatadogOtlpExporter } from './otlp-exporter.js';
 import type { Component } from '../../store/model.js';
 import { row, skipped } from '../check-row.js';
 import type { CheckRow, VerifyRequest } from '../check-row.js';
@@ -261,14 +261,7 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
   const sent =
     s.protocol === 'otlp'
       ? await sendOne(
-          createOtlpExporter({
-            url: shipUrl,
-            headers: { 'dd-api-key': s.apiKey },
-            protocol: 'http/protobuf',
-            compression: s.compression,
-            context,
-            transport,
-          }),
+          createDatadogOtlpExporter({ url: shipUrl, apiKey: s.apiKey, compression: s.compression, context, transport }),
           record,
         )
       : await sendOne(
