@@ -181,6 +181,18 @@ export function createSpoolFlusher(
         lineParser: plainLineParser,
         onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
         onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
+        // Its step still counted those records as spooled, for ever (and runs delete refused the run): they are lost.
+        onUnreadJournal: async (writer, damaged) => {
+          const owners = (await runs?.list().catch(() => [])) ?? [];
+          for (const run of owners) {
+            const step = run.steps.find((st) => st.writer === writer);
+            if (step === undefined || run.logStore.id !== settings.component.id) continue;
+            const { read, delivered } = step.counts;
+            await update(run.runId, (r) =>
+              applyJournal(r, { logId: step.logId, writer, total: read, delivered, kept: 0, damaged }),
+            );
+          }
+        },
       });
       report.files += j.journals;
       report.read += j.read;

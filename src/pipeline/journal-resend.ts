@@ -13,7 +13,15 @@ import type { BatchWriter, Exporter } from './exporter.js';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { ORIGINAL_TIMESTAMP, type LogRecordData, type StreamContext } from '../core/log-record.js';
 import { exportWithSplitting } from './splitting.js';
-import { claimJournal, listJournals, readJournal, removeGoneJournals, seqCount, withAcks } from './journal.js';
+import {
+  claimJournal,
+  JOURNAL_SUFFIX,
+  listJournals,
+  readJournal,
+  removeGoneJournals,
+  seqCount,
+  withAcks,
+} from './journal.js';
 import { openSegmentCursor } from './segment-reader.js';
 import type { LineParser } from './segment-format.js';
 
@@ -73,6 +81,11 @@ export interface JournalFlushOptions {
   onBatch?: (stream: Omit<JournalStream, 'total' | 'kept' | 'delivered'>, delivered: number) => Promise<void>;
   /** After each journal, with its totals. */
   onJournal?: (stream: JournalStream) => Promise<void>;
+  /**
+   * A damaged journal moved aside before a record of it could be read (its header, or its first frame): whose run
+   * it was is not known, only its writer (from its name), so that the step's counts can say what was lost.
+   */
+  onUnreadJournal?: (writer: string, damaged: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -249,6 +262,8 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
       const dest = claim.moveAside();
       report.corrupt.push({ file: dest, damaged });
       options.warn?.(`journal ${name} is damaged: moved to ${dest}; the records it could read were resent`);
+      if (context === undefined)
+        await options.onUnreadJournal?.(name.replace(/^\./, '').slice(0, -JOURNAL_SUFFIX.length), damaged);
     } else if (kept === 0) claim.remove();
     else claim.release();
   }

@@ -597,4 +597,39 @@ describe('journal: nothing lost to kill -9', () => {
         .filter((r) => r.attributes['zenml.run.id'] === 'dropped'),
     ).toEqual([]);
   }, 60_000);
+  it('a journal damaged before its first record (its header): flush counts its records lost on their step, which then can be deleted', async () => {
+    emulator().inject('intake', { type: 'status', status: 503, count: 100_000 });
+    const run = await runCli(
+      [
+        'run',
+        '--log-store',
+        'dd',
+        '--run-id',
+        'unread',
+        '--flush-timeout',
+        '1s',
+        '--',
+        'sh',
+        '-c',
+        'echo one; echo two',
+      ],
+      { home, env: KEYS },
+    );
+    expect(run.stderr).toMatch(/2 spooled/);
+    const seg = journalFiles(home).find((f) => f.endsWith('.seg') && readFileSync(f).includes('unread'))!;
+    const bytes = readFileSync(seg);
+    bytes.fill(0xff, 0, 32);
+    writeFileSync(seg, bytes);
+    emulator().reset();
+    const flush = await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS });
+    expect(flush.code).toBe(1);
+    expect(flush.stderr).toMatch(/is damaged: moved to /);
+    const described = await runCli(['runs', 'describe', 'unread', '--output', 'json'], { home });
+    const step = (JSON.parse(described.stdout) as { steps: { counts: Record<string, number>; error?: string }[] })
+      .steps[0]!;
+    // Before: spooled 2 for ever, and runs delete refused the run for records no flush could ever send.
+    expect(step.counts).toMatchObject({ read: 2, delivered: 0, spooled: 0, failed: 2 });
+    expect(step.error).toMatch(/its spool journal is damaged/);
+    expect((await runCli(['runs', 'delete', 'unread', '--yes'], { home })).code).toBe(0);
+  }, 60_000);
 });
