@@ -234,6 +234,25 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(row.detail).toMatch(/not the Datadog intake's answer/);
   });
 
+  it('--roundtrip retries a 429 or 503 as run does, and a search 429 is waited out, not a bad application key', async () => {
+    emu.inject('intake', { type: 'status', status: 503, count: 1 });
+    emu.inject('search', { type: 'status', status: 429, count: 1, rateLimitReset: 1 });
+    const r = await cli(['log-store', 'verify', 'dd', '--roundtrip', '--timeout', '20s', '--output', 'json']);
+    expect(r.code).toBe(0);
+    expect(rowNamed(rowsOf(r), 'application key').result).toBe('ok');
+    expect(rowNamed(rowsOf(r), 'roundtrip').result).toBe('ok');
+    expect(r.stderr).toContain('Datadog rate limit reached; waiting 1s');
+  });
+
+  it('--timeout bounds the roundtrip send: an intake that never answers fails within it (each attempt took 15 s)', async () => {
+    emu.inject('intake', { type: 'hang', count: 10 });
+    const started = Date.now();
+    const r = await cli(['log-store', 'verify', 'dd', '--roundtrip', '--timeout', '3s', '--output', 'json']);
+    expect(r.code).toBe(1);
+    expect(rowNamed(rowsOf(r), 'roundtrip').result).toBe('FAILED');
+    expect(Date.now() - started).toBeLessThan(12_000);
+  });
+
   it('a missing secret: FAILED naming the reference and how to create it; nothing is sent', async () => {
     const r = await cli(['log-store', 'verify', 'nosecret', '--output', 'json'], {
       ...keysEnv(),

@@ -18,6 +18,7 @@ import type { Probe } from '../../core/http/probe.js';
 import { parseSecretRef } from '../../secrets/references.js';
 import { envSecretName } from '../../secrets/env-secrets.js';
 import { createHttpTransport } from '../../core/http/transport.js';
+import { createRetryingTransport } from '../../core/http/retrying-transport.js';
 import type { LogRecordData, StreamContext } from '../../core/log-record.js';
 import type { Exporter } from '../../pipeline/exporter.js';
 import { createDatadogIntakeExporter } from './exporter.js';
@@ -36,6 +37,8 @@ import type { DatadogRoutes } from './sites.js';
 /** The tag on the roundtrip's record, so it is easy to find or to exclude from dashboards and monitors. */
 export const VERIFY_TAG = 'dd_logstore.verify:true';
 
+/** The longest rate-limit reset the application key check waits out (once) before it reports it. */
+const RATE_LIMIT_WAIT_LIMIT_S = 10;
 /** How often `--roundtrip` searches for its record. */
 export const ROUNDTRIP_POLL_MS = 500;
 
@@ -138,12 +141,21 @@ export async function checkDatadog(s: DatadogSettings, opts: VerifyRequest, env:
   if (!api.ok) rows.push(skipped('application key', `${hostPort(s.routes.searchUrl)} cannot be reached`));
   else if (!apiKeyOk) rows.push(skipped('application key', 'a search needs a valid API key too'));
   else {
-    const outcome = await searchLogs(
-      s.routes,
-      { apiKey: s.apiKey, appKey: s.applicationKey },
-      { filter: { query: '*', from: 'now-15m', to: 'now' }, page: { limit: 1 } },
-      { timeoutMs: VERIFY_REQUEST_TIMEOUT_MS },
-    );
+    const search = () =>
+      searchLogs(
+        s.routes,
+        { apiKey: s.apiKey, appKey: s.applicationKey },
+        { filter: { query: '*', from: 'now-15m', to: 'now' }, page: { limit: 1 } },
+        { timeoutMs: VERIFY_REQUEST_TIMEOUT_MS },
+      );
+    let outcome = await search();
+    // Rate limited is not refused: waited out once when the limit resets soon, as `logs` waits (it read as a bad key,
+    // and the roundtrip was then skipped as needing valid keys).
+    if (outcome.kind === 'rate_limited' && outcome.resetSeconds <= RATE_LIMIT_WAIT_LIMIT_S) {
+      env.note(`Datadog rate limit reached; waiting ${outcome.resetSeconds}s (X-RateLimit-Reset)`);
+      await env.sleep(outcome.resetSeconds * 1000);
+      outcome = await search();
+    }
     if (outcome.kind === 'ok') {
       appKeyOk = true;
       const seen = outcome.value.data.length ? 'records found' : 'no records';
@@ -244,9 +256,14 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
     hostname: hostname(),
     source: s.source,
   };
-  const transport = checkIntakeAnswers(
-    createHttpTransport({ timeoutMs: VERIFY_REQUEST_TIMEOUT_MS, connections: 1 }),
-    s.protocol,
+  // As run sends: a 429 or 5xx retried (it failed the roundtrip at once), and --timeout bounding the send with its
+  // retries (each attempt could take 15 s whatever --timeout said).
+  const transport = createRetryingTransport(
+    checkIntakeAnswers(
+      createHttpTransport({ timeoutMs: Math.min(VERIFY_REQUEST_TIMEOUT_MS, timeoutMs), connections: 1 }),
+      s.protocol,
+    ),
+    { budgetMs: timeoutMs },
   );
   const shipUrl = s.protocol === 'otlp' ? s.routes.otlpLogsUrl : s.routes.intakeLogsUrl;
   const record: LogRecordData = {
@@ -289,7 +306,11 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
       `the intake ${shipUrl} refused the record: ${sent.message}`,
       sent.status === 401 || sent.status === 403
         ? 'the intake rejected the API key the API accepted: intake_url and api_url may point at different sites'
-        : 'run again with --debug; a 5xx is on the server side',
+        : sent.status === 429
+          ? `the intake is rate limiting this key: run verify again later, or with a longer --timeout`
+          : sent.status !== undefined && sent.status >= 500
+            ? 'a 5xx is on the server side: run verify again later; --debug shows the answer'
+            : 'run again with --debug to see the answer; a proxy between here and the intake may be refusing it',
     );
   }
   const acceptedMs = Math.round(env.nowMs() - started);
@@ -308,7 +329,8 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
       s.routes,
       { apiKey: s.apiKey, appKey: s.applicationKey },
       { filter: { query, from: searchTime(sentAt - window), to: searchTime(sentAt + window) }, page: { limit: 1 } },
-      { timeoutMs: VERIFY_REQUEST_TIMEOUT_MS },
+      // Within --timeout: a search that hangs ends with it (at least a second, for the last one).
+      { timeoutMs: Math.max(1000, Math.min(VERIFY_REQUEST_TIMEOUT_MS, timeoutMs - (env.nowMs() - started))) },
     );
     searches++;
     const elapsed = Math.round(env.nowMs() - started);
