@@ -312,6 +312,13 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /^error: --tags has 'zenml\.run\.id:fixed', which names an attribute dd-logstore sets itself \(/,
     },
     {
+      name: 'flush --log-store with an empty name is a usage error, as for run and logs',
+      args: ['flush', '--log-store', ''],
+      code: 2,
+      match:
+        /^error: --log-store cannot be empty \(give a name, e\.g\. --log-store datadog_logs, or leave the flag out\)$/,
+    },
+    {
       name: 'a malformed tag in --tags',
       args: [
         'log-store',

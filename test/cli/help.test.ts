@@ -92,6 +92,9 @@ describe('help, version, completion', () => {
     expect(complete('dd-logstore', 'stack', 'register', 'mine', '--s')).toBe('--set');
     expect(complete('dd-logstore', 'stack', 'list', '--output', 'js')).toBe('json jsonl');
     expect(complete('dd-logstore', 'log-store', 'register', 'x', '--flavor', 'd')).toBe('datadog');
+    expect(complete('dd-logstore', 'log-store', 'register', 'x', '-f', 'd')).toBe('datadog');
+    // In logs, -f is --follow: a flavor is no value of it (they were offered).
+    expect(complete('dd-logstore', 'logs', '-f', 'd')).not.toContain('datadog');
     // After `--` the words are the command's: none of ours are offered.
     expect(complete('dd-logstore', 'run', '--q')).toBe('--quiet');
     expect(complete('dd-logstore', 'run', '--', 'ls', '--q')).toBe('');

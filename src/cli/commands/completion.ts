@@ -77,7 +77,8 @@ ${nodes
   # Values of the flags that take a known set: formats, flavors, and the names registered in the store.
   case "\${COMP_WORDS[COMP_CWORD-1]}" in
     --output) COMPREPLY=($(compgen -W "table json jsonl text" -- "$cur")); return 0 ;;
-    --flavor|-f) COMPREPLY=($(compgen -W "local datadog otel" -- "$cur")); return 0 ;;
+    --flavor) COMPREPLY=($(compgen -W "local datadog otel" -- "$cur")); return 0 ;;
+    -f) case "$path" in *register) COMPREPLY=($(compgen -W "local datadog otel" -- "$cur")); return 0 ;; esac ;;
     --stderr-level|--level) COMPREPLY=($(compgen -W "debug info warn error critical" -- "$cur")); return 0 ;;
     --log-store|-ls) COMPREPLY=($(compgen -W "$(dd-logstore log-store list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;
     --artifact-store|-a) COMPREPLY=($(compgen -W "$(dd-logstore artifact-store list --output text 2>/dev/null | cut -f2)" -- "$cur")); return 0 ;;

@@ -2,6 +2,7 @@
  * `dd-logstore flush [--log-store L]`: resend what the spool holds (app/flush-spool.ts) and print one line per log
  * store; exit 1 while records stay undelivered.
  */
+import { checkNameFlags } from '../name-flags.js';
 import { Command } from 'commander';
 import { dirname } from 'node:path';
 import { SilentExit } from '../../core/errors.js';
@@ -22,6 +23,8 @@ export function newCmdFlush(f: Factory, runF = flushCommand): Command {
     .description('resend the records kept in the spool (not delivered by earlier runs) and remove what was delivered')
     .option('--log-store <name>', 'only this log store (default: every log store with a spool)')
     .action(async (opts: { logStore?: string; output?: string }) => {
+      // `--log-store="$STORE"` with the variable unset: refused as run and logs refuse it (it was exit 1, not found).
+      checkNameFlags(opts, ['logStore']);
       const code = await runF(f, {
         ...(opts.logStore !== undefined ? { logStore: opts.logStore } : {}),
         ...(opts.output !== undefined ? { output: opts.output } : {}),
