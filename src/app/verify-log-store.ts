@@ -11,6 +11,7 @@ import { row } from '../destinations/check-row.js';
 import type { CheckRow, VerifyRequest } from '../destinations/check-row.js';
 import { destinationOf } from '../destinations/index.js';
 import { checkSecretRefs, parseSecretRef } from '../secrets/references.js';
+import { envSecretName } from '../secrets/env-secrets.js';
 import type { Component } from '../store/model.js';
 import { findComponent } from '../store/find-component.js';
 
@@ -82,14 +83,25 @@ async function checkSecrets(
   } catch (err) {
     if (!(err instanceof SecretError)) throw err;
     // Name every reference that fails, not only the first one resolve stopped at.
-    const others = (
+    const failing = (
       await checkSecretRefs(strings, { backend: (name) => f.secretBackendOf(name), env: f.env }).catch(() => [])
-    )
-      .filter((c) => !c.ok && !err.message.startsWith(`${c.key} `))
-      .map((c) => `${c.key} (${c.reference})`);
+    ).filter((c) => !c.ok && !err.message.startsWith(`${c.key} `));
+    const others = failing.map((c) => `${c.key} (${c.reference})`);
     const more = others.length ? `; also failing: ${others.join(', ')}` : '';
+    // The hint names the first one's variable; the others' too, so that CI can set them all at once.
+    const vars = failing.flatMap((c) => {
+      const ref = parseSecretRef(c.reference);
+      return ref === undefined ? [] : [envSecretName(ref.name, ref.key)];
+    });
+    const hint = err.hint ?? 'dd-logstore secret list shows what exists';
+    const extra = vars.filter((v) => !hint.includes(v));
     return {
-      row: row(check, 'FAILED', `${err.message}${more}`, err.hint ?? 'dd-logstore secret list shows what exists'),
+      row: row(
+        check,
+        'FAILED',
+        `${err.message}${more}`,
+        extra.length ? `${hint}; for the others: ${extra.join(', ')}` : hint,
+      ),
       settings: undefined,
     };
   }

@@ -270,6 +270,13 @@ describe('log-store verify (built CLI vs the Datadog emulator)', () => {
     expect(rowNamed(rows, 'api key').result).toBe('skipped');
     expect(rowNamed(rows, 'application key').result).toBe('skipped');
     expect(emu.requests()).toHaveLength(0);
+    // Without the dd_keys variables both references fail: the hint names both variables (it named the first).
+    const both = await cli(['log-store', 'verify', 'nosecret', '--output', 'json'], {
+      DD_LOGSTORE_SECRETS_BACKEND: 'file',
+    });
+    const hint = rowNamed(rowsOf(both), 'secret references').hint;
+    expect(hint).toContain('DD_LOGSTORE_SECRET_MISSING_API_KEY');
+    expect(hint).toContain('for the others: DD_LOGSTORE_SECRET_DD_KEYS_APPLICATION_KEY');
   });
 
   it('--output table fits a COLUMNS-wide terminal: long hints wrap, URLs stay whole', async () => {
