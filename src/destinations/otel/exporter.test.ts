@@ -111,8 +111,9 @@ describe('OTLP exporter (through the log sink)', () => {
     expect(req?.headers['content-encoding']).toBe('gzip');
     const body = req?.body ?? Buffer.alloc(0);
 
-    // Round trip: the body is exactly what otlp-transformer's own serializer makes of these records.
-    const builder = createOtlpRecordBuilder(ctx);
+    // Round trip: the body is exactly what otlp-transformer's own serializer makes of these records, the stream's
+    // tags as a `ddtags` attribute (Datadog's OTLP mapping reads it as the log's tags).
+    const builder = createOtlpRecordBuilder({ ...ctx, attributes: { ...ctx.attributes, ddtags: ctx.tags.join(',') } });
     expect(Buffer.from(ProtobufLogsSerializer.serializeRequest(records.map(builder.toReadable)) ?? [])).toEqual(body);
 
     const decoded = decodeLogsRequest(body);
@@ -141,6 +142,7 @@ describe('OTLP exporter (through the log sink)', () => {
       'zenml.pipeline.run.id': ctx.runId,
       'zenml.step.run.name': 'train',
       'zenml.pipeline.name': 'nightly',
+      ddtags: 'env:ci,team:ml',
       env: 'ci',
       team: 'ml',
       'dd_logstore.part': '1/2',
