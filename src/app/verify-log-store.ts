@@ -11,7 +11,6 @@ import { row } from '../destinations/check-row.js';
 import type { CheckRow, VerifyRequest } from '../destinations/check-row.js';
 import { destinationOf } from '../destinations/index.js';
 import { checkSecretRefs, parseSecretRef } from '../secrets/references.js';
-import { envSecretName } from '../secrets/env-secrets.js';
 import type { Component } from '../store/model.js';
 import { findComponent } from '../store/find-component.js';
 
@@ -85,23 +84,17 @@ async function checkSecrets(
     // Name every reference that fails, not only the first one resolve stopped at.
     const failing = (
       await checkSecretRefs(strings, { backend: (name) => f.secretBackendOf(name), env: f.env }).catch(() => [])
-    ).filter((c) => !c.ok && !err.message.startsWith(`${c.key} `));
-    const others = failing.map((c) => `${c.key} (${c.reference})`);
+    ).filter((c) => !c.ok);
+    const others = failing.filter((c) => !err.message.startsWith(`${c.key} `)).map((c) => `${c.key} (${c.reference})`);
     const more = others.length ? `; also failing: ${others.join(', ')}` : '';
     // The hint names the first one's variable; the others' too, so that CI can set them all at once.
-    const vars = failing.flatMap((c) => {
-      const ref = parseSecretRef(c.reference);
-      return ref === undefined ? [] : [envSecretName(ref.name, ref.key)];
-    });
     const hint = err.hint ?? 'dd-logstore secret list shows what exists';
-    const extra = vars.filter((v) => !hint.includes(v));
+    const named = new Set(hint.match(/DD_LOGSTORE_SECRET_\w+/g) ?? []);
+    const extra = [...new Set(failing.flatMap((c) => (c.envVar !== undefined ? [c.envVar] : [])))].filter(
+      (v) => !named.has(v),
+    );
     return {
-      row: row(
-        check,
-        'FAILED',
-        `${err.message}${more}`,
-        extra.length ? `${hint}; for the others: ${extra.join(', ')}` : hint,
-      ),
+      row: row(check, 'FAILED', `${err.message}${more}`, extra.length ? `${hint}; also set ${extra.join(', ')}` : hint),
       settings: undefined,
     };
   }

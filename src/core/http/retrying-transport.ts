@@ -39,6 +39,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export interface RetryingTransportOptions {
   /** `export_timeout_millis`: one send, its retries and waits included. */
   budgetMs: number;
+  /** How the messages name the budget (default `export_timeout_millis=<ms>`; verify's is its --timeout). */
+  budgetName?: string;
   policy?: Partial<RetryPolicy>;
   timers?: Timers;
   now?: () => number;
@@ -61,6 +63,7 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const budget = Math.max(1, options.budgetMs);
+  const budgetName = options.budgetName ?? `export_timeout_millis=${budget}`;
   const sleeping = new Set<() => void>();
   let closed = false;
   // Shared by every send: what one batch learnt about the intake's speed holds for the next.
@@ -102,15 +105,15 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
       const wait = outcome.retryAfterMs ?? backoff(attempt);
       if (timedOut && deadline - now() - wait < attemptLimit) {
         const why =
-          `the intake is slow: the rest of export_timeout_millis=${budget} cannot hold a ${attemptLimit} ms attempt, ` +
+          `the intake is slow: the rest of ${budgetName} cannot hold a ${attemptLimit} ms attempt, ` +
           'and the intake may have received it already (sending again would only add a copy)';
         return { ...result, attempts: attempt, gaveUp: `gave up after ${spent()}: ${why}` };
       }
       if (now() + wait + policy.minAttemptMs > deadline) {
         const why =
           outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0
-            ? `asked to wait ${outcome.retryAfterMs} ms, past export_timeout_millis=${budget}`
-            : `export_timeout_millis=${budget} spent`;
+            ? `asked to wait ${outcome.retryAfterMs} ms, past ${budgetName}`
+            : `${budgetName} spent`;
         return { ...result, attempts: attempt, gaveUp: `gave up after ${spent()}: ${why}` };
       }
       await sleep(wait);

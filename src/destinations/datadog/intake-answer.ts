@@ -9,6 +9,8 @@ import type { Transport, TransportRequest, TransportResult } from '../../core/ht
 
 /** The `code` of a 2xx that is not the intake's answer; http-outcome quotes its message as it is. */
 export const NOT_THE_INTAKE = 'NOT_THE_INTAKE';
+/** In the message of such an answer: how a caller that sees only the message (an export outcome) tells it apart. */
+export const NOT_THE_INTAKES_ANSWER = "that is not the Datadog intake's answer";
 
 export type IntakeRoute = 'intake' | 'otlp';
 
@@ -22,7 +24,7 @@ export function notTheIntakesAnswer(result: TransportResult, route: IntakeRoute)
   } else if (isJsonObject(body)) return undefined;
   const shown = body.replace(/\s+/g, ' ').slice(0, 120);
   return (
-    `HTTP ${result.status} that is not the Datadog intake's answer (${type || 'no content type'}` +
+    `HTTP ${result.status} ${NOT_THE_INTAKES_ANSWER} (${type || 'no content type'}` +
     `${shown ? `: ${JSON.stringify(shown)}` : ', empty body'}): a proxy or captive portal answered instead; ` +
     'the records were not delivered (check intake_url, and HTTPS_PROXY or the network)'
   );

@@ -22,7 +22,7 @@ import { createRetryingTransport } from '../../core/http/retrying-transport.js';
 import type { LogRecordData, StreamContext } from '../../core/log-record.js';
 import type { Exporter } from '../../pipeline/exporter.js';
 import { createDatadogIntakeExporter } from './exporter.js';
-import { checkIntakeAnswers } from './intake-answer.js';
+import { checkIntakeAnswers, NOT_THE_INTAKES_ANSWER } from './intake-answer.js';
 import { createDatadogOtlpExporter } from './otlp-exporter.js';
 import type { Component } from '../../store/model.js';
 import { row, skipped } from '../check-row.js';
@@ -257,13 +257,14 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
     source: s.source,
   };
   // As run sends: a 429 or 5xx retried (it failed the roundtrip at once), and --timeout bounding the send with its
-  // retries (each attempt could take 15 s whatever --timeout said).
-  const transport = createRetryingTransport(
-    checkIntakeAnswers(
+  // retries (each attempt could take 15 s whatever --timeout said); an attempt may take all of it, as flush's may.
+  // The answer is checked outside the retries: a proxy's login page does not go away in seconds.
+  const transport = checkIntakeAnswers(
+    createRetryingTransport(
       createHttpTransport({ timeoutMs: Math.min(VERIFY_REQUEST_TIMEOUT_MS, timeoutMs), connections: 1 }),
-      s.protocol,
+      { budgetMs: timeoutMs, budgetName: `--timeout ${timeoutMs / 1000}s`, policy: { attemptShare: 1 } },
     ),
-    { budgetMs: timeoutMs },
+    s.protocol,
   );
   const shipUrl = s.protocol === 'otlp' ? s.routes.otlpLogsUrl : s.routes.intakeLogsUrl;
   const record: LogRecordData = {
@@ -291,12 +292,23 @@ async function roundtrip(s: DatadogSettings, timeoutMs: number, env: VerifyEnv):
           }),
           record,
         );
+  if (sent.kind !== 'success' && sent.message.includes(NOT_THE_INTAKES_ANSWER)) {
+    // Reached, but something else answered: not "cannot reach" (the network row just passed).
+    return row(
+      check,
+      'FAILED',
+      `something between here and ${shipUrl} answered instead of the intake: ${sent.message}`,
+      isOverridden(component, 'intake_url')
+        ? "intake_url overrides the site's host: does it name the intake, or a proxy that needs a login?"
+        : "a proxy between here and Datadog may be answering: check HTTPS_PROXY and the proxy's rules for the intake host",
+    );
+  }
   if (sent.kind !== 'success' && sent.status === undefined) {
     return row(
       check,
       'FAILED',
       unreachableDetail(shipUrl, sent.message),
-      networkHint('intake_url', s.component.name, s.site),
+      networkHint('intake_url', s.component.name, s.site, isOverridden(component, 'intake_url')),
     );
   }
   if (sent.kind !== 'success') {
