@@ -13,7 +13,13 @@ import { resolveLogStoreSettings } from './resolve-log-store.js';
 import type { ResolvedLogStore } from './resolve-log-store.js';
 import type { FlushReport, SpoolExporter } from '../pipeline/resend.js';
 import type { RetryingTransport } from '../core/http/retrying-transport.js';
-import { applyJournal, applyJournalBatch, applyResent, createRunRecordStore } from '../store/run-records.js';
+import {
+  applyJournal,
+  applyJournalBatch,
+  applyResent,
+  applyUnreadJournal,
+  createRunRecordStore,
+} from '../store/run-records.js';
 import type { RunRecord, RunRecordStore } from '../store/run-records.js';
 import type { Component } from '../store/model.js';
 import { findComponent } from '../store/find-component.js';
@@ -185,12 +191,8 @@ export function createSpoolFlusher(
         onUnreadJournal: async (writer, damaged) => {
           const owners = (await runs?.list().catch(() => [])) ?? [];
           for (const run of owners) {
-            const step = run.steps.find((st) => st.writer === writer);
-            if (step === undefined || run.logStore.id !== settings.component.id) continue;
-            const { read, delivered } = step.counts;
-            await update(run.runId, (r) =>
-              applyJournal(r, { logId: step.logId, writer, total: read, delivered, kept: 0, damaged }),
-            );
+            if (run.logStore.id !== settings.component.id || !run.steps.some((st) => st.writer === writer)) continue;
+            await update(run.runId, (r) => applyUnreadJournal(r, writer, damaged));
           }
         },
       });

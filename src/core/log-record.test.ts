@@ -39,4 +39,18 @@ describe('contextAttributes', () => {
       team: 'ml',
     });
   });
+  it('nor one this stream does not carry (no step), in any case, nor the tags attribute itself', () => {
+    const { stepName: _step, ...noStep } = ctx;
+    const attrs = contextAttributes({
+      ...noStep,
+      attributes: { ddtags: 'team:ml' },
+      tags: ['zenml.step.name:evil', 'ZENML.run.id:other', 'Dd_Logstore.seq:1', 'ddtags:x', 'team:ml'],
+    });
+    expect(attrs['zenml.step.name']).toBeUndefined();
+    expect(attrs['zenml.run.id']).toBe('r1');
+    expect(attrs['ZENML.run.id']).toBeUndefined();
+    expect(attrs['Dd_Logstore.seq']).toBeUndefined();
+    expect(attrs.ddtags).toBe('team:ml');
+    expect(attrs.team).toBe('ml');
+  });
 });

@@ -3,6 +3,8 @@
  * record of a stream (run id, step, log store, tags...) lives once in a StreamContext, so building a record per
  * line stays cheap and each serializer can pre-render the constant part.
  */
+import { isReservedTagKey } from './tags.js';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'critical';
 
 /** Where a record sent with the current time (its own was outside what the store keeps) keeps its own timestamp. */
@@ -120,12 +122,12 @@ export function contextAttributes(ctx: StreamContext): Record<string, string> {
   attrs['zenml.pipeline.run.id'] = ctx.runId;
   if (ctx.stepName !== undefined) attrs['zenml.step.run.name'] = ctx.stepName;
   if (ctx.pipeline !== undefined) attrs['zenml.pipeline.name'] = ctx.pipeline;
-  // What says whose record it is: a tag never replaces it (`--tag zenml.run.id:x` made the run unreadable by id).
-  const identity = new Set(Object.keys(attrs));
   if (ctx.attributes !== undefined) Object.assign(attrs, ctx.attributes);
   for (const tag of ctx.tags) {
     const i = tag.indexOf(':');
-    if (i > 0 && !identity.has(tag.slice(0, i))) attrs[tag.slice(0, i)] = tag.slice(i + 1);
+    // What says whose record it is (zenml.*, dd_logstore.*) is never a tag's to replace (`--tag zenml.run.id:x` made
+    // the run unreadable by its id), present or not on this stream; nor is the tags' own attribute (OTLP's ddtags).
+    if (i > 0 && !isReservedTagKey(tag) && tag.slice(0, i) !== 'ddtags') attrs[tag.slice(0, i)] = tag.slice(i + 1);
   }
   return attrs;
 }

@@ -19,6 +19,7 @@ export function checkTag(tag: string): TagCheck {
  * such a tag would not be the record's attribute (the record keeps its own), only a confusing `ddtags` entry.
  */
 export function isReservedTagKey(tag: string): boolean {
-  const key = tag.slice(0, Math.max(0, tag.indexOf(':')));
+  // Datadog lowercases tag keys: ZENML.run.id is zenml.run.id there.
+  const key = tag.slice(0, Math.max(0, tag.indexOf(':'))).toLowerCase();
   return key.startsWith('zenml.') || key.startsWith('dd_logstore.');
 }

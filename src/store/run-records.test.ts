@@ -1,6 +1,13 @@
 import { describe, it, expect } from '@jest/globals';
 import { runWindow, WINDOW_MARGIN_MS } from '../query/run-scope.js';
-import { applyResent, emptyCounts, widenRecordRange, type RunRecord, type StepRecord } from './run-records.js';
+import {
+  applyResent,
+  applyUnreadJournal,
+  emptyCounts,
+  widenRecordRange,
+  type RunRecord,
+  type StepRecord,
+} from './run-records.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -68,5 +75,32 @@ describe('applyResent', () => {
       recordsTo: iso(later),
       error: 'resolved: delivered later by flush (was: HTTP 403: API key is invalid)',
     });
+  });
+});
+
+describe('applyUnreadJournal', () => {
+  it('what was spooled is lost, with the reason; nothing is said recovered', () => {
+    const r = run(step({ writer: 'w1' }));
+    applyUnreadJournal(r, 'w1', 'bad header');
+    const s = r.steps[0]!;
+    expect(s.counts).toMatchObject({ read: 10, delivered: 7, spooled: 0, failed: 3 });
+    expect(s.recovered).toBeUndefined();
+    expect(s.error).toBe(
+      "its spool journal is damaged (bad header): 3 records could not be resent (the journal is kept in the spool's corrupt/)",
+    );
+  });
+  it('a killed step: its counts were its last progress write, so "at least"; a step of another writer is untouched', () => {
+    const { endedAt: _end, ...killed } = step({ writer: 'w1', counts: { ...emptyCounts(), read: 10, delivered: 4 } });
+    const r = run(killed);
+    applyUnreadJournal(r, 'w2', 'bad header');
+    expect(r.steps[0]!.error).toBeUndefined();
+    applyUnreadJournal(r, 'w1', 'bad header');
+    expect(r.steps[0]!.recovered).toBeUndefined();
+    expect(r.steps[0]!.error).toMatch(/: at least 6 records could not be resent/);
+  });
+  it('nothing undelivered: no error', () => {
+    const r = run(step({ writer: 'w1', counts: { ...emptyCounts(), read: 5, delivered: 5 } }));
+    applyUnreadJournal(r, 'w1', 'bad header');
+    expect(r.steps[0]!.error).toBeUndefined();
   });
 });

@@ -317,6 +317,21 @@ export function applyJournal(
     step.error = `resolved: delivered later by flush (was: ${step.error})`;
 }
 
+/**
+ * `flush` moved aside a journal of this step that it could not read at all (damaged in its header or first frame):
+ * what its counts said was spooled is lost, with the reason. Nothing was recovered from it, so `recovered` stays
+ * unset; for a step killed before it ended, its counts are those of its last progress write: "at least".
+ */
+export function applyUnreadJournal(run: RunRecord, writer: string, damaged: string): void {
+  const step = run.steps.find((s) => s.writer === writer);
+  if (step === undefined) return;
+  const c = step.counts;
+  c.spooled = 0;
+  c.failed = Math.max(c.failed, c.read - c.delivered - c.dropped);
+  if (c.failed > 0)
+    step.error = `its spool journal is damaged (${damaged}): ${step.endedAt === undefined ? 'at least ' : ''}${c.failed} records could not be resent (the journal is kept in the spool's corrupt/)`;
+}
+
 /** One more acknowledged batch of a journal's step (so a `flush` killed midway has counted what it delivered). */
 export function applyJournalBatch(run: RunRecord, logId: string, writer: string, delivered: number): void {
   const step = run.steps.find((s) => s.writer === writer && s.logId === logId);

@@ -103,6 +103,7 @@ export const datadogDestination: Destination<DatadogSettings> = {
           'http/protobuf',
           s.compression,
           transport(),
+          true,
         ),
   findsUnrecordedRuns: true,
   webUrl: (component, query) => {

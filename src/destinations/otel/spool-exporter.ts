@@ -17,6 +17,8 @@ export function createOtlpSpoolExporter(
   protocol: OtlpProtocol,
   compression: Compression,
   transport: Transport,
+  /** Datadog's OTLP intake: the item's `ddtags` goes as an attribute of that name, which it reads as the tags. */
+  ddtags = false,
 ): SpoolExporter {
   const headers: Record<string, string> = {
     ...extraHeaders,
@@ -47,6 +49,7 @@ export function createOtlpSpoolExporter(
     const item = e.item;
     const level = (typeof item.status === 'string' && item.status in SEVERITY_NUMBER ? item.status : 'info') as Level;
     const attributes: Record<string, string | number | boolean> = {};
+    if (ddtags && typeof item.ddtags === 'string' && item.ddtags !== '') attributes.ddtags = item.ddtags;
     for (const [k, v] of Object.entries(item)) {
       if (INTAKE_ITEM_FIELDS.has(k) || v === undefined || v === null) continue;
       attributes[k] = typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
