@@ -1,21 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { contextAttributes, type StreamContext } from './log-record.js';
+import { testContext } from '../../test/helpers/test-records.js';
+import { contextAttributes } from './log-record.js';
 
-const ctx: StreamContext = {
-  runId: 'r1',
-  logId: 'l1',
-  logSource: 'step',
-  logStoreId: 's1',
-  logStoreName: 'dd',
-  stepName: 'train',
-  tags: [],
-  service: 'zenml',
-  serviceVersion: '1',
-  hostname: 'h',
-  source: 'dd-logstore',
-  writer: 'w1',
-  attributes: { 'git.branch': 'main' },
-};
+// The shared test context, with the values these tests compare against.
+const ctx = testContext({ runId: 'r1', logId: 'l1', tags: [], writer: 'w1', attributes: { 'git.branch': 'main' } });
 
 describe('contextAttributes', () => {
   it('a tag never replaces what says whose record it is (it made the run unreadable by id), but replaces a CI attribute', () => {

@@ -3,6 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, readConfigText, runCli, tempHome } from './harness.js';
 
+/** `log-store register x` of a datadog store with its keys as secret references, and one flag more. */
+const registerDatadog = (flag: string): string[] => [
+  'log-store',
+  'register',
+  'x',
+  '--flavor=datadog',
+  '--api_key={{k.a}}',
+  '--application_key={{k.b}}',
+  flag,
+];
+
 // Every bad input: the exit code of the spec, exactly one line on stderr naming the problem, config.json untouched.
 const CASES: { name: string; args: string[]; code: number; match: RegExp; input?: string; env?: NodeJS.ProcessEnv }[] =
   [
@@ -111,15 +122,7 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
     },
     {
       name: 'bad site',
-      args: [
-        'log-store',
-        'register',
-        'x',
-        '--flavor=datadog',
-        '--api_key={{k.a}}',
-        '--application_key={{k.b}}',
-        '--site=datadoghq.xyz',
-      ],
+      args: registerDatadog('--site=datadoghq.xyz'),
       code: 2,
       // One pair of brackets: before, the list of sites sat in a second pair inside the hint's.
       match:
@@ -127,43 +130,19 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
     },
     {
       name: 'batch size abc',
-      args: [
-        'log-store',
-        'register',
-        'x',
-        '--flavor=datadog',
-        '--api_key={{k.a}}',
-        '--application_key={{k.b}}',
-        '--max_export_batch_size=abc',
-      ],
+      args: registerDatadog('--max_export_batch_size=abc'),
       code: 2,
       match: /--max_export_batch_size must be a whole number, got 'abc'/,
     },
     {
       name: 'batch size -5',
-      args: [
-        'log-store',
-        'register',
-        'x',
-        '--flavor=datadog',
-        '--api_key={{k.a}}',
-        '--application_key={{k.b}}',
-        '--max_export_batch_size=-5',
-      ],
+      args: registerDatadog('--max_export_batch_size=-5'),
       code: 2,
       match: /--max_export_batch_size is out of range: -5 \(use a number from 1 to 1000\)/,
     },
     {
       name: 'batch size 0',
-      args: [
-        'log-store',
-        'register',
-        'x',
-        '--flavor=datadog',
-        '--api_key={{k.a}}',
-        '--application_key={{k.b}}',
-        '--max_export_batch_size=0',
-      ],
+      args: registerDatadog('--max_export_batch_size=0'),
       code: 2,
       match: /out of range: 0/,
     },
@@ -299,15 +278,7 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
     },
     {
       name: 'a tag in --tags naming an attribute dd-logstore sets',
-      args: [
-        'log-store',
-        'register',
-        'x',
-        '--flavor=datadog',
-        '--api_key={{k.a}}',
-        '--application_key={{k.b}}',
-        '--tags=a:b,zenml.run.id:fixed',
-      ],
+      args: registerDatadog('--tags=a:b,zenml.run.id:fixed'),
       code: 2,
       match: /^error: --tags has 'zenml\.run\.id:fixed', which names an attribute dd-logstore sets itself \(/,
     },
@@ -320,29 +291,13 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
     },
     {
       name: 'a malformed tag in --tags',
-      args: [
-        'log-store',
-        'register',
-        'x',
-        '--flavor=datadog',
-        '--api_key={{k.a}}',
-        '--application_key={{k.b}}',
-        '--tags=a:b,c d:e',
-      ],
+      args: registerDatadog('--tags=a:b,c d:e'),
       code: 2,
       match: /^error: --tags has a malformed tag 'c d:e' \(write tags as --tags=team:ml,env:prod\)$/,
     },
     {
       name: 'a tag with no value in --tags',
-      args: [
-        'log-store',
-        'register',
-        'x',
-        '--flavor=datadog',
-        '--api_key={{k.a}}',
-        '--application_key={{k.b}}',
-        '--tags=a:b,env:',
-      ],
+      args: registerDatadog('--tags=a:b,env:'),
       code: 2,
       match: /^error: --tags has a tag with no value, 'env:' \(give it one, e\.g\. --tags=env:ml, or leave it out\)$/,
     },

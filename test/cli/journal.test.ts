@@ -561,24 +561,20 @@ describe('journal: nothing lost to kill -9', () => {
     expect(journalFiles(home)).toEqual([]);
   }, 60_000);
 
-  it('runs delete --force drops the journal of a step whose records were spooled: a later flush sends none of them', async () => {
+  /** A run of two lines whose intake answers 503 (injected until the test resets the emulator): both spooled. */
+  const spooledRun = (runId: string) => {
     emulator().inject('intake', { type: 'status', status: 503, count: 100_000 });
-    const run = await runCli(
-      [
-        'run',
-        '--log-store',
-        'dd',
-        '--run-id',
-        'dropped',
-        '--flush-timeout',
-        '1s',
-        '--',
-        'sh',
-        '-c',
-        'echo one; echo two',
-      ],
-      { home, env: KEYS },
+    return runCli(
+      ['run', '--log-store', 'dd', '--run-id', runId, '--flush-timeout', '1s', '--', 'sh', '-c', 'echo one; echo two'],
+      {
+        home,
+        env: KEYS,
+      },
     );
+  };
+
+  it('runs delete --force drops the journal of a step whose records were spooled: a later flush sends none of them', async () => {
+    const run = await spooledRun('dropped');
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/2 spooled/);
     const journals = () => journalFiles(home).filter((f) => readFileSync(f).includes('dropped'));
@@ -598,23 +594,7 @@ describe('journal: nothing lost to kill -9', () => {
     ).toEqual([]);
   }, 60_000);
   it('a journal damaged before its first record (its header): flush counts its records lost on their step, which then can be deleted', async () => {
-    emulator().inject('intake', { type: 'status', status: 503, count: 100_000 });
-    const run = await runCli(
-      [
-        'run',
-        '--log-store',
-        'dd',
-        '--run-id',
-        'unread',
-        '--flush-timeout',
-        '1s',
-        '--',
-        'sh',
-        '-c',
-        'echo one; echo two',
-      ],
-      { home, env: KEYS },
-    );
+    const run = await spooledRun('unread');
     expect(run.stderr).toMatch(/2 spooled/);
     const seg = journalFiles(home).find((f) => f.endsWith('.seg') && readFileSync(f).includes('unread'))!;
     const bytes = readFileSync(seg);
