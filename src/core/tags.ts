@@ -5,11 +5,13 @@
  */
 import { firstControlChar } from './control-chars.js';
 
-export type TagCheck = 'ok' | 'malformed' | 'no value';
+export type TagCheck = 'ok' | 'malformed' | 'reserved' | 'no value';
 
+/** The first thing wrong with a tag, in that order (`reserved`: see isReservedTagKey), or `ok`. */
 export function checkTag(tag: string): TagCheck {
   // A control character (a newline from `--tag note:$(cmd)`) would ride on every record: not a tag.
   if (!/^[^:,\s]+:[^,]*$/.test(tag) || firstControlChar(tag) !== undefined) return 'malformed';
+  if (isReservedTagKey(tag)) return 'reserved';
   // The value is all after the first `:` (`a:b:` is key a, value b:); blanks alone are none.
   return tag.slice(tag.indexOf(':') + 1).trim() === '' ? 'no value' : 'ok';
 }

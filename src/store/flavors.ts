@@ -5,7 +5,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { checkTag, isReservedTagKey } from '../core/tags.js';
+import { checkTag } from '../core/tags.js';
 import { didYouMean } from './did-you-mean.js';
 import { expandTilde, fileInTheWay } from './path-option.js';
 import { isMalformedSecretRef, parseSecretRef } from '../secrets/references.js';
@@ -138,23 +138,20 @@ export function validateConfig(
       });
     }
     const value = parseValue(keySpec, raw, warnings);
-    // A tag with no value (`--tags=env:$ENV`, the variable unset). Only on the command line: one an older version
-    // stored is still shipped as it was, and `run` does not refuse it.
-    const valueless =
-      keySpec.kind === 'tags' && !stored.includes(key)
-        ? splitList(raw).find((t) => checkTag(t) === 'no value')
-        : undefined;
-    const reserved =
-      keySpec.kind === 'tags' && !stored.includes(key) ? splitList(raw).find(isReservedTagKey) : undefined;
-    if (reserved !== undefined) {
-      throw new UsageError(`--${key} has '${reserved}', which names an attribute dd-logstore sets itself`, {
-        hint: 'zenml.* and dd_logstore.* say whose record it is: give the tag another key',
-      });
-    }
-    if (valueless !== undefined) {
-      throw new UsageError(`--${key} has a tag with no value, '${valueless}'`, {
-        hint: `give it one, e.g. --${key}=${valueless.slice(0, valueless.indexOf(':') + 1)}ml, or leave it out`,
-      });
+    // A tag naming an attribute dd-logstore sets, or with no value (`--tags=env:$ENV`, the variable unset). Only on
+    // the command line: one an older version stored is still shipped as it was, and `run` does not refuse it.
+    if (keySpec.kind === 'tags' && !stored.includes(key)) {
+      for (const tag of splitList(raw)) {
+        const check = checkTag(tag);
+        if (check === 'reserved')
+          throw new UsageError(`--${key} has '${tag}', which names an attribute dd-logstore sets itself`, {
+            hint: 'zenml.* and dd_logstore.* say whose record it is: give the tag another key',
+          });
+        if (check === 'no value')
+          throw new UsageError(`--${key} has a tag with no value, '${tag}'`, {
+            hint: `give it one, e.g. --${key}=${tag.slice(0, tag.indexOf(':') + 1)}ml, or leave it out`,
+          });
+      }
     }
     // Only on the command line: a stored path is checked where it is used, and run's start-up does no extra stat.
     const file = keySpec.kind === 'path' ? fileInTheWay(String(value)) : undefined;

@@ -12,7 +12,7 @@ import type { Factory } from '../../app/factory.js';
 import { ON_OVERFLOW_CHOICES } from '../run-fast-path.js';
 import { runCommand } from '../../app/run-step.js';
 import { checkNameFlags } from '../name-flags.js';
-import { checkTag, isReservedTagKey } from '../../core/tags.js';
+import { checkTag } from '../../core/tags.js';
 
 /** Throws SilentExit with the child's exit code once the run is over; a usage or set-up error otherwise. */
 export async function runAction(
@@ -26,7 +26,7 @@ export async function runAction(
   for (const t of tags) {
     const check = checkTag(t);
     if (check === 'malformed') throw new UsageError(`--tag must be k:v, got '${t}'`, { hint: 'e.g. --tag team:ml' });
-    if (isReservedTagKey(t))
+    if (check === 'reserved')
       throw new UsageError(`--tag ${t} names an attribute dd-logstore sets itself`, {
         hint: 'zenml.* and dd_logstore.* say whose record it is: give the tag another key, e.g. --tag team:ml',
       });
