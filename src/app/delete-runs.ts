@@ -48,7 +48,8 @@ export function whyNotDeletable(f: Factory, run: RunRecord, force: boolean): str
   if (force) return undefined;
   const spooled = totalCounts(run).spooled;
   if (spooled > 0) return `run ${run.runId} has ${plural(spooled, 'record')} waiting in the spool, not delivered yet`;
-  // A step killed with `kill -9` counted nothing: its journal is what says records wait (runs describe says so too).
+  // A step killed with `kill -9` never wrote its final counts (at most those of a moment before, app/run-progress.ts):
+  // its journal still in the spool is what says records wait (runs describe says so too).
   if (runJournals(f, run).length > 0)
     return `run ${run.runId} has records waiting in the spool (a step's journal), not delivered yet`;
   return undefined;

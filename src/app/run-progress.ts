@@ -8,7 +8,7 @@
  * same, so that a quiet step killed later has a recent `seenAt`), timers unref'd, and a failure is silent (the
  * final write, which `run` waits for, reports a record it cannot update).
  */
-import type { RecordCounts, RunRecordStore } from '../store/run-records.js';
+import { recordCountsOf, type RecordCounts, type RunRecordStore } from '../store/run-records.js';
 
 export const PROGRESS_INTERVAL_MS = 2000;
 const QUIET_REWRITE_MS = 30_000;
@@ -34,14 +34,7 @@ export function startRunProgress(o: RunProgressOptions): RunProgress {
   let inFlight: Promise<void> | undefined;
   const write = (): void => {
     if (inFlight !== undefined) return;
-    const c = o.counts();
-    const counts: RecordCounts = {
-      read: c.read,
-      delivered: c.delivered,
-      spooled: c.spooled,
-      dropped: c.dropped,
-      failed: c.failed,
-    };
+    const counts = recordCountsOf(o.counts());
     const key = JSON.stringify(counts);
     const now = o.now();
     if (key === last && now.getTime() - lastAt < QUIET_REWRITE_MS) return;

@@ -17,8 +17,8 @@ import { BUSY_RUN_BYTES, tuneJitForBusyRun } from '../core/jit-tuning.js';
 import { destinationOf } from '../destinations/index.js';
 import type { LogRecordData } from '../core/log-record.js';
 import { currentOwner } from '../store/process-owner.js';
-import { createRunRecordStore, emptyCounts, widenRecordRange } from '../store/run-records.js';
-import type { RecordCounts, RunRecord } from '../store/run-records.js';
+import { createRunRecordStore, emptyCounts, recordCountsOf, widenRecordRange } from '../store/run-records.js';
+import type { RunRecord } from '../store/run-records.js';
 import { describeAuthError, printRunReport } from './run-report.js';
 import { startFlushWaitNotice } from './flush-wait-notice.js';
 import { capturingRun } from '../runner/child-env.js';
@@ -375,13 +375,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   const authError = auth ? errors.failure : undefined;
   const errorText = authError ? describeAuthError(authError, counts.spooled, settings) : undefined;
   const endedAt = isoTime(f.now());
-  const finalCounts: RecordCounts = {
-    read: counts.read,
-    delivered: counts.delivered,
-    spooled: counts.spooled,
-    dropped: counts.dropped,
-    failed: counts.failed,
-  };
+  const finalCounts = recordCountsOf(counts);
   const firstProblem = errors.retryable ?? errors.failure;
   let finalRun: RunRecord | undefined;
   // A counts write in flight would land after the final one otherwise.

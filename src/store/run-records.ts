@@ -88,6 +88,11 @@ export function checkRunId(runId: string): string {
   return runId;
 }
 
+/** The five counts of a run record, copied out of an object that may hold more (the sink's counts). */
+export function recordCountsOf(c: RecordCounts): RecordCounts {
+  return { read: c.read, delivered: c.delivered, spooled: c.spooled, dropped: c.dropped, failed: c.failed };
+}
+
 export function emptyCounts(): RecordCounts {
   return { read: 0, delivered: 0, spooled: 0, dropped: 0, failed: 0 };
 }

@@ -8,9 +8,14 @@ import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:
 import { basename, dirname, join } from 'node:path';
 import { closeSafely, removeFile } from './quiet-cleanup.js';
 
+/** A temp file beside `path`, hidden and unique to this process: what both writes below replace the file with. */
+function tempBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
 export function writeFileAtomicSync(path: string, data: string, mode = 0o600): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempBeside(path);
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeFileSync(fd, data, 'utf8');
@@ -47,7 +52,7 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600): v
  */
 export async function writeFileAtomicInBackground(path: string, data: string, mode = 0o600): Promise<void> {
   const { open, rename, unlink } = await import('node:fs/promises');
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempBeside(path);
   const file = await open(tmp, 'wx', mode);
   try {
     await file.writeFile(data, 'utf8');
