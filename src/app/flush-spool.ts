@@ -67,6 +67,7 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
       warn: (m) => f.warn(m),
       mask: (t) => f.io.redactor.redact(t),
       runs,
+      countUntried: true,
     })();
     await recordResent(runs, report);
     rows.push({
@@ -98,6 +99,11 @@ export function createSpoolFlusher(
     warn?: (message: string) => void;
     mask: (text: string) => string;
     runs?: RunRecordStore;
+    /**
+     * After a stop (401/403, an intake that does not answer), count what was not tried as kept: `flush` says all the
+     * spool holds. `run`'s flush in the background leaves it unread (a large spool would be read during the run).
+     */
+    countUntried?: boolean;
   },
 ): () => Promise<FlushReport> {
   return async () => {
@@ -160,8 +166,9 @@ export function createSpoolFlusher(
         maxBatchBytes: limits.maxBatchBytes,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.warn ? { warn: options.warn } : {}),
+        ...(options.countUntried === true ? { countUntried: true } : {}),
       });
-      if (report.authError !== undefined || options.signal?.aborted) return report;
+      if (options.signal?.aborted || (report.authError !== undefined && options.countUntried !== true)) return report;
       const { flushJournals } = await import('../pipeline/journal-resend.js');
       const runs = options.runs;
       const update = async (runId: string, change: (run: RunRecord) => void): Promise<void> => {
@@ -185,6 +192,9 @@ export function createSpoolFlusher(
         ...(options.warn ? { warn: options.warn } : {}),
         mask: options.mask,
         lineParser: plainLineParser,
+        // The older files' 401/403: the journals are counted, not sent (each would get the same answer).
+        ...(options.countUntried === true ? { countUntried: true } : {}),
+        ...(report.authError !== undefined ? { stoppedBefore: `the intake refused the credentials` } : {}),
         onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
         onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
         // Its step still counted those records as spooled, for ever (and runs delete refused the run): they are lost.
@@ -204,7 +214,7 @@ export function createSpoolFlusher(
       report.restamped += j.restamped;
       report.corrupt.push(...j.corrupt);
       if (j.authError) report.authError = j.authError;
-      if (j.stopped !== undefined && j.authError === undefined) report.stopped = j.stopped;
+      if (j.stopped !== undefined && report.authError === undefined) report.stopped = j.stopped;
       if (j.firstError !== undefined) report.firstError ??= j.firstError;
       return report;
     } finally {

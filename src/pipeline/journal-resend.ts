@@ -77,6 +77,13 @@ export interface JournalFlushOptions {
   mask?: (text: string) => string;
   /** The record builder's plain-line parser (runner/plain-line.ts): the journal's parsed lines frames need it. */
   lineParser: LineParser;
+  /**
+   * Set when the flush stopped before the journals (a 401/403 on the older spool files): nothing is sent, every
+   * journal's undelivered records are counted as kept.
+   */
+  stoppedBefore?: string;
+  /** After a stop, read the journals left and count their records as kept (`flush`), rather than leave them. */
+  countUntried?: boolean;
   /** After each acknowledged batch: `delivered` more records of the stream reached the intake. */
   onBatch?: (stream: Omit<JournalStream, 'total' | 'kept' | 'delivered'>, delivered: number) => Promise<void>;
   /** After each journal, with its totals. */
@@ -100,11 +107,14 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
     restamped: 0,
     streams: [],
     corrupt: [],
+    ...(options.stoppedBefore !== undefined ? { stopped: options.stoppedBefore } : {}),
   };
   // Delivered journals a run left while removing them (it exited first): never resent, removed here.
   await removeGoneJournals(options.spoolDir);
   for (const name of listJournals(options.spoolDir)) {
-    if (options.signal?.aborted || report.stopped !== undefined) break;
+    // Once stopped (a 401/403, or an intake that does not answer), `flush` reads the journals left without sending:
+    // their records count as kept, so that its summary's "still spooled" is all the spool holds.
+    if (options.signal?.aborted || (report.stopped !== undefined && options.countUntried !== true)) break;
     const dir = join(options.spoolDir, name);
     const claim = claimJournal(dir);
     if (claim === undefined) continue;

@@ -77,6 +77,8 @@ export interface FlushSpoolOptions {
    */
   signal?: AbortSignal;
   warn?: (message: string) => void;
+  /** After a stop, count the files not tried as kept (`flush`'s summary); `run`'s flush in the background does not. */
+  countUntried?: boolean;
 }
 
 export async function flushSpool(options: FlushSpoolOptions): Promise<FlushReport> {
@@ -186,7 +188,16 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
 
   try {
     for (const name of claimableFiles(options.dir, options.isAlive ?? processIsAlive, pid)) {
-      if (aborted()) break;
+      if (signal?.aborted || (aborted() && options.countUntried !== true)) break;
+      if (aborted()) {
+        // Stopped by a 401/403 or by an intake that does not answer: not tried, but counted, so that "still spooled"
+        // says all the spool holds (it said what the files tried held, as if that were all).
+        const left = countUntried(options.dir, name);
+        report.files++;
+        report.read += left;
+        report.kept += left;
+        continue;
+      }
       const claimed = claimFile(options.dir, name, pid);
       if (claimed === undefined) continue;
       report.files++;
@@ -282,6 +293,16 @@ function restamp(batch: SpoolEntry[], now: number, maxAgeMs: number): number {
     }
   }
   return n;
+}
+
+/** The records a spool file holds past its progress (what an earlier flush settled is not in it any more). */
+function countUntried(dir: string, name: string): number {
+  try {
+    return countSpoolLines(join(dir, name), readSpoolProgress(dir, spoolBase(name)).offset);
+  } catch {
+    // Claimed or removed meanwhile by another flusher: its records are that flusher's to count.
+    return 0;
+  }
 }
 
 function renameQuietly(from: string, to: string): void {

@@ -124,12 +124,29 @@ describe('flushSpool', () => {
     const report = await flushSpool({ dir, exporter, warn: (m) => warnings.push(m) });
     expect(warnings).toEqual([expect.stringMatching(/1-1-aa\.jsonl has 1 unreadable line: moved to .*corrupt/)]);
     expect(existsSync(join(dir, 'corrupt', '1-1-aa.jsonl'))).toBe(true);
-    expect(report).toMatchObject({ delivered: 0, kept: 2, authError: { status: 403 } });
+    expect(report).toMatchObject({ files: 1, delivered: 0, kept: 2, authError: { status: 403 } });
     // The second file was never claimed: the 403 stopped the flush.
     expect(existsSync(join(dir, '2-1-bb.jsonl'))).toBe(true);
     const rewritten = readdirSync(dir).filter((n) => n.endsWith('.jsonl') && n !== '2-1-bb.jsonl');
     expect(rewritten).toHaveLength(1);
     expect(readSpoolFile(join(dir, rewritten[0]!)).entries).toHaveLength(2);
+  });
+
+  it("`flush`'s countUntried: after a 401/403 the files not tried are counted as kept, never sent", async () => {
+    const dir = tempDir();
+    const line = (seq: number) =>
+      JSON.stringify({ v: 1, run_id: 'r', reason: 'x', spooled_at: 1, item: JSON.parse(item(seq)) as unknown });
+    writeFileSync(join(dir, '1-1-aa.jsonl'), `${line(0)}\n${line(1)}\n`);
+    writeFileSync(join(dir, '2-1-bb.jsonl'), `${line(2)}\n${line(3)}\n${line(4)}\n`);
+    const sent: number[] = [];
+    const { exporter } = memoryResend((batch) => {
+      sent.push(batch.length);
+      return { kind: 'failure', status: 403, message: 'HTTP 403: Forbidden' };
+    });
+    const report = await flushSpool({ dir, exporter, countUntried: true });
+    expect(report).toMatchObject({ files: 2, read: 5, delivered: 0, kept: 5, authError: { status: 403 } });
+    expect(sent).toEqual([2]);
+    expect(readSpoolFile(join(dir, '2-1-bb.jsonl')).entries).toHaveLength(3);
   });
 });
 

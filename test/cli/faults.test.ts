@@ -287,6 +287,19 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     const row = await account('401/403 (bad key)', 'f7', r);
     expect(row.spooled).toBe(1000);
 
+    // A second run's journal beside the first: a flush still refused stops at its first answer, and says all the spool
+    // holds (it said the first journal's records, as if they were all).
+    const r2 = await run(home, ['run', '--log-store', 'f7', '--run-id', 'f7b', '--', ...printer(300)], BAD_KEYS);
+    expect(r2.stderr).toMatch(/300 records spooled/);
+    const before = emulator.requests().filter((q) => q.route === 'intake').length;
+    const refused = await runCli(['flush', '--log-store', 'f7'], { home, env: BAD_KEYS });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/f7: 1300 records read from 2 spool files, 0 delivered, 1300 still spooled/);
+    expect(refused.stderr).toMatch(/HTTP 403.*nothing more was sent/);
+    expect(emulator.requests().filter((q) => q.route === 'intake').length - before).toBeLessThanOrEqual(3);
+    expect(await describeCounts(home, 'f7b')).toMatchObject({ read: 300, delivered: 0, spooled: 300 });
+    await runCli(['runs', 'delete', 'f7b', '--force', '--yes'], { home, env: KEYS });
+
     const f = await runCli(['flush', '--log-store', 'f7'], { home, env: KEYS });
     expect(f.code).toBe(0);
     expect(f.stdout).toMatch(/f7: 1000 records read from \d+ spool files?, 1000 delivered, 0 still spooled/);
