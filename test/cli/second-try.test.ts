@@ -167,7 +167,7 @@ describe('second try (built CLI)', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([
       2,
       '',
-      "error: --older-than must be a duration such as 30s, 2m or 1500ms, got '1w' (e.g. --older-than 30d)\n",
+      "error: --older-than must be a duration such as 30s, 2m, 1h30m or 1500ms, got '1w' (e.g. --older-than 30d)\n",
     ]);
   });
 

@@ -31,7 +31,7 @@ export function newCmdRunsList(f: Factory): Command {
     .option('--limit <n>', 'at most this many runs', '20')
     .option('--step <name>', 'only runs with a step of this name')
     .option('--status <status>', `only runs in this state: ${RUN_STATUSES.join(', ')}`)
-    .option('--since <when>', 'only runs active since: a duration (2h, 7d) or an ISO time')
+    .option('--since <when>', 'only runs active since: a duration (2h, 7d), an ISO time or a Unix time')
     .action(async (opts: ListOpts) => {
       const format = parseOutputFormat(opts.output, f.io);
       const limit = Number(opts.limit);
