@@ -79,6 +79,26 @@ export async function deleteRun(f: Factory, run: RunRecord, force: boolean): Pro
   return out;
 }
 
+/**
+ * `runs delete --force` of a run whose record cannot be read (damaged, or not a run record): the record goes, and the
+ * run's records on every local log store (which one it shipped to is in the record). Its journals in the spool, if
+ * any, are left: only their steps' writers, in the record, name them; `flush` delivers them.
+ */
+export async function deleteUnreadableRun(f: Factory, runId: string): Promise<RunDeletion> {
+  const out: RunDeletion = { runId, localFiles: 0, spoolRemoved: 0, journalsRemoved: 0, spoolLeft: 0 };
+  const config = await f.configStore().read();
+  for (const component of Object.values(config.components['log-store'])) {
+    const destination = componentDestination(component);
+    if (!destination.deleteRecords) continue;
+    const settings = await resolveLogStoreSettings(f, component);
+    out.localFiles += (await destinationOf(settings).deleteRecords?.(settings, runId)) ?? 0;
+  }
+  // No local files: it may have shipped to Datadog or an OTLP endpoint, where its records stay.
+  if (out.localFiles === 0) out.remote = 'the log store it shipped to, if that was not a local one';
+  await createRunRecordStore(f.paths().runs).remove(runId);
+  return out;
+}
+
 /** One line for stderr: `Deleted run X (run record, 3 local files).` */
 export function deletionLine(d: RunDeletion): string {
   const parts = ['run record'];

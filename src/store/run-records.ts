@@ -113,6 +113,9 @@ export interface RunRecordStore {
   remove(runId: string): Promise<boolean>;
 }
 
+/** A run record that is there but cannot be read as one (damaged, or not ours): `runs delete --force` removes it. */
+export class UnreadableRunRecord extends StoreError {}
+
 export function createRunRecordStore(dir: string): RunRecordStore {
   const file = (runId: string) => join(dir, `${encodeURIComponent(runId)}.json`);
   const read = async (runId: string): Promise<RunRecord | undefined> => {
@@ -131,12 +134,15 @@ export function createRunRecordStore(dir: string): RunRecordStore {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new StoreError(`the run record ${file(runId)} is not valid JSON`, { hint: 'move it aside', cause: err });
+      throw new UnreadableRunRecord(`the run record ${file(runId)} is not valid JSON`, {
+        hint: `move it aside, or delete it with dd-logstore runs delete ${runId} --force`,
+        cause: err,
+      });
     }
     const problem = runRecordProblem(parsed);
     if (problem !== undefined) {
-      throw new StoreError(`the run record ${file(runId)} is not a run record (${problem})`, {
-        hint: 'move it aside; dd-logstore writes a new one for the next run with this id',
+      throw new UnreadableRunRecord(`the run record ${file(runId)} is not a run record (${problem})`, {
+        hint: `move it aside, or delete it with dd-logstore runs delete ${runId} --force; dd-logstore writes a new one for the next run with this id`,
       });
     }
     return parsed as RunRecord;

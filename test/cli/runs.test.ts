@@ -163,6 +163,27 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     expect(left).toEqual([spoolLine('ok-1', 'keep me')]);
   });
 
+  it('a damaged run record is deleted with --force (its local logs too); without, the error says how', async () => {
+    expect((await cli(['run', '--run-id', 'damaged-1', '--', process.execPath, '-e', "console.log('x')"])).code).toBe(
+      0,
+    );
+    expect(existsSync(join(home, 'logs', 'damaged-1'))).toBe(true);
+    writeFileSync(join(home, 'runs', 'damaged-1.json'), '{"runId": "damaged-1", "st');
+    const refused = await cli(['runs', 'delete', 'damaged-1', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `error: the run record ${join(home, 'runs', 'damaged-1.json')} is not valid JSON (move it aside, or delete it with dd-logstore runs delete damaged-1 --force)\n`,
+    );
+    // Checked with the others first: a typo beside it deletes nothing.
+    expect((await cli(['runs', 'delete', 'damaged-1', 'nosuch', '--force', '--yes'])).code).toBe(1);
+    expect(existsSync(join(home, 'runs', 'damaged-1.json'))).toBe(true);
+    const forced = await cli(['runs', 'delete', 'damaged-1', '--force', '--yes']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toBe('Deleted run damaged-1 (unreadable run record, 1 local log file).\n');
+    expect(existsSync(join(home, 'runs', 'damaged-1.json'))).toBe(false);
+    expect(existsSync(join(home, 'logs', 'damaged-1'))).toBe(false);
+  });
+
   it('runs prune --older-than deletes the old runs only', async () => {
     expect((await cli(['runs', 'prune'])).code).toBe(2);
     expect((await cli(['runs', 'prune', '--older-than', '5d'])).code).toBe(2);

@@ -5,23 +5,35 @@ import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { confirmOrYes } from '../../../io/confirm.js';
 import { plural } from '../../../io/plural.js';
-import { checkRunId, createRunRecordStore, runNotFound } from '../../../store/run-records.js';
+import { checkRunId, createRunRecordStore, runNotFound, UnreadableRunRecord } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
-import { deleteRun, deletionLine, whyNotDeletable } from '../../../app/delete-runs.js';
+import { deleteRun, deleteUnreadableRun, deletionLine, whyNotDeletable } from '../../../app/delete-runs.js';
 
 export function newCmdRunsDelete(f: Factory): Command {
   const cmd = new Command('delete')
     .description('delete runs: their run records and their records on the local store')
     .argument('<run-id...>', 'the runs to delete')
-    .option('--force', 'also drop their records still waiting in the spool (never delivered)')
+    .option(
+      '--force',
+      'also drop their records still waiting in the spool (never delivered); delete a damaged run record',
+    )
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (ids: string[], opts: { force?: boolean; yes?: boolean }) => {
       for (const id of ids) checkRunId(id);
       const store = createRunRecordStore(f.paths().runs);
       const runs: RunRecord[] = [];
+      /** Records that are there but cannot be read: --force deletes them (nothing else could, but a hand). */
+      const unreadable: string[] = [];
       // Every id is checked before anything is deleted: a typo in one never deletes the others half-way.
       for (const id of [...new Set(ids)]) {
-        const run = await store.read(id);
+        let run: RunRecord | undefined;
+        try {
+          run = await store.read(id);
+        } catch (err) {
+          if (!(err instanceof UnreadableRunRecord && opts.force === true)) throw err;
+          unreadable.push(id);
+          continue;
+        }
         if (!run) throw runNotFound(id);
         const why = whyNotDeletable(f, run, Boolean(opts.force));
         if (why)
@@ -32,10 +44,10 @@ export function newCmdRunsDelete(f: Factory): Command {
           });
         runs.push(run);
       }
-      const names = runs.map((r) => r.runId);
+      const names = [...runs.map((r) => r.runId), ...unreadable];
       const ok = await confirmOrYes(f.io, {
         yes: Boolean(opts.yes),
-        message: `Delete ${plural(runs.length, 'run')} (${names.join(', ')}) and their local records?`,
+        message: `Delete ${plural(names.length, 'run')} (${names.join(', ')}) and their local records?`,
         command: `runs delete ${names.join(' ')}`,
       });
       if (!ok) {
@@ -43,6 +55,10 @@ export function newCmdRunsDelete(f: Factory): Command {
         return;
       }
       for (const run of runs) f.io.err(deletionLine(await deleteRun(f, run, Boolean(opts.force))) + '\n');
+      for (const id of unreadable)
+        f.io.err(
+          `${deletionLine(await deleteUnreadableRun(f, id)).replace('(run record', '(unreadable run record')}\n`,
+        );
     });
   return withExamples(cmd, [
     'dd-logstore runs delete 3f2c... --yes',
