@@ -306,6 +306,31 @@ describe('big records', () => {
       { job: 7, [PART_ATTRIBUTE]: '2/2' },
     ]);
   });
+
+  it('sizes parts by their JSON: a 1.2 MB line of JSON text (no message field) makes parts under 900 KiB as JSON', () => {
+    const dump = JSON.stringify(
+      Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`layer_${i}`, { act: 'relu' }])),
+    );
+    const { push, records } = setup();
+    push('stdout', `${dump}\n`);
+    expect(records.length).toBeGreaterThan(1);
+    expect(records.map((r) => r.message).join('')).toBe(dump);
+    for (const r of records)
+      expect(Buffer.byteLength(JSON.stringify(r.message))).toBeLessThanOrEqual(MAX_MESSAGE_BYTES + 2);
+  });
+
+  it('sends a JSON line whose own fields are too big to go beside each part as its text, in parts, at its level', () => {
+    const line = JSON.stringify({ msg: 'request done', level: 'warning', body: 'x'.repeat(1_500_000) });
+    const { push, records } = setup();
+    push('stdout', `${line}\n`);
+    expect(records.map((r) => r.message).join('')).toBe(line);
+    expect(records.map((r) => r.attributes)).toEqual([{ [PART_ATTRIBUTE]: '1/2' }, { [PART_ATTRIBUTE]: '2/2' }]);
+    expect(records.map((r) => r.level)).toEqual(['warn', 'warn']);
+    // Fields that fit beside a part stay fields.
+    const small = setup();
+    small.push('stdout', `${JSON.stringify({ msg: 'ok', body: 'y'.repeat(20_000) })}\n`);
+    expect(small.records.map((r) => [r.message, r.attributes])).toEqual([['ok', { body: 'y'.repeat(20_000) }]]);
+  });
 });
 
 describe('Python, as Datadog reads it', () => {

@@ -17,7 +17,7 @@ import { createEscapeScan } from './escape-scan.js';
 import { createNextOccurrence } from './next-occurrence.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
-import { MAX_MESSAGE_BYTES, splitMessage } from './message-parts.js';
+import { fitsOnePart, jsonBytes, MAX_ATTRIBUTES_BYTES, splitMessage } from './message-parts.js';
 import { PLAIN_LINE_VERSION, plainLineRecord } from './plain-line.js';
 import { isPythonWarningLine, isWarningSourceLine, WARNING_MARK } from './python-warning.js';
 import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper } from './traceback.js';
@@ -25,6 +25,16 @@ import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper
 export const PROGRESS_INTERVAL_MS = 10_000;
 /** A line with no `\n` longer than this is recorded as it is and the rest starts a new line: memory stays bounded. */
 export const MAX_PENDING_LINE_CHARS = 8 * 1024 * 1024;
+
+/**
+ * A JSON line's own fields go on every part of its message: over MAX_ATTRIBUTES_BYTES they would take a part past
+ * Datadog's 1 MB, where the intake cuts the message (a 1.5 MB `body` field left the message empty). A line of that
+ * size goes as its text. Measured only for a line that could hold that much: written again, a parsed field takes at
+ * most 3 bytes per UTF-16 unit of its text in the line (an escape such as `\u0000` comes back as long as it was).
+ */
+function attributesTooBig(line: string, attributes: Record<string, unknown>): boolean {
+  return line.length * 3 > MAX_ATTRIBUTES_BYTES && jsonBytes(attributes) > MAX_ATTRIBUTES_BYTES;
+}
 export const PART_ATTRIBUTE = 'dd_logstore.part';
 /** How long a Python warning's first line waits for its source line (they come in one write). */
 export const WARNING_HOLD_MS = 1000;
@@ -196,7 +206,7 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       if (attributes !== undefined) attributes = mask.deep(attributes);
     }
     // Nearly every message is far below the part size: no array of one part for it.
-    if (message.length * 3 <= MAX_MESSAGE_BYTES) {
+    if (fitsOnePart(message)) {
       // (No secret in its chunk, for rawLines.)
       if (plain) plainSeq = seq;
       onRecord(
@@ -267,10 +277,12 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     if (isBlank(line)) return;
     if (looksLikeJsonObject(line)) {
       const json = parseJsonLine(line);
-      if (json) {
+      if (json && !(json.attributes !== undefined && attributesTooBig(line, json.attributes))) {
         emit(st, json.message, json.level ?? defaultLevel, json.timestamp ?? time, json.attributes);
         return;
       }
+      // Fields too big to go beside a message part: the line goes as its text, in parts, at its level.
+      if (json) defaultLevel = json.level ?? defaultLevel;
     }
     // Python logging's formats or a detected level: one function with the journal's reader, so both give the same.
     const plain = plainLineRecord(line, defaultLevel);

@@ -170,6 +170,43 @@ describe('dd-logstore run (built CLI, Datadog emulator)', () => {
     expect(run.steps[0]?.counts.delivered).toBe(records.length);
   }, 120_000);
 
+  it('long lines heavy with JSON escapes, or with big JSON fields, reach the intake whole: parts sized as JSON, none cut', async () => {
+    // A config dump (JSON text, no message field: each `"` two bytes in the body), 1.5 MB of NULs (six bytes each), a
+    // JSON line whose own field is 1.5 MB: each part was sized by its raw bytes, over 1 MB in the body, and the intake
+    // cut it (the NULs' first part was refused with 413, spooled for good; the big field's message came back empty).
+    const script = [
+      "const dump = JSON.stringify(Object.fromEntries(Array.from({ length: 40000 }, (_, i) => ['layer_' + i, { act: 'relu' }])));",
+      "process.stdout.write(dump + '\\n' + '\\u0000'.repeat(1500000) + '\\n');",
+      "process.stdout.write(JSON.stringify({ msg: 'request done', body: 'x'.repeat(1500000) }) + '\\nafter\\n');",
+    ].join('\n');
+    const r = await runRaw(
+      ['run', '--log-store', 'dd', '--run-id', 'escapes', '--', process.execPath, '-e', script],
+      home,
+      keys(),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr.toString()).toMatch(/records read, (\d+) delivered, 0 spooled, 0 dropped/);
+    expect(emulator().stats().truncated).toBe(0);
+    const records = emulator()
+      .records()
+      .sort((a, b) => (a.attributes['dd_logstore.seq'] as number) - (b.attributes['dd_logstore.seq'] as number));
+    const lines: string[] = [];
+    let open = '';
+    for (const x of records) {
+      const part = x.attributes['dd_logstore.part'] as string | undefined;
+      open += x.message;
+      if (part === undefined || /^(\d+)\/\1$/.test(part)) {
+        lines.push(open);
+        open = '';
+      }
+    }
+    expect(lines).toHaveLength(4);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ layer_0: { act: 'relu' }, layer_39999: { act: 'relu' } });
+    expect(lines[1]).toBe('\u0000'.repeat(1_500_000));
+    expect(JSON.parse(lines[2]!)).toEqual({ msg: 'request done', body: 'x'.repeat(1_500_000) });
+    expect(lines[3]).toBe('after');
+  }, 60_000);
+
   it('a resolved secret the child prints is masked in the records and in the run record, not on the terminal', async () => {
     const secret = 'emulator-api-key';
     const r = await runRaw(
