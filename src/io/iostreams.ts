@@ -34,8 +34,13 @@ export interface IOStreams {
   /** `outHeld` of whole lines already UTF-8, [start, end) of bytes; true when stdout keeps them (held-out.ts). */
   outHeldBytes(bytes: Buffer, start: number, end: number): boolean;
   flushOut(): void;
-  /** Notes, warnings and errors, redacted. */
+  /** Notes, warnings and errors, redacted; on a line of their own (see errMidLine). */
   err(text: string): void;
+  /**
+   * `run`: the child's last output where stderr goes ended mid-line (a progress bar, a prompt, a last line without
+   * `\n`). The next `err` starts a new line first, so that a note is never glued to the child's text.
+   */
+  errMidLine: boolean;
   /**
    * Why stdout could not be written (a full disk, an I/O error), when it could not: the output is cut short, which
    * a command that printed data must report. A closed pipe (`| head`) is not a failure: the reader wanted no more.
@@ -101,6 +106,7 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
   const flushHeld = (): void => {
     if (held.holding) held.flush();
   };
+  let errMidLine = false;
   return {
     get stdin() {
       return facts.stdin;
@@ -126,7 +132,17 @@ export function createIOStreams(facts: StreamFacts, redactor = new Redactor()): 
     flushOut: flushHeld,
     err: (text) => {
       flushHeld();
+      if (errMidLine && text.length > 0) {
+        errMidLine = false;
+        text = '\n' + text;
+      }
       if (!stderrBroken) facts.stderr.write(redactor.redact(text));
+    },
+    get errMidLine() {
+      return errMidLine;
+    },
+    set errMidLine(value: boolean) {
+      errMidLine = value;
     },
     get outputFailure() {
       return outputFailure;

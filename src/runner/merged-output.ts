@@ -30,3 +30,17 @@ export function isSameOutput(stdout: Writable, stderr: Writable): boolean {
     return false;
   }
 }
+
+/** stdout and stderr are one file, pipe or terminal: what the child prints on either shows where our notes go. */
+export function isSameDevice(stdout: Writable, stderr: Writable): boolean {
+  const out = fdOf(stdout);
+  const err = fdOf(stderr);
+  if (out === undefined || err === undefined) return false;
+  try {
+    const a = fstatSync(out);
+    const b = fstatSync(err);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}

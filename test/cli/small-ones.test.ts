@@ -206,4 +206,18 @@ describe('small ones (built CLI)', () => {
       expect(all).not.toContain('pr0xy');
     }
   }, 60_000);
+  it("run's own notes start a line of their own when the child's output where they go ended mid-line", async () => {
+    // A progress bar or a prompt left without `\n`: the summary was glued to it (`downloading 50%dd-logstore: run`),
+    // and a script's `grep '^dd-logstore: run'` missed it.
+    const onErr = await cli(['run', '--run-id', 'mid-1', '--', 'sh', '-c', 'printf "downloading 50%%" >&2; exit 3']);
+    expect(onErr.code).toBe(3);
+    expect(onErr.stderr).toMatch(/^downloading 50%\ndd-logstore: run mid-1: 1 record read/);
+    // On stdout, a pipe of its own: stderr has nothing to end, and gets no blank line.
+    const onOut = await cli(['run', '--run-id', 'mid-2', '--', 'sh', '-c', 'printf "no newline"']);
+    expect(onOut.stdout).toBe('no newline');
+    expect(onOut.stderr).toMatch(/^dd-logstore: run mid-2: 1 record read/);
+    // Ended with its newline: nothing added.
+    const ended = await cli(['run', '--run-id', 'mid-3', '--', 'sh', '-c', 'echo done >&2']);
+    expect(ended.stderr).toMatch(/^done\ndd-logstore: run mid-3/);
+  });
 });
