@@ -37,6 +37,8 @@ export type FlushRow = Pick<
   error?: string;
   /** Why records are still failing: the first error of this flush. */
   firstError?: string;
+  /** Spool files and journals another dd-logstore (a flush, a run) was resending as this one ended: not counted. */
+  inUse: number;
 };
 
 /** Resends the spool of one log store (or of every log store that has one); one row per log store. */
@@ -70,6 +72,8 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
       countUntried: true,
     })();
     await recordResent(runs, report);
+    const { filesBeingResent } = await import('../pipeline/spool.js');
+    const { journalsBeingResent } = await import('../pipeline/journal.js');
     rows.push({
       logStore: component.name,
       files: report.files,
@@ -82,6 +86,8 @@ export async function flushSpools(f: Factory, opts: FlushOptions): Promise<Flush
       ...(report.stopped !== undefined ? { stopped: report.stopped } : {}),
       ...(report.authError ? { error: describeFlushAuth(settings, report.authError.status) } : {}),
       ...(report.firstError !== undefined ? { firstError: report.firstError } : {}),
+      // Their records are neither read nor counted here: "0 still spooled" must not pass for an empty spool.
+      inUse: filesBeingResent(dir) + journalsBeingResent(dir),
     });
   }
   return rows;

@@ -747,6 +747,16 @@ export function journalWriterAlive(dir: string): boolean {
   return ownerAlive(readJson(join(dir, OWNER)), join(dir, OWNER));
 }
 
+/** Journals of ended runs that another live flusher holds now (not a live run's own). */
+export function journalsBeingResent(spoolDir: string): number {
+  return listJournals(spoolDir).filter((name) => {
+    const dir = join(spoolDir, name);
+    if (journalWriterAlive(dir)) return false;
+    const claimer = readJson(join(dir, CLAIM));
+    return claimer !== undefined && claimer.pid !== process.pid && ownerAlive(claimer, join(dir, CLAIM));
+  }).length;
+}
+
 export interface JournalClaim {
   /** Why what is left was not delivered, this time (masked by the caller). */
   noteReason(reason: string): void;

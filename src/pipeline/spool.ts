@@ -467,6 +467,21 @@ export function claimableFiles(dir: string, isAlive: IsAlive = processIsAlive, s
   return out.sort((a, b) => a.at - b.at || a.name.localeCompare(b.name)).map((x) => x.name);
 }
 
+/** Spool files another live flusher (a `flush`, a run's flush in the background) is resending now. */
+export function filesBeingResent(dir: string, isAlive: IsAlive = processIsAlive, self = process.pid): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const free = new Set(claimableFiles(dir, isAlive, self));
+  return names.filter((name) => {
+    const m = NAME.exec(name);
+    return m !== null && m[4] !== undefined && Number(m[4]) !== self && !free.has(name);
+  }).length;
+}
+
 /** Takes a file for this process by renaming it; undefined when another flusher was first. */
 export function claimFile(dir: string, name: string, pid = process.pid): string | undefined {
   const base = name.slice(0, name.indexOf('.'));

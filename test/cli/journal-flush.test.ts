@@ -188,4 +188,36 @@ describe('flush of journals', () => {
     },
     90_000,
   );
+  it('a flush while another one resends the spool says so and exits 1: not "0 still spooled", as if it were empty', async () => {
+    emulator().reset();
+    expect((await registerEmulatorLogStore(home, emulator().url, { name: 'dd3' })).code).toBe(0);
+    emulator().inject('intake', { type: 'status', status: 503, count: 1_000_000 });
+    const r = await runCli(
+      ['run', '--log-store', 'dd3', '--run-id', 'busy', '--flush-timeout', '1s', '--', ...printer(3000, 'busy')],
+      {
+        home,
+        env: KEYS,
+        timeoutMs: 60_000,
+      },
+    );
+    expect(r.stderr).toMatch(/3000 records read, 0 delivered, 3000 spooled/);
+    emulator().reset();
+    // Slow answers: the first flush holds the journal for a few seconds.
+    emulator().inject('intake', { type: 'delay', ms: 1500, count: 1_000_000 });
+    const first = runCli(['flush', '--log-store', 'dd3'], { home, env: KEYS, timeoutMs: 60_000 });
+    const claimed = () => journals(home).some((j) => existsSync(join(j, 'claim')));
+    for (let waited = 0; !claimed() && waited < 10_000; waited += 20) await new Promise((res) => setTimeout(res, 20));
+    expect(claimed()).toBe(true);
+    const second = await runCli(['flush', '--log-store', 'dd3'], { home, env: KEYS });
+    expect(second.code).toBe(1);
+    expect(second.stdout).toBe(
+      'dd3: 0 records read from 0 spool files, 0 delivered, 0 still spooled; 1 spool file being resent by another dd-logstore process\n',
+    );
+    expect(second.stderr).toBe(
+      "error: 1 spool file of log store 'dd3' is being resent by another dd-logstore process, not counted here (run dd-logstore flush again once it ends)\n",
+    );
+    const done = await first;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/dd3: 3000 records read from 1 spool file, 3000 delivered, 0 still spooled\n/);
+  }, 90_000);
 });

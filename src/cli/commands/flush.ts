@@ -56,6 +56,9 @@ export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promi
           (r.restamped
             ? `; ${r.restamped} older than 18 h sent with the current time (original in dd_logstore.original_timestamp)`
             : '') +
+          (r.inUse > 0
+            ? `; ${plural(r.inUse, r.files > 0 ? 'more spool file' : 'spool file')} being resent by another dd-logstore process`
+            : '') +
           '\n',
       );
   }
@@ -73,6 +76,13 @@ export async function flushCommand(f: Factory, opts: FlushCommandOptions): Promi
       const why = r.firstError !== undefined ? `: ${r.firstError}` : '';
       f.io.err(
         `error: ${plural(r.kept, 'record')} of log store '${r.logStore}' ${r.kept === 1 ? 'is' : 'are'} still in the spool${why} (run dd-logstore flush again later; each record's reason is in ${spoolRoot})\n`,
+      );
+      code = 1;
+    }
+    if (r.inUse > 0) {
+      // Another flush, or a run's flush in the background: what it delivers is not known here, nor what it leaves.
+      f.io.err(
+        `error: ${plural(r.inUse, 'spool file')} of log store '${r.logStore}' ${r.inUse === 1 ? 'is' : 'are'} being resent by another dd-logstore process, not counted here (run dd-logstore flush again once it ends)\n`,
       );
       code = 1;
     }
