@@ -70,9 +70,13 @@ export function errorMessage(err: unknown): string {
 /** The one-line form: `error: <what> (<how to fix>)`. */
 export function formatErrorLine(err: unknown): string {
   // A message can quote what the user gave (a run id, a file name): its control characters are shown, not obeyed.
-  if (err instanceof CliError && err.hint)
-    return `error: ${escapeControlChars(err.message)} (${escapeControlChars(err.hint)})`;
-  return `error: ${escapeControlChars(errorMessage(err))}`;
+  if (err instanceof CliError && err.hint) return `error: ${oneLine(err.message)} (${oneLine(err.hint)})`;
+  return `error: ${oneLine(errorMessage(err))}`;
+}
+
+/** Control characters shown, a tab too (`invalid stack name 'a\tb'`): a tab read as spaces hides what is wrong. */
+function oneLine(text: string): string {
+  return escapeControlChars(text).replace(/\t/g, '\\t');
 }
 
 /** The cause chain, one line each, for `--debug`. */

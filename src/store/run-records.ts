@@ -77,7 +77,7 @@ export interface RunRecord {
 }
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-export const RUN_ID_HINT = 'use letters, digits and . _ : -, at most 128 characters';
+export const RUN_ID_HINT = 'use ASCII letters, digits and . _ : -, at most 128 characters';
 
 /**
  * A run id given on the command line (`run --run-id`, `logs --run-id`, `runs describe|delete`), checked before it

@@ -153,9 +153,24 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       match: /unknown key --api-key .*did you mean --api_key\?/,
     },
     {
+      // A tab read as spaces hid what was wrong; "letters" read as any letters, where `ü` is refused.
+      name: 'a stack name with a tab',
+      args: ['stack', 'register', 'a\tb'],
+      code: 2,
+      match: /^error: invalid stack name 'a\\tb' \(use ASCII letters, digits, _ and -/,
+    },
+    {
+      // The flag taken as the name (after `--`) was repeated in the example: `register --flavor=local --flavor=local`.
+      name: 'a flag after -- as the name',
+      args: ['log-store', 'register', '--', '--flavor=local'],
+      code: 2,
+      match: /needs --flavor \(e\.g\. dd-logstore log-store register NAME --flavor=local\)$/,
+    },
+    {
+      // A name taken is no bad flag value but a conflict with the store, as `kubectl create` and ZenML make it: 1.
       name: 'duplicate name',
       args: ['log-store', 'register', 'default', '--flavor=local'],
-      code: 2,
+      code: 1,
       match: /a log store named 'default' already exists/,
     },
     {
@@ -361,7 +376,7 @@ const CASES: { name: string; args: string[]; code: number; match: RegExp; input?
       name: `${words.join(' ')} of a 300-character run id is the same usage error as run's (2)`,
       args: [...words, 'a'.repeat(300)],
       code: 2,
-      match: /^error: invalid run id 'a{300}' \(use letters, digits and \. _ : -, at most 128 characters\)$/,
+      match: /^error: invalid run id 'a{300}' \(use ASCII letters, digits and \. _ : -, at most 128 characters\)$/,
     })),
     // Before: an empty name (`--log-store="$LOG_STORE"` with the variable unset) read as no flag: run shipped to the
     // active stack's log store (and recorded a step named ''), logs read from it, both without a word.

@@ -1,7 +1,7 @@
 /** `dd-logstore <type> register NAME --flavor=F [--KEY=VALUE ...]` (and the top-level `register` alias). */
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { UsageError } from '../../../core/errors.js';
+import { CliError, UsageError } from '../../../core/errors.js';
 import { parseOutputFormat } from '../../../io/output.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
@@ -11,7 +11,7 @@ import { validateConfig } from '../../../store/flavors.js';
 import type { ComponentType } from '../../../store/model.js';
 import { envSecretName } from '../../../secrets/env-secrets.js';
 import { checkName, referenceWarnings } from './shared.js';
-import { aComponent, componentNoun } from '../../../store/model.js';
+import { aComponent, componentNoun, NAME_PATTERN } from '../../../store/model.js';
 
 export interface RegisterOptions {
   type: ComponentType;
@@ -38,7 +38,8 @@ export function parseRegisterArgs(
   const flavor = flavorOpt ?? parsed.options.flavor;
   if (flavor === undefined) {
     throw new UsageError(`${type} register needs --flavor`, {
-      hint: `e.g. dd-logstore ${type} register ${name} --flavor=local`,
+      // A name that is not one (`register -- --flavor=local` takes the flag as the name) is not repeated in the example.
+      hint: `e.g. dd-logstore ${type} register ${NAME_PATTERN.test(name) ? name : 'NAME'} --flavor=local`,
     });
   }
   return { type, name, flavor, values: parsed.values, ...(verify ? { verify } : {}) };
@@ -79,7 +80,7 @@ export async function registerComponent(f: Factory, opts: RegisterOptions): Prom
   const validated = validateConfig(spec, opts.values);
   const warnings = await f.configStore().update((config) => {
     if (config.components[opts.type][opts.name]) {
-      throw new UsageError(`${aComponent(opts.type)} named '${opts.name}' already exists`, {
+      throw new CliError(`${aComponent(opts.type)} named '${opts.name}' already exists`, {
         hint: `pick another name, or change it with dd-logstore ${opts.type} update ${opts.name} --KEY=VALUE`,
       });
     }

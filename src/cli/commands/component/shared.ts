@@ -10,7 +10,7 @@ import { findFlavor } from '../../../app/flavors.js';
 export function checkName(kind: string, name: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw new UsageError(`invalid ${kind.replace('-', ' ')} name '${name}'`, {
-      hint: 'use letters, digits, _ and -, starting with a letter or digit, at most 64 characters',
+      hint: 'use ASCII letters, digits, _ and -, starting with a letter or digit, at most 64 characters',
     });
   }
 }

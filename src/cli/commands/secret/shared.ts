@@ -12,7 +12,7 @@ export function checkSecretKeys(values: Record<string, string>): void {
   for (const key of Object.keys(values)) {
     if (!SECRET_KEY_PATTERN.test(key)) {
       throw new UsageError(`invalid secret key '${key}'`, {
-        hint: 'use letters, digits, _ and -, starting with a letter or _',
+        hint: 'use ASCII letters, digits, _ and -, starting with a letter or _',
       });
     }
   }
@@ -107,7 +107,7 @@ export async function promptValues(f: Factory, name: string): Promise<Record<str
     const key = (await input({ message: 'key name:' })).trim();
     if (key === '') break;
     if (!SECRET_KEY_PATTERN.test(key)) {
-      f.warn(`invalid key '${key}': use letters, digits, _ and -`);
+      f.warn(`invalid key '${key}': use ASCII letters, digits, _ and -`);
       continue;
     }
     const value = await password({ message: `value of ${key}:`, mask: '*' });
