@@ -220,4 +220,21 @@ describe('small ones (built CLI)', () => {
     const ended = await cli(['run', '--run-id', 'mid-3', '--', 'sh', '-c', 'echo done >&2']);
     expect(ended.stderr).toMatch(/^done\ndd-logstore: run mid-3/);
   });
+  it('stack list and log-store list fit a narrow terminal: the columns a user can do without go first', async () => {
+    for (const args of [
+      ['stack', 'list'],
+      ['log-store', 'list'],
+    ]) {
+      const narrow = await cli([...args, '--output', 'table'], { COLUMNS: '40' });
+      expect(narrow.code).toBe(0);
+      const lines = narrow.stdout.trimEnd().split('\n');
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(40);
+      expect(narrow.stdout).toMatch(/NAME/);
+      expect(narrow.stdout).toMatch(/default/);
+      const wide = await cli([...args, '--output', 'table'], { COLUMNS: '200' });
+      expect(wide.stdout).toMatch(
+        args[0] === 'stack' ? /ARTIFACT STORE.*ORCHESTRATOR.*LOG STORE/ : /FLAVOR.*STACKS.*ID/,
+      );
+    }
+  });
 });

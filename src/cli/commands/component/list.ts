@@ -35,8 +35,8 @@ export async function listComponents(f: Factory, opts: ListOptions): Promise<voi
       { header: 'ACTIVE', value: (c) => (active?.components[opts.type] === c.name ? '*' : '') },
       { header: 'NAME', value: (c) => c.name },
       { header: 'FLAVOR', value: (c) => c.flavor },
-      { header: 'STACKS', value: (c) => stacksUsing(config, opts.type, c.name).join(',') },
-      { header: 'ID', value: (c) => c.id },
+      { header: 'STACKS', value: (c) => stacksUsing(config, opts.type, c.name).join(','), dropOrder: 1 },
+      { header: 'ID', value: (c) => c.id, dropOrder: 2 },
     ],
     (c) => componentJson(config, c),
   );

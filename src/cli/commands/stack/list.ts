@@ -31,8 +31,8 @@ export function newCmdStackList(f: Factory): Command {
         [
           { header: 'ACTIVE', value: (s) => (s.name === active ? '*' : '') },
           { header: 'NAME', value: (s) => s.name },
-          { header: 'ARTIFACT STORE', value: (s) => s.components['artifact-store'] },
-          { header: 'ORCHESTRATOR', value: (s) => s.components.orchestrator },
+          { header: 'ARTIFACT STORE', value: (s) => s.components['artifact-store'], dropOrder: 2 },
+          { header: 'ORCHESTRATOR', value: (s) => s.components.orchestrator, dropOrder: 1 },
           { header: 'LOG STORE', value: (s) => s.components['log-store'] },
         ],
         (s) => stackJson(config, s),
