@@ -60,7 +60,8 @@ export function splitMessage(message: string, maxBytes = MAX_MESSAGE_BYTES): str
 /** `\b \t \n \f \r`: two bytes each in JSON; the other C0 controls take six. */
 const SHORT_ESCAPES = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d]);
 
-function isLowSurrogate(c: number): boolean {
+/** The second half of a surrogate pair: a cut before it would split a character. */
+export function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
 

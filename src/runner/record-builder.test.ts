@@ -326,10 +326,35 @@ describe('big records', () => {
     expect(records.map((r) => r.message).join('')).toBe(line);
     expect(records.map((r) => r.attributes)).toEqual([{ [PART_ATTRIBUTE]: '1/2' }, { [PART_ATTRIBUTE]: '2/2' }]);
     expect(records.map((r) => r.level)).toEqual(['warn', 'warn']);
-    // Fields that fit beside a part stay fields.
-    const small = setup();
-    small.push('stdout', `${JSON.stringify({ msg: 'ok', body: 'y'.repeat(20_000) })}\n`);
-    expect(small.records.map((r) => [r.message, r.attributes])).toEqual([['ok', { body: 'y'.repeat(20_000) }]]);
+    // Fields that fit in one record with the message stay fields, even big ones: only a record that cannot fit goes
+    // as text.
+    for (const size of [20_000, 300_000]) {
+      const kept = setup();
+      kept.push('stdout', `${JSON.stringify({ msg: 'ok', level: 'warning', body: 'y'.repeat(size) })}\n`);
+      expect(kept.records.map((r) => [r.message, r.level, r.attributes])).toEqual([
+        ['ok', 'warn', { body: 'y'.repeat(size) }],
+      ]);
+    }
+  });
+
+  it("keeps a traceback's records under the intake's 1 MB with error.stack and error.message beside the message", () => {
+    const { push, records, builder } = setup();
+    const exception = `ValueError: ${'é'.repeat(500_000)}`;
+    push('stderr', `Traceback (most recent call last):\n  File "train.py", line 3, in <module>\n${exception}\n`);
+    builder.end();
+    // (Lengths and flags compared, not the texts: a failure would print 800 KB.)
+    const withError = records.filter((r) => r.attributes?.['error.kind'] === 'ValueError');
+    expect(withError.length).toBeGreaterThan(1);
+    expect(withError.map((r) => r.message).join('') === exception).toBe(true);
+    for (const r of records)
+      expect(Buffer.byteLength(JSON.stringify({ message: r.message, ...r.attributes }))).toBeLessThan(960_000);
+    for (const r of withError) {
+      const message = String(r.attributes?.['error.message']);
+      expect([message.length, message.endsWith('... (495904 characters left out)')]).toEqual([4096 + 32, true]);
+      expect(
+        String(r.attributes?.['error.stack']).includes("characters left out: the whole traceback is the log's message"),
+      ).toBe(true);
+    }
   });
 });
 

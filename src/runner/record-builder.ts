@@ -17,7 +17,7 @@ import { createEscapeScan } from './escape-scan.js';
 import { createNextOccurrence } from './next-occurrence.js';
 import { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 import { detectLevel } from './level-detect.js';
-import { fitsOnePart, jsonBytes, MAX_ATTRIBUTES_BYTES, splitMessage } from './message-parts.js';
+import { fitsOnePart, jsonBytes, MAX_ATTRIBUTES_BYTES, MAX_MESSAGE_BYTES, splitMessage } from './message-parts.js';
 import { PLAIN_LINE_VERSION, plainLineRecord } from './plain-line.js';
 import { isPythonWarningLine, isWarningSourceLine, WARNING_MARK } from './python-warning.js';
 import { createTracebackGrouper, tracebackErrorAttributes, type TracebackGrouper } from './traceback.js';
@@ -27,13 +27,25 @@ export const PROGRESS_INTERVAL_MS = 10_000;
 export const MAX_PENDING_LINE_CHARS = 8 * 1024 * 1024;
 
 /**
- * A JSON line's own fields go on every part of its message: over MAX_ATTRIBUTES_BYTES they would take a part past
- * Datadog's 1 MB, where the intake cuts the message (a 1.5 MB `body` field left the message empty). A line of that
- * size goes as its text. Measured only for a line that could hold that much: written again, a parsed field takes at
- * most 3 bytes per UTF-16 unit of its text in the line (an escape such as `\u0000` comes back as long as it was).
+ * A JSON line whose own fields, beside its message, make a record past a part's size (Datadog cuts a log over 1 MB:
+ * a 1.5 MB `body` field left the message empty), and too big to go on every part of it: the line goes as its text,
+ * in parts. Measured only for a line that could be that big: written again, a parsed field takes at most 3 bytes per
+ * UTF-16 unit of its text in the line (an escape such as `\u0000` comes back as long as it was).
  */
-function attributesTooBig(line: string, attributes: Record<string, unknown>): boolean {
-  return line.length * 3 > MAX_ATTRIBUTES_BYTES && jsonBytes(attributes) > MAX_ATTRIBUTES_BYTES;
+function fieldsTooBig(line: string, message: string, attributes: Record<string, unknown>): boolean {
+  if (line.length * 3 <= MAX_MESSAGE_BYTES) return false;
+  const fields = jsonBytes(attributes);
+  return fields > MAX_ATTRIBUTES_BYTES && fields + jsonBytes(message) > MAX_MESSAGE_BYTES;
+}
+
+/** The smallest part a record's attributes leave room for: a part's budget less what they take over theirs. */
+const MIN_PART_BYTES = 64 * 1024;
+
+/** A part's size beside `attributes`: what they take past MAX_ATTRIBUTES_BYTES comes off it. */
+function partBytes(attributes: Record<string, unknown> | undefined): number {
+  if (attributes === undefined) return MAX_MESSAGE_BYTES;
+  const over = jsonBytes(attributes) - MAX_ATTRIBUTES_BYTES;
+  return over <= 0 ? MAX_MESSAGE_BYTES : Math.max(MIN_PART_BYTES, MAX_MESSAGE_BYTES - over);
 }
 export const PART_ATTRIBUTE = 'dd_logstore.part';
 /** How long a Python warning's first line waits for its source line (they come in one write). */
@@ -216,7 +228,8 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       );
       return;
     }
-    const parts = splitMessage(message);
+    // A long message: its parts are sized with the attributes that go on each (a traceback's error.stack).
+    const parts = splitMessage(message, partBytes(attributes));
     if (parts.length === 1) {
       onRecord({ timestamp, seq: seq++, stream: st.name, level, message, attributes });
       return;
@@ -275,18 +288,23 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
     asItCame = false,
   ): void => {
     if (isBlank(line)) return;
+    let jsonAsText = false;
     if (looksLikeJsonObject(line)) {
       const json = parseJsonLine(line);
-      if (json && !(json.attributes !== undefined && attributesTooBig(line, json.attributes))) {
+      if (json && !(json.attributes !== undefined && fieldsTooBig(line, json.message, json.attributes))) {
         emit(st, json.message, json.level ?? defaultLevel, json.timestamp ?? time, json.attributes);
         return;
       }
       // Fields too big to go beside a message part: the line goes as its text, in parts, at its level.
-      if (json) defaultLevel = json.level ?? defaultLevel;
+      if (json) {
+        defaultLevel = json.level ?? defaultLevel;
+        jsonAsText = true;
+      }
     }
     // Python logging's formats or a detected level: one function with the journal's reader, so both give the same.
     const plain = plainLineRecord(line, defaultLevel);
-    emit(st, plain.message, plain.level, time, plain.attributes, asItCame);
+    // A JSON line sent as text is no plain line to the journal: its reader would give it the stream's level.
+    emit(st, plain.message, plain.level, time, plain.attributes, asItCame && !jsonAsText);
   };
 
   /**

@@ -7,6 +7,8 @@
  * After the exception line the grouper cannot know yet whether a chained traceback follows, so it holds the record
  * until the next line (or until `flushIfComplete` / `tick` / `flush`).
  */
+import { isLowSurrogate } from './message-parts.js';
+
 export const TRACEBACK_HEADER = 'Traceback (most recent call last):';
 const GROUP_HEADER = 'Exception Group Traceback (most recent call last):';
 const CHAIN_LINES = new Set([
@@ -171,20 +173,49 @@ const GROUP_EXCEPTION_LINE = /^\s*\| ([A-Za-z_][\w.]*)(?::(?: (.*))?)?$/s;
 /**
  * `error.kind`, `error.message` and `error.stack` of a grouped traceback. The kind and message are the last
  * exception's (in a chain, the one that was raised last); an exception group's own line when it is boxed. A part of
- * a traceback cut at the bounds has no exception line: it gets `error.stack` only.
+ * a traceback cut at the bounds without its exception line gets `error.stack` only.
  */
 export function tracebackErrorAttributes(traceback: string): Record<string, string> {
-  const attrs: Record<string, string> = { [ERROR_STACK]: traceback };
+  const attrs: Record<string, string> = { [ERROR_STACK]: capStack(traceback) };
   const lines = traceback.split('\n');
   let found: RegExpExecArray | null = null;
-  for (let i = lines.length - 1; i > 0 && found === null; i--) {
+  // From the last line back; the first too, for a part cut at the bounds that starts with its exception line.
+  for (let i = lines.length - 1; i >= 0 && found === null; i--) {
     const line = lines[i]!;
     if (line.length > 0 && !isIndented(line)) found = EXCEPTION_LINE.exec(line);
   }
   for (let i = 1; i < lines.length && found === null; i++) found = GROUP_EXCEPTION_LINE.exec(lines[i]!);
   if (found !== null) {
     attrs[ERROR_KIND] = found[1]!;
-    if (found[2]) attrs[ERROR_MESSAGE] = found[2];
+    if (found[2]) attrs[ERROR_MESSAGE] = capMessage(found[2]);
   }
   return attrs;
+}
+
+/**
+ * `error.stack` and `error.message` repeat the record's message, on every part of it: a traceback with an exception
+ * line of 340,000 characters made a 1 MB record, which Datadog cuts. Past these sizes they keep their ends (where a
+ * stack's first frames and its exception are) and say how much is left out; the whole text is the message.
+ */
+export const MAX_ERROR_STACK_CHARS = 32 * 1024;
+export const MAX_ERROR_MESSAGE_CHARS = 4 * 1024;
+
+function capStack(stack: string): string {
+  if (stack.length <= MAX_ERROR_STACK_CHARS) return stack;
+  const head = pairSafe(stack, MAX_ERROR_STACK_CHARS / 2);
+  let tail = stack.length - MAX_ERROR_STACK_CHARS / 2;
+  if (isLowSurrogate(stack.charCodeAt(tail))) tail++;
+  const left = tail - head;
+  return `${stack.slice(0, head)}\n... (${left} characters left out: the whole traceback is the log's message)\n${stack.slice(tail)}`;
+}
+
+function capMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  const head = pairSafe(message, MAX_ERROR_MESSAGE_CHARS);
+  return `${message.slice(0, head)}... (${message.length - head} characters left out)`;
+}
+
+/** `end`, or one less where it would cut a surrogate pair in two. */
+function pairSafe(text: string, end: number): number {
+  return isLowSurrogate(text.charCodeAt(end)) ? end - 1 : end;
 }
