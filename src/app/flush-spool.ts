@@ -175,6 +175,14 @@ export function createSpoolFlusher(
         ...(options.countUntried === true ? { countUntried: true } : {}),
       });
       if (options.signal?.aborted || (report.authError !== undefined && options.countUntried !== true)) return report;
+      // `flush` stopped on the older files (a 401/403, or an intake that does not answer): the journals are counted,
+      // not sent (each batch would get the same answer, or wait out its time budget).
+      const stoppedBefore =
+        options.countUntried === true && report.stoppedSending === true
+          ? report.authError !== undefined
+            ? 'the intake refused the credentials'
+            : (report.stopped ?? 'stopped')
+          : undefined;
       const { flushJournals } = await import('../pipeline/journal-resend.js');
       const runs = options.runs;
       const update = async (runId: string, change: (run: RunRecord) => void): Promise<void> => {
@@ -198,9 +206,8 @@ export function createSpoolFlusher(
         ...(options.warn ? { warn: options.warn } : {}),
         mask: options.mask,
         lineParser: plainLineParser,
-        // The older files' 401/403: the journals are counted, not sent (each would get the same answer).
         ...(options.countUntried === true ? { countUntried: true } : {}),
-        ...(report.authError !== undefined ? { stoppedBefore: `the intake refused the credentials` } : {}),
+        ...(stoppedBefore !== undefined ? { stoppedBefore } : {}),
         onBatch: (s, n) => update(s.runId, (run) => applyJournalBatch(run, s.logId, s.writer, n)),
         onJournal: (s) => update(s.runId, (run) => applyJournal(run, s)),
         // Its step still counted those records as spooled, for ever (and runs delete refused the run): they are lost.

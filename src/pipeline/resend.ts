@@ -53,6 +53,8 @@ export interface FlushReport {
   stopped?: string;
   /** Set when a 401/403 stopped the flush. */
   authError?: { status: number; message: string };
+  /** Sending stopped (a 401/403, or batches in a row without an answer): what follows would get the same. */
+  stoppedSending?: boolean;
   /** Why the first batch that failed in this flush failed (the intake's answer), for the summary. */
   firstError?: string;
   /** Delivered per (run id, log id), to update the run records. */
@@ -193,6 +195,7 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
         // Stopped by a 401/403 or by an intake that does not answer: not tried, but counted, so that "still spooled"
         // says all the spool holds (it said what the files tried held, as if that were all).
         const left = countUntried(options.dir, name);
+        if (left === undefined) continue;
         report.files++;
         report.read += left;
         report.kept += left;
@@ -245,6 +248,7 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
   } finally {
     await exporter.shutdown().catch(() => undefined);
   }
+  if (stoppedBy !== undefined || gaveUp !== undefined) report.stoppedSending = true;
   return report;
 }
 
@@ -296,12 +300,12 @@ function restamp(batch: SpoolEntry[], now: number, maxAgeMs: number): number {
 }
 
 /** The records a spool file holds past its progress (what an earlier flush settled is not in it any more). */
-function countUntried(dir: string, name: string): number {
+function countUntried(dir: string, name: string): number | undefined {
   try {
     return countSpoolLines(join(dir, name), readSpoolProgress(dir, spoolBase(name)).offset);
   } catch {
-    // Claimed or removed meanwhile by another flusher: its records are that flusher's to count.
-    return 0;
+    // Claimed or removed meanwhile by another flusher: its records are that flusher's to count (`inUse`).
+    return undefined;
   }
 }
 
