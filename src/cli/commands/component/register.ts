@@ -1,7 +1,7 @@
 /** `dd-logstore <type> register NAME --flavor=F [--KEY=VALUE ...]` (and the top-level `register` alias). */
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { CliError, UsageError } from '../../../core/errors.js';
+import { UsageError } from '../../../core/errors.js';
 import { parseOutputFormat } from '../../../io/output.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
@@ -80,7 +80,7 @@ export async function registerComponent(f: Factory, opts: RegisterOptions): Prom
   const validated = validateConfig(spec, opts.values);
   const warnings = await f.configStore().update((config) => {
     if (config.components[opts.type][opts.name]) {
-      throw new CliError(`${aComponent(opts.type)} named '${opts.name}' already exists`, {
+      throw new UsageError(`${aComponent(opts.type)} named '${opts.name}' already exists`, {
         hint: `pick another name, or change it with dd-logstore ${opts.type} update ${opts.name} --KEY=VALUE`,
       });
     }

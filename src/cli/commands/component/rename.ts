@@ -1,6 +1,6 @@
 /** `dd-logstore <type> rename OLD NEW`: stacks that use it follow the new name. */
 import { Command } from 'commander';
-import { CliError } from '../../../core/errors.js';
+import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import type { ComponentType } from '../../../store/model.js';
@@ -27,7 +27,7 @@ export async function renameComponent(f: Factory, type: ComponentType, from: str
       return;
     }
     if (config.components[type][to]) {
-      throw new CliError(`${aComponent(type)} named '${to}' already exists`, { hint: 'pick another name' });
+      throw new UsageError(`${aComponent(type)} named '${to}' already exists`, { hint: 'pick another name' });
     }
     delete config.components[type][from];
     component.name = to;

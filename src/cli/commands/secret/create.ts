@@ -1,6 +1,6 @@
 /** `dd-logstore secret create NAME --KEY=VALUE ... | -i | --values=@file.json | --values=-` */
 import { Command } from 'commander';
-import { CliError, UsageError } from '../../../core/errors.js';
+import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { parseKeyValueArgs } from '../../key-value-args.js';
@@ -53,7 +53,7 @@ export async function createSecret(f: Factory, opts: SecretCreateOptions): Promi
   const store = f.configStore();
   const before = await store.read();
   if (before.secrets[opts.name]) {
-    throw new CliError(`a secret named '${opts.name}' already exists`, {
+    throw new UsageError(`a secret named '${opts.name}' already exists`, {
       hint: `change it with dd-logstore secret update ${opts.name} --KEY=VALUE, or delete it first`,
     });
   }

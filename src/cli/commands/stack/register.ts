@@ -1,7 +1,7 @@
 /** `dd-logstore stack register NAME -a A -o O -ls L [--set]` */
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { CliError } from '../../../core/errors.js';
+import { UsageError } from '../../../core/errors.js';
 import type { Factory } from '../../../app/factory.js';
 import { withExamples } from '../../command-kit.js';
 import { COMPONENT_TYPES, DEFAULT_NAME } from '../../../store/model.js';
@@ -32,7 +32,7 @@ export async function registerStack(f: Factory, opts: StackRegisterOptions): Pro
   checkName('stack', opts.name);
   await f.configStore().update((config) => {
     if (config.stacks[opts.name]) {
-      throw new CliError(`a stack named '${opts.name}' already exists`, {
+      throw new UsageError(`a stack named '${opts.name}' already exists`, {
         hint: `pick another name, or change it with dd-logstore stack update ${opts.name}`,
       });
     }
