@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Factory } from './factory.js';
 import { componentDestination, resolveLogStoreSettings } from './resolve-log-store.js';
 import { destinationOf } from '../destinations/index.js';
-import { journalsOfWriters } from '../pipeline/journal.js';
+import { journalsOfRun, journalsOfWriters, journalWriterAlive } from '../pipeline/journal.js';
 import { removeJournals, removeRunFromSpool } from '../pipeline/spool-remove.js';
 import { createRunRecordStore, totalCounts } from '../store/run-records.js';
 import type { RunRecord } from '../store/run-records.js';
@@ -40,6 +40,15 @@ function runJournals(f: Factory, run: RunRecord): string[] {
     spoolDirOf(f, run),
     run.steps.flatMap((s) => (s.writer !== undefined ? [s.writer] : [])),
   );
+}
+
+/** Why a run whose record cannot be read may not be deleted now (a live `run` writes a journal of it), or undefined. */
+export async function whyUnreadableNotDeletable(f: Factory, runId: string): Promise<string | undefined> {
+  const config = await f.configStore().read();
+  for (const component of Object.values(config.components['log-store']))
+    if (journalsOfRun(join(f.paths().spool, component.id), runId).some(journalWriterAlive))
+      return `run ${runId} is still running`;
+  return undefined;
 }
 
 /** Why a run may not be deleted now, or undefined. */
@@ -80,14 +89,21 @@ export async function deleteRun(f: Factory, run: RunRecord, force: boolean): Pro
 }
 
 /**
- * `runs delete --force` of a run whose record cannot be read (damaged, or not a run record): the record goes, and the
- * run's records on every local log store (which one it shipped to is in the record). Its journals in the spool, if
- * any, are left: only their steps' writers, in the record, name them; `flush` delivers them.
+ * `runs delete --force` of a run whose record cannot be read (damaged, or not a run record): which log store it shipped
+ * to was in the record, so every one is looked at. The record goes; so do the run's records on every local log store,
+ * its records in every spool (a spool file's lines carry their run id) and its journals (found by their header's run
+ * id), so that no later `flush` delivers a deleted run's records.
  */
 export async function deleteUnreadableRun(f: Factory, runId: string): Promise<RunDeletion> {
   const out: RunDeletion = { runId, localFiles: 0, spoolRemoved: 0, journalsRemoved: 0, spoolLeft: 0 };
   const config = await f.configStore().read();
   for (const component of Object.values(config.components['log-store'])) {
+    const dir = join(f.paths().spool, component.id);
+    const spool = removeRunFromSpool(dir, runId);
+    const journals = removeJournals(journalsOfRun(dir, runId));
+    out.spoolRemoved += spool.removed;
+    out.journalsRemoved += journals.removed;
+    out.spoolLeft += spool.left + journals.left;
     const destination = componentDestination(component);
     if (!destination.deleteRecords) continue;
     const settings = await resolveLogStoreSettings(f, component);

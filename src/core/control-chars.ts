@@ -16,6 +16,11 @@ export function escapeControlChars(text: string, keepNewlines = false): string {
   return text.replace(pattern, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** One line of a message (an error line): control characters shown, a tab too (`invalid stack name 'a\tb'`). */
+export function escapeForOneLine(text: string): string {
+  return escapeControlChars(text).replace(/\t/g, '\\t');
+}
+
 // eslint-disable-next-line no-control-regex
 const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 

@@ -2,7 +2,7 @@
  * Typed errors. Everything below the CLI throws one of these (or lets a plain Error through, which is printed as
  * a runtime error); `printError` in this file is the only place that turns them into text and an exit code.
  */
-import { escapeControlChars } from './control-chars.js';
+import { escapeForOneLine } from './control-chars.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -70,13 +70,9 @@ export function errorMessage(err: unknown): string {
 /** The one-line form: `error: <what> (<how to fix>)`. */
 export function formatErrorLine(err: unknown): string {
   // A message can quote what the user gave (a run id, a file name): its control characters are shown, not obeyed.
-  if (err instanceof CliError && err.hint) return `error: ${oneLine(err.message)} (${oneLine(err.hint)})`;
-  return `error: ${oneLine(errorMessage(err))}`;
-}
-
-/** Control characters shown, a tab too (`invalid stack name 'a\tb'`): a tab read as spaces hides what is wrong. */
-function oneLine(text: string): string {
-  return escapeControlChars(text).replace(/\t/g, '\\t');
+  if (err instanceof CliError && err.hint)
+    return `error: ${escapeForOneLine(err.message)} (${escapeForOneLine(err.hint)})`;
+  return `error: ${escapeForOneLine(errorMessage(err))}`;
 }
 
 /** The cause chain, one line each, for `--debug`. */

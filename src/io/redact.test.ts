@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { MASK, Redactor } from './redact.js';
+import { formatErrorLine } from '../core/errors.js';
 
 describe('Redactor', () => {
   it('masks every registered value, longest first', () => {
@@ -7,6 +8,14 @@ describe('Redactor', () => {
     r.add('abc123');
     r.add('abc123456');
     expect(r.redact('key=abc123456 other=abc123 x')).toBe(`key=${MASK} other=${MASK} x`);
+  });
+  it('masks a value with control characters in an error line too, where they are shown escaped', () => {
+    const r = new Redactor();
+    r.add('pa\tss\u001bword');
+    const line = formatErrorLine(new Error('bad value pa\tss\u001bword'));
+    expect(line).toBe('error: bad value pa\\tss\\x1bword');
+    expect(r.redact(line)).toBe(`error: bad value ${MASK}`);
+    expect(r.redact('raw pa\tss\u001bword')).toBe(`raw ${MASK}`);
   });
   it('leaves text alone with nothing registered and ignores tiny values', () => {
     const r = new Redactor();

@@ -2,6 +2,8 @@
  * The one redactor: every secret value that gets resolved is registered here, and every printer (stdout, stderr,
  * run records, error lines) passes its text through `redact` before it leaves the process.
  */
+import { escapeForOneLine } from '../core/control-chars.js';
+
 export const MASK = '****';
 
 /** Values shorter than this are not masked inside other text: masking "a" everywhere would garble output. */
@@ -18,6 +20,9 @@ export class Redactor {
   add(value: string | undefined | null): void {
     if (!value || value.length < MIN_MASKED_LENGTH || this.values.has(value)) return;
     this.values.add(value);
+    // An error line shows a value's control characters escaped before it is masked: that form is a secret too.
+    const escaped = escapeForOneLine(value);
+    if (escaped !== value) this.values.add(escaped);
     this.pattern = undefined;
     this.test = undefined;
     this.bytes = undefined;

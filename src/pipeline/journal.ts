@@ -17,6 +17,7 @@ import {
   closeSync,
   openSync,
   readFileSync,
+  readSync,
   readdirSync,
   renameSync,
   rmSync,
@@ -30,7 +31,13 @@ import { basename, dirname, join } from 'node:path';
 import type { BatchWriter, Exporter } from './exporter.js';
 import type { Level, LogRecordData, StreamContext } from '../core/log-record.js';
 import { currentOwner, ownerAlive, type ProcessOwner } from '../store/process-owner.js';
-import { createFrameEncoder, SEGMENT_EXTENSION, SEGMENT_VERSION, type FrameEncoder } from './segment-format.js';
+import {
+  createFrameEncoder,
+  decodeHeader,
+  SEGMENT_EXTENSION,
+  SEGMENT_VERSION,
+  type FrameEncoder,
+} from './segment-format.js';
 import { createSegmentWriter, type SegmentWriter } from './segment-writer.js';
 import { CORRUPT_DIR } from './spool.js';
 import { readAckFrames } from './segment-reader.js';
@@ -188,6 +195,41 @@ export function journalsOfWriters(dir: string, writers: readonly string[]): stri
     }
   }
   return out;
+}
+
+/**
+ * The journals in a spool directory whose stream is of `runId`, by their first part's header: for a run whose record
+ * cannot be read (`runs delete --force`), where its steps' writers are not known.
+ */
+export function journalsOfRun(spoolDir: string, runId: string): string[] {
+  return listJournals(spoolDir)
+    .map((name) => join(spoolDir, name))
+    .filter((dir) => firstHeaderRunId(dir) === runId);
+}
+
+/** The run id in the header of a journal's first part; undefined when there is none to read. */
+function firstHeaderRunId(dir: string): string | undefined {
+  let first: string | undefined;
+  try {
+    first = readdirSync(dir)
+      .filter((n) => n.endsWith(SEGMENT_EXTENSION))
+      .sort()[0];
+  } catch {
+    return undefined;
+  }
+  if (first === undefined) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(join(dir, first), 'r');
+    const buf = Buffer.alloc(64 * 1024);
+    const got = readSync(fd, buf, 0, buf.length, 0);
+    const h = decodeHeader(buf.subarray(0, got));
+    return h.kind === 'ok' ? h.header.context.runId : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function createJournalWriter(options: JournalOptions): JournalWriter {

@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportOutcome } from '../core/http/http-outcome.js';
 import { ORIGINAL_TIMESTAMP } from '../core/log-record.js';
@@ -71,6 +71,19 @@ describe('spool writer', () => {
     writeFileSync(join(dir, '5-999999-aa.open'), '');
     expect(claimableFiles(dir, () => false, 1)).toEqual(['5-999999-aa.open']);
     expect(claimableFiles(dir, () => true, 1)).toEqual([]);
+  });
+
+  it("a file claimed under a pid now another process's (reused) is claimable; its claimer's own pid alive keeps it", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '5-1-aa.sending-4242'), '');
+    // The progress names the claimer: pid 4242 started at another time, gone (this pid is someone else now).
+    const gone = { pid: 4242, host: hostname(), startTicks: 1 };
+    writeFileSync(join(dir, '5-1-aa.progress'), JSON.stringify({ offset: 0, bad: 0, owner: gone }));
+    expect(claimableFiles(dir, () => true, 1)).toEqual(['5-1-aa.sending-4242']);
+    // A progress that names another process (written by an earlier flusher, not yet by this one): the pid decides.
+    writeFileSync(join(dir, '5-1-aa.progress'), JSON.stringify({ offset: 0, bad: 0, owner: { ...gone, pid: 77 } }));
+    expect(claimableFiles(dir, () => true, 1)).toEqual([]);
+    expect(claimableFiles(dir, () => false, 1)).toEqual(['5-1-aa.sending-4242']);
   });
 });
 

@@ -455,12 +455,22 @@ export function claimableFiles(dir: string, isAlive: IsAlive = processIsAlive, s
     const m = NAME.exec(name);
     if (!m) continue;
     const owner = m[3] === 'open' ? Number(m[2]) : m[4] === undefined ? undefined : Number(m[4]);
-    if (owner !== undefined && (owner === self || isAlive(owner))) continue;
-    // Claimed by a flusher that recorded who it is: its identity, or (from another pid namespace) its heartbeat.
-    if (m[4] !== undefined) {
+    if (owner === undefined) {
+      out.push({ name, at: Number(m[1]) });
+      continue;
+    }
+    if (owner === self) continue;
+    if (m[4] === undefined) {
+      // `.open`: a run still writing it.
+      if (isAlive(owner)) continue;
+    } else {
+      // Claimed by a flusher that recorded who it is: its identity, or (from another pid namespace) its heartbeat.
       const base = spoolBase(name);
       const { owner: claimer } = readSpoolProgress(dir, base);
       if (claimer !== undefined && ownerAlive(claimer, spoolProgressPath(dir, base))) continue;
+      // Its pid alive: the flusher (which writes who it is just after the claim), unless that very pid is recorded
+      // as a process now gone: the pid was reused, and the file would wait for an unrelated process to end.
+      if (isAlive(owner) && claimer?.pid !== owner) continue;
     }
     out.push({ name, at: Number(m[1]) });
   }

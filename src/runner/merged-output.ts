@@ -8,7 +8,7 @@
  * apart (a stderr line keeps `--stderr-level`; lines reach the screen as soon as they are read); so is a character
  * device such as /dev/null (`> /dev/null 2>&1`: nothing to keep in order on screen).
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** The file descriptor under a Node stream (process.stdout has `fd`), or undefined. */
@@ -18,29 +18,25 @@ function fdOf(stream: Writable): number | undefined {
 }
 
 export function isSameOutput(stdout: Writable, stderr: Writable): boolean {
-  const out = fdOf(stdout);
-  const err = fdOf(stderr);
-  if (out === undefined || err === undefined) return false;
-  try {
-    const a = fstatSync(out);
-    const b = fstatSync(err);
-    if (a.dev !== b.dev || a.ino !== b.ino) return false;
-    return a.isFile() || a.isFIFO() || a.isSocket();
-  } catch {
-    return false;
-  }
+  const shared = sharedStat(stdout, stderr);
+  return shared !== undefined && (shared.isFile() || shared.isFIFO() || shared.isSocket());
 }
 
 /** stdout and stderr are one file, pipe or terminal: what the child prints on either shows where our notes go. */
 export function isSameDevice(stdout: Writable, stderr: Writable): boolean {
+  return sharedStat(stdout, stderr) !== undefined;
+}
+
+/** The file both streams write to, when they write to one. */
+function sharedStat(stdout: Writable, stderr: Writable): Stats | undefined {
   const out = fdOf(stdout);
   const err = fdOf(stderr);
-  if (out === undefined || err === undefined) return false;
+  if (out === undefined || err === undefined) return undefined;
   try {
     const a = fstatSync(out);
     const b = fstatSync(err);
-    return a.dev === b.dev && a.ino === b.ino;
+    return a.dev === b.dev && a.ino === b.ino ? a : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

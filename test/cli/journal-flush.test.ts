@@ -202,8 +202,8 @@ describe('flush of journals', () => {
     );
     expect(r.stderr).toMatch(/3000 records read, 0 delivered, 3000 spooled/);
     emulator().reset();
-    // Slow answers: the first flush holds the journal for a few seconds.
-    emulator().inject('intake', { type: 'delay', ms: 1500, count: 1_000_000 });
+    // A slow first answer: the first flush holds the journal for 8 s, time enough for the second on a loaded machine.
+    emulator().inject('intake', { type: 'delay', ms: 8000, count: 1 });
     const first = runCli(['flush', '--log-store', 'dd3'], { home, env: KEYS, timeoutMs: 60_000 });
     const claimed = () => journals(home).some((j) => existsSync(join(j, 'claim')));
     for (let waited = 0; !claimed() && waited < 10_000; waited += 20) await new Promise((res) => setTimeout(res, 20));

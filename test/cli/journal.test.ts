@@ -593,6 +593,25 @@ describe('journal: nothing lost to kill -9', () => {
         .filter((r) => r.attributes['zenml.run.id'] === 'dropped'),
     ).toEqual([]);
   }, 60_000);
+  it('runs delete --force of a run whose record is damaged finds its journal by the run id in its header', async () => {
+    const run = await spooledRun('dropped-2');
+    expect(run.stderr).toMatch(/2 spooled/);
+    const journals = () => journalFiles(home).filter((f) => readFileSync(f).includes('dropped-2'));
+    expect(journals().length).toBeGreaterThan(0);
+    writeFileSync(join(home, 'runs', 'dropped-2.json'), 'not json');
+    const del = await runCli(['runs', 'delete', 'dropped-2', '--force', '--yes'], { home });
+    expect(del.stderr).toBe(
+      'Deleted run dropped-2 (unreadable run record, the undelivered records of 1 step). Its logs stay in the log store it shipped to, if that was not a local one.\n',
+    );
+    expect(journals()).toEqual([]);
+    emulator().reset();
+    expect((await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS })).code).toBe(0);
+    expect(
+      emulator()
+        .records()
+        .filter((r) => r.attributes['zenml.run.id'] === 'dropped-2'),
+    ).toEqual([]);
+  }, 60_000);
   it('a journal damaged before its first record (its header): flush counts its records lost on their step, which then can be deleted', async () => {
     const run = await spooledRun('unread');
     expect(run.stderr).toMatch(/2 spooled/);

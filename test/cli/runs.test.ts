@@ -169,6 +169,9 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     );
     expect(existsSync(join(home, 'logs', 'damaged-1'))).toBe(true);
     writeFileSync(join(home, 'runs', 'damaged-1.json'), '{"runId": "damaged-1", "st');
+    // Records of it in the spool (each spool line says its run): a later flush would deliver a deleted run's records.
+    const spooled = join(home, 'spool', logStoreId, `${Date.now() - 4000}-999998-abcdef.jsonl`);
+    writeFileSync(spooled, spoolLine('damaged-1', 'one') + spoolLine('damaged-1', 'two'));
     const refused = await cli(['runs', 'delete', 'damaged-1', '--yes']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
@@ -179,7 +182,8 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     expect(existsSync(join(home, 'runs', 'damaged-1.json'))).toBe(true);
     const forced = await cli(['runs', 'delete', 'damaged-1', '--force', '--yes']);
     expect(forced.code).toBe(0);
-    expect(forced.stderr).toBe('Deleted run damaged-1 (unreadable run record, 1 local log file).\n');
+    expect(forced.stderr).toBe('Deleted run damaged-1 (unreadable run record, 1 local log file, 2 spooled records).\n');
+    expect(existsSync(spooled)).toBe(false);
     expect(existsSync(join(home, 'runs', 'damaged-1.json'))).toBe(false);
     expect(existsSync(join(home, 'logs', 'damaged-1'))).toBe(false);
   });

@@ -7,7 +7,13 @@ import { confirmOrYes } from '../../../io/confirm.js';
 import { plural } from '../../../io/plural.js';
 import { checkRunId, createRunRecordStore, runNotFound, UnreadableRunRecord } from '../../../store/run-records.js';
 import type { RunRecord } from '../../../store/run-records.js';
-import { deleteRun, deleteUnreadableRun, deletionLine, whyNotDeletable } from '../../../app/delete-runs.js';
+import {
+  deleteRun,
+  deleteUnreadableRun,
+  deletionLine,
+  whyNotDeletable,
+  whyUnreadableNotDeletable,
+} from '../../../app/delete-runs.js';
 
 export function newCmdRunsDelete(f: Factory): Command {
   const cmd = new Command('delete')
@@ -31,6 +37,9 @@ export function newCmdRunsDelete(f: Factory): Command {
           run = await store.read(id);
         } catch (err) {
           if (!(err instanceof UnreadableRunRecord && opts.force === true)) throw err;
+          const why = await whyUnreadableNotDeletable(f, id);
+          if (why)
+            throw new CliError(`${why}; nothing deleted`, { hint: 'wait for it to end (or stop it), then delete it' });
           unreadable.push(id);
           continue;
         }
