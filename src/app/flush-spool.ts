@@ -174,7 +174,11 @@ export function createSpoolFlusher(
         ...(options.warn ? { warn: options.warn } : {}),
         ...(options.countUntried === true ? { countUntried: true } : {}),
       });
-      if (options.signal?.aborted || (report.authError !== undefined && options.countUntried !== true)) return report;
+      if (options.signal?.aborted || (report.authError !== undefined && options.countUntried !== true)) {
+        const { journalWriterAlive, listJournals } = await import('../pipeline/journal.js');
+        report.untried += listJournals(dir).filter((n) => !journalWriterAlive(join(dir, n))).length;
+        return report;
+      }
       // `flush` stopped on the older files (a 401/403, or an intake that does not answer): the journals are counted,
       // not sent (each batch would get the same answer, or wait out its time budget).
       const stoppedBefore =
@@ -226,6 +230,7 @@ export function createSpoolFlusher(
       report.rejected += j.rejected;
       report.restamped += j.restamped;
       report.corrupt.push(...j.corrupt);
+      report.untried += j.untried;
       if (j.authError) report.authError = j.authError;
       if (j.stopped !== undefined && report.authError === undefined) report.stopped = j.stopped;
       if (j.firstError !== undefined) report.firstError ??= j.firstError;
@@ -300,7 +305,13 @@ export async function drainSpoolInBackground(
     const runs = createRunRecordStore(runsDir);
     const report = await createSpoolFlusher(settings, dir, { signal, warn, mask, runs })();
     await recordResent(runs, report);
-    return { delivered: report.delivered, kept: report.kept, restamped: report.restamped };
+    return {
+      delivered: report.delivered,
+      kept: report.kept,
+      restamped: report.restamped,
+      // Stopped before the end of the spool: its `kept` is what it tried, not all there is.
+      ...(report.untried > 0 ? { stoppedEarly: true } : {}),
+    };
   } catch (err) {
     warn(`could not resend the spool in ${dir}: ${errorMessage(err)}`);
     return none;

@@ -13,6 +13,8 @@ export interface DrainSummary {
   delivered: number;
   kept: number;
   restamped: number;
+  /** It stopped before it had tried all the spool (the intake refused or did not answer, or the run ended first). */
+  stoppedEarly?: boolean;
 }
 
 export interface RunReport {
@@ -56,7 +58,7 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
   const { drained } = r;
   if (drained.delivered > 0 || drained.kept > 0) {
     io.err(
-      `dd-logstore: resent ${plural(drained.delivered, 'spooled record')} from earlier runs${drained.kept > 0 ? `, ${drained.kept} still spooled` : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
+      `dd-logstore: resent ${plural(drained.delivered, 'spooled record')} from earlier runs${drained.kept > 0 ? (drained.stoppedEarly === true ? `, ${drained.kept} of those it tried still spooled, and what it did not try (dd-logstore flush says how many)` : `, ${drained.kept} still spooled`) : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
     );
   }
   const parts = [`${plural(counts.read, 'record')} read`, `${counts.delivered} delivered`];

@@ -16,6 +16,7 @@ import { exportWithSplitting } from './splitting.js';
 import {
   claimJournal,
   JOURNAL_SUFFIX,
+  journalWriterAlive,
   listJournals,
   readJournal,
   removeGoneJournals,
@@ -58,6 +59,8 @@ export interface JournalFlushReport {
   /** The first answer that kept records undelivered. */
   firstError?: string;
   streams: JournalStream[];
+  /** Journals left untried: the flush stopped first (not with countUntried). */
+  untried: number;
   /** Damaged journals moved to `corrupt/`: their new path and where the damage is. */
   corrupt: { file: string; damaged: string }[];
 }
@@ -107,14 +110,19 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
     restamped: 0,
     streams: [],
     corrupt: [],
+    untried: 0,
     ...(options.stoppedBefore !== undefined ? { stopped: options.stoppedBefore } : {}),
   };
   // Delivered journals a run left while removing them (it exited first): never resent, removed here.
   await removeGoneJournals(options.spoolDir);
-  for (const name of listJournals(options.spoolDir)) {
+  const names = listJournals(options.spoolDir);
+  for (const [index, name] of names.entries()) {
     // Once stopped (a 401/403, or an intake that does not answer), `flush` reads the journals left without sending:
     // their records count as kept, so that its summary's "still spooled" is all the spool holds.
-    if (options.signal?.aborted || (report.stopped !== undefined && options.countUntried !== true)) break;
+    if (options.signal?.aborted || (report.stopped !== undefined && options.countUntried !== true)) {
+      report.untried += names.slice(index).filter((n) => !journalWriterAlive(join(options.spoolDir, n))).length;
+      break;
+    }
     const dir = join(options.spoolDir, name);
     const claim = claimJournal(dir);
     if (claim === undefined) continue;

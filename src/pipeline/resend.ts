@@ -55,6 +55,8 @@ export interface FlushReport {
   authError?: { status: number; message: string };
   /** Sending stopped (a 401/403, or batches in a row without an answer): what follows would get the same. */
   stoppedSending?: boolean;
+  /** Spool files (and journals) left untried and uncounted: the flush stopped first (not with countUntried). */
+  untried: number;
   /** Why the first batch that failed in this flush failed (the intake's answer), for the summary. */
   firstError?: string;
   /** Delivered per (run id, log id), to update the run records. */
@@ -99,6 +101,7 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
     restamped: 0,
     corrupt: [],
     deliveredByStream: new Map(),
+    untried: 0,
   };
   let stoppedBy: ExportOutcome | undefined;
   let gaveUp: ExportOutcome | undefined;
@@ -189,8 +192,12 @@ export async function flushSpool(options: FlushSpoolOptions): Promise<FlushRepor
   };
 
   try {
-    for (const name of claimableFiles(options.dir, options.isAlive ?? processIsAlive, pid)) {
-      if (signal?.aborted || (aborted() && options.countUntried !== true)) break;
+    const names = claimableFiles(options.dir, options.isAlive ?? processIsAlive, pid);
+    for (const [index, name] of names.entries()) {
+      if (signal?.aborted || (aborted() && options.countUntried !== true)) {
+        report.untried += names.length - index;
+        break;
+      }
       if (aborted()) {
         // Stopped by a 401/403 or by an intake that does not answer: not tried, but counted, so that "still spooled"
         // says all the spool holds (it said what the files tried held, as if that were all).

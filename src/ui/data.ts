@@ -117,10 +117,23 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
     return created.pages;
   };
 
+  /**
+   * Every log store's secrets, resolved (best effort) before the first answer: the redactor then masks them in every
+   * answer alike. Resolved as each Datadog run was read, a local run's command that printed a key showed it until some
+   * Datadog run's page had been opened, and masked after.
+   */
+  let secretsKnown: Promise<void> | undefined;
+  const knowSecrets = (): Promise<void> =>
+    (secretsKnown ??= (async () => {
+      const config = await f.configStore().read();
+      for (const c of Object.values(config.components['log-store'])) await settingsOf(c).catch(() => undefined);
+    })().catch(() => undefined));
+
   /** Records of killed steps counted from their files, by run, log id and writer (countInterruptedSteps). */
   const counted = new Map<string, number>();
   return {
     async listRuns() {
+      await knowSecrets();
       const all = await runs.list((file) => {
         if (unreadable.has(file)) return;
         unreadable.add(file);
@@ -133,6 +146,7 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
       return shown.map((r) => summarizeRun(r, now)).sort(newestFirst);
     },
     async runDetail(runId) {
+      await knowSecrets();
       const run = await readRun(runId);
       if (run === undefined) return undefined;
       await countInterruptedSteps(f, run, counted);
@@ -153,6 +167,7 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
       return detail;
     },
     async pages(runId) {
+      await knowSecrets();
       return pagesOf(runId, await readRun(runId));
     },
     takeNotices(runId) {

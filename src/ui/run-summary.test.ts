@@ -43,6 +43,14 @@ describe('summarizeRun', () => {
     ]);
   });
 
+  it("shows a step's command quoted as runs describe does, to copy and paste into a shell", () => {
+    const s = summarizeRun(
+      run('q', [step('a', '2026-01-01T00:00:00Z', { argv: ['sh', '-c', "exit 3 # it's"], exitCode: 3 })]),
+      NOW,
+    );
+    expect(s.steps[0]?.command).toBe("sh -c 'exit 3 # it'\\''s'");
+  });
+
   it('is failed with the failing exit code, interrupted with the signal, running while a step runs', () => {
     const failed = summarizeRun(
       run('f', [step('a', '2026-01-01T00:00:00Z', { endedAt: '2026-01-01T00:00:01Z', exitCode: 3 })]),

@@ -2,6 +2,7 @@
 import type { RecordCounts, RunRecord, StepRecord } from '../store/run-records.js';
 import { totalCounts } from '../store/run-records.js';
 import { statusOfSteps, stepEndMs, stepStatus, type RunStatus } from '../store/run-status.js';
+import { shellJoin } from '../io/shell-quote.js';
 
 export interface StepSummary {
   name: string | null;
@@ -44,7 +45,8 @@ function stepSummary(s: StepRecord, status: RunStatus, nowMs: number): StepSumma
     status,
     exitCode: s.exitCode ?? null,
     signal: s.signal ?? null,
-    command: s.argv.join(' '),
+    // Quoted as `runs describe` shows it: copied and pasted, it runs the same command.
+    command: shellJoin(s.argv),
     startedAt: s.startedAt,
     endedAt: s.endedAt ?? null,
     durationMs: Math.max(0, stepEndMs(s, status, nowMs) - Date.parse(s.startedAt)),

@@ -32,7 +32,30 @@ describe('dd-logstore ui on a Datadog log store (built CLI, emulator)', () => {
       env: EMULATOR_KEYS,
     });
     expect(r.code).toBe(0);
-    ui = await startUi(home, [], EMULATOR_KEYS);
+    // A stored secret (the file backend) that a second Datadog store uses, and a run on the local store whose command
+    // holds its value: that run resolved nothing, so its record holds the value as it was typed.
+    const file = { DD_LOGSTORE_SECRETS_BACKEND: 'file' };
+    const keys = ['--api_key=stored-api-key-123', '--application_key=stored-app-key-456'];
+    expect((await runCli(['secret', 'create', 'other', ...keys], { home, env: file })).code).toBe(0);
+    const refs = ['--api_key={{other.api_key}}', '--application_key={{other.application_key}}'];
+    const urls = [`--intake_url=${emulator().url}`, `--api_url=${emulator().url}`];
+    const dd2 = await runCli(['log-store', 'register', 'dd2', '--flavor=datadog', ...refs, ...urls], {
+      home,
+      env: file,
+    });
+    expect(dd2.code).toBe(0);
+    const local = await runCli(['run', '--run-id', 'local-key', '--', 'node', '-e', '0', 'stored-app-key-456'], {
+      home,
+    });
+    expect(local.code).toBe(0);
+    ui = await startUi(home, [], { ...EMULATOR_KEYS, ...file });
+  });
+
+  it("masks every log store's secrets from the first answer on, not once a Datadog run has been read", async () => {
+    // The first request of this ui: before, the value showed here until a page of a run of dd2 had been opened.
+    const detail = (await get('/api/runs/local-key')).text;
+    expect(detail).not.toContain('stored-app-key-456');
+    expect(JSON.parse(detail)).toMatchObject({ steps: [{ command: 'node -e 0 ****' }] });
   });
   afterAll(async () => {
     await ui?.stop();
@@ -86,6 +109,31 @@ describe('dd-logstore ui on a Datadog log store (built CLI, emulator)', () => {
     }
     expect(notices.some((n) => /^Datadog rate limit.* reached; waiting \d+s for it to reset$/.test(n))).toBe(true);
     expect(ui.stderr()).toMatch(/Datadog rate limit.* reached; waiting \d+s/);
+  });
+
+  it('reads the last page (cursor=end), and follows past more records than a page within the follow lag', async () => {
+    const script = `for (let i = 0; i < 1200; i++) console.log('burst ' + i);`;
+    const run = (step: string, js: string) =>
+      runCli(['run', '--log-store', 'dd', '--run-id', 'dd-follow', '--step', step, '--', 'node', '-e', js], {
+        home,
+        env: EMULATOR_KEYS,
+      });
+    expect((await run('burst', script)).code).toBe(0);
+    // `end` was not read on a Datadog run: the first page came back (burst 0...).
+    const end = JSON.parse((await get('/api/runs/dd-follow/records?cursor=end&limit=5')).text) as Page & {
+      resume: string;
+    };
+    expect(end.records.map((r) => r.message)).toEqual([1195, 1196, 1197, 1198, 1199].map((i) => `burst ${i}`));
+    expect(end.next).toBeUndefined();
+    expect(end.resume).toMatch(/^t:\d+$/);
+    expect((await run('more', `for (let i = 0; i < 3; i++) console.log('after ' + i);`)).code).toBe(0);
+    // 1,200 records within the lag before the newest seen: the follow read the same first 500 at every poll.
+    const follow = JSON.parse(
+      (await get(`/api/runs/dd-follow/records?limit=500&cursor=${encodeURIComponent(end.resume)}`)).text,
+    ) as Page & { resume: string };
+    expect(follow.records.map((r) => r.message)).toEqual(expect.arrayContaining(['after 0', 'after 1', 'after 2']));
+    expect(follow.next).toBeUndefined();
+    expect(Number(follow.resume.slice(2))).toBeGreaterThan(Number(end.resume.slice(2)));
   });
 
   it('counts the histogram from Logs Search', async () => {

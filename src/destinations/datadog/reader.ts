@@ -40,6 +40,8 @@ export interface SearchWindow {
   from: number;
   /** Epoch ms, exclusive (as Datadog's `to`). */
   to: number;
+  /** Newest first (`-timestamp`): the last page of a run. Default: oldest first. */
+  newestFirst?: boolean;
 }
 
 export interface ReadOptions {
@@ -97,7 +99,7 @@ export async function fetchPage(
   const body: LogsSearchRequest = {
     filter: { query: window.query, from: searchTime(window.from), to: searchTime(window.to) },
     page: cursor === undefined ? { limit } : { limit, cursor },
-    sort: 'timestamp',
+    sort: window.newestFirst === true ? '-timestamp' : 'timestamp',
   };
   let limited = 0;
   let failures = 0;

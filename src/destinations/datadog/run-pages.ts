@@ -60,25 +60,58 @@ export function createDatadogRunPages(source: DatadogPagesOptions, o: PagesEnv):
       const n = clampLimit(limit);
       let w = window(q);
       let ddCursor: string | undefined;
-      if (cursor?.startsWith('c:')) ddCursor = cursor.slice(2);
+      /** Follow: the newest record the reader has seen. */
+      let seenTo: number | undefined;
+      if (cursor === 'end') {
+        // The last page: the newest records first, then put back in order; follow goes on from its newest.
+        w = { ...w, to: Math.max(w.to, o.now() + WINDOW_MARGIN_MS), newestFirst: true };
+      } else if (cursor?.startsWith('c:')) ddCursor = cursor.slice(2);
       else if (cursor?.startsWith('t:')) {
         // Follow: from a little before the newest record seen (records are indexed late), up to now.
-        const newest = Number(cursor.slice(2));
-        w = { ...w, from: Math.max(w.from, newest - FOLLOW_LAG_MS), to: Math.max(w.to, o.now() + WINDOW_MARGIN_MS) };
+        seenTo = Number(cursor.slice(2));
+        w = { ...w, from: Math.max(w.from, seenTo - FOLLOW_LAG_MS), to: Math.max(w.to, o.now() + WINDOW_MARGIN_MS) };
       }
-      const r = await fetchPage(w, ddCursor, source.deps, 1, n);
+      let r = await fetchPage(w, ddCursor, source.deps, 1, n);
       if (!r.ok) throw r.error;
-      const entries = createEntrySet()
+      // A page that is full and all seen already (more records than a page came in the lag): from just after the
+      // newest seen, or every poll would read that same page and follow would never reach the new records. (A chunk
+      // of output is stamped with one time: a page can hold that one millisecond alone.) Records of that millisecond
+      // indexed late are then not shown; `logs --follow` reads every page and shows them.
+      if (seenTo !== undefined && r.res.data.length >= n) {
+        const after = seenTo;
+        if (r.res.data.every((ev) => entryFromEvent(ev).timestamp <= after)) {
+          w = { ...w, from: after + 1 };
+          r = await fetchPage(w, undefined, source.deps, 1, n);
+          if (!r.ok) throw r.error;
+        }
+      }
+      let entries = createEntrySet()
         .addNew(r.res.data.map((ev) => entryFromEvent(ev)))
         .filter(keep(q))
         // Datadog orders by timestamp only: records of one millisecond keep the run's order by their seq.
         .sort(compareEntries);
-      const newest = entries.reduce((m, e) => Math.max(m, e.timestamp), Number(cursor?.slice(2)) || w.from);
+      if (cursor === 'end' && r.res.data.length >= n && entries.length > 0) {
+        // Newest first, Datadog breaks a tie in the oldest millisecond of the page its own way: that millisecond is
+        // read whole, and the page is the last n by (timestamp, seq).
+        const tie = entries[0]!.timestamp;
+        const all = await readAllPages({ query: w.query, from: tie, to: tie + 1 }, source.deps, {
+          enough: (raw) => raw.length >= HISTOGRAM_CAP,
+        });
+        const later = entries.filter((e) => e.timestamp > tie);
+        entries = createEntrySet()
+          .addNew([...all.entries, ...later])
+          .filter(keep(q))
+          .sort(compareEntries)
+          .slice(-n);
+      }
+      const newest = entries.reduce((m, e) => Math.max(m, e.timestamp), seenTo ?? w.from);
       const after = r.res.meta?.page?.after;
+      // A follow or last page has none: what comes after it is the next follow's (its window is not the run's).
+      const more = seenTo === undefined && cursor !== 'end';
       return {
         records: entries.map(pageRecord),
         resume: `t:${newest}`,
-        ...(after !== undefined && after !== '' && r.res.data.length > 0 ? { next: `c:${after}` } : {}),
+        ...(more && after !== undefined && after !== '' && r.res.data.length > 0 ? { next: `c:${after}` } : {}),
         ...(r.res.meta?.status === 'timeout' ? { partial: true } : {}),
       };
     },
