@@ -29,7 +29,7 @@ describe("run's background resend of earlier runs' spool", () => {
       '--export_timeout_millis=30000',
     );
     expect(reg.code).toBe(0);
-    for (const n of [1, 2]) {
+    for (const n of [1, 2, 3]) {
       const started = Date.now();
       const r = await cli('run', '--log-store', name, '--flush-timeout', '1s', '--', 'echo', `line ${n}`);
       const tookMs = Date.now() - started;
@@ -39,6 +39,11 @@ describe("run's background resend of earlier runs' spool", () => {
       expect(tookMs).toBeLessThan(15_000);
       // The first run's record is still spooled, for `flush` to send later.
       if (n === 2) expect(r.stderr).toContain('resent 0 spooled records from earlier runs, 1 still spooled');
+      // Two runs' records spooled, the resend stopped on the first: its count is not all there is, and it says so.
+      if (n === 3)
+        expect(r.stderr).toContain(
+          'resent 0 spooled records from earlier runs, 1 of those it tried still spooled, and what it did not try (dd-logstore flush says how many)',
+        );
     }
   }
 
