@@ -167,7 +167,12 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
       checkSameLogStore(current, runId, settings.component);
       const run: RunRecord = current ?? {
         runId,
-        logStore: { id: settings.component.id, name: settings.component.name, flavor: settings.component.flavor },
+        logStore: {
+          id: settings.component.id,
+          name: settings.component.name,
+          flavor: settings.component.flavor,
+          service: settings.serviceName,
+        },
         createdAt: startedAt,
         updatedAt: startedAt,
         steps: [],

@@ -70,7 +70,11 @@ export interface StepRecord {
 export interface RunRecord {
   runId: string;
   pipeline?: string;
-  logStore: { id: string; name: string; flavor: string };
+  /**
+   * `service`: the Datadog service its records were shipped under (the log store's `service_name` then): read back
+   * with it, so that changing `service_name` later does not hide the run's records.
+   */
+  logStore: { id: string; name: string; flavor: string; service?: string };
   createdAt: string;
   updatedAt: string;
   steps: StepRecord[];

@@ -253,6 +253,24 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
     ).toEqual(lines.map((l) => l.message).sort());
   });
 
+  it("a run is read back under the service it shipped with, after the log store's service_name changed", async () => {
+    emulator().reset();
+    expect((await cli(['log-store', 'update', 'dd', '--service_name=team-a'])).code).toBe(0);
+    try {
+      expect(
+        (await cli(['run', '--log-store', 'dd', '--run-id', 'svc-1', '--', 'node', '-e', 'console.log(1)'])).code,
+      ).toBe(0);
+      expect((await cli(['log-store', 'update', 'dd', '--service_name=team-b'])).code).toBe(0);
+      // Before: searched under team-b, found nothing, and blamed Datadog's indexing delay.
+      const read = await cli(['logs', '--run-id', 'svc-1', '--output', 'jsonl', '--wait=10s']);
+      expect([read.code, parse(read).map((l) => l.message)]).toEqual([0, ['1']]);
+      const described = await cli(['runs', 'describe', 'svc-1']);
+      expect(decodeURIComponent(described.stdout)).toMatch(/query=service:"team-a"/);
+    } finally {
+      await cli(['log-store', 'update', 'dd', '--service_name=zenml']);
+    }
+  });
+
   it('with a 3 s indexing delay: M of N right after the run, --wait=1s exits 1, --wait returns all', async () => {
     emulator().reset();
     emulator().setIndexingDelay(3000);
