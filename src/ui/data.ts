@@ -19,7 +19,7 @@ import type { Component } from '../store/model.js';
 import { UiDataError } from './server.js';
 import type { UiData } from './server.js';
 import { newestFirst, summarizeRun } from './run-summary.js';
-import type { RunDetail } from './run-summary.js';
+import type { RunDetail, UnrecordedRunDetail } from './run-summary.js';
 
 /** Runs whose pages are kept open (a local run's index, a Datadog reader); the least recently used go first. */
 const OPEN_RUNS = 8;
@@ -148,7 +148,24 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
     async runDetail(runId) {
       await knowSecrets();
       const run = await readRun(runId);
-      if (run === undefined) return undefined;
+      if (run === undefined) {
+        // A run only the --log-store finds (by run id, with no record here): its records are read; say from where,
+        // rather than "no run" over them.
+        if (o.logStore === undefined || componentDestination(o.logStore).findsUnrecordedRuns !== true) return undefined;
+        let webUrl: string | null = null;
+        try {
+          webUrl = (await pagesOf(runId, undefined))?.webUrl?.() ?? null;
+        } catch {
+          // Reading the records says what is wrong with the store.
+        }
+        const unrecorded: UnrecordedRunDetail = {
+          runId,
+          recorded: false,
+          explorerUrl: webUrl,
+          readFrom: { name: o.logStore.name, flavor: o.logStore.flavor },
+        };
+        return unrecorded;
+      }
       await countInterruptedSteps(f, run, counted);
       const component = await componentOf(run);
       let webUrl: string | null = null;

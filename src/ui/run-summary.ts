@@ -39,6 +39,17 @@ export interface RunDetail extends RunSummary {
   readFrom: { name: string; flavor: string };
 }
 
+/**
+ * A run with no run record here, whose records the `--log-store` finds by run id (a ZenML pipeline run shipped to
+ * Datadog): what is known of it is where it is read from.
+ */
+export interface UnrecordedRunDetail {
+  runId: string;
+  recorded: false;
+  explorerUrl: string | null;
+  readFrom: { name: string; flavor: string };
+}
+
 function stepSummary(s: StepRecord, status: RunStatus, nowMs: number): StepSummary {
   return {
     name: s.name,

@@ -15,7 +15,7 @@ import type { Level } from '../core/log-record.js';
 import type { RecordQuery, RunPages } from '../app/read-run-page.js';
 import { RUN_ID_PATTERN } from '../store/run-records.js';
 import type { Asset } from './assets.js';
-import type { RunDetail, RunSummary } from './run-summary.js';
+import type { RunDetail, RunSummary, UnrecordedRunDetail } from './run-summary.js';
 
 export const UI_HOST = '127.0.0.1';
 const PAGE_DEFAULT = 500;
@@ -25,7 +25,7 @@ const MAX_BUCKETS = 500;
 export interface UiData {
   listRuns(): Promise<RunSummary[]>;
   /** undefined: no such run here. */
-  runDetail(runId: string): Promise<RunDetail | undefined>;
+  runDetail(runId: string): Promise<RunDetail | UnrecordedRunDetail | undefined>;
   /** undefined: no such run here. Throws a UiDataError for a run that cannot be read (an otel store, a bad key). */
   pages(runId: string): Promise<RunPages | undefined>;
   /** Notices (Datadog rate limits, damaged files) since the last call, for the page to show. */

@@ -4,6 +4,8 @@
  * keys never in an answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { EMULATOR_KEYS, runCli, tempHome, useEmulatorLogStore } from '../cli/harness.js';
 import { startUi } from './harness.js';
 import type { UiProcess } from './harness.js';
@@ -149,5 +151,39 @@ describe('dd-logstore ui on a Datadog log store (built CLI, emulator)', () => {
       expect(r.text).not.toContain(EMULATOR_KEYS.DD_LOGSTORE_SECRET_DD_API_KEY);
       expect(r.text).not.toContain(EMULATOR_KEYS.DD_LOGSTORE_SECRET_DD_APP_KEY);
     }
+  });
+
+  it('a run with no run record here, read with --log-store: its page says where it is read from, not "no run"', async () => {
+    const r = await runCli(
+      ['run', '--log-store', 'dd', '--run-id', 'zen-1', '--', 'node', '-e', "console.log('from zenml')"],
+      {
+        home,
+        env: EMULATOR_KEYS,
+      },
+    );
+    expect(r.code).toBe(0);
+    rmSync(join(home, 'runs', 'zen-1.json'));
+    const other = await startUi(home, ['--log-store', 'dd'], EMULATOR_KEYS);
+    try {
+      const at = async (path: string) => {
+        const res = await fetch(`${other.base}${path}?token=${other.token}`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      // Before: 404 "no run with id" over the records the same run's page read.
+      const detail = await at('/api/runs/zen-1');
+      expect(detail).toMatchObject({
+        status: 200,
+        body: { runId: 'zen-1', recorded: false, readFrom: { name: 'dd', flavor: 'datadog' } },
+      });
+      expect(String(detail.body.explorerUrl)).toMatch(/^https:\/\/app\.datadoghq\.com\/logs\?/);
+      const records = await at('/api/runs/zen-1/records');
+      expect(records.status).toBe(200);
+      expect((records.body.records as { message: string }[]).map((x) => x.message)).toEqual(['from zenml']);
+      expect((await at('/api/runs/nosuch-run')).status).toBe(200);
+    } finally {
+      await other.stop();
+    }
+    // Without --log-store nothing finds it: no run.
+    expect((await get('/api/runs/zen-1')).status).toBe(404);
   });
 });

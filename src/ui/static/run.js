@@ -76,6 +76,7 @@
   // ---- the run: header, summary, steps ----
 
   function renderDetail(d) {
+    if (d.recorded === false) return renderUnrecorded(d);
     $('run-status').replaceChildren(statusBadge(d));
     const c = d.counts;
     const parts = [
@@ -121,6 +122,19 @@
         ),
       ),
     );
+    const explorer = $('explorer');
+    explorer.hidden = !d.explorerUrl;
+    if (d.explorerUrl) explorer.href = d.explorerUrl;
+  }
+
+  /** A run with no run record here, read from the --log-store by its id (a ZenML run shipped to Datadog). */
+  function renderUnrecorded(d) {
+    $('run-status').replaceChildren(el('span', { class: 'badge', text: 'no run record here' }));
+    $('summary').replaceChildren(
+      el('span', {}, 'log store ', el('b', { text: `${d.readFrom.name} (${d.readFrom.flavor})` })),
+      el('span', {}, 'its records are found by run id; its steps and status are not known here'),
+    );
+    $('steps').replaceChildren();
     const explorer = $('explorer');
     explorer.hidden = !d.explorerUrl;
     if (d.explorerUrl) explorer.href = d.explorerUrl;
