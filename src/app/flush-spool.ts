@@ -174,7 +174,9 @@ export function createSpoolFlusher(
         ...(options.warn ? { warn: options.warn } : {}),
         ...(options.countUntried === true ? { countUntried: true } : {}),
       });
-      if (options.signal?.aborted || (report.authError !== undefined && options.countUntried !== true)) {
+      // Stopped on the older files (a 401/403, or an intake that does not answer): a run's resend in the background
+      // leaves the journals untried, where they would get the same (and each wait out its time budget).
+      if (options.signal?.aborted || (report.stoppedSending === true && options.countUntried !== true)) {
         const { journalWriterAlive, listJournals } = await import('../pipeline/journal.js');
         report.untried += listJournals(dir).filter((n) => !journalWriterAlive(join(dir, n))).length;
         return report;

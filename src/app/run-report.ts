@@ -56,9 +56,9 @@ export function printRunReport(io: IOStreams, r: RunReport): void {
     return;
   }
   const { drained } = r;
-  if (drained.delivered > 0 || drained.kept > 0) {
+  if (drained.delivered > 0 || drained.kept > 0 || drained.stoppedEarly === true) {
     io.err(
-      `dd-logstore: resent ${plural(drained.delivered, 'spooled record')} from earlier runs${drained.kept > 0 ? (drained.stoppedEarly === true ? `, ${drained.kept} of those it tried still spooled, and what it did not try (dd-logstore flush says how many)` : `, ${drained.kept} still spooled`) : ''}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
+      `dd-logstore: resent ${plural(drained.delivered, 'spooled record')} from earlier runs${drainedLeft(drained)}${drained.restamped > 0 ? ` (${drained.restamped} older than 18 h sent with the current time, original in dd_logstore.original_timestamp)` : ''}\n`,
     );
   }
   const parts = [`${plural(counts.read, 'record')} read`, `${counts.delivered} delivered`];
@@ -87,4 +87,11 @@ export function describeAuthError(
 ): string {
   const { where, fix } = destinationOf(settings).describeAuthFailure(settings, err.status);
   return `${where}; sending stopped for this run, ${plural(spooled, 'record')} spooled (${fix}; then dd-logstore flush --log-store ${settings.component.name})`;
+}
+
+/** What the resend of earlier runs left in the spool, said as far as it knows: all of it, or what it tried. */
+function drainedLeft(d: DrainSummary): string {
+  if (d.stoppedEarly !== true) return d.kept > 0 ? `, ${d.kept} still spooled` : '';
+  const tried = d.kept > 0 ? `, ${d.kept} of those it tried still spooled,` : ';';
+  return `${tried} and what it did not try (dd-logstore flush says how many)`;
 }

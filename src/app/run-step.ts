@@ -171,7 +171,10 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
           id: settings.component.id,
           name: settings.component.name,
           flavor: settings.component.flavor,
-          service: settings.serviceName,
+          // Not one resolved from a secret reference: a run record holds no secret.
+          ...(String(settings.component.config.service_name ?? '').includes('{{')
+            ? {}
+            : { service: settings.serviceName }),
         },
         createdAt: startedAt,
         updatedAt: startedAt,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { MASK, Redactor } from './redact.js';
 import { formatErrorLine } from '../core/errors.js';
+import { escapeControlChars } from '../core/control-chars.js';
 
 describe('Redactor', () => {
   it('masks every registered value, longest first', () => {
@@ -16,6 +17,9 @@ describe('Redactor', () => {
     expect(line).toBe('error: bad value pa\\tss\\x1bword');
     expect(r.redact(line)).toBe(`error: bad value ${MASK}`);
     expect(r.redact('raw pa\tss\u001bword')).toBe(`raw ${MASK}`);
+    // A warning keeps newlines and a tab, and escapes the rest.
+    r.add('line1\r\nline2');
+    expect(r.redact(`warning: ${escapeControlChars('bad line1\r\nline2', true)}`)).toBe(`warning: bad ${MASK}`);
   });
   it('leaves text alone with nothing registered and ignores tiny values', () => {
     const r = new Redactor();

@@ -2,7 +2,7 @@
  * The one redactor: every secret value that gets resolved is registered here, and every printer (stdout, stderr,
  * run records, error lines) passes its text through `redact` before it leaves the process.
  */
-import { escapeForOneLine } from '../core/control-chars.js';
+import { escapeControlChars, escapeForOneLine } from '../core/control-chars.js';
 
 export const MASK = '****';
 
@@ -20,9 +20,10 @@ export class Redactor {
   add(value: string | undefined | null): void {
     if (!value || value.length < MIN_MASKED_LENGTH || this.values.has(value)) return;
     this.values.add(value);
-    // An error line shows a value's control characters escaped before it is masked: that form is a secret too.
-    const escaped = escapeForOneLine(value);
-    if (escaped !== value) this.values.add(escaped);
+    // Messages show a value's control characters escaped before it is masked (an error line, a tab too; a warning,
+    // its newlines kept): those forms are the secret too.
+    for (const escaped of [escapeForOneLine(value), escapeControlChars(value), escapeControlChars(value, true)])
+      if (escaped !== value) this.values.add(escaped);
     this.pattern = undefined;
     this.test = undefined;
     this.bytes = undefined;

@@ -337,6 +337,18 @@ describe('big records', () => {
     }
   });
 
+  it('measures a traceback of control characters with its attributes, though its message alone fits one part', () => {
+    const { push, records, builder } = setup();
+    // 150,000 control characters: 900 KB as JSON, and error.stack and error.message repeat them.
+    push(
+      'stderr',
+      `Traceback (most recent call last):\n  File "x.py", line 1\nValueError: ${'\u0001'.repeat(150_000)}\n`,
+    );
+    builder.end();
+    for (const r of records)
+      expect(Buffer.byteLength(JSON.stringify({ message: r.message, ...r.attributes }))).toBeLessThan(960_000);
+  });
+
   it("keeps a traceback's records under the intake's 1 MB with error.stack and error.message beside the message", () => {
     const { push, records, builder } = setup();
     const exception = `ValueError: ${'é'.repeat(500_000)}`;

@@ -38,6 +38,12 @@ function fieldsTooBig(line: string, message: string, attributes: Record<string, 
   return fields > MAX_ATTRIBUTES_BYTES && fields + jsonBytes(message) > MAX_MESSAGE_BYTES;
 }
 
+/**
+ * A message this short goes as one record whatever attributes it has: a traceback's error attributes are at most
+ * about its size again, and a JSON line's own fields past MAX_ATTRIBUTES_BYTES were measured (fieldsTooBig).
+ */
+const SMALL_WITH_ATTRIBUTES = 16 * 1024;
+
 /** The smallest part a record's attributes leave room for: a part's budget less what they take over theirs. */
 const MIN_PART_BYTES = 64 * 1024;
 
@@ -217,8 +223,9 @@ export function createRecordBuilder(opts: RecordBuilderOptions): RecordBuilder {
       }
       if (attributes !== undefined) attributes = mask.deep(attributes);
     }
-    // Nearly every message is far below the part size: no array of one part for it.
-    if (fitsOnePart(message)) {
+    // Nearly every message is far below the part size: no array of one part for it. One with attributes is measured
+    // with them past a small size (a traceback's error.stack repeats it).
+    if (fitsOnePart(message) && (attributes === undefined || message.length <= SMALL_WITH_ATTRIBUTES)) {
       // (No secret in its chunk, for rawLines.)
       if (plain) plainSeq = seq;
       onRecord(

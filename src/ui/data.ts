@@ -24,6 +24,8 @@ import type { RunDetail, UnrecordedRunDetail } from './run-summary.js';
 /** Runs whose pages are kept open (a local run's index, a Datadog reader); the least recently used go first. */
 const OPEN_RUNS = 8;
 const MAX_NOTICES = 20;
+/** How long an answer waits for the log stores' secrets to resolve (knowSecrets). */
+const SECRETS_WAIT_MS = 3000;
 
 export interface UiDataOptions {
   /** --log-store: list only the runs shipped to it, and read every run from it. */
@@ -123,11 +125,19 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
    * Datadog run's page had been opened, and masked after.
    */
   let secretsKnown: Promise<void> | undefined;
-  const knowSecrets = (): Promise<void> =>
-    (secretsKnown ??= (async () => {
+  const knowSecrets = (): Promise<void> => {
+    secretsKnown ??= (async () => {
       const config = await f.configStore().read();
-      for (const c of Object.values(config.components['log-store'])) await settingsOf(c).catch(() => undefined);
-    })().catch(() => undefined));
+      await Promise.all(Object.values(config.components['log-store']).map((c) => settingsOf(c).catch(() => undefined)));
+    })().catch(() => undefined);
+    // A keychain that asks (an unlock prompt) must not hold the runs page: an answer waits SECRETS_WAIT_MS at most.
+    return Promise.race([secretsKnown, new Promise<void>((done) => setTimeout(done, SECRETS_WAIT_MS).unref())]);
+  };
+  /** The run with each argument masked on its own: quoted for the page (`'\''`), a secret would no longer match. */
+  const masked = (run: RunRecord): RunRecord => ({
+    ...run,
+    steps: run.steps.map((st) => ({ ...st, argv: st.argv.map((a) => f.io.redactor.redact(a)) })),
+  });
 
   /** Records of killed steps counted from their files, by run, log id and writer (countInterruptedSteps). */
   const counted = new Map<string, number>();
@@ -143,7 +153,7 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
       const shown = all.filter((r) => o.logStore === undefined || r.logStore.id === o.logStore.id);
       // As runs list counts them (a killed step's files are counted once, then remembered).
       for (const r of shown) await countInterruptedSteps(f, r, counted);
-      return shown.map((r) => summarizeRun(r, now)).sort(newestFirst);
+      return shown.map((r) => summarizeRun(masked(r), now)).sort(newestFirst);
     },
     async runDetail(runId) {
       await knowSecrets();
@@ -175,7 +185,7 @@ export function createUiData(f: Factory, o: UiDataOptions = {}): UiData {
         // Reading the records says what is wrong with the store; the run itself is still shown.
       }
       const detail: RunDetail = {
-        ...summarizeRun(run, f.now().getTime()),
+        ...summarizeRun(masked(run), f.now().getTime()),
         explorerUrl: webUrl,
         readFrom: component
           ? { name: component.name, flavor: component.flavor }

@@ -41,8 +41,8 @@ describe("run's background resend of earlier runs' spool", () => {
       if (n === 2) expect(r.stderr).toContain('resent 0 spooled records from earlier runs, 1 still spooled');
       // Two runs' records spooled, the resend stopped on the first: its count is not all there is, and it says so.
       if (n === 3)
-        expect(r.stderr).toContain(
-          'resent 0 spooled records from earlier runs, 1 of those it tried still spooled, and what it did not try (dd-logstore flush says how many)',
+        expect(r.stderr).toMatch(
+          /resent 0 spooled records from earlier runs(, 1 of those it tried still spooled,|;) and what it did not try \(dd-logstore flush says how many\)/,
         );
     }
   }

@@ -75,8 +75,9 @@ export function createDatadogRunPages(source: DatadogPagesOptions, o: PagesEnv):
       if (!r.ok) throw r.error;
       // A page that is full and all seen already (more records than a page came in the lag): from just after the
       // newest seen, or every poll would read that same page and follow would never reach the new records. (A chunk
-      // of output is stamped with one time: a page can hold that one millisecond alone.) Records of that millisecond
-      // indexed late are then not shown; `logs --follow` reads every page and shows them.
+      // of output is stamped with one time: a page can hold that one millisecond alone.) Safe because a follow page
+      // never ends inside a millisecond (below): what was seen up to its newest is all of it. Records indexed late
+      // into a millisecond already passed are then not shown; `logs --follow` reads every page and shows them.
       if (seenTo !== undefined && r.res.data.length >= n) {
         const after = seenTo;
         if (r.res.data.every((ev) => entryFromEvent(ev).timestamp <= after)) {
@@ -85,26 +86,36 @@ export function createDatadogRunPages(source: DatadogPagesOptions, o: PagesEnv):
           if (!r.ok) throw r.error;
         }
       }
-      let entries = createEntrySet()
-        .addNew(r.res.data.map((ev) => entryFromEvent(ev)))
-        .filter(keep(q))
-        // Datadog orders by timestamp only: records of one millisecond keep the run's order by their seq.
-        .sort(compareEntries);
-      if (cursor === 'end' && r.res.data.length >= n && entries.length > 0) {
+      const raw = r.res.data.map((ev) => entryFromEvent(ev));
+      const full = raw.length >= n;
+      const lastMs = raw.reduce((m, e) => Math.max(m, e.timestamp), Number.NEGATIVE_INFINITY);
+      // Datadog orders by timestamp only: records of one millisecond keep the run's order by their seq.
+      const ordered = (list: LogEntry[]) => createEntrySet().addNew(list).filter(keep(q)).sort(compareEntries);
+      /** One millisecond's records, all of them (Datadog breaks ties its own way: a page can cut one in two). */
+      const wholeMs = async (ms: number) =>
+        (
+          await readAllPages({ query: w.query, from: ms, to: ms + 1 }, source.deps, {
+            enough: (x) => x.length >= HISTOGRAM_CAP,
+          })
+        ).entries;
+      let entries = ordered(raw);
+      if (seenTo !== undefined && full) {
+        // A follow page ends at a whole millisecond: the one the page cut is the next poll's, or (no progress without
+        // it) is read whole now.
+        const before = entries.filter((e) => e.timestamp < lastMs);
+        const seen = seenTo;
+        entries = before.some((e) => e.timestamp > seen) ? before : ordered([...before, ...(await wholeMs(lastMs))]);
+      }
+      if (cursor === 'end' && full && entries.length > 0) {
         // Newest first, Datadog breaks a tie in the oldest millisecond of the page its own way: that millisecond is
         // read whole, and the page is the last n by (timestamp, seq).
         const tie = entries[0]!.timestamp;
-        const all = await readAllPages({ query: w.query, from: tie, to: tie + 1 }, source.deps, {
-          enough: (raw) => raw.length >= HISTOGRAM_CAP,
-        });
-        const later = entries.filter((e) => e.timestamp > tie);
-        entries = createEntrySet()
-          .addNew([...all.entries, ...later])
-          .filter(keep(q))
-          .sort(compareEntries)
-          .slice(-n);
+        entries = ordered([...(await wholeMs(tie)), ...entries.filter((e) => e.timestamp > tie)]).slice(-n);
       }
-      const newest = entries.reduce((m, e) => Math.max(m, e.timestamp), seenTo ?? w.from);
+      let newest = entries.reduce((m, e) => Math.max(m, e.timestamp), seenTo ?? w.from);
+      // A full page of the run (the first, or by cursor) may have cut its last millisecond: a follow from it reads
+      // that millisecond again (the reader drops what it has).
+      if (seenTo === undefined && cursor !== 'end' && full) newest = Math.min(newest, lastMs - 1);
       const after = r.res.meta?.page?.after;
       // A follow or last page has none: what comes after it is the next follow's (its window is not the run's).
       const more = seenTo === undefined && cursor !== 'end';
