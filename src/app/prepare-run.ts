@@ -70,6 +70,14 @@ export async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
     const sameStep = existing?.steps.filter((s) => s.name === (opts.step ?? null)) ?? [];
     const logId = sameStep[0]?.logId ?? randomUUID();
     const firstSeq = sameStep.reduce((n, s) => Math.max(n, s.nextSeq ?? s.counts.read), 0);
+    // A run is read back under one service, the one its first step shipped under (its record keeps it): a later step
+    // ships under it too, though service_name changed meanwhile, or it would not be found.
+    const recorded = existing?.logStore.service;
+    const service = typeof recorded === 'string' && recorded !== '' ? recorded : settings.serviceName;
+    if (service !== settings.serviceName)
+      f.warn(
+        `run ${runId} ships under service '${service}', as its first step did (log store '${component.name}' has service_name '${settings.serviceName}' now)`,
+      );
     const context: StreamContext = {
       runId,
       logId,
@@ -77,7 +85,7 @@ export async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
       logStoreId: component.id,
       logStoreName: component.name,
       tags: [...settings.tags, ...opts.tags],
-      service: settings.serviceName,
+      service,
       serviceVersion: settings.serviceVersion,
       hostname: hostname(),
       source: settings.source,

@@ -266,6 +266,27 @@ describe('dd-logstore logs (built CLI, Datadog emulator)', () => {
       expect([read.code, parse(read).map((l) => l.message)]).toEqual([0, ['1']]);
       const described = await cli(['runs', 'describe', 'svc-1']);
       expect(decodeURIComponent(described.stdout)).toMatch(/query=service:"team-a"/);
+      // A later step of the run ships under the run's service, and says so: read back with the first.
+      const later = await cli([
+        'run',
+        '--log-store',
+        'dd',
+        '--run-id',
+        'svc-1',
+        '--step',
+        'b',
+        '--',
+        'node',
+        '-e',
+        'console.log(2)',
+      ]);
+      expect(later.stderr).toMatch(/warning: run svc-1 ships under service 'team-a', as its first step did/);
+      const both = await cli(['logs', '--run-id', 'svc-1', '--output', 'jsonl', '--wait=10s']);
+      expect(
+        parse(both)
+          .map((l) => l.message)
+          .sort(),
+      ).toEqual(['1', '2']);
     } finally {
       await cli(['log-store', 'update', 'dd', '--service_name=zenml']);
     }
