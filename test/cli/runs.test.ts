@@ -124,6 +124,13 @@ describe('runs list, describe, delete, prune (built CLI)', () => {
     expect(noYes.stderr).toBe(
       'error: runs delete fail-1 needs --yes when not on a terminal (dd-logstore runs delete fail-1 --yes)\n',
     );
+    // With --force, the command the hint prints keeps it: following a hint without it did another thing.
+    expect((await cli(['runs', 'delete', 'fail-1', '--force'])).stderr).toBe(
+      'error: runs delete fail-1 --force needs --yes when not on a terminal (dd-logstore runs delete fail-1 --force --yes)\n',
+    );
+    expect((await cli(['runs', 'prune', '--older-than', '1s', '--force'])).stderr).toMatch(
+      /runs prune --older-than 1s --force needs --yes when not on a terminal \(dd-logstore runs prune --older-than 1s --force --yes\)\n$/,
+    );
     const typo = await cli(['runs', 'delete', 'fail-1', 'nosuch', '--yes']);
     expect(typo.code).toBe(1);
     // Before, the hint was logs's: "a run shipped from elsewhere is read with --log-store NAME", a flag runs lacks.

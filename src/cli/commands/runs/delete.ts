@@ -57,7 +57,8 @@ export function newCmdRunsDelete(f: Factory): Command {
       const ok = await confirmOrYes(f.io, {
         yes: Boolean(opts.yes),
         message: `Delete ${plural(names.length, 'run')} (${names.join(', ')}) and their local records?`,
-        command: `runs delete ${names.join(' ')}`,
+        // The flags given stay in the command the hint prints: without --force it would do another thing.
+        command: `runs delete ${names.join(' ')}${opts.force === true ? ' --force' : ''}`,
       });
       if (!ok) {
         f.io.err('Nothing deleted.\n');

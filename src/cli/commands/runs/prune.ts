@@ -41,7 +41,8 @@ export function newCmdRunsPrune(f: Factory): Command {
       const ok = await confirmOrYes(f.io, {
         yes: Boolean(opts.yes),
         message: `Delete ${plural(doomed.length, 'run')} older than ${opts.olderThan} and their local records?`,
-        command: `runs prune --older-than ${opts.olderThan}`,
+        // The flags given stay in the command the hint prints: without --force it would keep the spooled runs.
+        command: `runs prune --older-than ${opts.olderThan}${force ? ' --force' : ''}`,
       });
       if (!ok) {
         f.io.err('Nothing deleted.\n');
