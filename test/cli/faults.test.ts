@@ -280,7 +280,11 @@ describe("fault suite: nothing read is lost, the exit code is the child's", () =
     expect(r.code).toBe(2);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/rejected the API key \(HTTP 403\) on site datadoghq\.com.*1000 records spooled/);
+    // The store's intake_url (the emulator) is where the key was refused, not the site's own intake.
+    expect(errors[0]).toMatch(
+      /the intake at http:\/\/127\.0\.0\.1:\d+ \(intake_url\) rejected the API key \(HTTP 403\).*1000 records spooled/,
+    );
+    expect(errors[0]).not.toMatch(/datadoghq\.com/);
     expect(r.stderr).not.toContain('wrong-key');
     // One request (perhaps one per connection in flight), not one per batch.
     expect(emulator.requests().filter((q) => q.route === 'intake').length).toBeLessThanOrEqual(3);

@@ -117,8 +117,18 @@ export const datadogDestination: Destination<DatadogSettings> = {
   verifyWithoutSecrets: async (component, request) => (await reading()).verifyWithoutSecrets(component, request),
   createRunReader: async (s, env) => (await reading()).createDatadogReader(s, env),
   createRunPages: async (s, env) => (await reading()).createDatadogPages(s, env),
-  describeAuthFailure: (s, status) => ({
-    where: `Datadog rejected the API key (HTTP ${status}) on site ${s.site}`,
-    fix: `check api_key of log store '${s.component.name}' and that ${s.site} is your Datadog site: dd-logstore log-store verify ${s.component.name}`,
-  }),
+  describeAuthFailure: (s, status) => {
+    // An intake_url of its own (a proxy, a relay): that is where the key was refused, not the site's own intake.
+    if (s.component.config.intake_url !== undefined) {
+      const at = new URL(s.routes.intakeLogsUrl).origin;
+      return {
+        where: `the intake at ${at} (intake_url) rejected the API key (HTTP ${status})`,
+        fix: `check api_key of log store '${s.component.name}' and that its intake_url reaches Datadog's intake for its keys: dd-logstore log-store verify ${s.component.name}`,
+      };
+    }
+    return {
+      where: `Datadog rejected the API key (HTTP ${status}) on site ${s.site}`,
+      fix: `check api_key of log store '${s.component.name}' and that ${s.site} is your Datadog site: dd-logstore log-store verify ${s.component.name}`,
+    };
+  },
 };
