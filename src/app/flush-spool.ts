@@ -177,8 +177,8 @@ export function createSpoolFlusher(
       // Stopped on the older files (a 401/403, or an intake that does not answer): a run's resend in the background
       // leaves the journals untried, where they would get the same (and each wait out its time budget).
       if (options.signal?.aborted || (report.stoppedSending === true && options.countUntried !== true)) {
-        const { journalWriterAlive, listJournals } = await import('../pipeline/journal.js');
-        report.untried += listJournals(dir).filter((n) => !journalWriterAlive(join(dir, n))).length;
+        const { countEndedJournals } = await import('../pipeline/journal.js');
+        report.untried += countEndedJournals(dir);
         return report;
       }
       // `flush` stopped on the older files (a 401/403, or an intake that does not answer): the journals are counted,

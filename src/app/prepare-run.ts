@@ -10,7 +10,7 @@ import type { Level, StreamContext } from '../core/log-record.js';
 import { destinationOf } from '../destinations/index.js';
 import { readCiMetadata } from '../runner/ci-metadata.js';
 import { resolveLogStore } from '../store/active-stack.js';
-import { createRunRecordStore } from '../store/run-records.js';
+import { createRunRecordStore, shippedServiceOf } from '../store/run-records.js';
 import type { RunRecord } from '../store/run-records.js';
 import type { Factory } from './factory.js';
 import { resolveLogStoreSettings } from './resolve-log-store.js';
@@ -72,8 +72,7 @@ export async function prepare(f: Factory, opts: RunOptions): Promise<Prepared> {
     const firstSeq = sameStep.reduce((n, s) => Math.max(n, s.nextSeq ?? s.counts.read), 0);
     // A run is read back under one service, the one its first step shipped under (its record keeps it): a later step
     // ships under it too, though service_name changed meanwhile, or it would not be found.
-    const recorded = existing?.logStore.service;
-    const service = typeof recorded === 'string' && recorded !== '' ? recorded : settings.serviceName;
+    const service = shippedServiceOf(existing) ?? settings.serviceName;
     if (service !== settings.serviceName)
       f.warn(
         `run ${runId} ships under service '${service}', as its first step did (log store '${component.name}' has service_name '${settings.serviceName}' now)`,

@@ -22,7 +22,7 @@ import type { RunRecord } from '../store/run-records.js';
 import { describeAuthError, printRunReport } from './run-report.js';
 import { startFlushWaitNotice } from './flush-wait-notice.js';
 import { capturingRun } from '../runner/child-env.js';
-import { isSameDevice, isSameOutput } from '../runner/merged-output.js';
+import { outputSharing } from '../runner/merged-output.js';
 import { sigintReachedCommand } from '../runner/terminal-sigint.js';
 import { closeFifoPipes, openFifoPipesAsync } from '../runner/child-pipes.js';
 import { DEFAULT_BATCHING } from '../pipeline/batching-processor.js';
@@ -293,7 +293,7 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
   // A child that writes this much is likely to write a lot more: V8 is tuned for it (core/jit-tuning.ts).
   let untilTuned = BUSY_RUN_BYTES;
   const pairs = await fifos;
-  const stdoutOnErr = isSameDevice(f.io.rawStdout, f.io.rawStderr);
+  const sharing = outputSharing(f.io.rawStdout, f.io.rawStderr);
   const running = startChild({
     fifos: { pairs },
     command,
@@ -304,11 +304,12 @@ export async function runCommand(f: Factory, opts: RunOptions): Promise<number> 
     stdout: f.io.rawStdout,
     stderr: f.io.rawStderr,
     // `run ... > out 2>&1`: one pipe for both, so the child's lines keep their order (docs/run.md).
-    merged: isSameOutput(f.io.rawStdout, f.io.rawStderr),
+    merged: sharing === 'merged',
     onChunk: (stream, chunk) => {
       if (untilTuned > 0 && (untilTuned -= chunk.length) <= 0) tuneJitForBusyRun();
       // Where our notes go: a note after `downloading 50%` (no newline) starts a line of its own.
-      if (chunk.length > 0 && (stream !== 'stdout' || stdoutOnErr)) f.io.errMidLine = chunk[chunk.length - 1] !== 0x0a;
+      if (chunk.length > 0 && (stream !== 'stdout' || sharing !== 'apart'))
+        f.io.errMidLine = chunk[chunk.length - 1] !== 0x0a;
       builder.push(stream, chunk);
       flushPending();
     },

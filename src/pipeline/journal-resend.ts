@@ -16,7 +16,7 @@ import { exportWithSplitting } from './splitting.js';
 import {
   claimJournal,
   JOURNAL_SUFFIX,
-  journalWriterAlive,
+  countEndedJournals,
   listJournals,
   readJournal,
   removeGoneJournals,
@@ -120,7 +120,7 @@ export async function flushJournals(options: JournalFlushOptions): Promise<Journ
     // Once stopped (a 401/403, or an intake that does not answer), `flush` reads the journals left without sending:
     // their records count as kept, so that its summary's "still spooled" is all the spool holds.
     if (options.signal?.aborted || (report.stopped !== undefined && options.countUntried !== true)) {
-      report.untried += names.slice(index).filter((n) => !journalWriterAlive(join(options.spoolDir, n))).length;
+      report.untried += countEndedJournals(options.spoolDir, names.slice(index));
       break;
     }
     const dir = join(options.spoolDir, name);

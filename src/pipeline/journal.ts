@@ -789,6 +789,11 @@ export function journalWriterAlive(dir: string): boolean {
   return ownerAlive(readJson(join(dir, OWNER)), join(dir, OWNER));
 }
 
+/** Of these journals (by name; default: all in the directory), how many no live run writes: a flusher's to resend. */
+export function countEndedJournals(spoolDir: string, names: readonly string[] = listJournals(spoolDir)): number {
+  return names.filter((name) => !journalWriterAlive(join(spoolDir, name))).length;
+}
+
 /** Journals of ended runs that another live flusher holds now (not a live run's own). */
 export function journalsBeingResent(spoolDir: string): number {
   return listJournals(spoolDir).filter((name) => {

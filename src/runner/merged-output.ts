@@ -17,14 +17,15 @@ function fdOf(stream: Writable): number | undefined {
   return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : undefined;
 }
 
-export function isSameOutput(stdout: Writable, stderr: Writable): boolean {
+/**
+ * How our stdout and stderr share where they go: `merged`, one file, pipe or socket (the child gets one pipe for
+ * both); `together`, one terminal or device (kept apart, but what the child prints on either shows where our notes
+ * go); `apart`.
+ */
+export function outputSharing(stdout: Writable, stderr: Writable): 'merged' | 'together' | 'apart' {
   const shared = sharedStat(stdout, stderr);
-  return shared !== undefined && (shared.isFile() || shared.isFIFO() || shared.isSocket());
-}
-
-/** stdout and stderr are one file, pipe or terminal: what the child prints on either shows where our notes go. */
-export function isSameDevice(stdout: Writable, stderr: Writable): boolean {
-  return sharedStat(stdout, stderr) !== undefined;
+  if (shared === undefined) return 'apart';
+  return shared.isFile() || shared.isFIFO() || shared.isSocket() ? 'merged' : 'together';
 }
 
 /** The file both streams write to, when they write to one. */

@@ -117,6 +117,12 @@ export interface RunRecordStore {
   remove(runId: string): Promise<boolean>;
 }
 
+/** The service a run's records went under, as its run record says (`service_name` may have changed since). */
+export function shippedServiceOf(run: RunRecord | undefined): string | undefined {
+  const service = run?.logStore.service;
+  return typeof service === 'string' && service !== '' ? service : undefined;
+}
+
 /** A run record that is there but cannot be read as one (damaged, or not ours): `runs delete --force` removes it. */
 export class UnreadableRunRecord extends StoreError {}
 

@@ -62,16 +62,16 @@ describe('flush of journals', () => {
         .map((r) => `${String(r.attributes['dd_logstore.writer'])}/${String(r.attributes['dd_logstore.seq'])}`),
     );
 
+  /** `run` of `n` lines of the printer with `--flush-timeout` (the intake refusing, records go to the journal). */
+  const spoolingRun = (logStore: string, runId: string, n: number, flushTimeout: string, timeoutMs: number) =>
+    runCli(
+      ['run', '--log-store', logStore, '--run-id', runId, '--flush-timeout', flushTimeout, '--', ...printer(n, runId)],
+      { home, env: KEYS, timeoutMs },
+    );
+
   it('a black-holed intake: flush stops after repeated timeouts, says so, exits 1, leaves the rest spooled', async () => {
     emulator().inject('intake', { type: 'status', status: 503, count: 1_000_000 });
-    const r = await runCli(
-      ['run', '--log-store', 'dd', '--run-id', 'big', '--flush-timeout', '2s', '--', ...printer(200_000, 'big')],
-      {
-        home,
-        env: KEYS,
-        timeoutMs: 120_000,
-      },
-    );
+    const r = await spoolingRun('dd', 'big', 200_000, '2s', 120_000);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/200000 records read, \d+ delivered, \d+ spooled, 0 dropped/);
     expect(journals(home)).toHaveLength(1);
@@ -192,14 +192,7 @@ describe('flush of journals', () => {
     emulator().reset();
     expect((await registerEmulatorLogStore(home, emulator().url, { name: 'dd3' })).code).toBe(0);
     emulator().inject('intake', { type: 'status', status: 503, count: 1_000_000 });
-    const r = await runCli(
-      ['run', '--log-store', 'dd3', '--run-id', 'busy', '--flush-timeout', '1s', '--', ...printer(3000, 'busy')],
-      {
-        home,
-        env: KEYS,
-        timeoutMs: 60_000,
-      },
-    );
+    const r = await spoolingRun('dd3', 'busy', 3000, '1s', 60_000);
     expect(r.stderr).toMatch(/3000 records read, 0 delivered, 3000 spooled/);
     emulator().reset();
     // A slow first answer: the first flush holds the journal for 8 s, time enough for the second on a loaded machine.

@@ -573,6 +573,16 @@ describe('journal: nothing lost to kill -9', () => {
     );
   };
 
+  /** A flush that succeeds and delivers no record of `runId`: its journal went with the run. */
+  const expectFlushDeliversNoneOf = async (runId: string): Promise<void> => {
+    expect((await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS })).code).toBe(0);
+    expect(
+      emulator()
+        .records()
+        .filter((r) => r.attributes['zenml.run.id'] === runId),
+    ).toEqual([]);
+  };
+
   it('runs delete --force drops the journal of a step whose records were spooled: a later flush sends none of them', async () => {
     const run = await spooledRun('dropped');
     expect(run.code).toBe(0);
@@ -586,12 +596,7 @@ describe('journal: nothing lost to kill -9', () => {
     expect(del.code).toBe(0);
     expect(journals()).toEqual([]);
     emulator().reset(); // the fault's count was not used up
-    expect((await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS })).code).toBe(0);
-    expect(
-      emulator()
-        .records()
-        .filter((r) => r.attributes['zenml.run.id'] === 'dropped'),
-    ).toEqual([]);
+    await expectFlushDeliversNoneOf('dropped');
   }, 60_000);
   it('runs delete --force of a run whose record is damaged finds its journal by the run id in its header', async () => {
     const run = await spooledRun('dropped-2');
@@ -605,12 +610,7 @@ describe('journal: nothing lost to kill -9', () => {
     );
     expect(journals()).toEqual([]);
     emulator().reset();
-    expect((await runCli(['flush', '--log-store', 'dd'], { home, env: KEYS })).code).toBe(0);
-    expect(
-      emulator()
-        .records()
-        .filter((r) => r.attributes['zenml.run.id'] === 'dropped-2'),
-    ).toEqual([]);
+    await expectFlushDeliversNoneOf('dropped-2');
   }, 60_000);
   it('a journal damaged before its first record (its header): flush counts its records lost on their step, which then can be deleted', async () => {
     const run = await spooledRun('unread');

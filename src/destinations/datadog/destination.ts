@@ -10,7 +10,8 @@ import { createDatadogIntakeExporter } from './exporter.js';
 import { createIntakeSpoolExporter } from './spool-exporter.js';
 import { createOtlpSpoolExporter } from '../otel/spool-exporter.js';
 import { MAX_RECORD_AGE_MS, MAX_RECORD_LEAD_MS } from './limits.js';
-import { datadogSiteOf, runLogsUrl, shippedService } from './logs-url.js';
+import { datadogSiteOf, runLogsUrl } from './logs-url.js';
+import { shippedServiceOf } from '../../store/run-records.js';
 import { DEFAULT_DATADOG_SITE, resolveDatadogRoutes } from './sites.js';
 
 /** Reading back and `verify`, loaded on first use: `run` never needs them (docs/performance.md, start-up). */
@@ -109,7 +110,7 @@ export const datadogDestination: Destination<DatadogSettings> = {
   webUrl: (component, query) => {
     const where = datadogSiteOf(component);
     // Under the service the run shipped with, as `logs` reads it.
-    const service = shippedService(query.run);
+    const service = shippedServiceOf(query.run);
     return where ? runLogsUrl({ ...where, ...(service !== undefined ? { service } : {}), ...query }) : undefined;
   },
   timeWindow: { maxAgeMs: MAX_RECORD_AGE_MS, maxLeadMs: MAX_RECORD_LEAD_MS },

@@ -5,7 +5,6 @@
 import { DEFAULT_DATADOG_SITE, logsExplorerUrl } from './sites.js';
 import type { RunWebQuery } from '../destination.js';
 import type { Component } from '../../store/model.js';
-import type { RunRecord } from '../../store/run-records.js';
 import { buildRunQuery } from './query.js';
 import { runWindow } from '../../query/run-scope.js';
 
@@ -35,10 +34,4 @@ export function datadogSiteOf(component: Component): { site: string; service: st
   const service = String(component.config.service_name ?? '').trim() || 'zenml';
   if (site.includes('{{') || service.includes('{{')) return undefined;
   return { site, service };
-}
-
-/** The service a run's records went under, as its run record says (`service_name` may have changed since). */
-export function shippedService(run: RunRecord | undefined): string | undefined {
-  const service = run?.logStore.service;
-  return typeof service === 'string' && service !== '' ? service : undefined;
 }

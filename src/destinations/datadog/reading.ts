@@ -11,7 +11,7 @@ import type { CheckRow, VerifyRequest } from '../check-row.js';
 import type { ReaderEnv } from '../destination.js';
 import { searchLogs } from './api-client.js';
 import { SearchFailure } from './reader.js';
-import { shippedService } from './logs-url.js';
+import { shippedServiceOf } from '../../store/run-records.js';
 import type { SearchFn } from './reader.js';
 import { createDatadogRunPages } from './run-pages.js';
 import { createDatadogRunReader } from './run-reader.js';
@@ -54,7 +54,7 @@ export function createDatadogReader(s: DatadogSettings, env: ReaderEnv): RunRead
   const search: SearchFn =
     env.search ?? ((body, sig, read) => searchLogs(s.routes, keys, body, { ...(sig ? { signal: sig } : {}), ...read }));
   const reader = createDatadogRunReader({
-    service: shippedService(env.run()) ?? s.serviceName,
+    service: shippedServiceOf(env.run()) ?? s.serviceName,
     runId: env.runId,
     deps: { search, sleep: env.sleep, notice: env.notice, signal: env.signal },
     now: env.now,
@@ -72,7 +72,7 @@ export function createDatadogPages(s: DatadogSettings, env: PagesEnv & { search?
   const search = env.search ?? ((body, sig) => searchLogs(s.routes, keys, body, sig ? { signal: sig } : {}));
   return createDatadogRunPages(
     {
-      service: shippedService(env.run()) ?? s.serviceName,
+      service: shippedServiceOf(env.run()) ?? s.serviceName,
       site: s.site,
       deps: { search, sleep: env.sleep, notice: env.notice },
       explainFailure: (err) => searchFailure(err, s),

@@ -73,20 +73,19 @@ export function createDatadogRunPages(source: DatadogPagesOptions, o: PagesEnv):
       }
       let r = await fetchPage(w, ddCursor, source.deps, 1, n);
       if (!r.ok) throw r.error;
+      let raw = r.res.data.map((ev) => entryFromEvent(ev));
       // A page that is full and all seen already (more records than a page came in the lag): from just after the
       // newest seen, or every poll would read that same page and follow would never reach the new records. (A chunk
       // of output is stamped with one time: a page can hold that one millisecond alone.) Safe because a follow page
       // never ends inside a millisecond (below): what was seen up to its newest is all of it. Records indexed late
       // into a millisecond already passed are then not shown; `logs --follow` reads every page and shows them.
-      if (seenTo !== undefined && r.res.data.length >= n) {
-        const after = seenTo;
-        if (r.res.data.every((ev) => entryFromEvent(ev).timestamp <= after)) {
-          w = { ...w, from: after + 1 };
-          r = await fetchPage(w, undefined, source.deps, 1, n);
-          if (!r.ok) throw r.error;
-        }
+      const seenAll = seenTo;
+      if (seenAll !== undefined && raw.length >= n && raw.every((e) => e.timestamp <= seenAll)) {
+        w = { ...w, from: seenAll + 1 };
+        r = await fetchPage(w, undefined, source.deps, 1, n);
+        if (!r.ok) throw r.error;
+        raw = r.res.data.map((ev) => entryFromEvent(ev));
       }
-      const raw = r.res.data.map((ev) => entryFromEvent(ev));
       const full = raw.length >= n;
       const lastMs = raw.reduce((m, e) => Math.max(m, e.timestamp), Number.NEGATIVE_INFINITY);
       // Datadog orders by timestamp only: records of one millisecond keep the run's order by their seq.
